@@ -75,3 +75,46 @@ export interface Decision {
   /** True when the call was denied because a `hide: true` rule hides the tool. */
   hidden: boolean;
 }
+
+/** One problem in a policy file, at the 1-based line and column of the offending node (0 where the file as a whole is at fault). */
+export interface PolicyError {
+  file: string;
+  line: number;
+  col: number;
+  /** The field, as `rules[2].rate_limit.window`; empty for the file as a whole. */
+  path: string;
+  /** What is wrong and what is expected. */
+  message: string;
+}
+
+export type PolicyLoadResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: PolicyError[] };
+
+/** A `when` condition as written in a policy file that passed the schema. */
+export interface ConditionDocument {
+  path: string;
+  op: ConditionOperator;
+  value?: unknown;
+}
+
+/** A rule as written in a policy file that passed the schema. */
+export interface RuleDocument {
+  tool?: string | string[];
+  category?: Category | Category[];
+  risk?: Risk | Risk[];
+  when?: ConditionDocument[];
+  action: RuleAction;
+  reason?: string;
+  hide?: boolean;
+  rate_limit?: { max: number; window: number };
+  approval?: { timeout?: number };
+}
+
+/** A policy file's content after it passed the schema (see schema.ts, its one source of truth). */
+export interface PolicyDocument {
+  version: 1;
+  mode?: "enforce" | "monitor";
+  default: "allow" | "deny";
+  classify?: Record<string, Category>;
+  audit?: { path?: string; include_arguments?: boolean };
+  rules?: RuleDocument[];
+}

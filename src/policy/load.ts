@@ -1,0 +1,211 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { compilePolicy } from "./compile.js";
+import { policySchema } from "./schema.js";
+import { semanticProblems } from "./semantics.js";
+import type { PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
+
+type Segment = string | number;
+
+/** A problem before it is placed in the file: where in the document, and what to say. */
+interface Finding {
+  path: Segment[];
+  /** The key `keyOf` inside the mapping at `path` is at fault, rather than the node at `path`. */
+  keyOf?: string;
+  message: string;
+}
+
+let validator: ValidateFunction<PolicyDocument> | undefined;
+
+/** The schema validator, compiled on first use so that importing this module stays cheap. */
+function policyValidator(): ValidateFunction<PolicyDocument> {
+  if (validator === undefined) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strictTypes: false });
+    ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+    ajv.addKeyword({ keyword: "x-plural", schemaType: "string" });
+    validator = ajv.compile<PolicyDocument>(policySchema);
+  }
+  return validator;
+}
+
+/** A field path for people: `rules[2].rate_limit.window`; list indexes are numbers in `path`. */
+export function fieldName(path: Segment[]): string {
+  let name = "";
+  for (const segment of path) {
+    if (typeof segment === "number") name += `[${segment}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) name += name === "" ? segment : `.${segment}`;
+    else name += `[${JSON.stringify(segment)}]`;
+  }
+  return name;
+}
+
+/** How a value is named in "got ...": strings quoted, lists and mappings by kind. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "an empty value";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
+  if (typeof value === "object") return "a mapping";
+  return JSON.stringify(value);
+}
+
+/** The schema node's own words for what it expects, or null where it has none. */
+function expectedOf(schema: unknown): string | null {
+  if (typeof schema !== "object" || schema === null) return null;
+  const expected: unknown = Reflect.get(schema, "x-expected");
+  return typeof expected === "string" ? expected : null;
+}
+
+/** Turns ajv's JSON pointer into keys and indexes, using the data to tell a list index from a key. */
+function pointerToPath(pointer: string, data: unknown): Segment[] {
+  const path: Segment[] = [];
+  let node = data;
+  for (const raw of pointer.split("/").slice(1)) {
+    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    const segment: Segment = Array.isArray(node) ? Number(key) : key;
+    node = typeof node === "object" && node !== null ? Reflect.get(node, segment) : undefined;
+    path.push(segment);
+  }
+  return path;
+}
+
+/** One human finding per place: ajv may report several errors for one value, and `if` errors only echo others. */
+function schemaFindings(errors: ErrorObject[], data: unknown): Finding[] {
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const error of errors) {
+    if (error.keyword === "if") continue;
+    const path = pointerToPath(error.instancePath, data);
+    const where = path.length === 0 ? "the policy" : fieldName(path);
+    const params: Record<string, unknown> = error.params;
+    let finding: Finding;
+    if (error.keyword === "required") {
+      const key = String(params.missingProperty);
+      const properties: unknown = Reflect.get(Object(error.parentSchema), "properties");
+      const expected = expectedOf(
+        properties === undefined ? undefined : Reflect.get(Object(properties), key),
+      );
+      const hint = expected === null ? "" : `: ${expected}`;
+      finding = { path, message: `${where} is missing the key "${key}"${hint}` };
+    } else if (error.keyword === "additionalProperties") {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(Object(Reflect.get(Object(error.parentSchema), "properties"))).join(", ");
+      finding = {
+        path,
+        keyOf: key,
+        message: `${where} has an unknown key "${key}"; the keys allowed here are ${allowed}`,
+      };
+    } else {
+      const expected = expectedOf(error.parentSchema) ?? error.message ?? "valid";
+      finding = { path, message: `${where} must be ${expected}, got ${describeValue(error.data)}` };
+    }
+    const key = `${error.instancePath}\u0000${finding.keyOf ?? ""}\u0000${error.keyword === "required" ? finding.message : ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    findings.push(finding);
+  }
+  return findings;
+}
+
+/** Where a YAML node starts in the source, if it is a node with a position. */
+function startOf(node: unknown): number | undefined {
+  return isNode(node) ? node.range?.[0] : undefined;
+}
+
+/** The source offset of a finding: the value at its path, the key it names, or the nearest node that holds it. */
+function offsetOf(doc: Document, finding: Finding): number {
+  let node: unknown = doc.contents;
+  let offset = startOf(node) ?? 0;
+  const steps: Segment[] = finding.keyOf === undefined ? finding.path : [...finding.path, finding.keyOf];
+  for (const [i, segment] of steps.entries()) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
+      if (pair === undefined) break;
+      const keyOffset = startOf(pair.key) ?? offset;
+      const pointsAtKey = finding.keyOf !== undefined && i === steps.length - 1;
+      // An empty value (`window:`) has no useful position of its own: point at its key.
+      const emptyValue = isScalar(pair.value) && pair.value.value === null && pair.value.source === "";
+      offset = pointsAtKey || emptyValue ? keyOffset : (startOf(pair.value) ?? keyOffset);
+      node = pair.value;
+    } else if (isSeq(node)) {
+      node = node.items[Number(segment)];
+      offset = startOf(node) ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+/** Parses and validates a policy's text; errors carry the file's name and each node's line and column. */
+export function parsePolicy(text: string, fileName: string): PolicyLoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const place = (offset: number, path: Segment[], message: string): PolicyError => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file: fileName, line, col, path: fieldName(path), message };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((error) => {
+        const key = /^(.*?)\s*:(\s|$)/.exec(text.slice(error.pos[0]))?.[1] ?? "";
+        const message =
+          error.code === "DUPLICATE_KEY"
+            ? `the key "${key}" appears twice in one mapping; keep one of them`
+            : `${error.message}; the file must be valid YAML (or JSON)`;
+        return place(error.pos[0], [], message);
+      }),
+    };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { ok: false, errors: [place(0, [], `the YAML cannot be read: ${why}`)] };
+  }
+  const fail = (findings: Finding[]): PolicyLoadResult => {
+    const errors = findings.map((finding) => place(offsetOf(doc, finding), finding.path, finding.message));
+    errors.sort((a, b) => a.line - b.line || a.col - b.col);
+    return { ok: false, errors };
+  };
+  const validate = policyValidator();
+  if (!validate(data)) return fail(schemaFindings(validate.errors ?? [], data));
+  const problems = semanticProblems(data);
+  if (problems.length > 0) {
+    return fail(
+      problems.map((problem): Finding => {
+        const message = `${fieldName(problem.path)} ${problem.message}`;
+        if (!problem.atKey) return { path: problem.path, message };
+        return { path: problem.path.slice(0, -1), keyOf: String(problem.path.at(-1)), message };
+      }),
+    );
+  }
+  return { ok: true, policy: compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) }) };
+}
+
+/** One error as `FILE:LINE:COL: message` (or `FILE: message` for the file as a whole), the form editors link. */
+export function formatPolicyError(error: PolicyError): string {
+  if (error.line === 0) return `${error.file}: ${error.message}`;
+  return `${error.file}:${error.line}:${error.col}: ${error.message}`;
+}
+
+/** Reads and parses a policy file: the only I/O in the policy core. */
+export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : "";
+    const why =
+      code === "ENOENT"
+        ? "the file does not exist; check the path, or write one (see `policylayer init`)"
+        : `the file cannot be read (${error instanceof Error ? error.message : String(error)})`;
+    return { ok: false, errors: [{ file: path, line: 0, col: 0, path: "", message: why }] };
+  }
+  return parsePolicy(text, path);
+}

@@ -1,0 +1,264 @@
+// The policy file's JSON Schema: the one source of truth for its shape, printed by `policylayer schema`.
+// `x-expected` is an annotation of ours: the words an error message uses for what a field must be.
+
+const categories = ["read", "write", "execute", "destructive", "financial"];
+const risks = ["low", "medium", "high", "critical"];
+
+/** A single string, or a non-empty list of them; the `if` picks the branch so errors come from one. */
+function oneOrList(item: Record<string, unknown>, description: string, expected: string) {
+  return {
+    description,
+    "x-expected": expected,
+    if: { type: "array" },
+    then: {
+      type: "array",
+      minItems: 1,
+      items: item,
+      "x-expected": `a non-empty list of ${item["x-plural"]}`,
+    },
+    else: { ...item, "x-expected": expected },
+  };
+}
+
+function listedValue(values: string[]): string {
+  return `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+}
+
+const toolPattern = {
+  type: "string",
+  minLength: 1,
+  description: "A tool name, or a glob where * matches any run of characters and ? one character.",
+  "x-expected": "a tool name or a glob such as delete_*",
+  "x-plural": "tool names or globs",
+};
+
+const categoryValue = {
+  enum: categories,
+  description: "A classification category.",
+  "x-expected": listedValue(categories),
+  "x-plural": `categories (${listedValue(categories)})`,
+};
+
+const riskValue = {
+  enum: risks,
+  description: "A risk level.",
+  "x-expected": listedValue(risks),
+  "x-plural": `risk levels (${listedValue(risks)})`,
+};
+
+/** One `if op is X then value must be Y` branch per operator, so the error names the operator. */
+function valueFor(
+  ops: string[],
+  value: Record<string, unknown>,
+  expected: (op: string) => string,
+  required: boolean,
+) {
+  return ops.map((op) => ({
+    if: { properties: { op: { const: op } }, required: ["op"] },
+    then: {
+      properties: { value: { ...value, "x-expected": expected(op) } },
+      ...(required ? { required: ["value"] } : {}),
+    },
+  }));
+}
+
+const condition = {
+  type: "object",
+  description: "A condition on the call; a path that is absent matches no operator except exists.",
+  "x-expected": "a mapping with path, op and value",
+  additionalProperties: false,
+  required: ["path", "op"],
+  properties: {
+    path: {
+      type: "string",
+      pattern: "^(tool|args(\\.[^.]+)*)$",
+      description:
+        "What to test: `tool` (the tool name), `args` (all arguments) or `args.a.b.0` (dots; a number indexes a list).",
+      "x-expected": "tool, args or a dotted path under args such as args.operation",
+    },
+    op: {
+      enum: [
+        "eq",
+        "neq",
+        "in",
+        "not_in",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "regex",
+        "glob",
+        "contains",
+        "starts_with",
+        "exists",
+      ],
+      description:
+        "eq/neq: deep equality; in/not_in: one of a list; lt/lte/gt/gte: numbers; regex: unanchored JS regex on a string; glob: * and ? on a string; contains: substring or list element; starts_with: string prefix; exists: the path is present (value true) or absent (value false).",
+      "x-expected":
+        "one of eq, neq, in, not_in, lt, lte, gt, gte, regex, glob, contains, starts_with, exists",
+    },
+    value: {
+      description:
+        "What to compare with: any value for eq, neq and contains; a list for in and not_in; a number for lt, lte, gt and gte; a string for regex, glob and starts_with; true or false for exists (default true).",
+    },
+  },
+  allOf: [
+    ...valueFor(["eq", "neq", "contains"], {}, (op) => `the value to compare with for op ${op}`, true),
+    ...valueFor(["in", "not_in"], { type: "array" }, (op) => `a list of values for op ${op}`, true),
+    ...valueFor(["lt", "lte", "gt", "gte"], { type: "number" }, (op) => `a number for op ${op}`, true),
+    ...valueFor(
+      ["regex", "glob", "starts_with"],
+      { type: "string", minLength: 1 },
+      (op) => `a non-empty string for op ${op}`,
+      true,
+    ),
+    ...valueFor(["exists"], { type: "boolean" }, () => "true or false for op exists", false),
+  ],
+};
+
+const rule = {
+  type: "object",
+  description:
+    "A rule: its matchers (tool, category, risk, when) must all hold; a rule with none matches every call.",
+  "x-expected": "a mapping with an action and optional tool, category, risk and when",
+  additionalProperties: false,
+  required: ["action"],
+  properties: {
+    tool: oneOrList(
+      toolPattern,
+      "The tools the rule applies to: a name or glob, or a list of them. Case-sensitive; * crosses . - and /.",
+      "a tool name or glob, or a non-empty list of them",
+    ),
+    category: oneOrList(
+      categoryValue,
+      "The call's classification category, or a list of categories, the rule applies to.",
+      `${listedValue(categories)}, or a non-empty list of them`,
+    ),
+    risk: oneOrList(
+      riskValue,
+      "The call's risk level, or a list of levels, the rule applies to.",
+      `${listedValue(risks)}, or a non-empty list of them`,
+    ),
+    when: {
+      type: "array",
+      items: condition,
+      description: "Conditions on the call's name and arguments; all must hold.",
+      "x-expected": "a list of conditions {path, op, value}",
+    },
+    action: {
+      enum: ["allow", "deny", "require_approval"],
+      description: "What to do with a matching call.",
+      "x-expected": "allow, deny or require_approval",
+    },
+    reason: {
+      type: "string",
+      minLength: 1,
+      description: "A sentence shown to the agent and written to the audit log when this rule decides.",
+      "x-expected": "a non-empty string",
+    },
+    hide: {
+      type: "boolean",
+      description:
+        "Also remove matching tools from tools/list. Only with action deny and no `when`; with category or risk it hides tools whose own classification matches.",
+      "x-expected": "true or false",
+    },
+    rate_limit: {
+      type: "object",
+      description:
+        "At most `max` calls in any `window` seconds, per session. Only with allow or require_approval.",
+      "x-expected": "a mapping {max, window}",
+      additionalProperties: false,
+      required: ["max", "window"],
+      properties: {
+        max: {
+          type: "integer",
+          minimum: 1,
+          description: "How many calls the window lets through.",
+          "x-expected": "a positive whole number of calls",
+        },
+        window: {
+          type: "number",
+          exclusiveMinimum: 0,
+          description: "The window's length in seconds.",
+          "x-expected": "a positive number of seconds",
+        },
+      },
+    },
+    approval: {
+      type: "object",
+      description: "How approval is asked for. Only with require_approval.",
+      "x-expected": "a mapping {timeout}",
+      additionalProperties: false,
+      properties: {
+        timeout: {
+          type: "number",
+          exclusiveMinimum: 0,
+          description: "Seconds to wait for a person's answer before the call is denied.",
+          "x-expected": "a positive number of seconds",
+        },
+      },
+    },
+  },
+};
+
+/** The JSON Schema (draft-07) of a version 1 policy file. */
+export const policySchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://policylayer.dev/schema/policy-v1.json",
+  title: "policylayer policy, version 1",
+  description: "Decides every MCP tools/call: rules are tried in order and the first that matches decides.",
+  type: "object",
+  "x-expected": "a mapping with version, default and rules",
+  additionalProperties: false,
+  required: ["version", "default"],
+  properties: {
+    version: {
+      const: 1,
+      description: "The policy format's version; always 1.",
+      "x-expected": "1",
+    },
+    mode: {
+      enum: ["enforce", "monitor"],
+      description: "enforce applies decisions; monitor decides and audits but lets every call through.",
+      "x-expected": "enforce or monitor",
+    },
+    default: {
+      enum: ["allow", "deny"],
+      description: "The action for calls that no rule matches.",
+      "x-expected": "allow or deny",
+    },
+    classify: {
+      type: "object",
+      description: "A category per tool name, overriding automatic classification of that tool.",
+      "x-expected": "a mapping from tool name to category",
+      propertyNames: { minLength: 1 },
+      additionalProperties: categoryValue,
+    },
+    audit: {
+      type: "object",
+      description: "Where and how decisions are written as JSON lines.",
+      "x-expected": "a mapping {path, include_arguments}",
+      additionalProperties: false,
+      properties: {
+        path: {
+          type: "string",
+          minLength: 1,
+          description: "The audit file, relative to the policy file's folder.",
+          "x-expected": "a file path",
+        },
+        include_arguments: {
+          type: "boolean",
+          description:
+            "Write each call's arguments into the audit log (they may hold secrets). Default false.",
+          "x-expected": "true or false",
+        },
+      },
+    },
+    rules: {
+      type: "array",
+      items: rule,
+      description: "Rules in order; the first that matches a call decides it.",
+      "x-expected": "a list of rules",
+    },
+  },
+} as const;

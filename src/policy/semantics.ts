@@ -1,0 +1,76 @@
+import { globProblem } from "./compile.js";
+import type { PolicyDocument, RuleDocument } from "./types.js";
+
+/** A problem the schema cannot express, at a path of keys and indexes into the document. */
+export interface SemanticProblem {
+  path: (string | number)[];
+  /** Whether the position is the key at `path` rather than its value. */
+  atKey: boolean;
+  /** What is wrong and what to do, without the field name (the caller prefixes it). */
+  message: string;
+}
+
+function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
+  const at = (...rest: (string | number)[]) => ["rules", index, ...rest];
+  const problems: SemanticProblem[] = [];
+  const actionWords = `got action ${JSON.stringify(rule.action)}`;
+  if (rule.hide === true && rule.action !== "deny") {
+    problems.push({
+      path: at("hide"),
+      atKey: true,
+      message: `is only allowed with action deny, ${actionWords}; remove hide or set action: deny`,
+    });
+  }
+  if (rule.hide === true && rule.when !== undefined) {
+    problems.push({
+      path: at("when"),
+      atKey: true,
+      message: "cannot be combined with hide: true, since hiding applies to whole tools; remove one of them",
+    });
+  }
+  if (rule.rate_limit !== undefined && rule.action === "deny") {
+    problems.push({
+      path: at("rate_limit"),
+      atKey: true,
+      message: `is only allowed with action allow or require_approval, ${actionWords}; remove it`,
+    });
+  }
+  if (rule.approval !== undefined && rule.action !== "require_approval") {
+    problems.push({
+      path: at("approval"),
+      atKey: true,
+      message: `is only allowed with action require_approval, ${actionWords}; remove it or change the action`,
+    });
+  }
+  const tools = rule.tool === undefined ? [] : Array.isArray(rule.tool) ? rule.tool : [rule.tool];
+  tools.forEach((pattern, k) => {
+    const problem = globProblem(pattern);
+    const path = Array.isArray(rule.tool) ? at("tool", k) : at("tool");
+    if (problem) problems.push({ path, atKey: false, message: `${problem}, got ${JSON.stringify(pattern)}` });
+  });
+  (rule.when ?? []).forEach((condition, j) => {
+    const path = at("when", j, "value");
+    const value = String(condition.value);
+    if (condition.op === "regex") {
+      try {
+        new RegExp(value);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        problems.push({
+          path,
+          atKey: false,
+          message: `must be a valid JavaScript regular expression: ${why}`,
+        });
+      }
+    } else if (condition.op === "glob") {
+      const problem = globProblem(value);
+      if (problem) problems.push({ path, atKey: false, message: `${problem}, got ${JSON.stringify(value)}` });
+    }
+  });
+  return problems;
+}
+
+/** The checks after the schema: option combinations, regexes that compile, globs we can honour. */
+export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
+  return (document.rules ?? []).flatMap(ruleProblems);
+}
