@@ -10,6 +10,7 @@ function oneOrList(item: Record<string, unknown>, description: string, expected:
     description,
     "x-expected": expected,
     if: { type: "array" },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword; these objects are never awaited
     then: {
       type: "array",
       minItems: 1,
@@ -55,6 +56,7 @@ function valueFor(
 ) {
   return ops.map((op) => ({
     if: { properties: { op: { const: op } }, required: ["op"] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword; these objects are never awaited
     then: {
       properties: { value: { ...value, "x-expected": expected(op) } },
       ...(required ? { required: ["value"] } : {}),
