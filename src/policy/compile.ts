@@ -133,6 +133,7 @@ function compileCondition(condition: ConditionDocument): CompiledCondition {
   return {
     path: condition.path,
     op: condition.op,
+    value: condition.value,
     test(call) {
       const actual = read(call);
       return actual === ABSENT ? matchesAbsent : matchesPresent && onPresent(actual);

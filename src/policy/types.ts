@@ -30,6 +30,8 @@ export type ConditionOperator =
 export interface CompiledCondition {
   path: string;
   op: ConditionOperator;
+  /** The `value` as written (absent for `exists` without one): for describing the rule to people. */
+  value?: unknown;
   test(call: ToolCall): boolean;
 }
 

@@ -1,0 +1,148 @@
+import type {
+  Category,
+  Classification,
+  CompiledPolicy,
+  CompiledRule,
+  Decision,
+  Risk,
+  RuleAction,
+  ToolCall,
+} from "./types.js";
+
+/** The risk of a category the policy's `classify:` block assigns (financial and destructive are both critical). */
+export const riskOfCategory: Readonly<Record<Category, Risk>> = {
+  read: "low",
+  write: "medium",
+  execute: "high",
+  destructive: "critical",
+  financial: "critical",
+};
+
+/** Tool names whose candidate rules are remembered per policy; names come from the agent, so the cache is bounded. */
+const MAX_CACHED_TOOL_NAMES = 4096;
+
+/** What is worth computing once per compiled policy rather than once per call. */
+interface PolicyIndex {
+  /** Per tool name, the rules whose `tool` part matches it, in policy order. */
+  candidates: Map<string, readonly CompiledRule[]>;
+  /** Per rule index, the sentence used when the rule decides and wrote no reason of its own. */
+  ruleReasons: string[];
+  /** Per rule index, the sentence used when the rule hides the called tool. */
+  hiddenReasons: string[];
+}
+
+const indexes = new WeakMap<CompiledPolicy, PolicyIndex>();
+
+const actionWords: Record<RuleAction, string> = {
+  allow: "allowed by",
+  deny: "denied by",
+  require_approval: "approval required by",
+};
+
+/** A rule as people can find it in the file: `rule 3 (tool "batch_delete_*")`, numbered from 1. */
+export function describeRule(rule: CompiledRule): string {
+  const parts: string[] = [];
+  if (rule.toolPatterns)
+    parts.push(`tool ${rule.toolPatterns.map((name) => JSON.stringify(name)).join(" or ")}`);
+  if (rule.categories) parts.push(`category ${rule.categories.join(" or ")}`);
+  if (rule.risks) parts.push(`risk ${rule.risks.join(" or ")}`);
+  for (const condition of rule.conditions) {
+    const value = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;
+    parts.push(`when ${condition.path} ${condition.op}${value}`);
+  }
+  return `rule ${rule.index + 1} (${parts.length > 0 ? parts.join(", ") : "every call"})`;
+}
+
+function policyIndex(policy: CompiledPolicy): PolicyIndex {
+  let index = indexes.get(policy);
+  if (index === undefined) {
+    index = {
+      candidates: new Map(),
+      ruleReasons: policy.rules.map((rule) => `${actionWords[rule.action]} ${describeRule(rule)}`),
+      hiddenReasons: policy.rules.map((rule) => {
+        const own = rule.reason === null ? "" : `: ${rule.reason}`;
+        return `this tool is hidden by ${describeRule(rule)}${own}`;
+      }),
+    };
+    indexes.set(policy, index);
+  }
+  return index;
+}
+
+/** The rules that can apply to a tool name, in order: the per-name memo keeps 200-rule policies fast. */
+function candidateRules(policy: CompiledPolicy, toolName: string): readonly CompiledRule[] {
+  const { candidates } = policyIndex(policy);
+  let rules = candidates.get(toolName);
+  if (rules === undefined) {
+    rules = policy.rules.filter((rule) => rule.matchesName(toolName));
+    if (candidates.size >= MAX_CACHED_TOOL_NAMES) {
+      const oldest = candidates.keys().next();
+      if (!oldest.done) candidates.delete(oldest.value);
+    }
+    candidates.set(toolName, rules);
+  }
+  return rules;
+}
+
+function matchesClassification(rule: CompiledRule, category: Category, risk: Risk): boolean {
+  return (
+    (rule.categories === null || rule.categories.includes(category)) &&
+    (rule.risks === null || rule.risks.includes(risk))
+  );
+}
+
+/** The category and risk the policy sees: the `classify:` block's category for the tool wins over classification. */
+function effectiveClass(
+  policy: CompiledPolicy,
+  toolName: string,
+  classification: Classification,
+): [Category, Risk] {
+  const override = policy.categoryOverrides.get(toolName);
+  return override === undefined
+    ? [classification.category, classification.risk]
+    : [override, riskOfCategory[override]];
+}
+
+function firstHider(rules: readonly CompiledRule[], [category, risk]: [Category, Risk]): CompiledRule | null {
+  return rules.find((rule) => rule.hide && matchesClassification(rule, category, risk)) ?? null;
+}
+
+/** The first `hide` rule that hides a tool, given the tool's own classification; for filtering tools/list. */
+export function hidingRule(
+  policy: CompiledPolicy,
+  toolName: string,
+  toolClassification: Classification,
+): CompiledRule | null {
+  return firstHider(candidateRules(policy, toolName), effectiveClass(policy, toolName, toolClassification));
+}
+
+/**
+ * Decides one tools/call: a tool hidden by a `hide` rule is denied first, then the first matching rule
+ * decides, else the policy's default. `toolClassification` is the tool's own (tools/list) classification,
+ * which hiding is about; it defaults to the call's.
+ */
+export function decideToolCall(
+  policy: CompiledPolicy,
+  call: ToolCall,
+  classification: Classification,
+  toolClassification: Classification = classification,
+): Decision {
+  const rules = candidateRules(policy, call.name);
+  const { ruleReasons, hiddenReasons } = policyIndex(policy);
+  const hider = firstHider(rules, effectiveClass(policy, call.name, toolClassification));
+  if (hider !== null) {
+    return { action: "deny", rule: hider, reason: hiddenReasons[hider.index] ?? "", hidden: true };
+  }
+  const [category, risk] = effectiveClass(policy, call.name, classification);
+  for (const rule of rules) {
+    if (!matchesClassification(rule, category, risk)) continue;
+    if (!rule.conditions.every((condition) => condition.test(call))) continue;
+    return { action: rule.action, rule, reason: rule.reason ?? ruleReasons[rule.index] ?? "", hidden: false };
+  }
+  return {
+    action: policy.defaultAction,
+    rule: null,
+    reason: `no rule matched; the policy's default is ${policy.defaultAction}`,
+    hidden: false,
+  };
+}
