@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+
+/** Where the audit log goes when neither --audit nor the policy's audit block says. */
+export function defaultAuditPath(env: NodeJS.ProcessEnv = process.env): string {
+  const stateHome = env.XDG_STATE_HOME && env.XDG_STATE_HOME.length > 0 ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  return join(stateHome, "policylayer", "audit.jsonl");
+}
+
+/** One audited tools/call decision, written as one JSON line when the call is finished. */
+export interface AuditRecord {
+  time: string;
+  session: string;
+  server: string;
+  event: "tools/call";
+  id: string | number;
+  tool: string;
+  /** The final decision: allow (forwarded), deny, or the approval's outcome. */
+  decision: "allow" | "deny";
+  /** What the policy said before any approval or monitor mode. */
+  policy_action: "allow" | "deny" | "require_approval";
+  mode: "enforce" | "monitor";
+  rule: { index: number; tool: string[] | null } | null;
+  reason: string;
+  category: string;
+  risk: string;
+  args_sha256: string;
+  arguments?: Record<string, unknown>;
+  approval?: { channel: string; decided_by: string; waited_ms: number; outcome: string };
+  outcome?: "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled";
+  duration_ms?: number;
+}
+
+/** Appends audit lines synchronously, so a failure is known before the next call is let through. */
+export class AuditLog {
+  private failure: string | null = null;
+
+  private constructor(
+    readonly path: string,
+    private fd: number,
+  ) {}
+
+  /** Opens the log for appending and writes the session's first line; throws when it cannot. */
+  static open(path: string, sessionStart: Record<string, unknown>): AuditLog {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, "a", 0o600);
+    const log = new AuditLog(path, fd);
+    try {
+      writeSync(fd, `${JSON.stringify(sessionStart)}\n`);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return log;
+  }
+
+  /** The reason writing failed, or null while the log is healthy. */
+  get failed(): string | null {
+    return this.failure;
+  }
+
+  /** Appends one record; returns false (and remembers why) when the write fails. */
+  append(record: AuditRecord | Record<string, unknown>): boolean {
+    if (this.failure !== null) return false;
+    try {
+      writeSync(this.fd, `${JSON.stringify(record)}\n`);
+      return true;
+    } catch (error) {
+      this.failure = `cannot write the audit log ${this.path}: ${(error as Error).message}`;
+      return false;
+    }
+  }
+
+  /** Closes the file. */
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** SHA-256 of the arguments in canonical JSON (keys sorted at every level), so equal calls hash equally. */
+export function argumentsHash(args: Record<string, unknown>): string {
+  return createHash("sha256").update(canonicalJson(args)).digest("hex");
+}
+
+/** JSON with object keys sorted at every level. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

@@ -1,0 +1,72 @@
+import { Command, InvalidArgumentError } from "commander";
+
+/** Parses a positive integer flag value, naming the flag and the bad value when it is not one. */
+function positiveInteger(flag: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+      throw new InvalidArgumentError(`${flag} must be a positive whole number, got ${JSON.stringify(value)}`);
+    }
+    return parsed;
+  };
+}
+
+/** The words after `--`, or null when the command line has no `--`. */
+export function commandAfterSeparator(argv: readonly string[]): string[] | null {
+  const separator = argv.indexOf("--");
+  return separator === -1 ? null : argv.slice(separator + 1);
+}
+
+/**
+ * Runs the policylayer command line and resolves with the exit code. Each command's module is
+ * imported only when that command runs, so `wrap` loads nothing the others need.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const serverCommand = commandAfterSeparator(argv);
+  const program = new Command()
+    .name("policylayer")
+    .description("A local policy firewall for MCP servers: decides every tools/call before it reaches the server.")
+    .showHelpAfterError()
+    .enablePositionalOptions();
+
+  program
+    .command("wrap")
+    .description("Run an MCP server behind the policy: policylayer wrap [--policy FILE] -- COMMAND [ARGS...]")
+    .option("--policy <file>", "policy file (YAML or JSON); default: $POLICYLAYER_POLICY, else the built-in default")
+    .option("--audit <file>", "audit log (JSON lines); default: the policy's audit.path, else $XDG_STATE_HOME/policylayer/audit.jsonl")
+    .option("--max-line-bytes <n>", "largest message accepted in either direction", positiveInteger("--max-line-bytes"), 256 * 1024 * 1024)
+    .option("--grace-ms <n>", "how long each shutdown step waits before the next", positiveInteger("--grace-ms"), 2000)
+    .argument("[command...]", "the MCP server's command, after --")
+    .passThroughOptions()
+    .action(async (_words: string[], flags: { policy?: string; audit?: string; maxLineBytes: number; graceMs: number }) => {
+      const { wrapCommand } = await import("./wrap.js");
+      exitCode = await wrapCommand(serverCommand, flags);
+    });
+
+  program
+    .command("validate")
+    .description("Check a policy file; print each error as FILE:LINE:COL")
+    .argument("<file>", "the policy file")
+    .action(async (file: string) => {
+      const { validateCommand } = await import("./validate.js");
+      exitCode = await validateCommand(file);
+    });
+
+  program
+    .command("schema")
+    .description("Print the policy file's JSON Schema")
+    .action(async () => {
+      const { schemaCommand } = await import("./schema.js");
+      exitCode = schemaCommand();
+    });
+
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv.slice(), { from: "node" });
+  } catch (error) {
+    const code = (error as { exitCode?: unknown }).exitCode;
+    return typeof code === "number" ? code : 1;
+  }
+  return exitCode;
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import { AuditLog, defaultAuditPath } from "../audit/log.js";
+import type { CompiledPolicy } from "../policy/types.js";
+import { Gate } from "../proxy/gate.js";
+import { ProxySession } from "../proxy/session.js";
+import { exitCodeOf, type ServerExit, type ServerProcess, startServer } from "../upstream/server-process.js";
+
+export interface WrapOptions {
+  command: string;
+  args: string[];
+  policy: CompiledPolicy;
+  /** Reloads the policy; returns the new one, or the errors that kept the old one in force. */
+  reloadPolicy: (() => Promise<CompiledPolicy | string[]>) | null;
+  watchPolicy: ((onChange: () => void) => () => void) | null;
+  auditPath: string | null;
+  maxLineBytes: number;
+  /** How long each shutdown step waits before the next, harsher one. */
+  graceMs: number;
+  warn: (message: string) => void;
+}
+
+/** A ready error for the CLI: the reason wrap could not start, and its exit code. */
+export class WrapStartError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs one wrap session: opens the audit log, starts the server, relays until either side goes
+ * away, then shuts down in order. Resolves with the exit code policylayer should exit with.
+ */
+export async function runWrap(options: WrapOptions): Promise<number> {
+  const { warn } = options;
+  const sessionId = randomUUID();
+  const serverLabel = [options.command, ...options.args].join(" ");
+  const auditPath = options.auditPath ?? options.policy.audit.path ?? defaultAuditPath();
+  let audit: AuditLog;
+  try {
+    audit = AuditLog.open(auditPath, {
+      time: new Date().toISOString(),
+      event: "session_start",
+      session: sessionId,
+      server: serverLabel,
+      policy: options.policy.source,
+      mode: options.policy.mode,
+    });
+  } catch (error) {
+    throw new WrapStartError(`cannot write the audit log ${auditPath}: ${(error as Error).message}`, 1);
+  }
+
+  let server: ServerProcess;
+  try {
+    server = await startServer(options.command, options.args);
+  } catch (error) {
+    audit.close();
+    throw new WrapStartError((error as Error).message, 127);
+  }
+  // Whatever happens to us, the server's process group does not outlive us.
+  const killGroupOnExit = () => {
+    if (server.groupAlive()) server.signalGroup("SIGKILL");
+  };
+  process.on("exit", killGroupOnExit);
+
+  const gate = new Gate({ policy: options.policy, audit, sessionId, serverLabel, warn });
+  const session = new ProxySession({
+    clientInput: process.stdin,
+    clientOutput: process.stdout,
+    serverInput: server.stdin,
+    serverOutput: server.stdout,
+    gate,
+    maxLineBytes: options.maxLineBytes,
+    warn,
+  });
+
+  const stopWatching = startReloading(options, gate);
+  // A server that stops reading (or exits) must not crash us with EPIPE.
+  server.stdin.on("error", (error) => warn(`writing to the server failed: ${error.message}`));
+
+  let exit: ServerExit | null = null;
+  const serverExited = server.exited.then((result) => {
+    exit = result;
+    return result;
+  });
+  let shuttingDown = false;
+
+  /** Ends the server: close its stdin, then SIGTERM, then SIGKILL to its whole group. */
+  const stopServer = async (firstSignal: NodeJS.Signals | null): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    if (firstSignal === null) {
+      server.stdin.end();
+      if (await exitedWithin(serverExited, options.graceMs)) return;
+      firstSignal = "SIGTERM";
+    }
+    server.signalGroup(firstSignal);
+    if (await exitedWithin(serverExited, options.graceMs)) return;
+    server.signalGroup("SIGKILL");
+    await serverExited;
+  };
+
+  process.stdin.on("end", () => {
+    void stopServer(null);
+  });
+  process.stdin.on("error", () => {
+    void stopServer(null);
+  });
+  process.stdout.on("error", () => {
+    session.clientClosed();
+    void stopServer(null);
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    warn(`received ${signal}; stopping the server`);
+    void stopServer(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+
+  session.start();
+  const result = await serverExited;
+  const description =
+    result.code !== null ? `exited with code ${result.code}` : `was ended by ${result.signal ?? "a signal"}`;
+  if (!shuttingDown) warn(`the MCP server ${description}`);
+  session.serverExited(description);
+  stopWatching();
+  await endGroup(server, options.graceMs);
+  audit.append({ time: new Date().toISOString(), event: "session_end", session: sessionId, server_exit: exit });
+  audit.close();
+  process.off("exit", killGroupOnExit);
+  return exitCodeOf(result);
+}
+
+/** After the server itself exited: its grandchildren get SIGTERM, then SIGKILL. */
+async function endGroup(server: ServerProcess, graceMs: number): Promise<void> {
+  if (!server.groupAlive()) return;
+  server.signalGroup("SIGTERM");
+  const deadline = Date.now() + graceMs;
+  // Grandchildren are not our children, so no event tells us they are gone: poll briefly.
+  while (server.groupAlive() && Date.now() < deadline) await delay(20);
+  if (server.groupAlive()) server.signalGroup("SIGKILL");
+}
+
+function startReloading(options: WrapOptions, gate: Gate): () => void {
+  const { reloadPolicy, watchPolicy, warn } = options;
+  if (!reloadPolicy || !watchPolicy) return () => {};
+  let reloading = Promise.resolve();
+  return watchPolicy(() => {
+    reloading = reloading.then(async () => {
+      const result = await reloadPolicy();
+      if (Array.isArray(result)) {
+        warn(`the edited policy does not validate; the last good policy stays in force:\n${result.join("\n")}`);
+        return;
+      }
+      gate.setPolicy(result);
+      warn(`policy reloaded from ${result.source} (${result.rules.length} rules, ${result.mode} mode)`);
+    });
+  });
+}
+
+function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

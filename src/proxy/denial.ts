@@ -1,0 +1,31 @@
+import type { RequestId } from "../wire/jsonrpc.js";
+import { resultLine } from "../wire/jsonrpc.js";
+
+/** What the agent is told about a call that did not reach the server. */
+export interface Denial {
+  tool: string;
+  reason: string;
+  /** Set for rate limits: when the next call would pass. */
+  retryAfterSeconds?: number;
+  rule: { index: number; tool: string[] | null } | null;
+}
+
+/** The text a model reads: names the tool, gives the reason, and for a rate limit when to retry. */
+export function denialText(denial: Denial): string {
+  const retry = denial.retryAfterSeconds === undefined ? "" : ` Retry after ${denial.retryAfterSeconds} seconds.`;
+  return `policylayer blocked the call to tool "${denial.tool}": ${denial.reason}${retry}`;
+}
+
+/**
+ * A denial as a normal tools/call result with isError, so clients show it to the model
+ * (a protocol error would be hidden from it).
+ */
+export function denialResultLine(id: RequestId, denial: Denial): string {
+  const decision: Record<string, unknown> = { action: "deny", reason: denial.reason, rule: denial.rule };
+  if (denial.retryAfterSeconds !== undefined) decision.retryAfterSeconds = denial.retryAfterSeconds;
+  return resultLine(id, {
+    content: [{ type: "text", text: denialText(denial) }],
+    isError: true,
+    _meta: { "policylayer/decision": decision },
+  });
+}

@@ -1,0 +1,281 @@
+import { argumentsHash, type AuditLog, type AuditRecord } from "../audit/log.js";
+import { classifyCall, profileTool } from "../classify/index.js";
+import type { Classification, ToolDefinition, ToolProfile } from "../classify/types.js";
+import { decideToolCall, hidingRule } from "../policy/decide.js";
+import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
+import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
+import type { RequestId } from "../wire/jsonrpc.js";
+import { isJsonObject } from "../wire/jsonrpc.js";
+import type { Denial } from "./denial.js";
+
+/** How a forwarded call ended, for the audit log. */
+export type CallOutcome = "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled";
+
+/** What the proxy does with a tools/call: forward it (and report how it ended), or answer with a denial. */
+export type Verdict = { forward: true; finish(outcome: CallOutcome): void } | { forward: false; denial: Denial };
+
+/** A call waiting for a person, as the approval channels see it. */
+export interface ApprovalRequest {
+  requestId: RequestId;
+  call: ToolCall;
+  classification: Classification;
+  decision: Decision;
+  timeoutSeconds: number;
+  progressToken: string | number | null;
+}
+
+/** A person's (or a timeout's) answer to an approval request. */
+export interface ApprovalAnswer {
+  approved: boolean;
+  channel: string;
+  decidedBy: string;
+  reason: string;
+}
+
+/** Asks a person; returns null when no approval channel can reach one. */
+export type Approver = (request: ApprovalRequest) => Promise<ApprovalAnswer> | null;
+
+export interface GateOptions {
+  policy: CompiledPolicy;
+  audit: AuditLog;
+  sessionId: string;
+  serverLabel: string;
+  /** Milliseconds; injected so tests can drive time. */
+  now?: () => number;
+  /** Our own diagnostics: stderr in wrap. */
+  warn: (message: string) => void;
+}
+
+const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 120;
+
+/**
+ * Everything between a parsed tools/call and the proxy's forward-or-deny: classification,
+ * the pure policy decision, rate limits, approval and the audit line. Fails closed: any
+ * exception here denies the call.
+ */
+export class Gate {
+  private policy: CompiledPolicy;
+  private readonly profiles = new Map<string, ToolProfile>();
+  private readonly limiter = new SlidingWindowLimiter();
+  private readonly now: () => number;
+  private approver: Approver | null = null;
+
+  constructor(private readonly options: GateOptions) {
+    this.policy = options.policy;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The policy in force. */
+  get currentPolicy(): CompiledPolicy {
+    return this.policy;
+  }
+
+  /** Puts a reloaded policy in force from the next call; rate-limit counts of unchanged rules survive. */
+  setPolicy(policy: CompiledPolicy): void {
+    this.policy = policy;
+    this.limiter.retainOnly(policy.rules.filter((rule) => rule.rateLimit !== null).map((rule) => rule.fingerprint));
+  }
+
+  /** Installs the channel that asks a person about require_approval calls. */
+  setApprover(approver: Approver | null): void {
+    this.approver = approver;
+  }
+
+  /** Profiles the server's tools and removes the hidden ones from a tools/list result. */
+  filterToolsList(result: Record<string, unknown>): Record<string, unknown> {
+    if (!Array.isArray(result.tools)) return result;
+    const enforce = this.policy.mode === "enforce";
+    const visible: unknown[] = [];
+    for (const tool of result.tools) {
+      if (!isJsonObject(tool) || typeof tool.name !== "string") {
+        visible.push(tool);
+        continue;
+      }
+      const profile = profileTool(toolDefinition(tool, tool.name));
+      this.profiles.set(tool.name, profile);
+      if (enforce && hidingRule(this.policy, tool.name, this.toolClassification(profile)) !== null) continue;
+      visible.push(tool);
+    }
+    return { ...result, tools: visible };
+  }
+
+  /** Decides one tools/call. Synchronous unless a person must approve it. */
+  decideCall(requestId: RequestId, call: ToolCall, progressToken: string | number | null): Verdict | Promise<Verdict> {
+    const startedMs = this.now();
+    const policy = this.policy;
+    let classification: Classification;
+    let decision: Decision;
+    try {
+      classification = classifyCall(
+        this.profiles.get(call.name),
+        call.name,
+        call.arguments,
+        policy.categoryOverrides.get(call.name),
+      );
+      decision = decideToolCall(policy, call, classification);
+    } catch (error) {
+      this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
+      const denial: Denial = {
+        tool: call.name,
+        reason: "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
+        rule: null,
+      };
+      return { forward: false, denial };
+    }
+    const record = this.baseRecord(requestId, call, classification, decision, policy);
+
+    if (this.options.audit.failed !== null) {
+      return this.deny(record, { reason: `the audit log cannot be written (${this.options.audit.failed}), so calls are denied` });
+    }
+
+    let action = decision.action;
+    let retryAfterSeconds: number | undefined;
+    let reason = decision.reason;
+    const limit = decision.rule?.rateLimit;
+    if (action !== "deny" && limit && decision.rule) {
+      const windowMs = limit.windowSeconds * 1000;
+      const check = this.limiter.check(decision.rule.fingerprint, limit.max, windowMs, startedMs);
+      if (check.allowed) {
+        this.limiter.record(decision.rule.fingerprint, windowMs, startedMs);
+      } else {
+        action = "deny";
+        retryAfterSeconds = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
+        reason = `rate limit of rule ${decision.rule.index + 1}: at most ${limit.max} calls in ${limit.windowSeconds} s${
+          decision.rule.reason ? ` (${decision.rule.reason})` : ""
+        }`;
+      }
+    }
+    record.reason = reason;
+
+    if (policy.mode === "monitor") {
+      record.decision = "allow";
+      if (action !== "allow") record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
+      return this.forward(record, startedMs);
+    }
+    if (action === "allow") return this.forward(record, startedMs);
+    if (action === "deny") {
+      return this.deny(record, retryAfterSeconds === undefined ? { reason } : { reason, retryAfterSeconds });
+    }
+    return this.askForApproval(requestId, call, classification, decision, record, startedMs, progressToken);
+  }
+
+  private async askForApprovalInner(
+    pending: Promise<ApprovalAnswer>,
+    record: AuditRecord,
+    startedMs: number,
+  ): Promise<Verdict> {
+    let answer: ApprovalAnswer;
+    try {
+      answer = await pending;
+    } catch (error) {
+      answer = { approved: false, channel: "none", decidedBy: "policylayer", reason: `approval failed: ${(error as Error).message}` };
+    }
+    const waitedMs = this.now() - startedMs;
+    record.approval = {
+      channel: answer.channel,
+      decided_by: answer.decidedBy,
+      waited_ms: waitedMs,
+      outcome: answer.approved ? "approved" : "denied",
+    };
+    if (!answer.approved) return this.deny(record, { reason: answer.reason });
+    if (this.options.audit.failed !== null) {
+      return this.deny(record, { reason: `the audit log cannot be written (${this.options.audit.failed}), so calls are denied` });
+    }
+    record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
+    return this.forward(record, this.now());
+  }
+
+  private askForApproval(
+    requestId: RequestId,
+    call: ToolCall,
+    classification: Classification,
+    decision: Decision,
+    record: AuditRecord,
+    startedMs: number,
+    progressToken: string | number | null,
+  ): Verdict | Promise<Verdict> {
+    const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
+    const pending = this.approver?.({ requestId, call, classification, decision, timeoutSeconds, progressToken }) ?? null;
+    if (pending === null) {
+      return this.deny(record, {
+        reason: `${decision.reason}. This call needs a person's approval, but no approval channel is available: the client did not declare the elicitation capability and no approval inbox is running (start one with \`policylayer approvals --web\`)`,
+      });
+    }
+    return this.askForApprovalInner(pending, record, startedMs);
+  }
+
+  private baseRecord(
+    requestId: RequestId,
+    call: ToolCall,
+    classification: Classification,
+    decision: Decision,
+    policy: CompiledPolicy,
+  ): AuditRecord {
+    const record: AuditRecord = {
+      time: new Date(this.now()).toISOString(),
+      session: this.options.sessionId,
+      server: this.options.serverLabel,
+      event: "tools/call",
+      id: requestId,
+      tool: call.name,
+      decision: "deny",
+      policy_action: decision.action,
+      mode: policy.mode,
+      rule: decision.rule ? { index: decision.rule.index, tool: decision.rule.toolPatterns } : null,
+      reason: decision.reason,
+      category: classification.category,
+      risk: classification.risk,
+      args_sha256: argumentsHash(call.arguments),
+    };
+    if (policy.audit.includeArguments) record.arguments = call.arguments;
+    return record;
+  }
+
+  private deny(record: AuditRecord, denial: { reason: string; retryAfterSeconds?: number }): Verdict {
+    record.decision = "deny";
+    record.reason = denial.reason;
+    if (!this.options.audit.append(record) && this.options.audit.failed) this.options.warn(this.options.audit.failed);
+    return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
+  }
+
+  private forward(record: AuditRecord, startedMs: number): Verdict {
+    record.decision = "allow";
+    const audit = this.options.audit;
+    const warn = this.options.warn;
+    const now = this.now;
+    let finished = false;
+    return {
+      forward: true,
+      finish(outcome) {
+        if (finished) return;
+        finished = true;
+        record.outcome = outcome;
+        record.duration_ms = now() - startedMs;
+        if (!audit.append(record) && audit.failed) warn(`${audit.failed}; further calls will be denied`);
+      },
+    };
+  }
+
+  private toolClassification(profile: ToolProfile): Classification {
+    const override = this.policy.categoryOverrides.get(profile.name);
+    return override ? classifyCall(profile, profile.name, {}, override) : profile.classification;
+  }
+}
+
+/** The fields of a listed tool that classification reads, each checked for its type. */
+function toolDefinition(tool: Record<string, unknown>, name: string): ToolDefinition {
+  const definition: ToolDefinition = { name };
+  if (typeof tool.title === "string") definition.title = tool.title;
+  if (typeof tool.description === "string") definition.description = tool.description;
+  if ("inputSchema" in tool) definition.inputSchema = tool.inputSchema;
+  const annotations = tool.annotations;
+  if (isJsonObject(annotations)) {
+    definition.annotations = {};
+    for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+      const value = annotations[hint];
+      if (typeof value === "boolean") definition.annotations[hint] = value;
+    }
+    if (typeof annotations.title === "string") definition.annotations.title = annotations.title;
+  }
+  return definition;
+}

@@ -1,0 +1,347 @@
+import type { Readable, Writable } from "node:stream";
+import type { ToolCall } from "../policy/types.js";
+import {
+  type ClientMessage,
+  ErrorCode,
+  errorLine,
+  idKey,
+  isJsonObject,
+  type JsonObject,
+  parseClientLine,
+  type RequestId,
+  toLine,
+} from "../wire/jsonrpc.js";
+import { LineSplitter } from "../wire/lines.js";
+import { parseRange, peekMembers } from "../wire/peek.js";
+import { denialResultLine } from "./denial.js";
+import type { CallOutcome, Gate, Verdict } from "./gate.js";
+
+export interface ProxyOptions {
+  clientInput: Readable;
+  clientOutput: Writable;
+  serverInput: Writable;
+  serverOutput: Readable;
+  gate: Gate;
+  /** The ceiling on one message's size, in bytes, in both directions. */
+  maxLineBytes: number;
+  warn: (message: string) => void;
+}
+
+/** A client request the server (or an approval) has not answered yet. */
+interface PendingRequest {
+  id: RequestId;
+  method: string;
+  /** For forwarded tools/call: reports the outcome to the audit log. */
+  finish?: (outcome: CallOutcome) => void;
+  /** A tools/call still waiting for a person: not yet sent to the server. */
+  awaitingApproval?: boolean;
+  cancelled?: boolean;
+}
+
+const RESPONSE_MEMBERS: ReadonlySet<string> = new Set(["id", "method", "result", "error"]);
+const ID_MEMBER: ReadonlySet<string> = new Set(["id"]);
+const IS_ERROR_MEMBER: ReadonlySet<string> = new Set(["isError"]);
+const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
+/** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
+const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
+
+/**
+ * The two relays between client and server. Client messages are parsed, checked and decided,
+ * and the server receives our serialization of exactly what was decided. Server messages pass
+ * as their own bytes unless we must change them (tools/list) or read them (responses we track).
+ */
+export class ProxySession {
+  private readonly pending = new Map<string, PendingRequest>();
+  private readonly options: ProxyOptions;
+  private serverGone = false;
+  private clientGone = false;
+  /** Capabilities the client declared at initialize (for elicitation-based approval). */
+  clientCapabilities: JsonObject | null = null;
+
+  constructor(options: ProxyOptions) {
+    this.options = options;
+  }
+
+  /** Starts both relays. */
+  start(): void {
+    const { clientInput, serverOutput, maxLineBytes } = this.options;
+    const fromClient = new LineSplitter(
+      {
+        line: (content) => this.onClientLine(content),
+        oversize: (seenBytes, head) => this.onClientOversize(seenBytes, head),
+      },
+      maxLineBytes,
+    );
+    const fromServer = new LineSplitter(
+      {
+        line: (content, framed) => this.onServerLine(content, framed),
+        oversize: (seenBytes, head) => this.onServerOversize(seenBytes, head),
+      },
+      maxLineBytes,
+    );
+    clientInput.on("data", (chunk: Buffer) => fromClient.push(chunk));
+    serverOutput.on("data", (chunk: Buffer) => fromServer.push(chunk));
+  }
+
+  /** Number of client requests not yet answered. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** The server is gone: every request still pending gets an error, and later ones will too. */
+  serverExited(description: string): void {
+    this.serverGone = true;
+    for (const entry of this.pending.values()) {
+      entry.finish?.("server_exited");
+      this.sendToClient(errorLine(entry.id, ErrorCode.ServerExited, `MCP server ${description} before answering ${entry.method}`));
+    }
+    this.pending.clear();
+  }
+
+  /** The client is gone: nothing more will be written to it. */
+  clientClosed(): void {
+    this.clientGone = true;
+  }
+
+  private onClientLine(content: Buffer): void {
+    if (isBlank(content)) return;
+    const message = parseClientLine(content);
+    if (message.kind === "invalid") {
+      this.options.warn(`refused a client message: ${message.message}`);
+      if (message.id !== null) this.sendToClient(errorLine(message.id, message.code, message.message));
+      return;
+    }
+    if (message.kind === "request") this.onClientRequest(message);
+    else if (message.kind === "notification") this.onClientNotification(message);
+    else this.sendToServer(message.message);
+  }
+
+  private onClientRequest(request: Extract<ClientMessage, { kind: "request" }>): void {
+    const { id, method, message } = request;
+    const key = idKey(id);
+    if (this.pending.has(key)) {
+      this.sendToClient(errorLine(id, ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(id)} is already in use by a pending request`));
+      return;
+    }
+    if (isNearMiss(method)) {
+      this.sendToClient(errorLine(id, ErrorCode.MethodNotFound, `Method not found: ${JSON.stringify(method)}`));
+      return;
+    }
+    if (this.serverGone) {
+      this.sendToClient(errorLine(id, ErrorCode.ServerExited, `MCP server has exited; ${method} cannot be answered`));
+      return;
+    }
+    if (method === "tools/call") {
+      this.onToolCall(id, key, message);
+      return;
+    }
+    if (method === "initialize") {
+      const params = message.params;
+      this.clientCapabilities = isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
+    }
+    this.pending.set(key, { id, method });
+    this.sendToServer(message);
+  }
+
+  private onClientNotification(notification: Extract<ClientMessage, { kind: "notification" }>): void {
+    if (notification.method === "tools/call" || isNearMiss(notification.method)) {
+      // A call without an id cannot be answered, so it cannot be denied visibly: drop it.
+      this.options.warn(`refused a ${JSON.stringify(notification.method)} notification: a tool call needs an id`);
+      return;
+    }
+    if (notification.method === "notifications/cancelled") this.onCancelled(notification.message);
+    this.sendToServer(notification.message);
+  }
+
+  private onCancelled(message: JsonObject): void {
+    const params = message.params;
+    if (!isJsonObject(params)) return;
+    const requestId = params.requestId;
+    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+    const entry = this.pending.get(idKey(requestId));
+    if (entry) entry.cancelled = true;
+  }
+
+  private onToolCall(id: RequestId, key: string, message: JsonObject): void {
+    const call = toolCallOf(message.params);
+    if (typeof call === "string") {
+      this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${call}`));
+      return;
+    }
+    const progressToken = progressTokenOf(message.params);
+    const verdict = this.options.gate.decideCall(id, call, progressToken);
+    if (!(verdict instanceof Promise)) {
+      this.applyVerdict(id, key, message, verdict);
+      return;
+    }
+    const entry: PendingRequest = { id, method: "tools/call", awaitingApproval: true };
+    this.pending.set(key, entry);
+    verdict.then(
+      (settled) => {
+        if (this.pending.get(key) !== entry) return;
+        this.pending.delete(key);
+        if (entry.cancelled || this.serverGone) {
+          if (settled.forward) settled.finish(entry.cancelled ? "cancelled" : "server_exited");
+          if (this.serverGone && !entry.cancelled) {
+            this.sendToClient(errorLine(id, ErrorCode.ServerExited, "MCP server has exited; tools/call cannot be answered"));
+          }
+          return;
+        }
+        this.applyVerdict(id, key, message, settled);
+      },
+      (error: unknown) => {
+        this.options.warn(`approval failed: ${String(error)}`);
+        if (this.pending.get(key) === entry) this.pending.delete(key);
+      },
+    );
+  }
+
+  private applyVerdict(id: RequestId, key: string, message: JsonObject, verdict: Verdict): void {
+    if (!verdict.forward) {
+      this.sendToClient(denialResultLine(id, verdict.denial));
+      return;
+    }
+    this.pending.set(key, { id, method: "tools/call", finish: verdict.finish });
+    this.sendToServer(message);
+  }
+
+  private onClientOversize(seenBytes: number, head: Buffer): void {
+    this.options.warn(`refused a client message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`);
+    const id = idFromHead(head);
+    if (id !== null) {
+      this.sendToClient(
+        errorLine(id, ErrorCode.MessageTooLarge, `Message too large: over ${this.options.maxLineBytes} bytes; it was not forwarded`),
+      );
+    }
+  }
+
+  private onServerOversize(seenBytes: number, head: Buffer): void {
+    this.options.warn(`dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`);
+    const id = idFromHead(head);
+    const entry = id === null ? undefined : this.pending.get(idKey(id));
+    if (id === null || entry === undefined) return;
+    this.pending.delete(idKey(id));
+    entry.finish?.("protocol_error");
+    this.sendToClient(
+      errorLine(id, ErrorCode.MessageTooLarge, `The server's answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes`),
+    );
+  }
+
+  private onServerLine(content: Buffer, framed: Buffer): void {
+    if (this.pending.size === 0) {
+      this.sendToClient(framed);
+      return;
+    }
+    const members = peekMembers(content, RESPONSE_MEMBERS);
+    const idRange = members?.get("id");
+    if (!members || !idRange || members.has("method")) {
+      this.sendToClient(framed);
+      return;
+    }
+    let id: unknown;
+    try {
+      id = parseRange(content, idRange);
+    } catch {
+      this.sendToClient(framed);
+      return;
+    }
+    const key = typeof id === "string" || typeof id === "number" ? idKey(id) : null;
+    const entry = key === null ? undefined : this.pending.get(key);
+    if (key === null || entry === undefined || entry.awaitingApproval) {
+      this.sendToClient(framed);
+      return;
+    }
+    this.pending.delete(key);
+    if (entry.method === "tools/list" && members.has("result")) {
+      this.sendToClient(this.filteredToolsList(entry.id, content) ?? framed);
+      return;
+    }
+    if (entry.finish) entry.finish(outcomeOf(content, members.get("result"), members.has("error")));
+    this.sendToClient(framed);
+  }
+
+  private filteredToolsList(id: RequestId, content: Buffer): string | null {
+    let message: unknown;
+    try {
+      message = JSON.parse(content.toString("utf8"));
+    } catch {
+      return null;
+    }
+    if (!isJsonObject(message) || !isJsonObject(message.result)) return null;
+    try {
+      return toLine({ ...message, result: this.options.gate.filterToolsList(message.result) });
+    } catch (error) {
+      // Fail closed: a list we could not filter is not shown at all.
+      this.options.warn(`internal error while filtering tools/list: ${(error as Error).stack ?? error}`);
+      return errorLine(id, ErrorCode.InternalError, "policylayer could not filter tools/list");
+    }
+  }
+
+  private sendToServer(message: JsonObject): void {
+    if (this.serverGone) return;
+    const { serverInput, clientInput } = this.options;
+    if (!serverInput.write(toLine(message))) {
+      clientInput.pause();
+      serverInput.once("drain", () => clientInput.resume());
+    }
+  }
+
+  /** Writes to the client, pausing the server's output while the client is not reading. */
+  sendToClient(line: string | Buffer): void {
+    if (this.clientGone) return;
+    const { clientOutput, serverOutput } = this.options;
+    if (!clientOutput.write(line)) {
+      serverOutput.pause();
+      clientOutput.once("drain", () => serverOutput.resume());
+    }
+  }
+}
+
+function isBlank(content: Buffer): boolean {
+  for (const byte of content) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
+}
+
+/** A method that is not one we intercept but normalizes to one ("Tools/Call", " tools/call"). */
+function isNearMiss(method: string): boolean {
+  if (INTERCEPTED_METHODS.includes(method)) return false;
+  const normalized = method.trim().toLowerCase().replace(/\s+/g, "");
+  return INTERCEPTED_METHODS.includes(normalized);
+}
+
+/** The call in tools/call params, or what is wrong with them. */
+function toolCallOf(params: unknown): ToolCall | string {
+  if (!isJsonObject(params)) return "params must be an object with a tool name";
+  if (typeof params.name !== "string" || params.name.length === 0) return "params.name must be a non-empty string";
+  for (const key of Object.keys(params)) {
+    if (!TOOLS_CALL_PARAMS.has(key)) return `unexpected member params.${key}`;
+  }
+  if (params._meta !== undefined && !isJsonObject(params._meta)) return "params._meta must be an object";
+  if (params.arguments === undefined) return { name: params.name, arguments: {} };
+  if (!isJsonObject(params.arguments)) return "params.arguments must be an object";
+  return { name: params.name, arguments: params.arguments };
+}
+
+function progressTokenOf(params: unknown): string | number | null {
+  if (!isJsonObject(params) || !isJsonObject(params._meta)) return null;
+  const token = params._meta.progressToken;
+  return typeof token === "string" || typeof token === "number" ? token : null;
+}
+
+function idFromHead(head: Buffer): RequestId | null {
+  const range = peekMembers(head, ID_MEMBER, 0, head.length, true)?.get("id");
+  if (!range) return null;
+  try {
+    const id = parseRange(head, range);
+    return typeof id === "string" || (typeof id === "number" && Number.isSafeInteger(id)) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads how a forwarded tools/call ended from its response, without parsing the result. */
+function outcomeOf(content: Buffer, resultRange: readonly [number, number] | undefined, hasError: boolean): CallOutcome {
+  if (hasError || !resultRange) return "protocol_error";
+  const isError = peekMembers(content, IS_ERROR_MEMBER, resultRange[0], resultRange[1])?.get("isError");
+  return isError && content.toString("latin1", isError[0], isError[1]) === "true" ? "tool_error" : "result";
+}

@@ -1,0 +1,128 @@
+import { isUtf8 } from "node:buffer";
+
+/** A JSON-RPC request id as MCP allows it: a string or an integer. */
+export type RequestId = string | number;
+
+/** JSON-RPC 2.0 error codes, as the specification names them. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Implementation-defined: the server went away before it answered. */
+  ServerExited: -32000,
+  /** Implementation-defined: the message was larger than policylayer's line ceiling. */
+  MessageTooLarge: -32001,
+} as const;
+
+export type JsonObject = Record<string, unknown>;
+
+/** A client message that passed the envelope checks, classified by its shape. */
+export type ClientMessage =
+  | { kind: "request"; id: RequestId; method: string; message: JsonObject }
+  | { kind: "notification"; method: string; message: JsonObject }
+  | { kind: "response"; id: RequestId; message: JsonObject };
+
+/** Why a line was refused, with the id to answer where one could be read. */
+export interface EnvelopeError {
+  kind: "invalid";
+  id: RequestId | null;
+  code: number;
+  message: string;
+}
+
+const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+const RESPONSE_KEYS = new Set(["jsonrpc", "id", "result", "error"]);
+
+/** True for a value that is a plain JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isRequestId(value: unknown): value is RequestId {
+  return typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value));
+}
+
+function invalid(id: RequestId | null, code: number, message: string): EnvelopeError {
+  return { kind: "invalid", id, code, message };
+}
+
+/**
+ * Parses one line from the client and checks that it is exactly one JSON-RPC 2.0 message.
+ * Everything forwarded to the server is the serialization of the object returned here.
+ */
+export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
+  if (!isUtf8(line)) return invalid(null, ErrorCode.ParseError, "Parse error: the line is not valid UTF-8");
+  let value: unknown;
+  try {
+    value = JSON.parse(line.toString("utf8"));
+  } catch {
+    return invalid(null, ErrorCode.ParseError, "Parse error: the line is not one JSON value");
+  }
+  if (Array.isArray(value)) {
+    return invalid(
+      null,
+      ErrorCode.InvalidRequest,
+      "Invalid Request: JSON-RPC batches are not supported (removed from MCP in 2025-06-18); send one message per line",
+    );
+  }
+  if (!isJsonObject(value)) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message must be a JSON object");
+  const id = "id" in value ? value.id : undefined;
+  const answerId = isRequestId(id) ? id : null;
+  if (value.jsonrpc !== "2.0") return invalid(answerId, ErrorCode.InvalidRequest, 'Invalid Request: "jsonrpc" must be "2.0"');
+  if (id !== undefined && !isRequestId(id)) {
+    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: id must be a string or a safe integer");
+  }
+
+  if ("method" in value) {
+    if (typeof value.method !== "string" || value.method.length === 0) {
+      return invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: method must be a non-empty string");
+    }
+    for (const key of Object.keys(value)) {
+      if (!REQUEST_KEYS.has(key)) return invalid(answerId, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
+    }
+    if ("params" in value && !isJsonObject(value.params)) {
+      return invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: params must be an object");
+    }
+    // An id that is present but not a RequestId was refused above, so answerId is null exactly when id is absent.
+    return answerId === null
+      ? { kind: "notification", method: value.method, message: value }
+      : { kind: "request", id: answerId, method: value.method, message: value };
+  }
+
+  if (answerId === null) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message needs a method or an id");
+  const hasResult = "result" in value;
+  const hasError = "error" in value;
+  if (hasResult === hasError) {
+    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a response carries exactly one of result and error");
+  }
+  for (const key of Object.keys(value)) {
+    if (!RESPONSE_KEYS.has(key)) return invalid(null, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
+  }
+  if (hasResult && !isJsonObject(value.result)) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: result must be an object");
+  if (hasError && !isJsonObject(value.error)) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: error must be an object");
+  return { kind: "response", id: answerId, message: value };
+}
+
+/** Serializes one message as a newline-terminated line. */
+export function toLine(message: unknown): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/** A JSON-RPC error response line. */
+export function errorLine(id: RequestId | null, code: number, message: string, data?: unknown): string {
+  const error: JsonObject = { code, message };
+  if (data !== undefined) error.data = data;
+  return toLine({ jsonrpc: "2.0", id, error });
+}
+
+/** A JSON-RPC success response line. */
+export function resultLine(id: RequestId, result: unknown): string {
+  return toLine({ jsonrpc: "2.0", id, result });
+}
+
+/** A key for a request id that keeps `1` and `"1"` apart. */
+export function idKey(id: RequestId): string {
+  return typeof id === "number" ? `n${id}` : `s${id}`;
+}

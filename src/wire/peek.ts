@@ -1,0 +1,118 @@
+/**
+ * Reads a few top-level members of a server message without parsing the whole line, so that
+ * results we neither inspect nor change (a 50 MB tool result) pass as the bytes they came in.
+ * The scan is structural only: strings are skipped with native indexOf, values are not built.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+/** Byte range [start, end) of a member's value inside the line. */
+export type ValueRange = readonly [start: number, end: number];
+
+function skipWhitespace(bytes: Buffer, position: number): number {
+  let at = position;
+  while (at < bytes.length) {
+    const byte = bytes[at];
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) break;
+    at++;
+  }
+  return at;
+}
+
+/** Returns the position just after the string whose opening quote is at `position`, or -1. */
+function skipString(bytes: Buffer, position: number): number {
+  let at = position + 1;
+  for (;;) {
+    const quote = bytes.indexOf(QUOTE, at);
+    if (quote === -1) return -1;
+    let backslashes = 0;
+    for (let back = quote - 1; back > position && bytes[back] === BACKSLASH; back--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    at = quote + 1;
+  }
+}
+
+/** Returns the position just after the value starting at `position`, or -1 when it is malformed. */
+function skipValue(bytes: Buffer, position: number): number {
+  const first = bytes[position];
+  if (first === QUOTE) return skipString(bytes, position);
+  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+    let at = position;
+    while (at < bytes.length) {
+      const byte = bytes[at];
+      if (byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET || byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)
+        break;
+      at++;
+    }
+    return at > position ? at : -1;
+  }
+  let depth = 0;
+  let at = position;
+  while (at < bytes.length) {
+    const byte = bytes[at];
+    if (byte === QUOTE) {
+      at = skipString(bytes, at);
+      if (at === -1) return -1;
+      continue;
+    }
+    if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
+    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return at + 1;
+    }
+    at++;
+  }
+  return -1;
+}
+
+/**
+ * Finds the members named in `wanted` in the object spanning [start, end) of `bytes`.
+ * Returns null when the bytes are not an object this scan can walk; with `partial`, returns
+ * what it found before the bytes ran out (for the head of a line too large to keep).
+ */
+export function peekMembers(
+  bytes: Buffer,
+  wanted: ReadonlySet<string>,
+  start = 0,
+  end = bytes.length,
+  partial = false,
+): Map<string, ValueRange> | null {
+  const found = new Map<string, ValueRange>();
+  let at = skipWhitespace(bytes, start);
+  if (bytes[at] !== OPEN_BRACE) return null;
+  at = skipWhitespace(bytes, at + 1);
+  if (bytes[at] === CLOSE_BRACE) return found;
+  while (at < end) {
+    if (bytes[at] !== QUOTE) return null;
+    const keyEnd = skipString(bytes, at);
+    if (keyEnd === -1) return partial ? found : null;
+    const key = bytes.toString("utf8", at + 1, keyEnd - 1);
+    at = skipWhitespace(bytes, keyEnd);
+    if (bytes[at] !== COLON) return null;
+    const valueStart = skipWhitespace(bytes, at + 1);
+    const valueEnd = skipValue(bytes, valueStart);
+    if (valueEnd === -1 || valueEnd > end) return partial ? found : null;
+    // Keys with escapes never name a member we look for, so the raw text compares exactly.
+    if (wanted.has(key) && !found.has(key)) found.set(key, [valueStart, valueEnd]);
+    at = skipWhitespace(bytes, valueEnd);
+    if (bytes[at] === COMMA) {
+      at = skipWhitespace(bytes, at + 1);
+      continue;
+    }
+    if (bytes[at] === CLOSE_BRACE) return found;
+    return partial && at >= end ? found : null;
+  }
+  return partial ? found : null;
+}
+
+/** Parses the JSON value in a range found by peekMembers (meant for small values such as ids). */
+export function parseRange(bytes: Buffer, range: ValueRange): unknown {
+  return JSON.parse(bytes.toString("utf8", range[0], range[1]));
+}

@@ -1,0 +1,98 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordingServer } from "../helpers/paths.js";
+import { RawSession } from "../helpers/raw-session.js";
+import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
+
+let dir: { path: string; cleanup: () => void };
+let session: RawSession;
+
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(async () => {
+  session.closeInput();
+  await session.exited;
+  dir.cleanup();
+});
+
+function isError(response: Record<string, unknown>): boolean {
+  return (response.result as { isError: boolean }).isError;
+}
+
+describe("audit log", () => {
+  it("records every decision with tool, rule, reason, argument hash and the outcome of forwarded calls", async () => {
+    const policy = writePolicy(
+      dir.path,
+      `version: 1
+default: allow
+audit: { include_arguments: true }
+rules:
+  - tool: delete_stack
+    action: deny
+    reason: No stack deletions
+`,
+    );
+    const auditFile = join(dir.path, "audit.jsonl");
+    session = new RawSession(["--policy", policy, "--audit", auditFile, "--", process.execPath, recordingServer]);
+    await session.initialize();
+    await session.request(1, "tools/call", { name: "echo", arguments: { b: 2, a: 1 } });
+    await session.request(2, "tools/call", { name: "delete_stack", arguments: { stack: "prod" } });
+    await session.request(3, "tools/call", { name: "tool_error", arguments: {} });
+    const calls = readJsonLines(auditFile).filter((line) => line.event === "tools/call");
+    expect(calls.map((line) => [line.tool, line.decision, line.outcome ?? null])).toEqual([
+      ["echo", "allow", "result"],
+      ["delete_stack", "deny", null],
+      ["tool_error", "allow", "tool_error"],
+    ]);
+    const [echo, denied] = calls;
+    expect(echo?.args_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(echo?.arguments).toEqual({ a: 1, b: 2 });
+    expect(typeof echo?.duration_ms).toBe("number");
+    expect(denied?.rule).toEqual({ index: 0, tool: ["delete_stack"] });
+    expect(denied?.reason).toBe("No stack deletions");
+    expect(denied?.session).toBe(echo?.session);
+    expect(String(denied?.server)).toContain("recording-server.mjs");
+  });
+
+  it("keeps arguments out of the log unless the policy asks for them", async () => {
+    const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
+    const auditFile = join(dir.path, "audit.jsonl");
+    session = new RawSession(["--policy", policy, "--audit", auditFile, "--", process.execPath, recordingServer]);
+    await session.initialize();
+    await session.request(1, "tools/call", { name: "echo", arguments: { secret: "hunter2" } });
+    const calls = readJsonLines(auditFile).filter((line) => line.event === "tools/call");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.arguments).toBeUndefined();
+    expect(JSON.stringify(calls)).not.toContain("hunter2");
+  });
+
+  it("writes to $XDG_STATE_HOME/policylayer/audit.jsonl by default", async () => {
+    const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
+    session = new RawSession(["--policy", policy, "--", process.execPath, recordingServer], { XDG_STATE_HOME: dir.path });
+    await session.initialize();
+    await session.request(1, "tools/call", { name: "echo", arguments: {} });
+    const lines = readJsonLines(join(dir.path, "policylayer", "audit.jsonl"));
+    expect(lines.filter((line) => line.event === "tools/call")).toHaveLength(1);
+  });
+});
+
+describe("policy reload", () => {
+  it("puts an edited policy in force from the next call, and keeps the last good one when an edit does not validate", async () => {
+    const policyPath = writePolicy(dir.path, "version: 1\ndefault: allow\n");
+    session = new RawSession(["--policy", policyPath, "--audit", join(dir.path, "a.jsonl"), "--", process.execPath, recordingServer]);
+    await session.initialize();
+    expect(isError(await session.request(1, "tools/call", { name: "echo", arguments: {} }))).toBe(false);
+
+    writeFileSync(policyPath, "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: deny\n    reason: echo is off\n");
+    await session.waitForStderr(/policy reloaded/);
+    const denied = await session.request(2, "tools/call", { name: "echo", arguments: {} });
+    expect(isError(denied)).toBe(true);
+    expect(JSON.stringify(denied)).toContain("echo is off");
+
+    writeFileSync(policyPath, "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: sometimes\n");
+    await session.waitForStderr(/does not validate; the last good policy stays in force[\s\S]*policy\.yaml:5:13/);
+    expect(isError(await session.request(3, "tools/call", { name: "echo", arguments: {} }))).toBe(true);
+  });
+});

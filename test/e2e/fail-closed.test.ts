@@ -1,0 +1,206 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordingServer } from "../helpers/paths.js";
+import { RawSession } from "../helpers/raw-session.js";
+import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
+
+const POLICY = `version: 1
+default: allow
+rules:
+  - tool: delete_stack
+    action: deny
+    reason: Stack changes go through the platform team
+  - tool: "batch_delete_*"
+    action: deny
+    hide: true
+`;
+
+let dir: { path: string; cleanup: () => void };
+let session: RawSession;
+let recordFile: string;
+
+/** Every line that reached the recording server, parsed. */
+function received(): Record<string, unknown>[] {
+  return readJsonLines(recordFile);
+}
+
+/** Tool calls that reached the server. */
+function callsReceived(): string[] {
+  return received()
+    .filter((message) => message.method === "tools/call")
+    .map((message) => (message.params as { name: string }).name);
+}
+
+beforeEach(async () => {
+  dir = tempDir();
+  recordFile = join(dir.path, "received.jsonl");
+  const policy = writePolicy(dir.path, POLICY);
+  session = new RawSession(
+    ["--policy", policy, "--audit", join(dir.path, "audit.jsonl"), "--", process.execPath, recordingServer],
+    { RECORD_FILE: recordFile },
+  );
+  await session.initialize();
+});
+
+afterEach(async () => {
+  session.closeInput();
+  await session.exited;
+  dir.cleanup();
+});
+
+/** A request after the probe proves the proxy is still running and everything before it was handled. */
+async function probe(): Promise<void> {
+  const response = await session.request("probe", "tools/call", { name: "echo", arguments: { probe: true } });
+  expect(response.result).toBeDefined();
+}
+
+describe("fail closed", () => {
+  it("denies delete_stack with the rule's reason and the server never sees the call", async () => {
+    const response = await session.request(1, "tools/call", { name: "delete_stack", arguments: { stack: "prod" } });
+    const result = response.result as { isError: boolean; content: Array<{ text: string }> };
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toContain('"delete_stack"');
+    expect(result.content[0]?.text).toContain("Stack changes go through the platform team");
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("answers invalid JSON with nothing and forwards nothing", async () => {
+    session.write('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_stack"\n');
+    await session.waitForStderr(/refused a client message: Parse error/);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("refuses a batch array with -32600 and forwards none of its elements", async () => {
+    session.write(
+      `${JSON.stringify([
+        { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "echo", arguments: {} } },
+        { jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "delete_stack", arguments: {} } },
+      ])}\n`,
+    );
+    await session.waitForStderr(/batches are not supported/);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("refuses a line with trailing bytes after the message", async () => {
+    session.write('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{}}} {"x":1}\n');
+    await session.waitForStderr(/Parse error/);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("refuses a line that starts with a byte-order mark", async () => {
+    session.write('\uFEFF{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{}}}\n');
+    await session.waitForStderr(/Parse error/);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("refuses invalid UTF-8", async () => {
+    session.write(
+      Buffer.concat([
+        Buffer.from('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"a":"'),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}}}\n'),
+      ]),
+    );
+    await session.waitForStderr(/not valid UTF-8/);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it.each([
+    ["a non-string name", { name: 42, arguments: {} }],
+    ["an empty name", { name: "", arguments: {} }],
+    ["array arguments", { name: "echo", arguments: ["a"] }],
+    ["null arguments", { name: "echo", arguments: null }],
+    ["an unexpected params member", { name: "echo", arguments: {}, toolName: "delete_stack" }],
+  ])("answers a tools/call with %s with -32602 and never forwards it", async (_label, params) => {
+    const response = await session.request(8, "tools/call", params);
+    expect((response.error as { code: number }).code).toBe(-32602);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("answers params that are not an object with -32600", async () => {
+    const response = await session.request(9, "tools/call", ["delete_stack"]);
+    expect((response.error as { code: number }).code).toBe(-32600);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it.each(["Tools/Call", "tools/call ", "TOOLS/CALL"])("refuses the look-alike method %j", async (method) => {
+    const response = await session.request(10, method, { name: "delete_stack", arguments: {} });
+    expect((response.error as { code: number }).code).toBe(-32601);
+    await probe();
+    expect(received().some((message) => message.id === 10)).toBe(false);
+  });
+
+  it("drops a tools/call sent as a notification (no id to answer)", async () => {
+    session.send({ jsonrpc: "2.0", method: "tools/call", params: { name: "delete_stack", arguments: {} } });
+    await session.waitForStderr(/a tool call needs an id/);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("refuses unexpected top-level members with -32600", async () => {
+    session.send({ jsonrpc: "2.0", id: 11, method: "tools/call", params: { name: "echo", arguments: {} }, extra: 1 });
+    const response = await session.responseTo(11);
+    expect((response.error as { code: number }).code).toBe(-32600);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("forwards its own serialization: with duplicate keys the server sees the name that was decided on", async () => {
+    // JSON.parse keeps the last duplicate; a server that kept the first would run delete_stack.
+    session.write('{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"delete_stack","name":"echo","arguments":{"n":1}}}\n');
+    const response = await session.responseTo(12);
+    expect((response.result as { isError: boolean }).isError).toBe(false);
+    const raw = received().find((message) => message.id === 12);
+    expect(raw).toEqual({ jsonrpc: "2.0", id: 12, method: "tools/call", params: { name: "echo", arguments: { n: 1 } } });
+  });
+
+  it("refuses a second request with an id that is still pending", async () => {
+    session.send({ jsonrpc: "2.0", id: 13, method: "tools/call", params: { name: "hang", arguments: {} } });
+    const response = await session.request(13, "tools/call", { name: "echo", arguments: {} });
+    expect((response.error as { code: number }).code).toBe(-32600);
+    await probe();
+    expect(callsReceived()).toEqual(["hang", "echo"]);
+  });
+
+  it("hides batch_delete_* from every page of tools/list and denies calling it", async () => {
+    const names: string[] = [];
+    let cursor: string | undefined;
+    let page = 0;
+    do {
+      const response = await session.request(`list-${page++}`, "tools/list", cursor ? { cursor } : {});
+      const result = response.result as { tools: Array<{ name: string }>; nextCursor?: string };
+      names.push(...result.tools.map((tool) => tool.name));
+      cursor = result.nextCursor;
+    } while (cursor);
+    expect(page).toBeGreaterThan(2);
+    expect(names).toContain("delete_stack");
+    expect(names).not.toContain("batch_delete_nodes");
+    const response = await session.request(14, "tools/call", { name: "batch_delete_nodes", arguments: {} });
+    expect((response.result as { isError: boolean }).isError).toBe(true);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("hides a tool that appears after notifications/tools/list_changed", async () => {
+    await session.request(15, "tools/call", { name: "announce_new_tool", arguments: {} });
+    const names: string[] = [];
+    let cursor: string | undefined;
+    let page = 0;
+    do {
+      const response = await session.request(`relist-${page++}`, "tools/list", cursor ? { cursor } : {});
+      const result = response.result as { tools: Array<{ name: string }>; nextCursor?: string };
+      names.push(...result.tools.map((tool) => tool.name));
+      cursor = result.nextCursor;
+    } while (cursor);
+    expect(names).toContain("echo");
+    expect(names.filter((name) => name.startsWith("batch_delete"))).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordingServer } from "../helpers/paths.js";
+import { RawSession } from "../helpers/raw-session.js";
+import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
+
+let dir: { path: string; cleanup: () => void };
+let session: RawSession;
+let recordFile: string;
+
+function start(flags: string[] = []): Promise<unknown> {
+  recordFile = join(dir.path, "received.jsonl");
+  const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
+  session = new RawSession(
+    ["--policy", policy, "--audit", join(dir.path, "audit.jsonl"), ...flags, "--", process.execPath, recordingServer],
+    { RECORD_FILE: recordFile },
+  );
+  return session.initialize();
+}
+
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(async () => {
+  session.closeInput();
+  await session.exited;
+  dir.cleanup();
+});
+
+describe("large and oversize messages", () => {
+  it("passes a 20 MB tool result intact", async () => {
+    await start();
+    const bytes = 20 * 1024 * 1024;
+    const response = await session.request(1, "tools/call", { name: "huge", arguments: { bytes } });
+    const text = (response.result as { content: Array<{ text: string }> }).content[0]?.text ?? "";
+    expect(text.length).toBe(bytes);
+    expect(text).toBe("x".repeat(bytes));
+  });
+
+  it("passes a 20 MB argument to the server intact", async () => {
+    await start();
+    const payload = "y".repeat(20 * 1024 * 1024);
+    const response = await session.request(2, "tools/call", { name: "echo", arguments: { payload } });
+    const text = (response.result as { content: Array<{ text: string }> }).content[0]?.text ?? "";
+    expect(JSON.parse(text)).toEqual({ payload });
+  });
+
+  it("refuses a client message over the ceiling with -32001, forwards nothing, and keeps running", async () => {
+    await start(["--max-line-bytes", "1000000"]);
+    const response = await session.request(3, "tools/call", { name: "echo", arguments: { payload: "z".repeat(2_000_000) } });
+    expect((response.error as { code: number }).code).toBe(-32001);
+    const echo = await session.request(4, "tools/call", { name: "echo", arguments: { small: true } });
+    expect((echo.result as { isError: boolean }).isError).toBe(false);
+    expect(readJsonLines(recordFile).filter((message) => message.method === "tools/call")).toHaveLength(1);
+  });
+
+  it("answers a server result over the ceiling with -32001 instead of crashing", async () => {
+    await start(["--max-line-bytes", "1000000"]);
+    const response = await session.request(5, "tools/call", { name: "huge", arguments: { bytes: 3_000_000 } });
+    expect((response.error as { code: number }).code).toBe(-32001);
+    const echo = await session.request(6, "tools/call", { name: "echo", arguments: {} });
+    expect((echo.result as { isError: boolean }).isError).toBe(false);
+  });
+});

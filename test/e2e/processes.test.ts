@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordingServer } from "../helpers/paths.js";
+import { isAlive, RawSession, waitForExit } from "../helpers/raw-session.js";
+import { tempDir } from "../helpers/tmp.js";
+
+let dir: { path: string; cleanup: () => void };
+
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => dir.cleanup());
+
+/** Starts wrap around the recording server; returns the session, the server's pid and a grandchild's pid. */
+async function startWithGrandchild(env: NodeJS.ProcessEnv = {}, flags: string[] = []) {
+  const startedFile = join(dir.path, "started");
+  const session = new RawSession(
+    ["--audit", join(dir.path, "audit.jsonl"), "--grace-ms", "500", ...flags, "--", process.execPath, recordingServer],
+    { STARTED_FILE: startedFile, XDG_STATE_HOME: dir.path, ...env },
+  );
+  await session.initialize();
+  const serverPid = Number(readFileSync(startedFile, "utf8"));
+  const response = await session.request("g", "tools/call", { name: "spawn_grandchild", arguments: {} });
+  const grandchildPid = Number((response.result as { content: Array<{ text: string }> }).content[0]?.text);
+  expect(isAlive(serverPid)).toBe(true);
+  expect(isAlive(grandchildPid)).toBe(true);
+  return { session, serverPid, grandchildPid, wrapPid: session.child.pid as number };
+}
+
+describe("no process outlives the session", () => {
+  it("client closes stdin: server and grandchild end, policylayer exits with the server's code", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild();
+    const started = Date.now();
+    session.closeInput();
+    const exit = await session.exited;
+    process.stderr.write(`shutdown after stdin close: ${Date.now() - started} ms\n`);
+    expect(exit.code).toBe(0);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+  });
+
+  it("client closes stdin and the server ignores EOF and SIGTERM: SIGKILL ends the group", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild({ IGNORE_EOF: "1", IGNORE_SIGTERM: "1" });
+    const started = Date.now();
+    session.closeInput();
+    const exit = await session.exited;
+    process.stderr.write(`shutdown of a server ignoring EOF and SIGTERM: ${Date.now() - started} ms\n`);
+    expect(exit.code).toBe(137);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+  });
+
+  it("server crashes: the pending request gets an error and policylayer exits with the server's code", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild();
+    session.send({ jsonrpc: "2.0", id: "hung", method: "tools/call", params: { name: "hang", arguments: {} } });
+    const crash = await session.request("crash", "tools/call", { name: "crash", arguments: { code: 7 } });
+    expect((crash.error as { code: number }).code).toBe(-32000);
+    const hung = await session.responseTo("hung");
+    expect((hung.error as { message: string }).message).toMatch(/exited with code 7/);
+    const exit = await session.exited;
+    expect(exit.code).toBe(7);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("%s to policylayer reaches the server's process group", async (signal) => {
+    const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
+    const started = Date.now();
+    process.kill(wrapPid, signal);
+    const exit = await session.exited;
+    process.stderr.write(`shutdown after ${signal}: ${Date.now() - started} ms\n`);
+    expect(exit.code).toBe(128 + (signal === "SIGTERM" ? 15 : 2));
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+  });
+
+  it("SIGKILL to policylayer is the one case it cannot handle; its stdin closing still ends a well-behaved server", async () => {
+    const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
+    process.kill(wrapPid, "SIGKILL");
+    await session.exited;
+    // The server's stdin was our pipe: it sees EOF when we die and exits by itself.
+    await waitForExit(serverPid, 5000);
+    // A grandchild that ignores EOF and SIGTERM does survive a SIGKILL of policylayer; clean it up here.
+    process.kill(grandchildPid, "SIGKILL");
+  });
+});
+
+describe("refusing to start", () => {
+  it("refuses without -- and never starts the server", async () => {
+    const startedFile = join(dir.path, "started");
+    const session = new RawSession([process.execPath, recordingServer], { STARTED_FILE: startedFile });
+    const exit = await session.exited;
+    expect(exit.code).not.toBe(0);
+    expect(session.stderr).toMatch(/needs the server's command after --/);
+    expect(() => readFileSync(startedFile)).toThrow();
+  });
+
+  it("refuses a policy that does not validate, prints FILE:LINE:COL, and never starts the server", async () => {
+    const startedFile = join(dir.path, "started");
+    const policy = join(dir.path, "bad.yaml");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(policy, "version: 1\nrules:\n  - tool: x\n    action: maybe\n");
+    const session = new RawSession(["--policy", policy, "--", process.execPath, recordingServer], {
+      STARTED_FILE: startedFile,
+    });
+    const exit = await session.exited;
+    expect(exit.code).toBe(1);
+    expect(session.stderr).toContain(`${policy}:4:13:`);
+    expect(() => readFileSync(startedFile)).toThrow();
+  });
+
+  it("refuses when the audit log cannot be written and never starts the server", async () => {
+    const startedFile = join(dir.path, "started");
+    const session = new RawSession(["--audit", "/dev/full", "--", process.execPath, recordingServer], {
+      STARTED_FILE: startedFile,
+    });
+    const exit = await session.exited;
+    expect(exit.code).toBe(1);
+    expect(session.stderr).toMatch(/cannot write the audit log \/dev\/full/);
+    expect(() => readFileSync(startedFile)).toThrow();
+  });
+
+  it("exits 127 when the server command does not exist", async () => {
+    const session = new RawSession(["--audit", join(dir.path, "a.jsonl"), "--", "/nonexistent/server-binary"]);
+    const exit = await session.exited;
+    expect(exit.code).toBe(127);
+    expect(session.stderr).toMatch(/cannot start \/nonexistent\/server-binary/);
+  });
+});

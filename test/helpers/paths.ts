@@ -1,0 +1,16 @@
+import { fileURLToPath } from "node:url";
+
+/** The repository's root folder. */
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+/** The built command line, as users run it. */
+export const policylayerBin = fileURLToPath(new URL("../../bin/policylayer.js", import.meta.url));
+/** Our recording test server. */
+export const recordingServer = fileURLToPath(new URL("../servers/recording-server.mjs", import.meta.url));
+/** Captured data from real servers, beside the repository. */
+export const sharedFixtures = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+
+/** The command that starts an installed npm MCP server (`everything`, `filesystem`, `memory`). */
+export function npmServer(name: "everything" | "filesystem" | "memory", ...args: string[]): string[] {
+  const entry = fileURLToPath(new URL(`../../node_modules/@modelcontextprotocol/server-${name}/dist/index.js`, import.meta.url));
+  return [process.execPath, entry, ...args];
+}
