@@ -65,6 +65,11 @@ const ABSENT = Symbol("absent");
 function pathReader(path: string): (call: ToolCall) => unknown {
   if (path === "tool") return (call) => call.name;
   const segments = path.split(".").slice(1);
+  const [only] = segments;
+  if (segments.length === 1 && only !== undefined && !/^\d+$/.test(only)) {
+    // The common case, `args.operation`: one own-property lookup.
+    return (call) => (Object.hasOwn(call.arguments, only) ? call.arguments[only] : ABSENT);
+  }
   return (call) => {
     let value: unknown = call.arguments;
     for (const segment of segments) {
@@ -81,14 +86,23 @@ function pathReader(path: string): (call: ToolCall) => unknown {
   };
 }
 
+/** Values that `===` compares as deep equality would, the fast path for most conditions. */
+function isPrimitive(value: unknown): boolean {
+  return value === null || typeof value !== "object";
+}
+
 /** The predicate on a present value for one operator; the schema has checked `value`'s type. */
 function valuePredicate(condition: ConditionDocument): (actual: unknown) => boolean {
   const expected = condition.value;
   switch (condition.op) {
     case "eq":
-      return (actual) => jsonEqual(actual, expected);
+      return isPrimitive(expected)
+        ? (actual) => actual === expected
+        : (actual) => jsonEqual(actual, expected);
     case "neq":
-      return (actual) => !jsonEqual(actual, expected);
+      return isPrimitive(expected)
+        ? (actual) => actual !== expected
+        : (actual) => !jsonEqual(actual, expected);
     case "in": {
       const options = Array.isArray(expected) ? expected : [];
       return (actual) => options.some((option) => jsonEqual(actual, option));

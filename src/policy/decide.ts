@@ -84,6 +84,11 @@ function candidateRules(policy: CompiledPolicy, toolName: string): readonly Comp
   return rules;
 }
 
+function allConditionsHold(rule: CompiledRule, call: ToolCall): boolean {
+  for (const condition of rule.conditions) if (!condition.test(call)) return false;
+  return true;
+}
+
 function matchesClassification(rule: CompiledRule, category: Category, risk: Risk): boolean {
   return (
     (rule.categories === null || rule.categories.includes(category)) &&
@@ -136,7 +141,7 @@ export function decideToolCall(
   const [category, risk] = effectiveClass(policy, call.name, classification);
   for (const rule of rules) {
     if (!matchesClassification(rule, category, risk)) continue;
-    if (!rule.conditions.every((condition) => condition.test(call))) continue;
+    if (!allConditionsHold(rule, call)) continue;
     return { action: rule.action, rule, reason: rule.reason ?? ruleReasons[rule.index] ?? "", hidden: false };
   }
   return {

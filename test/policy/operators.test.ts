@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { decideToolCall } from "../../src/policy/decide.js";
+import { policyFrom, readLow } from "./helpers.js";
+
+/** Whether a single-condition deny rule matches the call's arguments (the default is allow). */
+function matches(condition: string, args: Record<string, unknown>, tool = "t"): boolean {
+  const policy = policyFrom(
+    `version: 1\ndefault: allow\nrules:\n  - when: [${condition}]\n    action: deny\n`,
+  );
+  return decideToolCall(policy, { name: tool, arguments: args }, readLow).action === "deny";
+}
+
+// For each operator: a call that matches, one that does not, and one where the path is absent.
+const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+  ["{ path: args.a, op: eq, value: { x: [1, 2] } }", { a: { x: [1, 2] } }, { a: { x: [2, 1] } }],
+  ["{ path: args.a, op: neq, value: 5 }", { a: 6 }, { a: 5 }],
+  ["{ path: args.a, op: in, value: [deploy, delete] }", { a: "delete" }, { a: "describe" }],
+  ["{ path: args.a, op: not_in, value: [describe] }", { a: "delete" }, { a: "describe" }],
+  ["{ path: args.a, op: lt, value: 10 }", { a: 9 }, { a: 10 }],
+  ["{ path: args.a, op: lte, value: 10 }", { a: 10 }, { a: 11 }],
+  ["{ path: args.a, op: gt, value: 10 }", { a: 11 }, { a: 10 }],
+  ["{ path: args.a, op: gte, value: 10 }", { a: 10 }, { a: "10" }],
+  ["{ path: args.a, op: regex, value: 'prod-\\d+' }", { a: "eu-prod-12" }, { a: "staging" }],
+  ["{ path: args.a, op: glob, value: '/etc/*.conf' }", { a: "/etc/x/y.conf" }, { a: "/etc/y.conf.bak" }],
+  ["{ path: args.a, op: contains, value: secret }", { a: "top-secret-file" }, { a: "public" }],
+  ["{ path: args.a, op: contains, value: { id: 1 } }", { a: [{ id: 2 }, { id: 1 }] }, { a: [{ id: 2 }] }],
+  ["{ path: args.a, op: starts_with, value: /tmp/ }", { a: "/tmp/x" }, { a: "/var/tmp/x" }],
+  ["{ path: args.a, op: exists }", { a: null }, { b: 1 }],
+];
+
+describe("condition operators", () => {
+  for (const [condition, matching, notMatching] of cases) {
+    it(`${condition} matches ${JSON.stringify(matching)}`, () => {
+      expect(matches(condition, matching)).toBe(true);
+    });
+    it(`${condition} does not match ${JSON.stringify(notMatching)}`, () => {
+      expect(matches(condition, notMatching)).toBe(false);
+    });
+    if (!condition.includes("op: exists")) {
+      it(`${condition} does not match when args.a is absent`, () => {
+        expect(matches(condition, { other: 1 })).toBe(false);
+      });
+    }
+  }
+
+  it("exists: false matches only an absent path", () => {
+    expect(matches("{ path: args.a, op: exists, value: false }", { b: 1 })).toBe(true);
+    expect(matches("{ path: args.a, op: exists, value: false }", { a: 0 })).toBe(false);
+  });
+
+  it("indexes lists with numeric path segments and treats a missing index as absent", () => {
+    expect(
+      matches("{ path: args.files.1.path, op: eq, value: b }", { files: [{ path: "a" }, { path: "b" }] }),
+    ).toBe(true);
+    expect(matches("{ path: args.files.2.path, op: exists }", { files: [{ path: "a" }] })).toBe(false);
+  });
+
+  it("treats inherited properties such as constructor as absent", () => {
+    expect(matches("{ path: args.constructor, op: exists }", {})).toBe(false);
+    expect(matches("{ path: args.a.toString, op: exists }", { a: "x" })).toBe(false);
+  });
+
+  it("tests the tool name with path tool", () => {
+    expect(matches("{ path: tool, op: glob, value: 'delete_*' }", {}, "delete_stack")).toBe(true);
+    expect(matches("{ path: tool, op: glob, value: 'delete_*' }", {}, "describe_stack")).toBe(false);
+  });
+
+  it("compares numbers only with lt, never strings that look like numbers", () => {
+    expect(matches("{ path: args.a, op: lt, value: 10 }", { a: "9" })).toBe(false);
+  });
+
+  it("requires every condition of a rule to hold", () => {
+    const both = "{ path: args.a, op: eq, value: 1 }, { path: args.b, op: eq, value: 2 }";
+    expect(matches(both, { a: 1, b: 2 })).toBe(true);
+    expect(matches(both, { a: 1, b: 3 })).toBe(false);
+  });
+});
