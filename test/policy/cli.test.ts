@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { schemaCommand } from "../../src/cli/schema.js";
+import { validateCommand } from "../../src/cli/validate.js";
+
+/** Runs a command with stdout and stderr captured. */
+async function captured(run: () => number | Promise<number>) {
+  let stdout = "";
+  let stderr = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const code = await run();
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+const fixtures = join(import.meta.dirname, "..", "fixtures", "policies");
+
+describe("policylayer validate", () => {
+  it("prints a one-line summary of a valid policy and exits 0", async () => {
+    const file = join(fixtures, "valid", "full.yaml");
+    const result = await captured(() => validateCommand(file));
+    expect(result).toEqual({
+      code: 0,
+      stdout: `${file}: valid (version 1, enforce, default allow, 4 rules: 1 hides tools, 1 rate-limited, 1 needs approval)\n`,
+      stderr: "",
+    });
+  });
+
+  it("prints each error as FILE:LINE:COL and exits 1", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "policylayer-")), "policy.yaml");
+    writeFileSync(
+      file,
+      "version: 1\ndefault: allow\nrules:\n  - action: allow\n    rate_limit: { max: 1, window: soon }\n",
+    );
+    const result = await captured(() => validateCommand(file));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `${file}:5:35: rules[0].rate_limit.window must be a positive number of seconds, got "soon"\n`,
+    );
+  });
+
+  it("says a missing file does not exist and exits 1", async () => {
+    const result = await captured(() => validateCommand("/nonexistent/policy.yaml"));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "/nonexistent/policy.yaml: the file does not exist; check the path, or write one (see `policylayer init`)\n",
+    );
+  });
+});
+
+describe("policylayer schema", () => {
+  it("prints the policy JSON Schema as JSON", async () => {
+    const result = await captured(() => schemaCommand());
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      title: "policylayer policy, version 1",
+      required: ["version", "default"],
+    });
+  });
+});
