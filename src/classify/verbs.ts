@@ -83,6 +83,7 @@ const READ_VERBS = [
   "detect",
   "resolve",
   "return",
+  "simulate",
 ];
 const WRITE_VERBS = [
   "create",

@@ -8,11 +8,15 @@ describe("labelled tools from public MCP servers (name and description only)", (
       const { classification } = profileTool({ name: row.name, description: row.description });
       return classification.category === row.category
         ? []
-        : [`  ${row.server}/${row.name}: expected ${row.category}, got ${classification.category} (${classification.signals.join("; ")})`];
+        : [
+            `  ${row.server}/${row.name}: expected ${row.category}, got ${classification.category} (${classification.signals.join("; ")})`,
+          ];
     });
     const correct = LABELLED_TOOLS.length - misses.length;
     const percent = ((100 * correct) / LABELLED_TOOLS.length).toFixed(1);
-    console.log(`classification accuracy: ${correct}/${LABELLED_TOOLS.length} = ${percent}%\n${misses.join("\n")}`);
+    console.log(
+      `classification accuracy: ${correct}/${LABELLED_TOOLS.length} = ${percent}%\n${misses.join("\n")}`,
+    );
     expect(LABELLED_TOOLS.length).toBeGreaterThanOrEqual(150);
     expect(correct / LABELLED_TOOLS.length).toBeGreaterThanOrEqual(0.95);
   });
