@@ -1,3 +1,4 @@
+import { riskOf } from "../classify/categories.js";
 import type {
   Category,
   Classification,
@@ -8,15 +9,6 @@ import type {
   RuleAction,
   ToolCall,
 } from "./types.js";
-
-/** The risk of a category the policy's `classify:` block assigns (financial and destructive are both critical). */
-export const riskOfCategory: Readonly<Record<Category, Risk>> = {
-  read: "low",
-  write: "medium",
-  execute: "high",
-  destructive: "critical",
-  financial: "critical",
-};
 
 /** Tool names whose candidate rules are remembered per policy; names come from the agent, so the cache is bounded. */
 const MAX_CACHED_TOOL_NAMES = 4096;
@@ -105,7 +97,7 @@ function effectiveClass(
   const override = policy.categoryOverrides.get(toolName);
   return override === undefined
     ? [classification.category, classification.risk]
-    : [override, riskOfCategory[override]];
+    : [override, riskOf(override)];
 }
 
 function firstHider(rules: readonly CompiledRule[], [category, risk]: [Category, Risk]): CompiledRule | null {
