@@ -1,0 +1,283 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  CATEGORIES,
+  classifyCall,
+  describeClassification,
+  profileTool,
+  profileToolList,
+  RISKS,
+  riskOf,
+  severityRank,
+  splitWords,
+} from "../../src/classify/index.js";
+import type { ToolDefinition } from "../../src/classify/types.js";
+
+const selectorTool = (values: string[], annotations?: ToolDefinition["annotations"]): ToolDefinition => ({
+  name: "manage_things",
+  description: "Manage things.",
+  inputSchema: { type: "object", properties: { action: { type: "string", enum: values } } },
+  ...(annotations ? { annotations } : {}),
+});
+
+describe("categories and risks", () => {
+  it("maps each category to its risk", () => {
+    expect(CATEGORIES.map(riskOf)).toEqual(["low", "medium", "high", "critical", "critical"]);
+    expect(RISKS).toEqual(["low", "medium", "high", "critical"]);
+  });
+
+  it("orders severity read < write < execute < destructive < financial (the tie-break)", () => {
+    expect(CATEGORIES.map(severityRank)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe("naming styles", () => {
+  it.each(["delete_stack", "deleteStack", "DeleteStack", "stacks.delete", "delete-stack", "stacks/delete"])(
+    "%s is destructive",
+    (name) => {
+      expect(profileTool({ name }).classification.category).toBe("destructive");
+    },
+  );
+
+  it("splits acronyms and digits", () => {
+    expect(splitWords("getHTTPResponse2")).toEqual(["get", "http", "response2"]);
+    expect(splitWords("API-post-database-query")).toEqual(["api", "post", "database", "query"]);
+  });
+
+  it("names the verb's place in the signal", () => {
+    expect(profileTool({ name: "delete_stack" }).classification.signals[0]).toBe("name starts with delete");
+    expect(profileTool({ name: "stacks.delete" }).classification.signals[0]).toBe("name ends with delete");
+  });
+});
+
+describe("annotations", () => {
+  it("trusts readOnlyHint: true on a read-named tool", () => {
+    const { classification } = profileTool({ name: "list_stacks", annotations: { readOnlyHint: true } });
+    expect(classification.category).toBe("read");
+    expect(classification.signals).toContain("readOnlyHint: true");
+  });
+
+  it("leans severe when readOnlyHint: true contradicts a delete name, and says so", () => {
+    const { classification } = profileTool({ name: "delete_stack", annotations: { readOnlyHint: true } });
+    expect(classification.category).toBe("destructive");
+    expect(classification.signals[0]).toBe(
+      "conflict: readOnlyHint: true but name starts with delete; leaning severe",
+    );
+  });
+
+  it("takes readOnlyHint: true over an execute verb (a read-only query)", () => {
+    const tool = { name: "run_report", annotations: { readOnlyHint: true } };
+    expect(profileTool(tool).classification.category).toBe("read");
+  });
+
+  it("makes an unknown-named tool destructive on destructiveHint: true", () => {
+    const tool = { name: "frobnicate", annotations: { readOnlyHint: false, destructiveHint: true } };
+    expect(profileTool(tool).classification.category).toBe("destructive");
+  });
+
+  it("keeps a clearly read-named tool read when only destructiveHint: true is given", () => {
+    const tool = { name: "get_stack", description: "Get a stack.", annotations: { destructiveHint: true } };
+    expect(profileTool(tool).classification.category).toBe("read");
+  });
+
+  it("makes destructiveHint: false at least write, even for a read name", () => {
+    const tool = { name: "get_stack", annotations: { readOnlyHint: false, destructiveHint: false } };
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("write");
+    expect(classification.signals.join("; ")).toContain("conflict: the server says it is not read-only");
+  });
+
+  it("keeps a delete name destructive despite destructiveHint: false", () => {
+    const tool = { name: "delete_stack", annotations: { readOnlyHint: false, destructiveHint: false } };
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("destructive");
+    expect(classification.signals).toContain(
+      "conflict: destructiveHint: false but name starts with delete; leaning severe",
+    );
+  });
+
+  it("keeps execute and financial above destructiveHint: false", () => {
+    const run = { name: "run_script", annotations: { readOnlyHint: false, destructiveHint: false } };
+    const refund = { name: "create_refund", annotations: { readOnlyHint: false, destructiveHint: false } };
+    expect(profileTool(run).classification.category).toBe("execute");
+    expect(profileTool(refund).classification.category).toBe("financial");
+  });
+
+  it("ignores hints that are not booleans", () => {
+    const tools = profileToolList({
+      tools: [{ name: "delete_stack", annotations: { readOnlyHint: "yes" } }],
+    });
+    expect(tools.get("delete_stack")?.classification.category).toBe("destructive");
+  });
+
+  it("says when there are no annotations", () => {
+    expect(profileTool({ name: "get_stack" }).classification.signals).toContain(
+      "no readOnlyHint or destructiveHint: the tool may write and destroy",
+    );
+  });
+});
+
+describe("names, descriptions and schemas without annotations", () => {
+  it("classifies a tool nothing can classify as write, never read", () => {
+    const { classification } = profileTool({ name: "frobnicate", description: "Frobnicates." });
+    expect(classification.category).toBe("write");
+    expect(classification.signals[0]).toContain("unknown tool is write, never read");
+  });
+
+  it("reads the description when the name has no verb", () => {
+    expect(profileTool({ name: "stacks", description: "Deletes a stack." }).classification.category).toBe(
+      "destructive",
+    );
+  });
+
+  it("takes an overwriting write as destructive", () => {
+    const tool = { name: "save_file", description: "Saves content; will overwrite the file if present." };
+    expect(profileTool(tool).classification.category).toBe("destructive");
+  });
+
+  it("takes a code property as execute and a money property as financial", () => {
+    const code = { name: "notebook", inputSchema: { properties: { code: { type: "string" } } } };
+    const money = { name: "send_funds", inputSchema: { properties: { amount: { type: "number" } } } };
+    expect(profileTool(code).classification.category).toBe("execute");
+    expect(profileTool(money).classification.category).toBe("financial");
+  });
+
+  it("notes a filesystem path argument", () => {
+    const tool = { name: "read_text", inputSchema: { properties: { path: { type: "string" } } } };
+    expect(profileTool(tool).classification.signals).toContain("accepts a filesystem path (path)");
+  });
+
+  it("survives malformed input schemas", () => {
+    for (const inputSchema of [null, 42, "x", [], { properties: [] }, { properties: { a: null } }]) {
+      expect(profileTool({ name: "get_x", inputSchema }).classification.category).toBe("read");
+    }
+  });
+});
+
+describe("selector arguments", () => {
+  const profile = profileTool(selectorTool(["list", "create", "delete"]));
+
+  it("classifies each value and takes the most severe as the tool's own", () => {
+    expect(profile.selector?.argument).toBe("action");
+    expect([...(profile.selector?.values ?? [])].map(([value, c]) => [value, c.category])).toEqual([
+      ["list", "read"],
+      ["create", "write"],
+      ["delete", "destructive"],
+    ]);
+    expect(profile.classification.category).toBe("destructive");
+    expect(profile.classification.signals[0]).toBe("most severe action: delete");
+  });
+
+  it("classifies a call by the value it carries", () => {
+    expect(classifyCall(profile, "manage_things", { action: "list" }).category).toBe("read");
+    expect(classifyCall(profile, "manage_things", { action: "create" }).category).toBe("write");
+  });
+
+  it("classifies an unknown value as the tool's most severe, and says so", () => {
+    const call = classifyCall(profile, "manage_things", { action: "LIST" });
+    expect(call.category).toBe("destructive");
+    expect(call.signals[0]).toBe(
+      'action "LIST" is not one of the tool\'s values: classified as its most severe action',
+    );
+  });
+
+  it("classifies a non-string value as the tool's most severe", () => {
+    expect(classifyCall(profile, "manage_things", { action: ["list"] }).category).toBe("destructive");
+  });
+
+  it("does not take an inherited property for the selector", () => {
+    const args: Record<string, unknown> = Object.create({ action: "list" });
+    expect(classifyCall(profile, "manage_things", args).category).toBe("destructive");
+  });
+
+  it("does not treat an enum of non-verbs as a selector", () => {
+    expect(profileTool(selectorTool(["fast", "slow", "medium"])).selector).toBeUndefined();
+  });
+
+  it("applies the tool's annotations to every value", () => {
+    const readOnly = profileTool(selectorTool(["list", "delete"], { readOnlyHint: true }));
+    expect(readOnly.selector?.values.get("list")?.category).toBe("read");
+    expect(readOnly.selector?.values.get("delete")?.category).toBe("destructive");
+  });
+
+  it("makes values of a financial tool financial", () => {
+    const tool = { ...selectorTool(["get", "create"]), name: "manage_invoices" };
+    expect(profileTool(tool).selector?.values.get("create")?.category).toBe("financial");
+    expect(profileTool(tool).selector?.values.get("get")?.category).toBe("read");
+  });
+});
+
+describe("classifyCall", () => {
+  it("lets the policy's classify block win, and says so", () => {
+    const call = classifyCall(profileTool({ name: "delete_stack" }), "delete_stack", {}, "read");
+    expect(call).toEqual({
+      category: "read",
+      risk: "low",
+      signals: ["classified as read by the policy's classify block", "heuristics said destructive"],
+    });
+  });
+
+  it("classifies a tool the server never listed by its name", () => {
+    const call = classifyCall(undefined, "drop_table", {});
+    expect(call.category).toBe("destructive");
+    expect(call.signals[0]).toBe("the server never listed this tool: classified by name only");
+  });
+
+  it("returns a copy the caller may change", () => {
+    const profile = profileTool({ name: "get_stack" });
+    classifyCall(profile, "get_stack", {}).signals.push("mine");
+    expect(profile.classification.signals).not.toContain("mine");
+  });
+
+  it("is deterministic", () => {
+    const fixture = new URL(
+      "../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json",
+      import.meta.url,
+    );
+    const text = readFileSync(fixture, "utf8");
+    const first = profileToolList(JSON.parse(text));
+    const second = profileToolList(JSON.parse(text));
+    expect([...second]).toEqual([...first]);
+    const args = { operation: "deploy" };
+    expect(classifyCall(first.get("manage_hyperpod_stacks"), "manage_hyperpod_stacks", args)).toEqual(
+      classifyCall(second.get("manage_hyperpod_stacks"), "manage_hyperpod_stacks", args),
+    );
+  });
+
+  it("describes a classification in one line", () => {
+    const line = describeClassification(profileTool({ name: "delete_stack" }).classification);
+    expect(line).toBe(
+      "destructive (critical): name starts with delete; no readOnlyHint or destructiveHint: the tool may write and destroy",
+    );
+  });
+
+  it("reports the time per call on the SageMaker profiles (no assertion on time)", () => {
+    const fixture = new URL(
+      "../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json",
+      import.meta.url,
+    );
+    const profiles = profileToolList(JSON.parse(readFileSync(fixture, "utf8")));
+    const calls: [string, Record<string, unknown>][] = [
+      ["manage_hyperpod_stacks", { operation: "delete", stack_name: "s", region_name: "us-east-1" }],
+      ["manage_hyperpod_cluster_nodes", { operation: "list_nodes", cluster_name: "c" }],
+      ["manage_hyperpod_cluster_nodes", { operation: "unknown" }],
+      ["describe_hp_cluster", { cluster_name: "c", region_name: "us-east-1" }],
+    ];
+    const batches: number[] = [];
+    const perBatch = 1000;
+    for (let batch = 0; batch < 100; batch++) {
+      const start = process.hrtime.bigint();
+      for (let index = 0; index < perBatch; index++) {
+        const [tool, args] = calls[index % calls.length] ?? ["", {}];
+        classifyCall(profiles.get(tool), tool, args);
+      }
+      batches.push(Number(process.hrtime.bigint() - start) / perBatch);
+    }
+    batches.sort((a, b) => a - b);
+    const median = batches[Math.floor(batches.length / 2)] ?? 0;
+    console.log(
+      `classifyCall: median ${median.toFixed(0)} ns per call over ${batches.length * perBatch} calls`,
+    );
+    expect(batches).toHaveLength(100);
+  });
+});
