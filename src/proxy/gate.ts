@@ -106,13 +106,11 @@ export class Gate {
     let classification: Classification;
     let decision: Decision;
     try {
-      classification = classifyCall(
-        this.profiles.get(call.name),
-        call.name,
-        call.arguments,
-        policy.categoryOverrides.get(call.name),
-      );
-      decision = decideToolCall(policy, call, classification);
+      const profile = this.profiles.get(call.name);
+      classification = classifyCall(profile, call.name, call.arguments, policy.categoryOverrides.get(call.name));
+      // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
+      const toolClassification = profile ? this.toolClassification(profile) : classification;
+      decision = decideToolCall(policy, call, classification, toolClassification);
     } catch (error) {
       this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
       const denial: Denial = {

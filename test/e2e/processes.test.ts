@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingServer } from "../helpers/paths.js";
 import { isAlive, RawSession, waitForExit } from "../helpers/raw-session.js";
-import { tempDir } from "../helpers/tmp.js";
+import { tempDir, writePolicy } from "../helpers/tmp.js";
 
 let dir: { path: string; cleanup: () => void };
 
@@ -15,8 +15,10 @@ afterEach(() => dir.cleanup());
 /** Starts wrap around the recording server; returns the session, the server's pid and a grandchild's pid. */
 async function startWithGrandchild(env: NodeJS.ProcessEnv = {}, flags: string[] = []) {
   const startedFile = join(dir.path, "started");
+  // The built-in default would deny spawn_grandchild (it runs code): these tests are about processes.
+  const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
   const session = new RawSession(
-    ["--audit", join(dir.path, "audit.jsonl"), "--grace-ms", "500", ...flags, "--", process.execPath, recordingServer],
+    ["--policy", policy, "--audit", join(dir.path, "audit.jsonl"), "--grace-ms", "500", ...flags, "--", process.execPath, recordingServer],
     { STARTED_FILE: startedFile, XDG_STATE_HOME: dir.path, ...env },
   );
   await session.initialize();
