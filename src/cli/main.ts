@@ -61,6 +61,75 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = schemaCommand();
     });
 
+  program
+    .command("tools")
+    .description("List a server's tools with their category, risk and what the policy would do: policylayer tools -- COMMAND [ARGS...]")
+    .option("--policy <file>", "policy file; default: $POLICYLAYER_POLICY, else the built-in default")
+    .option("--json", "print JSON for scripts")
+    .argument("[command...]", "the MCP server's command, after --")
+    .passThroughOptions()
+    .action(async (_words: string[], flags: { policy?: string; json?: boolean }) => {
+      const { toolsCommand } = await import("./tools.js");
+      exitCode = await toolsCommand(serverCommand, flags);
+    });
+
+  program
+    .command("init")
+    .description("Write a starter policy for a server, grouped by category: policylayer init [-o FILE] -- COMMAND [ARGS...]")
+    .option("-o, --output <file>", "where to write the policy (default: stdout)")
+    .option("--force", "overwrite an existing file")
+    .argument("[command...]", "the MCP server's command, after --")
+    .passThroughOptions()
+    .action(async (_words: string[], flags: { output?: string; force?: boolean }) => {
+      const { initCommand } = await import("./init.js");
+      exitCode = await initCommand(serverCommand, flags);
+    });
+
+  program
+    .command("check")
+    .description("Explain one decision: policylayer check --policy FILE --tool NAME [--args JSON] [-- COMMAND ...]")
+    .option("--policy <file>", "policy file; default: $POLICYLAYER_POLICY, else the built-in default")
+    .requiredOption("--tool <name>", "the tool to call")
+    .option("--args <json>", "the call's arguments as a JSON object", "{}")
+    .option("--json", "print JSON for scripts")
+    .argument("[command...]", "optional: the MCP server's command after --, to classify with its tools/list")
+    .passThroughOptions()
+    .action(async (_words: string[], flags: { policy?: string; tool: string; args: string; json?: boolean }) => {
+      const { checkCommand } = await import("./check.js");
+      exitCode = await checkCommand(serverCommand, flags);
+    });
+
+  program
+    .command("approvals")
+    .description("List calls waiting for approval; with --web, serve the approval page on loopback")
+    .option("--web", "serve the approval page on 127.0.0.1 and print its address")
+    .option("--port <n>", "port for --web (default: any free port)", positiveInteger("--port"))
+    .option("--no-open", "with --web: do not open a browser")
+    .option("--json", "print JSON for scripts")
+    .action(async (flags: { web?: boolean; port?: number; open: boolean; json?: boolean }) => {
+      const { approvalsCommand } = await import("./approvals.js");
+      exitCode = await approvalsCommand(flags);
+    });
+
+  program
+    .command("approve")
+    .description("Approve a call waiting in the approval inbox")
+    .argument("<id>", "the approval id shown by policylayer approvals")
+    .action(async (id: string) => {
+      const { approveCommand } = await import("./approvals.js");
+      exitCode = await approveCommand(id);
+    });
+
+  program
+    .command("deny")
+    .description("Deny a call waiting in the approval inbox")
+    .argument("<id>", "the approval id shown by policylayer approvals")
+    .option("--reason <text>", "why; the agent is told")
+    .action(async (id: string, flags: { reason?: string }) => {
+      const { denyCommand } = await import("./approvals.js");
+      exitCode = await denyCommand(id, flags);
+    });
+
   program.exitOverride();
   try {
     await program.parseAsync(argv.slice(), { from: "node" });
