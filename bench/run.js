@@ -1,0 +1,350 @@
+// npm run bench: the cost of standing in the path, as ratios against a direct connection and a
+// plain byte relay measured in the same run. Options: --rounds N (default 5), --quick.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expectEcho, McpPeer } from "./client.js";
+import { benchPolicyYaml } from "./policies.js";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = dirname(benchDir);
+const node = process.execPath;
+
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const roundsFlag = argv.indexOf("--rounds");
+const ROUNDS = roundsFlag === -1 ? (quick ? 2 : 5) : Number(argv[roundsFlag + 1]);
+const SEQUENTIAL_CALLS = quick ? 1000 : 5000;
+const WARMUP_CALLS = quick ? 200 : 1000;
+const CONCURRENT_CALLS = quick ? 4000 : 20_000;
+const IN_FLIGHT = 64;
+const LARGE_RESULT_BYTES = 50 * 1024 * 1024;
+const STARTUPS_PER_ROUND = 3;
+const DECISION_RULES = 200;
+
+const policyPath = join(benchDir, "policy.yaml");
+writeFileSync(policyPath, benchPolicyYaml(50));
+const serverCommand = [join(benchDir, "server.js")];
+const scratch = mkdtempSync(join(tmpdir(), "policylayer-bench-"));
+
+/** How each way is started: the command the client spawns. */
+const WAYS = {
+  direct: () => [node, serverCommand],
+  relay: () => [node, [join(benchDir, "relay.js"), node, ...serverCommand]],
+  policylayer: (label) => [
+    node,
+    [
+      join(root, "bin", "policylayer.js"),
+      "wrap",
+      "--policy",
+      policyPath,
+      "--audit",
+      join(scratch, `audit-${label}.jsonl`),
+      "--",
+      node,
+      ...serverCommand,
+    ],
+  ],
+};
+const WAY_NAMES = Object.keys(WAYS);
+
+const ECHO_TEXT = "a".repeat(1024);
+
+function nowUs() {
+  return Number(process.hrtime.bigint()) / 1000;
+}
+
+function median(values) {
+  const sorted = values.filter((v) => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function percentile(sorted, fraction) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
+}
+
+/** Spawns one way and waits until `initialize` is answered; returns the peer and the startup time. */
+async function start(way, label) {
+  const [command, args] = WAYS[way](label);
+  const peer = new McpPeer(command, args);
+  const response = await peer.request("initialize", {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "policylayer-bench", version: "1.0.0" },
+  });
+  const startupMs = Number(process.hrtime.bigint() - peer.startedNs) / 1e6;
+  if (!response.message?.result)
+    throw new Error(`${way}: initialize failed: ${JSON.stringify(response.message)}`);
+  peer.notify("notifications/initialized");
+  return { peer, startupMs };
+}
+
+function echo(peer) {
+  return peer.request("tools/call", { name: "echo", arguments: { text: ECHO_TEXT } });
+}
+
+async function sequential(peer, calls) {
+  const roundTripsUs = new Array(calls);
+  for (let i = 0; i < calls; i++) {
+    const before = nowUs();
+    const response = await echo(peer);
+    roundTripsUs[i] = nowUs() - before;
+    expectEcho(response, ECHO_TEXT);
+  }
+  roundTripsUs.sort((a, b) => a - b);
+  return { p50Us: percentile(roundTripsUs, 0.5), p99Us: percentile(roundTripsUs, 0.99) };
+}
+
+async function concurrent(peer, calls, inFlight) {
+  let sent = 0;
+  const before = nowUs();
+  const worker = async () => {
+    while (sent < calls) {
+      sent++;
+      expectEcho(await echo(peer), ECHO_TEXT);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return { callsPerSecond: calls / ((nowUs() - before) / 1e6) };
+}
+
+async function largeResult(peer, way) {
+  const before = nowUs();
+  const response = await peer.request("tools/call", {
+    name: "large_result",
+    arguments: { bytes: LARGE_RESULT_BYTES },
+  });
+  const ms = (nowUs() - before) / 1000;
+  if (response.bytes < LARGE_RESULT_BYTES) throw new Error(`large result too small: ${response.bytes} bytes`);
+  return { ms, peakRssBytes: way === "direct" ? null : peer.peakRssBytes() };
+}
+
+/** One session of one way: startup, tools/list, warm-up, then each scenario in turn. */
+async function session(way, round) {
+  const { peer, startupMs } = await start(way, `${way}-${round}`);
+  const list = await peer.request("tools/list", {});
+  if (!list.message?.result?.tools?.some((tool) => tool.name === "echo"))
+    throw new Error(`${way}: echo is not listed`);
+  await sequential(peer, WARMUP_CALLS);
+  const seq = await sequential(peer, SEQUENTIAL_CALLS);
+  const conc = await concurrent(peer, CONCURRENT_CALLS, IN_FLIGHT);
+  const large = await largeResult(peer, way);
+  const exit = await peer.close();
+  if (exit.code !== 0) throw new Error(`${way} exited with ${JSON.stringify(exit)}`);
+  const startups = [startupMs];
+  for (let i = 1; i < STARTUPS_PER_ROUND; i++) {
+    const extra = await start(way, `${way}-${round}-${i}`);
+    startups.push(extra.startupMs);
+    await extra.peer.close();
+  }
+  return {
+    sequentialP50Us: seq.p50Us,
+    sequentialP99Us: seq.p99Us,
+    concurrentCallsPerSecond: conc.callsPerSecond,
+    largeResultMs: large.ms,
+    largeResultPeakRssBytes: large.peakRssBytes,
+    startupMs: median(startups),
+  };
+}
+
+/** The policy decision alone, no I/O: median time per call of decideToolCall on a 200-rule policy. */
+async function decisionBench() {
+  const { parsePolicy } = await import(join(root, "dist", "policy", "load.js"));
+  const { decideToolCall } = await import(join(root, "dist", "policy", "decide.js"));
+  const { classifyCall, profileTool } = await import(join(root, "dist", "classify", "index.js"));
+  const loaded = parsePolicy(benchPolicyYaml(DECISION_RULES), `bench ${DECISION_RULES}-rule policy`);
+  if (!loaded.ok)
+    throw new Error(
+      `the ${DECISION_RULES}-rule policy does not validate: ${JSON.stringify(loaded.errors[0])}`,
+    );
+  const policy = loaded.policy;
+  const profiles = new Map(
+    ["echo", "large_result"].map((name) => [
+      name,
+      profileTool({
+        name,
+        description: "bench",
+        inputSchema: { type: "object" },
+        annotations: { readOnlyHint: true },
+      }),
+    ]),
+  );
+  const calls = [
+    { name: "echo", arguments: { text: ECHO_TEXT } },
+    { name: "large_result", arguments: { bytes: 1000 } },
+    { name: "query_orders", arguments: { limit: 10, table: "orders" } },
+    { name: "delete_stack_40", arguments: {} },
+    { name: "fs_write_12", arguments: { path: "/etc/passwd" } },
+    { name: "deploy_release", arguments: { environment: "prod" } },
+    { name: "unknown_tool", arguments: { path: "/home/user/notes.txt", options: { mode: "safe" } } },
+  ];
+  const classified = calls.map((call) => [
+    call,
+    classifyCall(profiles.get(call.name), call.name, call.arguments, policy.categoryOverrides.get(call.name)),
+  ]);
+  const expected = decideToolCall(policy, calls[0], classified[0][1]);
+  if (expected.action !== "allow")
+    throw new Error(`the echo call is not allowed by the ${DECISION_RULES}-rule policy: ${expected.reason}`);
+  const perBatch = 2000;
+  const decideUs = [];
+  const classifyAndDecideUs = [];
+  let sink = 0;
+  for (let batch = 0; batch < 60; batch++) {
+    let before = nowUs();
+    for (let i = 0; i < perBatch; i++) {
+      const [call, classification] = classified[i % classified.length];
+      sink += decideToolCall(policy, call, classification).reason.length;
+    }
+    decideUs.push((nowUs() - before) / perBatch);
+    before = nowUs();
+    for (let i = 0; i < perBatch; i++) {
+      const call = calls[i % calls.length];
+      const classification = classifyCall(
+        profiles.get(call.name),
+        call.name,
+        call.arguments,
+        policy.categoryOverrides.get(call.name),
+      );
+      sink += decideToolCall(policy, call, classification).reason.length;
+    }
+    classifyAndDecideUs.push((nowUs() - before) / perBatch);
+  }
+  if (sink === 0) throw new Error("unreachable");
+  // The first batches warm the JIT up; they are not counted.
+  return {
+    decideMedianUs: median(decideUs.slice(10)),
+    classifyAndDecideMedianUs: median(classifyAndDecideUs.slice(10)),
+  };
+}
+
+function fmt(value, digits = 0) {
+  return value === null || value === undefined ? "-" : value.toFixed(digits);
+}
+
+async function main() {
+  const began = Date.now();
+  const perRound = Object.fromEntries(WAY_NAMES.map((way) => [way, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate, and rotate who goes first, so drift in the machine's load spreads over all three.
+    const order = WAY_NAMES.map((_, i) => WAY_NAMES[(i + round) % WAY_NAMES.length]);
+    for (const way of order) perRound[way].push(await session(way, round));
+    process.stderr.write(
+      `round ${round + 1}/${ROUNDS} done (${((Date.now() - began) / 1000).toFixed(0)} s)\n`,
+    );
+  }
+  const summary = {};
+  for (const way of WAY_NAMES) {
+    const rounds = perRound[way];
+    const pick = (key) => median(rounds.map((r) => r[key]));
+    summary[way] = {
+      sequentialP50Us: pick("sequentialP50Us"),
+      sequentialP99Us: pick("sequentialP99Us"),
+      concurrentCallsPerSecond: pick("concurrentCallsPerSecond"),
+      largeResultMs: pick("largeResultMs"),
+      largeResultPeakRssBytes: pick("largeResultPeakRssBytes"),
+      largeResultPeakRssMaxBytes:
+        way === "direct" ? null : Math.max(...rounds.map((r) => r.largeResultPeakRssBytes)),
+      startupMs: pick("startupMs"),
+    };
+  }
+  const decision = await decisionBench();
+
+  const MB = 1024 * 1024;
+  const rows = [
+    ["sequential echo p50 (µs)", (s) => fmt(s.sequentialP50Us)],
+    ["sequential echo p99 (µs)", (s) => fmt(s.sequentialP99Us)],
+    ["concurrent echo (calls/s)", (s) => fmt(s.concurrentCallsPerSecond)],
+    ["large result 50 MB (ms)", (s) => fmt(s.largeResultMs)],
+    [
+      "proxy peak RSS (MB)",
+      (s) => fmt(s.largeResultPeakRssBytes === null ? null : s.largeResultPeakRssBytes / MB),
+    ],
+    ["startup to initialize (ms)", (s) => fmt(s.startupMs, 1)],
+  ];
+  const widths = [28, 10, 10, 12];
+  const line = (cells) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(" ");
+  const out = [];
+  out.push(
+    `policylayer bench: ${ROUNDS} rounds, medians over rounds; node ${process.version}, ${(await import("node:os")).cpus().length} cores`,
+  );
+  out.push(line(["scenario", ...WAY_NAMES]));
+  for (const [label, get] of rows) out.push(line([label, ...WAY_NAMES.map((way) => get(summary[way]))]));
+  out.push(line([`decision, ${DECISION_RULES} rules (µs/call)`, "", "", fmt(decision.decideMedianUs, 2)]));
+  out.push(line(["classify + decide (µs/call)", "", "", fmt(decision.classifyAndDecideMedianUs, 2)]));
+
+  const { direct, relay, policylayer } = summary;
+  const relayAddedUs = relay.sequentialP50Us - direct.sequentialP50Us;
+  const oursAddedUs = policylayer.sequentialP50Us - direct.sequentialP50Us;
+  const rssLimitBytes = 3 * LARGE_RESULT_BYTES + 80 * MB;
+  const budget = [
+    [
+      "sequential: added p50 <= relay's added p50 + 40 µs",
+      oursAddedUs <= relayAddedUs + 40,
+      `${fmt(oursAddedUs)} µs vs ${fmt(relayAddedUs)} + 40 µs`,
+    ],
+    [
+      "concurrent: >= 0.8 x relay's calls/s",
+      policylayer.concurrentCallsPerSecond >= 0.8 * relay.concurrentCallsPerSecond,
+      `${fmt(policylayer.concurrentCallsPerSecond / relay.concurrentCallsPerSecond, 2)} x relay`,
+    ],
+    [
+      "large result: time <= 1.5 x direct",
+      policylayer.largeResultMs <= 1.5 * direct.largeResultMs,
+      `${fmt(policylayer.largeResultMs / direct.largeResultMs, 2)} x direct`,
+    ],
+    [
+      "large result: peak RSS <= 3 x 50 MB + 80 MB",
+      policylayer.largeResultPeakRssMaxBytes <= rssLimitBytes,
+      `max ${fmt(policylayer.largeResultPeakRssMaxBytes / MB)} MB of ${fmt(rssLimitBytes / MB)} MB`,
+    ],
+    [
+      "startup: <= relay's startup + 60 ms",
+      policylayer.startupMs <= relay.startupMs + 60,
+      `${fmt(policylayer.startupMs, 1)} ms vs ${fmt(relay.startupMs, 1)} + 60 ms`,
+    ],
+    [
+      `decision: median < 5 µs (${DECISION_RULES} rules)`,
+      decision.decideMedianUs < 5,
+      `${fmt(decision.decideMedianUs, 2)} µs`,
+    ],
+  ];
+  out.push("");
+  out.push("budget:");
+  for (const [what, pass, figures] of budget)
+    out.push(`  ${pass ? "PASS" : "FAIL"}  ${what.padEnd(50)} ${figures}`);
+  out.push(`(${((Date.now() - began) / 1000).toFixed(0)} s)`);
+  process.stdout.write(`${out.join("\n")}\n`);
+
+  writeFileSync(
+    join(benchDir, "results.json"),
+    `${JSON.stringify(
+      {
+        time: new Date().toISOString(),
+        node: process.version,
+        rounds: ROUNDS,
+        settings: {
+          SEQUENTIAL_CALLS,
+          WARMUP_CALLS,
+          CONCURRENT_CALLS,
+          IN_FLIGHT,
+          LARGE_RESULT_BYTES,
+          DECISION_RULES,
+        },
+        summary,
+        decision,
+        budget: budget.map(([what, pass, figures]) => ({ what, pass, figures })),
+        perRound,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  rmSync(scratch, { recursive: true, force: true });
+  return budget.every(([, pass]) => pass) ? 0 : 1;
+}
+
+process.exitCode = await main();
