@@ -11,6 +11,14 @@ function positiveInteger(flag: string) {
   };
 }
 
+interface WrapCommandFlags {
+  policy?: string;
+  audit?: string;
+  maxLineBytes: number;
+  graceMs: number;
+  approvalInbox: boolean;
+}
+
 /** The words after `--`, or null when the command line has no `--`. */
 export function commandAfterSeparator(argv: readonly string[]): string[] | null {
   const separator = argv.indexOf("--");
@@ -26,20 +34,42 @@ export async function main(argv: readonly string[]): Promise<number> {
   const serverCommand = commandAfterSeparator(argv);
   const program = new Command()
     .name("policylayer")
-    .description("A local policy firewall for MCP servers: decides every tools/call before it reaches the server.")
+    .description(
+      "A local policy firewall for MCP servers: decides every tools/call before it reaches the server.",
+    )
     .showHelpAfterError()
     .enablePositionalOptions();
 
   program
     .command("wrap")
     .description("Run an MCP server behind the policy: policylayer wrap [--policy FILE] -- COMMAND [ARGS...]")
-    .option("--policy <file>", "policy file (YAML or JSON); default: $POLICYLAYER_POLICY, else the built-in default")
-    .option("--audit <file>", "audit log (JSON lines); default: the policy's audit.path, else $XDG_STATE_HOME/policylayer/audit.jsonl")
-    .option("--max-line-bytes <n>", "largest message accepted in either direction", positiveInteger("--max-line-bytes"), 256 * 1024 * 1024)
-    .option("--grace-ms <n>", "how long each shutdown step waits before the next", positiveInteger("--grace-ms"), 2000)
+    .option(
+      "--policy <file>",
+      "policy file (YAML or JSON); default: $POLICYLAYER_POLICY, else the built-in default",
+    )
+    .option(
+      "--audit <file>",
+      "audit log (JSON lines); default: the policy's audit.path, else $XDG_STATE_HOME/policylayer/audit.jsonl",
+    )
+    .option(
+      "--max-line-bytes <n>",
+      "largest message accepted in either direction",
+      positiveInteger("--max-line-bytes"),
+      256 * 1024 * 1024,
+    )
+    .option(
+      "--grace-ms <n>",
+      "how long each shutdown step waits before the next",
+      positiveInteger("--grace-ms"),
+      2000,
+    )
+    .option(
+      "--no-approval-inbox",
+      "never wait in the local approval inbox; ask only in the client (elicitation)",
+    )
     .argument("[command...]", "the MCP server's command, after --")
     .passThroughOptions()
-    .action(async (_words: string[], flags: { policy?: string; audit?: string; maxLineBytes: number; graceMs: number }) => {
+    .action(async (_words: string[], flags: WrapCommandFlags) => {
       const { wrapCommand } = await import("./wrap.js");
       exitCode = await wrapCommand(serverCommand, flags);
     });
@@ -63,7 +93,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("tools")
-    .description("List a server's tools with their category, risk and what the policy would do: policylayer tools -- COMMAND [ARGS...]")
+    .description(
+      "List a server's tools with their category, risk and what the policy would do: policylayer tools -- COMMAND [ARGS...]",
+    )
     .option("--policy <file>", "policy file; default: $POLICYLAYER_POLICY, else the built-in default")
     .option("--json", "print JSON for scripts")
     .argument("[command...]", "the MCP server's command, after --")
@@ -75,7 +107,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("init")
-    .description("Write a starter policy for a server, grouped by category: policylayer init [-o FILE] -- COMMAND [ARGS...]")
+    .description(
+      "Write a starter policy for a server, grouped by category: policylayer init [-o FILE] -- COMMAND [ARGS...]",
+    )
     .option("-o, --output <file>", "where to write the policy (default: stdout)")
     .option("--force", "overwrite an existing file")
     .argument("[command...]", "the MCP server's command, after --")
@@ -87,17 +121,21 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("check")
-    .description("Explain one decision: policylayer check --policy FILE --tool NAME [--args JSON] [-- COMMAND ...]")
+    .description(
+      "Explain one decision: policylayer check --policy FILE --tool NAME [--args JSON] [-- COMMAND ...]",
+    )
     .option("--policy <file>", "policy file; default: $POLICYLAYER_POLICY, else the built-in default")
     .requiredOption("--tool <name>", "the tool to call")
     .option("--args <json>", "the call's arguments as a JSON object", "{}")
     .option("--json", "print JSON for scripts")
     .argument("[command...]", "optional: the MCP server's command after --, to classify with its tools/list")
     .passThroughOptions()
-    .action(async (_words: string[], flags: { policy?: string; tool: string; args: string; json?: boolean }) => {
-      const { checkCommand } = await import("./check.js");
-      exitCode = await checkCommand(serverCommand, flags);
-    });
+    .action(
+      async (_words: string[], flags: { policy?: string; tool: string; args: string; json?: boolean }) => {
+        const { checkCommand } = await import("./check.js");
+        exitCode = await checkCommand(serverCommand, flags);
+      },
+    );
 
   program
     .command("approvals")

@@ -1,15 +1,16 @@
 import { resolve } from "node:path";
+import { runWrap, WrapStartError } from "../lifecycle/wrap.js";
 import { builtInDefaultPolicy } from "../policy/default.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { watchPolicyFile } from "../policy/watch.js";
-import { runWrap, WrapStartError } from "../lifecycle/wrap.js";
 
 export interface WrapFlags {
   policy?: string;
   audit?: string;
   maxLineBytes: number;
   graceMs: number;
+  approvalInbox: boolean;
 }
 
 function warn(message: string): void {
@@ -19,7 +20,9 @@ function warn(message: string): void {
 /** `policylayer wrap`: checks its inputs, refuses to start on any problem, then runs the session. */
 export async function wrapCommand(serverCommand: string[] | null, flags: WrapFlags): Promise<number> {
   if (serverCommand === null || serverCommand.length === 0) {
-    warn("wrap needs the server's command after --, e.g. policylayer wrap --policy policy.yaml -- uvx awslabs.sagemaker-ai-mcp-server");
+    warn(
+      "wrap needs the server's command after --, e.g. policylayer wrap --policy policy.yaml -- uvx awslabs.sagemaker-ai-mcp-server",
+    );
     return 2;
   }
   const policyFlag = flags.policy ?? process.env.POLICYLAYER_POLICY;
@@ -53,6 +56,7 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
       auditPath: flags.audit ? resolve(flags.audit) : null,
       maxLineBytes: flags.maxLineBytes,
       graceMs: flags.graceMs,
+      approvalInbox: flags.approvalInbox,
       warn,
     });
   } catch (error) {

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { type ApprovalChannel, createApprovalCoordinator } from "../approval/approver.js";
+import { elicitationChannel } from "../approval/elicitation.js";
 import { AuditLog, defaultAuditPath } from "../audit/log.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
@@ -16,8 +18,13 @@ export interface WrapOptions {
   maxLineBytes: number;
   /** How long each shutdown step waits before the next, harsher one. */
   graceMs: number;
+  /** Whether calls may wait in the local approval inbox when the client cannot ask. */
+  approvalInbox: boolean;
   warn: (message: string) => void;
 }
+
+/** Calls of one session that may wait for a person at once; more are denied at once. */
+const MAX_PENDING_APPROVALS = 16;
 
 /** A ready error for the CLI: the reason wrap could not start, and its exit code. */
 export class WrapStartError extends Error {
@@ -76,6 +83,32 @@ export async function runWrap(options: WrapOptions): Promise<number> {
     warn,
   });
 
+  const approvals = createApprovalCoordinator({
+    channels: () => {
+      const channels: ApprovalChannel[] = [];
+      if (session.clientCanElicit) {
+        channels.push(
+          elicitationChannel(
+            { request: (method, params) => session.requestClient(method, params) },
+            serverLabel,
+          ),
+        );
+      }
+      return channels;
+    },
+    maxPending: MAX_PENDING_APPROVALS,
+    sendProgress: (progressToken, progress, message) =>
+      session.notifyClient("notifications/progress", { progressToken, progress, message }),
+    progressIntervalMs: 1000,
+    announce: (request, channel) =>
+      warn(
+        `${request.call.name} is waiting for approval (${channel}, up to ${request.timeoutSeconds} s): ${request.decision.reason}`,
+      ),
+  });
+  gate.setApprover(approvals.approver);
+  session.onApprovalCancelled = (requestId) =>
+    approvals.withdraw(requestId, "the client cancelled the request");
+
   const stopWatching = startReloading(options, gate);
   // A server that stops reading (or exits) must not crash us with EPIPE.
   server.stdin.on("error", (error) => warn(`writing to the server failed: ${error.message}`));
@@ -125,10 +158,16 @@ export async function runWrap(options: WrapOptions): Promise<number> {
   const description =
     result.code !== null ? `exited with code ${result.code}` : `was ended by ${result.signal ?? "a signal"}`;
   if (!shuttingDown) warn(`the MCP server ${description}`);
+  approvals.withdrawAll(`the MCP server ${description}`);
   session.serverExited(description);
   stopWatching();
   await endGroup(server, options.graceMs);
-  audit.append({ time: new Date().toISOString(), event: "session_end", session: sessionId, server_exit: exit });
+  audit.append({
+    time: new Date().toISOString(),
+    event: "session_end",
+    session: sessionId,
+    server_exit: exit,
+  });
   audit.close();
   process.off("exit", killGroupOnExit);
   return exitCodeOf(result);
@@ -152,7 +191,9 @@ function startReloading(options: WrapOptions, gate: Gate): () => void {
     reloading = reloading.then(async () => {
       const result = await reloadPolicy();
       if (Array.isArray(result)) {
-        warn(`the edited policy does not validate; the last good policy stays in force:\n${result.join("\n")}`);
+        warn(
+          `the edited policy does not validate; the last good policy stays in force:\n${result.join("\n")}`,
+        );
         return;
       }
       gate.setPolicy(result);

@@ -12,7 +12,8 @@ export interface Denial {
 
 /** The text a model reads: names the tool, gives the reason, and for a rate limit when to retry. */
 export function denialText(denial: Denial): string {
-  const retry = denial.retryAfterSeconds === undefined ? "" : ` Retry after ${denial.retryAfterSeconds} seconds.`;
+  const retry =
+    denial.retryAfterSeconds === undefined ? "" : ` Retry after ${denial.retryAfterSeconds} seconds.`;
   return `policylayer blocked the call to tool "${denial.tool}": ${denial.reason}${retry}`;
 }
 

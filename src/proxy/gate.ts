@@ -1,4 +1,4 @@
-import { argumentsHash, type AuditLog, type AuditRecord } from "../audit/log.js";
+import { type AuditLog, type AuditRecord, argumentsHash } from "../audit/log.js";
 import { classifyCall, profileTool } from "../classify/index.js";
 import type { Classification, ToolDefinition, ToolProfile } from "../classify/types.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
@@ -12,7 +12,9 @@ import type { Denial } from "./denial.js";
 export type CallOutcome = "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled";
 
 /** What the proxy does with a tools/call: forward it (and report how it ended), or answer with a denial. */
-export type Verdict = { forward: true; finish(outcome: CallOutcome): void } | { forward: false; denial: Denial };
+export type Verdict =
+  | { forward: true; finish(outcome: CallOutcome): void }
+  | { forward: false; denial: Denial };
 
 /** A call waiting for a person, as the approval channels see it. */
 export interface ApprovalRequest {
@@ -46,7 +48,11 @@ export interface GateOptions {
   warn: (message: string) => void;
 }
 
-const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 120;
+/**
+ * Below the MCP SDK's default request timeout (60 s), so a client that does not reset its timeout
+ * on progress hears our denial rather than giving up on its own first.
+ */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 50;
 
 /**
  * Everything between a parsed tools/call and the proxy's forward-or-deny: classification,
@@ -73,7 +79,9 @@ export class Gate {
   /** Puts a reloaded policy in force from the next call; rate-limit counts of unchanged rules survive. */
   setPolicy(policy: CompiledPolicy): void {
     this.policy = policy;
-    this.limiter.retainOnly(policy.rules.filter((rule) => rule.rateLimit !== null).map((rule) => rule.fingerprint));
+    this.limiter.retainOnly(
+      policy.rules.filter((rule) => rule.rateLimit !== null).map((rule) => rule.fingerprint),
+    );
   }
 
   /** Installs the channel that asks a person about require_approval calls. */
@@ -100,14 +108,23 @@ export class Gate {
   }
 
   /** Decides one tools/call. Synchronous unless a person must approve it. */
-  decideCall(requestId: RequestId, call: ToolCall, progressToken: string | number | null): Verdict | Promise<Verdict> {
+  decideCall(
+    requestId: RequestId,
+    call: ToolCall,
+    progressToken: string | number | null,
+  ): Verdict | Promise<Verdict> {
     const startedMs = this.now();
     const policy = this.policy;
     let classification: Classification;
     let decision: Decision;
     try {
       const profile = this.profiles.get(call.name);
-      classification = classifyCall(profile, call.name, call.arguments, policy.categoryOverrides.get(call.name));
+      classification = classifyCall(
+        profile,
+        call.name,
+        call.arguments,
+        policy.categoryOverrides.get(call.name),
+      );
       // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
       const toolClassification = profile ? this.toolClassification(profile) : classification;
       decision = decideToolCall(policy, call, classification, toolClassification);
@@ -123,7 +140,9 @@ export class Gate {
     const record = this.baseRecord(requestId, call, classification, decision, policy);
 
     if (this.options.audit.failed !== null) {
-      return this.deny(record, { reason: `the audit log cannot be written (${this.options.audit.failed}), so calls are denied` });
+      return this.deny(record, {
+        reason: `the audit log cannot be written (${this.options.audit.failed}), so calls are denied`,
+      });
     }
 
     let action = decision.action;
@@ -147,7 +166,8 @@ export class Gate {
 
     if (policy.mode === "monitor") {
       record.decision = "allow";
-      if (action !== "allow") record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
+      if (action !== "allow")
+        record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
       return this.forward(record, startedMs);
     }
     if (action === "allow") return this.forward(record, startedMs);
@@ -166,7 +186,12 @@ export class Gate {
     try {
       answer = await pending;
     } catch (error) {
-      answer = { approved: false, channel: "none", decidedBy: "policylayer", reason: `approval failed: ${(error as Error).message}` };
+      answer = {
+        approved: false,
+        channel: "none",
+        decidedBy: "policylayer",
+        reason: `approval failed: ${(error as Error).message}`,
+      };
     }
     const waitedMs = this.now() - startedMs;
     record.approval = {
@@ -177,7 +202,9 @@ export class Gate {
     };
     if (!answer.approved) return this.deny(record, { reason: answer.reason });
     if (this.options.audit.failed !== null) {
-      return this.deny(record, { reason: `the audit log cannot be written (${this.options.audit.failed}), so calls are denied` });
+      return this.deny(record, {
+        reason: `the audit log cannot be written (${this.options.audit.failed}), so calls are denied`,
+      });
     }
     record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
     return this.forward(record, this.now());
@@ -193,7 +220,21 @@ export class Gate {
     progressToken: string | number | null,
   ): Verdict | Promise<Verdict> {
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
-    const pending = this.approver?.({ requestId, call, classification, decision, timeoutSeconds, progressToken }) ?? null;
+    const pending =
+      this.approver?.({ requestId, call, classification, decision, timeoutSeconds, progressToken }) ?? null;
+    if (pending !== null) {
+      this.options.audit.append({
+        time: new Date(startedMs).toISOString(),
+        event: "approval_request",
+        session: this.options.sessionId,
+        id: requestId,
+        tool: call.name,
+        rule: record.rule,
+        reason: decision.reason,
+        timeout_seconds: timeoutSeconds,
+        args_sha256: record.args_sha256,
+      });
+    }
     if (pending === null) {
       return this.deny(record, {
         reason: `${decision.reason}. This call needs a person's approval, but no approval channel is available: the client did not declare the elicitation capability and no approval inbox is running (start one with \`policylayer approvals --web\`)`,
@@ -232,7 +273,8 @@ export class Gate {
   private deny(record: AuditRecord, denial: { reason: string; retryAfterSeconds?: number }): Verdict {
     record.decision = "deny";
     record.reason = denial.reason;
-    if (!this.options.audit.append(record) && this.options.audit.failed) this.options.warn(this.options.audit.failed);
+    if (!this.options.audit.append(record) && this.options.audit.failed)
+      this.options.warn(this.options.audit.failed);
     return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
   }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import type { ToolCall } from "../policy/types.js";
 import {
@@ -55,8 +56,18 @@ export class ProxySession {
   private readonly options: ProxyOptions;
   private serverGone = false;
   private clientGone = false;
+  /** Requests policylayer itself sent to the client (elicitation), by id key. */
+  private readonly ownRequests = new Map<
+    string,
+    { resolve(result: unknown): void; reject(error: Error): void }
+  >();
+  /** A prefix no server can predict, so our request ids never collide with the server's. */
+  private readonly ownIdPrefix = `policylayer-${randomBytes(9).toString("base64url")}-`;
+  private ownIdCounter = 0;
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   clientCapabilities: JsonObject | null = null;
+  /** Called when the client cancels a request that is still waiting for approval. */
+  onApprovalCancelled: ((requestId: RequestId) => void) | null = null;
 
   constructor(options: ProxyOptions) {
     this.options = options;
@@ -93,7 +104,13 @@ export class ProxySession {
     this.serverGone = true;
     for (const entry of this.pending.values()) {
       entry.finish?.("server_exited");
-      this.sendToClient(errorLine(entry.id, ErrorCode.ServerExited, `MCP server ${description} before answering ${entry.method}`));
+      this.sendToClient(
+        errorLine(
+          entry.id,
+          ErrorCode.ServerExited,
+          `MCP server ${description} before answering ${entry.method}`,
+        ),
+      );
     }
     this.pending.clear();
   }
@@ -113,22 +130,32 @@ export class ProxySession {
     }
     if (message.kind === "request") this.onClientRequest(message);
     else if (message.kind === "notification") this.onClientNotification(message);
-    else this.sendToServer(message.message);
+    else if (!this.answerOwnRequest(message.id, message.message)) this.sendToServer(message.message);
   }
 
   private onClientRequest(request: Extract<ClientMessage, { kind: "request" }>): void {
     const { id, method, message } = request;
     const key = idKey(id);
     if (this.pending.has(key)) {
-      this.sendToClient(errorLine(id, ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(id)} is already in use by a pending request`));
+      this.sendToClient(
+        errorLine(
+          id,
+          ErrorCode.InvalidRequest,
+          `Invalid Request: id ${JSON.stringify(id)} is already in use by a pending request`,
+        ),
+      );
       return;
     }
     if (isNearMiss(method)) {
-      this.sendToClient(errorLine(id, ErrorCode.MethodNotFound, `Method not found: ${JSON.stringify(method)}`));
+      this.sendToClient(
+        errorLine(id, ErrorCode.MethodNotFound, `Method not found: ${JSON.stringify(method)}`),
+      );
       return;
     }
     if (this.serverGone) {
-      this.sendToClient(errorLine(id, ErrorCode.ServerExited, `MCP server has exited; ${method} cannot be answered`));
+      this.sendToClient(
+        errorLine(id, ErrorCode.ServerExited, `MCP server has exited; ${method} cannot be answered`),
+      );
       return;
     }
     if (method === "tools/call") {
@@ -137,7 +164,8 @@ export class ProxySession {
     }
     if (method === "initialize") {
       const params = message.params;
-      this.clientCapabilities = isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
+      this.clientCapabilities =
+        isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
     }
     this.pending.set(key, { id, method });
     this.sendToServer(message);
@@ -146,20 +174,78 @@ export class ProxySession {
   private onClientNotification(notification: Extract<ClientMessage, { kind: "notification" }>): void {
     if (notification.method === "tools/call" || isNearMiss(notification.method)) {
       // A call without an id cannot be answered, so it cannot be denied visibly: drop it.
-      this.options.warn(`refused a ${JSON.stringify(notification.method)} notification: a tool call needs an id`);
+      this.options.warn(
+        `refused a ${JSON.stringify(notification.method)} notification: a tool call needs an id`,
+      );
       return;
     }
-    if (notification.method === "notifications/cancelled") this.onCancelled(notification.message);
+    if (notification.method === "notifications/cancelled" && !this.onCancelled(notification.message)) return;
     this.sendToServer(notification.message);
   }
 
-  private onCancelled(message: JsonObject): void {
+  /** Marks a cancelled request; returns false when the server never saw it (it waits for approval). */
+  private onCancelled(message: JsonObject): boolean {
     const params = message.params;
-    if (!isJsonObject(params)) return;
+    if (!isJsonObject(params)) return true;
     const requestId = params.requestId;
-    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+    if (typeof requestId !== "string" && typeof requestId !== "number") return true;
     const entry = this.pending.get(idKey(requestId));
-    if (entry) entry.cancelled = true;
+    if (!entry) return true;
+    entry.cancelled = true;
+    if (!entry.awaitingApproval) return true;
+    this.onApprovalCancelled?.(requestId);
+    return false;
+  }
+
+  /** True when the client declared form elicitation at initialize, so we can ask it ourselves. */
+  get clientCanElicit(): boolean {
+    const elicitation = this.clientCapabilities?.elicitation;
+    if (!isJsonObject(elicitation)) return false;
+    // Since 2025-11-25 `{ url: {} }` alone means URL mode only; an empty object means form mode.
+    return Object.keys(elicitation).length === 0 || isJsonObject(elicitation.form);
+  }
+
+  /** Sends a request of our own to the client; the server never sees it or its answer. */
+  requestClient(
+    method: string,
+    params: Record<string, unknown>,
+  ): { response: Promise<unknown>; cancel(reason: string): void } {
+    const id = `${this.ownIdPrefix}${++this.ownIdCounter}`;
+    const key = idKey(id);
+    const response = new Promise<unknown>((resolve, reject) => {
+      this.ownRequests.set(key, { resolve, reject });
+    });
+    this.sendToClient(toLine({ jsonrpc: "2.0", id, method, params }));
+    return {
+      response,
+      cancel: (reason) => {
+        if (!this.ownRequests.delete(key)) return;
+        this.notifyClient("notifications/cancelled", { requestId: id, reason });
+      },
+    };
+  }
+
+  /** Sends a notification of our own to the client. */
+  notifyClient(method: string, params: Record<string, unknown>): void {
+    this.sendToClient(toLine({ jsonrpc: "2.0", method, params }));
+  }
+
+  /** Routes the client's answer to one of our own requests; false when the id is not ours. */
+  private answerOwnRequest(id: RequestId, message: JsonObject): boolean {
+    const key = idKey(id);
+    const waiter = this.ownRequests.get(key);
+    if (!waiter) return typeof id === "string" && id.startsWith(this.ownIdPrefix);
+    this.ownRequests.delete(key);
+    if (isJsonObject(message.error)) {
+      waiter.reject(
+        new Error(
+          `the client answered with error ${JSON.stringify(message.error.message ?? message.error.code)}`,
+        ),
+      );
+    } else {
+      waiter.resolve(message.result);
+    }
+    return true;
   }
 
   private onToolCall(id: RequestId, key: string, message: JsonObject): void {
@@ -183,7 +269,9 @@ export class ProxySession {
         if (entry.cancelled || this.serverGone) {
           if (settled.forward) settled.finish(entry.cancelled ? "cancelled" : "server_exited");
           if (this.serverGone && !entry.cancelled) {
-            this.sendToClient(errorLine(id, ErrorCode.ServerExited, "MCP server has exited; tools/call cannot be answered"));
+            this.sendToClient(
+              errorLine(id, ErrorCode.ServerExited, "MCP server has exited; tools/call cannot be answered"),
+            );
           }
           return;
         }
@@ -206,24 +294,36 @@ export class ProxySession {
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {
-    this.options.warn(`refused a client message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`);
+    this.options.warn(
+      `refused a client message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
+    );
     const id = idFromHead(head);
     if (id !== null) {
       this.sendToClient(
-        errorLine(id, ErrorCode.MessageTooLarge, `Message too large: over ${this.options.maxLineBytes} bytes; it was not forwarded`),
+        errorLine(
+          id,
+          ErrorCode.MessageTooLarge,
+          `Message too large: over ${this.options.maxLineBytes} bytes; it was not forwarded`,
+        ),
       );
     }
   }
 
   private onServerOversize(seenBytes: number, head: Buffer): void {
-    this.options.warn(`dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`);
+    this.options.warn(
+      `dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
+    );
     const id = idFromHead(head);
     const entry = id === null ? undefined : this.pending.get(idKey(id));
     if (id === null || entry === undefined) return;
     this.pending.delete(idKey(id));
     entry.finish?.("protocol_error");
     this.sendToClient(
-      errorLine(id, ErrorCode.MessageTooLarge, `The server's answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes`),
+      errorLine(
+        id,
+        ErrorCode.MessageTooLarge,
+        `The server's answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes`,
+      ),
     );
   }
 
@@ -312,7 +412,8 @@ function isNearMiss(method: string): boolean {
 /** The call in tools/call params, or what is wrong with them. */
 function toolCallOf(params: unknown): ToolCall | string {
   if (!isJsonObject(params)) return "params must be an object with a tool name";
-  if (typeof params.name !== "string" || params.name.length === 0) return "params.name must be a non-empty string";
+  if (typeof params.name !== "string" || params.name.length === 0)
+    return "params.name must be a non-empty string";
   for (const key of Object.keys(params)) {
     if (!TOOLS_CALL_PARAMS.has(key)) return `unexpected member params.${key}`;
   }
@@ -340,7 +441,11 @@ function idFromHead(head: Buffer): RequestId | null {
 }
 
 /** Reads how a forwarded tools/call ended from its response, without parsing the result. */
-function outcomeOf(content: Buffer, resultRange: readonly [number, number] | undefined, hasError: boolean): CallOutcome {
+function outcomeOf(
+  content: Buffer,
+  resultRange: readonly [number, number] | undefined,
+  hasError: boolean,
+): CallOutcome {
   if (hasError || !resultRange) return "protocol_error";
   const isError = peekMembers(content, IS_ERROR_MEMBER, resultRange[0], resultRange[1])?.get("isError");
   return isError && content.toString("latin1", isError[0], isError[1]) === "true" ? "tool_error" : "result";

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingServer } from "../helpers/paths.js";
@@ -35,7 +36,15 @@ rules:
 `,
     );
     const auditFile = join(dir.path, "audit.jsonl");
-    session = new RawSession(["--policy", policy, "--audit", auditFile, "--", process.execPath, recordingServer]);
+    session = new RawSession([
+      "--policy",
+      policy,
+      "--audit",
+      auditFile,
+      "--",
+      process.execPath,
+      recordingServer,
+    ]);
     await session.initialize();
     await session.request(1, "tools/call", { name: "echo", arguments: { b: 2, a: 1 } });
     await session.request(2, "tools/call", { name: "delete_stack", arguments: { stack: "prod" } });
@@ -59,7 +68,15 @@ rules:
   it("keeps arguments out of the log unless the policy asks for them", async () => {
     const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
     const auditFile = join(dir.path, "audit.jsonl");
-    session = new RawSession(["--policy", policy, "--audit", auditFile, "--", process.execPath, recordingServer]);
+    session = new RawSession([
+      "--policy",
+      policy,
+      "--audit",
+      auditFile,
+      "--",
+      process.execPath,
+      recordingServer,
+    ]);
     await session.initialize();
     await session.request(1, "tools/call", { name: "echo", arguments: { secret: "hunter2" } });
     const calls = readJsonLines(auditFile).filter((line) => line.event === "tools/call");
@@ -70,7 +87,9 @@ rules:
 
   it("writes to $XDG_STATE_HOME/policylayer/audit.jsonl by default", async () => {
     const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
-    session = new RawSession(["--policy", policy, "--", process.execPath, recordingServer], { XDG_STATE_HOME: dir.path });
+    session = new RawSession(["--policy", policy, "--", process.execPath, recordingServer], {
+      XDG_STATE_HOME: dir.path,
+    });
     await session.initialize();
     await session.request(1, "tools/call", { name: "echo", arguments: {} });
     const lines = readJsonLines(join(dir.path, "policylayer", "audit.jsonl"));
@@ -78,21 +97,55 @@ rules:
   });
 });
 
+describe("audit failures", () => {
+  it("denies every call after a write to the audit log fails, and says why on stderr", async () => {
+    const fifo = join(dir.path, "audit.fifo");
+    execFileSync("mkfifo", [fifo]);
+    // Open the reading end first (non-blocking), so wrap's open for appending does not wait.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
+    session = new RawSession(["--policy", policy, "--audit", fifo, "--", process.execPath, recordingServer]);
+    await session.initialize();
+    const buffer = Buffer.alloc(4096);
+    expect(buffer.toString("utf8", 0, readSync(reader, buffer))).toContain("session_start");
+    // The reader goes away: every later write fails with EPIPE.
+    closeSync(reader);
+    expect(isError(await session.request(1, "tools/call", { name: "echo", arguments: {} }))).toBe(false);
+    await session.waitForStderr(/cannot write the audit log/);
+    const denied = await session.request(2, "tools/call", { name: "echo", arguments: {} });
+    expect(isError(denied)).toBe(true);
+    expect(JSON.stringify(denied)).toContain("the audit log cannot be written");
+  });
+});
+
 describe("policy reload", () => {
   it("puts an edited policy in force from the next call, and keeps the last good one when an edit does not validate", async () => {
     const policyPath = writePolicy(dir.path, "version: 1\ndefault: allow\n");
-    session = new RawSession(["--policy", policyPath, "--audit", join(dir.path, "a.jsonl"), "--", process.execPath, recordingServer]);
+    session = new RawSession([
+      "--policy",
+      policyPath,
+      "--audit",
+      join(dir.path, "a.jsonl"),
+      "--",
+      process.execPath,
+      recordingServer,
+    ]);
     await session.initialize();
     expect(isError(await session.request(1, "tools/call", { name: "echo", arguments: {} }))).toBe(false);
 
-    writeFileSync(policyPath, "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: deny\n    reason: echo is off\n");
+    writeFileSync(
+      policyPath,
+      "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: deny\n    reason: echo is off\n",
+    );
     await session.waitForStderr(/policy reloaded/);
     const denied = await session.request(2, "tools/call", { name: "echo", arguments: {} });
     expect(isError(denied)).toBe(true);
     expect(JSON.stringify(denied)).toContain("echo is off");
 
     writeFileSync(policyPath, "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: sometimes\n");
-    await session.waitForStderr(/does not validate; the last good policy stays in force[\s\S]*policy\.yaml:5:13/);
+    await session.waitForStderr(
+      /does not validate; the last good policy stays in force[\s\S]*policy\.yaml:5:13/,
+    );
     expect(isError(await session.request(3, "tools/call", { name: "echo", arguments: {} }))).toBe(true);
   });
 });

@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Connected, connectDirect, connectThroughProxy } from "../helpers/clients.js";
 import { npmServer } from "../helpers/paths.js";
@@ -19,7 +23,9 @@ const setup = {
       action: "accept" as const,
       content: { name: "Ada Lovelace", email: "ada@example.com", age: 36 },
     }));
-    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: "file:///tmp/root", name: "root" }] }));
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({
+      roots: [{ uri: "file:///tmp/root", name: "root" }],
+    }));
   },
 };
 
@@ -87,7 +93,9 @@ describe("server-everything through policylayer with an allow-all policy", () =>
   });
 
   it("server-to-client elicitation requests and their answers pass through", async () => {
-    const [a, b] = await both((client) => client.callTool({ name: "trigger-elicitation-request", arguments: {} }));
+    const [a, b] = await both((client) =>
+      client.callTool({ name: "trigger-elicitation-request", arguments: {} }),
+    );
     expect(JSON.stringify(b)).toContain("Ada Lovelace");
     expect(b).toEqual(a);
   });
@@ -102,9 +110,13 @@ describe("server-everything through policylayer with an allow-all policy", () =>
     const progress: [number[], number[]] = [[], []];
     const [a, b] = await Promise.all(
       [direct.client, proxied.client].map((client, side) =>
-        client.callTool({ name: "trigger-long-running-operation", arguments: { duration: 1, steps: 4 } }, undefined, {
-          onprogress: (update) => progress[side]?.push(update.progress),
-        }),
+        client.callTool(
+          { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 4 } },
+          undefined,
+          {
+            onprogress: (update) => progress[side]?.push(update.progress),
+          },
+        ),
       ),
     );
     expect(b).toEqual(a);

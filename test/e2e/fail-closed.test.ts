@@ -56,7 +56,10 @@ async function probe(): Promise<void> {
 
 describe("fail closed", () => {
   it("denies delete_stack with the rule's reason and the server never sees the call", async () => {
-    const response = await session.request(1, "tools/call", { name: "delete_stack", arguments: { stack: "prod" } });
+    const response = await session.request(1, "tools/call", {
+      name: "delete_stack",
+      arguments: { stack: "prod" },
+    });
     const result = response.result as { isError: boolean; content: Array<{ text: string }> };
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toContain('"delete_stack"');
@@ -85,14 +88,18 @@ describe("fail closed", () => {
   });
 
   it("refuses a line with trailing bytes after the message", async () => {
-    session.write('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{}}} {"x":1}\n');
+    session.write(
+      '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{}}} {"x":1}\n',
+    );
     await session.waitForStderr(/Parse error/);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });
 
   it("refuses a line that starts with a byte-order mark", async () => {
-    session.write('\uFEFF{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{}}}\n');
+    session.write(
+      '\uFEFF{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{}}}\n',
+    );
     await session.waitForStderr(/Parse error/);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
@@ -101,7 +108,9 @@ describe("fail closed", () => {
   it("refuses invalid UTF-8", async () => {
     session.write(
       Buffer.concat([
-        Buffer.from('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"a":"'),
+        Buffer.from(
+          '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"a":"',
+        ),
         Buffer.from([0xc3, 0x28]),
         Buffer.from('"}}}\n'),
       ]),
@@ -146,7 +155,13 @@ describe("fail closed", () => {
   });
 
   it("refuses unexpected top-level members with -32600", async () => {
-    session.send({ jsonrpc: "2.0", id: 11, method: "tools/call", params: { name: "echo", arguments: {} }, extra: 1 });
+    session.send({
+      jsonrpc: "2.0",
+      id: 11,
+      method: "tools/call",
+      params: { name: "echo", arguments: {} },
+      extra: 1,
+    });
     const response = await session.responseTo(11);
     expect((response.error as { code: number }).code).toBe(-32600);
     await probe();
@@ -155,11 +170,18 @@ describe("fail closed", () => {
 
   it("forwards its own serialization: with duplicate keys the server sees the name that was decided on", async () => {
     // JSON.parse keeps the last duplicate; a server that kept the first would run delete_stack.
-    session.write('{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"delete_stack","name":"echo","arguments":{"n":1}}}\n');
+    session.write(
+      '{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"delete_stack","name":"echo","arguments":{"n":1}}}\n',
+    );
     const response = await session.responseTo(12);
     expect((response.result as { isError: boolean }).isError).toBe(false);
     const raw = received().find((message) => message.id === 12);
-    expect(raw).toEqual({ jsonrpc: "2.0", id: 12, method: "tools/call", params: { name: "echo", arguments: { n: 1 } } });
+    expect(raw).toEqual({
+      jsonrpc: "2.0",
+      id: 12,
+      method: "tools/call",
+      params: { name: "echo", arguments: { n: 1 } },
+    });
   });
 
   it("refuses a second request with an id that is still pending", async () => {

@@ -5,7 +5,11 @@ import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { npmServer, repoRoot } from "../helpers/paths.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
 
-type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }>; _meta?: Record<string, unknown> };
+type ToolResult = {
+  isError?: boolean;
+  content: Array<{ type: string; text: string }>;
+  _meta?: Record<string, unknown>;
+};
 
 let policyDir: { path: string; cleanup: () => void };
 let workDir: { path: string; cleanup: () => void };
@@ -70,7 +74,11 @@ describe("server-filesystem through policylayer", () => {
   });
 
   it("a rate-limited tool passes max times, is denied with a retry time, then passes again after the window", async () => {
-    const list = () => proxied.client.callTool({ name: "list_directory", arguments: { path: workDir.path } }) as Promise<ToolResult>;
+    const list = () =>
+      proxied.client.callTool({
+        name: "list_directory",
+        arguments: { path: workDir.path },
+      }) as Promise<ToolResult>;
     for (let call = 0; call < 3; call++) {
       const result = await list();
       expect(result.isError).toBeFalsy();
@@ -78,7 +86,9 @@ describe("server-filesystem through policylayer", () => {
     }
     const denied = await list();
     expect(denied.isError).toBe(true);
-    expect(denied.content[0]?.text).toMatch(/Listing is limited to 3 calls in 2 seconds.*Retry after [12] seconds\./);
+    expect(denied.content[0]?.text).toMatch(
+      /Listing is limited to 3 calls in 2 seconds.*Retry after [12] seconds\./,
+    );
     const decision = denied._meta?.["policylayer/decision"] as { retryAfterSeconds: number };
     expect(decision.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(decision.retryAfterSeconds).toBeLessThanOrEqual(2);
@@ -91,7 +101,12 @@ describe("server-filesystem through policylayer", () => {
 
   it("examples/filesystem.yaml denies write_file too", async () => {
     const example = await connectThroughProxy(
-      ["--policy", join(repoRoot, "examples", "filesystem.yaml"), "--audit", join(policyDir.path, "example-audit.jsonl")],
+      [
+        "--policy",
+        join(repoRoot, "examples", "filesystem.yaml"),
+        "--audit",
+        join(policyDir.path, "example-audit.jsonl"),
+      ],
       npmServer("filesystem", workDir.path),
     );
     try {

@@ -12,7 +12,16 @@ function start(flags: string[] = []): Promise<unknown> {
   recordFile = join(dir.path, "received.jsonl");
   const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
   session = new RawSession(
-    ["--policy", policy, "--audit", join(dir.path, "audit.jsonl"), ...flags, "--", process.execPath, recordingServer],
+    [
+      "--policy",
+      policy,
+      "--audit",
+      join(dir.path, "audit.jsonl"),
+      ...flags,
+      "--",
+      process.execPath,
+      recordingServer,
+    ],
     { RECORD_FILE: recordFile },
   );
   return session.initialize();
@@ -47,7 +56,10 @@ describe("large and oversize messages", () => {
 
   it("refuses a client message over the ceiling with -32001, forwards nothing, and keeps running", async () => {
     await start(["--max-line-bytes", "1000000"]);
-    const response = await session.request(3, "tools/call", { name: "echo", arguments: { payload: "z".repeat(2_000_000) } });
+    const response = await session.request(3, "tools/call", {
+      name: "echo",
+      arguments: { payload: "z".repeat(2_000_000) },
+    });
     expect((response.error as { code: number }).code).toBe(-32001);
     const echo = await session.request(4, "tools/call", { name: "echo", arguments: { small: true } });
     expect((echo.result as { isError: boolean }).isError).toBe(false);
@@ -56,7 +68,10 @@ describe("large and oversize messages", () => {
 
   it("answers a server result over the ceiling with -32001 instead of crashing", async () => {
     await start(["--max-line-bytes", "1000000"]);
-    const response = await session.request(5, "tools/call", { name: "huge", arguments: { bytes: 3_000_000 } });
+    const response = await session.request(5, "tools/call", {
+      name: "huge",
+      arguments: { bytes: 3_000_000 },
+    });
     expect((response.error as { code: number }).code).toBe(-32001);
     const echo = await session.request(6, "tools/call", { name: "echo", arguments: {} });
     expect((echo.result as { isError: boolean }).isError).toBe(false);

@@ -18,7 +18,18 @@ async function startWithGrandchild(env: NodeJS.ProcessEnv = {}, flags: string[] 
   // The built-in default would deny spawn_grandchild (it runs code): these tests are about processes.
   const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
   const session = new RawSession(
-    ["--policy", policy, "--audit", join(dir.path, "audit.jsonl"), "--grace-ms", "500", ...flags, "--", process.execPath, recordingServer],
+    [
+      "--policy",
+      policy,
+      "--audit",
+      join(dir.path, "audit.jsonl"),
+      "--grace-ms",
+      "500",
+      ...flags,
+      "--",
+      process.execPath,
+      recordingServer,
+    ],
     { STARTED_FILE: startedFile, XDG_STATE_HOME: dir.path, ...env },
   );
   await session.initialize();
@@ -43,7 +54,10 @@ describe("no process outlives the session", () => {
   });
 
   it("client closes stdin and the server ignores EOF and SIGTERM: SIGKILL ends the group", async () => {
-    const { session, serverPid, grandchildPid } = await startWithGrandchild({ IGNORE_EOF: "1", IGNORE_SIGTERM: "1" });
+    const { session, serverPid, grandchildPid } = await startWithGrandchild({
+      IGNORE_EOF: "1",
+      IGNORE_SIGTERM: "1",
+    });
     const started = Date.now();
     session.closeInput();
     const exit = await session.exited;
@@ -55,7 +69,12 @@ describe("no process outlives the session", () => {
 
   it("server crashes: the pending request gets an error and policylayer exits with the server's code", async () => {
     const { session, serverPid, grandchildPid } = await startWithGrandchild();
-    session.send({ jsonrpc: "2.0", id: "hung", method: "tools/call", params: { name: "hang", arguments: {} } });
+    session.send({
+      jsonrpc: "2.0",
+      id: "hung",
+      method: "tools/call",
+      params: { name: "hang", arguments: {} },
+    });
     const crash = await session.request("crash", "tools/call", { name: "crash", arguments: { code: 7 } });
     expect((crash.error as { code: number }).code).toBe(-32000);
     const hung = await session.responseTo("hung");
@@ -66,16 +85,19 @@ describe("no process outlives the session", () => {
     await waitForExit(grandchildPid, 5000);
   });
 
-  it.each(["SIGTERM", "SIGINT"] as const)("%s to policylayer reaches the server's process group", async (signal) => {
-    const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
-    const started = Date.now();
-    process.kill(wrapPid, signal);
-    const exit = await session.exited;
-    process.stderr.write(`shutdown after ${signal}: ${Date.now() - started} ms\n`);
-    expect(exit.code).toBe(128 + (signal === "SIGTERM" ? 15 : 2));
-    await waitForExit(serverPid, 5000);
-    await waitForExit(grandchildPid, 5000);
-  });
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "%s to policylayer reaches the server's process group",
+    async (signal) => {
+      const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
+      const started = Date.now();
+      process.kill(wrapPid, signal);
+      const exit = await session.exited;
+      process.stderr.write(`shutdown after ${signal}: ${Date.now() - started} ms\n`);
+      expect(exit.code).toBe(128 + (signal === "SIGTERM" ? 15 : 2));
+      await waitForExit(serverPid, 5000);
+      await waitForExit(grandchildPid, 5000);
+    },
+  );
 
   it("SIGKILL to policylayer is the one case it cannot handle; its stdin closing still ends a well-behaved server", async () => {
     const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
@@ -124,7 +146,12 @@ describe("refusing to start", () => {
   });
 
   it("exits 127 when the server command does not exist", async () => {
-    const session = new RawSession(["--audit", join(dir.path, "a.jsonl"), "--", "/nonexistent/server-binary"]);
+    const session = new RawSession([
+      "--audit",
+      join(dir.path, "a.jsonl"),
+      "--",
+      "/nonexistent/server-binary",
+    ]);
     const exit = await session.exited;
     expect(exit.code).toBe(127);
     expect(session.stderr).toMatch(/cannot start \/nonexistent\/server-binary/);

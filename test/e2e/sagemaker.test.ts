@@ -4,7 +4,11 @@ import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { repoRoot } from "../helpers/paths.js";
 import { readJsonLines, tempDir } from "../helpers/tmp.js";
 
-type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }>; structuredContent?: unknown };
+type ToolResult = {
+  isError?: boolean;
+  content: Array<{ type: string; text: string }>;
+  structuredContent?: unknown;
+};
 
 // No credentials, and no instance-metadata look-ups (this machine has no network beyond the registries).
 const NO_AWS = {
@@ -56,7 +60,12 @@ describe("the real awslabs.sagemaker-ai-mcp-server through policylayer", () => {
     expect(result.content[0]?.text).toContain('"manage_hyperpod_stacks"');
     expect(result.content[0]?.text).toContain("ask the platform team");
     const record = readJsonLines(auditFile).find((line) => line.tool === "manage_hyperpod_stacks");
-    expect(record).toMatchObject({ decision: "deny", category: "destructive", risk: "critical", rule: { index: 0 } });
+    expect(record).toMatchObject({
+      decision: "deny",
+      category: "destructive",
+      risk: "critical",
+      rule: { index: 0 },
+    });
     expect(record?.outcome).toBeUndefined();
   });
 

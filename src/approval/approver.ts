@@ -1,0 +1,140 @@
+import type { ApprovalAnswer, ApprovalRequest, Approver } from "../proxy/gate.js";
+
+/** What one channel says: yes or no, who decided, and why. */
+export interface ChannelAnswer {
+  approved: boolean;
+  decidedBy: string;
+  reason: string;
+}
+
+/** One way of asking a person (the client's elicitation, the local inbox). */
+export interface ApprovalChannel {
+  readonly name: string;
+  /** Asks; `withdraw` takes the question back (timeout, cancellation, session end). */
+  ask(request: ApprovalRequest): { answer: Promise<ChannelAnswer>; withdraw(reason: string): void };
+}
+
+export interface ApproverOptions {
+  /** Channels in order of preference; a function so that capabilities learnt at initialize count. */
+  channels: () => ApprovalChannel[];
+  /** Pending approvals allowed at once in this session; past it, new ones are denied. */
+  maxPending: number;
+  /** Sends notifications/progress to the client for a request that carried a progressToken. */
+  sendProgress: (token: string | number, progress: number, message: string) => void;
+  /** How often progress is sent while a call waits. */
+  progressIntervalMs: number;
+  /** Tells the person that something waits (stderr, desktop notification). */
+  announce: (request: ApprovalRequest, channel: string) => void;
+}
+
+/** An approver plus the handle the proxy uses to withdraw a request the client cancelled. */
+export interface ApprovalCoordinator {
+  approver: Approver;
+  /** The client cancelled this request: its pending approval is withdrawn everywhere. */
+  withdraw(requestId: string | number, reason: string): void;
+  /** The session ends: every pending approval is withdrawn. */
+  withdrawAll(reason: string): void;
+  readonly pendingCount: number;
+}
+
+interface Waiting {
+  settle(answer: ApprovalAnswer): void;
+  withdraw(reason: string): void;
+}
+
+/**
+ * Routes require_approval calls to the first channel that can ask, bounds how many wait,
+ * times them out, keeps the client's timeout alive with progress, and withdraws on cancellation.
+ */
+export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoordinator {
+  const waiting = new Map<string, Waiting>();
+  const keyOf = (id: string | number) => `${typeof id}:${id}`;
+
+  const approver: Approver = (request) => {
+    const channel = options.channels()[0];
+    if (!channel) return null;
+    if (waiting.size >= options.maxPending) {
+      return Promise.resolve({
+        approved: false,
+        channel: channel.name,
+        decidedBy: "policylayer",
+        reason: `too many calls are already waiting for approval in this session (at most ${options.maxPending}); try again once they are decided`,
+      });
+    }
+    return new Promise<ApprovalAnswer>((resolve) => {
+      const key = keyOf(request.requestId);
+      const asked = channel.ask(request);
+      let progress = 0;
+      const startedMs = Date.now();
+      const token = request.progressToken;
+      const ticker =
+        token === null
+          ? null
+          : setInterval(() => {
+              progress += 1;
+              const waitedSeconds = Math.round((Date.now() - startedMs) / 1000);
+              options.sendProgress(
+                token,
+                progress,
+                `waiting for a person to approve ${request.call.name} (${waitedSeconds} s of ${request.timeoutSeconds} s)`,
+              );
+            }, options.progressIntervalMs);
+      const timer = setTimeout(() => {
+        entry.withdraw(`no answer within ${request.timeoutSeconds} s`);
+        entry.settle({
+          approved: false,
+          channel: channel.name,
+          decidedBy: "timeout",
+          reason: `nobody approved the call within ${request.timeoutSeconds} seconds (approval timeout), so it was denied`,
+        });
+      }, request.timeoutSeconds * 1000);
+      let settled = false;
+      const entry: Waiting = {
+        settle(answer) {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (ticker) clearInterval(ticker);
+          waiting.delete(key);
+          resolve(answer);
+        },
+        withdraw(reason) {
+          asked.withdraw(reason);
+        },
+      };
+      waiting.set(key, entry);
+      options.announce(request, channel.name);
+      asked.answer.then(
+        (answer) => entry.settle({ ...answer, channel: channel.name }),
+        (error: unknown) =>
+          entry.settle({
+            approved: false,
+            channel: channel.name,
+            decidedBy: "policylayer",
+            reason: `the ${channel.name} channel failed (${error instanceof Error ? error.message : String(error)}), so the call was denied`,
+          }),
+      );
+    });
+  };
+
+  const withdrawEntry = (key: string, entry: Waiting, reason: string) => {
+    entry.withdraw(reason);
+    entry.settle({ approved: false, channel: "none", decidedBy: "client", reason });
+    waiting.delete(key);
+  };
+
+  return {
+    approver,
+    withdraw(requestId, reason) {
+      const key = keyOf(requestId);
+      const entry = waiting.get(key);
+      if (entry) withdrawEntry(key, entry, reason);
+    },
+    withdrawAll(reason) {
+      for (const [key, entry] of [...waiting]) withdrawEntry(key, entry, reason);
+    },
+    get pendingCount() {
+      return waiting.size;
+    },
+  };
+}
