@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { parseClientLine } from "../../src/wire/jsonrpc.js";
+import { parseRange, peekMembers } from "../../src/wire/peek.js";
+
+const parse = (text: string) => parseClientLine(Buffer.from(text));
+
+describe("parseClientLine", () => {
+  it("classifies requests, notifications and responses", () => {
+    expect(parse('{"jsonrpc":"2.0","id":1,"method":"ping"}')).toMatchObject({
+      kind: "request",
+      id: 1,
+      method: "ping",
+    });
+    expect(parse('{"jsonrpc":"2.0","method":"notifications/initialized"}')).toMatchObject({
+      kind: "notification",
+    });
+    expect(parse('{"jsonrpc":"2.0","id":"a","result":{}}')).toMatchObject({ kind: "response", id: "a" });
+  });
+
+  it.each([
+    ["invalid JSON", "{", -32700, null],
+    ["a batch", '[{"jsonrpc":"2.0","id":1,"method":"ping"}]', -32600, null],
+    ["a non-object", '"hello"', -32600, null],
+    ["a wrong jsonrpc version", '{"jsonrpc":"1.0","id":4,"method":"ping"}', -32600, 4],
+    ["a fractional id", '{"jsonrpc":"2.0","id":1.5,"method":"ping"}', -32600, null],
+    ["an unsafe integer id", '{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}', -32600, null],
+    ["a null id", '{"jsonrpc":"2.0","id":null,"method":"ping"}', -32600, null],
+    ["an empty method", '{"jsonrpc":"2.0","id":5,"method":""}', -32600, 5],
+    ["array params", '{"jsonrpc":"2.0","id":6,"method":"x","params":[1]}', -32600, 6],
+    ["an extra member", '{"jsonrpc":"2.0","id":7,"method":"x","extra":true}', -32600, 7],
+    [
+      "a response with both result and error",
+      '{"jsonrpc":"2.0","id":8,"result":{},"error":{}}',
+      -32600,
+      null,
+    ],
+    ["trailing bytes", '{"jsonrpc":"2.0","id":9,"method":"x"}x', -32700, null],
+  ])("refuses %s", (_label, text, code, id) => {
+    expect(parse(text)).toMatchObject({ kind: "invalid", code, id });
+  });
+
+  it("refuses invalid UTF-8", () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"jsonrpc":"2.0","id":1,"method":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
+    expect(parseClientLine(bytes)).toMatchObject({ kind: "invalid", code: -32700 });
+  });
+});
+
+describe("peekMembers", () => {
+  const wanted = new Set(["id", "result", "error", "method"]);
+
+  it("finds the id wherever it stands, past large strings with escapes", () => {
+    const line = Buffer.from(
+      JSON.stringify({ result: { text: 'a "quoted" \\ text}{][', isError: false }, jsonrpc: "2.0", id: 42 }),
+    );
+    const members = peekMembers(line, wanted);
+    const id = members?.get("id");
+    expect(id && parseRange(line, id)).toBe(42);
+    const result = members?.get("result");
+    expect(result && parseRange(line, result)).toEqual({ text: 'a "quoted" \\ text}{][', isError: false });
+  });
+
+  it("reads only top-level members, not nested ones with the same name", () => {
+    const line = Buffer.from('{"result":{"id":"inner","method":"x"},"id":"outer"}');
+    const members = peekMembers(line, wanted);
+    expect(members?.has("method")).toBe(false);
+    const id = members?.get("id");
+    expect(id && parseRange(line, id)).toBe("outer");
+  });
+
+  it("returns null for bytes it cannot walk", () => {
+    expect(peekMembers(Buffer.from('{"id":1,'), wanted)).toBeNull();
+    expect(peekMembers(Buffer.from("[1,2]"), wanted)).toBeNull();
+  });
+
+  it("with partial, returns what the head of a cut line shows", () => {
+    const head = Buffer.from('{"jsonrpc":"2.0","id":9,"result":{"content":[{"text":"xxxx');
+    const id = peekMembers(head, wanted, 0, head.length, true)?.get("id");
+    expect(id && parseRange(head, id)).toBe(9);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { LineSplitter } from "../../src/wire/lines.js";
+
+function split(chunks: Array<string | Buffer>, maxLineBytes = 1024) {
+  const lines: string[] = [];
+  const framed: string[] = [];
+  const oversize: Array<{ seen: number; head: string }> = [];
+  const splitter = new LineSplitter(
+    {
+      line: (content, withTerminator) => {
+        lines.push(content.toString("utf8"));
+        framed.push(withTerminator.toString("utf8"));
+      },
+      oversize: (seen, head) => oversize.push({ seen, head: head.toString("utf8") }),
+    },
+    maxLineBytes,
+  );
+  for (const chunk of chunks) splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return { lines, framed, oversize, partial: splitter.hasPartialLine };
+}
+
+describe("LineSplitter", () => {
+  it("splits several lines in one chunk", () => {
+    expect(split(["a\nb\nc\n"]).lines).toEqual(["a", "b", "c"]);
+  });
+
+  it("joins a line that arrives in many chunks", () => {
+    const result = split(['{"a":', '1,"b"', ":2}", "\n"]);
+    expect(result.lines).toEqual(['{"a":1,"b":2}']);
+    expect(result.framed).toEqual(['{"a":1,"b":2}\n']);
+  });
+
+  it("strips a trailing carriage return but keeps it in the framed bytes", () => {
+    const result = split(["x\r\n"]);
+    expect(result.lines).toEqual(["x"]);
+    expect(result.framed).toEqual(["x\r\n"]);
+  });
+
+  it("keeps a multi-byte character split across chunks intact", () => {
+    const bytes = Buffer.from("é\n");
+    expect(split([bytes.subarray(0, 1), bytes.subarray(1)]).lines).toEqual(["é"]);
+  });
+
+  it("holds an unfinished line until its newline comes", () => {
+    const result = split(["abc"]);
+    expect(result.lines).toEqual([]);
+    expect(result.partial).toBe(true);
+  });
+
+  it("has no 64 KB limit", () => {
+    const long = "x".repeat(200_000);
+    expect(split([long.slice(0, 70_000), long.slice(70_000), "\n"], 1_000_000).lines).toEqual([long]);
+  });
+
+  it("reports a line over the ceiling once, drops it, and goes on with the next line", () => {
+    const result = split(['{"id":7,"x":"', "y".repeat(600), "y".repeat(600), '"}\nnext\n'], 1000);
+    expect(result.lines).toEqual(["next"]);
+    expect(result.oversize).toHaveLength(1);
+    expect(result.oversize[0]?.head.startsWith('{"id":7')).toBe(true);
+  });
+
+  it("reports a single-chunk line over the ceiling", () => {
+    const result = split([`${"z".repeat(2000)}\nok\n`], 1000);
+    expect(result.lines).toEqual(["ok"]);
+    expect(result.oversize.map((entry) => entry.seen)).toEqual([2000]);
+  });
+});
