@@ -5,7 +5,10 @@ import { dirname, join } from "node:path";
 
 /** Where the audit log goes when neither --audit nor the policy's audit block says. */
 export function defaultAuditPath(env: NodeJS.ProcessEnv = process.env): string {
-  const stateHome = env.XDG_STATE_HOME && env.XDG_STATE_HOME.length > 0 ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  const stateHome =
+    env.XDG_STATE_HOME && env.XDG_STATE_HOME.length > 0
+      ? env.XDG_STATE_HOME
+      : join(homedir(), ".local", "state");
   return join(stateHome, "policylayer", "audit.jsonl");
 }
 

@@ -67,20 +67,27 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
       "Invalid Request: JSON-RPC batches are not supported (removed from MCP in 2025-06-18); send one message per line",
     );
   }
-  if (!isJsonObject(value)) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message must be a JSON object");
+  if (!isJsonObject(value))
+    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message must be a JSON object");
   const id = "id" in value ? value.id : undefined;
   const answerId = isRequestId(id) ? id : null;
-  if (value.jsonrpc !== "2.0") return invalid(answerId, ErrorCode.InvalidRequest, 'Invalid Request: "jsonrpc" must be "2.0"');
+  if (value.jsonrpc !== "2.0")
+    return invalid(answerId, ErrorCode.InvalidRequest, 'Invalid Request: "jsonrpc" must be "2.0"');
   if (id !== undefined && !isRequestId(id)) {
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: id must be a string or a safe integer");
   }
 
   if ("method" in value) {
     if (typeof value.method !== "string" || value.method.length === 0) {
-      return invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: method must be a non-empty string");
+      return invalid(
+        answerId,
+        ErrorCode.InvalidRequest,
+        "Invalid Request: method must be a non-empty string",
+      );
     }
     for (const key of Object.keys(value)) {
-      if (!REQUEST_KEYS.has(key)) return invalid(answerId, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
+      if (!REQUEST_KEYS.has(key))
+        return invalid(answerId, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
     }
     if ("params" in value && !isJsonObject(value.params)) {
       return invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: params must be an object");
@@ -91,17 +98,25 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
       : { kind: "request", id: answerId, method: value.method, message: value };
   }
 
-  if (answerId === null) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message needs a method or an id");
+  if (answerId === null)
+    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message needs a method or an id");
   const hasResult = "result" in value;
   const hasError = "error" in value;
   if (hasResult === hasError) {
-    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a response carries exactly one of result and error");
+    return invalid(
+      null,
+      ErrorCode.InvalidRequest,
+      "Invalid Request: a response carries exactly one of result and error",
+    );
   }
   for (const key of Object.keys(value)) {
-    if (!RESPONSE_KEYS.has(key)) return invalid(null, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
+    if (!RESPONSE_KEYS.has(key))
+      return invalid(null, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
   }
-  if (hasResult && !isJsonObject(value.result)) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: result must be an object");
-  if (hasError && !isJsonObject(value.error)) return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: error must be an object");
+  if (hasResult && !isJsonObject(value.result))
+    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: result must be an object");
+  if (hasError && !isJsonObject(value.error))
+    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: error must be an object");
   return { kind: "response", id: answerId, message: value };
 }
 

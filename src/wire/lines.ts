@@ -78,7 +78,10 @@ export class LineSplitter {
         this.discarding = false;
         return;
       }
-      framed = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+      framed =
+        this.pending.length === 1
+          ? (this.pending[0] as Buffer)
+          : Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
     }

@@ -47,7 +47,15 @@ function skipValue(bytes: Buffer, position: number): number {
     let at = position;
     while (at < bytes.length) {
       const byte = bytes[at];
-      if (byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET || byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)
+      if (
+        byte === COMMA ||
+        byte === CLOSE_BRACE ||
+        byte === CLOSE_BRACKET ||
+        byte === 0x20 ||
+        byte === 0x0a ||
+        byte === 0x0d ||
+        byte === 0x09
+      )
         break;
       at++;
     }

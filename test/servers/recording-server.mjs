@@ -19,7 +19,11 @@ const tools = [
   { name: "crash", description: "Exit at once with args.code", inputSchema: { type: "object" } },
   { name: "hang", description: "Never answer", inputSchema: { type: "object" } },
   { name: "huge", description: "Answer with args.bytes bytes of text", inputSchema: { type: "object" } },
-  { name: "spawn_grandchild", description: "Start a long-lived grandchild; answer its pid", inputSchema: { type: "object" } },
+  {
+    name: "spawn_grandchild",
+    description: "Start a long-lived grandchild; answer its pid",
+    inputSchema: { type: "object" },
+  },
   { name: "tool_error", description: "Answer with isError: true", inputSchema: { type: "object" } },
 ];
 let extraToolVisible = false;
@@ -47,7 +51,9 @@ function handle(message) {
     return;
   }
   if (method === "tools/list") {
-    const all = extraToolVisible ? [...tools, { name: "batch_delete_later", description: "Appears after list_changed" }] : tools;
+    const all = extraToolVisible
+      ? [...tools, { name: "batch_delete_later", description: "Appears after list_changed" }]
+      : tools;
     const start = params?.cursor ? Number(params.cursor) : 0;
     const page = all.slice(start, start + PAGE_SIZE);
     const result = { tools: page };
@@ -70,9 +76,13 @@ function handle(message) {
         send({ jsonrpc: "2.0", id, result: textResult("x".repeat(Number(args.bytes ?? 1024))) });
         return;
       case "spawn_grandchild": {
-        const child = spawn(process.execPath, ["-e", "process.on('SIGTERM',()=>{}); setInterval(()=>{}, 1000)"], {
-          stdio: "ignore",
-        });
+        const child = spawn(
+          process.execPath,
+          ["-e", "process.on('SIGTERM',()=>{}); setInterval(()=>{}, 1000)"],
+          {
+            stdio: "ignore",
+          },
+        );
         send({ jsonrpc: "2.0", id, result: textResult(String(child.pid)) });
         return;
       }
