@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { canonicalJson } from "../policy/compile.js";
 
 /** Where the audit log goes when neither --audit nor the policy's audit block says. */
 export function defaultAuditPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -89,16 +90,4 @@ export class AuditLog {
 /** SHA-256 of the arguments in canonical JSON (keys sorted at every level), so equal calls hash equally. */
 export function argumentsHash(args: Record<string, unknown>): string {
   return createHash("sha256").update(canonicalJson(args)).digest("hex");
-}
-
-/** JSON with object keys sorted at every level. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
