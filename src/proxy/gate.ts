@@ -113,30 +113,33 @@ export class Gate {
     call: ToolCall,
     progressToken: string | number | null,
   ): Verdict | Promise<Verdict> {
-    const startedMs = this.now();
-    const policy = this.policy;
-    let classification: Classification;
-    let decision: Decision;
     try {
-      const profile = this.profiles.get(call.name);
-      classification = classifyCall(
-        profile,
-        call.name,
-        call.arguments,
-        policy.categoryOverrides.get(call.name),
-      );
-      // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
-      const toolClassification = profile ? this.toolClassification(profile) : classification;
-      decision = decideToolCall(policy, call, classification, toolClassification);
+      return this.decideCallUnguarded(requestId, call, progressToken);
     } catch (error) {
       this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
-      const denial: Denial = {
-        tool: call.name,
-        reason: "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
-        rule: null,
+      return {
+        forward: false,
+        denial: {
+          tool: call.name,
+          reason: "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
+          rule: null,
+        },
       };
-      return { forward: false, denial };
     }
+  }
+
+  private decideCallUnguarded(
+    requestId: RequestId,
+    call: ToolCall,
+    progressToken: string | number | null,
+  ): Verdict | Promise<Verdict> {
+    const startedMs = this.now();
+    const policy = this.policy;
+    const profile = this.profiles.get(call.name);
+    const classification = classifyCall(profile, call.name, call.arguments, policy.categoryOverrides.get(call.name));
+    // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
+    const toolClassification = profile ? this.toolClassification(profile) : classification;
+    const decision = decideToolCall(policy, call, classification, toolClassification);
     const record = this.baseRecord(requestId, call, classification, decision, policy);
 
     if (this.options.audit.failed !== null) {

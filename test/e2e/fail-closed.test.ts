@@ -184,6 +184,19 @@ describe("fail closed", () => {
     });
   });
 
+  it("answers arguments nested too deeply to handle with an error, forwards nothing, and keeps running", async () => {
+    const depth = 200_000;
+    session.write(
+      `{"jsonrpc":"2.0","id":16,"method":"tools/call","params":{"name":"echo","arguments":{"a":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}}}\n`,
+    );
+    const response = await session.responseTo(16);
+    const denied = (response.result as { isError?: boolean } | undefined)?.isError === true;
+    const internal = (response.error as { code?: number } | undefined)?.code === -32603;
+    expect(denied || internal).toBe(true);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
   it("refuses a second request with an id that is still pending", async () => {
     session.send({ jsonrpc: "2.0", id: 13, method: "tools/call", params: { name: "hang", arguments: {} } });
     const response = await session.request(13, "tools/call", { name: "echo", arguments: {} });
