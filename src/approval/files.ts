@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join } from "node:path";
+
+/** Creates a folder only its owner can enter (0700), or checks and tightens an existing one. */
+export function ensurePrivateDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const stats = statSync(path);
+  if (!stats.isDirectory()) throw new Error(`${path} is not a folder`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    throw new Error(
+      `${path} belongs to user id ${stats.uid}, not to you (${uid}), so others could answer approvals`,
+    );
+  }
+  if (uid !== undefined && (stats.mode & 0o077) !== 0) chmodSync(path, 0o700);
+}
+
+/**
+ * Writes a file that must not exist yet, all at once: the content goes to a private temporary
+ * file in `tmpDir` first, then a hard link gives it its name, which fails if the name is taken.
+ * Readers never see half a file, and of two writers exactly one wins. False when the name was taken.
+ */
+export function writeNewFile(path: string, content: string, tmpDir: string): boolean {
+  const tmp = join(tmpDir, `${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}`);
+  writeFileSync(tmp, content, { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") return false;
+    throw error;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** The parsed JSON of a file, null when the file does not exist or is not JSON. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return null;
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The names in a folder, [] when the folder does not exist. */
+export function listNames(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return [];
+    throw error;
+  }
+}
+
+/** Removes the files in `path` last modified before `cutoffMs`; errors are ignored (another process may prune too). */
+export function pruneOlderThan(path: string, cutoffMs: number): void {
+  for (const name of listNames(path)) {
+    const file = join(path, name);
+    try {
+      if (statSync(file).mtimeMs < cutoffMs) rmSync(file, { force: true });
+    } catch {
+      // Gone already, or not ours to remove: either way nothing to do.
+    }
+  }
+}
+
+/** The `code` of a Node.js system error (ENOENT, EEXIST, ...), or undefined. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}
+
+/** An error's message, for sentences shown to people. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,194 @@
+import { createHash } from "node:crypto";
+
+// The approval page: plain HTML, CSS and JavaScript, no build step. Untrusted text (tool names,
+// arguments, reasons) only ever reaches the page through textContent, never innerHTML.
+
+const STYLE = `
+:root { color-scheme: light dark; font: 15px/1.4 system-ui, sans-serif; }
+body { margin: 0 auto; max-width: 60rem; padding: 1rem; }
+header { display: flex; align-items: baseline; gap: 1rem; }
+h1 { font-size: 1.3rem; margin: 0; }
+#status { color: GrayText; font-size: 0.9rem; }
+#status.error { color: #c00; }
+ul { list-style: none; padding: 0; }
+li.pending { border: 1px solid GrayText; border-radius: 6px; padding: 0.75rem; margin: 0.75rem 0; }
+.title { font-weight: 600; }
+.meta { color: GrayText; font-size: 0.9rem; }
+pre { background: color-mix(in srgb, GrayText 12%, transparent); padding: 0.5rem; overflow: auto; max-height: 20rem; margin: 0.5rem 0; }
+.actions { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
+.actions input { flex: 1; min-width: 12rem; }
+button { padding: 0.3rem 1rem; cursor: pointer; }
+button.approve { font-weight: 600; }
+.message { font-size: 0.9rem; }
+li.recent { padding: 0.25rem 0; border-bottom: 1px solid color-mix(in srgb, GrayText 30%, transparent); }
+.approved { color: #080; } .denied { color: #c00; } .withdrawn { color: GrayText; }
+`;
+
+const SCRIPT = `
+"use strict";
+const token = new URLSearchParams(location.search).get("token") || "";
+const pendingList = document.getElementById("pending");
+const emptyNote = document.getElementById("empty");
+const recentList = document.getElementById("recent");
+const statusLine = document.getElementById("status");
+const rows = new Map();
+
+function node(tag, className, text) {
+  const element = document.createElement(tag);
+  if (className) element.className = className;
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+function duration(ms) {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return seconds + " s";
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return minutes + " min " + String(seconds % 60).padStart(2, "0") + " s";
+  return Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min";
+}
+
+function prettyArguments(entry) {
+  if (entry.argumentsTruncated) return entry.argumentsJson + "\\n… (cut: the arguments are longer than the inbox stores)";
+  try { return JSON.stringify(JSON.parse(entry.argumentsJson), null, 2); } catch { return entry.argumentsJson; }
+}
+
+async function api(path, init) {
+  const headers = Object.assign({ "X-Policylayer-Token": token }, (init && init.headers) || {});
+  const response = await fetch(path, Object.assign({}, init, { headers, cache: "no-store" }));
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok && response.status !== 409) throw new Error(body.message || "the server answered " + response.status);
+  return body;
+}
+
+async function answer(id, approved, row) {
+  for (const button of row.buttons) button.disabled = true;
+  row.message.textContent = approved ? "approving…" : "denying…";
+  try {
+    const body = await api("/api/decisions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ id, approved, reason: row.reasonInput.value }),
+    });
+    row.message.textContent = body.message || body.result;
+    if (body.result !== "decided") for (const button of row.buttons) button.disabled = false;
+  } catch (error) {
+    row.message.textContent = "failed: " + error.message;
+    for (const button of row.buttons) button.disabled = false;
+  }
+  refresh();
+}
+
+function pendingRow(entry) {
+  const item = node("li", "pending");
+  item.dataset.id = entry.id;
+  const title = node("div", "title", entry.server + " › " + entry.tool);
+  const meta = node("div", "meta");
+  const facts = node("div", "meta",
+    entry.classification.category + ", " + entry.classification.risk + " risk · " +
+    (entry.rule || "policy default") + " · id " + entry.id);
+  const why = node("div", "", "Why: " + entry.reason);
+  const args = node("pre", "", prettyArguments(entry));
+  const actions = node("div", "actions");
+  const approve = node("button", "approve", "Approve");
+  const reasonInput = node("input");
+  reasonInput.placeholder = "reason for denying (optional, the agent sees it)";
+  reasonInput.setAttribute("aria-label", "Reason for denying " + entry.tool);
+  reasonInput.maxLength = 2000;
+  const deny = node("button", "deny", "Deny");
+  const message = node("span", "message");
+  actions.append(approve, reasonInput, deny, message);
+  item.append(title, facts, why, args, meta, actions);
+  const row = { item, meta, message, reasonInput, buttons: [approve, deny] };
+  approve.addEventListener("click", () => answer(entry.id, true, row));
+  deny.addEventListener("click", () => answer(entry.id, false, row));
+  return row;
+}
+
+function render(state) {
+  const seen = new Set();
+  for (const entry of state.pending) {
+    seen.add(entry.id);
+    let row = rows.get(entry.id);
+    if (!row) {
+      row = pendingRow(entry);
+      rows.set(entry.id, row);
+      pendingList.append(row.item);
+    }
+    row.meta.textContent = "waiting " + duration(entry.ageMs) + " · " + duration(entry.timeLeftMs) + " left";
+  }
+  for (const [id, row] of rows) {
+    if (!seen.has(id)) { row.item.remove(); rows.delete(id); }
+  }
+  emptyNote.hidden = state.pending.length > 0;
+  recentList.replaceChildren(...state.recent.map((decision) => {
+    const item = node("li", "recent");
+    item.dataset.id = decision.id;
+    item.append(
+      node("span", decision.outcome, decision.outcome),
+      document.createTextNode(" " + decision.server + " › " + decision.tool + " by " + decision.decidedBy +
+        ", " + duration(state.now - decision.decidedAt) + " ago after " + duration(decision.waitedMs) +
+        (decision.reason ? ": " + decision.reason : "")),
+    );
+    return item;
+  }));
+  statusLine.className = "";
+  statusLine.textContent = "live · updated " + new Date(state.now).toLocaleTimeString();
+}
+
+let timer = null;
+async function refresh() {
+  clearTimeout(timer);
+  try {
+    render(await api("/api/state"));
+  } catch (error) {
+    statusLine.className = "error";
+    statusLine.textContent = "cannot reach policylayer approvals --web (" + error.message + "); retrying";
+  }
+  timer = setTimeout(refresh, 1000);
+}
+refresh();
+`;
+
+/** The page's HTML, referring to its inline style and script by hash in the CSP. */
+export const APPROVAL_PAGE_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>policylayer approvals</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><h1>policylayer approvals</h1><span id="status" role="status">connecting…</span></header>
+<main>
+<section>
+<h2>Waiting for approval</h2>
+<p id="empty">No calls are waiting for approval.</p>
+<ul id="pending"></ul>
+</section>
+<section>
+<h2>Recent decisions</h2>
+<ul id="recent"></ul>
+</section>
+</main>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+
+function sha256Source(text: string): string {
+  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+}
+
+/** Allows exactly the page's own inline style and script and requests to its own origin; nothing else. */
+export const APPROVAL_PAGE_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256Source(SCRIPT)}`,
+  `style-src ${sha256Source(STYLE)}`,
+  "connect-src 'self'",
+  "img-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
