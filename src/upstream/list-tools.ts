@@ -1,0 +1,260 @@
+// A small MCP client of our own: start a server, list its tools, stop it (the SDK is only a devDependency).
+import {
+  ErrorCode,
+  errorLine,
+  isJsonObject,
+  type JsonObject,
+  type RequestId,
+  resultLine,
+  toLine,
+} from "../wire/jsonrpc.js";
+import { LineSplitter } from "../wire/lines.js";
+import { type ServerExit, type ServerProcess, startServer } from "./server-process.js";
+
+/** What the server said about itself and every tool it listed, as the raw JSON objects it sent. */
+export interface ListedServer {
+  /** The `serverInfo` of its initialize result ({ name, version, ... }), or null where it sent none. */
+  serverInfo: JsonObject | null;
+  /** Every `tools` entry of every tools/list page that is an object, in the server's order. */
+  tools: JsonObject[];
+}
+
+export interface ListToolsOptions {
+  /** How long the whole exchange (start, initialize, every tools/list page) may take. */
+  timeoutMs: number;
+  /** How long each shutdown step waits before the next, harsher one. */
+  graceMs?: number;
+  /** Largest line accepted from the server. */
+  maxLineBytes?: number;
+}
+
+/** Why the tools could not be listed, in words that name the problem; the CLI prints it as is. */
+export class ListToolsError extends Error {}
+
+/** The protocol version we ask for: the last one with the initialize handshake that servers widely speak. */
+const PROTOCOL_VERSION = "2025-06-18";
+/** A server that hands out cursors forever is cut off here. */
+const MAX_PAGES = 1000;
+
+interface Pending {
+  method: string;
+  resolve(result: unknown): void;
+  reject(error: ListToolsError): void;
+}
+
+/**
+ * Starts `command args`, runs the initialize handshake, follows tools/list's `nextCursor` across all
+ * pages, then stops the server's whole process group. The server's stderr passes through to ours.
+ */
+export async function listServerTools(
+  command: string,
+  args: readonly string[],
+  options: ListToolsOptions,
+): Promise<ListedServer> {
+  const graceMs = options.graceMs ?? 2000;
+  let server: ServerProcess;
+  try {
+    server = await startServer(command, args);
+  } catch (error) {
+    throw new ListToolsError(error instanceof Error ? error.message : String(error));
+  }
+  const killGroup = () => {
+    if (server.groupAlive()) server.signalGroup("SIGKILL");
+  };
+  // Ctrl-C reaches only our process group, not the server's: end it before we go.
+  const onSignal = (signal: NodeJS.Signals) => {
+    killGroup();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("exit", killGroup);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const client = new ListingClient(server, options.maxLineBytes ?? 64 * 1024 * 1024);
+  const deadline = setTimeout(
+    () =>
+      client.failAll(
+        (method) =>
+          `the server did not answer ${method} within ${Math.round(options.timeoutMs / 1000)} s; ` +
+          `check that "${[command, ...args].join(" ")}" starts an MCP server on stdio`,
+      ),
+    options.timeoutMs,
+  );
+  try {
+    const initialized = await client.request("initialize", {
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: "policylayer", version: "0.1.0" },
+    });
+    client.notify("notifications/initialized");
+    const serverInfo =
+      isJsonObject(initialized) && isJsonObject(initialized.serverInfo) ? initialized.serverInfo : null;
+    const tools: JsonObject[] = [];
+    const seenCursors = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await client.request("tools/list", cursor === undefined ? {} : { cursor });
+      if (!isJsonObject(result) || !Array.isArray(result.tools)) {
+        throw new ListToolsError(
+          "the server's tools/list result has no tools list; it is not a valid MCP answer",
+        );
+      }
+      for (const tool of result.tools) if (isJsonObject(tool)) tools.push(tool);
+      const next = result.nextCursor;
+      if (typeof next !== "string") return { serverInfo, tools };
+      if (seenCursors.has(next)) {
+        throw new ListToolsError(`the server's tools/list repeats the cursor ${JSON.stringify(next)}`);
+      }
+      seenCursors.add(next);
+      cursor = next;
+    }
+    throw new ListToolsError(`the server's tools/list did not end within ${MAX_PAGES} pages`);
+  } finally {
+    clearTimeout(deadline);
+    await stopServer(server, graceMs);
+    process.off("exit", killGroup);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The request/response bookkeeping over the server's stdin and stdout. */
+class ListingClient {
+  private nextId = 1;
+  private readonly pending = new Map<RequestId, Pending>();
+  /** Set once the server can no longer answer: later requests fail with it at once. */
+  private failure: ((method: string) => string) | null = null;
+
+  constructor(
+    private readonly server: ServerProcess,
+    maxLineBytes: number,
+  ) {
+    const splitter = new LineSplitter(
+      {
+        line: (content) => this.onLine(content),
+        oversize: (bytes) =>
+          process.stderr.write(
+            `policylayer: ignored a ${bytes}-byte line from the server, larger than ${maxLineBytes} bytes\n`,
+          ),
+      },
+      maxLineBytes,
+    );
+    server.stdout.on("data", (chunk: Buffer) => splitter.push(chunk));
+    // A server that stops reading must not crash us with EPIPE; its exit explains what happened.
+    server.stdin.on("error", () => {});
+    server.stdout.once("close", () => {
+      void server.exited.then((exit) =>
+        this.failAll(
+          (method) => `the server ${describeExit(exit)} before answering ${method}; its stderr is above`,
+        ),
+      );
+    });
+  }
+
+  /** Sends a request and resolves with its result; a JSON-RPC error becomes a ListToolsError. */
+  request(method: string, params: JsonObject): Promise<unknown> {
+    const failure = this.failure;
+    if (failure !== null) return Promise.reject(new ListToolsError(failure(method)));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { method, resolve, reject });
+      this.server.stdin.write(toLine({ jsonrpc: "2.0", id, method, params }));
+    });
+  }
+
+  /** Sends a notification. */
+  notify(method: string): void {
+    this.server.stdin.write(toLine({ jsonrpc: "2.0", method }));
+  }
+
+  /** Fails every pending request, and every later one, with the message for its method. */
+  failAll(message: (method: string) => string): void {
+    this.failure ??= message;
+    for (const [id, pending] of this.pending) {
+      this.pending.delete(id);
+      pending.reject(new ListToolsError(message(pending.method)));
+    }
+  }
+
+  private onLine(content: Buffer): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(content.toString("utf8"));
+    } catch {
+      message = undefined;
+    }
+    if (!isJsonObject(message)) {
+      if (content.length > 0) {
+        const head = content.toString("utf8", 0, Math.min(content.length, 200));
+        process.stderr.write(
+          `policylayer: ignored a line on the server's stdout that is not JSON-RPC: ${head}\n`,
+        );
+      }
+      return;
+    }
+    const id = message.id;
+    const hasId = typeof id === "string" || typeof id === "number";
+    if (typeof message.method === "string") {
+      // A request from the server (ping, roots/list, ...): answer so that it does not wait on us.
+      if (hasId) {
+        this.server.stdin.write(
+          message.method === "ping"
+            ? resultLine(id, {})
+            : errorLine(id, ErrorCode.MethodNotFound, `Method not found: ${message.method}`),
+        );
+      }
+      return;
+    }
+    if (!hasId) return;
+    const pending = this.pending.get(id);
+    if (pending === undefined) return;
+    this.pending.delete(id);
+    if (isJsonObject(message.error)) {
+      const { code, message: text } = message.error;
+      pending.reject(
+        new ListToolsError(
+          `the server answered ${pending.method} with error ${String(code)}: ${typeof text === "string" ? text : "(no message)"}`,
+        ),
+      );
+    } else if ("result" in message) {
+      pending.resolve(message.result);
+    } else {
+      pending.reject(
+        new ListToolsError(`the server's answer to ${pending.method} has neither result nor error`),
+      );
+    }
+  }
+}
+
+function describeExit(exit: ServerExit): string {
+  return exit.code !== null ? `exited with code ${exit.code}` : `was ended by ${exit.signal ?? "a signal"}`;
+}
+
+/** Ends the server as wrap does: close its stdin and wait, then SIGTERM, then SIGKILL, to its whole group. */
+async function stopServer(server: ServerProcess, graceMs: number): Promise<void> {
+  server.stdin.end();
+  if (!(await exitedWithin(server.exited, graceMs))) {
+    server.signalGroup("SIGTERM");
+    if (!(await exitedWithin(server.exited, graceMs))) server.signalGroup("SIGKILL");
+    await server.exited;
+  }
+  // uvx and npx leave grandchildren that are not our children: no event says they are gone, so poll.
+  if (!server.groupAlive()) return;
+  server.signalGroup("SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (server.groupAlive() && Date.now() < deadline) await delay(20);
+  if (server.groupAlive()) server.signalGroup("SIGKILL");
+}
+
+function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
