@@ -142,7 +142,8 @@ describe("the approval inbox", () => {
   it("keeps two wraps' calls apart in one folder: each gets only its own answer", async () => {
     const dir = stateFolder();
     const first = ApprovalInbox.open();
-    const second = ApprovalInbox.open();
+    // The second wrap's clock runs a second ahead, so "oldest first" has one answer.
+    const second = ApprovalInbox.open(dir, { now: () => Date.now() + 1000 });
     const a = first.submit(pendingInput({ server: "first", tool: "deploy" }));
     const b = second.submit(pendingInput({ server: "second", tool: "delete_stack" }));
     expect(listPending(dir).map((entry) => [entry.id, entry.server])).toEqual([

@@ -1,0 +1,54 @@
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { ApprovalInbox } from "../../src/approval/inbox.js";
+import { describeForPerson } from "../../src/approval/notify.js";
+import { pendingInput, useStateDir } from "./helpers.js";
+
+const stateFolder = useStateDir();
+
+describe("telling a person that a call waits", () => {
+  it("describes the call in one line with the commands that answer it", () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const { entry } = inbox.submit(pendingInput({ timeoutSeconds: 90 }));
+    expect(describeForPerson(entry)).toBe(
+      `approval ${entry.id}: recording wants delete_stack {"stack":"prod","force":true} (destructive, critical risk): ` +
+        `Deleting a stack destroys infrastructure. Answer within 90 s: policylayer approve ${entry.id} | ` +
+        `policylayer deny ${entry.id} [--reason TEXT] | policylayer approvals --web`,
+    );
+    inbox.close();
+  });
+
+  it.runIf(process.platform === "linux")(
+    "runs notify-send with the title and body as separate arguments",
+    async () => {
+      const dir = stateFolder();
+      const received = join(dir, "received.json");
+      const fake = join(dir, "notify-send");
+      writeFileSync(
+        fake,
+        `#!${process.execPath}\nrequire("node:fs").writeFileSync(${JSON.stringify(received)}, JSON.stringify(process.argv.slice(2)));\n`,
+      );
+      chmodSync(fake, 0o755);
+      vi.stubEnv("PATH", dir);
+      vi.stubEnv("DISPLAY", ":0");
+      vi.resetModules();
+      const { notifyDesktop } = await import("../../src/approval/notify.js");
+      notifyDesktop("policylayer: approval needed", 'delete_stack "prod"; $(rm -rf ~)');
+      await expect
+        .poll(() => {
+          try {
+            return JSON.parse(readFileSync(received, "utf8"));
+          } catch {
+            return null;
+          }
+        })
+        .toEqual([
+          "--app-name=policylayer",
+          "--",
+          "policylayer: approval needed",
+          'delete_stack "prod"; $(rm -rf ~)',
+        ]);
+    },
+  );
+});
