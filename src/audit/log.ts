@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -40,6 +40,8 @@ export interface AuditRecord {
 /** Appends audit lines synchronously, so a failure is known before the next call is let through. */
 export class AuditLog {
   private failure: string | null = null;
+  /** Lines appended inside batch(), written together when it ends. */
+  private held: string[] | null = null;
 
   private constructor(
     readonly path: string,
@@ -68,8 +70,36 @@ export class AuditLog {
   /** Appends one record; returns false (and remembers why) when the write fails. */
   append(record: AuditRecord | Record<string, unknown>): boolean {
     if (this.failure !== null) return false;
+    const line = `${JSON.stringify(record)}\n`;
+    if (this.held !== null) {
+      this.held.push(line);
+      return true;
+    }
+    return this.write(line);
+  }
+
+  /**
+   * Runs `work` with the lines it appends written in one write when it ends (one write per chunk
+   * of server output rather than one per call); afterwards `failed` tells whether that write failed.
+   */
+  batch(work: () => void): void {
+    if (this.held !== null) {
+      work();
+      return;
+    }
+    this.held = [];
     try {
-      writeSync(this.fd, `${JSON.stringify(record)}\n`);
+      work();
+    } finally {
+      const lines = this.held;
+      this.held = null;
+      if (lines.length > 0 && this.failure === null) this.write(lines.join(""));
+    }
+  }
+
+  private write(text: string): boolean {
+    try {
+      writeSync(this.fd, text);
       return true;
     } catch (error) {
       this.failure = `cannot write the audit log ${this.path}: ${(error as Error).message}`;
@@ -89,5 +119,6 @@ export class AuditLog {
 
 /** SHA-256 of the arguments in canonical JSON (keys sorted at every level), so equal calls hash equally. */
 export function argumentsHash(args: Record<string, unknown>): string {
-  return createHash("sha256").update(canonicalJson(args)).digest("hex");
+  // One-shot hash(): no Hash object per call.
+  return hash("sha256", canonicalJson(args), "hex");
 }

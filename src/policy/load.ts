@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { Ajv, CodeOptions, ErrorObject, ValidateFunction } from "ajv";
 import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { compilePolicy } from "./compile.js";
 import { policySchema } from "./schema.js";
@@ -18,16 +20,40 @@ interface Finding {
 }
 
 let validator: ValidateFunction<PolicyDocument> | undefined;
+const require = createRequire(import.meta.url);
 
-/** The schema validator, compiled on first use so that importing this module stays cheap. */
+/** The build writes the schema's validator as standalone code next to this module (scripts/build-policy-validator.js). */
+export const PRECOMPILED_VALIDATOR_FILE = "policy-validator.cjs";
+
+/** The Ajv that compiles the policy schema, at run time and into the build's standalone code alike. */
+export function policyAjv(code?: CodeOptions): Ajv {
+  // Loaded only when needed: ajv's import and compilation cost ~60 ms of every wrap's start.
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const ajv = new Ajv({ allErrors: true, verbose: true, strictTypes: false, ...(code ? { code } : {}) });
+  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+  ajv.addKeyword({ keyword: "x-plural", schemaType: "string" });
+  return ajv;
+}
+
+/** SHA-256 of the schema: precompiled code made from any other version of schema.ts is never used. */
+export function policySchemaSha256(): string {
+  return createHash("sha256").update(JSON.stringify(policySchema)).digest("hex");
+}
+
+/** The schema validator: the build's precompiled one when it matches the schema, else compiled on first use. */
 function policyValidator(): ValidateFunction<PolicyDocument> {
-  if (validator === undefined) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strictTypes: false });
-    ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
-    ajv.addKeyword({ keyword: "x-plural", schemaType: "string" });
-    validator = ajv.compile<PolicyDocument>(policySchema);
-  }
+  validator ??= precompiledValidator() ?? policyAjv().compile<PolicyDocument>(policySchema);
   return validator;
+}
+
+function precompiledValidator(): ValidateFunction<PolicyDocument> | null {
+  let precompiled: ValidateFunction<PolicyDocument> & { schemaSha256?: unknown };
+  try {
+    precompiled = require(`./${PRECOMPILED_VALIDATOR_FILE}`);
+  } catch {
+    return null; // Not built (tests run from src/): compile instead.
+  }
+  return precompiled.schemaSha256 === policySchemaSha256() ? precompiled : null;
 }
 
 /** A field path for people: `rules[2].rate_limit.window`; list indexes are numbers in `path`. */

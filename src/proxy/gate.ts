@@ -89,6 +89,14 @@ export class Gate {
     this.approver = approver;
   }
 
+  /** Runs `work` (one chunk of server output) with the audit lines of the calls it finishes written in one write. */
+  batchAudit(work: () => void): void {
+    const audit = this.options.audit;
+    const healthy = audit.failed === null;
+    audit.batch(work);
+    if (healthy && audit.failed !== null) this.options.warn(`${audit.failed}; further calls will be denied`);
+  }
+
   /** Profiles the server's tools and removes the hidden ones from a tools/list result. */
   filterToolsList(result: Record<string, unknown>): Record<string, unknown> {
     if (!Array.isArray(result.tools)) return result;

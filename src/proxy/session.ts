@@ -56,6 +56,8 @@ export class ProxySession {
   private readonly options: ProxyOptions;
   private serverGone = false;
   private clientGone = false;
+  private awaitingServerDrain = false;
+  private awaitingClientDrain = false;
   /** Requests policylayer itself sent to the client (elicitation), by id key. */
   private readonly ownRequests = new Map<
     string,
@@ -75,7 +77,7 @@ export class ProxySession {
 
   /** Starts both relays. */
   start(): void {
-    const { clientInput, serverOutput, maxLineBytes } = this.options;
+    const { clientInput, clientOutput, serverInput, serverOutput, maxLineBytes } = this.options;
     const fromClient = new LineSplitter(
       {
         line: (content) => this.onClientLine(content),
@@ -90,8 +92,12 @@ export class ProxySession {
       },
       maxLineBytes,
     );
-    clientInput.on("data", (chunk: Buffer) => fromClient.push(chunk));
-    serverOutput.on("data", (chunk: Buffer) => fromServer.push(chunk));
+    // Corked while a chunk is framed: the lines it holds leave in one writev, not one syscall each.
+    clientInput.on("data", (chunk: Buffer) => corked([serverInput, clientOutput], () => fromClient.push(chunk)));
+    // Audit lines are written before the answers they describe leave (the uncork).
+    serverOutput.on("data", (chunk: Buffer) =>
+      corked([clientOutput], () => this.options.gate.batchAudit(() => fromServer.push(chunk))),
+    );
   }
 
   /** Number of client requests not yet answered. */
@@ -380,9 +386,14 @@ export class ProxySession {
   private sendToServer(message: JsonObject): void {
     if (this.serverGone) return;
     const { serverInput, clientInput } = this.options;
-    if (!serverInput.write(toLine(message))) {
+    if (!serverInput.write(toLine(message)) && !this.awaitingServerDrain) {
+      // One drain listener at a time: every write of a full buffer returns false.
+      this.awaitingServerDrain = true;
       clientInput.pause();
-      serverInput.once("drain", () => clientInput.resume());
+      serverInput.once("drain", () => {
+        this.awaitingServerDrain = false;
+        clientInput.resume();
+      });
     }
   }
 
@@ -390,10 +401,24 @@ export class ProxySession {
   sendToClient(line: string | Buffer): void {
     if (this.clientGone) return;
     const { clientOutput, serverOutput } = this.options;
-    if (!clientOutput.write(line)) {
+    if (!clientOutput.write(line) && !this.awaitingClientDrain) {
+      this.awaitingClientDrain = true;
       serverOutput.pause();
-      clientOutput.once("drain", () => serverOutput.resume());
+      clientOutput.once("drain", () => {
+        this.awaitingClientDrain = false;
+        serverOutput.resume();
+      });
     }
+  }
+}
+
+/** Runs `work` with the streams corked, so what it writes to each is flushed together at the end. */
+function corked(streams: readonly Writable[], work: () => void): void {
+  for (const stream of streams) stream.cork();
+  try {
+    work();
+  } finally {
+    for (const stream of streams) stream.uncork();
   }
 }
 
