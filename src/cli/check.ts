@@ -237,7 +237,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   }
   if (decision.rule === null) out.push(`  no rule matched: the policy's default is ${policy.defaultAction}`);
   out.push("", `result: ${resultWord(decision)}: ${call.name} is ${decisionPhrase(decision)}`);
-  if (decision.rule !== null && decision.reason !== "")
+  if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
     out.push(`reason the agent is told: ${decision.reason}`);
   out.push(...consequences(policy, decision));
   process.stdout.write(`${out.join("\n")}\n`);
