@@ -93,7 +93,9 @@ export class ProxySession {
       maxLineBytes,
     );
     // Corked while a chunk is framed: the lines it holds leave in one writev, not one syscall each.
-    clientInput.on("data", (chunk: Buffer) => corked([serverInput, clientOutput], () => fromClient.push(chunk)));
+    clientInput.on("data", (chunk: Buffer) =>
+      corked([serverInput, clientOutput], () => fromClient.push(chunk)),
+    );
     // Audit lines are written before the answers they describe leave (the uncork).
     serverOutput.on("data", (chunk: Buffer) =>
       corked([clientOutput], () => this.options.gate.batchAudit(() => fromServer.push(chunk))),
@@ -134,9 +136,26 @@ export class ProxySession {
       if (message.id !== null) this.sendToClient(errorLine(message.id, message.code, message.message));
       return;
     }
-    if (message.kind === "request") this.onClientRequest(message);
-    else if (message.kind === "notification") this.onClientNotification(message);
-    else if (!this.answerOwnRequest(message.id, message.message)) this.sendToServer(message.message);
+    try {
+      if (message.kind === "request") this.onClientRequest(message);
+      else if (message.kind === "notification") this.onClientNotification(message);
+      else if (!this.answerOwnRequest(message.id, message.message)) this.sendToServer(message.message);
+    } catch (error) {
+      // Fail closed and keep running: e.g. arguments nested too deeply to serialize. Nothing was
+      // forwarded (serialization comes before the write), so the request gets an internal error.
+      this.options.warn(`internal error on a client message: ${(error as Error).stack ?? error}`);
+      if (message.kind !== "request") return;
+      const key = idKey(message.id);
+      this.pending.get(key)?.finish?.("protocol_error");
+      this.pending.delete(key);
+      this.sendToClient(
+        errorLine(
+          message.id,
+          ErrorCode.InternalError,
+          "Internal error: policylayer could not handle this request; it was not forwarded",
+        ),
+      );
+    }
   }
 
   private onClientRequest(request: Extract<ClientMessage, { kind: "request" }>): void {
@@ -281,7 +300,16 @@ export class ProxySession {
           }
           return;
         }
-        this.applyVerdict(id, key, message, settled);
+        try {
+          this.applyVerdict(id, key, message, settled);
+        } catch (error) {
+          this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
+          this.pending.get(key)?.finish?.("protocol_error");
+          this.pending.delete(key);
+          this.sendToClient(
+            errorLine(id, ErrorCode.InternalError, "Internal error: policylayer could not forward this call"),
+          );
+        }
       },
       (error: unknown) => {
         this.options.warn(`approval failed: ${String(error)}`);

@@ -15,7 +15,12 @@ export interface ClientSetup {
   beforeConnect?: (client: Client) => void;
 }
 
-async function connect(command: string, args: string[], env: Record<string, string>, setup: ClientSetup): Promise<Connected> {
+async function connect(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  setup: ClientSetup,
+): Promise<Connected> {
   const transport = new StdioClientTransport({
     command,
     args,
@@ -26,14 +31,21 @@ async function connect(command: string, args: string[], env: Record<string, stri
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderrText += chunk.toString("utf8");
   });
-  const client = new Client({ name: "policylayer-tests", version: "1.0.0" }, { capabilities: setup.capabilities ?? {} });
+  const client = new Client(
+    { name: "policylayer-tests", version: "1.0.0" },
+    { capabilities: setup.capabilities ?? {} },
+  );
   setup.beforeConnect?.(client);
   await client.connect(transport);
   return { client, transport, stderr: () => stderrText, close: () => client.close() };
 }
 
 /** A real SDK client connected straight to the server. */
-export function connectDirect(server: string[], env: Record<string, string> = {}, setup: ClientSetup = {}): Promise<Connected> {
+export function connectDirect(
+  server: string[],
+  env: Record<string, string> = {},
+  setup: ClientSetup = {},
+): Promise<Connected> {
   const [command, ...args] = server as [string, ...string[]];
   return connect(command, args, env, setup);
 }

@@ -11,6 +11,8 @@ export const sharedFixtures = fileURLToPath(new URL("../../../shared/fixtures/",
 
 /** The command that starts an installed npm MCP server (`everything`, `filesystem`, `memory`). */
 export function npmServer(name: "everything" | "filesystem" | "memory", ...args: string[]): string[] {
-  const entry = fileURLToPath(new URL(`../../node_modules/@modelcontextprotocol/server-${name}/dist/index.js`, import.meta.url));
+  const entry = fileURLToPath(
+    new URL(`../../node_modules/@modelcontextprotocol/server-${name}/dist/index.js`, import.meta.url),
+  );
   return [process.execPath, entry, ...args];
 }

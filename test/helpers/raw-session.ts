@@ -42,7 +42,9 @@ export class RawSession {
         }
       }
     });
-    this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
   }
 
   /** Writes raw text to policylayer's stdin (add the newline yourself). */
