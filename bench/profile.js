@@ -23,7 +23,11 @@ const peer = new McpPeer(process.execPath, [
   process.execPath,
   join(benchDir, "server.js"),
 ]);
-await peer.request("initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "prof", version: "1" } });
+await peer.request("initialize", {
+  protocolVersion: "2025-06-18",
+  capabilities: {},
+  clientInfo: { name: "prof", version: "1" },
+});
 await peer.request("tools/list", {});
 const text = "a".repeat(1024);
 if (scenario === "large") {
@@ -31,7 +35,8 @@ if (scenario === "large") {
 } else if (scenario === "echo") {
   let sent = 0;
   const worker = async () => {
-    while (sent++ < 40_000) expectEcho(await peer.request("tools/call", { name: "echo", arguments: { text } }), text);
+    while (sent++ < 40_000)
+      expectEcho(await peer.request("tools/call", { name: "echo", arguments: { text } }), text);
   };
   await Promise.all(Array.from({ length: 64 }, worker));
 }
@@ -50,5 +55,7 @@ for (let i = 0; i < profile.samples.length; i++) {
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 console.log(`${join(outDir, file)}: ${(total / 1000).toFixed(0)} ms sampled`);
 for (const [key, us] of [...selfUs].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
-  console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(7)} ms  ${key}`);
+  console.log(
+    `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(7)} ms  ${key}`,
+  );
 }
