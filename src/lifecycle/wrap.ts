@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type ApprovalChannel, createApprovalCoordinator } from "../approval/approver.js";
 import { elicitationChannel } from "../approval/elicitation.js";
+import { ApprovalInbox } from "../approval/inbox.js";
+import { inboxChannel } from "../approval/inbox-channel.js";
 import { AuditLog, defaultAuditPath } from "../audit/log.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
@@ -83,27 +85,43 @@ export async function runWrap(options: WrapOptions): Promise<number> {
     warn,
   });
 
+  // Opened on the first call that needs it: most sessions never ask, and start-up stays lean.
+  let inbox: ApprovalInbox | null = null;
+  let inboxUnusable = !options.approvalInbox;
+  const openInbox = (): ApprovalInbox | null => {
+    if (inbox || inboxUnusable) return inbox;
+    try {
+      inbox = ApprovalInbox.open();
+    } catch (error) {
+      inboxUnusable = true;
+      warn(`the approval inbox cannot be used: ${(error as Error).message}`);
+    }
+    return inbox;
+  };
+  const closeInbox = () => inbox?.close();
   const approvals = createApprovalCoordinator({
     channels: () => {
       const channels: ApprovalChannel[] = [];
       if (session.clientCanElicit) {
-        channels.push(
-          elicitationChannel(
-            { request: (method, params) => session.requestClient(method, params) },
-            serverLabel,
-          ),
-        );
+        const requester = { request: session.requestClient.bind(session) };
+        channels.push(elicitationChannel(requester, serverLabel));
       }
+      const opened = openInbox();
+      if (opened)
+        channels.push(inboxChannel(() => opened, { session: sessionId, server: serverLabel }, warn));
       return channels;
     },
     maxPending: MAX_PENDING_APPROVALS,
     sendProgress: (progressToken, progress, message) =>
       session.notifyClient("notifications/progress", { progressToken, progress, message }),
     progressIntervalMs: 1000,
-    announce: (request, channel) =>
+    // The inbox channel announces itself, with the id a person answers to.
+    announce: (request, channel) => {
+      if (channel === "inbox") return;
       warn(
         `${request.call.name} is waiting for approval (${channel}, up to ${request.timeoutSeconds} s): ${request.decision.reason}`,
-      ),
+      );
+    },
   });
   gate.setApprover(approvals.approver);
   session.onApprovalCancelled = (requestId) =>
@@ -159,6 +177,7 @@ export async function runWrap(options: WrapOptions): Promise<number> {
     result.code !== null ? `exited with code ${result.code}` : `was ended by ${result.signal ?? "a signal"}`;
   if (!shuttingDown) warn(`the MCP server ${description}`);
   approvals.withdrawAll(`the MCP server ${description}`);
+  closeInbox();
   session.serverExited(description);
   stopWatching();
   await endGroup(server, options.graceMs);

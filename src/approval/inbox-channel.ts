@@ -1,0 +1,31 @@
+import type { ApprovalChannel } from "./approver.js";
+import { type ApprovalInbox, pendingInputFor } from "./inbox.js";
+import { describeForPerson, notifyDesktop } from "./notify.js";
+
+/**
+ * Channel 2: the local approval inbox, for clients that cannot ask. The person is told on our
+ * stderr and with a desktop notification, and answers with `policylayer approve|deny` or the web page.
+ */
+export function inboxChannel(
+  inbox: () => ApprovalInbox,
+  context: { session: string; server: string },
+  warn: (message: string) => void,
+): ApprovalChannel {
+  return {
+    name: "inbox",
+    ask(request) {
+      const submitted = inbox().submit(pendingInputFor(request, context));
+      const notice = describeForPerson(submitted.entry);
+      warn(notice);
+      notifyDesktop(`policylayer: approve ${request.call.name}?`, notice);
+      return {
+        answer: submitted.decision.then((decision) => ({
+          approved: decision.approved,
+          decidedBy: decision.decidedBy,
+          reason: decision.reason,
+        })),
+        withdraw: submitted.withdraw,
+      };
+    },
+  };
+}
