@@ -342,13 +342,14 @@ export interface PendingApproval extends PendingRecord {
   timeLeftMs: number;
 }
 
-/** Whether a process with this pid runs (EPERM: it runs, as someone else). */
-function processAlive(pid: number): boolean {
+/** Whether the process that wrote a file has exited: known only on its own host (EPERM: it runs, as someone else). */
+export function writerGone(writer: { host: string; pid: number }): boolean {
+  if (writer.host !== hostname()) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(writer.pid, 0);
+    return false;
   } catch (error) {
-    return errorCode(error) === "EPERM";
+    return errorCode(error) !== "EPERM";
   }
 }
 
@@ -358,7 +359,6 @@ function processAlive(pid: number): boolean {
  */
 export function listPending(dir: string = stateDir(), now: number = Date.now()): PendingApproval[] {
   const paths = inboxPaths(dir);
-  const host = hostname();
   const waiting: PendingApproval[] = [];
   for (const name of listNames(paths.pending)) {
     const id = name.endsWith(".json") ? normalizeApprovalId(name.slice(0, -".json".length)) : null;
@@ -366,8 +366,7 @@ export function listPending(dir: string = stateDir(), now: number = Date.now()):
     const file = join(paths.pending, name);
     const entry = parsePendingRecord(readJsonFile(file));
     if (entry === null || entry.id !== id) continue;
-    const stale =
-      (entry.host === host && !processAlive(entry.pid)) || now > entry.expiresAt + STALE_AFTER_EXPIRY_MS;
+    const stale = writerGone(entry) || now > entry.expiresAt + STALE_AFTER_EXPIRY_MS;
     if (stale) {
       rmSync(file, { force: true });
       continue;
@@ -409,7 +408,7 @@ export function decide(
   if (earlier !== null) return answeredAlready(earlier, now);
   const entry = parsePendingRecord(readJsonFile(pendingFile));
   if (entry === null || entry.id !== id) return "unknown";
-  if (entry.host === hostname() && !processAlive(entry.pid)) {
+  if (writerGone(entry)) {
     rmSync(pendingFile, { force: true });
     return "unknown";
   }

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { isJsonObject } from "../wire/jsonrpc.js";
-import { errorCode, errorMessage, writeNewFile } from "./files.js";
+import { errorCode, errorMessage, readJsonFile, writeNewFile } from "./files.js";
 import {
   type DecideResult,
   decide,
@@ -12,6 +13,7 @@ import {
   prepareInbox,
   recentDecisions,
   stateDir,
+  writerGone,
 } from "./inbox.js";
 import { APPROVAL_PAGE_CSP, APPROVAL_PAGE_HTML } from "./web-page.js";
 
@@ -50,6 +52,21 @@ export function approvalToken(dir: string = stateDir()): string {
     throw new Error(`approval page: ${file} does not hold a valid token; delete it and a new one is made`);
   }
   return token;
+}
+
+/** Where a running page announces itself, so wraps can tell people where to answer. */
+function presencePath(dir: string): string {
+  return join(dir, "approvals", "web.json");
+}
+
+/** The approval page a `policylayer approvals --web` of this user serves, or null when none runs (address without the token). */
+export function runningApprovalPage(dir: string = stateDir()): { address: string; pid: number } | null {
+  const value = readJsonFile(presencePath(dir));
+  if (!isJsonObject(value)) return null;
+  const { pid, host, port } = value;
+  if (typeof pid !== "number" || typeof host !== "string" || typeof port !== "number") return null;
+  if (host !== hostname() || writerGone({ host, pid })) return null;
+  return { address: `http://127.0.0.1:${port}/`, pid };
 }
 
 /** Compares a presented token with the real one in constant time (hashes first, so lengths match). */
@@ -117,6 +134,10 @@ function parseDecisionRequest(text: string): { id: string; approved: boolean; re
  */
 export async function startApprovalServer(options: ApprovalServerOptions = {}): Promise<ApprovalServer> {
   const dir = options.dir ?? stateDir();
+  const wanted = options.port;
+  if (wanted !== undefined && (!Number.isSafeInteger(wanted) || wanted < 1 || wanted > 65535)) {
+    throw new Error(`approval page: --port must be a whole number from 1 to 65535, got ${wanted}`);
+  }
   const token = approvalToken(dir);
   const decidedBy = options.decidedBy ?? `web:${localUserName()}`;
   let allowedHosts = new Set<string>();
@@ -195,19 +216,27 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
         reject(new Error(`approval page: cannot listen on 127.0.0.1: ${errorMessage(error)}`));
       }
     });
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+    server.listen(wanted ?? 0, "127.0.0.1", () => resolve());
   });
   const address = server.address();
   if (address === null || typeof address === "string")
     throw new Error("approval page: the server has no TCP address");
   const port = address.port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const presence = presencePath(dir);
+  const presenceTmp = join(dir, "approvals", "tmp", `web.${process.pid}.json`);
+  writeFileSync(presenceTmp, JSON.stringify({ pid: process.pid, host: hostname(), port }), { mode: 0o600 });
+  renameSync(presenceTmp, presence);
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        // Another page may have started since: remove the announcement only while it is ours.
+        const current = readJsonFile(presence);
+        if (isJsonObject(current) && current.pid === process.pid && current.port === port)
+          rmSync(presence, { force: true });
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApprovalInbox, listPending, localUserName } from "../../src/approval/inbox.js";
-import { type ApprovalServer, startApprovalServer } from "../../src/approval/web.js";
+import { type ApprovalServer, runningApprovalPage, startApprovalServer } from "../../src/approval/web.js";
 import { policylayerBin } from "../helpers/paths.js";
 import { pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
@@ -116,6 +116,25 @@ describe("the approval page's guards", () => {
     expect(answer.status).toBe(403);
     expect(listPending(dir).map((entry) => entry.id)).toEqual([submitted.id]);
     inbox.close();
+  });
+
+  it("announces itself while it runs, without the token, so a wrap can point people to it", async () => {
+    const dir = stateFolder();
+    expect(runningApprovalPage(dir)).toBeNull();
+    server = await startApprovalServer({ dir });
+    expect(runningApprovalPage(dir)).toEqual({
+      address: `http://127.0.0.1:${server.port}/`,
+      pid: process.pid,
+    });
+    await server.close();
+    server = null;
+    expect(runningApprovalPage(dir)).toBeNull();
+  });
+
+  it("names the flag and the bad value for a port out of range", async () => {
+    await expect(startApprovalServer({ dir: stateFolder(), port: 70000 })).rejects.toThrow(
+      "approval page: --port must be a whole number from 1 to 65535, got 70000",
+    );
   });
 
   it("keeps the same token for the same user across restarts", async () => {
