@@ -74,7 +74,7 @@ export async function listServerTools(
     () =>
       client.failAll(
         (method) =>
-          `the server did not answer ${method} within ${Math.round(options.timeoutMs / 1000)} s; ` +
+          `the server did not answer ${method} within ${options.timeoutMs / 1000} s; ` +
           `check that "${[command, ...args].join(" ")}" starts an MCP server on stdio`,
       ),
     options.timeoutMs,
