@@ -248,7 +248,7 @@ export class Gate {
     }
     if (pending === null) {
       return this.deny(record, {
-        reason: `${decision.reason}. This call needs a person's approval, but no approval channel is available: the client did not declare the elicitation capability and no approval inbox is running (start one with \`policylayer approvals --web\`)`,
+        reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
     return this.askForApprovalInner(pending, record, startedMs);
