@@ -1,0 +1,183 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { chromium } from "playwright-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { listPending, type PendingApproval } from "../../src/approval/inbox.js";
+import { startApprovalServer } from "../../src/approval/web.js";
+import { type Connected, connectThroughProxy } from "../helpers/clients.js";
+import { policylayerBin, recordingServer } from "../helpers/paths.js";
+import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
+
+// End to end: real `policylayer wrap` processes whose clients cannot elicit, so their
+// require_approval calls wait in the shared inbox; a person answers from the CLI or the page.
+
+const run = promisify(execFile);
+
+const POLICY = `version: 1
+default: allow
+rules:
+  - tool: delete_stack
+    action: require_approval
+    reason: Deleting a stack needs a person
+    approval: { timeout: 60 }
+`;
+
+type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> };
+
+let dir: { path: string; cleanup: () => void };
+let stateDir: string;
+const wraps: Connected[] = [];
+
+beforeEach(() => {
+  dir = tempDir();
+  stateDir = join(dir.path, "state");
+});
+afterEach(async () => {
+  await Promise.all(wraps.splice(0).map((wrap) => wrap.close()));
+  dir.cleanup();
+});
+
+/** A client (without elicitation) behind its own wrap and recording server; returns it with its record file. */
+async function startWrap(name: string): Promise<{ wrap: Connected; recordFile: string }> {
+  const recordFile = join(dir.path, `${name}.jsonl`);
+  const wrap = await connectThroughProxy(
+    ["--policy", writePolicy(dir.path, POLICY), "--audit", join(dir.path, `${name}-audit.jsonl`)],
+    [process.execPath, recordingServer],
+    { RECORD_FILE: recordFile, POLICYLAYER_STATE_DIR: stateDir },
+  );
+  wraps.push(wrap);
+  return { wrap, recordFile };
+}
+
+/** The tools/call messages that reached a recording server. */
+function callsReceived(recordFile: string): unknown[] {
+  return readJsonLines(recordFile)
+    .filter((message) => message.method === "tools/call")
+    .map((message) => message.params);
+}
+
+/** Waits until the inbox holds a call whose arguments are exactly `argumentsJson`. */
+async function waitingCall(argumentsJson: string): Promise<PendingApproval> {
+  let found: PendingApproval | undefined;
+  await expect
+    .poll(() => {
+      found = listPending(stateDir).find((entry) => entry.argumentsJson === argumentsJson);
+      return found !== undefined;
+    })
+    .toBe(true);
+  if (!found) throw new Error("unreachable");
+  return found;
+}
+
+async function policylayer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [policylayerBin, ...args], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: stateDir },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
+}
+
+describe("require_approval through the local inbox, with real wrap processes", () => {
+  it("lists two wraps' calls; approve forwards one exactly once, deny refuses the other with the reason", async () => {
+    const first = await startWrap("first");
+    const second = await startWrap("second");
+    const approved = first.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "a" } });
+    const denied = second.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "b" } });
+    const a = await waitingCall('{"stack":"a"}');
+    const b = await waitingCall('{"stack":"b"}');
+    expect(a.pid).not.toBe(b.pid);
+
+    const listed = await policylayer("approvals");
+    expect(listed.stdout).toContain(`${a.id}  ${process.execPath} ${recordingServer} › delete_stack`);
+    expect(listed.stdout).toContain(`${b.id}  ${process.execPath} ${recordingServer} › delete_stack`);
+    expect(first.wrap.stderr()).toContain(`policylayer approve ${a.id}`);
+    expect(callsReceived(first.recordFile)).toEqual([]);
+
+    expect(await policylayer("approve", a.id)).toMatchObject({ code: 0 });
+    expect(((await approved) as ToolResult).isError).toBeFalsy();
+    expect(callsReceived(first.recordFile)).toEqual([{ name: "delete_stack", arguments: { stack: "a" } }]);
+
+    expect(await policylayer("deny", b.id, "--reason", "not on a Friday")).toMatchObject({ code: 0 });
+    const refusal = (await denied) as ToolResult;
+    expect(refusal.isError).toBe(true);
+    expect(refusal.content[0]?.text).toContain("not on a Friday");
+    expect(callsReceived(second.recordFile)).toEqual([]);
+
+    // The approval cannot be replayed: the same call again waits under a new id.
+    expect(await policylayer("approve", a.id)).toMatchObject({ code: 1 });
+    const again = first.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "a" } });
+    const repeated = await waitingCall('{"stack":"a"}');
+    expect(repeated.id).not.toBe(a.id);
+    expect(await policylayer("deny", repeated.id)).toMatchObject({ code: 0 });
+    expect(((await again) as ToolResult).isError).toBe(true);
+    expect(callsReceived(first.recordFile)).toHaveLength(1);
+  });
+
+  it("the page in Chromium approves one wrap's call and denies another's; the server sees only the approved one", async () => {
+    const first = await startWrap("first");
+    const second = await startWrap("second");
+    const approved = first.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "a" } });
+    const denied = second.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "b" } });
+    const a = await waitingCall('{"stack":"a"}');
+    const b = await waitingCall('{"stack":"b"}');
+
+    const server = await startApprovalServer({ dir: stateDir });
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      const approveButton = page
+        .locator(`li.pending[data-id="${a.id}"]`)
+        .getByRole("button", { name: "Approve" });
+      await approveButton.waitFor();
+      const clickedAt = performance.now();
+      await approveButton.click();
+      // Time from the click to the call reaching the server, read tightly from the record file.
+      while (callsReceived(first.recordFile).length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      const clickToServerMs = performance.now() - clickedAt;
+      console.info(`approval click → call at the server: ${clickToServerMs.toFixed(1)} ms`);
+      expect(clickToServerMs).toBeLessThan(2000);
+      expect(((await approved) as ToolResult).isError).toBeFalsy();
+
+      await page.locator(`li.pending[data-id="${b.id}"]`).getByRole("button", { name: "Deny" }).click();
+      const refusal = (await denied) as ToolResult;
+      expect(refusal.isError).toBe(true);
+      expect(refusal.content[0]?.text).toMatch(/denied by web:/);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    expect(callsReceived(first.recordFile)).toEqual([{ name: "delete_stack", arguments: { stack: "a" } }]);
+    expect(callsReceived(second.recordFile)).toEqual([]);
+  });
+
+  it("a client's cancellation withdraws its call from the inbox, and a late approval has no effect", async () => {
+    const { wrap, recordFile } = await startWrap("cancel");
+    const controller = new AbortController();
+    const call = wrap.client.callTool({ name: "delete_stack", arguments: { stack: "c" } }, undefined, {
+      signal: controller.signal,
+    });
+    const waiting = await waitingCall('{"stack":"c"}');
+    controller.abort("changed my mind");
+    await expect(call).rejects.toThrow();
+    await expect.poll(() => listPending(stateDir).length).toBe(0);
+    expect(await policylayer("approve", waiting.id)).toMatchObject({ code: 1 });
+    expect(callsReceived(recordFile)).toEqual([]);
+  });
+});
