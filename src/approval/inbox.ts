@@ -175,11 +175,6 @@ export class ApprovalInbox {
     return new ApprovalInbox(dir, paths, now);
   }
 
-  /** Calls this inbox is waiting on. */
-  get pendingCount(): number {
-    return this.waiting.size;
-  }
-
   /** Puts a call in the inbox; throws when the pending file cannot be written (deny the call then). */
   submit(input: PendingApprovalInput): SubmittedApproval {
     if (this.closed) throw new Error("approval inbox: submit() after close()");

@@ -18,7 +18,7 @@ import {
 import { APPROVAL_PAGE_CSP, APPROVAL_PAGE_HTML } from "./web-page.js";
 
 /** The header API requests carry the token in. */
-export const TOKEN_HEADER = "x-policylayer-token";
+const TOKEN_HEADER = "x-policylayer-token";
 /** Largest decision request body accepted: an id, a boolean and a reason. */
 const MAX_BODY_BYTES = 16 * 1024;
 const RECENT_SHOWN = 20;

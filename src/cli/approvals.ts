@@ -15,7 +15,7 @@ import { startApprovalServer } from "../approval/web.js";
 const LISTED_ARGUMENT_CHARS = 100;
 
 /** "42 s", "3 min 05 s", "1 h 02 min". */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);

@@ -1,24 +1,12 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ApprovalInbox, localUserName } from "../../src/approval/inbox.js";
-import { policylayerBin } from "../helpers/paths.js";
-import { pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
+import { pendingInput, runPolicylayer, spawnSubmitter, useStateDir } from "./helpers.js";
 
-const run = promisify(execFile);
 const stateFolder = useStateDir();
 
-/** Runs the built CLI against the test's state folder; never throws on a non-zero exit. */
-async function policylayer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [policylayerBin, ...args], {
-      env: { ...process.env, POLICYLAYER_STATE_DIR: stateFolder() },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
+/** Runs the built CLI against the test's state folder. */
+function policylayer(...args: string[]) {
+  return runPolicylayer(stateFolder(), ...args);
 }
 
 describe("policylayer approvals, approve, deny", () => {

@@ -1,9 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type Browser, chromium } from "playwright-core";
 import { afterEach, vi } from "vitest";
 import type { InboxDecision, PendingApprovalInput } from "../../src/approval/inbox.js";
 import { isJsonObject } from "../../src/wire/jsonrpc.js";
+import { policylayerBin } from "../helpers/paths.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const submitterScript = fileURLToPath(new URL("./submitter.mjs", import.meta.url));
@@ -85,4 +88,41 @@ export async function spawnSubmitter(dir: string, input: PendingApprovalInput): 
     };
   });
   return { id: submitted.id, pid: submitted.pid, decision, child };
+}
+
+const run = promisify(execFile);
+
+/** Runs the built CLI with $POLICYLAYER_STATE_DIR set to `dir`; never throws on a non-zero exit. */
+export async function runPolicylayer(
+  dir: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [policylayerBin, ...args], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = isJsonObject(error) ? error : {};
+    return {
+      code: typeof failed.code === "number" ? failed.code : -1,
+      stdout: typeof failed.stdout === "string" ? failed.stdout : "",
+      stderr: typeof failed.stderr === "string" ? failed.stderr : "",
+    };
+  }
+}
+
+/** Debian's Chromium, headless, quiet (no network of its own, no first-run work). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
 }

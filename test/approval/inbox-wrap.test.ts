@@ -1,18 +1,14 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { chromium } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listPending, type PendingApproval } from "../../src/approval/inbox.js";
 import { startApprovalServer } from "../../src/approval/web.js";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
-import { policylayerBin, recordingServer } from "../helpers/paths.js";
+import { recordingServer } from "../helpers/paths.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
+import { launchChromium, runPolicylayer } from "./helpers.js";
 
 // End to end: real `policylayer wrap` processes whose clients cannot elicit, so their
 // require_approval calls wait in the shared inbox; a person answers from the CLI or the page.
-
-const run = promisify(execFile);
 
 const POLICY = `version: 1
 default: allow
@@ -70,26 +66,24 @@ async function waitingCall(argumentsJson: string): Promise<PendingApproval> {
   return found;
 }
 
-async function policylayer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [policylayerBin, ...args], {
-      env: { ...process.env, POLICYLAYER_STATE_DIR: stateDir },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
+function policylayer(...args: string[]) {
+  return runPolicylayer(stateDir, ...args);
+}
+
+/** Two wraps, each with a delete_stack call waiting in the inbox: stack "a" in the first, "b" in the second. */
+async function twoWaitingCalls() {
+  const first = await startWrap("first");
+  const second = await startWrap("second");
+  const approved = first.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "a" } });
+  const denied = second.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "b" } });
+  const a = await waitingCall('{"stack":"a"}');
+  const b = await waitingCall('{"stack":"b"}');
+  return { first, second, approved, denied, a, b };
 }
 
 describe("require_approval through the local inbox, with real wrap processes", () => {
   it("lists two wraps' calls; approve forwards one exactly once, deny refuses the other with the reason", async () => {
-    const first = await startWrap("first");
-    const second = await startWrap("second");
-    const approved = first.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "a" } });
-    const denied = second.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "b" } });
-    const a = await waitingCall('{"stack":"a"}');
-    const b = await waitingCall('{"stack":"b"}');
+    const { first, second, approved, denied, a, b } = await twoWaitingCalls();
     expect(a.pid).not.toBe(b.pid);
 
     const listed = await policylayer("approvals");
@@ -119,25 +113,10 @@ describe("require_approval through the local inbox, with real wrap processes", (
   });
 
   it("the page in Chromium approves one wrap's call and denies another's; the server sees only the approved one", async () => {
-    const first = await startWrap("first");
-    const second = await startWrap("second");
-    const approved = first.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "a" } });
-    const denied = second.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "b" } });
-    const a = await waitingCall('{"stack":"a"}');
-    const b = await waitingCall('{"stack":"b"}');
+    const { first, second, approved, denied, a, b } = await twoWaitingCalls();
 
     const server = await startApprovalServer({ dir: stateDir });
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(server.url);

@@ -1,22 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
 import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApprovalInbox, listPending, localUserName } from "../../src/approval/inbox.js";
 import { type ApprovalServer, runningApprovalPage, startApprovalServer } from "../../src/approval/web.js";
 import { policylayerBin } from "../helpers/paths.js";
-import { pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
+import { launchChromium, pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
-const chromiumArgs = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 /** Sends one raw HTTP request to the page, with exactly the headers given (Host included). */
 function rawRequest(
@@ -178,7 +169,7 @@ describe("the approval page in Chromium", () => {
     const web = await startWebCommand(dir);
     expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
 
-    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const dialogs: string[] = [];
