@@ -7,7 +7,14 @@ import { AuditLog, defaultAuditPath } from "../audit/log.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
-import { exitCodeOf, type ServerExit, type ServerProcess, startServer } from "../upstream/server-process.js";
+import {
+  describeExit,
+  endGroup,
+  exitCodeOf,
+  type ServerProcess,
+  startServer,
+  stopServer,
+} from "../upstream/server-process.js";
 
 export interface WrapOptions {
   command: string;
@@ -131,50 +138,35 @@ export async function runWrap(options: WrapOptions): Promise<number> {
   // A server that stops reading (or exits) must not crash us with EPIPE.
   server.stdin.on("error", (error) => warn(`writing to the server failed: ${error.message}`));
 
-  let exit: ServerExit | null = null;
-  const serverExited = server.exited.then((result) => {
-    exit = result;
-    return result;
-  });
   let shuttingDown = false;
-
-  /** Ends the server: close its stdin, then SIGTERM, then SIGKILL to its whole group. */
-  const stopServer = async (firstSignal: NodeJS.Signals | null): Promise<void> => {
+  /** Ends the server once, however many reasons to stop arrive. */
+  const shutDown = (firstSignal: NodeJS.Signals | null): void => {
     if (shuttingDown) return;
     shuttingDown = true;
-    if (firstSignal === null) {
-      server.stdin.end();
-      if (await exitedWithin(serverExited, options.graceMs)) return;
-      firstSignal = "SIGTERM";
-    }
-    server.signalGroup(firstSignal);
-    if (await exitedWithin(serverExited, options.graceMs)) return;
-    server.signalGroup("SIGKILL");
-    await serverExited;
+    void stopServer(server, options.graceMs, firstSignal);
   };
 
   process.stdin.on("end", () => {
-    void stopServer(null);
+    shutDown(null);
   });
   process.stdin.on("error", () => {
-    void stopServer(null);
+    shutDown(null);
   });
   process.stdout.on("error", () => {
     session.clientClosed();
-    void stopServer(null);
+    shutDown(null);
   });
   const onSignal = (signal: NodeJS.Signals) => {
     warn(`received ${signal}; stopping the server`);
-    void stopServer(signal);
+    shutDown(signal);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
 
   session.start();
-  const result = await serverExited;
-  const description =
-    result.code !== null ? `exited with code ${result.code}` : `was ended by ${result.signal ?? "a signal"}`;
+  const result = await server.exited;
+  const description = describeExit(result);
   if (!shuttingDown) warn(`the MCP server ${description}`);
   approvals.withdrawAll(`the MCP server ${description}`);
   closeInbox();
@@ -185,21 +177,11 @@ export async function runWrap(options: WrapOptions): Promise<number> {
     time: new Date().toISOString(),
     event: "session_end",
     session: sessionId,
-    server_exit: exit,
+    server_exit: result,
   });
   audit.close();
   process.off("exit", killGroupOnExit);
   return exitCodeOf(result);
-}
-
-/** After the server itself exited: its grandchildren get SIGTERM, then SIGKILL. */
-async function endGroup(server: ServerProcess, graceMs: number): Promise<void> {
-  if (!server.groupAlive()) return;
-  server.signalGroup("SIGTERM");
-  const deadline = Date.now() + graceMs;
-  // Grandchildren are not our children, so no event tells us they are gone: poll briefly.
-  while (server.groupAlive() && Date.now() < deadline) await delay(20);
-  if (server.groupAlive()) server.signalGroup("SIGKILL");
 }
 
 function startReloading(options: WrapOptions, gate: Gate): () => void {
@@ -219,18 +201,4 @@ function startReloading(options: WrapOptions, gate: Gate): () => void {
       warn(`policy reloaded from ${result.source} (${result.rules.length} rules, ${result.mode} mode)`);
     });
   });
-}
-
-function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void exited.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

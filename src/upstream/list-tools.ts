@@ -9,7 +9,7 @@ import {
   toLine,
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
-import { type ServerExit, type ServerProcess, startServer } from "./server-process.js";
+import { describeExit, endGroup, type ServerProcess, startServer, stopServer } from "./server-process.js";
 
 /** What the server said about itself and every tool it listed, as the raw JSON objects it sent. */
 export interface ListedServer {
@@ -111,6 +111,7 @@ export async function listServerTools(
   } finally {
     clearTimeout(deadline);
     await stopServer(server, graceMs);
+    await endGroup(server, graceMs);
     process.off("exit", killGroup);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -223,38 +224,4 @@ class ListingClient {
       );
     }
   }
-}
-
-function describeExit(exit: ServerExit): string {
-  return exit.code !== null ? `exited with code ${exit.code}` : `was ended by ${exit.signal ?? "a signal"}`;
-}
-
-/** Ends the server as wrap does: close its stdin and wait, then SIGTERM, then SIGKILL, to its whole group. */
-async function stopServer(server: ServerProcess, graceMs: number): Promise<void> {
-  server.stdin.end();
-  if (!(await exitedWithin(server.exited, graceMs))) {
-    server.signalGroup("SIGTERM");
-    if (!(await exitedWithin(server.exited, graceMs))) server.signalGroup("SIGKILL");
-    await server.exited;
-  }
-  // uvx and npx leave grandchildren that are not our children: no event says they are gone, so poll.
-  if (!server.groupAlive()) return;
-  server.signalGroup("SIGTERM");
-  const deadline = Date.now() + graceMs;
-  while (server.groupAlive() && Date.now() < deadline) await delay(20);
-  if (server.groupAlive()) server.signalGroup("SIGKILL");
-}
-
-function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void exited.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

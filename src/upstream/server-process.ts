@@ -78,3 +78,53 @@ export function exitCodeOf(exit: ServerExit): number {
   if (exit.code !== null) return exit.code;
   return 128 + (exit.signal ? constants.signals[exit.signal] : 0);
 }
+
+/** How a server exit reads in a sentence: "exited with code 1", "was ended by SIGKILL". */
+export function describeExit(exit: ServerExit): string {
+  return exit.code !== null ? `exited with code ${exit.code}` : `was ended by ${exit.signal ?? "a signal"}`;
+}
+
+/**
+ * Ends the server in order: close its stdin and wait, then SIGTERM, then SIGKILL, to its whole group,
+ * each step after `graceMs`. With `firstSignal` (ours was signalled), starts at that signal.
+ */
+export async function stopServer(
+  server: ServerProcess,
+  graceMs: number,
+  firstSignal: NodeJS.Signals | null = null,
+): Promise<void> {
+  let signal = firstSignal;
+  if (signal === null) {
+    server.stdin.end();
+    if (await exitedWithin(server.exited, graceMs)) return;
+    signal = "SIGTERM";
+  }
+  server.signalGroup(signal);
+  if (await exitedWithin(server.exited, graceMs)) return;
+  server.signalGroup("SIGKILL");
+  await server.exited;
+}
+
+/** After the server itself exited: what is left of its group (uvx's, npx's grandchildren) gets SIGTERM, then SIGKILL. */
+export async function endGroup(server: ServerProcess, graceMs: number): Promise<void> {
+  if (!server.groupAlive()) return;
+  server.signalGroup("SIGTERM");
+  const deadline = Date.now() + graceMs;
+  // Grandchildren are not our children, so no event tells us they are gone: poll briefly.
+  while (server.groupAlive() && Date.now() < deadline) await delay(20);
+  if (server.groupAlive()) server.signalGroup("SIGKILL");
+}
+
+function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
