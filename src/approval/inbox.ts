@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { argumentsHash } from "../audit/log.js";
 import type { ApprovalRequest } from "../proxy/gate.js";
 import {
@@ -49,7 +49,8 @@ const MAX_REASON_CHARS = 2000;
 
 /** Where policylayer keeps per-user state: $POLICYLAYER_STATE_DIR, else $XDG_STATE_HOME/policylayer, else ~/.local/state/policylayer. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.POLICYLAYER_STATE_DIR) return env.POLICYLAYER_STATE_DIR;
+  // Absolute, so that a wrap started elsewhere (Claude Desktop's working directory) and the CLI agree.
+  if (env.POLICYLAYER_STATE_DIR) return resolve(env.POLICYLAYER_STATE_DIR);
   const stateHome = env.XDG_STATE_HOME ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
   return join(stateHome, "policylayer");
 }
@@ -197,11 +198,11 @@ export class ApprovalInbox {
       expiresAt: createdAt + input.timeoutSeconds * 1000,
     };
     const entry = this.writePending(base);
-    let resolve: (decision: InboxDecision) => void = () => {};
+    let settleDecision: (decision: InboxDecision) => void = () => {};
     const decision = new Promise<InboxDecision>((settle) => {
-      resolve = settle;
+      settleDecision = settle;
     });
-    this.waiting.set(entry.id, { entry, resolve });
+    this.waiting.set(entry.id, { entry, resolve: settleDecision });
     this.startWatching();
     // A decision written before the watcher started would raise no event: look once now.
     this.checkDecision(entry.id);

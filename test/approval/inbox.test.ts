@@ -32,8 +32,9 @@ async function deadPid(): Promise<number> {
 }
 
 describe("stateDir", () => {
-  it("prefers $POLICYLAYER_STATE_DIR, then $XDG_STATE_HOME/policylayer, then ~/.local/state/policylayer", () => {
+  it("prefers $POLICYLAYER_STATE_DIR (made absolute), then $XDG_STATE_HOME/policylayer, then ~/.local/state/policylayer", () => {
     expect(stateDir({ POLICYLAYER_STATE_DIR: "/a", XDG_STATE_HOME: "/b" })).toBe("/a");
+    expect(stateDir({ POLICYLAYER_STATE_DIR: "state" })).toBe(join(process.cwd(), "state"));
     expect(stateDir({ XDG_STATE_HOME: "/b" })).toBe("/b/policylayer");
     expect(stateDir({})).toBe(join(homedir(), ".local", "state", "policylayer"));
   });
