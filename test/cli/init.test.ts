@@ -117,7 +117,7 @@ describe("policylayer init for the real SageMaker AI server (uvx)", () => {
 
   it("puts each section's per-operation rules before its whole-tool rules", async () => {
     const text = (await policylayer("init", "--", ...SAGEMAKER)).stdout;
-    expect(text).toMatch(/# ── read [^]*when:[^]*- tool: describe_hp_cluster/);
+    expect(text).toMatch(/# ── read [\s\S]*when:[\s\S]*- tool: describe_hp_cluster/);
     for (const section of text.split("  # ── ").slice(1)) {
       const kinds = [...section.matchAll(/^ {2}- tool: .*\n( {4}when:)?/gm)].map((match) =>
         match[1] === undefined ? "t" : "v",
