@@ -117,8 +117,10 @@ export class AuditLog {
   }
 }
 
-/** SHA-256 of the arguments in canonical JSON (keys sorted at every level), so equal calls hash equally. */
-export function argumentsHash(args: Record<string, unknown>): string {
-  // One-shot hash(): no Hash object per call.
-  return hash("sha256", canonicalJson(args), "hex");
+/**
+ * SHA-256 of the arguments in canonical JSON (keys sorted at every level), so equal calls hash equally.
+ * `serialized` is JSON.stringify(args) where the caller has it already.
+ */
+export function argumentsHash(args: Record<string, unknown>, serialized?: string): string {
+  return hash("sha256", canonicalJson(args, serialized), "hex");
 }

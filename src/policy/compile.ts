@@ -42,13 +42,34 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return aKeys.every((key) => Object.hasOwn(b, key) && jsonEqual(Reflect.get(a, key), Reflect.get(b, key)));
 }
 
-/** JSON with mapping keys sorted, so equal content always gives the same text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+/**
+ * JSON with mapping keys sorted, so equal content always gives the same text. `serialized`, when the
+ * caller already has JSON.stringify(value), is reused where it is canonical already.
+ */
+export function canonicalJson(value: unknown, serialized?: string): string {
+  // Most arguments already list their keys in order: then V8's native serializer gives the same text, fast.
+  return keysInOrder(value) ? (serialized ?? JSON.stringify(value)) : sortedJson(value);
+}
+
+/** True when every object in a JSON value enumerates its keys in sorted order (what JSON.stringify follows). */
+function keysInOrder(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) return value.every(keysInOrder);
+  let previous: string | null = null;
+  for (const key of Object.keys(value)) {
+    if (previous !== null && key < previous) return false;
+    if (!keysInOrder(Reflect.get(value, key))) return false;
+    previous = key;
+  }
+  return true;
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const entries = Object.keys(value)
       .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(Reflect.get(value, key))}`);
+      .map((key) => `${JSON.stringify(key)}:${sortedJson(Reflect.get(value, key))}`);
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value);

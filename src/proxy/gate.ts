@@ -115,21 +115,26 @@ export class Gate {
     return { ...result, tools: visible };
   }
 
-  /** Decides one tools/call. Synchronous unless a person must approve it. */
+  /**
+   * Decides one tools/call. Synchronous unless a person must approve it. `argumentsJson` is
+   * JSON.stringify(call.arguments) where the caller has it (the proxy forwards that same text).
+   */
   decideCall(
     requestId: RequestId,
     call: ToolCall,
     progressToken: string | number | null,
+    argumentsJson?: string,
   ): Verdict | Promise<Verdict> {
     try {
-      return this.decideCallUnguarded(requestId, call, progressToken);
+      return this.decideCallUnguarded(requestId, call, progressToken, argumentsJson);
     } catch (error) {
       this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
       return {
         forward: false,
         denial: {
           tool: call.name,
-          reason: "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
+          reason:
+            "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
           rule: null,
         },
       };
@@ -140,15 +145,21 @@ export class Gate {
     requestId: RequestId,
     call: ToolCall,
     progressToken: string | number | null,
+    argumentsJson: string | undefined,
   ): Verdict | Promise<Verdict> {
     const startedMs = this.now();
     const policy = this.policy;
     const profile = this.profiles.get(call.name);
-    const classification = classifyCall(profile, call.name, call.arguments, policy.categoryOverrides.get(call.name));
+    const classification = classifyCall(
+      profile,
+      call.name,
+      call.arguments,
+      policy.categoryOverrides.get(call.name),
+    );
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
     const toolClassification = profile ? this.toolClassification(profile) : classification;
     const decision = decideToolCall(policy, call, classification, toolClassification);
-    const record = this.baseRecord(requestId, call, classification, decision, policy);
+    const record = this.baseRecord(requestId, call, classification, decision, policy, argumentsJson);
 
     if (this.options.audit.failed !== null) {
       return this.deny(record, {
@@ -260,6 +271,7 @@ export class Gate {
     classification: Classification,
     decision: Decision,
     policy: CompiledPolicy,
+    argumentsJson: string | undefined,
   ): AuditRecord {
     const record: AuditRecord = {
       time: new Date(this.now()).toISOString(),
@@ -275,7 +287,7 @@ export class Gate {
       reason: decision.reason,
       category: classification.category,
       risk: classification.risk,
-      args_sha256: argumentsHash(call.arguments),
+      args_sha256: argumentsHash(call.arguments, argumentsJson),
     };
     if (policy.audit.includeArguments) record.arguments = call.arguments;
     return record;

@@ -11,8 +11,10 @@ import {
   parseClientLine,
   type RequestId,
   toLine,
+  toolCallLine,
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
+import { BatchedOutput } from "../wire/output.js";
 import { parseRange, peekMembers } from "../wire/peek.js";
 import { denialResultLine } from "./denial.js";
 import type { CallOutcome, Gate, Verdict } from "./gate.js";
@@ -56,8 +58,8 @@ export class ProxySession {
   private readonly options: ProxyOptions;
   private serverGone = false;
   private clientGone = false;
-  private awaitingServerDrain = false;
-  private awaitingClientDrain = false;
+  private readonly toServer: BatchedOutput;
+  private readonly toClient: BatchedOutput;
   /** Requests policylayer itself sent to the client (elicitation), by id key. */
   private readonly ownRequests = new Map<
     string,
@@ -73,11 +75,13 @@ export class ProxySession {
 
   constructor(options: ProxyOptions) {
     this.options = options;
+    this.toServer = new BatchedOutput(options.serverInput, options.clientInput);
+    this.toClient = new BatchedOutput(options.clientOutput, options.serverOutput);
   }
 
   /** Starts both relays. */
   start(): void {
-    const { clientInput, clientOutput, serverInput, serverOutput, maxLineBytes } = this.options;
+    const { clientInput, serverOutput, maxLineBytes } = this.options;
     const fromClient = new LineSplitter(
       {
         line: (content) => this.onClientLine(content),
@@ -92,13 +96,14 @@ export class ProxySession {
       },
       maxLineBytes,
     );
-    // Corked while a chunk is framed: the lines it holds leave in one writev, not one syscall each.
+    const { toServer, toClient } = this;
+    // Whatever one chunk produces leaves in one write per direction, not one syscall per line.
     clientInput.on("data", (chunk: Buffer) =>
-      corked([serverInput, clientOutput], () => fromClient.push(chunk)),
+      toServer.hold(() => toClient.hold(() => fromClient.push(chunk))),
     );
-    // Audit lines are written before the answers they describe leave (the uncork).
+    // Audit lines are written before the answers they describe leave (the flush at the end of hold).
     serverOutput.on("data", (chunk: Buffer) =>
-      corked([clientOutput], () => this.options.gate.batchAudit(() => fromServer.push(chunk))),
+      toClient.hold(() => this.options.gate.batchAudit(() => fromServer.push(chunk))),
     );
   }
 
@@ -274,15 +279,21 @@ export class ProxySession {
   }
 
   private onToolCall(id: RequestId, key: string, message: JsonObject): void {
-    const call = toolCallOf(message.params);
-    if (typeof call === "string") {
-      this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${call}`));
+    const params = message.params;
+    const call = toolCallOf(params);
+    // toolCallOf checked that params is an object; the second test only tells the compiler.
+    if (typeof call === "string" || !isJsonObject(params)) {
+      const problem = typeof call === "string" ? call : "params must be an object";
+      this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${problem}`));
       return;
     }
-    const progressToken = progressTokenOf(message.params);
-    const verdict = this.options.gate.decideCall(id, call, progressToken);
+    const progressToken = progressTokenOf(params);
+    // Serialized once: hashed for the audit log and forwarded as this very text.
+    const argumentsJson = JSON.stringify(call.arguments);
+    const line = toolCallLine(id, params, argumentsJson);
+    const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
     if (!(verdict instanceof Promise)) {
-      this.applyVerdict(id, key, message, verdict);
+      this.applyVerdict(id, key, line, verdict);
       return;
     }
     const entry: PendingRequest = { id, method: "tools/call", awaitingApproval: true };
@@ -301,7 +312,7 @@ export class ProxySession {
           return;
         }
         try {
-          this.applyVerdict(id, key, message, settled);
+          this.applyVerdict(id, key, line, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(key)?.finish?.("protocol_error");
@@ -318,13 +329,13 @@ export class ProxySession {
     );
   }
 
-  private applyVerdict(id: RequestId, key: string, message: JsonObject, verdict: Verdict): void {
+  private applyVerdict(id: RequestId, key: string, line: string, verdict: Verdict): void {
     if (!verdict.forward) {
       this.sendToClient(denialResultLine(id, verdict.denial));
       return;
     }
     this.pending.set(key, { id, method: "tools/call", finish: verdict.finish });
-    this.sendToServer(message);
+    if (!this.serverGone) this.toServer.write(line);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {
@@ -412,41 +423,12 @@ export class ProxySession {
   }
 
   private sendToServer(message: JsonObject): void {
-    if (this.serverGone) return;
-    const { serverInput, clientInput } = this.options;
-    if (!serverInput.write(toLine(message)) && !this.awaitingServerDrain) {
-      // One drain listener at a time: every write of a full buffer returns false.
-      this.awaitingServerDrain = true;
-      clientInput.pause();
-      serverInput.once("drain", () => {
-        this.awaitingServerDrain = false;
-        clientInput.resume();
-      });
-    }
+    if (!this.serverGone) this.toServer.write(toLine(message));
   }
 
   /** Writes to the client, pausing the server's output while the client is not reading. */
   sendToClient(line: string | Buffer): void {
-    if (this.clientGone) return;
-    const { clientOutput, serverOutput } = this.options;
-    if (!clientOutput.write(line) && !this.awaitingClientDrain) {
-      this.awaitingClientDrain = true;
-      serverOutput.pause();
-      clientOutput.once("drain", () => {
-        this.awaitingClientDrain = false;
-        serverOutput.resume();
-      });
-    }
-  }
-}
-
-/** Runs `work` with the streams corked, so what it writes to each is flushed together at the end. */
-function corked(streams: readonly Writable[], work: () => void): void {
-  for (const stream of streams) stream.cork();
-  try {
-    work();
-  } finally {
-    for (const stream of streams) stream.uncork();
+    if (!this.clientGone) this.toClient.write(line);
   }
 }
 

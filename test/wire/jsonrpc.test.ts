@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseClientLine } from "../../src/wire/jsonrpc.js";
+import { parseClientLine, toolCallLine } from "../../src/wire/jsonrpc.js";
 import { parseRange, peekMembers } from "../../src/wire/peek.js";
 
 const parse = (text: string) => parseClientLine(Buffer.from(text));
@@ -80,5 +80,28 @@ describe("peekMembers", () => {
     const head = Buffer.from('{"jsonrpc":"2.0","id":9,"result":{"content":[{"text":"xxxx');
     const id = peekMembers(head, wanted, 0, head.length, true)?.get("id");
     expect(id && parseRange(head, id)).toBe(9);
+  });
+});
+
+describe("toolCallLine", () => {
+  it("means exactly what the message means, with the arguments' text reused", () => {
+    const params = {
+      name: "echo",
+      arguments: { b: [1, { c: 'é\n"' }], a: null },
+      _meta: { progressToken: 7 },
+    };
+    const line = toolCallLine(42, params, JSON.stringify(params.arguments));
+    expect(line.endsWith("}\n")).toBe(true);
+    expect(JSON.parse(line)).toEqual({ jsonrpc: "2.0", id: 42, method: "tools/call", params });
+  });
+
+  it("keeps string ids as strings", () => {
+    const line = toolCallLine("a-1", { name: "x" }, "{}");
+    expect(JSON.parse(line)).toEqual({
+      jsonrpc: "2.0",
+      id: "a-1",
+      method: "tools/call",
+      params: { name: "x" },
+    });
   });
 });
