@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { runWrap, WrapStartError } from "../lifecycle/wrap.js";
+import { startWrap, WrapStartError } from "../lifecycle/start.js";
 import { builtInDefaultPolicy } from "../policy/default.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
@@ -40,25 +40,9 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     policy = loaded.policy;
   }
   const [command, ...args] = serverCommand as [string, ...string[]];
+  let started: Awaited<ReturnType<typeof startWrap>>;
   try {
-    return await runWrap({
-      command,
-      args,
-      policy,
-      reloadPolicy:
-        policyPath === null
-          ? null
-          : async () => {
-              const loaded = await loadPolicyFile(policyPath);
-              return loaded.ok ? loaded.policy : loaded.errors.map(formatPolicyError);
-            },
-      watchPolicy: policyPath === null ? null : (onChange) => watchPolicyFile(policyPath, onChange),
-      auditPath: flags.audit ? resolve(flags.audit) : null,
-      maxLineBytes: flags.maxLineBytes,
-      graceMs: flags.graceMs,
-      approvalInbox: flags.approvalInbox,
-      warn,
-    });
+    started = await startWrap(command, args, policy, flags.audit ? resolve(flags.audit) : null);
   } catch (error) {
     if (error instanceof WrapStartError) {
       warn(`${error.message}; the server was not started`);
@@ -66,4 +50,21 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     }
     throw error;
   }
+  // The session's modules load while the server starts.
+  const { runWrap } = await import("../lifecycle/wrap.js");
+  return runWrap(started, {
+    policy,
+    reloadPolicy:
+      policyPath === null
+        ? null
+        : async () => {
+            const loaded = await loadPolicyFile(policyPath);
+            return loaded.ok ? loaded.policy : loaded.errors.map(formatPolicyError);
+          },
+    watchPolicy: policyPath === null ? null : (onChange) => watchPolicyFile(policyPath, onChange),
+    maxLineBytes: flags.maxLineBytes,
+    graceMs: flags.graceMs,
+    approvalInbox: flags.approvalInbox,
+    warn,
+  });
 }

@@ -1,29 +1,18 @@
-import { randomUUID } from "node:crypto";
 import { type ApprovalChannel, createApprovalCoordinator } from "../approval/approver.js";
 import { elicitationChannel } from "../approval/elicitation.js";
 import { ApprovalInbox } from "../approval/inbox.js";
 import { inboxChannel } from "../approval/inbox-channel.js";
-import { AuditLog, defaultAuditPath } from "../audit/log.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
-import {
-  describeExit,
-  endGroup,
-  exitCodeOf,
-  type ServerProcess,
-  startServer,
-  stopServer,
-} from "../upstream/server-process.js";
+import { describeExit, endGroup, exitCodeOf, stopServer } from "../upstream/server-process.js";
+import type { StartedWrap } from "./start.js";
 
 export interface WrapOptions {
-  command: string;
-  args: string[];
   policy: CompiledPolicy;
   /** Reloads the policy; returns the new one, or the errors that kept the old one in force. */
   reloadPolicy: (() => Promise<CompiledPolicy | string[]>) | null;
   watchPolicy: ((onChange: () => void) => () => void) | null;
-  auditPath: string | null;
   maxLineBytes: number;
   /** How long each shutdown step waits before the next, harsher one. */
   graceMs: number;
@@ -35,51 +24,14 @@ export interface WrapOptions {
 /** Calls of one session that may wait for a person at once; more are denied at once. */
 const MAX_PENDING_APPROVALS = 16;
 
-/** A ready error for the CLI: the reason wrap could not start, and its exit code. */
-export class WrapStartError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
 /**
- * Runs one wrap session: opens the audit log, starts the server, relays until either side goes
- * away, then shuts down in order. Resolves with the exit code policylayer should exit with.
+ * Runs one wrap session on a started server: relays until either side goes away, then shuts down
+ * in order. Resolves with the exit code policylayer should exit with. Loaded only once the server
+ * is starting, so that this module's imports overlap the server's own start.
  */
-export async function runWrap(options: WrapOptions): Promise<number> {
+export async function runWrap(started: StartedWrap, options: WrapOptions): Promise<number> {
   const { warn } = options;
-  const sessionId = randomUUID();
-  const serverLabel = [options.command, ...options.args].join(" ");
-  const auditPath = options.auditPath ?? options.policy.audit.path ?? defaultAuditPath();
-  let audit: AuditLog;
-  try {
-    audit = AuditLog.open(auditPath, {
-      time: new Date().toISOString(),
-      event: "session_start",
-      session: sessionId,
-      server: serverLabel,
-      policy: options.policy.source,
-      mode: options.policy.mode,
-    });
-  } catch (error) {
-    throw new WrapStartError(`cannot write the audit log ${auditPath}: ${(error as Error).message}`, 1);
-  }
-
-  let server: ServerProcess;
-  try {
-    server = await startServer(options.command, options.args);
-  } catch (error) {
-    audit.close();
-    throw new WrapStartError((error as Error).message, 127);
-  }
-  // Whatever happens to us, the server's process group does not outlive us.
-  const killGroupOnExit = () => {
-    if (server.groupAlive()) server.signalGroup("SIGKILL");
-  };
-  process.on("exit", killGroupOnExit);
+  const { server, audit, sessionId, serverLabel } = started;
 
   const gate = new Gate({ policy: options.policy, audit, sessionId, serverLabel, warn });
   const session = new ProxySession({
@@ -180,7 +132,7 @@ export async function runWrap(options: WrapOptions): Promise<number> {
     server_exit: result,
   });
   audit.close();
-  process.off("exit", killGroupOnExit);
+  started.release();
   return exitCodeOf(result);
 }
 

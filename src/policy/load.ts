@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type { Ajv, CodeOptions, ErrorObject, ValidateFunction } from "ajv";
-import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import type { Document } from "yaml";
 import { compilePolicy } from "./compile.js";
 import { policySchema } from "./schema.js";
 import { semanticProblems } from "./semantics.js";
@@ -21,6 +22,13 @@ interface Finding {
 
 let validator: ValidateFunction<PolicyDocument> | undefined;
 const require = createRequire(import.meta.url);
+let yamlModule: typeof import("yaml") | undefined;
+
+/** The `yaml` library, loaded only to place errors in the file (~30 ms to load and parse cold). */
+function yamlLib(): typeof import("yaml") {
+  yamlModule ??= require("yaml") as typeof import("yaml");
+  return yamlModule;
+}
 
 /** The build writes the schema's validator as standalone code next to this module (scripts/build-policy-validator.js). */
 export const PRECOMPILED_VALIDATOR_FILE = "policy-validator.cjs";
@@ -135,7 +143,7 @@ function schemaFindings(errors: ErrorObject[], data: unknown): Finding[] {
 
 /** Where a YAML node starts in the source, if it is a node with a position. */
 function startOf(node: unknown): number | undefined {
-  return isNode(node) ? node.range?.[0] : undefined;
+  return yamlLib().isNode(node) ? node.range?.[0] : undefined;
 }
 
 /** The source offset of a finding: the value at its path, the key it names, or the nearest node that holds it. */
@@ -144,19 +152,20 @@ function offsetOf(doc: Document, finding: Finding): number {
   let offset = startOf(node) ?? 0;
   const steps: Segment[] = finding.keyOf === undefined ? finding.path : [...finding.path, finding.keyOf];
   for (const [i, segment] of steps.entries()) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
+    if (yamlLib().isAlias(node)) node = node.resolve(doc);
+    if (yamlLib().isMap(node)) {
       const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+        (item) => yamlLib().isScalar(item.key) && String(item.key.value) === String(segment),
       );
       if (pair === undefined) break;
       const keyOffset = startOf(pair.key) ?? offset;
       const pointsAtKey = finding.keyOf !== undefined && i === steps.length - 1;
       // An empty value (`window:`) has no useful position of its own: point at its key.
-      const emptyValue = isScalar(pair.value) && pair.value.value === null && pair.value.source === "";
+      const emptyValue =
+        yamlLib().isScalar(pair.value) && pair.value.value === null && pair.value.source === "";
       offset = pointsAtKey || emptyValue ? keyOffset : (startOf(pair.value) ?? keyOffset);
       node = pair.value;
-    } else if (isSeq(node)) {
+    } else if (yamlLib().isSeq(node)) {
       node = node.items[Number(segment)];
       offset = startOf(node) ?? offset;
     } else {
@@ -167,9 +176,64 @@ function offsetOf(doc: Document, finding: Finding): number {
 }
 
 /** Parses and validates a policy's text; errors carry the file's name and each node's line and column. */
+/**
+ * Reads a policy's text: parsed once by js-yaml (YAML 1.2 core schema), validated and compiled.
+ * Only a file with errors is parsed again, by the \`yaml\` library, to place each error at
+ * FILE:LINE:COL; the verdict never rests on a second parser, and where the two disagree the
+ * file is refused.
+ */
 export function parsePolicy(text: string, fileName: string): PolicyLoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let data: unknown;
+  try {
+    data = loadYaml(text, { schema: CORE_SCHEMA, filename: fileName });
+  } catch (error) {
+    return refused(parsePolicyWithPositions(text, fileName), fileName, error);
+  }
+  if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
+  const validate = policyValidator();
+  if (validate(data) && semanticProblems(data).length === 0) {
+    return {
+      ok: true,
+      policy: compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) }),
+    };
+  }
+  return refused(parsePolicyWithPositions(text, fileName), fileName, null);
+}
+
+/** Values a policy may expand to; aliases referring to aliases could otherwise make validation run for ever. */
+const MAX_POLICY_VALUES = 100_000;
+
+function withinValueBudget(data: unknown): boolean {
+  let budget = MAX_POLICY_VALUES;
+  const visit = (value: unknown): boolean => {
+    if (--budget < 0) return false;
+    if (typeof value !== "object" || value === null) return true;
+    return (Array.isArray(value) ? value : Object.values(value)).every(visit);
+  };
+  return visit(data);
+}
+
+/** The located errors; if the second parse found none, the parsers disagree, and the file is refused all the same. */
+function refused(located: PolicyLoadResult, fileName: string, parseError: unknown): PolicyLoadResult {
+  if (!located.ok) return located;
+  const mark = isYamlException(parseError) ? parseError.mark : null;
+  const where = mark ? { line: mark.line + 1, col: mark.column + 1 } : { line: 1, col: 1 };
+  const why = isYamlException(parseError)
+    ? `${parseError.reason}; the file must be valid YAML (or JSON)`
+    : "the policy is read differently by policylayer's two YAML parsers (aliases nested too deeply, or a YAML edge case); write it more plainly";
+  return { ok: false, errors: [{ file: fileName, ...where, path: "", message: why }] };
+}
+
+function isYamlException(
+  error: unknown,
+): error is { reason: string; mark: { line: number; column: number } | null } {
+  return error instanceof Error && error.name === "YAMLException" && "reason" in error;
+}
+
+/** The slow path for files with errors: the \`yaml\` library's document, whose nodes know their places. */
+function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadResult {
+  const lineCounter = new (yamlLib().LineCounter)();
+  const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const place = (offset: number, path: Segment[], message: string): PolicyError => {
     const { line, col } = lineCounter.linePos(offset);
     return { file: fileName, line, col, path: fieldName(path), message };
