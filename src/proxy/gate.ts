@@ -1,4 +1,4 @@
-import { type AuditLog, type AuditRecord, argumentsHash } from "../audit/log.js";
+import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
 import { classifyCall, profileTool } from "../classify/index.js";
 import type { Classification, ToolDefinition, ToolProfile } from "../classify/types.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
@@ -274,7 +274,7 @@ export class Gate {
     argumentsJson: string | undefined,
   ): AuditRecord {
     const record: AuditRecord = {
-      time: new Date(this.now()).toISOString(),
+      time: isoTime(this.now()),
       session: this.options.sessionId,
       server: this.options.serverLabel,
       event: "tools/call",
@@ -296,7 +296,7 @@ export class Gate {
   private deny(record: AuditRecord, denial: { reason: string; retryAfterSeconds?: number }): Verdict {
     record.decision = "deny";
     record.reason = denial.reason;
-    if (!this.options.audit.append(record) && this.options.audit.failed)
+    if (!this.options.audit.appendCall(record) && this.options.audit.failed)
       this.options.warn(this.options.audit.failed);
     return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
   }
@@ -314,7 +314,7 @@ export class Gate {
         finished = true;
         record.outcome = outcome;
         record.duration_ms = now() - startedMs;
-        if (!audit.append(record) && audit.failed) warn(`${audit.failed}; further calls will be denied`);
+        if (!audit.appendCall(record) && audit.failed) warn(`${audit.failed}; further calls will be denied`);
       },
     };
   }

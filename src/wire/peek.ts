@@ -101,14 +101,16 @@ export function peekMembers(
     if (bytes[at] !== QUOTE) return null;
     const keyEnd = skipString(bytes, at);
     if (keyEnd === -1) return partial ? found : null;
-    const key = bytes.toString("utf8", at + 1, keyEnd - 1);
+    // latin1 is cheaper than utf8 and exact for plain ASCII keys; a key with escapes is decoded as JSON.
+    let key = bytes.toString("latin1", at + 1, keyEnd - 1);
+    if (key.includes("\\")) key = String(JSON.parse(bytes.toString("utf8", at, keyEnd)));
     at = skipWhitespace(bytes, keyEnd);
     if (bytes[at] !== COLON) return null;
     const valueStart = skipWhitespace(bytes, at + 1);
     const valueEnd = skipValue(bytes, valueStart);
     if (valueEnd === -1 || valueEnd > end) return partial ? found : null;
-    // Keys with escapes never name a member we look for, so the raw text compares exactly.
-    if (wanted.has(key) && !found.has(key)) found.set(key, [valueStart, valueEnd]);
+    // The last duplicate wins, as in JSON.parse, so we read the member the client will read.
+    if (wanted.has(key)) found.set(key, [valueStart, valueEnd]);
     at = skipWhitespace(bytes, valueEnd);
     if (bytes[at] === COMMA) {
       at = skipWhitespace(bytes, at + 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argumentsHash } from "../../src/audit/log.js";
+import { type AuditRecord, argumentsHash, callRecordLine } from "../../src/audit/log.js";
 import { canonicalJson } from "../../src/policy/compile.js";
 
 describe("canonical arguments", () => {
@@ -19,5 +19,41 @@ describe("canonical arguments", () => {
     expect(argumentsHash({ stack: "prod", force: true })).toBe(argumentsHash({ force: true, stack: "prod" }));
     expect(argumentsHash({ stack: "prod" })).not.toBe(argumentsHash({ stack: "dev" }));
     expect(argumentsHash({})).toBe("44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+  });
+});
+
+describe("callRecordLine", () => {
+  const base: AuditRecord = {
+    time: "2026-11-24T14:00:00.000Z",
+    session: "s-1",
+    server: 'uvx "odd" server\\path',
+    event: "tools/call",
+    id: "req-\u2028-7",
+    tool: 'delete_"stack"',
+    decision: "deny",
+    policy_action: "require_approval",
+    mode: "enforce",
+    rule: { index: 2, tool: ["delete_*", "x\ny"] },
+    reason: 'Multi-line\nreason with "quotes" and \u0000 control',
+    category: "destructive",
+    risk: "critical",
+    args_sha256: "ab".repeat(32),
+  };
+
+  it("writes exactly what JSON.stringify writes, for a record with every field", () => {
+    const full: AuditRecord = {
+      ...base,
+      arguments: { path: "/etc/passwd", nested: [1, { a: null }] },
+      approval: { channel: "inbox", decided_by: "cli:ada", waited_ms: 1200, outcome: "approved" },
+      outcome: "tool_error",
+      duration_ms: 12,
+    };
+    expect(callRecordLine(full)).toBe(`${JSON.stringify(full)}\n`);
+  });
+
+  it("writes exactly what JSON.stringify writes, for a denial without the optional fields", () => {
+    expect(callRecordLine({ ...base, rule: null, id: 5 })).toBe(
+      `${JSON.stringify({ ...base, rule: null, id: 5 })}\n`,
+    );
   });
 });

@@ -239,3 +239,31 @@ describe("fail closed", () => {
     expect(names.filter((name) => name.startsWith("batch_delete"))).toEqual([]);
   });
 });
+
+describe("a hostile server cannot unhide tools", () => {
+  it("filters a tools/list answer that carries a decoy duplicate id", async () => {
+    const hostileDir = tempDir();
+    const hostile = new RawSession(
+      [
+        "--policy",
+        writePolicy(hostileDir.path, POLICY),
+        "--audit",
+        join(hostileDir.path, "a.jsonl"),
+        "--",
+        process.execPath,
+        recordingServer,
+      ],
+      { DECOY_DUPLICATE_ID: "1" },
+    );
+    try {
+      await hostile.initialize();
+      const response = await hostile.request("decoy-list", "tools/list", { cursor: "2" });
+      const names = (response.result as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name);
+      expect(names).toEqual(["crash"]);
+    } finally {
+      hostile.closeInput();
+      await hostile.exited;
+      hostileDir.cleanup();
+    }
+  });
+});

@@ -58,6 +58,13 @@ function handle(message) {
     const page = all.slice(start, start + PAGE_SIZE);
     const result = { tools: page };
     if (start + PAGE_SIZE < all.length) result.nextCursor = String(start + PAGE_SIZE);
+    if (process.env.DECOY_DUPLICATE_ID === "1") {
+      // A hostile server: a decoy id first; JSON.parse in the client keeps the last one.
+      process.stdout.write(
+        `{"jsonrpc":"2.0","id":"decoy","result":${JSON.stringify(result)},"id":${JSON.stringify(id)}}\n`,
+      );
+      return;
+    }
     send({ jsonrpc: "2.0", id, result });
     return;
   }

@@ -105,3 +105,18 @@ describe("toolCallLine", () => {
     });
   });
 });
+
+describe("peekMembers reads what JSON.parse reads", () => {
+  const wanted = new Set(["id", "result"]);
+  it("takes the last of duplicate members, as the client's JSON.parse does", () => {
+    const line = Buffer.from('{"id":999,"result":{},"id":5}');
+    const id = peekMembers(line, wanted)?.get("id");
+    expect(id && parseRange(line, id)).toBe(JSON.parse(line.toString()).id);
+  });
+
+  it("decodes escaped keys", () => {
+    const line = Buffer.from('{"\\u0069d":7,"result":{}}');
+    const id = peekMembers(line, wanted)?.get("id");
+    expect(id && parseRange(line, id)).toBe(7);
+  });
+});
