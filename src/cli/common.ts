@@ -1,33 +1,22 @@
 // What the tools, init and check commands share: choosing the policy, and listing the server's tools.
-import { resolve } from "node:path";
 import { profileToolList } from "../classify/profile.js";
 import type { ToolProfile } from "../classify/types.js";
-import { builtInDefaultPolicy } from "../policy/default.js";
-import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { type ListedServer, ListToolsError, listServerTools } from "../upstream/list-tools.js";
 import type { JsonObject } from "../wire/jsonrpc.js";
+import { chosenPolicyPath, loadChosenPolicy, warn } from "./policy-choice.js";
+
+export { warn };
 
 /** How long a server may take to start and list its tools; uvx downloads on its first run. */
 const LIST_TIMEOUT_MS = 120_000;
-
-/** Writes a diagnostic to stderr, prefixed so it stands apart from the server's own stderr. */
-export function warn(message: string): void {
-  process.stderr.write(`policylayer: ${message}\n`);
-}
 
 /**
  * The policy a command decides with: --policy, else $POLICYLAYER_POLICY, else the built-in default.
  * Null when the file does not validate; its errors have been printed (FILE:LINE:COL) to stderr.
  */
-export async function choosePolicy(flag: string | undefined): Promise<CompiledPolicy | null> {
-  const chosen = flag ?? process.env.POLICYLAYER_POLICY;
-  if (chosen === undefined || chosen.length === 0) return builtInDefaultPolicy();
-  const loaded = await loadPolicyFile(resolve(chosen));
-  if (loaded.ok) return loaded.policy;
-  warn(`the policy ${chosen} does not validate:`);
-  for (const error of loaded.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
-  return null;
+export function choosePolicy(flag: string | undefined): Promise<CompiledPolicy | null> {
+  return loadChosenPolicy(chosenPolicyPath(flag));
 }
 
 /** A tools/list as the commands use it: the server's raw tools in order, and their profiles by name. */

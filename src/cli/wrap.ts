@@ -1,9 +1,8 @@
 import { resolve } from "node:path";
 import { startWrap, WrapStartError } from "../lifecycle/start.js";
-import { builtInDefaultPolicy } from "../policy/default.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
-import type { CompiledPolicy } from "../policy/types.js";
 import { watchPolicyFile } from "../policy/watch.js";
+import { chosenPolicyPath, loadChosenPolicy, warn } from "./policy-choice.js";
 
 export interface WrapFlags {
   policy?: string;
@@ -11,10 +10,6 @@ export interface WrapFlags {
   maxLineBytes: number;
   graceMs: number;
   approvalInbox: boolean;
-}
-
-function warn(message: string): void {
-  process.stderr.write(`policylayer: ${message}\n`);
 }
 
 /** `policylayer wrap`: checks its inputs, refuses to start on any problem, then runs the session. */
@@ -25,20 +20,9 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     );
     return 2;
   }
-  const policyFlag = flags.policy ?? process.env.POLICYLAYER_POLICY;
-  const policyPath = policyFlag !== undefined && policyFlag.length > 0 ? resolve(policyFlag) : null;
-  let policy: CompiledPolicy;
-  if (policyPath === null) {
-    policy = builtInDefaultPolicy();
-  } else {
-    const loaded = await loadPolicyFile(policyPath);
-    if (!loaded.ok) {
-      warn(`the policy does not validate, so the server was not started:`);
-      for (const error of loaded.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
-      return 1;
-    }
-    policy = loaded.policy;
-  }
+  const policyPath = chosenPolicyPath(flags.policy);
+  const policy = await loadChosenPolicy(policyPath, ", so the server was not started");
+  if (policy === null) return 1;
   const [command, ...args] = serverCommand as [string, ...string[]];
   let started: Awaited<ReturnType<typeof startWrap>>;
   try {

@@ -149,3 +149,37 @@ describe("policy reload", () => {
     expect(isError(await session.request(3, "tools/call", { name: "echo", arguments: {} }))).toBe(true);
   });
 });
+
+describe("choosing the policy", () => {
+  it("takes $POLICYLAYER_POLICY when --policy is not given", async () => {
+    const policy = writePolicy(
+      dir.path,
+      "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: deny\n    reason: from the environment\n",
+    );
+    session = new RawSession(
+      ["--audit", join(dir.path, "a.jsonl"), "--", process.execPath, recordingServer],
+      {
+        POLICYLAYER_POLICY: policy,
+      },
+    );
+    await session.initialize();
+    const denied = await session.request(1, "tools/call", { name: "echo", arguments: {} });
+    expect(JSON.stringify(denied)).toContain("from the environment");
+  });
+
+  it("uses the built-in default without either, which denies code execution and allows reads", async () => {
+    session = new RawSession(
+      ["--audit", join(dir.path, "a.jsonl"), "--", process.execPath, recordingServer],
+      {
+        POLICYLAYER_POLICY: "",
+      },
+    );
+    await session.initialize();
+    // The recording server's spawn_grandchild says it starts a process: execute, denied by default.
+    const spawned = await session.request(1, "tools/call", { name: "spawn_grandchild", arguments: {} });
+    expect(isError(spawned)).toBe(true);
+    expect(JSON.stringify(spawned)).toContain("policylayer init");
+    const listed = await session.request("l", "tools/list", {});
+    expect(listed.result).toBeDefined();
+  });
+});
