@@ -44,6 +44,11 @@ function isRequestId(value: unknown): value is RequestId {
   return typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value));
 }
 
+/** The first member JSON-RPC does not define for this kind of message, if any. */
+function unexpectedMember(value: JsonObject, allowed: ReadonlySet<string>): string | undefined {
+  return Object.keys(value).find((key) => !allowed.has(key));
+}
+
 function invalid(id: RequestId | null, code: number, message: string): EnvelopeError {
   return { kind: "invalid", id, code, message };
 }
@@ -85,9 +90,9 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
         "Invalid Request: method must be a non-empty string",
       );
     }
-    for (const key of Object.keys(value)) {
-      if (!REQUEST_KEYS.has(key))
-        return invalid(answerId, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
+    const extra = unexpectedMember(value, REQUEST_KEYS);
+    if (extra !== undefined) {
+      return invalid(answerId, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${extra}"`);
     }
     if ("params" in value && !isJsonObject(value.params)) {
       return invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: params must be an object");
@@ -109,9 +114,9 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
       "Invalid Request: a response carries exactly one of result and error",
     );
   }
-  for (const key of Object.keys(value)) {
-    if (!RESPONSE_KEYS.has(key))
-      return invalid(null, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${key}"`);
+  const extra = unexpectedMember(value, RESPONSE_KEYS);
+  if (extra !== undefined) {
+    return invalid(null, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${extra}"`);
   }
   if (hasResult && !isJsonObject(value.result))
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: result must be an object");

@@ -2,26 +2,16 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { classifyCall, profileToolList } from "../../src/classify/index.js";
 import type { Category, ToolProfile } from "../../src/classify/types.js";
+import { SAGEMAKER_OPERATIONS, SAGEMAKER_SINGLE_TOOLS } from "../helpers/sagemaker.js";
 import { listLiveTools } from "./live-server.js";
 
 const FIXTURE = new URL("../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json", import.meta.url);
 
-// As labelled in shared/fixtures/README.md.
-const EXPECTED_OPERATIONS: [tool: string, operation: string, category: Category][] = [
-  ["manage_hyperpod_cluster_nodes", "list_clusters", "read"],
-  ["manage_hyperpod_cluster_nodes", "list_nodes", "read"],
-  ["manage_hyperpod_cluster_nodes", "describe_node", "read"],
-  ["manage_hyperpod_cluster_nodes", "update_software", "write"],
-  ["manage_hyperpod_cluster_nodes", "batch_delete", "destructive"],
-  ["manage_hyperpod_stacks", "describe", "read"],
-  ["manage_hyperpod_stacks", "deploy", "write"],
-  ["manage_hyperpod_stacks", "delete", "destructive"],
-];
+const EXPECTED_OPERATIONS = SAGEMAKER_OPERATIONS;
 
 // A tool's own category is the most severe of its operations.
 const EXPECTED_TOOLS: [tool: string, category: Category][] = [
-  ["describe_hp_cluster", "read"],
-  ["update_hp_cluster", "write"],
+  ...SAGEMAKER_SINGLE_TOOLS,
   ["manage_hyperpod_cluster_nodes", "destructive"],
   ["manage_hyperpod_stacks", "destructive"],
 ];

@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { npmServer } from "../helpers/paths.js";
+import { SAGEMAKER_OPERATIONS, SAGEMAKER_SINGLE_TOOLS } from "../helpers/sagemaker.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
 import { type CliRun, parseToolsJson, policylayer, rowOf, SAGEMAKER, type ToolsJsonRow } from "./run.js";
 
 // The categories in shared/fixtures/README.md, per tool and per operation value.
 const SAGEMAKER_EXPECTED: [string, string | null, string][] = [
-  ["describe_hp_cluster", null, "read"],
-  ["update_hp_cluster", null, "write"],
-  ["manage_hyperpod_cluster_nodes", "list_clusters", "read"],
-  ["manage_hyperpod_cluster_nodes", "list_nodes", "read"],
-  ["manage_hyperpod_cluster_nodes", "describe_node", "read"],
-  ["manage_hyperpod_cluster_nodes", "update_software", "write"],
-  ["manage_hyperpod_cluster_nodes", "batch_delete", "destructive"],
-  ["manage_hyperpod_stacks", "describe", "read"],
-  ["manage_hyperpod_stacks", "deploy", "write"],
-  ["manage_hyperpod_stacks", "delete", "destructive"],
+  ...SAGEMAKER_SINGLE_TOOLS.map(([tool, category]): [string, null, string] => [tool, null, category]),
+  ...SAGEMAKER_OPERATIONS,
 ];
 
 describe("policylayer tools against the real SageMaker AI server (uvx)", () => {
