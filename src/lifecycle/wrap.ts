@@ -86,7 +86,10 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   session.onApprovalCancelled = (requestId) =>
     approvals.withdraw(requestId, "the client cancelled the request");
 
-  const stopWatching = startReloading(options, gate);
+  // Hiding changed: the client's copy of tools/list is stale, so it is told to fetch it again.
+  const stopWatching = startReloading(options, gate, () =>
+    session.notifyClient("notifications/tools/list_changed", {}),
+  );
   // A server that stops reading (or exits) must not crash us with EPIPE.
   server.stdin.on("error", (error) => warn(`writing to the server failed: ${error.message}`));
 
@@ -136,7 +139,13 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   return exitCodeOf(result);
 }
 
-function startReloading(options: WrapOptions, gate: Gate): () => void {
+/** What decides which tools are hidden: the hiding rules (by content) and whether the mode enforces them. */
+function hidingKey(policy: CompiledPolicy): string {
+  const hiding = policy.rules.filter((rule) => rule.hide).map((rule) => rule.fingerprint);
+  return `${policy.mode}:${hiding.join(",")}`;
+}
+
+function startReloading(options: WrapOptions, gate: Gate, hidingChanged: () => void): () => void {
   const { reloadPolicy, watchPolicy, warn } = options;
   if (!reloadPolicy || !watchPolicy) return () => {};
   let reloading = Promise.resolve();
@@ -149,8 +158,10 @@ function startReloading(options: WrapOptions, gate: Gate): () => void {
         );
         return;
       }
+      const hidingBefore = hidingKey(gate.currentPolicy);
       gate.setPolicy(result);
       warn(`policy reloaded from ${result.source} (${result.rules.length} rules, ${result.mode} mode)`);
+      if (hidingKey(result) !== hidingBefore) hidingChanged();
     });
   });
 }

@@ -183,3 +183,43 @@ describe("choosing the policy", () => {
     expect(listed.result).toBeDefined();
   });
 });
+
+describe("reloads that change hiding", () => {
+  it("tell the client to fetch tools/list again, and the new list hides the tool", async () => {
+    const policyPath = writePolicy(dir.path, "version: 1\ndefault: allow\n");
+    session = new RawSession([
+      "--policy",
+      policyPath,
+      "--audit",
+      join(dir.path, "a.jsonl"),
+      "--",
+      process.execPath,
+      recordingServer,
+    ]);
+    await session.initialize();
+    writeFileSync(
+      policyPath,
+      "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: deny\n    hide: true\n",
+    );
+    expect(await session.next()).toEqual({
+      jsonrpc: "2.0",
+      method: "notifications/tools/list_changed",
+      params: {},
+    });
+    const names: string[] = [];
+    let cursor: string | undefined;
+    let page = 0;
+    do {
+      const response = await session.request(
+        `after-reload-${page++}`,
+        "tools/list",
+        cursor ? { cursor } : {},
+      );
+      const result = response.result as { tools: Array<{ name: string }>; nextCursor?: string };
+      names.push(...result.tools.map((tool) => tool.name));
+      cursor = result.nextCursor;
+    } while (cursor);
+    expect(names).toContain("delete_stack");
+    expect(names).not.toContain("echo");
+  });
+});
