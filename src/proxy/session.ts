@@ -45,6 +45,8 @@ const RESPONSE_MEMBERS: ReadonlySet<string> = new Set(["id", "method", "result",
 const ID_MEMBER: ReadonlySet<string> = new Set(["id"]);
 const IS_ERROR_MEMBER: ReadonlySet<string> = new Set(["isError"]);
 const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
+/** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
+export const MAX_PENDING_REQUESTS = 10_000;
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
 
@@ -185,6 +187,17 @@ export class ProxySession {
     if (this.serverGone) {
       this.sendToClient(
         errorLine(id, ErrorCode.ServerExited, `MCP server has exited; ${method} cannot be answered`),
+      );
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING_REQUESTS) {
+      // Bounded memory against a client that floods a server that does not answer.
+      this.sendToClient(
+        errorLine(
+          id,
+          ErrorCode.TooManyPending,
+          `Too many requests in flight: ${MAX_PENDING_REQUESTS} are still unanswered; ${method} was not forwarded`,
+        ),
       );
       return;
     }

@@ -14,6 +14,8 @@ export const ErrorCode = {
   ServerExited: -32000,
   /** Implementation-defined: the message was larger than policylayer's line ceiling. */
   MessageTooLarge: -32001,
+  /** Implementation-defined: too many of the client's requests are still unanswered. */
+  TooManyPending: -32002,
 } as const;
 
 export type JsonObject = Record<string, unknown>;

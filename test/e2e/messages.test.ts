@@ -77,3 +77,29 @@ describe("large and oversize messages", () => {
     expect((echo.result as { isError: boolean }).isError).toBe(false);
   });
 });
+
+describe("requests in flight", () => {
+  it("refuses requests past 10,000 unanswered ones with -32002 and forwards nothing more", async () => {
+    await start();
+    const flood = Array.from({ length: 10_000 }, (_, n) =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: `hang-${n}`,
+        method: "tools/call",
+        params: { name: "hang", arguments: {} },
+      }),
+    );
+    session.write(`${flood.join("\n")}\n`);
+    const refused = await session.request("one-too-many", "tools/call", { name: "echo", arguments: {} });
+    expect((refused.error as { code: number }).code).toBe(-32002);
+    // The server may still be reading the flood: wait until it has recorded every forwarded call.
+    const callsReceived = () =>
+      readJsonLines(recordFile).filter((message) => message.method === "tools/call");
+    const deadline = Date.now() + 20_000;
+    while (callsReceived().length < 10_000 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const calls = callsReceived();
+    expect(calls).toHaveLength(10_000);
+    expect(calls.some((message) => message.id === "one-too-many")).toBe(false);
+  });
+});
