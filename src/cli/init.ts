@@ -176,6 +176,8 @@ export function starterPolicy(server: ServerTools, policyFile: string): string {
     "# in the classify: block, and move the tool's rule to the right section.",
     "# Reads are allowed, writes allowed at a limited rate, and execute, destructive and financial calls",
     "# are denied until you decide: allow them, or have a person approve each call (action: require_approval).",
+    "# That is policylayer's built-in default policy (used by wrap when no policy is given; `policylayer",
+    "# schema` shows it under examples), spelled out here tool by tool so that you can change it.",
     "# Rules are tried in order; the first that matches decides.",
     "version: 1",
     "mode: enforce   # monitor: log what would be denied, deny nothing",

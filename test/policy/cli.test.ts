@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { schemaCommand } from "../../src/cli/schema.js";
 import { validateCommand } from "../../src/cli/validate.js";
+import { parsePolicy } from "../../src/policy/load.js";
 
 /** Runs a command with stdout and stderr captured. */
 async function captured(run: () => number | Promise<number>) {
@@ -67,5 +68,12 @@ describe("policylayer schema", () => {
       title: "policylayer policy, version 1",
       required: ["version", "default"],
     });
+  });
+
+  it("shows the built-in default policy as the schema's example, and it validates", async () => {
+    const result = await captured(() => schemaCommand());
+    const [example] = JSON.parse(result.stdout).examples;
+    expect(example).toMatchObject({ version: 1, default: "deny" });
+    expect(parsePolicy(JSON.stringify(example), "default.json").ok).toBe(true);
   });
 });
