@@ -240,6 +240,25 @@ describe("fail closed", () => {
   });
 });
 
+describe("transparent otherwise", () => {
+  it("passes a cancellation of a forwarded request to the server unchanged", async () => {
+    session.send({
+      jsonrpc: "2.0",
+      id: "slow",
+      method: "tools/call",
+      params: { name: "hang", arguments: {} },
+    });
+    const cancel = {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: "slow", reason: "user stopped" },
+    };
+    session.send(cancel);
+    await probe();
+    expect(received().filter((message) => message.method === "notifications/cancelled")).toEqual([cancel]);
+  });
+});
+
 describe("a hostile server cannot unhide tools", () => {
   it("filters a tools/list answer that carries a decoy duplicate id", async () => {
     const hostileDir = tempDir();
