@@ -34,7 +34,6 @@ export interface ApprovalCoordinator {
   withdraw(requestId: string | number, reason: string): void;
   /** The session ends: every pending approval is withdrawn. */
   withdrawAll(reason: string): void;
-  readonly pendingCount: number;
 }
 
 interface Waiting {
@@ -132,9 +131,6 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
     },
     withdrawAll(reason) {
       for (const [key, entry] of [...waiting]) withdrawEntry(key, entry, reason);
-    },
-    get pendingCount() {
-      return waiting.size;
     },
   };
 }

@@ -109,11 +109,6 @@ export class ProxySession {
     );
   }
 
-  /** Number of client requests not yet answered. */
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
   /** The server is gone: every request still pending gets an error, and later ones will too. */
   serverExited(description: string): void {
     this.serverGone = true;
@@ -315,13 +310,9 @@ export class ProxySession {
       (settled) => {
         if (this.pending.get(key) !== entry) return;
         this.pending.delete(key);
-        if (entry.cancelled || this.serverGone) {
-          if (settled.forward) settled.finish(entry.cancelled ? "cancelled" : "server_exited");
-          if (this.serverGone && !entry.cancelled) {
-            this.sendToClient(
-              errorLine(id, ErrorCode.ServerExited, "MCP server has exited; tools/call cannot be answered"),
-            );
-          }
+        // (A server that exited meanwhile cleared pending, and serverExited answered the call already.)
+        if (entry.cancelled) {
+          if (settled.forward) settled.finish("cancelled");
           return;
         }
         try {
