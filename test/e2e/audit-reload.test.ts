@@ -206,19 +206,7 @@ describe("reloads that change hiding", () => {
       method: "notifications/tools/list_changed",
       params: {},
     });
-    const names: string[] = [];
-    let cursor: string | undefined;
-    let page = 0;
-    do {
-      const response = await session.request(
-        `after-reload-${page++}`,
-        "tools/list",
-        cursor ? { cursor } : {},
-      );
-      const result = response.result as { tools: Array<{ name: string }>; nextCursor?: string };
-      names.push(...result.tools.map((tool) => tool.name));
-      cursor = result.nextCursor;
-    } while (cursor);
+    const { names } = await session.listAllTools("after-reload");
     expect(names).toContain("delete_stack");
     expect(names).not.toContain("echo");
   });

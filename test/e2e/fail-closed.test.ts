@@ -206,16 +206,8 @@ describe("fail closed", () => {
   });
 
   it("hides batch_delete_* from every page of tools/list and denies calling it", async () => {
-    const names: string[] = [];
-    let cursor: string | undefined;
-    let page = 0;
-    do {
-      const response = await session.request(`list-${page++}`, "tools/list", cursor ? { cursor } : {});
-      const result = response.result as { tools: Array<{ name: string }>; nextCursor?: string };
-      names.push(...result.tools.map((tool) => tool.name));
-      cursor = result.nextCursor;
-    } while (cursor);
-    expect(page).toBeGreaterThan(2);
+    const { names, pages } = await session.listAllTools("list");
+    expect(pages).toBeGreaterThan(2);
     expect(names).toContain("delete_stack");
     expect(names).not.toContain("batch_delete_nodes");
     const response = await session.request(14, "tools/call", { name: "batch_delete_nodes", arguments: {} });
@@ -226,15 +218,7 @@ describe("fail closed", () => {
 
   it("hides a tool that appears after notifications/tools/list_changed", async () => {
     await session.request(15, "tools/call", { name: "announce_new_tool", arguments: {} });
-    const names: string[] = [];
-    let cursor: string | undefined;
-    let page = 0;
-    do {
-      const response = await session.request(`relist-${page++}`, "tools/list", cursor ? { cursor } : {});
-      const result = response.result as { tools: Array<{ name: string }>; nextCursor?: string };
-      names.push(...result.tools.map((tool) => tool.name));
-      cursor = result.nextCursor;
-    } while (cursor);
+    const { names } = await session.listAllTools("relist");
     expect(names).toContain("echo");
     expect(names.filter((name) => name.startsWith("batch_delete"))).toEqual([]);
   });

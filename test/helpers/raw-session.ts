@@ -94,6 +94,20 @@ export class RawSession {
     return response;
   }
 
+  /** The names of every tool in tools/list, following nextCursor across all pages, and how many pages. */
+  async listAllTools(idPrefix: string): Promise<{ names: string[]; pages: number }> {
+    const names: string[] = [];
+    let cursor: string | undefined;
+    let page = 0;
+    do {
+      const response = await this.request(`${idPrefix}-${page++}`, "tools/list", cursor ? { cursor } : {});
+      const result = response.result as { tools: Array<{ name: string }>; nextCursor?: string };
+      names.push(...result.tools.map((tool) => tool.name));
+      cursor = result.nextCursor;
+    } while (cursor);
+    return { names, pages: page };
+  }
+
   /** Resolves with the first stderr text matching the pattern (already written or still to come). */
   waitForStderr(pattern: RegExp): Promise<string> {
     const match = this.stderr.match(pattern);
