@@ -37,24 +37,69 @@ export interface AuditRecord {
   duration_ms?: number;
 }
 
+/** JSON.stringify of a string, remembering the last one: most calls repeat the last tool, reason, session. */
+class QuotedMemo {
+  private last: string | null = null;
+  private quoted = "";
+
+  get(value: string): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.quoted = JSON.stringify(value);
+    }
+    return this.quoted;
+  }
+}
+
+const quotedSession = new QuotedMemo();
+const quotedServer = new QuotedMemo();
+const quotedTime = new QuotedMemo();
+const quotedTool = new QuotedMemo();
+const quotedReason = new QuotedMemo();
+const quotedCategory = new QuotedMemo();
+const quotedRisk = new QuotedMemo();
+const quotedHash = new QuotedMemo();
+let lastRule: AuditRecord["rule"] = null;
+let lastRuleJson = "null";
+
+/** The rule member's JSON; a rule's pattern list is one array per compiled rule, so identity tells. */
+function ruleJson(rule: AuditRecord["rule"]): string {
+  if (rule === null) return "null";
+  if (lastRule === null || rule.index !== lastRule.index || rule.tool !== lastRule.tool) {
+    lastRule = rule;
+    lastRuleJson = JSON.stringify(rule);
+  }
+  return lastRuleJson;
+}
+
+/** A tools/call record's line up to (not including) `outcome`, `duration_ms` and the closing brace. */
+function callRecordHead(record: AuditRecord): string {
+  const id = typeof record.id === "number" ? String(record.id) : JSON.stringify(record.id);
+  let line =
+    `{"time":${quotedTime.get(record.time)},"session":${quotedSession.get(record.session)},"server":${quotedServer.get(record.server)},` +
+    `"event":"tools/call","id":${id},"tool":${quotedTool.get(record.tool)},"decision":"${record.decision}",` +
+    `"policy_action":"${record.policy_action}","mode":"${record.mode}","rule":${ruleJson(record.rule)},` +
+    `"reason":${quotedReason.get(record.reason)},"category":${quotedCategory.get(record.category)},"risk":${quotedRisk.get(record.risk)},` +
+    `"args_sha256":${quotedHash.get(record.args_sha256)}`;
+  if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
+  if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
+  return line;
+}
+
+/** The end of a call's line after its head: how it ended and how long it took. */
+function callRecordTail(outcome: AuditRecord["outcome"], durationMs: number | undefined): string {
+  let tail = outcome === undefined ? "" : `,"outcome":"${outcome}"`;
+  if (durationMs !== undefined) tail += `,"duration_ms":${JSON.stringify(durationMs)}`;
+  return `${tail}}\n`;
+}
+
 /**
  * One tools/call record as a JSON line, with the same meaning as JSON.stringify(record). Written
- * out by hand because it is on every call's path: ~0.4 µs against ~1 µs for JSON.stringify.
- * Fields typed as fixed words are written as they are; everything else goes through JSON.stringify.
+ * out by hand because it is on every call's path: fields typed as fixed words are written as they
+ * are, strings that repeat from call to call are quoted once, everything else goes through JSON.stringify.
  */
 export function callRecordLine(record: AuditRecord): string {
-  const text = JSON.stringify;
-  let line =
-    `{"time":${text(record.time)},"session":${text(record.session)},"server":${text(record.server)},` +
-    `"event":"tools/call","id":${text(record.id)},"tool":${text(record.tool)},"decision":"${record.decision}",` +
-    `"policy_action":"${record.policy_action}","mode":"${record.mode}","rule":${text(record.rule)},` +
-    `"reason":${text(record.reason)},"category":${text(record.category)},"risk":${text(record.risk)},` +
-    `"args_sha256":${text(record.args_sha256)}`;
-  if (record.arguments !== undefined) line += `,"arguments":${text(record.arguments)}`;
-  if (record.approval !== undefined) line += `,"approval":${text(record.approval)}`;
-  if (record.outcome !== undefined) line += `,"outcome":"${record.outcome}"`;
-  if (record.duration_ms !== undefined) line += `,"duration_ms":${text(record.duration_ms)}`;
-  return `${line}}\n`;
+  return callRecordHead(record) + callRecordTail(record.outcome, record.duration_ms);
 }
 
 let lastIsoMs = Number.NaN;
@@ -73,7 +118,7 @@ export function isoTime(ms: number): string {
 export class AuditLog {
   private failure: string | null = null;
   /** Lines appended inside batch(), written together when it ends. */
-  private held: string[] | null = null;
+  private held: string | null = null;
 
   private constructor(
     readonly path: string,
@@ -112,7 +157,7 @@ export class AuditLog {
   private appendLine(line: string): boolean {
     if (this.failure !== null) return false;
     if (this.held !== null) {
-      this.held.push(line);
+      this.held += line;
       return true;
     }
     return this.write(line);
@@ -127,13 +172,13 @@ export class AuditLog {
       work();
       return;
     }
-    this.held = [];
+    this.held = "";
     try {
       work();
     } finally {
       const lines = this.held;
       this.held = null;
-      if (lines.length > 0 && this.failure === null) this.write(lines.join(""));
+      if (lines.length > 0 && this.failure === null) this.write(lines);
     }
   }
 

@@ -312,6 +312,7 @@ export class Gate {
       finish(outcome) {
         if (finished) return;
         finished = true;
+        // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
         record.outcome = outcome;
         record.duration_ms = now() - startedMs;
         if (!audit.appendCall(record) && audit.failed) warn(`${audit.failed}; further calls will be denied`);

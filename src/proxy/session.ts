@@ -5,7 +5,6 @@ import {
   type ClientMessage,
   ErrorCode,
   errorLine,
-  idKey,
   isJsonObject,
   type JsonObject,
   parseClientLine,
@@ -16,6 +15,7 @@ import {
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { parseRange, peekMembers } from "../wire/peek.js";
+import { serializeParsed } from "../wire/serialize.js";
 import { denialResultLine } from "./denial.js";
 import type { CallOutcome, Gate, Verdict } from "./gate.js";
 
@@ -41,9 +41,9 @@ interface PendingRequest {
   cancelled?: boolean;
 }
 
-const RESPONSE_MEMBERS: ReadonlySet<string> = new Set(["id", "method", "result", "error"]);
-const ID_MEMBER: ReadonlySet<string> = new Set(["id"]);
-const IS_ERROR_MEMBER: ReadonlySet<string> = new Set(["isError"]);
+const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
+const ID_MEMBER: readonly string[] = ["id"];
+const IS_ERROR_MEMBER: readonly string[] = ["isError"];
 const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
 /** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
 export const MAX_PENDING_REQUESTS = 10_000;
@@ -56,15 +56,16 @@ const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
  * as their own bytes unless we must change them (tools/list) or read them (responses we track).
  */
 export class ProxySession {
-  private readonly pending = new Map<string, PendingRequest>();
+  /** Keyed by the id itself: a Map keeps 1 and "1" apart. */
+  private readonly pending = new Map<RequestId, PendingRequest>();
   private readonly options: ProxyOptions;
   private serverGone = false;
   private clientGone = false;
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
-  /** Requests policylayer itself sent to the client (elicitation), by id key. */
+  /** Requests policylayer itself sent to the client (elicitation), by id. */
   private readonly ownRequests = new Map<
-    string,
+    RequestId,
     { resolve(result: unknown): void; reject(error: Error): void }
   >();
   /** A prefix no server can predict, so our request ids never collide with the server's. */
@@ -147,9 +148,8 @@ export class ProxySession {
       // forwarded (serialization comes before the write), so the request gets an internal error.
       this.options.warn(`internal error on a client message: ${(error as Error).stack ?? error}`);
       if (message.kind !== "request") return;
-      const key = idKey(message.id);
-      this.pending.get(key)?.finish?.("protocol_error");
-      this.pending.delete(key);
+      this.pending.get(message.id)?.finish?.("protocol_error");
+      this.pending.delete(message.id);
       this.sendToClient(
         errorLine(
           message.id,
@@ -162,8 +162,7 @@ export class ProxySession {
 
   private onClientRequest(request: Extract<ClientMessage, { kind: "request" }>): void {
     const { id, method, message } = request;
-    const key = idKey(id);
-    if (this.pending.has(key)) {
+    if (this.pending.has(id)) {
       this.sendToClient(
         errorLine(
           id,
@@ -197,7 +196,7 @@ export class ProxySession {
       return;
     }
     if (method === "tools/call") {
-      this.onToolCall(id, key, message);
+      this.onToolCall(id, message, request.plain);
       return;
     }
     if (method === "initialize") {
@@ -205,7 +204,7 @@ export class ProxySession {
       this.clientCapabilities =
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
     }
-    this.pending.set(key, { id, method });
+    this.pending.set(id, { id, method });
     this.sendToServer(message);
   }
 
@@ -227,7 +226,7 @@ export class ProxySession {
     if (!isJsonObject(params)) return true;
     const requestId = params.requestId;
     if (typeof requestId !== "string" && typeof requestId !== "number") return true;
-    const entry = this.pending.get(idKey(requestId));
+    const entry = this.pending.get(requestId);
     if (!entry) return true;
     entry.cancelled = true;
     if (!entry.awaitingApproval) return true;
@@ -249,15 +248,14 @@ export class ProxySession {
     params: Record<string, unknown>,
   ): { response: Promise<unknown>; cancel(reason: string): void } {
     const id = `${this.ownIdPrefix}${++this.ownIdCounter}`;
-    const key = idKey(id);
     const response = new Promise<unknown>((resolve, reject) => {
-      this.ownRequests.set(key, { resolve, reject });
+      this.ownRequests.set(id, { resolve, reject });
     });
     this.sendToClient(toLine({ jsonrpc: "2.0", id, method, params }));
     return {
       response,
       cancel: (reason) => {
-        if (!this.ownRequests.delete(key)) return;
+        if (!this.ownRequests.delete(id)) return;
         this.notifyClient("notifications/cancelled", { requestId: id, reason });
       },
     };
@@ -270,10 +268,9 @@ export class ProxySession {
 
   /** Routes the client's answer to one of our own requests; false when the id is not ours. */
   private answerOwnRequest(id: RequestId, message: JsonObject): boolean {
-    const key = idKey(id);
-    const waiter = this.ownRequests.get(key);
+    const waiter = this.ownRequests.get(id);
     if (!waiter) return typeof id === "string" && id.startsWith(this.ownIdPrefix);
-    this.ownRequests.delete(key);
+    this.ownRequests.delete(id);
     if (isJsonObject(message.error)) {
       waiter.reject(
         new Error(
@@ -286,7 +283,7 @@ export class ProxySession {
     return true;
   }
 
-  private onToolCall(id: RequestId, key: string, message: JsonObject): void {
+  private onToolCall(id: RequestId, message: JsonObject, plain: boolean): void {
     const params = message.params;
     const call = toolCallOf(params);
     // toolCallOf checked that params is an object; the second test only tells the compiler.
@@ -297,30 +294,30 @@ export class ProxySession {
     }
     const progressToken = progressTokenOf(params);
     // Serialized once: hashed for the audit log and forwarded as this very text.
-    const argumentsJson = JSON.stringify(call.arguments);
-    const line = toolCallLine(id, params, argumentsJson);
+    const argumentsJson = serializeParsed(call.arguments, plain);
+    const line = toolCallLine(id, params, argumentsJson, plain);
     const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
     if (!(verdict instanceof Promise)) {
-      this.applyVerdict(id, key, line, verdict);
+      this.applyVerdict(id, line, verdict);
       return;
     }
     const entry: PendingRequest = { id, method: "tools/call", awaitingApproval: true };
-    this.pending.set(key, entry);
+    this.pending.set(id, entry);
     verdict.then(
       (settled) => {
-        if (this.pending.get(key) !== entry) return;
-        this.pending.delete(key);
+        if (this.pending.get(id) !== entry) return;
+        this.pending.delete(id);
         // (A server that exited meanwhile cleared pending, and serverExited answered the call already.)
         if (entry.cancelled) {
           if (settled.forward) settled.finish("cancelled");
           return;
         }
         try {
-          this.applyVerdict(id, key, line, settled);
+          this.applyVerdict(id, line, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
-          this.pending.get(key)?.finish?.("protocol_error");
-          this.pending.delete(key);
+          this.pending.get(id)?.finish?.("protocol_error");
+          this.pending.delete(id);
           this.sendToClient(
             errorLine(id, ErrorCode.InternalError, "Internal error: policylayer could not forward this call"),
           );
@@ -328,17 +325,17 @@ export class ProxySession {
       },
       (error: unknown) => {
         this.options.warn(`approval failed: ${String(error)}`);
-        if (this.pending.get(key) === entry) this.pending.delete(key);
+        if (this.pending.get(id) === entry) this.pending.delete(id);
       },
     );
   }
 
-  private applyVerdict(id: RequestId, key: string, line: string, verdict: Verdict): void {
+  private applyVerdict(id: RequestId, line: string, verdict: Verdict): void {
     if (!verdict.forward) {
       this.sendToClient(denialResultLine(id, verdict.denial));
       return;
     }
-    this.pending.set(key, { id, method: "tools/call", finish: verdict.finish });
+    this.pending.set(id, { id, method: "tools/call", finish: verdict.finish });
     if (!this.serverGone) this.toServer.write(line);
   }
 
@@ -363,9 +360,9 @@ export class ProxySession {
       `dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
     );
     const id = idFromHead(head);
-    const entry = id === null ? undefined : this.pending.get(idKey(id));
+    const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
-    this.pending.delete(idKey(id));
+    this.pending.delete(id);
     entry.finish?.("protocol_error");
     this.sendToClient(
       errorLine(
@@ -394,13 +391,12 @@ export class ProxySession {
       this.sendToClient(framed);
       return;
     }
-    const key = typeof id === "string" || typeof id === "number" ? idKey(id) : null;
-    const entry = key === null ? undefined : this.pending.get(key);
-    if (key === null || entry === undefined || entry.awaitingApproval) {
+    const entry = typeof id === "string" || typeof id === "number" ? this.pending.get(id) : undefined;
+    if (entry === undefined || entry.awaitingApproval) {
       this.sendToClient(framed);
       return;
     }
-    this.pending.delete(key);
+    this.pending.delete(entry.id);
     if (entry.method === "tools/list" && members.has("result")) {
       this.sendToClient(this.filteredToolsList(entry.id, content) ?? framed);
       return;

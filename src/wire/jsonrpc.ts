@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import { isPlainLine, serializeParsed } from "./serialize.js";
 
 /** A JSON-RPC request id as MCP allows it: a string or an integer. */
 export type RequestId = string | number;
@@ -22,7 +23,14 @@ export type JsonObject = Record<string, unknown>;
 
 /** A client message that passed the envelope checks, classified by its shape. */
 export type ClientMessage =
-  | { kind: "request"; id: RequestId; method: string; message: JsonObject }
+  | {
+      kind: "request";
+      id: RequestId;
+      method: string;
+      message: JsonObject;
+      /** The line held no backslash, so its strings serialize without escapes (see serialize.ts). */
+      plain: boolean;
+    }
   | { kind: "notification"; method: string; message: JsonObject }
   | { kind: "response"; id: RequestId; message: JsonObject };
 
@@ -102,7 +110,7 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
     // An id that is present but not a RequestId was refused above, so answerId is null exactly when id is absent.
     return answerId === null
       ? { kind: "notification", method: value.method, message: value }
-      : { kind: "request", id: answerId, method: value.method, message: value };
+      : { kind: "request", id: answerId, method: value.method, message: value, plain: isPlainLine(line) };
   }
 
   if (answerId === null)
@@ -133,16 +141,22 @@ export function toLine(message: unknown): string {
 }
 
 /**
- * A tools/call request line whose arguments are already serialized: the same meaning as
+ * A tools/call request line whose arguments are already serialized: the same text as
  * toLine(message), with the arguments' text written once and reused (they are most of the bytes).
+ * `plain`: the params came from a line without backslashes (see serialize.ts).
  */
-export function toolCallLine(id: RequestId, params: JsonObject, argumentsJson: string): string {
+export function toolCallLine(
+  id: RequestId,
+  params: JsonObject,
+  argumentsJson: string,
+  plain = false,
+): string {
   let members = "";
   for (const key of Object.keys(params)) {
-    const value = key === "arguments" ? argumentsJson : JSON.stringify(params[key]);
-    members += `${members.length === 0 ? "" : ","}${JSON.stringify(key)}:${value}`;
+    const value = key === "arguments" ? argumentsJson : serializeParsed(params[key], plain);
+    members += `${members.length === 0 ? "" : ","}${serializeParsed(key, plain)}:${value}`;
   }
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"method":"tools/call","params":{${members}}}\n`;
+  return `{"jsonrpc":"2.0","id":${serializeParsed(id, plain)},"method":"tools/call","params":{${members}}}\n`;
 }
 
 /** A JSON-RPC error response line. */
@@ -155,9 +169,4 @@ export function errorLine(id: RequestId | null, code: number, message: string, d
 /** A JSON-RPC success response line. */
 export function resultLine(id: RequestId, result: unknown): string {
   return toLine({ jsonrpc: "2.0", id, result });
-}
-
-/** A key for a request id that keeps `1` and `"1"` apart. */
-export function idKey(id: RequestId): string {
-  return typeof id === "number" ? `n${id}` : `s${id}`;
 }

@@ -12,6 +12,7 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
+const DIGIT_ZERO = 0x30;
 
 /** Byte range [start, end) of a member's value inside the line. */
 export type ValueRange = readonly [start: number, end: number];
@@ -81,13 +82,33 @@ function skipValue(bytes: Buffer, position: number): number {
 }
 
 /**
- * Finds the members named in `wanted` in the object spanning [start, end) of `bytes`.
- * Returns null when the bytes are not an object this scan can walk; with `partial`, returns
+ * Which of `wanted` the key in [start, end) (between its quotes) names, compared byte by byte so
+ * that no string is made for keys we skip; a key with an escape is decoded as JSON.parse would.
+ */
+function wantedKey(bytes: Buffer, start: number, end: number, wanted: readonly string[]): string | null {
+  const length = end - start;
+  for (const name of wanted) {
+    if (name.length !== length) continue;
+    let at = 0;
+    while (at < length && bytes[start + at] === name.charCodeAt(at)) at++;
+    if (at === length) return name;
+  }
+  for (let at = start; at < end; at++) {
+    if (bytes[at] !== BACKSLASH) continue;
+    const key = String(JSON.parse(bytes.toString("utf8", start - 1, end + 1)));
+    return wanted.includes(key) ? key : null;
+  }
+  return null;
+}
+
+/**
+ * Finds the members named in `wanted` (plain ASCII names) in the object spanning [start, end) of
+ * `bytes`. Returns null when the bytes are not an object this scan can walk; with `partial`, returns
  * what it found before the bytes ran out (for the head of a line too large to keep).
  */
 export function peekMembers(
   bytes: Buffer,
-  wanted: ReadonlySet<string>,
+  wanted: readonly string[],
   start = 0,
   end = bytes.length,
   partial = false,
@@ -101,16 +122,14 @@ export function peekMembers(
     if (bytes[at] !== QUOTE) return null;
     const keyEnd = skipString(bytes, at);
     if (keyEnd === -1) return partial ? found : null;
-    // latin1 is cheaper than utf8 and exact for plain ASCII keys; a key with escapes is decoded as JSON.
-    let key = bytes.toString("latin1", at + 1, keyEnd - 1);
-    if (key.includes("\\")) key = String(JSON.parse(bytes.toString("utf8", at, keyEnd)));
+    const key = wantedKey(bytes, at + 1, keyEnd - 1, wanted);
     at = skipWhitespace(bytes, keyEnd);
     if (bytes[at] !== COLON) return null;
     const valueStart = skipWhitespace(bytes, at + 1);
     const valueEnd = skipValue(bytes, valueStart);
     if (valueEnd === -1 || valueEnd > end) return partial ? found : null;
     // The last duplicate wins, as in JSON.parse, so we read the member the client will read.
-    if (wanted.has(key)) found.set(key, [valueStart, valueEnd]);
+    if (key !== null) found.set(key, [valueStart, valueEnd]);
     at = skipWhitespace(bytes, valueEnd);
     if (bytes[at] === COMMA) {
       at = skipWhitespace(bytes, at + 1);
@@ -124,5 +143,17 @@ export function peekMembers(
 
 /** Parses the JSON value in a range found by peekMembers (meant for small values such as ids). */
 export function parseRange(bytes: Buffer, range: ValueRange): unknown {
-  return JSON.parse(bytes.toString("utf8", range[0], range[1]));
+  const [start, end] = range;
+  // Most ids are small non-negative integers: read their digits without making a string.
+  if (end - start <= 15 && (end - start === 1 || bytes[start] !== DIGIT_ZERO)) {
+    let value = 0;
+    let at = start;
+    for (; at < end; at++) {
+      const digit = (bytes[at] as number) - DIGIT_ZERO;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    if (at === end) return value;
+  }
+  return JSON.parse(bytes.toString("utf8", start, end));
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseClientLine, toolCallLine } from "../../src/wire/jsonrpc.js";
 import { parseRange, peekMembers } from "../../src/wire/peek.js";
+import { plainJson } from "../../src/wire/serialize.js";
 
 const parse = (text: string) => parseClientLine(Buffer.from(text));
 
@@ -50,7 +51,7 @@ describe("parseClientLine", () => {
 });
 
 describe("peekMembers", () => {
-  const wanted = new Set(["id", "result", "error", "method"]);
+  const wanted = ["id", "result", "error", "method"];
 
   it("finds the id wherever it stands, past large strings with escapes", () => {
     const line = Buffer.from(
@@ -95,6 +96,25 @@ describe("toolCallLine", () => {
     expect(JSON.parse(line)).toEqual({ jsonrpc: "2.0", id: 42, method: "tools/call", params });
   });
 
+  it("writes the same text by the plain path for a line without escapes", () => {
+    const message = {
+      jsonrpc: "2.0",
+      id: "req-7",
+      method: "tools/call",
+      params: {
+        name: "write_file",
+        arguments: { path: "/tmp/é.txt", lines: [1, 2.5, null, true] },
+        _meta: { progressToken: 3 },
+      },
+    };
+    const line = Buffer.from(JSON.stringify(message));
+    const parsed = parseClientLine(line);
+    if (parsed.kind !== "request") throw new Error("expected a request");
+    expect(parsed.plain).toBe(true);
+    const params = parsed.message.params as Record<string, unknown>;
+    expect(toolCallLine(parsed.id, params, plainJson(params.arguments), true)).toBe(`${line.toString()}\n`);
+  });
+
   it("keeps string ids as strings", () => {
     const line = toolCallLine("a-1", { name: "x" }, "{}");
     expect(JSON.parse(line)).toEqual({
@@ -107,7 +127,7 @@ describe("toolCallLine", () => {
 });
 
 describe("peekMembers reads what JSON.parse reads", () => {
-  const wanted = new Set(["id", "result"]);
+  const wanted = ["id", "result"];
   it("takes the last of duplicate members, as the client's JSON.parse does", () => {
     const line = Buffer.from('{"id":999,"result":{},"id":5}');
     const id = peekMembers(line, wanted)?.get("id");
@@ -118,5 +138,30 @@ describe("peekMembers reads what JSON.parse reads", () => {
     const line = Buffer.from('{"\\u0069d":7,"result":{}}');
     const id = peekMembers(line, wanted)?.get("id");
     expect(id && parseRange(line, id)).toBe(7);
+  });
+});
+
+describe("parseRange", () => {
+  it("reads every id form exactly as JSON.parse does, digits read directly or not", () => {
+    for (const text of [
+      "0",
+      "7",
+      "42",
+      "123456789012345",
+      "1234567890123456789",
+      "-5",
+      "1.5",
+      "1e3",
+      '"7"',
+      "null",
+    ]) {
+      const bytes = Buffer.from(`{"id":${text}}`);
+      expect(parseRange(bytes, [6, 6 + text.length])).toStrictEqual(JSON.parse(text));
+    }
+  });
+
+  it("refuses what JSON.parse refuses (a leading zero)", () => {
+    const bytes = Buffer.from('{"id":007}');
+    expect(() => parseRange(bytes, [6, 9])).toThrow();
   });
 });
