@@ -30,11 +30,13 @@ function profileByName(toolName: string): ToolProfile {
   return unlisted;
 }
 
-// A fresh copy, so that a caller adding signals cannot change the profile.
-function copy(classification: Classification, leadingSignal?: string): Classification {
-  const signals =
-    leadingSignal === undefined ? classification.signals.slice() : [leadingSignal, ...classification.signals];
-  return { category: classification.category, risk: classification.risk, signals };
+/** The profile's classification with one more signal in front (profiles' own are frozen and shared). */
+function withSignal(classification: Classification, leadingSignal: string): Classification {
+  return {
+    category: classification.category,
+    risk: classification.risk,
+    signals: [leadingSignal, ...classification.signals],
+  };
 }
 
 function describeValue(value: unknown): string {
@@ -45,6 +47,7 @@ function describeValue(value: unknown): string {
 /**
  * Classifies one call: by the value of the tool's selector argument if it has one, else as the tool.
  * `profile` undefined means the server never listed the tool; `override` comes from the policy.
+ * The result may be the profile's own frozen classification: it is shared, not copied, per call.
  */
 export function classifyCall(
   profile: ToolProfile | undefined,
@@ -64,17 +67,17 @@ export function classifyCall(
     };
   }
   const selector = known.selector;
-  if (selector === undefined) return copy(known.classification);
+  if (selector === undefined) return known.classification;
   const argument = selector.argument;
   const value: unknown =
     typeof args === "object" && args !== null && Object.hasOwn(args, argument) ? args[argument] : undefined;
   if (typeof value === "string") {
     const classification = selector.values.get(value);
-    if (classification !== undefined) return copy(classification);
+    if (classification !== undefined) return classification;
   }
   const why =
     value === undefined
       ? `no ${argument} argument: classified as the tool's most severe ${argument}`
       : `${argument} ${describeValue(value)} is not one of the tool's values: classified as its most severe ${argument}`;
-  return copy(known.classification, why);
+  return withSignal(known.classification, why);
 }

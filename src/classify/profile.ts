@@ -7,8 +7,23 @@ import { nameVerdict, type TextVerdict, textVerdict, type Verdict } from "./text
 import type { Classification, ToolDefinition, ToolProfile } from "./types.js";
 import { FINANCIAL_NOUNS, SELECTOR_ARGUMENTS } from "./verbs.js";
 
-/** Classifies a tool from its annotations, name, description and input schema; once per tools/list. */
+/**
+ * Classifies a tool from its annotations, name, description and input schema; once per tools/list.
+ * The classifications in a profile are frozen: classifyCall hands them out without copying.
+ */
 export function profileTool(tool: ToolDefinition): ToolProfile {
+  const profile = unfrozenProfile(tool);
+  freezeClassification(profile.classification);
+  for (const classification of profile.selector?.values.values() ?? []) freezeClassification(classification);
+  return profile;
+}
+
+function freezeClassification(classification: Classification): void {
+  Object.freeze(classification.signals);
+  Object.freeze(classification);
+}
+
+function unfrozenProfile(tool: ToolDefinition): ToolProfile {
   const name = typeof tool.name === "string" ? tool.name : "";
   const description = typeof tool.description === "string" ? tool.description : "";
   const hints = readHints(tool.annotations);

@@ -88,29 +88,25 @@ function matchesClassification(rule: CompiledRule, category: Category, risk: Ris
   );
 }
 
-/** The category and risk the policy sees: the `classify:` block's category for the tool wins over classification. */
-function effectiveClass(
-  policy: CompiledPolicy,
-  toolName: string,
-  classification: Classification,
-): [Category, Risk] {
-  const override = policy.categoryOverrides.get(toolName);
-  return override === undefined
-    ? [classification.category, classification.risk]
-    : [override, riskOf(override)];
+/** The first `hide` rule among `rules` for a tool of this category and risk, or null. */
+function firstHider(rules: readonly CompiledRule[], category: Category, risk: Risk): CompiledRule | null {
+  for (const rule of rules) if (rule.hide && matchesClassification(rule, category, risk)) return rule;
+  return null;
 }
 
-function firstHider(rules: readonly CompiledRule[], [category, risk]: [Category, Risk]): CompiledRule | null {
-  return rules.find((rule) => rule.hide && matchesClassification(rule, category, risk)) ?? null;
-}
-
-/** The first `hide` rule that hides a tool, given the tool's own classification; for filtering tools/list. */
+/**
+ * The first `hide` rule that hides a tool, given the tool's own classification; for filtering
+ * tools/list. The `classify:` block's category for the tool wins over classification.
+ */
 export function hidingRule(
   policy: CompiledPolicy,
   toolName: string,
   toolClassification: Classification,
 ): CompiledRule | null {
-  return firstHider(candidateRules(policy, toolName), effectiveClass(policy, toolName, toolClassification));
+  const override = policy.categoryOverrides.get(toolName);
+  return override === undefined
+    ? firstHider(candidateRules(policy, toolName), toolClassification.category, toolClassification.risk)
+    : firstHider(candidateRules(policy, toolName), override, riskOf(override));
 }
 
 /**
@@ -126,11 +122,14 @@ export function decideToolCall(
 ): Decision {
   const rules = candidateRules(policy, call.name);
   const { ruleReasons, hiddenReasons } = policyIndex(policy);
-  const hider = firstHider(rules, effectiveClass(policy, call.name, toolClassification));
+  const hider = hidingRule(policy, call.name, toolClassification);
   if (hider !== null) {
     return { action: "deny", rule: hider, reason: hiddenReasons[hider.index] ?? "", hidden: true };
   }
-  const [category, risk] = effectiveClass(policy, call.name, classification);
+  // The `classify:` block's category for the tool wins over classification.
+  const override = policy.categoryOverrides.get(call.name);
+  const category = override ?? classification.category;
+  const risk = override === undefined ? classification.risk : riskOf(override);
   for (const rule of rules) {
     if (!matchesClassification(rule, category, risk)) continue;
     if (!allConditionsHold(rule, call)) continue;

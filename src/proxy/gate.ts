@@ -173,12 +173,10 @@ export class Gate {
     const limit = decision.rule?.rateLimit;
     if (action !== "deny" && limit && decision.rule) {
       const windowMs = limit.windowSeconds * 1000;
-      const check = this.limiter.check(decision.rule.fingerprint, limit.max, windowMs, startedMs);
-      if (check.allowed) {
-        this.limiter.record(decision.rule.fingerprint, windowMs, startedMs);
-      } else {
+      const retryAfterMs = this.limiter.take(decision.rule.fingerprint, limit.max, windowMs, startedMs);
+      if (retryAfterMs > 0) {
         action = "deny";
-        retryAfterSeconds = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
+        retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
         reason = `rate limit of rule ${decision.rule.index + 1}: at most ${limit.max} calls in ${limit.windowSeconds} s${
           decision.rule.reason ? ` (${decision.rule.reason})` : ""
         }`;
@@ -303,26 +301,36 @@ export class Gate {
 
   private forward(record: AuditRecord, startedMs: number): Verdict {
     record.decision = "allow";
-    const audit = this.options.audit;
-    const warn = this.options.warn;
-    const now = this.now;
-    let finished = false;
-    return {
-      forward: true,
-      finish(outcome) {
-        if (finished) return;
-        finished = true;
-        // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
-        record.outcome = outcome;
-        record.duration_ms = now() - startedMs;
-        if (!audit.appendCall(record) && audit.failed) warn(`${audit.failed}; further calls will be denied`);
-      },
-    };
+    return new ForwardedCall(record, startedMs, this.options.audit, this.now, this.options.warn);
   }
 
   private toolClassification(profile: ToolProfile): Classification {
     const override = this.policy.categoryOverrides.get(profile.name);
     return override ? classifyCall(profile, profile.name, {}, override) : profile.classification;
+  }
+}
+
+/** A call let through to the server; its audit line is written when it ends, once. */
+class ForwardedCall {
+  readonly forward = true;
+  private finished = false;
+
+  constructor(
+    private readonly record: AuditRecord,
+    private readonly startedMs: number,
+    private readonly audit: AuditLog,
+    private readonly now: () => number,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  finish(outcome: CallOutcome): void {
+    if (this.finished) return;
+    this.finished = true;
+    // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
+    this.record.outcome = outcome;
+    this.record.duration_ms = this.now() - this.startedMs;
+    if (!this.audit.appendCall(this.record) && this.audit.failed)
+      this.warn(`${this.audit.failed}; further calls will be denied`);
   }
 }
 

@@ -14,7 +14,7 @@ import {
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
-import { parseRange, peekMembers } from "../wire/peek.js";
+import { parseRange, peekMembers, scanMembers } from "../wire/peek.js";
 import { serializeParsed } from "../wire/serialize.js";
 import { denialResultLine } from "./denial.js";
 import type { CallOutcome, Gate, Verdict } from "./gate.js";
@@ -35,13 +35,15 @@ interface PendingRequest {
   id: RequestId;
   method: string;
   /** For forwarded tools/call: reports the outcome to the audit log. */
-  finish?: (outcome: CallOutcome) => void;
+  forwarded?: { finish(outcome: CallOutcome): void };
   /** A tools/call still waiting for a person: not yet sent to the server. */
   awaitingApproval?: boolean;
   cancelled?: boolean;
 }
 
 const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
+/** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
+const [ID, RESULT, ERROR, METHOD] = [0, 2, 4, 6];
 const ID_MEMBER: readonly string[] = ["id"];
 const IS_ERROR_MEMBER: readonly string[] = ["isError"];
 const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
@@ -63,6 +65,8 @@ export class ProxySession {
   private clientGone = false;
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
+  /** scanMembers' answer for the server line being read (reused: lines are read one at a time). */
+  private readonly responseRanges = new Int32Array(2 * RESPONSE_MEMBERS.length);
   /** Requests policylayer itself sent to the client (elicitation), by id. */
   private readonly ownRequests = new Map<
     RequestId,
@@ -114,7 +118,7 @@ export class ProxySession {
   serverExited(description: string): void {
     this.serverGone = true;
     for (const entry of this.pending.values()) {
-      entry.finish?.("server_exited");
+      entry.forwarded?.finish("server_exited");
       this.sendToClient(
         errorLine(
           entry.id,
@@ -148,7 +152,7 @@ export class ProxySession {
       // forwarded (serialization comes before the write), so the request gets an internal error.
       this.options.warn(`internal error on a client message: ${(error as Error).stack ?? error}`);
       if (message.kind !== "request") return;
-      this.pending.get(message.id)?.finish?.("protocol_error");
+      this.pending.get(message.id)?.forwarded?.finish("protocol_error");
       this.pending.delete(message.id);
       this.sendToClient(
         errorLine(
@@ -316,7 +320,7 @@ export class ProxySession {
           this.applyVerdict(id, line, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
-          this.pending.get(id)?.finish?.("protocol_error");
+          this.pending.get(id)?.forwarded?.finish("protocol_error");
           this.pending.delete(id);
           this.sendToClient(
             errorLine(id, ErrorCode.InternalError, "Internal error: policylayer could not forward this call"),
@@ -335,7 +339,7 @@ export class ProxySession {
       this.sendToClient(denialResultLine(id, verdict.denial));
       return;
     }
-    this.pending.set(id, { id, method: "tools/call", finish: verdict.finish });
+    this.pending.set(id, { id, method: "tools/call", forwarded: verdict });
     if (!this.serverGone) this.toServer.write(line);
   }
 
@@ -363,7 +367,7 @@ export class ProxySession {
     const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
     this.pending.delete(id);
-    entry.finish?.("protocol_error");
+    entry.forwarded?.finish("protocol_error");
     this.sendToClient(
       errorLine(
         id,
@@ -374,19 +378,19 @@ export class ProxySession {
   }
 
   private onServerLine(content: Buffer, framed: Buffer): void {
-    if (this.pending.size === 0) {
-      this.sendToClient(framed);
-      return;
-    }
-    const members = peekMembers(content, RESPONSE_MEMBERS);
-    const idRange = members?.get("id");
-    if (!members || !idRange || members.has("method")) {
+    const ranges = this.responseRanges;
+    if (
+      this.pending.size === 0 ||
+      !scanMembers(content, RESPONSE_MEMBERS, ranges) ||
+      ranges[ID] === -1 ||
+      ranges[METHOD] !== -1
+    ) {
       this.sendToClient(framed);
       return;
     }
     let id: unknown;
     try {
-      id = parseRange(content, idRange);
+      id = parseRange(content, [ranges[ID] as number, ranges[ID + 1] as number]);
     } catch {
       this.sendToClient(framed);
       return;
@@ -397,11 +401,14 @@ export class ProxySession {
       return;
     }
     this.pending.delete(entry.id);
-    if (entry.method === "tools/list" && members.has("result")) {
+    const resultStart = ranges[RESULT] as number;
+    if (entry.method === "tools/list" && resultStart !== -1) {
       this.sendToClient(this.filteredToolsList(entry.id, content) ?? framed);
       return;
     }
-    if (entry.finish) entry.finish(outcomeOf(content, members.get("result"), members.has("error")));
+    entry.forwarded?.finish(
+      outcomeOf(content, resultStart, ranges[RESULT + 1] as number, ranges[ERROR] !== -1),
+    );
     this.sendToClient(framed);
   }
 
@@ -475,13 +482,14 @@ function idFromHead(head: Buffer): RequestId | null {
   }
 }
 
+/** isError's value range inside a result (reused: lines are read one at a time). */
+const isErrorRange = new Int32Array(2);
+
 /** Reads how a forwarded tools/call ended from its response, without parsing the result. */
-function outcomeOf(
-  content: Buffer,
-  resultRange: readonly [number, number] | undefined,
-  hasError: boolean,
-): CallOutcome {
-  if (hasError || !resultRange) return "protocol_error";
-  const isError = peekMembers(content, IS_ERROR_MEMBER, resultRange[0], resultRange[1])?.get("isError");
-  return isError && content.toString("latin1", isError[0], isError[1]) === "true" ? "tool_error" : "result";
+function outcomeOf(content: Buffer, resultStart: number, resultEnd: number, hasError: boolean): CallOutcome {
+  if (hasError || resultStart === -1) return "protocol_error";
+  if (!scanMembers(content, IS_ERROR_MEMBER, isErrorRange, resultStart, resultEnd)) return "result";
+  const start = isErrorRange[0] as number;
+  const isTrue = isErrorRange[1] === start + 4 && content.toString("latin1", start, start + 4) === "true";
+  return start !== -1 && isTrue ? "tool_error" : "result";
 }

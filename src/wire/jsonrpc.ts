@@ -56,7 +56,9 @@ function isRequestId(value: unknown): value is RequestId {
 
 /** The first member JSON-RPC does not define for this kind of message, if any. */
 function unexpectedMember(value: JsonObject, allowed: ReadonlySet<string>): string | undefined {
-  return Object.keys(value).find((key) => !allowed.has(key));
+  // for-in: JSON.parse makes plain objects, whose enumerable keys are all their own.
+  for (const key in value) if (!allowed.has(key)) return key;
+  return undefined;
 }
 
 function invalid(id: RequestId | null, code: number, message: string): EnvelopeError {

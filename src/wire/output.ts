@@ -10,6 +10,9 @@ export class BatchedOutput {
   private parts: Array<string | Buffer> = [];
   private holding = 0;
   private waitingForDrain = false;
+  /** The first of the adjacent slices being gathered, and how many bytes they cover together. */
+  private slice: Buffer | null = null;
+  private sliceBytes = 0;
 
   constructor(
     private readonly stream: Writable,
@@ -33,20 +36,36 @@ export class BatchedOutput {
       this.emit(piece);
       return;
     }
-    const last = this.parts.length - 1;
-    const previous = this.parts[last];
-    if (previous === undefined) {
-      this.parts.push(piece);
-    } else if (typeof piece === "string" && typeof previous === "string") {
-      this.parts[last] = previous + piece;
-    } else if (typeof piece !== "string" && typeof previous !== "string" && adjacent(previous, piece)) {
-      this.parts[last] = Buffer.from(previous.buffer, previous.byteOffset, previous.length + piece.length);
-    } else {
-      this.parts.push(piece);
+    if (typeof piece === "string") {
+      this.closeSlice();
+      const last = this.parts.length - 1;
+      const previous = this.parts[last];
+      if (typeof previous === "string") this.parts[last] = previous + piece;
+      else this.parts.push(piece);
+      return;
     }
+    // Lines passed through from one chunk sit side by side in its memory: grow one view over them.
+    if (this.slice !== null && adjacent(this.slice, this.sliceBytes, piece)) {
+      this.sliceBytes += piece.length;
+      return;
+    }
+    this.closeSlice();
+    this.slice = piece;
+    this.sliceBytes = piece.length;
+  }
+
+  /** Moves the view being grown into parts. */
+  private closeSlice(): void {
+    const slice = this.slice;
+    if (slice === null) return;
+    this.parts.push(
+      this.sliceBytes === slice.length ? slice : Buffer.from(slice.buffer, slice.byteOffset, this.sliceBytes),
+    );
+    this.slice = null;
   }
 
   private flush(): void {
+    this.closeSlice();
     const parts = this.parts;
     if (parts.length === 0) return;
     this.parts = [];
@@ -72,7 +91,7 @@ export class BatchedOutput {
   }
 }
 
-/** True when `next` starts right where `previous` ends in the same memory. */
-function adjacent(previous: Buffer, next: Buffer): boolean {
-  return previous.buffer === next.buffer && previous.byteOffset + previous.length === next.byteOffset;
+/** True when `next` starts right where the `length` bytes from `first` end, in the same memory. */
+function adjacent(first: Buffer, length: number, next: Buffer): boolean {
+  return first.buffer === next.buffer && first.byteOffset + length === next.byteOffset;
 }

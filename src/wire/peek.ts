@@ -103,9 +103,51 @@ function wantedKey(bytes: Buffer, start: number, end: number, wanted: readonly s
 
 /**
  * Finds the members named in `wanted` (plain ASCII names) in the object spanning [start, end) of
- * `bytes`. Returns null when the bytes are not an object this scan can walk; with `partial`, returns
- * what it found before the bytes ran out (for the head of a line too large to keep).
+ * `bytes`, writing the value range of wanted[i] to ranges[2i] and ranges[2i + 1] (-1 when absent):
+ * no allocation per line. Returns false when the bytes are not an object this scan can walk; with
+ * `partial`, true with what it found before the bytes ran out (for the head of a line too large to keep).
  */
+export function scanMembers(
+  bytes: Buffer,
+  wanted: readonly string[],
+  ranges: Int32Array,
+  start = 0,
+  end = bytes.length,
+  partial = false,
+): boolean {
+  ranges.fill(-1, 0, 2 * wanted.length);
+  let at = skipWhitespace(bytes, start);
+  if (bytes[at] !== OPEN_BRACE) return false;
+  at = skipWhitespace(bytes, at + 1);
+  if (bytes[at] === CLOSE_BRACE) return true;
+  while (at < end) {
+    if (bytes[at] !== QUOTE) return false;
+    const keyEnd = skipString(bytes, at);
+    if (keyEnd === -1) return partial;
+    const key = wantedKey(bytes, at + 1, keyEnd - 1, wanted);
+    at = skipWhitespace(bytes, keyEnd);
+    if (bytes[at] !== COLON) return false;
+    const valueStart = skipWhitespace(bytes, at + 1);
+    const valueEnd = skipValue(bytes, valueStart);
+    if (valueEnd === -1 || valueEnd > end) return partial;
+    // The last duplicate wins, as in JSON.parse, so we read the member the client will read.
+    if (key !== null) {
+      const slot = 2 * wanted.indexOf(key);
+      ranges[slot] = valueStart;
+      ranges[slot + 1] = valueEnd;
+    }
+    at = skipWhitespace(bytes, valueEnd);
+    if (bytes[at] === COMMA) {
+      at = skipWhitespace(bytes, at + 1);
+      continue;
+    }
+    if (bytes[at] === CLOSE_BRACE) return true;
+    return partial && at >= end;
+  }
+  return partial;
+}
+
+/** scanMembers with its answer as a map from member name to value range, or null. */
 export function peekMembers(
   bytes: Buffer,
   wanted: readonly string[],
@@ -113,32 +155,14 @@ export function peekMembers(
   end = bytes.length,
   partial = false,
 ): Map<string, ValueRange> | null {
+  const ranges = new Int32Array(2 * wanted.length);
+  if (!scanMembers(bytes, wanted, ranges, start, end, partial)) return null;
   const found = new Map<string, ValueRange>();
-  let at = skipWhitespace(bytes, start);
-  if (bytes[at] !== OPEN_BRACE) return null;
-  at = skipWhitespace(bytes, at + 1);
-  if (bytes[at] === CLOSE_BRACE) return found;
-  while (at < end) {
-    if (bytes[at] !== QUOTE) return null;
-    const keyEnd = skipString(bytes, at);
-    if (keyEnd === -1) return partial ? found : null;
-    const key = wantedKey(bytes, at + 1, keyEnd - 1, wanted);
-    at = skipWhitespace(bytes, keyEnd);
-    if (bytes[at] !== COLON) return null;
-    const valueStart = skipWhitespace(bytes, at + 1);
-    const valueEnd = skipValue(bytes, valueStart);
-    if (valueEnd === -1 || valueEnd > end) return partial ? found : null;
-    // The last duplicate wins, as in JSON.parse, so we read the member the client will read.
-    if (key !== null) found.set(key, [valueStart, valueEnd]);
-    at = skipWhitespace(bytes, valueEnd);
-    if (bytes[at] === COMMA) {
-      at = skipWhitespace(bytes, at + 1);
-      continue;
-    }
-    if (bytes[at] === CLOSE_BRACE) return found;
-    return partial && at >= end ? found : null;
-  }
-  return partial ? found : null;
+  wanted.forEach((name, index) => {
+    const valueStart = ranges[2 * index] as number;
+    if (valueStart !== -1) found.set(name, [valueStart, ranges[2 * index + 1] as number]);
+  });
+  return found;
 }
 
 /** Parses the JSON value in a range found by peekMembers (meant for small values such as ids). */

@@ -223,9 +223,11 @@ describe("classifyCall", () => {
     expect(call.signals[0]).toBe("the server never listed this tool: classified by name only");
   });
 
-  it("returns a copy the caller may change", () => {
+  it("shares the profile's frozen classification, so no caller can change the profile through it", () => {
     const profile = profileTool({ name: "get_stack" });
-    classifyCall(profile, "get_stack", {}).signals.push("mine");
+    const classification = classifyCall(profile, "get_stack", {});
+    expect(() => classification.signals.push("mine")).toThrow(TypeError);
+    expect(() => Object.assign(classification, { category: "read" })).toThrow(TypeError);
     expect(profile.classification.signals).not.toContain("mine");
   });
 

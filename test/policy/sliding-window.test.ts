@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { SlidingWindowLimiter } from "../../src/ratelimit/sliding-window.js";
 
-/** Checks and, when allowed, records one call, as the proxy does. */
+/** One call through the limiter, as the proxy makes it, with its answer spelled out. */
 function attempt(limiter: SlidingWindowLimiter, key: string, max: number, windowMs: number, nowMs: number) {
-  const result = limiter.check(key, max, windowMs, nowMs);
-  if (result.allowed) limiter.record(key, windowMs, nowMs);
-  return result;
+  const retryAfterMs = limiter.take(key, max, windowMs, nowMs);
+  return retryAfterMs === 0 ? { allowed: true } : { allowed: false, retryAfterMs };
 }
 
 describe("SlidingWindowLimiter", () => {
@@ -47,5 +46,21 @@ describe("SlidingWindowLimiter", () => {
     limiter.retainOnly(["kept"]);
     expect(attempt(limiter, "kept", 1, 60_000, 1).allowed).toBe(false);
     expect(attempt(limiter, "dropped", 1, 60_000, 1)).toEqual({ allowed: true });
+  });
+
+  it("keeps counting exactly across many windows of a busy key (dropped calls are cut off in bulk)", () => {
+    const limiter = new SlidingWindowLimiter();
+    let allowed = 0;
+    // 10 calls per ms for 5 s against at most 2,000 calls per second.
+    for (let t = 0; t < 5_000; t++)
+      for (let n = 0; n < 10; n++) if (attempt(limiter, "r", 2_000, 1_000, t).allowed) allowed++;
+    expect(allowed).toBe(10_000);
+    expect(attempt(limiter, "r", 2_000, 1_000, 5_000)).toEqual({ allowed: true });
+  });
+
+  it("keeps only the newest max calls when a reload lowers max", () => {
+    const limiter = new SlidingWindowLimiter();
+    for (let t = 0; t < 5; t++) attempt(limiter, "r", 5, 60_000, t * 1_000);
+    expect(attempt(limiter, "r", 2, 60_000, 10_000)).toEqual({ allowed: false, retryAfterMs: 53_000 });
   });
 });
