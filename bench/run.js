@@ -18,6 +18,8 @@ const ROUNDS = roundsFlag === -1 ? (quick ? 2 : 5) : Number(argv[roundsFlag + 1]
 const SEQUENTIAL_CALLS = quick ? 1000 : 5000;
 const WARMUP_CALLS = quick ? 200 : 1000;
 const CONCURRENT_CALLS = quick ? 4000 : 20_000;
+/** Unmeasured calls in flight before the measured ones, so every way is measured warm at that shape too. */
+const CONCURRENT_WARMUP_CALLS = quick ? 2000 : 10_000;
 const IN_FLIGHT = 64;
 const LARGE_RESULT_BYTES = 50 * 1024 * 1024;
 const STARTUPS_PER_ROUND = 3;
@@ -32,10 +34,11 @@ const scratch = mkdtempSync(join(tmpdir(), "policylayer-bench-"));
 const WAYS = {
   direct: () => [node, serverCommand],
   relay: () => [node, [join(benchDir, "relay.js"), node, ...serverCommand]],
-  policylayer: (label) => [
-    node,
-    [
-      join(root, "bin", "policylayer.js"),
+  // The command as an installed `policylayer` runs: through its shebang, with the V8 flags it sets
+  // there (Windows has no shebangs: there npm's shim reads them, here we name node).
+  policylayer: (label) => {
+    const bin = join(root, "bin", "policylayer.js");
+    const args = [
       "wrap",
       "--policy",
       policyPath,
@@ -44,8 +47,9 @@ const WAYS = {
       "--",
       node,
       ...serverCommand,
-    ],
-  ],
+    ];
+    return process.platform === "win32" ? [node, [bin, ...args]] : [bin, args];
+  },
 };
 const WAY_NAMES = Object.keys(WAYS);
 
@@ -130,6 +134,7 @@ async function session(way, round) {
     throw new Error(`${way}: echo is not listed`);
   await sequential(peer, WARMUP_CALLS);
   const seq = await sequential(peer, SEQUENTIAL_CALLS);
+  await concurrent(peer, CONCURRENT_WARMUP_CALLS, IN_FLIGHT);
   const conc = await concurrent(peer, CONCURRENT_CALLS, IN_FLIGHT);
   const large = await largeResult(peer, way);
   const exit = await peer.close();
@@ -329,6 +334,7 @@ async function main() {
         settings: {
           SEQUENTIAL_CALLS,
           WARMUP_CALLS,
+          CONCURRENT_WARMUP_CALLS,
           CONCURRENT_CALLS,
           IN_FLIGHT,
           LARGE_RESULT_BYTES,

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 import { main } from "../dist/cli/main.js";
 
 // Exit explicitly: wrap's stdin would otherwise keep the process alive after the server is gone.
