@@ -38,49 +38,88 @@ export interface AuditRecord {
 }
 
 /** JSON.stringify of a string, remembering the last one: most calls repeat the last tool, reason, session. */
-class QuotedMemo {
-  private last: string | null = null;
-  private quoted = "";
+let lastTime = "";
+let lastTimeJson = '""';
+let lastTool = "";
+let lastToolJson = '""';
+let lastHash = "";
+let lastHashJson = '""';
+/** The run of members from session to id's name, for the last session and server seen. */
+let sessionPart: { session: string; server: string; text: string } | null = null;
+/** The run of members from decision to args_sha256's name, for the last decision seen. */
+let decisionPart: {
+  key: [string, string, string, AuditRecord["rule"], string, string, string];
+  text: string;
+} | null = null;
 
-  get(value: string): string {
-    if (value !== this.last) {
-      this.last = value;
-      this.quoted = JSON.stringify(value);
-    }
-    return this.quoted;
-  }
+/** JSON.stringify(value), remembering the last answer (most calls repeat the last time, tool, hash). */
+function quoted(value: string, last: string, lastJson: string): string {
+  return value === last ? lastJson : JSON.stringify(value);
 }
 
-const quotedSession = new QuotedMemo();
-const quotedServer = new QuotedMemo();
-const quotedTime = new QuotedMemo();
-const quotedTool = new QuotedMemo();
-const quotedReason = new QuotedMemo();
-const quotedCategory = new QuotedMemo();
-const quotedRisk = new QuotedMemo();
-const quotedHash = new QuotedMemo();
-let lastRule: AuditRecord["rule"] = null;
-let lastRuleJson = "null";
-
-/** The rule member's JSON; a rule's pattern list is one array per compiled rule, so identity tells. */
-function ruleJson(rule: AuditRecord["rule"]): string {
-  if (rule === null) return "null";
-  if (lastRule === null || rule.index !== lastRule.index || rule.tool !== lastRule.tool) {
-    lastRule = rule;
-    lastRuleJson = JSON.stringify(rule);
+function sessionMembers(record: AuditRecord): string {
+  if (
+    sessionPart === null ||
+    sessionPart.session !== record.session ||
+    sessionPart.server !== record.server
+  ) {
+    const text = `,"session":${JSON.stringify(record.session)},"server":${JSON.stringify(record.server)},"event":"tools/call","id":`;
+    sessionPart = { session: record.session, server: record.server, text };
   }
-  return lastRuleJson;
+  return sessionPart.text;
+}
+
+function decisionMembers(record: AuditRecord): string {
+  const key = decisionPart?.key;
+  const rule = record.rule;
+  if (
+    decisionPart === null ||
+    key === undefined ||
+    key[0] !== record.decision ||
+    key[1] !== record.policy_action ||
+    key[2] !== record.mode ||
+    // A rule's pattern list is one array per compiled rule, so identity tells.
+    !(
+      key[3] === rule ||
+      (key[3] !== null && rule !== null && key[3].index === rule.index && key[3].tool === rule.tool)
+    ) ||
+    key[4] !== record.reason ||
+    key[5] !== record.category ||
+    key[6] !== record.risk
+  ) {
+    const text =
+      `,"decision":"${record.decision}","policy_action":"${record.policy_action}","mode":"${record.mode}",` +
+      `"rule":${JSON.stringify(rule)},"reason":${JSON.stringify(record.reason)},` +
+      `"category":${JSON.stringify(record.category)},"risk":${JSON.stringify(record.risk)},"args_sha256":`;
+    decisionPart = {
+      key: [
+        record.decision,
+        record.policy_action,
+        record.mode,
+        rule,
+        record.reason,
+        record.category,
+        record.risk,
+      ],
+      text,
+    };
+  }
+  return decisionPart.text;
 }
 
 /** A tools/call record's line up to (not including) `outcome`, `duration_ms` and the closing brace. */
 function callRecordHead(record: AuditRecord): string {
   const id = typeof record.id === "number" ? String(record.id) : JSON.stringify(record.id);
-  let line =
-    `{"time":${quotedTime.get(record.time)},"session":${quotedSession.get(record.session)},"server":${quotedServer.get(record.server)},` +
-    `"event":"tools/call","id":${id},"tool":${quotedTool.get(record.tool)},"decision":"${record.decision}",` +
-    `"policy_action":"${record.policy_action}","mode":"${record.mode}","rule":${ruleJson(record.rule)},` +
-    `"reason":${quotedReason.get(record.reason)},"category":${quotedCategory.get(record.category)},"risk":${quotedRisk.get(record.risk)},` +
-    `"args_sha256":${quotedHash.get(record.args_sha256)}`;
+  const time = quoted(record.time, lastTime, lastTimeJson);
+  lastTime = record.time;
+  lastTimeJson = time;
+  const tool = quoted(record.tool, lastTool, lastToolJson);
+  lastTool = record.tool;
+  lastToolJson = tool;
+  const hash = quoted(record.args_sha256, lastHash, lastHashJson);
+  lastHash = record.args_sha256;
+  lastHashJson = hash;
+  let line = `{"time":${time}${sessionMembers(record)}${id},"tool":${tool}${decisionMembers(record)}${hash}`;
   if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
   return line;

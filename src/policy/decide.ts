@@ -13,10 +13,17 @@ import type {
 /** Tool names whose candidate rules are remembered per policy; names come from the agent, so the cache is bounded. */
 const MAX_CACHED_TOOL_NAMES = 4096;
 
+/** The rules whose `tool` part matches one tool name, in policy order, and those of them per class. */
+interface NameRules {
+  rules: readonly CompiledRule[];
+  /** By category, then risk: the rules whose `category` and `risk` parts match too. */
+  byClass: Map<Category, Map<Risk, readonly CompiledRule[]>>;
+}
+
 /** What is worth computing once per compiled policy rather than once per call. */
 interface PolicyIndex {
-  /** Per tool name, the rules whose `tool` part matches it, in policy order. */
-  candidates: Map<string, readonly CompiledRule[]>;
+  /** Per tool name, the rules that can apply to it. */
+  candidates: Map<string, NameRules>;
   /** Per rule index, the sentence used when the rule decides and wrote no reason of its own. */
   ruleReasons: string[];
   /** Per rule index, the sentence used when the rule hides the called tool. */
@@ -61,17 +68,32 @@ function policyIndex(policy: CompiledPolicy): PolicyIndex {
   return index;
 }
 
-/** The rules that can apply to a tool name, in order: the per-name memo keeps 200-rule policies fast. */
-function candidateRules(policy: CompiledPolicy, toolName: string): readonly CompiledRule[] {
+/** The rules that can apply to a call of this tool and class, in order: memoized per policy, name and class. */
+function candidateRules(
+  policy: CompiledPolicy,
+  toolName: string,
+  category: Category,
+  risk: Risk,
+): readonly CompiledRule[] {
   const { candidates } = policyIndex(policy);
-  let rules = candidates.get(toolName);
-  if (rules === undefined) {
-    rules = policy.rules.filter((rule) => rule.matchesName(toolName));
+  let named = candidates.get(toolName);
+  if (named === undefined) {
+    named = { rules: policy.rules.filter((rule) => rule.matchesName(toolName)), byClass: new Map() };
     if (candidates.size >= MAX_CACHED_TOOL_NAMES) {
       const oldest = candidates.keys().next();
       if (!oldest.done) candidates.delete(oldest.value);
     }
-    candidates.set(toolName, rules);
+    candidates.set(toolName, named);
+  }
+  let byRisk = named.byClass.get(category);
+  if (byRisk === undefined) {
+    byRisk = new Map();
+    named.byClass.set(category, byRisk);
+  }
+  let rules = byRisk.get(risk);
+  if (rules === undefined) {
+    rules = named.rules.filter((rule) => matchesClassification(rule, category, risk));
+    byRisk.set(risk, rules);
   }
   return rules;
 }
@@ -88,12 +110,6 @@ function matchesClassification(rule: CompiledRule, category: Category, risk: Ris
   );
 }
 
-/** The first `hide` rule among `rules` for a tool of this category and risk, or null. */
-function firstHider(rules: readonly CompiledRule[], category: Category, risk: Risk): CompiledRule | null {
-  for (const rule of rules) if (rule.hide && matchesClassification(rule, category, risk)) return rule;
-  return null;
-}
-
 /**
  * The first `hide` rule that hides a tool, given the tool's own classification; for filtering
  * tools/list. The `classify:` block's category for the tool wins over classification.
@@ -104,9 +120,12 @@ export function hidingRule(
   toolClassification: Classification,
 ): CompiledRule | null {
   const override = policy.categoryOverrides.get(toolName);
-  return override === undefined
-    ? firstHider(candidateRules(policy, toolName), toolClassification.category, toolClassification.risk)
-    : firstHider(candidateRules(policy, toolName), override, riskOf(override));
+  const rules =
+    override === undefined
+      ? candidateRules(policy, toolName, toolClassification.category, toolClassification.risk)
+      : candidateRules(policy, toolName, override, riskOf(override));
+  for (const rule of rules) if (rule.hide) return rule;
+  return null;
 }
 
 /**
@@ -120,7 +139,6 @@ export function decideToolCall(
   classification: Classification,
   toolClassification: Classification = classification,
 ): Decision {
-  const rules = candidateRules(policy, call.name);
   const { ruleReasons, hiddenReasons } = policyIndex(policy);
   const hider = hidingRule(policy, call.name, toolClassification);
   if (hider !== null) {
@@ -128,10 +146,11 @@ export function decideToolCall(
   }
   // The `classify:` block's category for the tool wins over classification.
   const override = policy.categoryOverrides.get(call.name);
-  const category = override ?? classification.category;
-  const risk = override === undefined ? classification.risk : riskOf(override);
+  const rules =
+    override === undefined
+      ? candidateRules(policy, call.name, classification.category, classification.risk)
+      : candidateRules(policy, call.name, override, riskOf(override));
   for (const rule of rules) {
-    if (!matchesClassification(rule, category, risk)) continue;
     if (!allConditionsHold(rule, call)) continue;
     return { action: rule.action, rule, reason: rule.reason ?? ruleReasons[rule.index] ?? "", hidden: false };
   }

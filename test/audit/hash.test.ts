@@ -56,4 +56,24 @@ describe("callRecordLine", () => {
       `${JSON.stringify({ ...base, rule: null, id: 5 })}\n`,
     );
   });
+
+  it("writes each of a run of records that differ in one field at a time exactly as JSON.stringify does", () => {
+    const variants: AuditRecord[] = [
+      base,
+      { ...base, session: "s-2" },
+      { ...base, server: "other" },
+      { ...base, decision: "allow" },
+      { ...base, policy_action: "allow" },
+      { ...base, mode: "monitor" },
+      { ...base, rule: { index: 3, tool: null } },
+      { ...base, rule: { index: 2, tool: ["other"] } },
+      { ...base, reason: "another reason" },
+      { ...base, category: "read", risk: "low" },
+      { ...base, tool: "t\u00e9" },
+      { ...base, time: "2026-11-24T14:00:00.001Z" },
+      { ...base, args_sha256: "cd".repeat(32), outcome: "result", duration_ms: 3 },
+    ];
+    for (const record of [...variants, ...variants.reverse()])
+      expect(callRecordLine(record)).toBe(`${JSON.stringify(record)}\n`);
+  });
 });
