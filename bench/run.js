@@ -1,6 +1,6 @@
 // npm run bench: the cost of standing in the path, as ratios against a direct connection and a
 // plain byte relay measured in the same run. Options: --rounds N (default 5), --quick.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,8 @@ const node = process.execPath;
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const roundsFlag = argv.indexOf("--rounds");
-const ROUNDS = roundsFlag === -1 ? (quick ? 2 : 5) : Number(argv[roundsFlag + 1]);
+// Each concurrent measurement lasts a quarter of a second on a shared machine: medians need rounds.
+const ROUNDS = roundsFlag === -1 ? (quick ? 2 : 9) : Number(argv[roundsFlag + 1]);
 const SEQUENTIAL_CALLS = quick ? 1000 : 5000;
 const WARMUP_CALLS = quick ? 200 : 1000;
 const CONCURRENT_CALLS = quick ? 4000 : 20_000;
@@ -102,8 +103,21 @@ async function sequential(peer, calls) {
   return { p50Us: percentile(roundTripsUs, 0.5), p99Us: percentile(roundTripsUs, 0.99) };
 }
 
+/** CPU time of a process, all its threads, in µs (Linux: /proc schedstat); null elsewhere. */
+function processCpuUs(pid) {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`))
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+    return ns / 1000;
+  } catch {
+    return null;
+  }
+}
+
 async function concurrent(peer, calls, inFlight) {
   let sent = 0;
+  const cpuBefore = processCpuUs(peer.child.pid);
   const before = nowUs();
   const worker = async () => {
     while (sent < calls) {
@@ -112,7 +126,12 @@ async function concurrent(peer, calls, inFlight) {
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return { callsPerSecond: calls / ((nowUs() - before) / 1e6) };
+  const elapsedUs = nowUs() - before;
+  const cpuAfter = processCpuUs(peer.child.pid);
+  return {
+    callsPerSecond: calls / (elapsedUs / 1e6),
+    cpuUsPerCall: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / calls,
+  };
 }
 
 async function largeResult(peer, way) {
@@ -149,6 +168,7 @@ async function session(way, round) {
     sequentialP50Us: seq.p50Us,
     sequentialP99Us: seq.p99Us,
     concurrentCallsPerSecond: conc.callsPerSecond,
+    concurrentCpuUsPerCall: conc.cpuUsPerCall,
     largeResultMs: large.ms,
     largeResultPeakRssBytes: large.peakRssBytes,
     startupMs: median(startups),
@@ -248,6 +268,7 @@ async function main() {
       sequentialP50Us: pick("sequentialP50Us"),
       sequentialP99Us: pick("sequentialP99Us"),
       concurrentCallsPerSecond: pick("concurrentCallsPerSecond"),
+      concurrentCpuUsPerCall: pick("concurrentCpuUsPerCall"),
       largeResultMs: pick("largeResultMs"),
       largeResultPeakRssBytes: pick("largeResultPeakRssBytes"),
       largeResultPeakRssMaxBytes:
@@ -262,6 +283,8 @@ async function main() {
     ["sequential echo p50 (µs)", (s) => fmt(s.sequentialP50Us)],
     ["sequential echo p99 (µs)", (s) => fmt(s.sequentialP99Us)],
     ["concurrent echo (calls/s)", (s) => fmt(s.concurrentCallsPerSecond)],
+    // The process the client spawned (the server itself when direct), all its threads, no children.
+    ["  its CPU per call (µs)", (s) => fmt(s.concurrentCpuUsPerCall, 1)],
     ["large result 50 MB (ms)", (s) => fmt(s.largeResultMs)],
     [
       "proxy peak RSS (MB)",
