@@ -35,8 +35,8 @@ const scratch = mkdtempSync(join(tmpdir(), "policylayer-bench-"));
 const WAYS = {
   direct: () => [node, serverCommand],
   relay: () => [node, [join(benchDir, "relay.js"), node, ...serverCommand]],
-  // The command as an installed `policylayer` runs: through its shebang, with the V8 flags it sets
-  // there (Windows has no shebangs: there npm's shim reads them, here we name node).
+  // The command as an installed `policylayer` runs: through its shebang (Windows has no shebangs:
+  // there npm's shim reads it, here we name node).
   policylayer: (label) => {
     const bin = join(root, "bin", "policylayer.js");
     const args = [

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc
+#!/usr/bin/env node
 import { main } from "../dist/cli/main.js";
 
 // Exit explicitly: wrap's stdin would otherwise keep the process alive after the server is gone.
