@@ -18,6 +18,7 @@ import { parseRange, peekMembers, scanMembers } from "../wire/peek.js";
 import { serializeParsed } from "../wire/serialize.js";
 import { denialResultLine } from "./denial.js";
 import type { CallOutcome, Gate, Verdict } from "./gate.js";
+import { IdTable } from "./id-table.js";
 
 export interface ProxyOptions {
   clientInput: Readable;
@@ -58,8 +59,8 @@ const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
  * as their own bytes unless we must change them (tools/list) or read them (responses we track).
  */
 export class ProxySession {
-  /** Keyed by the id itself: a Map keeps 1 and "1" apart. */
-  private readonly pending = new Map<RequestId, PendingRequest>();
+  /** Keyed by the id itself, 1 and "1" apart (see IdTable for why not a Map). */
+  private readonly pending = new IdTable<PendingRequest>();
   private readonly options: ProxyOptions;
   private serverGone = false;
   private clientGone = false;
@@ -146,7 +147,8 @@ export class ProxySession {
     try {
       if (message.kind === "request") this.onClientRequest(message);
       else if (message.kind === "notification") this.onClientNotification(message);
-      else if (!this.answerOwnRequest(message.id, message.message)) this.sendToServer(message.message);
+      else if (!this.answerOwnRequest(message.id, message.message))
+        this.sendToServer(message.message, message.ascii);
     } catch (error) {
       // Fail closed and keep running: e.g. arguments nested too deeply to serialize. Nothing was
       // forwarded (serialization comes before the write), so the request gets an internal error.
@@ -200,7 +202,7 @@ export class ProxySession {
       return;
     }
     if (method === "tools/call") {
-      this.onToolCall(id, message, request.plain);
+      this.onToolCall(id, message, request.plain, request.ascii);
       return;
     }
     if (method === "initialize") {
@@ -209,7 +211,7 @@ export class ProxySession {
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
     }
     this.pending.set(id, { id, method });
-    this.sendToServer(message);
+    this.sendToServer(message, request.ascii);
   }
 
   private onClientNotification(notification: Extract<ClientMessage, { kind: "notification" }>): void {
@@ -221,7 +223,7 @@ export class ProxySession {
       return;
     }
     if (notification.method === "notifications/cancelled" && !this.onCancelled(notification.message)) return;
-    this.sendToServer(notification.message);
+    this.sendToServer(notification.message, notification.ascii);
   }
 
   /** Marks a cancelled request; returns false when the server never saw it (it waits for approval). */
@@ -287,7 +289,7 @@ export class ProxySession {
     return true;
   }
 
-  private onToolCall(id: RequestId, message: JsonObject, plain: boolean): void {
+  private onToolCall(id: RequestId, message: JsonObject, plain: boolean, ascii: boolean): void {
     const params = message.params;
     const call = toolCallOf(params);
     // toolCallOf checked that params is an object; the second test only tells the compiler.
@@ -302,7 +304,7 @@ export class ProxySession {
     const line = toolCallLine(id, params, argumentsJson, plain);
     const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
     if (!(verdict instanceof Promise)) {
-      this.applyVerdict(id, line, verdict);
+      this.applyVerdict(id, line, ascii, verdict);
       return;
     }
     const entry: PendingRequest = { id, method: "tools/call", awaitingApproval: true };
@@ -317,7 +319,7 @@ export class ProxySession {
           return;
         }
         try {
-          this.applyVerdict(id, line, settled);
+          this.applyVerdict(id, line, ascii, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(id)?.forwarded?.finish("protocol_error");
@@ -334,13 +336,14 @@ export class ProxySession {
     );
   }
 
-  private applyVerdict(id: RequestId, line: string, verdict: Verdict): void {
+  /** `ascii`: the line is all ASCII (see ClientMessage). */
+  private applyVerdict(id: RequestId, line: string, ascii: boolean, verdict: Verdict): void {
     if (!verdict.forward) {
       this.sendToClient(denialResultLine(id, verdict.denial));
       return;
     }
     this.pending.set(id, { id, method: "tools/call", forwarded: verdict });
-    if (!this.serverGone) this.toServer.write(line);
+    if (!this.serverGone) this.toServer.write(line, ascii);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {
@@ -395,7 +398,7 @@ export class ProxySession {
       this.sendToClient(framed);
       return;
     }
-    const entry = typeof id === "string" || typeof id === "number" ? this.pending.get(id) : undefined;
+    const entry = this.pending.get(id);
     if (entry === undefined || entry.awaitingApproval) {
       this.sendToClient(framed);
       return;
@@ -429,8 +432,9 @@ export class ProxySession {
     }
   }
 
-  private sendToServer(message: JsonObject): void {
-    if (!this.serverGone) this.toServer.write(toLine(message));
+  /** `ascii`: the message came from an ASCII line without escapes (see ClientMessage). */
+  private sendToServer(message: JsonObject, ascii: boolean): void {
+    if (!this.serverGone) this.toServer.write(toLine(message), ascii);
   }
 
   /** Writes to the client, pausing the server's output while the client is not reading. */

@@ -1,4 +1,4 @@
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import { isPlainLine, serializeParsed } from "./serialize.js";
 
 /** A JSON-RPC request id as MCP allows it: a string or an integer. */
@@ -30,9 +30,12 @@ export type ClientMessage =
       message: JsonObject;
       /** The line held no backslash, so its strings serialize without escapes (see serialize.ts). */
       plain: boolean;
+      ascii: boolean;
     }
-  | { kind: "notification"; method: string; message: JsonObject }
-  | { kind: "response"; id: RequestId; message: JsonObject };
+  | { kind: "notification"; method: string; message: JsonObject; ascii: boolean }
+  | { kind: "response"; id: RequestId; message: JsonObject; ascii: boolean };
+// ascii: the line is ASCII and plain, so any serialization of its values is ASCII too (JSON.stringify
+// escapes nothing in it, and plainJson copies it): it may be written as latin1, with no UTF-8 encoding.
 
 /** Why a line was refused, with the id to answer where one could be read. */
 export interface EnvelopeError {
@@ -70,10 +73,13 @@ function invalid(id: RequestId | null, code: number, message: string): EnvelopeE
  * Everything forwarded to the server is the serialization of the object returned here.
  */
 export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
-  if (!isUtf8(line)) return invalid(null, ErrorCode.ParseError, "Parse error: the line is not valid UTF-8");
+  const asciiLine = isAscii(line);
+  if (!asciiLine && !isUtf8(line))
+    return invalid(null, ErrorCode.ParseError, "Parse error: the line is not valid UTF-8");
   let value: unknown;
   try {
-    value = JSON.parse(line.toString("utf8"));
+    // ASCII reads the same as latin1, which decodes without UTF-8's checks.
+    value = JSON.parse(line.toString(asciiLine ? "latin1" : "utf8"));
   } catch {
     return invalid(null, ErrorCode.ParseError, "Parse error: the line is not one JSON value");
   }
@@ -109,10 +115,12 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
     if ("params" in value && !isJsonObject(value.params)) {
       return invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: params must be an object");
     }
+    const plain = isPlainLine(line);
+    const ascii = asciiLine && plain;
     // An id that is present but not a RequestId was refused above, so answerId is null exactly when id is absent.
     return answerId === null
-      ? { kind: "notification", method: value.method, message: value }
-      : { kind: "request", id: answerId, method: value.method, message: value, plain: isPlainLine(line) };
+      ? { kind: "notification", method: value.method, message: value, ascii }
+      : { kind: "request", id: answerId, method: value.method, message: value, plain, ascii };
   }
 
   if (answerId === null)
@@ -134,7 +142,7 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: result must be an object");
   if (hasError && !isJsonObject(value.error))
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: error must be an object");
-  return { kind: "response", id: answerId, message: value };
+  return { kind: "response", id: answerId, message: value, ascii: asciiLine && isPlainLine(line) };
 }
 
 /** Serializes one message as a newline-terminated line. */

@@ -8,6 +8,8 @@ import type { Readable, Writable } from "node:stream";
  */
 export class BatchedOutput {
   private parts: Array<string | Buffer> = [];
+  /** Whether the string in parts at the same index is all ASCII (written as latin1: a copy, no encoding). */
+  private asciiParts: boolean[] = [];
   private holding = 0;
   private waitingForDrain = false;
   /** The first of the adjacent slices being gathered, and how many bytes they cover together. */
@@ -30,18 +32,26 @@ export class BatchedOutput {
     }
   }
 
-  /** Writes one piece (a whole line, terminator included). */
-  write(piece: string | Buffer): void {
+  /**
+   * Writes one piece (a whole line, terminator included). `ascii`: the caller knows the string is
+   * all ASCII, so its UTF-8 bytes are its latin1 bytes and need no encoding pass.
+   */
+  write(piece: string | Buffer, ascii = false): void {
     if (this.holding === 0) {
-      this.emit(piece);
+      this.emit(piece, ascii);
       return;
     }
     if (typeof piece === "string") {
       this.closeSlice();
       const last = this.parts.length - 1;
       const previous = this.parts[last];
-      if (typeof previous === "string") this.parts[last] = previous + piece;
-      else this.parts.push(piece);
+      if (typeof previous === "string") {
+        this.parts[last] = previous + piece;
+        this.asciiParts[last] = ascii && this.asciiParts[last] === true;
+      } else {
+        this.parts.push(piece);
+        this.asciiParts.push(ascii);
+      }
       return;
     }
     // Lines passed through from one chunk sit side by side in its memory: grow one view over them.
@@ -61,26 +71,28 @@ export class BatchedOutput {
     this.parts.push(
       this.sliceBytes === slice.length ? slice : Buffer.from(slice.buffer, slice.byteOffset, this.sliceBytes),
     );
+    this.asciiParts.push(false);
     this.slice = null;
   }
 
   private flush(): void {
     this.closeSlice();
-    const parts = this.parts;
+    const { parts, asciiParts } = this;
     if (parts.length === 0) return;
     this.parts = [];
+    this.asciiParts = [];
     if (parts.length === 1) {
-      this.emit(parts[0] as string | Buffer);
+      this.emit(parts[0] as string | Buffer, asciiParts[0] === true);
       return;
     }
     // Mixed pieces (a passed-through slice, then one of our own lines): one writev.
     this.stream.cork();
-    for (const part of parts) this.emit(part);
+    for (let i = 0; i < parts.length; i++) this.emit(parts[i] as string | Buffer, asciiParts[i] === true);
     this.stream.uncork();
   }
 
-  private emit(piece: string | Buffer): void {
-    if (this.stream.write(piece) || this.waitingForDrain) return;
+  private emit(piece: string | Buffer, ascii: boolean): void {
+    if (this.stream.write(piece, ascii ? "latin1" : "utf8") || this.waitingForDrain) return;
     // One drain listener at a time: every write into a full buffer returns false.
     this.waitingForDrain = true;
     this.source.pause();

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingServer } from "../helpers/paths.js";
@@ -75,6 +76,30 @@ describe("large and oversize messages", () => {
     expect((response.error as { code: number }).code).toBe(-32001);
     const echo = await session.request(6, "tools/call", { name: "echo", arguments: {} });
     expect((echo.result as { isError: boolean }).isError).toBe(false);
+  });
+});
+
+describe("text encodings", () => {
+  it("forwards ASCII, raw UTF-8 and escaped text in one chunk as exactly JSON.stringify of each message", async () => {
+    await start();
+    const messages = [
+      { name: "echo", arguments: { text: "plain ascii" } },
+      { name: "echo", arguments: { text: "raw é, 😀 and 中文" } },
+      { name: "echo", arguments: { text: "ascii again" } },
+    ].map((params, i) => ({ jsonrpc: "2.0", id: 100 + i, method: "tools/call", params }));
+    const lines = messages.map((message) => `${JSON.stringify(message)}\n`);
+    // Escapes that JSON.parse turns into non-ASCII text, and one that stays an escape (a lone surrogate).
+    lines.push(
+      '{"jsonrpc":"2.0","id":103,"method":"tools/call","params":{"name":"echo","arguments":{"text":"\\u00e9\\ud83d\\ude00 \\ud800"}}}\n',
+    );
+    messages.push(JSON.parse(lines[3] as string));
+    session.write(lines.join(""));
+    for (const message of messages) await session.responseTo(message.id);
+    const received = readFileSync(recordFile, "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"tools/call"'));
+    expect(received).toEqual(messages.map((message) => JSON.stringify(message)));
+    expect(received[3]).toContain('é😀 \\ud800"');
   });
 });
 
