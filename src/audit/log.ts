@@ -40,17 +40,28 @@ export interface AuditRecord {
 /** JSON.stringify of a string, remembering the last one: most calls repeat the last tool, reason, session. */
 let lastTime = "";
 let lastTimeJson = '""';
+let lastTimeAscii = true;
 let lastTool = "";
 let lastToolJson = '""';
+let lastToolAscii = true;
 let lastHash = "";
 let lastHashJson = '""';
+let lastHashAscii = true;
 /** The run of members from session to id's name, for the last session and server seen. */
-let sessionPart: { session: string; server: string; text: string } | null = null;
+let sessionPart: { session: string; server: string; text: string; ascii: boolean } | null = null;
 /** The run of members from decision to args_sha256's name, for the last decision seen. */
 let decisionPart: {
   key: [string, string, string, AuditRecord["rule"], string, string, string];
   text: string;
+  ascii: boolean;
 } | null = null;
+/** Whether the line callRecordLine built last is all ASCII (then it is written as latin1: no encoding pass). */
+let lastLineAscii = false;
+
+/** Any character past U+007F (a lone surrogate too) takes more than one UTF-8 byte. */
+function isAscii(text: string): boolean {
+  return Buffer.byteLength(text, "utf8") === text.length;
+}
 
 /** JSON.stringify(value), remembering the last answer (most calls repeat the last time, tool, hash). */
 function quoted(value: string, last: string, lastJson: string): string {
@@ -64,7 +75,7 @@ function sessionMembers(record: AuditRecord): string {
     sessionPart.server !== record.server
   ) {
     const text = `,"session":${JSON.stringify(record.session)},"server":${JSON.stringify(record.server)},"event":"tools/call","id":`;
-    sessionPart = { session: record.session, server: record.server, text };
+    sessionPart = { session: record.session, server: record.server, text, ascii: isAscii(text) };
   }
   return sessionPart.text;
 }
@@ -102,6 +113,7 @@ function decisionMembers(record: AuditRecord): string {
         record.risk,
       ],
       text,
+      ascii: isAscii(text),
     };
   }
   return decisionPart.text;
@@ -111,15 +123,28 @@ function decisionMembers(record: AuditRecord): string {
 function callRecordHead(record: AuditRecord): string {
   const id = typeof record.id === "number" ? String(record.id) : JSON.stringify(record.id);
   const time = quoted(record.time, lastTime, lastTimeJson);
+  if (time !== lastTimeJson) lastTimeAscii = isAscii(time);
   lastTime = record.time;
   lastTimeJson = time;
   const tool = quoted(record.tool, lastTool, lastToolJson);
+  if (tool !== lastToolJson) lastToolAscii = isAscii(tool);
   lastTool = record.tool;
   lastToolJson = tool;
   const hash = quoted(record.args_sha256, lastHash, lastHashJson);
+  if (hash !== lastHashJson) lastHashAscii = isAscii(hash);
   lastHash = record.args_sha256;
   lastHashJson = hash;
   let line = `{"time":${time}${sessionMembers(record)}${id},"tool":${tool}${decisionMembers(record)}${hash}`;
+  // The tail (outcome, duration) is ASCII by construction; arguments and approval are not checked.
+  lastLineAscii =
+    (typeof record.id === "number" || isAscii(id)) &&
+    lastTimeAscii &&
+    lastToolAscii &&
+    lastHashAscii &&
+    sessionPart?.ascii === true &&
+    decisionPart?.ascii === true &&
+    record.arguments === undefined &&
+    record.approval === undefined;
   if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
   return line;
@@ -158,6 +183,8 @@ export class AuditLog {
   private failure: string | null = null;
   /** Lines appended inside batch(), written together when it ends. */
   private held: string | null = null;
+  /** Whether every line in `held` is all ASCII. */
+  private heldAscii = true;
 
   private constructor(
     readonly path: string,
@@ -185,21 +212,24 @@ export class AuditLog {
 
   /** Appends one record; returns false (and remembers why) when the write fails. */
   append(record: AuditRecord | Record<string, unknown>): boolean {
-    return this.appendLine(`${JSON.stringify(record)}\n`);
+    return this.appendLine(`${JSON.stringify(record)}\n`, false);
   }
 
   /** Appends one tools/call record (the line of every call, serialized by callRecordLine). */
   appendCall(record: AuditRecord): boolean {
-    return this.appendLine(callRecordLine(record));
+    const line = callRecordLine(record);
+    return this.appendLine(line, lastLineAscii);
   }
 
-  private appendLine(line: string): boolean {
+  /** `ascii`: the caller knows the line is all ASCII. */
+  private appendLine(line: string, ascii: boolean): boolean {
     if (this.failure !== null) return false;
     if (this.held !== null) {
       this.held += line;
+      this.heldAscii &&= ascii;
       return true;
     }
-    return this.write(line);
+    return this.write(line, ascii);
   }
 
   /**
@@ -212,18 +242,20 @@ export class AuditLog {
       return;
     }
     this.held = "";
+    this.heldAscii = true;
     try {
       work();
     } finally {
       const lines = this.held;
       this.held = null;
-      if (lines.length > 0 && this.failure === null) this.write(lines);
+      if (lines.length > 0 && this.failure === null) this.write(lines, this.heldAscii);
     }
   }
 
-  private write(text: string): boolean {
+  private write(text: string, ascii: boolean): boolean {
     try {
-      writeSync(this.fd, text);
+      // ASCII's UTF-8 bytes are its latin1 bytes, which are copied rather than encoded.
+      writeSync(this.fd, text, null, ascii ? "latin1" : "utf8");
       return true;
     } catch (error) {
       this.failure = `cannot write the audit log ${this.path}: ${(error as Error).message}`;

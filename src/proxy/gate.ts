@@ -159,7 +159,15 @@ export class Gate {
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
     const toolClassification = profile ? this.toolClassification(profile) : classification;
     const decision = decideToolCall(policy, call, classification, toolClassification);
-    const record = this.baseRecord(requestId, call, classification, decision, policy, argumentsJson);
+    const record = this.baseRecord(
+      requestId,
+      call,
+      classification,
+      decision,
+      policy,
+      argumentsJson,
+      startedMs,
+    );
 
     if (this.options.audit.failed !== null) {
       return this.deny(record, {
@@ -270,9 +278,10 @@ export class Gate {
     decision: Decision,
     policy: CompiledPolicy,
     argumentsJson: string | undefined,
+    decidedMs: number,
   ): AuditRecord {
     const record: AuditRecord = {
-      time: isoTime(this.now()),
+      time: isoTime(decidedMs),
       session: this.options.sessionId,
       server: this.options.serverLabel,
       event: "tools/call",

@@ -99,7 +99,7 @@ export class ProxySession {
     );
     const fromServer = new LineSplitter(
       {
-        line: (content, framed) => this.onServerLine(content, framed),
+        line: (content, framedBytes) => this.onServerLine(content, framedBytes),
         oversize: (seenBytes, head) => this.onServerOversize(seenBytes, head),
       },
       maxLineBytes,
@@ -380,7 +380,8 @@ export class ProxySession {
     );
   }
 
-  private onServerLine(content: Buffer, framed: Buffer): void {
+  /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */
+  private onServerLine(content: Buffer, framedBytes: number): void {
     const ranges = this.responseRanges;
     if (
       this.pending.size === 0 ||
@@ -388,31 +389,33 @@ export class ProxySession {
       ranges[ID] === -1 ||
       ranges[METHOD] !== -1
     ) {
-      this.sendToClient(framed);
+      this.passToClient(content, framedBytes);
       return;
     }
     let id: unknown;
     try {
       id = parseRange(content, [ranges[ID] as number, ranges[ID + 1] as number]);
     } catch {
-      this.sendToClient(framed);
+      this.passToClient(content, framedBytes);
       return;
     }
     const entry = this.pending.get(id);
     if (entry === undefined || entry.awaitingApproval) {
-      this.sendToClient(framed);
+      this.passToClient(content, framedBytes);
       return;
     }
     this.pending.delete(entry.id);
     const resultStart = ranges[RESULT] as number;
     if (entry.method === "tools/list" && resultStart !== -1) {
-      this.sendToClient(this.filteredToolsList(entry.id, content) ?? framed);
+      const filtered = this.filteredToolsList(entry.id, content);
+      if (filtered === null) this.passToClient(content, framedBytes);
+      else this.sendToClient(filtered);
       return;
     }
     entry.forwarded?.finish(
       outcomeOf(content, resultStart, ranges[RESULT + 1] as number, ranges[ERROR] !== -1),
     );
-    this.sendToClient(framed);
+    this.passToClient(content, framedBytes);
   }
 
   private filteredToolsList(id: RequestId, content: Buffer): string | null {
@@ -440,6 +443,11 @@ export class ProxySession {
   /** Writes to the client, pausing the server's output while the client is not reading. */
   sendToClient(line: string | Buffer): void {
     if (!this.clientGone) this.toClient.write(line);
+  }
+
+  /** Passes a server line on as the bytes it came in: `content` and the terminator after it. */
+  private passToClient(content: Buffer, framedBytes: number): void {
+    if (!this.clientGone) this.toClient.writeBytes(content, framedBytes);
   }
 }
 

@@ -1,10 +1,11 @@
 /** Splits a byte stream into newline-terminated lines, with a ceiling on one line's size. */
 export interface LineSink {
   /**
-   * A complete line: `content` without its `\n` (and without a trailing `\r`), and `framed`,
-   * the same memory with the terminator, for passing a line on without another copy.
+   * A complete line: `content` without its `\n` (and without a trailing `\r`). The terminator
+   * follows it in the same memory: the `framedBytes` from content's start are the line as it came,
+   * to pass on without a copy (see framedLine).
    */
-  line(content: Buffer, framed: Buffer): void;
+  line(content: Buffer, framedBytes: number): void;
   /** A line grew past the ceiling; its bytes are dropped up to the next newline. `head` is its start. */
   oversize(seenBytes: number, head: Buffer): void;
 }
@@ -64,29 +65,39 @@ export class LineSplitter {
       this.discarding = false;
       return;
     }
-    let framed: Buffer;
     if (this.pendingBytes === 0) {
       if (end - start > this.maxLineBytes) {
         this.sink.oversize(end - start, chunk.subarray(start, Math.min(end, start + HEAD_BYTES)));
         return;
       }
-      framed = chunk.subarray(start, end + 1);
-    } else {
-      // The newline is kept with the last piece so that `framed` needs no second copy.
-      this.keep(chunk, start, end + 1);
-      if (this.discarding) {
-        this.discarding = false;
-        return;
-      }
-      framed =
-        this.pending.length === 1
-          ? (this.pending[0] as Buffer)
-          : Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
+      // One view per line, over its content: the terminator is only counted (see LineSink).
+      this.deliver(chunk, start, end);
+      return;
     }
-    let contentEnd = framed.length - 1;
-    if (contentEnd > 0 && framed[contentEnd - 1] === CARRIAGE_RETURN) contentEnd--;
-    this.sink.line(framed.subarray(0, contentEnd), framed);
+    // The newline is kept with the last piece, so that the joined line holds its terminator too.
+    this.keep(chunk, start, end + 1);
+    if (this.discarding) {
+      this.discarding = false;
+      return;
+    }
+    const joined =
+      this.pending.length === 1
+        ? (this.pending[0] as Buffer)
+        : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.deliver(joined, 0, joined.length - 1);
   }
+
+  /** Hands the sink the line in [start, newline) of `bytes`, without a trailing \r. */
+  private deliver(bytes: Buffer, start: number, newline: number): void {
+    let contentEnd = newline;
+    if (contentEnd > start && bytes[contentEnd - 1] === CARRIAGE_RETURN) contentEnd--;
+    this.sink.line(bytes.subarray(start, contentEnd), newline + 1 - start);
+  }
+}
+
+/** The line as it came, terminator included: `framedBytes` from content's start, in the same memory. */
+export function framedLine(content: Buffer, framedBytes: number): Buffer {
+  return Buffer.from(content.buffer, content.byteOffset, framedBytes);
 }

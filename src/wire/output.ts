@@ -54,14 +54,23 @@ export class BatchedOutput {
       }
       return;
     }
+    this.writeBytes(piece, piece.length);
+  }
+
+  /** Writes the `length` bytes that start where `view` starts (they may run past its end, in the same memory). */
+  writeBytes(view: Buffer, length: number): void {
+    if (this.holding === 0) {
+      this.emit(length === view.length ? view : Buffer.from(view.buffer, view.byteOffset, length), false);
+      return;
+    }
     // Lines passed through from one chunk sit side by side in its memory: grow one view over them.
-    if (this.slice !== null && adjacent(this.slice, this.sliceBytes, piece)) {
-      this.sliceBytes += piece.length;
+    if (this.slice !== null && adjacent(this.slice, this.sliceBytes, view)) {
+      this.sliceBytes += length;
       return;
     }
     this.closeSlice();
-    this.slice = piece;
-    this.sliceBytes = piece.length;
+    this.slice = view;
+    this.sliceBytes = length;
   }
 
   /** Moves the view being grown into parts. */

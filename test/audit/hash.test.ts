@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type AuditRecord, argumentsHash, callRecordLine } from "../../src/audit/log.js";
+import { AuditLog, type AuditRecord, argumentsHash, callRecordLine } from "../../src/audit/log.js";
 import { canonicalJson } from "../../src/policy/compile.js";
+import { tempDir } from "../helpers/tmp.js";
 
 describe("canonical arguments", () => {
   it("gives the same text whatever the key order, at every level", () => {
@@ -75,5 +78,77 @@ describe("callRecordLine", () => {
     ];
     for (const record of [...variants, ...variants.reverse()])
       expect(callRecordLine(record)).toBe(`${JSON.stringify(record)}\n`);
+  });
+});
+
+describe("AuditLog", () => {
+  it("writes ASCII and non-ASCII lines, in and out of a batch, as the UTF-8 of JSON.stringify", () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, "audit.jsonl");
+      const log = AuditLog.open(path, { event: "session_start", server: "uvx sérveur" });
+      const ascii: AuditRecord = {
+        time: "2026-11-24T14:00:00.000Z",
+        session: "s-1",
+        server: "uvx server",
+        event: "tools/call",
+        id: 1,
+        tool: "echo",
+        decision: "allow",
+        policy_action: "allow",
+        mode: "enforce",
+        rule: null,
+        reason: "allowed",
+        category: "read",
+        risk: "low",
+        args_sha256: "ab".repeat(32),
+        outcome: "result",
+        duration_ms: 1,
+      };
+      // Each non-ASCII field on its own, between ASCII records, so no memo carries a stale answer.
+      const records: AuditRecord[] = [
+        ascii,
+        { ...ascii, id: 2, tool: "écho" },
+        { ...ascii, id: 3 },
+        { ...ascii, id: "réq-4" },
+        { ...ascii, id: 5, reason: "allowed: lecture seule ✓" },
+        { ...ascii, id: 6 },
+        { ...ascii, id: 7, server: "uvx 服务器" },
+        { ...ascii, id: 8 },
+        { ...ascii, id: 9, arguments: { text: "😀" } },
+        {
+          ...ascii,
+          id: 10,
+          approval: { channel: "inbox", decided_by: "cli:zoë", waited_ms: 5, outcome: "approved" },
+        },
+        { ...ascii, id: 11, time: "2026-11-24T14:00:00.001Z" },
+        // Not what policylayer writes there, but the log must not depend on it.
+        { ...ascii, id: 12, time: "mardi 24 novembre à 14 h" },
+        { ...ascii, id: 13, time: "2026-11-24T14:00:00.002Z" },
+        { ...ascii, id: 14, args_sha256: "é".repeat(64) },
+        { ...ascii, id: 15 },
+      ];
+      // One write per record, so each line's own encoding is tested; then a batch that mixes them.
+      for (const record of records) log.appendCall(record);
+      log.batch(() => {
+        for (const record of records) log.appendCall(record);
+      });
+      log.batch(() => {
+        log.appendCall(ascii);
+        log.append({ event: "approval_request", tool: "supprimer_pile" });
+      });
+      log.close();
+      // Decoded as UTF-8: a non-ASCII line written as latin1 would not read back the same.
+      const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+      expect(lines.map((line) => JSON.parse(line))).toEqual([
+        { event: "session_start", server: "uvx sérveur" },
+        ...records,
+        ...records,
+        ascii,
+        { event: "approval_request", tool: "supprimer_pile" },
+      ]);
+    } finally {
+      dir.cleanup();
+    }
   });
 });

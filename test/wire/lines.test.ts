@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LineSplitter } from "../../src/wire/lines.js";
+import { framedLine, LineSplitter } from "../../src/wire/lines.js";
 
 function split(chunks: Array<string | Buffer>, maxLineBytes = 1024) {
   const lines: string[] = [];
@@ -7,9 +7,9 @@ function split(chunks: Array<string | Buffer>, maxLineBytes = 1024) {
   const oversize: Array<{ seen: number; head: string }> = [];
   const splitter = new LineSplitter(
     {
-      line: (content, withTerminator) => {
+      line: (content, framedBytes) => {
         lines.push(content.toString("utf8"));
-        framed.push(withTerminator.toString("utf8"));
+        framed.push(framedLine(content, framedBytes).toString("utf8"));
       },
       oversize: (seen, head) => oversize.push({ seen, head: head.toString("utf8") }),
     },
@@ -34,6 +34,12 @@ describe("LineSplitter", () => {
     const result = split(["x\r\n"]);
     expect(result.lines).toEqual(["x"]);
     expect(result.framed).toEqual(["x\r\n"]);
+  });
+
+  it("frames each line of a chunk with its own terminator, also when \\r and \\n arrive apart", () => {
+    const result = split(["a\nb\r\nc\r", "\nd\n"]);
+    expect(result.lines).toEqual(["a", "b", "c", "d"]);
+    expect(result.framed).toEqual(["a\n", "b\r\n", "c\r\n", "d\n"]);
   });
 
   it("keeps a multi-byte character split across chunks intact", () => {
