@@ -1,5 +1,12 @@
 import type { RequestId } from "../wire/jsonrpc.js";
 
+/** Slot states of the number table. */
+const EMPTY = 0;
+const USED = 1;
+/** A deleted entry: lookups probe past it, insertions may reuse it. */
+const DELETED = 2;
+const INITIAL_CAPACITY = 64;
+
 /**
  * Entries by JSON-RPC request id, for requests in flight: 1 and "1" are different ids, as in a Map
  * (-0 and 0 are one, as in a Map).
@@ -9,21 +16,32 @@ import type { RequestId } from "../wire/jsonrpc.js";
  * to the entries it held. Once the dropped tables are in the old generation, nothing frees them
  * until a full collection, so every young collection keeps all those tables alive, and with them
  * every call record they point to. Measured in bench/hot-path.js: ~770 KB promoted per scavenge
- * with a Map, ~30 KB with this table. Dictionary-mode objects have no such chain.
+ * with a Map, ~30 KB with this table.
+ *
+ * Numbers (nearly every client's ids) live in an open-addressing table of our own whose arrays are
+ * only ever overwritten; strings in a null-prototype dictionary, which has no such chain either.
  */
 export class IdTable<T> {
-  private numbers: Record<number, T> = Object.create(null);
+  private keys = new Float64Array(INITIAL_CAPACITY);
+  private states = new Uint8Array(INITIAL_CAPACITY);
+  private slotValues: Array<T | undefined> = new Array(INITIAL_CAPACITY).fill(undefined);
+  /** Slots USED or DELETED: what decides when to rebuild. */
+  private occupied = 0;
+  private numbersCount = 0;
   /** Null-prototype: "__proto__" and "constructor" are ids like any other. */
   private strings: Record<string, T> = Object.create(null);
-  private count = 0;
+  private stringsCount = 0;
 
   get size(): number {
-    return this.count;
+    return this.numbersCount + this.stringsCount;
   }
 
   /** `id` may be any value read from a peer: only strings and numbers can be found. */
   get(id: unknown): T | undefined {
-    if (typeof id === "number") return this.numbers[id];
+    if (typeof id === "number") {
+      const slot = this.find(id);
+      return slot === -1 ? undefined : this.slotValues[slot];
+    }
     return typeof id === "string" ? this.strings[id] : undefined;
   }
 
@@ -32,30 +50,90 @@ export class IdTable<T> {
   }
 
   set(id: RequestId, value: T): void {
-    const table: Record<string | number, T> = typeof id === "number" ? this.numbers : this.strings;
-    if (table[id] === undefined) this.count++;
-    table[id] = value;
+    if (typeof id === "string") {
+      if (this.strings[id] === undefined) this.stringsCount++;
+      this.strings[id] = value;
+      return;
+    }
+    const found = this.find(id);
+    if (found !== -1) {
+      this.slotValues[found] = value;
+      return;
+    }
+    if (2 * (this.occupied + 1) > this.keys.length) this.rebuild();
+    const mask = this.keys.length - 1;
+    let slot = slotOf(id, mask);
+    while (this.states[slot] === USED) slot = (slot + 1) & mask;
+    if (this.states[slot] === EMPTY) this.occupied++;
+    this.keys[slot] = id;
+    this.states[slot] = USED;
+    this.slotValues[slot] = value;
+    this.numbersCount++;
   }
 
   delete(id: RequestId): boolean {
-    const table: Record<string | number, T> = typeof id === "number" ? this.numbers : this.strings;
-    if (table[id] === undefined) return false;
-    delete table[id];
-    this.count--;
+    if (typeof id === "string") {
+      if (this.strings[id] === undefined) return false;
+      delete this.strings[id];
+      this.stringsCount--;
+      return true;
+    }
+    const slot = this.find(id);
+    if (slot === -1) return false;
+    this.states[slot] = DELETED;
+    this.slotValues[slot] = undefined;
+    this.numbersCount--;
     return true;
   }
 
   /** The entries, as a list taken now (changing the table afterwards does not change it). */
   values(): T[] {
     const all: T[] = [];
-    for (const key in this.numbers) all.push(this.numbers[key as unknown as number] as T);
+    for (let slot = 0; slot < this.states.length; slot++)
+      if (this.states[slot] === USED) all.push(this.slotValues[slot] as T);
     for (const key in this.strings) all.push(this.strings[key] as T);
     return all;
   }
 
   clear(): void {
-    this.numbers = Object.create(null);
+    this.keys = new Float64Array(INITIAL_CAPACITY);
+    this.states = new Uint8Array(INITIAL_CAPACITY);
+    this.slotValues = new Array(INITIAL_CAPACITY).fill(undefined);
+    this.occupied = 0;
+    this.numbersCount = 0;
     this.strings = Object.create(null);
-    this.count = 0;
+    this.stringsCount = 0;
   }
+
+  /** The slot holding number `id`, or -1. */
+  private find(id: number): number {
+    const mask = this.keys.length - 1;
+    let slot = slotOf(id, mask);
+    for (;;) {
+      const state = this.states[slot];
+      if (state === EMPTY) return -1;
+      // === holds for -0 and 0, and never for NaN, which is never stored.
+      if (state === USED && this.keys[slot] === id) return slot;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Re-inserts the live entries, dropping deleted slots; doubles the capacity when half of it is live. */
+  private rebuild(): void {
+    const { keys, states, slotValues } = this;
+    const capacity = 4 * (this.numbersCount + 1) > keys.length ? 2 * keys.length : keys.length;
+    this.keys = new Float64Array(capacity);
+    this.states = new Uint8Array(capacity);
+    this.slotValues = new Array(capacity).fill(undefined);
+    this.occupied = 0;
+    this.numbersCount = 0;
+    for (let slot = 0; slot < states.length; slot++)
+      if (states[slot] === USED) this.set(keys[slot] as number, slotValues[slot] as T);
+  }
+}
+
+/** The home slot of a number id: consecutive ids fill consecutive slots. */
+function slotOf(id: number, mask: number): number {
+  // Safe integers up to 2^53: fold the high part in, so ids that differ only above bit 31 spread too.
+  return (id + ((id / 4294967296) | 0)) & mask;
 }

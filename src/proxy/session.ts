@@ -14,7 +14,7 @@ import {
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
-import { parseRange, peekMembers, scanMembers } from "../wire/peek.js";
+import { type NestedScan, parseRange, peekMembers, scanMembers } from "../wire/peek.js";
 import { serializeParsed } from "../wire/serialize.js";
 import { denialResultLine } from "./denial.js";
 import type { CallOutcome, Gate, Verdict } from "./gate.js";
@@ -46,7 +46,6 @@ const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 /** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
 const [ID, RESULT, ERROR, METHOD] = [0, 2, 4, 6];
 const ID_MEMBER: readonly string[] = ["id"];
-const IS_ERROR_MEMBER: readonly string[] = ["isError"];
 const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
 /** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
 export const MAX_PENDING_REQUESTS = 10_000;
@@ -68,6 +67,12 @@ export class ProxySession {
   private readonly toClient: BatchedOutput;
   /** scanMembers' answer for the server line being read (reused: lines are read one at a time). */
   private readonly responseRanges = new Int32Array(2 * RESPONSE_MEMBERS.length);
+  /** isError inside the result, read in the same pass (a tools/call's outcome for the audit log). */
+  private readonly resultScan: NestedScan = {
+    member: RESULT / 2,
+    wanted: ["isError"],
+    ranges: new Int32Array(2),
+  };
   /** Requests policylayer itself sent to the client (elicitation), by id. */
   private readonly ownRequests = new Map<
     RequestId,
@@ -385,7 +390,7 @@ export class ProxySession {
     const ranges = this.responseRanges;
     if (
       this.pending.size === 0 ||
-      !scanMembers(content, RESPONSE_MEMBERS, ranges) ||
+      !scanMembers(content, RESPONSE_MEMBERS, ranges, 0, content.length, false, this.resultScan) ||
       ranges[ID] === -1 ||
       ranges[METHOD] !== -1
     ) {
@@ -413,7 +418,7 @@ export class ProxySession {
       return;
     }
     entry.forwarded?.finish(
-      outcomeOf(content, resultStart, ranges[RESULT + 1] as number, ranges[ERROR] !== -1),
+      outcomeOf(content, resultStart !== -1, ranges[ERROR] !== -1, this.resultScan.ranges),
     );
     this.passToClient(content, framedBytes);
   }
@@ -494,14 +499,11 @@ function idFromHead(head: Buffer): RequestId | null {
   }
 }
 
-/** isError's value range inside a result (reused: lines are read one at a time). */
-const isErrorRange = new Int32Array(2);
-
-/** Reads how a forwarded tools/call ended from its response, without parsing the result. */
-function outcomeOf(content: Buffer, resultStart: number, resultEnd: number, hasError: boolean): CallOutcome {
-  if (hasError || resultStart === -1) return "protocol_error";
-  if (!scanMembers(content, IS_ERROR_MEMBER, isErrorRange, resultStart, resultEnd)) return "result";
-  const start = isErrorRange[0] as number;
-  const isTrue = isErrorRange[1] === start + 4 && content.toString("latin1", start, start + 4) === "true";
-  return start !== -1 && isTrue ? "tool_error" : "result";
+/** How a forwarded tools/call ended, from its response's members and the isError range inside its result. */
+function outcomeOf(content: Buffer, hasResult: boolean, hasError: boolean, isError: Int32Array): CallOutcome {
+  if (hasError || !hasResult) return "protocol_error";
+  const start = isError[0] as number;
+  if (start === -1) return "result";
+  const isTrue = isError[1] === start + 4 && content.toString("latin1", start, start + 4) === "true";
+  return isTrue ? "tool_error" : "result";
 }

@@ -101,11 +101,24 @@ function wantedKey(bytes: Buffer, start: number, end: number, wanted: readonly s
   return null;
 }
 
+/** Members to find one level down, inside the object value of the member wanted[member]. */
+export interface NestedScan {
+  member: number;
+  wanted: readonly string[];
+  ranges: Int32Array;
+}
+
+/** scanObject's answers besides a position: the bytes are not an object it can walk, or ran out. */
+const NOT_AN_OBJECT = -1;
+const RAN_OUT = -2;
+
 /**
  * Finds the members named in `wanted` (plain ASCII names) in the object spanning [start, end) of
  * `bytes`, writing the value range of wanted[i] to ranges[2i] and ranges[2i + 1] (-1 when absent):
  * no allocation per line. Returns false when the bytes are not an object this scan can walk; with
  * `partial`, true with what it found before the bytes ran out (for the head of a line too large to keep).
+ * `nested` finds members inside one member's object value in the same pass (its ranges are all -1
+ * when that member is absent or not an object).
  */
 export function scanMembers(
   bytes: Buffer,
@@ -114,25 +127,47 @@ export function scanMembers(
   start = 0,
   end = bytes.length,
   partial = false,
+  nested: NestedScan | null = null,
 ): boolean {
+  if (nested !== null) nested.ranges.fill(-1, 0, 2 * nested.wanted.length);
+  const after = scanObject(bytes, wanted, ranges, skipWhitespace(bytes, start), end, nested);
+  return after === RAN_OUT ? partial : after !== NOT_AN_OBJECT;
+}
+
+/** The walk of scanMembers over the object at `at`: the position after it, NOT_AN_OBJECT or RAN_OUT. */
+function scanObject(
+  bytes: Buffer,
+  wanted: readonly string[],
+  ranges: Int32Array,
+  position: number,
+  end: number,
+  nested: NestedScan | null,
+): number {
   ranges.fill(-1, 0, 2 * wanted.length);
-  let at = skipWhitespace(bytes, start);
-  if (bytes[at] !== OPEN_BRACE) return false;
-  at = skipWhitespace(bytes, at + 1);
-  if (bytes[at] === CLOSE_BRACE) return true;
+  if (bytes[position] !== OPEN_BRACE) return NOT_AN_OBJECT;
+  let at = skipWhitespace(bytes, position + 1);
+  if (bytes[at] === CLOSE_BRACE) return at + 1;
   while (at < end) {
-    if (bytes[at] !== QUOTE) return false;
+    if (bytes[at] !== QUOTE) return NOT_AN_OBJECT;
     const keyEnd = skipString(bytes, at);
-    if (keyEnd === -1) return partial;
+    if (keyEnd === -1) return RAN_OUT;
     const key = wantedKey(bytes, at + 1, keyEnd - 1, wanted);
     at = skipWhitespace(bytes, keyEnd);
-    if (bytes[at] !== COLON) return false;
+    if (bytes[at] !== COLON) return NOT_AN_OBJECT;
     const valueStart = skipWhitespace(bytes, at + 1);
-    const valueEnd = skipValue(bytes, valueStart);
-    if (valueEnd === -1 || valueEnd > end) return partial;
+    const slot = key === null ? -1 : 2 * wanted.indexOf(key);
+    let valueEnd = -1;
+    if (nested !== null && slot === 2 * nested.member) {
+      // The last duplicate wins here too: each occurrence's inner members replace the last's.
+      if (bytes[valueStart] === OPEN_BRACE)
+        valueEnd = scanObject(bytes, nested.wanted, nested.ranges, valueStart, end, null);
+      // A value the inner walk cannot read is skipped as any other, and yields no inner members.
+      if (valueEnd < 0) nested.ranges.fill(-1, 0, 2 * nested.wanted.length);
+    }
+    if (valueEnd < 0) valueEnd = skipValue(bytes, valueStart);
+    if (valueEnd < 0 || valueEnd > end) return RAN_OUT;
     // The last duplicate wins, as in JSON.parse, so we read the member the client will read.
-    if (key !== null) {
-      const slot = 2 * wanted.indexOf(key);
+    if (slot !== -1) {
       ranges[slot] = valueStart;
       ranges[slot + 1] = valueEnd;
     }
@@ -141,10 +176,10 @@ export function scanMembers(
       at = skipWhitespace(bytes, at + 1);
       continue;
     }
-    if (bytes[at] === CLOSE_BRACE) return true;
-    return partial && at >= end;
+    if (bytes[at] === CLOSE_BRACE) return at + 1;
+    return at >= end ? RAN_OUT : NOT_AN_OBJECT;
   }
-  return partial;
+  return RAN_OUT;
 }
 
 /** scanMembers with its answer as a map from member name to value range, or null. */

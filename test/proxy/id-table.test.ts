@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IdTable } from "../../src/proxy/id-table.js";
+import type { RequestId } from "../../src/wire/jsonrpc.js";
 
 describe("IdTable", () => {
   it('keeps 1 and "1" apart, as a Map does', () => {
@@ -76,5 +77,56 @@ describe("IdTable", () => {
     expect(table.size).toBe(0);
     expect(table.values()).toEqual([]);
     expect(table.get(1)).toBeUndefined();
+  });
+
+  it("behaves as a Map under random churn of sets and deletes, ids of every shape", () => {
+    // A fixed-seed generator, so a failure can be replayed.
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const shapes: Array<(n: number) => RequestId> = [
+      (n) => n,
+      (n) => -n,
+      (n) => n * 1024, // the same home slot for every capacity up to 1024
+      (n) => 2 ** 32 + n, // differ only above bit 31 of their low part
+      (n) => Number.MAX_SAFE_INTEGER - n,
+      (n) => String(n),
+      (n) => `id-${n}`,
+    ];
+    const table = new IdTable<number>();
+    const model = new Map<RequestId, number>();
+    let next = 0;
+    for (let step = 0; step < 200_000; step++) {
+      const live = [...model.keys()];
+      if (live.length > 0 && (random() < 0.5 || live.length > 3000)) {
+        const id = live[Math.floor(random() * live.length)] as RequestId;
+        expect(table.delete(id)).toBe(true);
+        model.delete(id);
+      } else {
+        const shape = shapes[Math.floor(random() * shapes.length)] as (n: number) => RequestId;
+        const id = shape(next++ % 5000);
+        table.set(id, step);
+        model.set(id, step);
+      }
+      if (step % 997 === 0) {
+        expect(table.size).toBe(model.size);
+        for (const [id, value] of model) expect(table.get(id)).toBe(value);
+        expect(table.values().sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b));
+      }
+    }
+    for (const id of [0, 1, -1, 1024, 2 ** 32, "0", "id-1"]) expect(table.get(id)).toBe(model.get(id));
+  });
+
+  it("finds 0 under -0 and the reverse, and never a fraction or NaN", () => {
+    const table = new IdTable<string>();
+    table.set(-0, "zero");
+    expect(table.get(0)).toBe("zero");
+    table.set(0, "zero again");
+    expect(table.size).toBe(1);
+    expect(table.get(-0)).toBe("zero again");
+    for (const other of [0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53 + 2])
+      expect(table.get(other)).toBeUndefined();
   });
 });

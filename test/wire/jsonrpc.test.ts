@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseClientLine, toolCallLine } from "../../src/wire/jsonrpc.js";
-import { parseRange, peekMembers } from "../../src/wire/peek.js";
+import { parseRange, peekMembers, scanMembers } from "../../src/wire/peek.js";
 import { plainJson } from "../../src/wire/serialize.js";
 
 const parse = (text: string) => parseClientLine(Buffer.from(text));
@@ -81,6 +81,62 @@ describe("peekMembers", () => {
     const head = Buffer.from('{"jsonrpc":"2.0","id":9,"result":{"content":[{"text":"xxxx');
     const id = peekMembers(head, wanted, 0, head.length, true)?.get("id");
     expect(id && parseRange(head, id)).toBe(9);
+  });
+});
+
+describe("scanMembers with a nested scan", () => {
+  const wanted = ["id", "result", "error", "method"];
+  /** The id and the text of isError inside result, as one pass finds them; null when the line is not walkable. */
+  function scan(text: string): { id: unknown; isError: string | null } | null {
+    const line = Buffer.from(text);
+    const ranges = new Int32Array(8);
+    const nested = { member: 1, wanted: ["isError"], ranges: new Int32Array(2) };
+    if (!scanMembers(line, wanted, ranges, 0, line.length, false, nested)) return null;
+    const id = ranges[0] === -1 ? undefined : parseRange(line, [ranges[0] as number, ranges[1] as number]);
+    const [start, end] = nested.ranges as unknown as [number, number];
+    return { id, isError: start === -1 ? null : line.toString("utf8", start, end) };
+  }
+
+  it("finds isError inside result in the same pass, wherever it stands", () => {
+    expect(scan('{"jsonrpc":"2.0","id":1,"result":{"content":[],"isError":true}}')).toEqual({
+      id: 1,
+      isError: "true",
+    });
+    expect(scan('{"result":{"isError" : false,"content":[{"text":"x"}]},"id":2}')).toEqual({
+      id: 2,
+      isError: "false",
+    });
+    expect(scan('{"id":3,"result":{"content":[{"type":"text","text":"}{"}]}}')).toEqual({
+      id: 3,
+      isError: null,
+    });
+  });
+
+  it("reads isError only one level down, and not inside strings", () => {
+    expect(scan('{"id":4,"result":{"content":[{"isError":true}],"text":"\\"isError\\":true"}}')).toEqual({
+      id: 4,
+      isError: null,
+    });
+    expect(scan('{"id":5,"error":{"isError":true}}')).toEqual({ id: 5, isError: null });
+  });
+
+  it("reads what JSON.parse reads: the last duplicate result, escaped keys", () => {
+    expect(scan('{"id":6,"result":{"isError":true},"result":{"content":[]}}')).toEqual({
+      id: 6,
+      isError: null,
+    });
+    expect(scan('{"id":7,"result":{"isError":true},"result":"text"}')).toEqual({ id: 7, isError: null });
+    expect(scan('{"id":8,"result":{"content":[]},"result":{"is\\u0045rror":true}}')).toEqual({
+      id: 8,
+      isError: "true",
+    });
+    expect(scan('{"id":9,"result":{"isError":false,"isError":true}}')).toEqual({ id: 9, isError: "true" });
+  });
+
+  it("skips a result it cannot walk as any other value, and still finds the id", () => {
+    // Braces match, so the outer walk goes on; the inner one gives up on the missing colon.
+    expect(scan('{"result":{"isError":true,"x" 1},"id":10}')).toEqual({ id: 10, isError: null });
+    expect(scan('{"id":11,"result":{"isError":true')).toBeNull();
   });
 });
 
