@@ -60,7 +60,7 @@ export class BatchedOutput {
   /** Writes the `length` bytes that start where `view` starts (they may run past its end, in the same memory). */
   writeBytes(view: Buffer, length: number): void {
     if (this.holding === 0) {
-      this.emit(length === view.length ? view : Buffer.from(view.buffer, view.byteOffset, length), false);
+      this.emit(extend(view, length), false);
       return;
     }
     // Lines passed through from one chunk sit side by side in its memory: grow one view over them.
@@ -77,9 +77,7 @@ export class BatchedOutput {
   private closeSlice(): void {
     const slice = this.slice;
     if (slice === null) return;
-    this.parts.push(
-      this.sliceBytes === slice.length ? slice : Buffer.from(slice.buffer, slice.byteOffset, this.sliceBytes),
-    );
+    this.parts.push(extend(slice, this.sliceBytes));
     this.asciiParts.push(false);
     this.slice = null;
   }
@@ -115,4 +113,9 @@ export class BatchedOutput {
 /** True when `next` starts right where the `length` bytes from `first` end, in the same memory. */
 function adjacent(first: Buffer, length: number, next: Buffer): boolean {
   return first.buffer === next.buffer && first.byteOffset + length === next.byteOffset;
+}
+
+/** The `length` bytes from where `view` starts, in the same memory (`view` itself when that is all of it). */
+function extend(view: Buffer, length: number): Buffer {
+  return length === view.length ? view : Buffer.from(view.buffer, view.byteOffset, length);
 }
