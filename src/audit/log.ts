@@ -37,16 +37,6 @@ export interface AuditRecord {
   duration_ms?: number;
 }
 
-/** JSON.stringify of a string, remembering the last one: most calls repeat the last tool, reason, session. */
-let lastTime = "";
-let lastTimeJson = '""';
-let lastTimeAscii = true;
-let lastTool = "";
-let lastToolJson = '""';
-let lastToolAscii = true;
-let lastHash = "";
-let lastHashJson = '""';
-let lastHashAscii = true;
 /** The run of members from session to id's name, for the last session and server seen. */
 let sessionPart: { session: string; server: string; text: string; ascii: boolean } | null = null;
 /** The run of members from decision to args_sha256's name, for the last decision seen. */
@@ -63,10 +53,26 @@ function isAscii(text: string): boolean {
   return Buffer.byteLength(text, "utf8") === text.length;
 }
 
-/** JSON.stringify(value), remembering the last answer (most calls repeat the last time, tool, hash). */
-function quoted(value: string, last: string, lastJson: string): string {
-  return value === last ? lastJson : JSON.stringify(value);
+/** One string field's JSON, remembering the last value (most calls repeat the last time, tool, hash). */
+class QuotedField {
+  private last = "";
+  /** JSON.stringify of the last value, and whether that text is all ASCII. */
+  json = '""';
+  ascii = true;
+
+  quote(value: string): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.json = JSON.stringify(value);
+      this.ascii = isAscii(this.json);
+    }
+    return this.json;
+  }
 }
+
+const timeField = new QuotedField();
+const toolField = new QuotedField();
+const hashField = new QuotedField();
 
 function sessionMembers(record: AuditRecord): string {
   if (
@@ -122,25 +128,16 @@ function decisionMembers(record: AuditRecord): string {
 /** A tools/call record's line up to (not including) `outcome`, `duration_ms` and the closing brace. */
 function callRecordHead(record: AuditRecord): string {
   const id = typeof record.id === "number" ? String(record.id) : JSON.stringify(record.id);
-  const time = quoted(record.time, lastTime, lastTimeJson);
-  if (time !== lastTimeJson) lastTimeAscii = isAscii(time);
-  lastTime = record.time;
-  lastTimeJson = time;
-  const tool = quoted(record.tool, lastTool, lastToolJson);
-  if (tool !== lastToolJson) lastToolAscii = isAscii(tool);
-  lastTool = record.tool;
-  lastToolJson = tool;
-  const hash = quoted(record.args_sha256, lastHash, lastHashJson);
-  if (hash !== lastHashJson) lastHashAscii = isAscii(hash);
-  lastHash = record.args_sha256;
-  lastHashJson = hash;
+  const time = timeField.quote(record.time);
+  const tool = toolField.quote(record.tool);
+  const hash = hashField.quote(record.args_sha256);
   let line = `{"time":${time}${sessionMembers(record)}${id},"tool":${tool}${decisionMembers(record)}${hash}`;
   // The tail (outcome, duration) is ASCII by construction; arguments and approval are not checked.
   lastLineAscii =
     (typeof record.id === "number" || isAscii(id)) &&
-    lastTimeAscii &&
-    lastToolAscii &&
-    lastHashAscii &&
+    timeField.ascii &&
+    toolField.ascii &&
+    hashField.ascii &&
     sessionPart?.ascii === true &&
     decisionPart?.ascii === true &&
     record.arguments === undefined &&

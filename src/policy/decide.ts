@@ -119,13 +119,20 @@ export function hidingRule(
   toolName: string,
   toolClassification: Classification,
 ): CompiledRule | null {
-  const override = policy.categoryOverrides.get(toolName);
-  const rules =
-    override === undefined
-      ? candidateRules(policy, toolName, toolClassification.category, toolClassification.risk)
-      : candidateRules(policy, toolName, override, riskOf(override));
-  for (const rule of rules) if (rule.hide) return rule;
+  for (const rule of rulesForClass(policy, toolName, toolClassification)) if (rule.hide) return rule;
   return null;
+}
+
+/** candidateRules for the class the policy sees: the `classify:` block's category for the tool wins. */
+function rulesForClass(
+  policy: CompiledPolicy,
+  toolName: string,
+  classification: Classification,
+): readonly CompiledRule[] {
+  const override = policy.categoryOverrides.get(toolName);
+  return override === undefined
+    ? candidateRules(policy, toolName, classification.category, classification.risk)
+    : candidateRules(policy, toolName, override, riskOf(override));
 }
 
 /**
@@ -144,13 +151,7 @@ export function decideToolCall(
   if (hider !== null) {
     return { action: "deny", rule: hider, reason: hiddenReasons[hider.index] ?? "", hidden: true };
   }
-  // The `classify:` block's category for the tool wins over classification.
-  const override = policy.categoryOverrides.get(call.name);
-  const rules =
-    override === undefined
-      ? candidateRules(policy, call.name, classification.category, classification.risk)
-      : candidateRules(policy, call.name, override, riskOf(override));
-  for (const rule of rules) {
+  for (const rule of rulesForClass(policy, call.name, classification)) {
     if (!allConditionsHold(rule, call)) continue;
     return { action: rule.action, rule, reason: rule.reason ?? ruleReasons[rule.index] ?? "", hidden: false };
   }

@@ -82,23 +82,24 @@ function skipValue(bytes: Buffer, position: number): number {
 }
 
 /**
- * Which of `wanted` the key in [start, end) (between its quotes) names, compared byte by byte so
- * that no string is made for keys we skip; a key with an escape is decoded as JSON.parse would.
+ * The index in `wanted` of the name the key in [start, end) (between its quotes) spells, or -1;
+ * compared byte by byte so that no string is made for keys we skip. A key with an escape is decoded
+ * as JSON.parse would.
  */
-function wantedKey(bytes: Buffer, start: number, end: number, wanted: readonly string[]): string | null {
+function wantedIndex(bytes: Buffer, start: number, end: number, wanted: readonly string[]): number {
   const length = end - start;
-  for (const name of wanted) {
+  for (let index = 0; index < wanted.length; index++) {
+    const name = wanted[index] as string;
     if (name.length !== length) continue;
     let at = 0;
     while (at < length && bytes[start + at] === name.charCodeAt(at)) at++;
-    if (at === length) return name;
+    if (at === length) return index;
   }
   for (let at = start; at < end; at++) {
     if (bytes[at] !== BACKSLASH) continue;
-    const key = String(JSON.parse(bytes.toString("utf8", start - 1, end + 1)));
-    return wanted.includes(key) ? key : null;
+    return wanted.indexOf(String(JSON.parse(bytes.toString("utf8", start - 1, end + 1))));
   }
-  return null;
+  return -1;
 }
 
 /** Members to find one level down, inside the object value of the member wanted[member]. */
@@ -151,11 +152,11 @@ function scanObject(
     if (bytes[at] !== QUOTE) return NOT_AN_OBJECT;
     const keyEnd = skipString(bytes, at);
     if (keyEnd === -1) return RAN_OUT;
-    const key = wantedKey(bytes, at + 1, keyEnd - 1, wanted);
+    const index = wantedIndex(bytes, at + 1, keyEnd - 1, wanted);
     at = skipWhitespace(bytes, keyEnd);
     if (bytes[at] !== COLON) return NOT_AN_OBJECT;
     const valueStart = skipWhitespace(bytes, at + 1);
-    const slot = key === null ? -1 : 2 * wanted.indexOf(key);
+    const slot = index === -1 ? -1 : 2 * index;
     let valueEnd = -1;
     if (nested !== null && slot === 2 * nested.member) {
       // The last duplicate wins here too: each occurrence's inner members replace the last's.
