@@ -11,7 +11,6 @@ import {
 import { homedir, hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { argumentsHash } from "../audit/log.js";
-import type { ApprovalRequest } from "../proxy/gate.js";
 import {
   ensurePrivateDir,
   errorCode,
@@ -32,6 +31,7 @@ import {
   parseRecentDecision,
   type RecentDecision,
 } from "./records.js";
+import type { ApprovalRequest } from "./request.js";
 
 export type { PendingRecord, RecentDecision } from "./records.js";
 

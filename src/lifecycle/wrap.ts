@@ -33,17 +33,6 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   const { warn } = options;
   const { server, audit, sessionId, serverLabel } = started;
 
-  const gate = new Gate({ policy: options.policy, audit, sessionId, serverLabel, warn });
-  const session = new ProxySession({
-    clientInput: process.stdin,
-    clientOutput: process.stdout,
-    serverInput: server.stdin,
-    serverOutput: server.stdout,
-    gate,
-    maxLineBytes: options.maxLineBytes,
-    warn,
-  });
-
   // Opened on the first call that needs it: most sessions never ask, and start-up stays lean.
   let inbox: ApprovalInbox | null = null;
   let inboxUnusable = !options.approvalInbox;
@@ -82,9 +71,23 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
       );
     },
   });
-  gate.setApprover(approvals.approver);
-  session.onApprovalCancelled = (requestId) =>
-    approvals.withdraw(requestId, "the client cancelled the request");
+  const gate = new Gate({
+    policy: options.policy,
+    audit,
+    sessionId,
+    serverLabel,
+    approver: approvals.approver,
+    warn,
+  });
+  const session = new ProxySession({
+    clientInput: process.stdin,
+    clientOutput: process.stdout,
+    serverInput: server.stdin,
+    serverOutput: server.stdout,
+    gate,
+    maxLineBytes: options.maxLineBytes,
+    warn,
+  });
 
   // Hiding changed: the client's copy of tools/list is stale, so it is told to fetch it again.
   const stopWatching = startReloading(options, gate, () =>
