@@ -1,7 +1,7 @@
 import { type ApprovalChannel, createApprovalCoordinator } from "../approval/approver.js";
 import { elicitationChannel } from "../approval/elicitation.js";
-import { ApprovalInbox } from "../approval/inbox.js";
 import { inboxChannel } from "../approval/inbox-channel.js";
+import { ApprovalInbox } from "../approval/inbox-wait.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
