@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { type Era, requestEraOf } from "../wire/era.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -237,16 +238,23 @@ export class ProxySession {
       return;
     }
     const { call, params, progressToken } = read;
+    const era = requestEraOf(params).era;
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
     const line = toolCallLine(id, params, argumentsJson, plain);
     const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
-    if ("forward" in verdict) this.applyVerdict(id, line, ascii, verdict);
-    else this.awaitApproval(id, line, ascii, verdict);
+    if ("forward" in verdict) this.applyVerdict(id, era, line, ascii, verdict);
+    else this.awaitApproval(id, era, line, ascii, verdict);
   }
 
   /** Holds a call while a person decides; the server sees it only once approved. */
-  private awaitApproval(id: RequestId, line: string, ascii: boolean, approval: PendingVerdict): void {
+  private awaitApproval(
+    id: RequestId,
+    era: Era,
+    line: string,
+    ascii: boolean,
+    approval: PendingVerdict,
+  ): void {
     const entry: PendingRequest = { id, method: "tools/call", approval };
     this.pending.track(entry);
     approval.verdict.then(
@@ -259,7 +267,7 @@ export class ProxySession {
           return;
         }
         try {
-          this.applyVerdict(id, line, ascii, settled);
+          this.applyVerdict(id, era, line, ascii, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(id)?.forwarded?.finish("protocol_error");
@@ -277,9 +285,9 @@ export class ProxySession {
   }
 
   /** `ascii`: the line is all ASCII (see ClientMessage). */
-  private applyVerdict(id: RequestId, line: string, ascii: boolean, verdict: Verdict): void {
+  private applyVerdict(id: RequestId, era: Era, line: string, ascii: boolean, verdict: Verdict): void {
     if (!verdict.forward) {
-      this.sendToClient(denialResultLine(id, verdict.denial));
+      this.sendToClient(denialResultLine(id, verdict.denial, era));
       return;
     }
     this.pending.track({ id, method: "tools/call", forwarded: verdict });

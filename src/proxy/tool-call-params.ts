@@ -1,7 +1,15 @@
 import type { ToolCall } from "../policy/types.js";
 import { isJsonObject, type JsonObject } from "../wire/jsonrpc.js";
 
-const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
+/** inputResponses and requestState: a 2026-07-28 retry of a call the server answered with input_required. */
+const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set([
+  "name",
+  "arguments",
+  "_meta",
+  "task",
+  "inputResponses",
+  "requestState",
+]);
 
 /** The params of a tools/call, checked: the call to decide, the params object it came in, its progress token. */
 export interface ToolCallParams {
@@ -20,6 +28,10 @@ export function readToolCallParams(params: unknown): ToolCallParams | string {
   }
   const meta = params._meta;
   if (meta !== undefined && !isJsonObject(meta)) return "params._meta must be an object";
+  if (params.inputResponses !== undefined && !isJsonObject(params.inputResponses))
+    return "params.inputResponses must be an object";
+  if (params.requestState !== undefined && typeof params.requestState !== "string")
+    return "params.requestState must be a string";
   const args = params.arguments;
   if (args !== undefined && !isJsonObject(args)) return "params.arguments must be an object";
   const token = meta?.progressToken;
