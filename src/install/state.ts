@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePrivateDir, errorCode } from "../approval/files.js";
-import { stateDir } from "../approval/inbox.js";
+import { stateDir } from "../state/paths.js";
 import type { CommandLine } from "./entry.js";
 
 /** What install remembers of one entry it wrapped. */
