@@ -220,7 +220,9 @@ describe("classifyCall", () => {
   it("classifies a tool the server never listed by its name", () => {
     const call = classifyCall(undefined, "drop_table", {});
     expect(call.category).toBe("destructive");
-    expect(call.signals[0]).toBe("the server never listed this tool: classified by name only");
+    expect(call.signals[0]).toBe(
+      "the server does not list this tool: the most severe reading of its name and arguments",
+    );
   });
 
   it("shares the profile's frozen classification, so no caller can change the profile through it", () => {
