@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import type { ToolCall } from "../policy/types.js";
+import { type Era, requestEraOf } from "../wire/era.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -46,7 +47,15 @@ const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 /** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
 const [ID, RESULT, ERROR, METHOD] = [0, 2, 4, 6];
 const ID_MEMBER: readonly string[] = ["id"];
-const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
+/** inputResponses and requestState: a 2026-07-28 retry of a call the server answered with input_required. */
+const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set([
+  "name",
+  "arguments",
+  "_meta",
+  "task",
+  "inputResponses",
+  "requestState",
+]);
 /** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
 export const MAX_PENDING_REQUESTS = 10_000;
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
@@ -303,13 +312,14 @@ export class ProxySession {
       this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${problem}`));
       return;
     }
+    const era = requestEraOf(params).era;
     const progressToken = progressTokenOf(params);
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
     const line = toolCallLine(id, params, argumentsJson, plain);
     const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
     if (!(verdict instanceof Promise)) {
-      this.applyVerdict(id, line, ascii, verdict);
+      this.applyVerdict(id, era, line, ascii, verdict);
       return;
     }
     const entry: PendingRequest = { id, method: "tools/call", awaitingApproval: true };
@@ -324,7 +334,7 @@ export class ProxySession {
           return;
         }
         try {
-          this.applyVerdict(id, line, ascii, settled);
+          this.applyVerdict(id, era, line, ascii, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(id)?.forwarded?.finish("protocol_error");
@@ -342,9 +352,9 @@ export class ProxySession {
   }
 
   /** `ascii`: the line is all ASCII (see ClientMessage). */
-  private applyVerdict(id: RequestId, line: string, ascii: boolean, verdict: Verdict): void {
+  private applyVerdict(id: RequestId, era: Era, line: string, ascii: boolean, verdict: Verdict): void {
     if (!verdict.forward) {
-      this.sendToClient(denialResultLine(id, verdict.denial));
+      this.sendToClient(denialResultLine(id, verdict.denial, era));
       return;
     }
     this.pending.set(id, { id, method: "tools/call", forwarded: verdict });
@@ -477,6 +487,10 @@ function toolCallOf(params: unknown): ToolCall | string {
     if (!TOOLS_CALL_PARAMS.has(key)) return `unexpected member params.${key}`;
   }
   if (params._meta !== undefined && !isJsonObject(params._meta)) return "params._meta must be an object";
+  if (params.inputResponses !== undefined && !isJsonObject(params.inputResponses))
+    return "params.inputResponses must be an object";
+  if (params.requestState !== undefined && typeof params.requestState !== "string")
+    return "params.requestState must be a string";
   if (params.arguments === undefined) return { name: params.name, arguments: {} };
   if (!isJsonObject(params.arguments)) return "params.arguments must be an object";
   return { name: params.name, arguments: params.arguments };
