@@ -46,7 +46,11 @@ export function applyHints(hints: Hints, text: TextVerdict): Verdict {
   if (hints.readOnly === true && hints.destructive === true) {
     return {
       category: moreSevere("destructive", text.category),
-      signals: ["conflict: readOnlyHint: true and destructiveHint: true; leaning severe", ...text.signals, ...extra],
+      signals: [
+        "conflict: readOnlyHint: true and destructiveHint: true; leaning severe",
+        ...text.signals,
+        ...extra,
+      ],
     };
   }
 

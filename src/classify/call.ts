@@ -1,24 +1,27 @@
 // The hot path: classifying one tools/call from its tool's profile.
 import { riskOf, severityRank } from "./categories.js";
 import { splitWords } from "./names.js";
-import { isSelectorName, profileTool, toClassification } from "./profile.js";
+import { isSelectorName, profileTool } from "./profile.js";
 import { nameVerdict } from "./text.js";
 import type { Category, Classification, ToolProfile } from "./types.js";
+import { EXECUTE_PROPERTIES, FINANCIAL_PROPERTIES } from "./verbs.js";
 
 // A tool the server does not list: the most severe reading of its name and of its arguments, since no
 // definition says which of them matter (operation: "delete", a `sql` string, an `amount`).
 function unlistedClassification(toolName: string, args: Record<string, unknown>): Classification {
-  const argumentSchema = {
-    properties: Object.fromEntries(
-      Object.entries(args).map(([key, value]) => [key, { type: typeof value === "string" ? "string" : "object" }]),
-    ),
+  let worst = profileTool({ name: toolName }).classification;
+  const consider = (category: Category, signal: string): void => {
+    if (severityRank(category) > severityRank(worst.category))
+      worst = { category, risk: riskOf(category), signals: [signal] };
   };
-  let worst = profileTool({ name: toolName, inputSchema: argumentSchema }).classification;
   for (const [key, value] of Object.entries(args)) {
+    const lower = key.toLowerCase();
+    if (EXECUTE_PROPERTIES.has(lower) && typeof value === "string")
+      consider("execute", `${key} may be code to run`);
+    if (FINANCIAL_PROPERTIES.has(lower)) consider("financial", `${key} may be an amount of money`);
     if (typeof value !== "string" || !isSelectorName(key)) continue;
     const verdict = nameVerdict(splitWords(value), `${key} ${describeValue(value)}`);
-    if (verdict !== undefined && severityRank(verdict.category) > severityRank(worst.category))
-      worst = toClassification(verdict);
+    if (verdict !== undefined) consider(verdict.category, verdict.signals.join("; "));
   }
   return {
     category: worst.category,
@@ -56,11 +59,15 @@ export function classifyCall(
   override?: Category,
 ): Classification {
   if (override !== undefined) {
-    const heuristics = profile === undefined ? unlistedClassification(toolName, args) : profile.classification;
+    const heuristics =
+      profile === undefined ? unlistedClassification(toolName, args) : profile.classification;
     return {
       category: override,
       risk: riskOf(override),
-      signals: [`classified as ${override} by the policy's classify block`, `heuristics said ${heuristics.category}`],
+      signals: [
+        `classified as ${override} by the policy's classify block`,
+        `heuristics said ${heuristics.category}`,
+      ],
     };
   }
   if (profile === undefined) return unlistedClassification(toolName, args);

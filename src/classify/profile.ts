@@ -66,7 +66,9 @@ export function profileToolList(result: unknown): Map<string, ToolProfile> {
 // call gets the most severe reading of either (no selector: one definition's read value is no comfort).
 function listedTwice(first: ToolProfile, second: ToolProfile): ToolProfile {
   const worse =
-    severityRank(second.classification.category) > severityRank(first.classification.category) ? second : first;
+    severityRank(second.classification.category) > severityRank(first.classification.category)
+      ? second
+      : first;
   const classification: Classification = {
     ...worse.classification,
     signals: ["the server listed this tool more than once: leaning severe", ...worse.classification.signals],

@@ -108,7 +108,17 @@ interface DescriptionFacts {
 }
 
 // Words that start the object of a verb ("and import the asset", "and send it").
-const OBJECT_STARTS: ReadonlySet<string> = new Set(["the", "a", "an", "it", "them", "its", "their", "this", "that"]);
+const OBJECT_STARTS: ReadonlySet<string> = new Set([
+  "the",
+  "a",
+  "an",
+  "it",
+  "them",
+  "its",
+  "their",
+  "this",
+  "that",
+]);
 
 // Words that end a verb's object ("create a shipment for a transaction": the object is the shipment).
 // biome-ignore format: word lists read better packed
@@ -171,7 +181,10 @@ function descriptionFacts(description: string): DescriptionFacts {
   let joined: DescriptionFacts["joined"];
   for (let index = leadIndex + 2; index < firstWords.length; index++) {
     const verb = joinedVerb(firstWords, index, leadIndex);
-    if (verb !== undefined && (joined === undefined || severityRank(verb.category) > severityRank(joined.category)))
+    if (
+      verb !== undefined &&
+      (joined === undefined || severityRank(verb.category) > severityRank(joined.category))
+    )
       joined = verb;
   }
   let mostSevere: DescriptionFacts["mostSevere"];
@@ -239,7 +252,8 @@ export function textVerdict(name: string, description: string, inputSchema: unkn
     category = joined.category;
     signals.push(`description also says ${joined.verb}: leaning severe`);
   }
-  const readQuery = category === "execute" ? readQuerySubject([...nameWords, ...facts.firstWords]) : undefined;
+  const readQuery =
+    category === "execute" ? readQuerySubject([...nameWords, ...facts.firstWords]) : undefined;
   if (readQuery !== undefined) {
     category = "read";
     signals.push(`a query of ${readQuery} reads`);

@@ -65,17 +65,23 @@ export function parseLabelledTools(text: string, file: string): LabelledTool[] {
     if (line.startsWith("@source\t")) {
       const [, server = ""] = fieldsOf(file, lineNumber, line, 3);
       if (sources.has(server))
-        throw new Error(`${file}:${lineNumber}: a second @source for ${server} (first at ${sources.get(server)})`);
+        throw new Error(
+          `${file}:${lineNumber}: a second @source for ${server} (first at ${sources.get(server)})`,
+        );
       sources.set(server, lineNumber);
       continue;
     }
     const [server = "", name = "", category = "", description = ""] = fieldsOf(file, lineNumber, line, 4);
-    if (/\s/.test(name)) throw new Error(`${file}:${lineNumber}: the tool name ${JSON.stringify(name)} has a space`);
+    if (/\s/.test(name))
+      throw new Error(`${file}:${lineNumber}: the tool name ${JSON.stringify(name)} has a space`);
     if (!sources.has(server))
-      throw new Error(`${file}:${lineNumber}: server ${server} has no @source line above it naming where its tools come from`);
+      throw new Error(
+        `${file}:${lineNumber}: server ${server} has no @source line above it naming where its tools come from`,
+      );
     const key = toolKey({ server, name });
     const first = seen.get(key);
-    if (first !== undefined) throw new Error(`${file}:${lineNumber}: ${key} is listed twice (first at line ${first})`);
+    if (first !== undefined)
+      throw new Error(`${file}:${lineNumber}: ${key} is listed twice (first at line ${first})`);
     seen.set(key, lineNumber);
     tools.push({ server, name, category: categoryOf(file, lineNumber, category), description });
   }

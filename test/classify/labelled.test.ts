@@ -60,7 +60,9 @@ describe("the labelled-tools fixture is checked on load", () => {
   });
 
   it("refuses a line with a missing field, naming the file and line", () => {
-    expect(() => parseLabelledTools(`${source}demo\tget_x\tread\n`, "t.tsv")).toThrow(/^t\.tsv:2: expected 4/);
+    expect(() => parseLabelledTools(`${source}demo\tget_x\tread\n`, "t.tsv")).toThrow(
+      /^t\.tsv:2: expected 4/,
+    );
   });
 
   it("refuses an unknown category", () => {
