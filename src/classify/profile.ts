@@ -46,25 +46,34 @@ export function profileToolList(result: unknown): Map<string, ToolProfile> {
   const tools = typeof result === "object" && result !== null && "tools" in result ? result.tools : undefined;
   if (!Array.isArray(tools)) return profiles;
   for (const tool of tools) {
-    if (typeof tool !== "object" || tool === null || !("name" in tool) || typeof tool.name !== "string")
-      continue;
-    const field = (key: string): unknown => (key in tool ? Reflect.get(tool, key) : undefined);
-    const description = field("description");
-    const profile = profileTool({
-      name: tool.name,
-      description: typeof description === "string" ? description : undefined,
-      inputSchema: field("inputSchema"),
-      annotations: readHintsAsAnnotations(readHints(field("annotations"))),
-    });
-    const earlier = profiles.get(tool.name);
-    profiles.set(tool.name, earlier === undefined ? profile : listedTwice(earlier, profile));
+    const profile = profileListedTool(tool);
+    if (profile === null) continue;
+    const earlier = profiles.get(profile.name);
+    profiles.set(profile.name, earlier === undefined ? profile : listedTwice(earlier, profile));
   }
   return profiles;
 }
 
-// A tool the server listed more than once: which definition the server acts on is unknown, so every
-// call gets the most severe reading of either (no selector: one definition's read value is no comfort).
-function listedTwice(first: ToolProfile, second: ToolProfile): ToolProfile {
+/** Profiles one entry of a tools/list result (unknown JSON from the server); null when it has no string name. */
+export function profileListedTool(tool: unknown): ToolProfile | null {
+  if (typeof tool !== "object" || tool === null || !("name" in tool) || typeof tool.name !== "string")
+    return null;
+  const field = (key: string): unknown => (key in tool ? Reflect.get(tool, key) : undefined);
+  const description = field("description");
+  return profileTool({
+    name: tool.name,
+    description: typeof description === "string" ? description : undefined,
+    inputSchema: field("inputSchema"),
+    annotations: readHintsAsAnnotations(readHints(field("annotations"))),
+  });
+}
+
+/**
+ * The profile of a tool the server listed more than once: which definition the server acts on is
+ * unknown, so every call gets the most severe reading of either (no selector: one definition's read
+ * value is no comfort).
+ */
+export function listedTwice(first: ToolProfile, second: ToolProfile): ToolProfile {
   const worse =
     severityRank(second.classification.category) > severityRank(first.classification.category)
       ? second
