@@ -194,6 +194,9 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
       continue;
     }
     printPlan(entry.plan);
+    // A server asked for by name that cannot be changed is a refusal.
+    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
+      refused = true;
   }
   const changing = [...loaded.values()].filter(
     (entry): entry is Loaded & { plan: FilePlan } => entry.plan !== null && changesFile(entry.plan),
