@@ -1,7 +1,7 @@
 import { describeClassification } from "../classify/describe.js";
-import type { ApprovalRequest } from "../proxy/gate.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import type { ApprovalChannel, ChannelAnswer } from "./approver.js";
+import type { ApprovalRequest } from "./request.js";
 
 /** Sends our own requests to the client (ids that never collide with the server's). */
 export interface ClientRequester {
@@ -32,6 +32,24 @@ export function approvalMessage(request: ApprovalRequest, serverLabel: string): 
     ``,
     `Answer within ${request.timeoutSeconds} seconds; no answer denies the call.`,
   ].join("\n");
+}
+
+/** The elicitation/create params that ask a person in the client about one call (both eras). */
+export function approvalElicitation(request: ApprovalRequest, serverLabel: string): Record<string, unknown> {
+  return {
+    message: approvalMessage(request, serverLabel),
+    requestedSchema: {
+      type: "object",
+      properties: {
+        approve: {
+          type: "boolean",
+          title: `Run ${request.call.name}?`,
+          description: "Yes runs this exact call once; no denies it.",
+        },
+      },
+      required: ["approve"],
+    },
+  };
 }
 
 /** What the client's elicitation answer means for the call. */
@@ -78,20 +96,10 @@ export function elicitationChannel(requester: ClientRequester, serverLabel: stri
   return {
     name: "elicitation",
     ask(request) {
-      const { response, cancel } = requester.request("elicitation/create", {
-        message: approvalMessage(request, serverLabel),
-        requestedSchema: {
-          type: "object",
-          properties: {
-            approve: {
-              type: "boolean",
-              title: `Run ${request.call.name}?`,
-              description: "Yes runs this exact call once; no denies it.",
-            },
-          },
-          required: ["approve"],
-        },
-      });
+      const { response, cancel } = requester.request(
+        "elicitation/create",
+        approvalElicitation(request, serverLabel),
+      );
       return { answer: response.then(interpretElicitation), withdraw: cancel };
     },
   };

@@ -1,17 +1,7 @@
 import { hash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { canonicalJson } from "../policy/compile.js";
-
-/** Where the audit log goes when neither --audit nor the policy's audit block says. */
-export function defaultAuditPath(env: NodeJS.ProcessEnv = process.env): string {
-  const stateHome =
-    env.XDG_STATE_HOME && env.XDG_STATE_HOME.length > 0
-      ? env.XDG_STATE_HOME
-      : join(homedir(), ".local", "state");
-  return join(stateHome, "policylayer", "audit.jsonl");
-}
 
 /** One audited tools/call decision, written as one JSON line when the call is finished. */
 export interface AuditRecord {
@@ -33,7 +23,9 @@ export interface AuditRecord {
   args_sha256: string;
   arguments?: Record<string, unknown>;
   approval?: { channel: string; decided_by: string; waited_ms: number; outcome: string };
-  outcome?: "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled";
+  /** The id of the logical call's first round, on the later rounds of a 2026-07-28 multi-round-trip call. */
+  continues?: string | number;
+  outcome?: "result" | "tool_error" | "protocol_error" | "input_required" | "server_exited" | "cancelled";
   duration_ms?: number;
 }
 
@@ -141,9 +133,11 @@ function callRecordHead(record: AuditRecord): string {
     sessionPart?.ascii === true &&
     decisionPart?.ascii === true &&
     record.arguments === undefined &&
-    record.approval === undefined;
+    record.approval === undefined &&
+    record.continues === undefined;
   if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
+  if (record.continues !== undefined) line += `,"continues":${JSON.stringify(record.continues)}`;
   return line;
 }
 

@@ -1,7 +1,7 @@
 import { type ApprovalChannel, createApprovalCoordinator } from "../approval/approver.js";
 import { elicitationChannel } from "../approval/elicitation.js";
-import { ApprovalInbox } from "../approval/inbox.js";
 import { inboxChannel } from "../approval/inbox-channel.js";
+import { ApprovalInbox } from "../approval/inbox-wait.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
@@ -33,17 +33,6 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   const { warn } = options;
   const { server, audit, sessionId, serverLabel } = started;
 
-  const gate = new Gate({ policy: options.policy, audit, sessionId, serverLabel, warn });
-  const session = new ProxySession({
-    clientInput: process.stdin,
-    clientOutput: process.stdout,
-    serverInput: server.stdin,
-    serverOutput: server.stdout,
-    gate,
-    maxLineBytes: options.maxLineBytes,
-    warn,
-  });
-
   // Opened on the first call that needs it: most sessions never ask, and start-up stays lean.
   let inbox: ApprovalInbox | null = null;
   let inboxUnusable = !options.approvalInbox;
@@ -59,9 +48,11 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   };
   const closeInbox = () => inbox?.close();
   const approvals = createApprovalCoordinator({
-    channels: () => {
+    channels: (request) => {
       const channels: ApprovalChannel[] = [];
-      if (session.clientCanElicit) {
+      // A 2026-07-28 request that declares elicitation is asked in the client by the gate itself;
+      // one that does not waits in the inbox. Only the 2025 era takes requests from us mid-call.
+      if (request.era === "legacy" && session.clientCanElicit) {
         const requester = { request: session.requestClient.bind(session) };
         channels.push(elicitationChannel(requester, serverLabel));
       }
@@ -82,14 +73,26 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
       );
     },
   });
-  gate.setApprover(approvals.approver);
-  session.onApprovalCancelled = (requestId) =>
-    approvals.withdraw(requestId, "the client cancelled the request");
+  const gate = new Gate({
+    policy: options.policy,
+    audit,
+    sessionId,
+    serverLabel,
+    approver: approvals.approver,
+    warn,
+  });
+  const session = new ProxySession({
+    clientInput: process.stdin,
+    clientOutput: process.stdout,
+    serverInput: server.stdin,
+    serverOutput: server.stdout,
+    gate,
+    maxLineBytes: options.maxLineBytes,
+    warn,
+  });
 
   // Hiding changed: the client's copy of tools/list is stale, so it is told to fetch it again.
-  const stopWatching = startReloading(options, gate, () =>
-    session.notifyClient("notifications/tools/list_changed", {}),
-  );
+  const stopWatching = startReloading(options, gate, () => session.toolsListChanged());
   // A server that stops reading (or exits) must not crash us with EPIPE.
   server.stdin.on("error", (error) => warn(`writing to the server failed: ${error.message}`));
 

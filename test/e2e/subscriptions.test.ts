@@ -44,24 +44,31 @@ describe("subscriptions/listen through wrap (2026-07-28)", () => {
   });
 
   it("announces a reload that hides a tool on the open listen stream, and the new list hides it", async () => {
-    let announced: (() => void) | null = null;
+    let announced: ((subscriptionId: unknown) => void) | null = null;
     connected = await connectModern(
       wrapCommand(wrapFlags, [process.execPath, modernServer]),
       {},
       {
         beforeConnect: (client) =>
-          client.setNotificationHandler("notifications/tools/list_changed", async () => announced?.()),
+          client.setNotificationHandler("notifications/tools/list_changed", async (notification) =>
+            announced?.(notification.params?._meta?.["io.modelcontextprotocol/subscriptionId"]),
+          ),
       },
     );
     const { client } = connected;
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("echo");
     const subscription = await client.listen({ toolsListChanged: true });
     expect(subscription.honoredFilter).toEqual({ toolsListChanged: true });
-    const changed = within<void>(10_000, "notifications/tools/list_changed on the listen stream", (done) => {
-      announced = () => done();
-    });
+    const changed = within<unknown>(
+      10_000,
+      "notifications/tools/list_changed on the listen stream",
+      (done) => {
+        announced = done;
+      },
+    );
     writeFileSync(policyPath, HIDE_ECHO);
-    await changed;
+    // Carried on the stream (its subscriptionId), not unsolicited.
+    expect(await changed).toEqual(expect.any(String));
     const names = (await client.listTools()).tools.map((tool) => tool.name);
     expect(names).not.toContain("echo");
     expect(names).toContain("delete_stack");

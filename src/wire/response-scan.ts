@@ -1,0 +1,92 @@
+import type { RequestId } from "./jsonrpc.js";
+import { type NestedScan, parseRange, peekMembers, scanMembers } from "./peek.js";
+
+const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
+/** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
+const [ID, RESULT, ERROR, METHOD] = [0, 2, 4, 6];
+const ID_MEMBER: readonly string[] = ["id"];
+
+/** What scanResponse answers for a line that is not a response with a readable id. */
+export const NOT_A_RESPONSE: unique symbol = Symbol("not a response");
+
+/**
+ * How a response ended, from its members: a result, a result with isError: true, an error, or
+ * (2026-07-28) a result that asks the client for input before the call can go on.
+ */
+export type ResponseEnd = "result" | "tool_error" | "protocol_error" | "input_required";
+
+/**
+ * Reads the members of server lines that the proxy tracks without parsing the lines: the id,
+ * whether there is a result or an error, and isError inside the result, all in one pass. One
+ * reader reads one line at a time (its buffers are reused from line to line).
+ */
+export class ResponseReader {
+  private readonly ranges = new Int32Array(2 * RESPONSE_MEMBERS.length);
+  /** isError, resultType and requestState inside the result, read in the same pass. */
+  private readonly resultScan: NestedScan = {
+    member: RESULT / 2,
+    wanted: ["isError", "resultType", "requestState"],
+    ranges: new Int32Array(6),
+  };
+
+  /** The id of the response in `content` (then the other readers answer for it), or NOT_A_RESPONSE. */
+  read(content: Buffer): unknown {
+    const ranges = this.ranges;
+    if (
+      !scanMembers(content, RESPONSE_MEMBERS, ranges, 0, content.length, false, this.resultScan) ||
+      ranges[ID] === -1 ||
+      ranges[METHOD] !== -1
+    ) {
+      return NOT_A_RESPONSE;
+    }
+    try {
+      return parseRange(content, [ranges[ID] as number, ranges[ID + 1] as number]);
+    } catch {
+      return NOT_A_RESPONSE;
+    }
+  }
+
+  /** Whether the response last read has a result member. */
+  get hasResult(): boolean {
+    return this.ranges[RESULT] !== -1;
+  }
+
+  /** How the response last read (from `content`) ended. */
+  end(content: Buffer): ResponseEnd {
+    if (this.ranges[ERROR] !== -1 || this.ranges[RESULT] === -1) return "protocol_error";
+    const inner = this.resultScan.ranges;
+    if (isLiteral(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED)) return "input_required";
+    return isLiteral(content, inner[0] as number, inner[1] as number, "true") ? "tool_error" : "result";
+  }
+
+  /** The requestState of the result last read (from `content`), when it is a string. */
+  requestState(content: Buffer): string | undefined {
+    const inner = this.resultScan.ranges;
+    if (inner[4] === -1) return undefined;
+    try {
+      const state = parseRange(content, [inner[4] as number, inner[5] as number]);
+      return typeof state === "string" ? state : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const INPUT_REQUIRED = '"input_required"';
+
+/** Whether the value range [start, end) of `content` is exactly `literal` (ASCII). */
+function isLiteral(content: Buffer, start: number, end: number, literal: string): boolean {
+  return start !== -1 && end - start === literal.length && content.toString("latin1", start, end) === literal;
+}
+
+/** The id at the head of a message too large to keep, when it is one a response could carry. */
+export function idOfHead(head: Buffer): RequestId | null {
+  const range = peekMembers(head, ID_MEMBER, 0, head.length, true)?.get("id");
+  if (!range) return null;
+  try {
+    const id = parseRange(head, range);
+    return typeof id === "string" || (typeof id === "number" && Number.isSafeInteger(id)) ? id : null;
+  } catch {
+    return null;
+  }
+}
