@@ -100,7 +100,12 @@ export function decide(
   const earlier = readJsonFile(decisionPath);
   if (earlier !== null) return answeredAlready(earlier, now);
   const entry = parsePendingRecord(readJsonFile(pendingPath));
-  if (entry === null || entry.id !== id) return "unknown";
+  if (entry === null || entry.id !== id) {
+    // The waiting wrap removes the pending file once it has read a decision: a decision written
+    // between the two reads above makes this a second answer, not an unknown id.
+    const later = readJsonFile(decisionPath);
+    return later === null ? "unknown" : answeredAlready(later, now);
+  }
   if (writerGone(entry)) {
     rmSync(pendingPath, { force: true });
     return "unknown";
