@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { packageVersion } from "./version.js";
 
 /** Parses a positive integer flag value, naming the flag and the bad value when it is not one. */
 function positiveInteger(flag: string) {
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description(
       "A local policy firewall for MCP servers: decides every tools/call before it reaches the server.",
     )
+    .version(packageVersion(), "-V, --version", "print policylayer's version")
     .showHelpAfterError()
     .enablePositionalOptions();
 

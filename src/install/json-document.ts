@@ -98,6 +98,10 @@ class JsonDocument implements ConfigDocument {
     const commandMember = this.member(object, "command");
     if (commandMember === undefined) throw new EditRefused(`${entry.name} has no command`);
     const [commandValue, commandProperty] = commandMember;
+    // Compact entries ({"a":1,"b":2}) get compact additions; others a space after each comma and colon.
+    const objectText = this.text.slice(this.base + object.offset, this.base + object.offset + object.length);
+    const colon = this.text.slice(this.base + commandProperty.offset, this.base + commandValue.offset);
+    const spaced = objectText.includes(",") ? /,\s/.test(objectText) : /:\s/.test(colon);
     const edits: TextEdit[] = [];
     if (commandValue.value !== command || commandValue.type !== "string")
       edits.push(this.replace(commandValue, jsonString(command)));
@@ -109,11 +113,14 @@ class JsonDocument implements ConfigDocument {
       const multiline = this.text.slice(this.base + object.offset, commandEnd).includes("\n");
       const separator = multiline
         ? `${lineEnding(this.text)}${indentationAt(this.text, this.base + commandProperty.offset)}`
-        : " ";
+        : spaced
+          ? " "
+          : "";
+      const list = this.array(null, args, spaced);
       edits.push({
         offset: commandEnd,
         length: 0,
-        content: `,${separator}"args": ${this.array(null, args)}`,
+        content: `,${separator}"args":${spaced ? " " : ""}${list}`,
       });
       return edits;
     }
@@ -121,7 +128,7 @@ class JsonDocument implements ConfigDocument {
     const current: unknown = getNodeValue(argsValue);
     const same =
       Array.isArray(current) && current.length === args.length && current.every((arg, i) => arg === args[i]);
-    if (!same) edits.push(this.replace(argsValue, this.array(argsValue, args)));
+    if (!same) edits.push(this.replace(argsValue, this.array(argsValue, args, spaced)));
     return edits;
   }
 
@@ -129,8 +136,11 @@ class JsonDocument implements ConfigDocument {
     return { offset: this.base + node.offset, length: node.length, content };
   }
 
-  /** A JSON array of strings laid out like `like` (one item per line, or on one line), else on one line. */
-  private array(like: Node | null, items: readonly string[]): string {
+  /**
+   * A JSON array of strings laid out like `like` (one item per line, or on one line), else on one
+   * line, with a space after each comma when `spaced`.
+   */
+  private array(like: Node | null, items: readonly string[], spaced: boolean): string {
     const start = like === null ? 0 : this.base + like.offset;
     const end = like === null ? 0 : start + like.length;
     const original = this.text.slice(start, end);
@@ -146,7 +156,7 @@ class JsonDocument implements ConfigDocument {
       if (items.length === 0) return `[${eol}${closeIndent}]`;
       return `[${eol}${items.map((item) => itemIndent + jsonString(item)).join(`,${eol}`)}${eol}${closeIndent}]`;
     }
-    let separator = ", ";
+    let separator = spaced ? ", " : ",";
     let open = "";
     let close = "";
     const second = children[1];
@@ -159,7 +169,7 @@ class JsonDocument implements ConfigDocument {
       // Only plain spacing is copied; comments between items are not repeated.
       if (!/^\s*$/.test(open)) open = "";
       if (!/^\s*$/.test(close)) close = "";
-      if (!/^\s*,\s*$/.test(separator)) separator = ", ";
+      if (!/^\s*,\s*$/.test(separator)) separator = spaced ? ", " : ",";
     }
     if (items.length === 0) return "[]";
     return `[${open}${items.map(jsonString).join(separator)}${close}]`;
