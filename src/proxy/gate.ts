@@ -1,7 +1,8 @@
 import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
-import { classifyCall, profileListedTool } from "../classify/index.js";
+import { profileListedTool } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
@@ -79,7 +80,7 @@ export class Gate implements CallGate {
         continue;
       }
       this.profiles.set(profile.name, profile);
-      if (enforce && hidingRule(this.policy, profile.name, this.toolClassification(profile)) !== null)
+      if (enforce && hidingRule(this.policy, profile.name, toolClassForPolicy(this.policy, profile)) !== null)
         continue;
       visible.push(tool);
     }
@@ -120,16 +121,10 @@ export class Gate implements CallGate {
   ): Verdict | PendingVerdict {
     const startedMs = this.now();
     const policy = this.policy;
-    const profile = this.profiles.get(call.name);
-    const classification = classifyCall(
-      profile,
-      call.name,
-      call.arguments,
-      policy.categoryOverrides.get(call.name),
-    );
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
-    const toolClassification = profile ? this.toolClassification(profile) : classification;
-    const decision = decideToolCall(policy, call, classification, toolClassification);
+    const classes = classifyForPolicy(policy, this.profiles.get(call.name), call);
+    const classification = classes.call;
+    const decision = decideToolCall(policy, call, classification, classes.tool);
     const record = this.baseRecord(
       requestId,
       call,
@@ -282,11 +277,6 @@ export class Gate implements CallGate {
   private forward(record: AuditRecord, startedMs: number): Verdict {
     record.decision = "allow";
     return new ForwardedCall(record, startedMs, this.options.audit, this.now, this.options.warn);
-  }
-
-  private toolClassification(profile: ToolProfile): Classification {
-    const override = this.policy.categoryOverrides.get(profile.name);
-    return override ? classifyCall(profile, profile.name, {}, override) : profile.classification;
   }
 }
 
