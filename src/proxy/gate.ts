@@ -1,12 +1,12 @@
 import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
-import { profileListedTool } from "../classify/index.js";
+import { profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
-import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
+import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
 import type { CallGate, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
 
 export interface GateOptions {
@@ -72,18 +72,14 @@ export class Gate implements CallGate {
   listedTools(result: JsonObject): JsonObject {
     if (!Array.isArray(result.tools)) return result;
     const enforce = this.policy.mode === "enforce";
-    const visible: unknown[] = [];
-    for (const tool of result.tools) {
-      const profile = profileListedTool(tool);
-      if (profile === null) {
-        visible.push(tool);
-        continue;
-      }
-      this.profiles.set(profile.name, profile);
-      if (enforce && hidingRule(this.policy, profile.name, toolClassForPolicy(this.policy, profile)) !== null)
-        continue;
-      visible.push(tool);
-    }
+    // Profiled first, so that a tool listed twice is hidden or shown by its merged (more severe) reading.
+    const listed = profileToolList(result);
+    for (const [name, profile] of listed) this.profiles.set(name, profile);
+    const visible = result.tools.filter((tool) => {
+      const profile = isJsonObject(tool) && typeof tool.name === "string" ? listed.get(tool.name) : undefined;
+      if (profile === undefined || !enforce) return true;
+      return hidingRule(this.policy, profile.name, toolClassForPolicy(this.policy, profile)) === null;
+    });
     return { ...result, tools: visible };
   }
 
