@@ -1,5 +1,4 @@
 import { describeClassification } from "../classify/describe.js";
-import { profileTool } from "../classify/profile.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { classifyForPolicy, type PolicyClassification } from "../policy/classification.js";
 import { ABSENT } from "../policy/compile.js";
@@ -34,27 +33,39 @@ export function parseArgsFlag(text: string): Record<string, unknown> | string {
   return value;
 }
 
-/** The tool's profile: from the server's tools/list with `-- COMMAND`, else from its name alone. */
-async function profileFor(
-  serverCommand: string[] | null,
+/** A tool's profile as check uses it, and a note on where it came from. */
+export interface CheckedProfile {
+  /** Undefined where the server's tools/list is not known or does not list the tool: wrap's case of an unlisted tool. */
+  profile: ToolProfile | undefined;
+  note: string;
+}
+
+/** The tool's profile from a server's tools/list (null: no server was given), chosen as wrap would. */
+export function listedProfile(
+  server: { profiles: ReadonlyMap<string, ToolProfile>; commandLine: string } | null,
   toolName: string,
-): Promise<{ profile: ToolProfile; note: string } | null> {
-  const [command, ...args] = serverCommand ?? [];
-  if (command === undefined) {
+): CheckedProfile {
+  if (server === null) {
     return {
-      profile: profileTool({ name: toolName }),
-      note: "no server given: classified by the tool's name only (add -- COMMAND to use the server's tools/list)",
+      profile: undefined,
+      note: "no server given: classified as a tool the server never listed (add -- COMMAND to use the server's tools/list)",
     };
   }
-  const server = await listToolsOf([command, ...args]);
-  if (server === null) return null;
   const listed = server.profiles.get(toolName);
   if (listed !== undefined)
     return { profile: listed, note: `classified with the tools/list of ${server.commandLine}` };
   return {
-    profile: profileTool({ name: toolName }),
-    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: classified by its name only`,
+    profile: undefined,
+    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: classified as wrap classifies an unlisted tool`,
   };
+}
+
+/** The tool's profile: from the server's tools/list with `-- COMMAND`; null after saying why listing failed. */
+async function profileFor(serverCommand: string[] | null, toolName: string): Promise<CheckedProfile | null> {
+  const [command, ...args] = serverCommand ?? [];
+  if (command === undefined) return listedProfile(null, toolName);
+  const server = await listToolsOf([command, ...args]);
+  return server === null ? null : listedProfile(server, toolName);
 }
 
 const yesNo = (matches: boolean) => (matches ? "matches" : "does not match");
@@ -213,7 +224,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     `classification: ${classification.category} (${classification.risk} risk); ${note}`,
     ...classification.signals.map((signal) => `  - ${signal}`),
   ];
-  if (profile.selector !== undefined || toolClass.category !== classification.category) {
+  if (profile?.selector !== undefined || toolClass.category !== classification.category) {
     out.push(`the tool as a whole: ${describeClassification(toolClass)}`);
   }
   out.push("", "rules, in order (the first that matches decides):");

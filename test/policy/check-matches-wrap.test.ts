@@ -3,8 +3,8 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CATEGORIES, RISKS } from "../../src/classify/categories.js";
-import { profileTool, profileToolList } from "../../src/classify/profile.js";
-import { explainCall } from "../../src/cli/check.js";
+import { profileToolList } from "../../src/classify/profile.js";
+import { explainCall, listedProfile } from "../../src/cli/check.js";
 import { parsePolicy } from "../../src/policy/load.js";
 import type { ToolCall } from "../../src/policy/types.js";
 import { InProcessProxy } from "../helpers/in-process.js";
@@ -179,8 +179,8 @@ describe("check against wrap, over generated policies and calls", () => {
       for (let index = 0; index < CALLS_PER_POLICY; index++) {
         const call = toolCall(random);
         const id = index + 1;
-        // As check does with -- COMMAND: the listed tool's profile, else a profile from the name alone.
-        const profile = profiles.get(call.name) ?? profileTool({ name: call.name });
+        // As check -- COMMAND chooses the profile from the server's tools/list.
+        const { profile } = listedProfile({ profiles, commandLine: "server" }, call.name);
         const explained = explainCall(policy, profile, call);
         const { decision } = explained;
         const about = `${where}, call ${JSON.stringify(call)}`;
