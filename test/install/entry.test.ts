@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { classifyEntry, parseWrapped, withPolicy, wrappedLine } from "../../src/install/entry.js";
+
+describe("what an entry is", () => {
+  it.each([
+    [{ url: "https://x/mcp" }, "url"],
+    [{ httpUrl: "https://x/mcp" }, "httpUrl"],
+    [{ serverUrl: "https://x/sse" }, "serverUrl"],
+    [{ type: "http", url: "https://x" }, "http"],
+    [{ type: "sse", command: "ignored" }, "sse"],
+    [{ type: "streamable-http", url: "https://x" }, "streamable-http"],
+  ])("calls %j remote", (value, transport) => {
+    expect(classifyEntry(value)).toEqual({ kind: "remote", transport });
+  });
+
+  it.each([
+    [{ args: ["x"] }, "it has no command"],
+    [{ command: "npx", args: "x y" }, "its args are not a list of strings"],
+    [{ command: "npx", args: [1] }, "its args are not a list of strings"],
+    ["npx", "the entry is not an object"],
+  ])("will not wrap %j", (value, reason) => {
+    const kind = classifyEntry(value);
+    expect(kind.kind).toBe("unsupported");
+    expect(kind.kind === "unsupported" && kind.reason).toContain(reason);
+  });
+
+  it("recognizes policylayer run directly, through node, through npx, and on Windows", () => {
+    const server = { command: "uvx", args: ["srv", "--flag"] };
+    for (const launcher of [
+      ["policylayer"],
+      ["/usr/bin/node", "/opt/policylayer/bin/policylayer.js"],
+      ["npx", "policylayer"],
+      ["C:\\Program Files\\nodejs\\node.exe", "C:\\npm\\node_modules\\policylayer\\bin\\policylayer.js"],
+    ]) {
+      const line = wrappedLine(launcher, "/p.yaml", server);
+      expect(parseWrapped(line)).toEqual({
+        launcher: [...launcher, "wrap"],
+        options: ["--policy", "/p.yaml"],
+        policy: "/p.yaml",
+        server,
+      });
+    }
+  });
+
+  it("does not take a line without -- COMMAND, or another program's wrap, for ours", () => {
+    expect(parseWrapped({ command: "policylayer", args: ["wrap", "--policy", "p"] })).toBeNull();
+    expect(parseWrapped({ command: "mcp-proxy", args: ["wrap", "--", "srv"] })).toBeNull();
+  });
+
+  it("changes only the policy of a wrapped line, in whichever spelling it has", () => {
+    const spelled = parseWrapped({
+      command: "policylayer",
+      args: ["wrap", "--policy=/a.yaml", "--audit", "/log", "--", "srv"],
+    });
+    expect(spelled && withPolicy(spelled, "/b.yaml")).toEqual({
+      command: "policylayer",
+      args: ["wrap", "--policy=/b.yaml", "--audit", "/log", "--", "srv"],
+    });
+    const none = parseWrapped({ command: "policylayer", args: ["wrap", "--", "srv", "--policy", "x"] });
+    expect(none?.policy).toBeNull();
+    expect(none && withPolicy(none, "/b.yaml")).toEqual({
+      command: "policylayer",
+      args: ["wrap", "--policy", "/b.yaml", "--", "srv", "--policy", "x"],
+    });
+  });
+});
