@@ -13,6 +13,7 @@ import {
   UnreadableConfig,
 } from "../install/config-file.js";
 import { type ConfigDocument, type ConfigEntry, ConfigParseError, EditRefused } from "../install/document.js";
+import { entryCwd } from "../install/entry.js";
 import { parseDocument } from "../install/formats.js";
 import { selfLauncher } from "../install/launcher.js";
 import { changesFile, type FilePlan, planInstall, planUninstall, type Selection } from "../install/plan.js";
@@ -183,7 +184,8 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
               selection,
               launcher,
               (server) => starters?.choiceFor(file, server) ?? { policy, given: policy !== null },
-              (server, line) => commandFound(line.command, cwdOf(server.value, machine.cwd)),
+              (server, line) =>
+                commandFound(line.command, resolve(machine.cwd, entryCwd(server.value) ?? ".")),
               now,
             )
           : planUninstall(config, entry.document, entry.state, selection);
@@ -233,8 +235,12 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
       const backup = applyPlan(mode, entry, entry.plan);
       say(`wrote ${entry.plan.config.file} (the previous version is in ${backup})`);
     } catch (error) {
-      if (!(error instanceof ConcurrentChange)) throw error;
-      warn(error.message);
+      // A concurrent change, a full disk, a state folder we may not write: this file stays as it was.
+      warn(
+        error instanceof ConcurrentChange
+          ? error.message
+          : `cannot write ${entry.plan.config.file}: ${(error as Error).message}; it is left as it was`,
+      );
       refused = true;
     }
   }
@@ -250,12 +256,6 @@ function configOf(
   const config = configs.find((candidate) => candidate.file === loaded.read.path);
   if (config === undefined) throw new Error(`no config for ${loaded.read.path}`);
   return config;
-}
-
-/** The folder a client starts an entry's server in: its `cwd` field when it has one. */
-function cwdOf(value: unknown, fallback: string): string {
-  const cwd = typeof value === "object" && value !== null ? (value as { cwd?: unknown }).cwd : undefined;
-  return typeof cwd === "string" ? resolve(fallback, cwd) : fallback;
 }
 
 async function guarded(mode: Mode, flags: InstallFlags): Promise<number> {

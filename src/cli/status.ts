@@ -6,7 +6,7 @@ import { thisMachine } from "../install/clients.js";
 import { commandFound } from "../install/command-lookup.js";
 import { readConfig, UnreadableConfig } from "../install/config-file.js";
 import { ConfigParseError } from "../install/document.js";
-import { classifyEntry } from "../install/entry.js";
+import { classifyEntry, entryCwd } from "../install/entry.js";
 import { parseDocument } from "../install/formats.js";
 import { readFileState } from "../install/state.js";
 import { chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
@@ -79,7 +79,7 @@ async function statusOf(
     if (kind.kind === "stdio") {
       const wrapped = kind.wrapped;
       const server = wrapped?.server ?? kind.line;
-      row.command_found = commandFound(server.command, cwd);
+      row.command_found = commandFound(server.command, resolve(cwd, entryCwd(entry.value) ?? "."));
       if (wrapped !== null) {
         row.wrapped = true;
         row.policy = wrapped.policy ?? DEFAULT_POLICY;

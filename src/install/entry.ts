@@ -130,3 +130,19 @@ export function sameLine(a: CommandLine, b: CommandLine): boolean {
     a.command === b.command && a.args.length === b.args.length && a.args.every((arg, i) => arg === b.args[i])
   );
 }
+
+/** The environment a client gives a server: ours with the entry's `env` on top. */
+export function entryEnv(value: unknown): NodeJS.ProcessEnv {
+  const env = isRecord(value) ? value.env : undefined;
+  const extra: NodeJS.ProcessEnv = {};
+  if (isRecord(env)) {
+    for (const [key, text] of Object.entries(env)) if (typeof text === "string") extra[key] = text;
+  }
+  return { ...process.env, ...extra };
+}
+
+/** The folder a client starts an entry's server in, when the entry says (`cwd`). */
+export function entryCwd(value: unknown): string | undefined {
+  const cwd = isRecord(value) ? value.cwd : undefined;
+  return typeof cwd === "string" ? cwd : undefined;
+}

@@ -139,7 +139,8 @@ export function planInstall(
   const edits: TextEdit[] = [];
   const expected = new Map<string, CommandLine | "restore">();
   const entries = { ...state.entries };
-  const entryOf = new Map<string, ConfigEntry>();
+  /** The entries to record, and whether the text before install is theirs now (a fresh wrap) or in an older record. */
+  const toRecord = new Map<string, { entry: ConfigEntry; fresh: boolean }>();
   for (const entry of document.entries(config.containers)) {
     if (!selected(selection, entry)) continue;
     const base = { name: entry.name, scope: entry.scope, warning: null };
@@ -186,7 +187,9 @@ export function planInstall(
     edits.push(...entryEdits);
     expected.set(entry.key, line);
     // A policy change of an entry wrapped by hand keeps no record: uninstall takes the words after --.
-    if (outcome === "wrap" || entries[entry.key] !== undefined) entryOf.set(entry.key, entry);
+    // A record left from before (the entry was unwrapped by hand since) is not the original of a fresh wrap.
+    if (outcome === "wrap" || entries[entry.key] !== undefined)
+      toRecord.set(entry.key, { entry, fresh: outcome === "wrap" });
     const uses = policy === null ? "the built-in default policy" : policy;
     reports.push({
       ...base,
@@ -199,12 +202,12 @@ export function planInstall(
   }
   const { text, after } = checkedText(config, document, edits, expected, entries);
   const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
-  for (const [key, entry] of entryOf) {
+  for (const [key, { entry, fresh }] of toRecord) {
     const written = afterEntries.get(key);
-    if (written === undefined) continue;
     const kind = classifyEntry(entry.value);
-    if (kind.kind !== "stdio") continue;
-    const original = entries[key] ?? {
+    if (written === undefined || kind.kind !== "stdio") continue;
+    const previous = fresh ? undefined : entries[key];
+    const original = previous ?? {
       original: document.text.slice(entry.start, entry.end),
       originalLine: kind.line,
     };

@@ -11,7 +11,7 @@ import { warn } from "../cli/policy-choice.js";
 import { formatPolicyError, loadPolicyFile, parsePolicy } from "../policy/load.js";
 import type { ClientConfig } from "./clients.js";
 import type { ConfigEntry } from "./document.js";
-import { classifyEntry } from "./entry.js";
+import { classifyEntry, entryCwd, entryEnv } from "./entry.js";
 import type { PolicyChoice, Selection } from "./plan.js";
 import { entryLabel } from "./targets.js";
 
@@ -35,21 +35,6 @@ export function starterPolicyPath(
 ): string {
   const safe = server.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_");
   return join(configDir(env), "policies", `${client}-${safe}.yaml`);
-}
-
-/** The environment a client gives a server: ours with the entry's `env` on top. */
-function entryEnv(value: unknown): NodeJS.ProcessEnv {
-  const env = typeof value === "object" && value !== null ? (value as { env?: unknown }).env : undefined;
-  const extra: NodeJS.ProcessEnv = {};
-  if (typeof env === "object" && env !== null) {
-    for (const [key, text] of Object.entries(env)) if (typeof text === "string") extra[key] = text;
-  }
-  return { ...process.env, ...extra };
-}
-
-function entryCwd(value: unknown): string | undefined {
-  const cwd = typeof value === "object" && value !== null ? (value as { cwd?: unknown }).cwd : undefined;
-  return typeof cwd === "string" ? cwd : undefined;
 }
 
 /**

@@ -159,6 +159,16 @@ describe("uninstall after hand edits", () => {
     expect(readFileSync(file, "utf8")).toBe(original.replace('"AWS_PROFILE":"dev"', '"AWS_PROFILE":"prod"'));
   });
 
+  it("takes the entry as it is now for a new install after the user unwrapped it by hand", async () => {
+    const file = box.write(DESKTOP, '{"mcpServers":{"m":{"command":"npx","args":["srv"],"env":{"A":"1"}}}}\n');
+    expect((await box.run("install", "--client", "claude-desktop", "--yes")).exitCode).toBe(0);
+    const unwrappedByHand = '{"mcpServers":{"m":{"command":"npx","args":["srv","--v2"],"env":{"A":"2"}}}}\n';
+    writeFileSync(file, unwrappedByHand);
+    expect((await box.run("install", "--client", "claude-desktop", "--yes")).exitCode).toBe(0);
+    expect((await box.run("uninstall", "--client", "claude-desktop", "--yes")).exitCode).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(unwrappedByHand);
+  });
+
   it("unwraps an entry wrapped by hand (no record of it) from the words after --", async () => {
     const text =
       '{"mcpServers":{"m":{"command":"policylayer","args":["wrap","--policy","/p.yaml","--","npx","-y","srv"]}}}\n';
