@@ -160,7 +160,10 @@ describe("uninstall after hand edits", () => {
   });
 
   it("takes the entry as it is now for a new install after the user unwrapped it by hand", async () => {
-    const file = box.write(DESKTOP, '{"mcpServers":{"m":{"command":"npx","args":["srv"],"env":{"A":"1"}}}}\n');
+    const file = box.write(
+      DESKTOP,
+      '{"mcpServers":{"m":{"command":"npx","args":["srv"],"env":{"A":"1"}}}}\n',
+    );
     expect((await box.run("install", "--client", "claude-desktop", "--yes")).exitCode).toBe(0);
     const unwrappedByHand = '{"mcpServers":{"m":{"command":"npx","args":["srv","--v2"],"env":{"A":"2"}}}}\n';
     writeFileSync(file, unwrappedByHand);
