@@ -12,6 +12,7 @@ import { homedir, hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { argumentsHash } from "../audit/log.js";
 import type { ApprovalRequest } from "../proxy/gate.js";
+import { stringifyJson } from "../wire/json.js";
 import {
   ensurePrivateDir,
   errorCode,
@@ -180,7 +181,7 @@ export class ApprovalInbox {
   submit(input: PendingApprovalInput): SubmittedApproval {
     if (this.closed) throw new Error("approval inbox: submit() after close()");
     const createdAt = this.now();
-    const fullJson = JSON.stringify(input.arguments);
+    const fullJson = stringifyJson(input.arguments);
     const truncated = fullJson.length > MAX_STORED_ARGUMENT_CHARS;
     const base = {
       session: input.session,

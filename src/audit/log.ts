@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { canonicalJson } from "../policy/compile.js";
+import { stringifyJson } from "../wire/json.js";
 
 /** Where the audit log goes when neither --audit nor the policy's audit block says. */
 export function defaultAuditPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -142,7 +143,7 @@ function callRecordHead(record: AuditRecord): string {
     decisionPart?.ascii === true &&
     record.arguments === undefined &&
     record.approval === undefined;
-  if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
+  if (record.arguments !== undefined) line += `,"arguments":${stringifyJson(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
   return line;
 }

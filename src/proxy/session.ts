@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import type { ToolCall } from "../policy/types.js";
+import { parseJson, stringifyJson } from "../wire/json.js";
 import {
+  type AnswerId,
   type ClientMessage,
   ErrorCode,
   errorLine,
@@ -278,14 +280,16 @@ export class ProxySession {
   }
 
   /** Routes the client's answer to one of our own requests; false when the id is not ours. */
-  private answerOwnRequest(id: RequestId, message: JsonObject): boolean {
+  private answerOwnRequest(id: AnswerId, message: JsonObject): boolean {
+    // Our own ids are strings: any other id answers the server.
+    if (typeof id !== "string") return false;
     const waiter = this.ownRequests.get(id);
-    if (!waiter) return typeof id === "string" && id.startsWith(this.ownIdPrefix);
+    if (!waiter) return id.startsWith(this.ownIdPrefix);
     this.ownRequests.delete(id);
     if (isJsonObject(message.error)) {
       waiter.reject(
         new Error(
-          `the client answered with error ${JSON.stringify(message.error.message ?? message.error.code)}`,
+          `the client answered with error ${stringifyJson(message.error.message ?? message.error.code)}`,
         ),
       );
     } else {
@@ -426,7 +430,7 @@ export class ProxySession {
   private filteredToolsList(id: RequestId, content: Buffer): string | null {
     let message: unknown;
     try {
-      message = JSON.parse(content.toString("utf8"));
+      message = parseJson(content);
     } catch {
       return null;
     }

@@ -16,3 +16,7 @@ export function npmServer(name: "everything" | "filesystem" | "memory", ...args:
   );
   return [process.execPath, entry, ...args];
 }
+/** A server that writes numbers JavaScript cannot hold (as raw text), and records what reaches it. */
+export const exactNumbersServer = fileURLToPath(
+  new URL("../servers/exact-numbers-server.mjs", import.meta.url),
+);
