@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
+import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import type {
   Category,
   CompiledCondition,
@@ -155,7 +156,9 @@ function valuePredicate(condition: ConditionDocument): (actual: unknown) => bool
     case "gte":
       return numberPredicate(expected, (order) => order >= 0);
     case "regex": {
-      const pattern = new RegExp(String(expected));
+      const pattern = compileLinearRegex(String(expected));
+      // validate refused such a pattern already; a policy compiled without it still fails closed.
+      if (isRegexProblem(pattern)) throw new Error(`regex ${JSON.stringify(expected)}: ${pattern.message}`);
       return (actual) => typeof actual === "string" && pattern.test(actual);
     }
     case "glob": {

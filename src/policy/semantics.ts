@@ -1,4 +1,5 @@
 import { globProblem } from "./compile.js";
+import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import type { PolicyDocument, RuleDocument } from "./types.js";
 
 /** A problem the schema cannot express, at a path of keys and indexes into the document. */
@@ -52,16 +53,13 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
     const path = at("when", j, "value");
     const value = String(condition.value);
     if (condition.op === "regex") {
-      try {
-        new RegExp(value);
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
+      const compiled = compileLinearRegex(value);
+      if (isRegexProblem(compiled))
         problems.push({
           path,
           atKey: false,
-          message: `must be a valid JavaScript regular expression: ${why}`,
+          message: `must be a regular expression RE2 can run: ${compiled.message}`,
         });
-      }
     } else if (condition.op === "glob") {
       const problem = globProblem(value);
       if (problem) problems.push({ path, atKey: false, message: `${problem}, got ${JSON.stringify(value)}` });
