@@ -12,6 +12,7 @@ import {
   splitWords,
 } from "../../src/classify/index.js";
 import type { ToolDefinition } from "../../src/classify/types.js";
+import { sagemakerToolsListFixture } from "../helpers/paths.js";
 
 const selectorTool = (values: string[], annotations?: ToolDefinition["annotations"]): ToolDefinition => ({
   name: "manage_things",
@@ -232,10 +233,7 @@ describe("classifyCall", () => {
   });
 
   it("is deterministic", () => {
-    const fixture = new URL(
-      "../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json",
-      import.meta.url,
-    );
+    const fixture = sagemakerToolsListFixture;
     const text = readFileSync(fixture, "utf8");
     const first = profileToolList(JSON.parse(text));
     const second = profileToolList(JSON.parse(text));
@@ -254,10 +252,7 @@ describe("classifyCall", () => {
   });
 
   it("reports the time per call on the SageMaker profiles (no assertion on time)", () => {
-    const fixture = new URL(
-      "../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json",
-      import.meta.url,
-    );
+    const fixture = sagemakerToolsListFixture;
     const profiles = profileToolList(JSON.parse(readFileSync(fixture, "utf8")));
     const calls: [string, Record<string, unknown>][] = [
       ["manage_hyperpod_stacks", { operation: "delete", stack_name: "s", region_name: "us-east-1" }],
