@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
+import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import type {
   Category,
@@ -13,24 +14,6 @@ import type {
   RuleDocument,
   ToolCall,
 } from "./types.js";
-
-/** Why a glob is refused, or null when it is usable: only * and ? are special, so brackets and braces would silently match themselves. */
-export function globProblem(glob: string): string | null {
-  return /[[\]{}]/.test(glob)
-    ? "must be a glob whose only wildcards are * and ? (no [ ] or { }; use op regex for more)"
-    : null;
-}
-
-/** An anchored, case-sensitive RegExp for a glob: * is any run of characters (including none), ? one character. */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (const char of glob) {
-    if (char === "*") source += "[\\s\\S]*";
-    else if (char === "?") source += "[\\s\\S]";
-    else source += char.replace(/[\\^$.|+()[\]{}/]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`, "u");
-}
 
 /** Equality of two JSON values, deep for lists and mappings. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
@@ -162,8 +145,8 @@ function valuePredicate(condition: ConditionDocument): (actual: unknown) => bool
       return (actual) => typeof actual === "string" && pattern.test(actual);
     }
     case "glob": {
-      const pattern = globToRegExp(String(expected));
-      return (actual) => typeof actual === "string" && pattern.test(actual);
+      const matches = globMatcher(String(expected));
+      return (actual) => typeof actual === "string" && matches(actual);
     }
     case "contains":
       return (actual) =>
@@ -196,9 +179,9 @@ function compileCondition(condition: ConditionDocument): CompiledCondition {
 /** The rule's tool-name test: exact names by set lookup, globs by anchored regex. */
 function nameMatcher(patterns: string[] | null): (toolName: string) => boolean {
   if (patterns === null) return () => true;
-  const exact = new Set(patterns.filter((pattern) => !/[*?]/.test(pattern)));
-  const globs = patterns.filter((pattern) => /[*?]/.test(pattern)).map(globToRegExp);
-  return (toolName) => exact.has(toolName) || globs.some((glob) => glob.test(toolName));
+  const exact = new Set(patterns.filter((pattern) => !isGlob(pattern)));
+  const globs = patterns.filter(isGlob).map(globMatcher);
+  return (toolName) => exact.has(toolName) || globs.some((matches) => matches(toolName));
 }
 
 function asList<T>(value: T | T[] | undefined): T[] | null {

@@ -57,7 +57,7 @@ function problemOf(pattern: string, error: Error): RegexProblem {
   const index = construct?.index ?? (found === -1 ? null : found);
   if (construct !== null) {
     return {
-      message: `${construct.name} at character ${construct.index + 1} cannot run on the linear-time engine (RE2) that policy patterns use; match the text without it (RE2 has no backreferences or lookaround)`,
+      message: `${construct.name} at character ${construct.index + 1} is not supported (policy patterns run on RE2, which takes linear time and has no backreferences or lookaround); match the text without it`,
       index,
     };
   }
