@@ -1,6 +1,7 @@
 import { describeClassification } from "../classify/describe.js";
 import { profileTool } from "../classify/profile.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { terminalSafeJson, visibleText } from "../display/visible.js";
 import { decideToolCall, describeRule, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
@@ -208,7 +209,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
           : null,
       },
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(report, null, 2))}\n`);
     return 0;
   }
 
@@ -240,6 +241,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
     out.push(`reason the agent is told: ${decision.reason}`);
   out.push(...consequences(policy, decision));
-  process.stdout.write(`${out.join("\n")}\n`);
+  // Names, arguments and signals may come from the server: each line is shown as one visible line.
+  process.stdout.write(`${out.map(visibleText).join("\n")}\n`);
   return 0;
 }

@@ -143,11 +143,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--web", "serve the approval page on 127.0.0.1 and print its address")
     .option("--port <n>", "port for --web (default: any free port)", positiveInteger("--port"))
     .option("--no-open", "with --web: do not open a browser")
-    .option("--json", "print JSON for scripts")
-    .action(async (flags: { web?: boolean; port?: number; open: boolean; json?: boolean }) => {
-      const { approvalsCommand } = await import("./approvals.js");
-      exitCode = await approvalsCommand(flags);
-    });
+    .option("--full", "show every argument value whole (the list shortens long values, with a marker)")
+    .option("--json", "print JSON for scripts (every value whole)")
+    .action(
+      async (flags: { web?: boolean; port?: number; open: boolean; json?: boolean; full?: boolean }) => {
+        const { approvalsCommand } = await import("./approvals.js");
+        exitCode = await approvalsCommand(flags);
+      },
+    );
 
   program
     .command("approve")
