@@ -1,9 +1,9 @@
 import { describeClassification } from "../classify/describe.js";
 import { argumentView, formatArgumentEntry } from "../display/arguments.js";
 import { visibleField } from "../display/visible.js";
-import type { ApprovalRequest } from "../proxy/gate.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import type { ApprovalChannel, ChannelAnswer } from "./approver.js";
+import type { ApprovalRequest } from "./request.js";
 
 /** Sends our own requests to the client (ids that never collide with the server's). */
 export interface ClientRequester {

@@ -46,21 +46,24 @@ export function profileToolList(result: unknown): Map<string, ToolProfile> {
   const tools = typeof result === "object" && result !== null && "tools" in result ? result.tools : undefined;
   if (!Array.isArray(tools)) return profiles;
   for (const tool of tools) {
-    if (typeof tool !== "object" || tool === null || !("name" in tool) || typeof tool.name !== "string")
-      continue;
-    const field = (key: string): unknown => (key in tool ? Reflect.get(tool, key) : undefined);
-    const description = field("description");
-    profiles.set(
-      tool.name,
-      profileTool({
-        name: tool.name,
-        description: typeof description === "string" ? description : undefined,
-        inputSchema: field("inputSchema"),
-        annotations: readHintsAsAnnotations(readHints(field("annotations"))),
-      }),
-    );
+    const profile = profileListedTool(tool);
+    if (profile !== null) profiles.set(profile.name, profile);
   }
   return profiles;
+}
+
+/** Profiles one entry of a tools/list result (unknown JSON from the server); null when it has no string name. */
+export function profileListedTool(tool: unknown): ToolProfile | null {
+  if (typeof tool !== "object" || tool === null || !("name" in tool) || typeof tool.name !== "string")
+    return null;
+  const field = (key: string): unknown => (key in tool ? Reflect.get(tool, key) : undefined);
+  const description = field("description");
+  return profileTool({
+    name: tool.name,
+    description: typeof description === "string" ? description : undefined,
+    inputSchema: field("inputSchema"),
+    annotations: readHintsAsAnnotations(readHints(field("annotations"))),
+  });
 }
 
 function readHintsAsAnnotations(hints: Hints): ToolDefinition["annotations"] {

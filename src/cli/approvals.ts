@@ -6,8 +6,7 @@ import {
   listPending,
   localUserName,
   type PendingApproval,
-  stateDir,
-} from "../approval/inbox.js";
+} from "../approval/inbox-answer.js";
 import {
   argumentLines,
   argumentsInline,
@@ -17,6 +16,7 @@ import {
 } from "../approval/view.js";
 import { startApprovalServer } from "../approval/web.js";
 import { terminalSafeJson } from "../display/visible.js";
+import { stateDir } from "../state/paths.js";
 
 /** "42 s", "3 min 05 s", "1 h 02 min". */
 function formatDuration(ms: number): string {

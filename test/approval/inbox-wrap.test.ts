@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listPending, type PendingApproval } from "../../src/approval/inbox.js";
+import { listPending, type PendingApproval } from "../../src/approval/inbox-answer.js";
 import { startApprovalServer } from "../../src/approval/web.js";
 import {
   C1_CSI,

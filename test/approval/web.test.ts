@@ -4,7 +4,8 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { ApprovalInbox, listPending, localUserName } from "../../src/approval/inbox.js";
+import { listPending, localUserName } from "../../src/approval/inbox-answer.js";
+import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import { type ApprovalServer, runningApprovalPage, startApprovalServer } from "../../src/approval/web.js";
 import {
   C1_CSI,

@@ -12,4 +12,5 @@ export const ZERO_WIDTH = "pro\u200bd";
 export const C1_CSI = "a\u009b2Jb";
 /** Any raw character a person must never see unmarked: C0, DEL, C1, bidi controls, invisible characters. */
 export const RAW_HIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the point.
   /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;

@@ -20,3 +20,5 @@ export function npmServer(name: "everything" | "filesystem" | "memory", ...args:
   );
   return [process.execPath, entry, ...args];
 }
+/** Our recording test server on the real SDK 2.x, serving both eras (MODERN_ONLY=1: 2026-07-28 only). */
+export const modernServer = fileURLToPath(new URL("../servers/modern-server.mjs", import.meta.url));
