@@ -1,6 +1,6 @@
 import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
-import { classifyCall, profileListedTool } from "../classify/index.js";
+import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
@@ -71,18 +71,22 @@ export class Gate implements CallGate {
   listedTools(result: JsonObject): JsonObject {
     if (!Array.isArray(result.tools)) return result;
     const enforce = this.policy.mode === "enforce";
-    const visible: unknown[] = [];
-    for (const tool of result.tools) {
+    // Profiled first, so that a tool listed twice is hidden or shown by its merged (more severe) reading.
+    const listed = new Map<string, ToolProfile>();
+    const names = result.tools.map((tool) => {
       const profile = profileListedTool(tool);
-      if (profile === null) {
-        visible.push(tool);
-        continue;
-      }
-      this.profiles.set(profile.name, profile);
-      if (enforce && hidingRule(this.policy, profile.name, this.toolClassification(profile)) !== null)
-        continue;
-      visible.push(tool);
-    }
+      if (profile === null) return null;
+      const earlier = listed.get(profile.name);
+      listed.set(profile.name, earlier === undefined ? profile : listedTwice(earlier, profile));
+      return profile.name;
+    });
+    for (const [name, profile] of listed) this.profiles.set(name, profile);
+    const visible = result.tools.filter((_tool, index) => {
+      const name = names[index];
+      const profile = name === null || name === undefined ? undefined : listed.get(name);
+      if (profile === undefined || !enforce) return true;
+      return hidingRule(this.policy, profile.name, this.toolClassification(profile)) === null;
+    });
     return { ...result, tools: visible };
   }
 
