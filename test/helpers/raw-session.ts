@@ -64,14 +64,19 @@ export class RawSession {
     return new Promise((resolve) => this.messageWaiters.push(resolve));
   }
 
+  /** Messages policylayer wrote that no wait has taken yet, in order. */
+  unread(): unknown[] {
+    return [...this.messages];
+  }
+
   /** Sends a request and waits for the message that answers its id (others are kept in order). */
   async request(id: number | string, method: string, params?: unknown): Promise<Record<string, unknown>> {
     this.send(params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params });
     return this.responseTo(id);
   }
 
-  /** Waits for the response with this id, keeping other messages for later. */
-  async responseTo(id: number | string): Promise<Record<string, unknown>> {
+  /** Waits for the response with this id (null: an error for a line whose id could not be read), keeping other messages for later. */
+  async responseTo(id: number | string | null): Promise<Record<string, unknown>> {
     const skipped: unknown[] = [];
     for (;;) {
       const message = (await this.next()) as Record<string, unknown>;
