@@ -120,6 +120,39 @@ export class RawSession {
     return new Promise((resolve) => this.stderrWaiters.push({ pattern, resolve }));
   }
 
+  /** Where stderr ends now, to wait for what is written after it (waitForStderrAfter). */
+  stderrMark(): number {
+    return this.stderr.length;
+  }
+
+  /** The first stderr text matching the pattern after `mark`; rejects, naming what it waited for, after `timeoutMs`. */
+  waitForStderrAfter(mark: number, pattern: RegExp, timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const look = () => this.stderr.slice(mark).match(pattern)?.[0];
+      const found = look();
+      if (found !== undefined) {
+        resolve(found);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.child.stderr.off("data", onData);
+        reject(
+          new Error(
+            `no stderr matching ${pattern} within ${timeoutMs} ms; after the mark: ${this.stderr.slice(mark)}`,
+          ),
+        );
+      }, timeoutMs);
+      const onData = () => {
+        const match = look();
+        if (match === undefined) return;
+        clearTimeout(timer);
+        this.child.stderr.off("data", onData);
+        resolve(match);
+      };
+      this.child.stderr.on("data", onData);
+    });
+  }
+
   /** Closes policylayer's stdin, as a client does when it goes away. */
   closeInput(): void {
     this.child.stdin.end();
