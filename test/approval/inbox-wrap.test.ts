@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listPending, type PendingApproval } from "../../src/approval/inbox-answer.js";
@@ -202,7 +202,18 @@ describe("require_approval through the local inbox, with real wrap processes", (
     const call = wrap.client.callTool({ name: tool, arguments: args });
     const waiting = await waitingCall(JSON.stringify(args));
     await expect.poll(() => wrap.stderr().includes(`policylayer approve ${waiting.id}`)).toBe(true);
-    await expect.poll(() => existsSync(shown)).toBe(true);
+    // notify-send writes its record in one call; until then the file is absent or empty.
+    let notified: string[] = [];
+    await expect
+      .poll(() => {
+        try {
+          notified = JSON.parse(readFileSync(shown, "utf8")) as string[];
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .toBe(true);
 
     const notice =
       wrap
@@ -222,7 +233,7 @@ describe("require_approval through the local inbox, with real wrap processes", (
         .filter((line) => line.startsWith("  why:")),
     ).toEqual([]);
 
-    const [title, body] = (JSON.parse(readFileSync(shown, "utf8")) as string[]).slice(2);
+    const [title, body] = notified.slice(2);
     for (const text of [title, body]) expect(text).not.toMatch(RAW_HIDDEN);
     expect(title).toMatch(/^policylayer: approve drop⟨U\+001B⟩\[1A.*…⟨\d+ more characters⟩\?$/);
     expect(body).toContain('"stack": "⟨U+202E⟩dorp-tset"');
