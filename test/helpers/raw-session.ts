@@ -64,11 +64,6 @@ export class RawSession {
     return new Promise((resolve) => this.messageWaiters.push(resolve));
   }
 
-  /** Messages policylayer wrote that no wait has taken yet, in order. */
-  unread(): unknown[] {
-    return [...this.messages];
-  }
-
   /** Sends a request and waits for the message that answers its id (others are kept in order). */
   async request(id: number | string, method: string, params?: unknown): Promise<Record<string, unknown>> {
     this.send(params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params });
@@ -151,6 +146,11 @@ export class RawSession {
       };
       this.child.stderr.on("data", onData);
     });
+  }
+
+  /** The messages written so far and not yet taken by next() (all of them once `exited` settled). */
+  unread(): unknown[] {
+    return this.messages.splice(0);
   }
 
   /** Closes policylayer's stdin, as a client does when it goes away. */
