@@ -72,7 +72,8 @@ export function pendingInputFor(
   context: { session: string; server: string },
 ): PendingApprovalInput {
   const rule = request.decision.rule;
-  const patterns = rule?.toolPatterns ? ` (tool: ${rule.toolPatterns.join(", ")})` : "";
+  // "rule 3, tool deploy_*": no parentheses, so it reads well inside "(...)" where it is shown.
+  const patterns = rule?.toolPatterns ? `, tool ${rule.toolPatterns.join(" or ")}` : "";
   return {
     session: context.session,
     server: context.server,

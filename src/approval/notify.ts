@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { argumentView, formatArgumentEntry } from "../display/arguments.js";
+import { asSentence } from "../display/sentence.js";
 import { visibleField } from "../display/visible.js";
 import type { PendingRecord } from "./records.js";
 import { argumentsInline, pendingView } from "./view.js";
@@ -80,7 +81,7 @@ export function describeForPerson(entry: PendingRecord): string {
     `approval ${visibleField(entry.id)}: ${visibleField(entry.server, NOTICE_FIELD_CHARS)} wants ` +
     `${visibleField(entry.tool, NOTICE_FIELD_CHARS)} ${argumentsInline(pendingView(entry, NOTICE_VALUE_CHARS))} ` +
     `(${visibleField(entry.classification.category)}, ${visibleField(entry.classification.risk)} risk): ` +
-    `${visibleField(entry.reason, NOTICE_FIELD_CHARS)}. ` +
+    `${asSentence(visibleField(entry.reason, NOTICE_FIELD_CHARS))} ` +
     `Answer within ${seconds} s: policylayer approve ${entry.id} | policylayer deny ${entry.id} [--reason TEXT] | policylayer approvals --web`
   );
 }

@@ -118,7 +118,7 @@ export function forecastDecision(
 const passive: Record<RuleAction, string> = {
   allow: "allowed",
   deny: "denied",
-  require_approval: "approval required",
+  require_approval: "held for a person's approval",
 };
 
 /** A rule named for a sentence: `rule 1 (its reason)`, or `rule 3 (tool "x")` where it gives no reason. */

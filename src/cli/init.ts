@@ -219,7 +219,7 @@ export function starterPolicy(server: ServerTools, policyFile: string): string {
       out.push(
         "  # To have a person approve each call instead of denying it, change a rule's action:",
         "  #   action: require_approval",
-        "  #   approval: { timeout: 300 }   # seconds to wait for an answer",
+        "  #   approval: { timeout: 50 }    # seconds to wait for an answer (under clients' 60 s)",
         "  # (and drop its reason, or reword it). To allow it outright: action: allow.",
       );
     }
