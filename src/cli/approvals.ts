@@ -42,7 +42,8 @@ function describePending(entry: PendingApproval, view: PendingView): string {
   return [
     `${view.id}  ${view.server} › ${view.tool}  (${view.category}, ${view.risk} risk)  waiting ${formatDuration(entry.ageMs)}, ${formatDuration(entry.timeLeftMs)} left`,
     ...argumentsBlock(view),
-    `  why: ${view.reason}${view.rule ? ` (${view.rule})` : ""}`,
+    // "— rule 3 (tool ...)", not "(rule 3 (tool ...))": the rule's own words carry parentheses.
+    `  why: ${view.reason}${view.rule ? ` — ${view.rule}` : ""}`,
   ].join("\n");
 }
 

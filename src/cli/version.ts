@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 
-/** policylayer's version, as package.json states it (one source; read once at start, a few hundred bytes). */
-export const POLICYLAYER_VERSION = versionOf(new URL("../../package.json", import.meta.url));
-
-function versionOf(packageJson: URL): string {
-  const parsed: unknown = JSON.parse(readFileSync(packageJson, "utf8"));
-  const version = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "version") : undefined;
+/** policylayer's version, from the package.json beside dist/ (installed or in the repository). */
+export function packageVersion(): string {
+  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  const version = (JSON.parse(text) as { version?: unknown }).version;
   return typeof version === "string" ? version : "unknown";
 }

@@ -47,7 +47,7 @@ describe("policylayer approvals, approve, deny", () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
       new RegExp(
-        `^${here.id} {2}sagemaker › manage_hyperpod_stacks {2}\\(destructive, critical risk\\) {2}waiting \\d+ s, \\d+ min \\d\\d s left\\n {2}arguments: \\{"operation":"deploy"\\}\\n {2}why: Deleting a stack destroys infrastructure \\(rule 1, tool delete_stack\\)\\n\\n${other.id} {2}filesystem › write_file`,
+        `^${here.id} {2}sagemaker › manage_hyperpod_stacks {2}\\(destructive, critical risk\\) {2}waiting \\d+ s, \\d+ min \\d\\d s left\\n {2}arguments: \\{"operation":"deploy"\\}\\n {2}why: Deleting a stack destroys infrastructure — rule 1 \\(tool "delete_stack"\\)\\n\\n${other.id} {2}filesystem › write_file`,
       ),
     );
     const json = await policylayer("approvals", "--json");
@@ -126,7 +126,7 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
       '  arguments: {"stack":"⟨U+202E⟩dorp-tset","env":"pro⟨U+200B⟩d","mode":"a⟨U+009B⟩2Jb"}',
     ]);
     expect(lines.filter((line) => line.startsWith("  why:"))).toEqual([
-      "  why: needs a person⟨U+000A⟩  why: routine cleanup, safe (rule 1, tool delete_stack)",
+      '  why: needs a person⟨U+000A⟩  why: routine cleanup, safe — rule 1 (tool "delete_stack")',
     ]);
     expect(lines[0]).toContain(
       `${submitted.id}  recording › drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩  arguments:`,

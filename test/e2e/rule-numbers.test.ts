@@ -54,7 +54,7 @@ describe("rule numbers", () => {
       await session.exited;
     }
     const line = readJsonLines(audit).find((entry) => entry.event === "tools/call");
-    expect((line?.rule as { index: number }).index).toBe(2);
+    expect(line?.rule).toMatchObject({ index: 2 });
 
     const check = await policylayer("check", "--policy", policy, "--tool", "echo");
     expect(check.stdout).toContain('  rule 3 (tool "echo"): MATCHES');
@@ -99,7 +99,7 @@ describe("the sentences people read", () => {
         arguments: {},
         classification: { category: "write", risk: "medium" },
         reason: "Cluster updates need a person's approval (at most 5 in 10 minutes).",
-        rule: "rule 6, tool update_hp_cluster",
+        rule: 'rule 6 (tool "update_hp_cluster")',
         timeoutSeconds: 50,
       });
       const notice = describeForPerson(entry);
