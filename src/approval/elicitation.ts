@@ -1,6 +1,7 @@
 import { describeClassification } from "../classify/describe.js";
 import { argumentView, formatArgumentEntry } from "../display/arguments.js";
 import { visibleField } from "../display/visible.js";
+import { stringifyJson } from "../wire/json.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import type { ApprovalChannel, ChannelAnswer } from "./approver.js";
 import type { ApprovalRequest } from "./request.js";
@@ -18,7 +19,7 @@ const MAX_VALUE_CHARS = 1000;
 
 /** The question a person reads in the client: one field per line, every argument key, hidden characters as marks. */
 export function approvalMessage(request: ApprovalRequest, serverLabel: string): string {
-  const args = argumentView(JSON.stringify(request.call.arguments), MAX_VALUE_CHARS).entries;
+  const args = argumentView(stringifyJson(request.call.arguments), MAX_VALUE_CHARS).entries;
   return [
     `policylayer: approve this tool call?`,
     ``,

@@ -1,4 +1,4 @@
-import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { formatPolicyError, formatPolicyWarning, loadPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 
 function count(n: number, singular: string, plural: string): string {
@@ -30,6 +30,7 @@ export async function validateCommand(files: readonly string[]): Promise<number>
       exitCode = 1;
       continue;
     }
+    for (const warning of result.warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
     process.stdout.write(`${file}: valid (${summarizePolicy(result.policy)})\n`);
   }
   return exitCode;
