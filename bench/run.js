@@ -244,11 +244,34 @@ async function decisionBench() {
     }
     classifyAndDecideUs.push((nowUs() - before) / perBatch);
   }
+  // classifyCall alone on the real SageMaker server's tools (selector arguments, no annotations).
+  const { profileToolList } = await import(join(root, "dist", "classify", "index.js"));
+  const sagemaker = profileToolList(
+    JSON.parse(
+      readFileSync(join(root, "test", "fixtures", "sagemaker-ai-mcp-server.tools-list.json"), "utf8"),
+    ),
+  );
+  const sagemakerCalls = [
+    ["manage_hyperpod_stacks", { operation: "delete", stack_name: "s", region_name: "us-east-1" }],
+    ["manage_hyperpod_cluster_nodes", { operation: "list_nodes", cluster_name: "c" }],
+    ["manage_hyperpod_cluster_nodes", { operation: "unknown" }],
+    ["describe_hp_cluster", { cluster_name: "c", region_name: "us-east-1" }],
+  ];
+  const classifyUs = [];
+  for (let batch = 0; batch < 60; batch++) {
+    const before = nowUs();
+    for (let i = 0; i < perBatch; i++) {
+      const [tool, args] = sagemakerCalls[i % sagemakerCalls.length];
+      sink += classifyCall(sagemaker.get(tool), tool, args).category.length;
+    }
+    classifyUs.push((nowUs() - before) / perBatch);
+  }
   if (sink === 0) throw new Error("unreachable");
   // The first batches warm the JIT up; they are not counted.
   return {
     decideMedianUs: median(decideUs.slice(10)),
     classifyAndDecideMedianUs: median(classifyAndDecideUs.slice(10)),
+    classifySagemakerMedianUs: median(classifyUs.slice(10)),
   };
 }
 
@@ -314,6 +337,7 @@ async function main() {
   for (const [label, get] of rows) out.push(line([label, ...WAY_NAMES.map((way) => get(summary[way]))]));
   out.push(line([`decision, ${DECISION_RULES} rules (µs/call)`, "", "", fmt(decision.decideMedianUs, 2)]));
   out.push(line(["classify + decide (µs/call)", "", "", fmt(decision.classifyAndDecideMedianUs, 2)]));
+  out.push(line(["classify, SageMaker (µs/call)", "", "", fmt(decision.classifySagemakerMedianUs, 2)]));
 
   const { direct, relay, policylayer } = summary;
   const relayAddedUs = relay.sequentialP50Us - direct.sequentialP50Us;
