@@ -1,5 +1,6 @@
 // A small MCP client of our own: start a server, list its tools, stop it. Not the SDK's Client: importing
 // it costs ~280 ms of CPU (measured: 279-302 ms, against 16-18 ms for this module), on every check, tools and init.
+import { parseJson } from "../wire/json.js";
 import {
   ErrorCode,
   errorLine,
@@ -192,7 +193,7 @@ class ListingClient {
   private onLine(content: Buffer): void {
     let message: unknown;
     try {
-      message = JSON.parse(content.toString("utf8"));
+      message = parseJson(content);
     } catch {
       message = undefined;
     }
