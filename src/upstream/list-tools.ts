@@ -1,5 +1,5 @@
-// A small MCP client of our own: start a server, list its tools, stop it (the SDK is only a devDependency).
-
+// A small MCP client of our own: start a server, list its tools, stop it. Not the SDK's Client: importing
+// it costs ~280 ms of CPU (measured: 279-302 ms, against 16-18 ms for this module), on every check, tools and init.
 import { parseJson } from "../wire/json.js";
 import {
   ErrorCode,
@@ -70,10 +70,17 @@ export async function listServerTools(
   const killGroup = () => {
     if (server.groupAlive()) server.signalGroup("SIGKILL");
   };
-  // Ctrl-C reaches only our process group, not the server's: end it before we go.
+  // Ctrl-C reaches only our process group, not the server's: end it, then let the signal end us
+  // as it would have without this handler (the caller's own handlers still run; no exit from here).
   const onSignal = (signal: NodeJS.Signals) => {
     killGroup();
-    process.exit(signal === "SIGINT" ? 130 : 143);
+    removeHandlers();
+    process.kill(process.pid, signal);
+  };
+  const removeHandlers = () => {
+    process.off("exit", killGroup);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   };
   process.on("exit", killGroup);
   process.on("SIGINT", onSignal);
@@ -121,9 +128,7 @@ export async function listServerTools(
     clearTimeout(deadline);
     await stopServer(server, graceMs);
     await endGroup(server, graceMs);
-    process.off("exit", killGroup);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    removeHandlers();
   }
 }
 

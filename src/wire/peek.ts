@@ -113,23 +113,27 @@ export interface NestedScan {
 const NOT_AN_OBJECT = -1;
 const RAN_OUT = -2;
 
+/** What scanMembers looks for, and where it writes what it finds (reuse one per caller: no allocation per line). */
+export interface MemberScan {
+  /** Plain ASCII member names. */
+  wanted: readonly string[];
+  /** The value range of wanted[i] goes to ranges[2i] and ranges[2i + 1] (-1 when absent). */
+  ranges: Int32Array;
+  /** Where the object starts (default 0) and where the bytes end (default their length). */
+  start?: number;
+  end?: number;
+  /** True with what was found before the bytes ran out (for the head of a line too large to keep). */
+  partial?: boolean;
+  /** Members inside one member's object value, found in the same pass (all -1 when it is absent or not an object). */
+  nested?: NestedScan | null;
+}
+
 /**
- * Finds the members named in `wanted` (plain ASCII names) in the object spanning [start, end) of
- * `bytes`, writing the value range of wanted[i] to ranges[2i] and ranges[2i + 1] (-1 when absent):
- * no allocation per line. Returns false when the bytes are not an object this scan can walk; with
- * `partial`, true with what it found before the bytes ran out (for the head of a line too large to keep).
- * `nested` finds members inside one member's object value in the same pass (its ranges are all -1
- * when that member is absent or not an object).
+ * Finds the members `scan` names in the object in `bytes`, writing their value ranges to its
+ * ranges. Returns false when the bytes are not an object this scan can walk.
  */
-export function scanMembers(
-  bytes: Buffer,
-  wanted: readonly string[],
-  ranges: Int32Array,
-  start = 0,
-  end = bytes.length,
-  partial = false,
-  nested: NestedScan | null = null,
-): boolean {
+export function scanMembers(bytes: Buffer, scan: MemberScan): boolean {
+  const { wanted, ranges, start = 0, end = bytes.length, partial = false, nested = null } = scan;
   if (nested !== null) nested.ranges.fill(-1, 0, 2 * nested.wanted.length);
   const after = scanObject(bytes, wanted, ranges, skipWhitespace(bytes, start), end, nested);
   return after === RAN_OUT ? partial : after !== NOT_AN_OBJECT;
@@ -192,7 +196,7 @@ export function peekMembers(
   partial = false,
 ): Map<string, ValueRange> | null {
   const ranges = new Int32Array(2 * wanted.length);
-  if (!scanMembers(bytes, wanted, ranges, start, end, partial)) return null;
+  if (!scanMembers(bytes, { wanted, ranges, start, end, partial })) return null;
   const found = new Map<string, ValueRange>();
   wanted.forEach((name, index) => {
     const valueStart = ranges[2 * index] as number;

@@ -1,5 +1,5 @@
 import type { RequestId } from "./jsonrpc.js";
-import { type NestedScan, parseRange, peekMembers, scanMembers } from "./peek.js";
+import { type MemberScan, parseRange, peekMembers, scanMembers } from "./peek.js";
 
 const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 /** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
@@ -23,20 +23,17 @@ export type ResponseEnd = "result" | "tool_error" | "protocol_error" | "input_re
 export class ResponseReader {
   private readonly ranges = new Int32Array(2 * RESPONSE_MEMBERS.length);
   /** isError, resultType and requestState inside the result, read in the same pass. */
-  private readonly resultScan: NestedScan = {
-    member: RESULT / 2,
-    wanted: ["isError", "resultType", "requestState"],
-    ranges: new Int32Array(6),
+  private readonly inner = new Int32Array(6);
+  private readonly scan: MemberScan = {
+    wanted: RESPONSE_MEMBERS,
+    ranges: this.ranges,
+    nested: { member: RESULT / 2, wanted: ["isError", "resultType", "requestState"], ranges: this.inner },
   };
 
   /** The id of the response in `content` (then the other readers answer for it), or NOT_A_RESPONSE. */
   read(content: Buffer): unknown {
     const ranges = this.ranges;
-    if (
-      !scanMembers(content, RESPONSE_MEMBERS, ranges, 0, content.length, false, this.resultScan) ||
-      ranges[ID] === -1 ||
-      ranges[METHOD] !== -1
-    ) {
+    if (!scanMembers(content, this.scan) || ranges[ID] === -1 || ranges[METHOD] !== -1) {
       return NOT_A_RESPONSE;
     }
     try {
@@ -54,14 +51,14 @@ export class ResponseReader {
   /** How the response last read (from `content`) ended. */
   end(content: Buffer): ResponseEnd {
     if (this.ranges[ERROR] !== -1 || this.ranges[RESULT] === -1) return "protocol_error";
-    const inner = this.resultScan.ranges;
+    const inner = this.inner;
     if (isLiteral(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED)) return "input_required";
     return isLiteral(content, inner[0] as number, inner[1] as number, "true") ? "tool_error" : "result";
   }
 
   /** The requestState of the result last read (from `content`), when it is a string. */
   requestState(content: Buffer): string | undefined {
-    const inner = this.resultScan.ranges;
+    const inner = this.inner;
     if (inner[4] === -1) return undefined;
     try {
       const state = parseRange(content, [inner[4] as number, inner[5] as number]);

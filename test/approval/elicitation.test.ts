@@ -3,6 +3,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
+import { within } from "../helpers/deadline.js";
 import { recordingServer } from "../helpers/paths.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
 
@@ -132,7 +133,13 @@ describe("require_approval through MCP elicitation in the client", () => {
       new Promise((resolve) => (release = () => resolve({ action: "accept", content: { approve: true } })));
     const client = await connect(POLICY.replace("timeout: 2", "timeout: 30"));
     const waiting = client.callTool(DELETE);
-    while (questions.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await expect
+      .poll(() => questions.length, {
+        timeout: 20_000,
+        interval: 1,
+        message: "the client to be asked about delete_stack",
+      })
+      .toBeGreaterThan(0);
     const echo = (await client.callTool({ name: "echo", arguments: { meanwhile: true } })) as ToolResult;
     expect(echo.content[0]?.text).toBe('{"meanwhile":true}');
     expect(await client.listTools()).toHaveProperty("tools");
@@ -152,7 +159,7 @@ describe("require_approval through MCP elicitation in the client", () => {
     const client = await connect(POLICY.replace("timeout: 2", "timeout: 30"));
     const controller = new AbortController();
     const call = client.callTool(DELETE, undefined, { signal: controller.signal });
-    await wasAsked;
+    await within(wasAsked, 20_000, "the client to be asked about delete_stack");
     controller.abort("changed my mind");
     await expect(call).rejects.toThrow();
     await client.callTool({ name: "echo", arguments: {} });
@@ -188,7 +195,11 @@ describe("require_approval through MCP elicitation in the client", () => {
     const calls = Array.from({ length: 17 }, (_, n) =>
       client.callTool({ name: "delete_stack", arguments: { n } }, undefined, { timeout: 60_000 }),
     );
-    const first = (await Promise.race(calls)) as ToolResult;
+    const first = (await within(
+      Promise.race(calls),
+      20_000,
+      "the first of 17 calls to be answered",
+    )) as ToolResult;
     expect(first.isError).toBe(true);
     expect(first.content[0]?.text).toMatch(
       /too many calls are already waiting for approval in this session \(at most 16\)/,

@@ -143,8 +143,13 @@ describe("require_approval through the local inbox, with real wrap processes", (
       const clickedAt = performance.now();
       await approveButton.click();
       // Time from the click to the call reaching the server, read tightly from the record file.
-      while (callsReceived(first.recordFile).length === 0)
-        await new Promise((resolve) => setTimeout(resolve, 2));
+      await expect
+        .poll(() => callsReceived(first.recordFile).length, {
+          timeout: 20_000,
+          interval: 2,
+          message: "the approved call to reach the server",
+        })
+        .toBeGreaterThan(0);
       const clickToServerMs = performance.now() - clickedAt;
       console.info(`approval click → call at the server: ${clickToServerMs.toFixed(1)} ms`);
       expect(clickToServerMs).toBeLessThan(2000);

@@ -252,33 +252,6 @@ describe("classifyCall", () => {
       "destructive (critical): name starts with delete; no readOnlyHint or destructiveHint: the tool may write and destroy",
     );
   });
-
-  it("reports the time per call on the SageMaker profiles (no assertion on time)", () => {
-    const fixture = sagemakerToolsListFixture;
-    const profiles = profileToolList(JSON.parse(readFileSync(fixture, "utf8")));
-    const calls: [string, Record<string, unknown>][] = [
-      ["manage_hyperpod_stacks", { operation: "delete", stack_name: "s", region_name: "us-east-1" }],
-      ["manage_hyperpod_cluster_nodes", { operation: "list_nodes", cluster_name: "c" }],
-      ["manage_hyperpod_cluster_nodes", { operation: "unknown" }],
-      ["describe_hp_cluster", { cluster_name: "c", region_name: "us-east-1" }],
-    ];
-    const batches: number[] = [];
-    const perBatch = 1000;
-    for (let batch = 0; batch < 100; batch++) {
-      const start = process.hrtime.bigint();
-      for (let index = 0; index < perBatch; index++) {
-        const [tool, args] = calls[index % calls.length] ?? ["", {}];
-        classifyCall(profiles.get(tool), tool, args);
-      }
-      batches.push(Number(process.hrtime.bigint() - start) / perBatch);
-    }
-    batches.sort((a, b) => a - b);
-    const median = batches[Math.floor(batches.length / 2)] ?? 0;
-    console.log(
-      `classifyCall: median ${median.toFixed(0)} ns per call over ${batches.length * perBatch} calls`,
-    );
-    expect(batches).toHaveLength(100);
-  });
 });
 
 describe("classes that protect the built-in default policy", () => {

@@ -1,6 +1,11 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ListToolsError, listServerTools } from "../../src/upstream/list-tools.js";
+import { policylayerBin } from "../helpers/paths.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const pagedServer = fileURLToPath(new URL("./servers/paged-server.mjs", import.meta.url));
 
@@ -34,3 +39,41 @@ describe("listServerTools", () => {
     );
   });
 });
+
+describe("policylayer tools interrupted while listing", () => {
+  it("ends the server's process group on Ctrl-C, then ends by the signal itself", async () => {
+    const dir = tempDir();
+    try {
+      const pidFile = join(dir.path, "server.pid");
+      // A server that never answers initialize, and says its pid once it runs.
+      const server = `require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+      const child = spawn(process.execPath, [policylayerBin, "tools", "--", process.execPath, "-e", server], {
+        stdio: "ignore",
+        env: { ...process.env, POLICYLAYER_POLICY: "" },
+      });
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+        child.once("exit", (code, signal) => resolve(signal ?? code)),
+      );
+      await expect
+        .poll(() => existsSync(pidFile), { timeout: 20_000, message: "the server's pid file" })
+        .toBe(true);
+      const serverPid = Number(readFileSync(pidFile, "utf8"));
+      child.kill("SIGINT");
+      expect(await exited).toBe("SIGINT");
+      await expect
+        .poll(() => isRunning(serverPid), { timeout: 10_000, message: "the server to be gone" })
+        .toBe(false);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

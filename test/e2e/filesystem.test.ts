@@ -73,7 +73,7 @@ describe("server-filesystem through policylayer", () => {
     expect(result.content[0]?.text).toContain("original contents");
   });
 
-  it("a rate-limited tool passes max times, is denied with a retry time, then passes again after the window", async () => {
+  it("a rate-limited tool passes max times, then is denied with a retry time", async () => {
     const list = () =>
       proxied.client.callTool({
         name: "list_directory",
@@ -92,11 +92,8 @@ describe("server-filesystem through policylayer", () => {
     const decision = denied._meta?.["policylayer/decision"] as { retryAfterSeconds: number };
     expect(decision.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(decision.retryAfterSeconds).toBeLessThanOrEqual(2);
-    // Wait out exactly the time the agent was told, then the call passes again.
-    await new Promise((resolve) => setTimeout(resolve, decision.retryAfterSeconds * 1000));
-    const again = await list();
-    expect(again.isError).toBeFalsy();
-    expect(again.content[0]?.text).toContain("notes.txt");
+    // That the call passes again once the window has passed is tested with a clock of our own, not a
+    // real wait: test/proxy/session.test.ts.
   });
 
   it("examples/filesystem.yaml denies write_file too", async () => {

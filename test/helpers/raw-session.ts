@@ -2,6 +2,12 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { policylayerBin } from "./paths.js";
 
 /**
+ * How long a wait for policylayer's output may take before the test fails, naming what it waited
+ * for: just under vitest's 60 s test timeout, so a slow machine (a 20 MB result under load) is not cut short.
+ */
+const WAIT_MS = 55_000;
+
+/**
  * `policylayer wrap` driven line by line, for what an SDK client would never send:
  * malformed lines, batches, shape tricks. Also the handle for process and shutdown tests.
  */
@@ -66,11 +72,21 @@ export class RawSession {
     this.write(`${JSON.stringify(message)}\n`);
   }
 
-  /** The next message policylayer writes to stdout. */
-  next(): Promise<unknown> {
+  /** The next message policylayer writes to stdout; rejects after `timeoutMs`, naming `what` it waited for. */
+  next(what = "the next message on stdout", timeoutMs = WAIT_MS): Promise<unknown> {
     const ready = this.messages.shift();
     if (ready !== undefined) return Promise.resolve(ready);
-    return new Promise((resolve) => this.messageWaiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = (message: unknown) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+      const timer = setTimeout(() => {
+        this.messageWaiters.splice(this.messageWaiters.indexOf(waiter), 1);
+        reject(new Error(`waited ${timeoutMs} ms for ${what}; stderr so far:\n${this.stderr}`));
+      }, timeoutMs);
+      this.messageWaiters.push(waiter);
+    });
   }
 
   /** Sends a request and waits for the message that answers its id (others are kept in order). */
@@ -83,7 +99,10 @@ export class RawSession {
   async responseTo(id: number | string | null): Promise<Record<string, unknown>> {
     const skipped: unknown[] = [];
     for (;;) {
-      const message = (await this.next()) as Record<string, unknown>;
+      const message = (await this.next(`the response to id ${JSON.stringify(id)}`)) as Record<
+        string,
+        unknown
+      >;
       if (message.id === id && !("method" in message)) {
         this.messages.unshift(...skipped);
         return message;
@@ -135,11 +154,26 @@ export class RawSession {
     });
   }
 
-  /** Resolves with the first stderr text matching the pattern (already written or still to come). */
-  waitForStderr(pattern: RegExp): Promise<string> {
+  /** Resolves with the first stderr text matching the pattern (already written or still to come); rejects after `timeoutMs`. */
+  waitForStderr(pattern: RegExp, timeoutMs = WAIT_MS): Promise<string> {
     const match = this.stderr.match(pattern);
     if (match) return Promise.resolve(match[0]);
-    return new Promise((resolve) => this.stderrWaiters.push({ pattern, resolve }));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        pattern,
+        resolve: (text: string) => {
+          clearTimeout(timer);
+          resolve(text);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.stderrWaiters.splice(this.stderrWaiters.indexOf(waiter), 1);
+        reject(
+          new Error(`waited ${timeoutMs} ms for stderr to match ${pattern}; stderr so far:\n${this.stderr}`),
+        );
+      }, timeoutMs);
+      this.stderrWaiters.push(waiter);
+    });
   }
 
   /** Where stderr ends now, to wait for what is written after it (waitForStderrAfter). */

@@ -8,30 +8,11 @@ import { explainCall, listedProfile } from "../../src/cli/check.js";
 import { parsePolicy } from "../../src/policy/load.js";
 import type { ToolCall } from "../../src/policy/types.js";
 import { InProcessProxy } from "../helpers/in-process.js";
+import { type Random, seededRandom } from "../helpers/random.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir();
 afterAll(() => dir.cleanup());
-
-/** A small seeded generator (mulberry32), so a failure names the seed that reproduces it. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
-  const chance = (p: number) => next() < p;
-  const some = <T>(items: readonly T[], max: number): T[] => {
-    const count = 1 + Math.floor(next() * max);
-    return [...new Set(Array.from({ length: count }, () => pick(items)))];
-  };
-  return { pick, chance, some };
-}
-type Random = ReturnType<typeof generator>;
 
 const TOOL_NAMES = [
   "read_file",
@@ -150,7 +131,7 @@ describe("check against wrap, over generated policies and calls", () => {
     let validPolicies = 0;
     let compared = 0;
     for (let seed = 1; seed <= POLICIES; seed++) {
-      const random = generator(seed);
+      const random = seededRandom(seed);
       const tools = toolList(random);
       const document = policyDocument(random);
       const loaded = parsePolicy(JSON.stringify(document), `generated-${seed}.yaml`);

@@ -98,7 +98,7 @@ describe("scanMembers with a nested scan", () => {
     const line = Buffer.from(text);
     const ranges = new Int32Array(8);
     const nested = { member: 1, wanted: ["isError"], ranges: new Int32Array(2) };
-    if (!scanMembers(line, wanted, ranges, 0, line.length, false, nested)) return null;
+    if (!scanMembers(line, { wanted, ranges, nested })) return null;
     const id = ranges[0] === -1 ? undefined : parseRange(line, [ranges[0] as number, ranges[1] as number]);
     const [start, end] = nested.ranges as unknown as [number, number];
     return { id, isError: start === -1 ? null : line.toString("utf8", start, end) };
