@@ -23,7 +23,9 @@ export interface AuditRecord {
   args_sha256: string;
   arguments?: Record<string, unknown>;
   approval?: { channel: string; decided_by: string; waited_ms: number; outcome: string };
-  outcome?: "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled";
+  /** Why a let-through call was not counted against its shared limits (the store could not be reached). */
+  uncounted?: string;
+  outcome?: "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled" | "not_forwarded";
   duration_ms?: number;
 }
 
@@ -131,9 +133,11 @@ function callRecordHead(record: AuditRecord): string {
     sessionPart?.ascii === true &&
     decisionPart?.ascii === true &&
     record.arguments === undefined &&
-    record.approval === undefined;
+    record.approval === undefined &&
+    record.uncounted === undefined;
   if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
+  if (record.uncounted !== undefined) line += `,"uncounted":${JSON.stringify(record.uncounted)}`;
   return line;
 }
 

@@ -3,8 +3,8 @@ import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audi
 import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
-import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
-import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
+import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
+import { Limiter, type LimitVerdict, type Reservation } from "../ratelimit/limiter.js";
 import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
 import type { CallGate, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
 
@@ -17,6 +17,8 @@ export interface GateOptions {
   now?: () => number;
   /** Asks a person about require_approval calls; without one, they are denied. */
   approver?: Approver | null;
+  /** Counts rate limits and budgets; by default one that counts session scope only (no shared store). */
+  limiter?: Limiter;
   /** Our own diagnostics: stderr in wrap. */
   warn: (message: string) => void;
 }
@@ -36,7 +38,7 @@ export class Gate implements CallGate {
   private policy: CompiledPolicy;
   /** The profiles of the tools the server listed last, by name: what classifies their calls. */
   private readonly profiles = new Map<string, ToolProfile>();
-  private readonly limiter = new SlidingWindowLimiter();
+  private readonly limiter: Limiter;
   private readonly now: () => number;
   private readonly approver: Approver | null;
 
@@ -44,6 +46,13 @@ export class Gate implements CallGate {
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
     this.approver = options.approver ?? null;
+    this.limiter =
+      options.limiter ??
+      new Limiter({
+        serverLabel: options.serverLabel,
+        sharedStore: () => ({ store: null, unavailableBecause: "no shared limit store was opened" }),
+        now: this.now,
+      });
   }
 
   /** The policy in force. */
@@ -51,12 +60,10 @@ export class Gate implements CallGate {
     return this.policy;
   }
 
-  /** Puts a reloaded policy in force from the next call; rate-limit counts of unchanged rules survive. */
+  /** Puts a reloaded policy in force from the next call; the counts of rules whose identity is unchanged survive. */
   setPolicy(policy: CompiledPolicy): void {
     this.policy = policy;
-    this.limiter.retainOnly(
-      policy.rules.filter((rule) => rule.rateLimit !== null).map((rule) => rule.fingerprint),
-    );
+    this.limiter.retainOnly(policy);
   }
 
   /** Runs `work` (one chunk of server output) with the audit lines of the calls it finishes written in one write. */
@@ -150,40 +157,140 @@ export class Gate implements CallGate {
       });
     }
 
-    let action = decision.action;
-    let retryAfterSeconds: number | undefined;
-    let reason = decision.reason;
-    const limit = decision.rule?.rateLimit;
-    if (action !== "deny" && limit && decision.rule) {
-      const windowMs = limit.windowSeconds * 1000;
-      const retryAfterMs = this.limiter.take(decision.rule.fingerprint, limit.max, windowMs, startedMs);
-      if (retryAfterMs > 0) {
-        action = "deny";
-        retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        reason = `rate limit of rule ${decision.rule.index + 1}: at most ${limit.max} calls in ${limit.windowSeconds} s${
-          decision.rule.reason ? ` (${decision.rule.reason})` : ""
-        }`;
-      }
+    const rule = decision.rule;
+    // Calls of rules without limits pay nothing here.
+    if (decision.action === "deny" || rule === null || rule.limits.length === 0) {
+      return this.act(
+        decision.action,
+        null,
+        requestId,
+        call,
+        classification,
+        decision,
+        record,
+        startedMs,
+        progressToken,
+      );
     }
-    record.reason = reason;
+    // A call that waits for approval only checks now; it reserves once approved.
+    const count = policy.mode === "monitor" || decision.action === "allow";
+    const limited = this.limiter.reserve(policy, rule, call, count);
+    const next = (verdict: LimitVerdict): Verdict | PendingVerdict => {
+      if (!verdict.pass) return this.limitRefused(policy, record, startedMs, verdict);
+      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
+      return this.act(
+        decision.action,
+        count ? verdict.reservation : { policy, rule },
+        requestId,
+        call,
+        classification,
+        decision,
+        record,
+        startedMs,
+        progressToken,
+      );
+    };
+    if (!(limited instanceof Promise)) return next(limited);
+    // The shared store answers over the network: the call waits like one waiting for a person.
+    let withdrawStage: ((reason: string) => void) | null = null;
+    const verdict = limited.then((settled) => {
+      const outcome = next(settled);
+      if ("forward" in outcome) return outcome;
+      withdrawStage = outcome.withdraw;
+      return outcome.verdict;
+    });
+    return { verdict, withdraw: (reason) => withdrawStage?.(reason) };
+  }
 
-    if (policy.mode === "monitor") {
+  /**
+   * What the policy's action does once the limits let the call pass: forward (with the call's
+   * reservation), deny, or ask a person (`limits` then names the rule whose limits are reserved on approval).
+   */
+  private act(
+    action: Decision["action"],
+    limits: Reservation | { policy: CompiledPolicy; rule: CompiledRule } | null,
+    requestId: RequestId,
+    call: ToolCall,
+    classification: Classification,
+    decision: Decision,
+    record: AuditRecord,
+    startedMs: number,
+    progressToken: string | number | null,
+  ): Verdict | PendingVerdict {
+    const reservation = limits !== null && "settle" in limits ? limits : null;
+    if (this.policy.mode === "monitor") {
       record.decision = "allow";
       if (action !== "allow")
-        record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
-      return this.forward(record, startedMs);
+        record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${record.reason}`;
+      return this.forward(record, startedMs, reservation);
     }
-    if (action === "allow") return this.forward(record, startedMs);
-    if (action === "deny") {
-      return this.deny(record, retryAfterSeconds === undefined ? { reason } : { reason, retryAfterSeconds });
+    if (action === "allow") return this.forward(record, startedMs, reservation);
+    if (action === "deny") return this.deny(record, { reason: record.reason });
+    const onApproved =
+      limits !== null && !("settle" in limits)
+        ? (approvedMs: number) => this.reserveApproved(limits.policy, limits.rule, call, record, approvedMs)
+        : null;
+    return this.askForApproval(
+      requestId,
+      call,
+      classification,
+      decision,
+      record,
+      startedMs,
+      progressToken,
+      onApproved,
+    );
+  }
+
+  /** A call over its limit (or whose limit store is down): denied, or in monitor mode let through with what it would meet. */
+  private limitRefused(
+    policy: CompiledPolicy,
+    record: AuditRecord,
+    startedMs: number,
+    verdict: Extract<LimitVerdict, { pass: false }>,
+  ): Verdict {
+    if (policy.mode === "monitor") {
+      record.decision = "allow";
+      record.reason = `monitor mode: would deny: ${verdict.reason}`;
+      return this.forward(record, startedMs, null);
     }
-    return this.askForApproval(requestId, call, classification, decision, record, startedMs, progressToken);
+    return this.deny(
+      record,
+      verdict.retryAfterSeconds === undefined
+        ? { reason: verdict.reason }
+        : { reason: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds },
+    );
+  }
+
+  /** An approved call reserves its limits now: the limit is checked again at this moment. */
+  private reserveApproved(
+    policy: CompiledPolicy,
+    rule: CompiledRule,
+    call: ToolCall,
+    record: AuditRecord,
+    approvedMs: number,
+  ): Verdict | Promise<Verdict> {
+    const settle = (verdict: LimitVerdict): Verdict => {
+      if (!verdict.pass) {
+        return this.deny(record, {
+          reason: `approved, but meanwhile ${verdict.reason}`,
+          ...(verdict.retryAfterSeconds === undefined
+            ? {}
+            : { retryAfterSeconds: verdict.retryAfterSeconds }),
+        });
+      }
+      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
+      return this.forward(record, approvedMs, verdict.reservation);
+    };
+    const limited = this.limiter.reserve(policy, rule, call, true);
+    return limited instanceof Promise ? limited.then(settle) : settle(limited);
   }
 
   private async approvalVerdict(
     pending: Promise<ApprovalAnswer>,
     record: AuditRecord,
     startedMs: number,
+    onApproved: ((approvedMs: number) => Verdict | Promise<Verdict>) | null,
   ): Promise<Verdict> {
     let answer: ApprovalAnswer;
     try {
@@ -210,7 +317,8 @@ export class Gate implements CallGate {
       });
     }
     record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
-    return this.forward(record, this.now());
+    const approvedMs = this.now();
+    return onApproved === null ? this.forward(record, approvedMs, null) : onApproved(approvedMs);
   }
 
   private askForApproval(
@@ -221,6 +329,7 @@ export class Gate implements CallGate {
     record: AuditRecord,
     startedMs: number,
     progressToken: string | number | null,
+    onApproved: ((approvedMs: number) => Verdict | Promise<Verdict>) | null,
   ): Verdict | PendingVerdict {
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
     const asked: AskedApproval | null =
@@ -243,7 +352,10 @@ export class Gate implements CallGate {
         reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
-    return { verdict: this.approvalVerdict(asked.answer, record, startedMs), withdraw: asked.withdraw };
+    return {
+      verdict: this.approvalVerdict(asked.answer, record, startedMs, onApproved),
+      withdraw: asked.withdraw,
+    };
   }
 
   private baseRecord(
@@ -283,9 +395,9 @@ export class Gate implements CallGate {
     return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
   }
 
-  private forward(record: AuditRecord, startedMs: number): Verdict {
+  private forward(record: AuditRecord, startedMs: number, reservation: Reservation | null): Verdict {
     record.decision = "allow";
-    return new ForwardedCall(record, startedMs, this.options.audit, this.now, this.options.warn);
+    return new ForwardedCall(record, startedMs, reservation, this.options.audit, this.now, this.options.warn);
   }
 
   private toolClassification(profile: ToolProfile): Classification {
@@ -293,6 +405,17 @@ export class Gate implements CallGate {
     return override ? classifyCall(profile, profile.name, {}, override) : profile.classification;
   }
 }
+
+/**
+ * Ends that give back what the call reserved of its limits: it never reached the server, or the
+ * server refused it with a JSON-RPC error. A result (isError included) and a server that exited
+ * after the call reached it keep the count: the server may have acted.
+ */
+const RELEASING_ENDS: ReadonlySet<ResponseSummary> = new Set([
+  "protocol_error",
+  "cancelled",
+  "not_forwarded",
+]);
 
 /** A call let through to the server; its audit line is written when it ends, once. */
 class ForwardedCall {
@@ -302,6 +425,7 @@ class ForwardedCall {
   constructor(
     private readonly record: AuditRecord,
     private readonly startedMs: number,
+    private readonly reservation: Reservation | null,
     private readonly audit: AuditLog,
     private readonly now: () => number,
     private readonly warn: (message: string) => void,
@@ -310,6 +434,10 @@ class ForwardedCall {
   finish(summary: ResponseSummary): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.reservation !== null) {
+      if (RELEASING_ENDS.has(summary)) this.reservation.release();
+      else this.reservation.settle();
+    }
     // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
     this.record.outcome = summary;
     this.record.duration_ms = this.now() - this.startedMs;

@@ -39,6 +39,11 @@ export interface LimiterOptions {
   now?: () => number;
 }
 
+/** Whether any limit of the policy is counted in the shared store (server or global scope). */
+export function usesSharedStore(policy: CompiledPolicy): boolean {
+  return policy.rules.some((rule) => rule.limits.some((limit) => limit.scope !== "session"));
+}
+
 const NOTHING_RESERVED: Reservation = { settle() {}, release() {} };
 
 /** A reservation of session-scope entries (this process) and shared ones (the store). */
@@ -128,7 +133,8 @@ export class Limiter {
     const amounts: number[] = [];
     for (const limit of rule.limits) {
       const amount = limit.amountOf(call);
-      if (typeof amount === "string") return { pass: false, reason: `budget of rule ${rule.index + 1}: ${amount}` };
+      if (typeof amount === "string")
+        return { pass: false, reason: `budget of rule ${rule.index + 1}: ${amount}` };
       amounts.push(amount);
     }
     // Session scope first: it costs nothing to undo if the shared part refuses.
@@ -159,12 +165,17 @@ export class Limiter {
     if (count) for (const entry of sessionEntries) this.session.add(entry.key, entry.timeMs, entry.amount);
     if (shared.length === 0) {
       return count && sessionEntries.length > 0
-        ? { pass: true, reservation: new HeldReservation(this.session, sessionEntries, null, []), uncounted: null }
+        ? {
+            pass: true,
+            reservation: new HeldReservation(this.session, sessionEntries, null, []),
+            uncounted: null,
+          }
         : { pass: true, reservation: NOTHING_RESERVED, uncounted: null };
     }
     const handle = this.storeFor(policy);
     const { store } = handle;
-    if (store === null) return this.onUnavailable(policy, rule, sessionEntries, count, handle.unavailableBecause);
+    if (store === null)
+      return this.onUnavailable(policy, rule, sessionEntries, count, handle.unavailableBecause);
     let answer: StoreAnswer | Promise<StoreAnswer>;
     try {
       answer = count ? store.reserve(shared) : store.check(shared);
@@ -175,7 +186,9 @@ export class Limiter {
       if (settled.kind === "counted") {
         return {
           pass: true,
-          reservation: count ? new HeldReservation(this.session, sessionEntries, store, settled.entries) : NOTHING_RESERVED,
+          reservation: count
+            ? new HeldReservation(this.session, sessionEntries, store, settled.entries)
+            : NOTHING_RESERVED,
           uncounted: null,
         };
       }
@@ -188,7 +201,12 @@ export class Limiter {
           `the ${store.name} limit store cannot be reached: ${settled.message}`,
         );
       this.giveBackSession(sessionEntries, count);
-      return this.refusal(rule, sharedLimits[settled.index] as CompiledLimit, settled.used, settled.retryAfterMs);
+      return this.refusal(
+        rule,
+        sharedLimits[settled.index] as CompiledLimit,
+        settled.used,
+        settled.retryAfterMs,
+      );
     };
     if (!(answer instanceof Promise)) return settle(answer);
     return answer.then(settle, (error: unknown) =>
@@ -243,7 +261,12 @@ export class Limiter {
     for (const entry of entries) this.session.giveBack(entry.key, entry.timeMs, entry.amount);
   }
 
-  private refusal(rule: CompiledRule, limit: CompiledLimit, used: number, retryAfterMs: number): LimitVerdict {
+  private refusal(
+    rule: CompiledRule,
+    limit: CompiledLimit,
+    used: number,
+    retryAfterMs: number,
+  ): LimitVerdict {
     const reason = overLimitReason(rule, limit, used, retryAfterMs);
     return Number.isFinite(retryAfterMs)
       ? { pass: false, reason, retryAfterSeconds: wholeSeconds(retryAfterMs) }

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import type LibsqlDatabase from "libsql";
 import { fitsWithin, millisecondsUntilFits } from "./arithmetic.js";
-import type { CounterRequest, CounterUsage, CountedEntry, SharedLimitStore, StoreAnswer } from "./store.js";
+import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
 type Database = LibsqlDatabase.Database;
 type Statement = LibsqlDatabase.Statement;
@@ -57,9 +57,7 @@ class Statements {
 
   constructor(db: Database) {
     this.counter = db
-      .prepare(
-        "SELECT total, (SELECT min(t_ms) FROM entries WHERE key = ?1) FROM counters WHERE key = ?1",
-      )
+      .prepare("SELECT total, (SELECT min(t_ms) FROM entries WHERE key = ?1) FROM counters WHERE key = ?1")
       .raw(true);
     this.oldest = db.prepare("SELECT min(t_ms) FROM entries WHERE key = ?").raw(true);
     this.expiredSum = db
@@ -106,19 +104,29 @@ export class LocalLimitStore implements SharedLimitStore {
     const require = createRequire(import.meta.url);
     // Loaded only by policies with shared limits: a native module other wraps need not pay for.
     const Libsql = require("libsql") as typeof LibsqlDatabase;
-    let db: Database | undefined;
-    try {
-      db = new Libsql(path);
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      db.exec(SCHEMA);
-      const store = new LocalLimitStore(db, new Statements(db), now);
-      store.sweep();
-      return store;
-    } catch (error) {
-      db?.close();
-      throw new Error(`the limit store ${path} cannot be opened: ${(error as Error).message}`);
+    // Wraps started together race to create the file and switch it to WAL, which does not wait
+    // on SQLite's busy handler: such a first open is tried again for up to BUSY_TIMEOUT_MS.
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (;;) {
+      let db: Database | undefined;
+      try {
+        db = new Libsql(path);
+        db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = NORMAL");
+        db.exec(SCHEMA);
+        const store = new LocalLimitStore(db, new Statements(db), now);
+        store.sweep();
+        return store;
+      } catch (error) {
+        db?.close();
+        const message = (error as Error).message;
+        if (/locked|busy/i.test(message) && Date.now() < deadline) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+          continue;
+        }
+        throw new Error(`the limit store ${path} cannot be opened: ${message}`);
+      }
     }
   }
 
@@ -246,9 +254,7 @@ export class LocalLimitStore implements SharedLimitStore {
     return this.transaction(() => {
       const nowMs = this.now();
       this.db
-        .prepare(
-          "DELETE FROM entries WHERE key IN (SELECT key FROM counters WHERE last_ms + window_ms <= ?)",
-        )
+        .prepare("DELETE FROM entries WHERE key IN (SELECT key FROM counters WHERE last_ms + window_ms <= ?)")
         .run(nowMs);
       this.db.prepare("DELETE FROM counters WHERE last_ms + window_ms <= ?").run(nowMs);
       return { kind: "counted", entries: [] };

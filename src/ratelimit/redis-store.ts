@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import type { Redis as RedisClient } from "ioredis";
 import { parseCounterKey } from "./keys.js";
-import type { CounterRequest, CounterUsage, CountedEntry, SharedLimitStore, StoreAnswer } from "./store.js";
+import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
+
+const require = createRequire(import.meta.url);
 
 /** No store operation waits longer than this; connecting neither. */
 const OPERATION_TIMEOUT_MS = 1000;
@@ -147,7 +150,9 @@ export function redactedUrl(url: string): string {
 /** True for Redis's answers to bad or missing credentials. */
 function isAuthError(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
-  return /WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH.*(failed|called without)/i.test(message);
+  return /WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH.*(failed|called without)/i.test(
+    message,
+  );
 }
 
 function errorText(error: unknown): string {
@@ -163,6 +168,8 @@ export class RedisLimitStore implements SharedLimitStore {
   readonly name = "redis";
   /** The connection's last error, "" while it is healthy. */
   lastError = "";
+  /** Settles when the first connection attempt has: null when Redis answered, else why not. */
+  connected: Promise<RedisConnectError | null> = Promise.resolve(null);
 
   private constructor(
     private readonly redis: RedisClient,
@@ -171,16 +178,13 @@ export class RedisLimitStore implements SharedLimitStore {
   ) {}
 
   /**
-   * Connects to `url`. Rejects with a RedisConnectError: credentialsRefused for a wrong password
-   * (the caller refuses to start), else unreachable (the store is still returned by `connecting`).
+   * Starts connecting to `url` and returns at once; `connected` settles with null once Redis
+   * answers, or with why not: credentialsRefused for a wrong password (a configuration error),
+   * else unreachable (the client goes on trying every half second).
    */
-  static async connect(
-    url: string,
-    keyPrefix: string,
-    onError: (message: string) => void,
-  ): Promise<{ store: RedisLimitStore; error: RedisConnectError | null }> {
+  static open(url: string, keyPrefix: string, onError: (message: string) => void): RedisLimitStore {
     // Loaded only by policies that use Redis.
-    const { Redis } = await import("ioredis");
+    const { Redis } = require("ioredis") as typeof import("ioredis");
     const redis = new Redis(url, {
       lazyConnect: true,
       connectTimeout: OPERATION_TIMEOUT_MS,
@@ -203,21 +207,20 @@ export class RedisLimitStore implements SharedLimitStore {
         onError(`redis ${redactedUrl(url)}: connected again; counting resumes`);
       store.lastError = "";
     });
-    const lastError = () => store.lastError;
-    try {
-      await redis.connect();
-      await redis.ping();
-      reporting = true;
-      return { store, error: null };
-    } catch (error) {
-      reporting = true;
-      // The rejection says only "Connection is closed"; the error event before it says why.
-      const why = lastError() !== "" ? lastError() : errorText(error);
-      return {
-        store,
-        error: new RedisConnectError(`redis ${redactedUrl(url)}: ${why}`, isAuthError(why)),
-      };
-    }
+    store.connected = (async () => {
+      try {
+        await redis.connect();
+        await redis.ping();
+        return null;
+      } catch (error) {
+        // The rejection says only "Connection is closed"; the error event before it says why.
+        const why = store.lastError !== "" ? store.lastError : errorText(error);
+        return new RedisConnectError(`redis ${redactedUrl(url)}: ${why}`, isAuthError(why));
+      } finally {
+        reporting = true;
+      }
+    })();
+    return store;
   }
 
   async reserve(requests: readonly CounterRequest[]): Promise<StoreAnswer> {
@@ -230,7 +233,10 @@ export class RedisLimitStore implements SharedLimitStore {
 
   release(entries: readonly CountedEntry[]): void {
     const keys = entries.flatMap((entry) => [entry.key, this.timesKey(entry.key)]);
-    const args = [String(entries.length), ...entries.flatMap((entry) => [String(entry.timeMs), String(entry.amount)])];
+    const args = [
+      String(entries.length),
+      ...entries.flatMap((entry) => [String(entry.timeMs), String(entry.amount)]),
+    ];
     // Fire and forget: a release that cannot reach the store lapses with its window.
     this.run(RELEASE, keys, args).catch(() => {});
   }
@@ -266,7 +272,11 @@ export class RedisLimitStore implements SharedLimitStore {
     const args = [
       mode,
       String(requests.length),
-      ...requests.flatMap((request) => [String(request.max), String(request.windowMs), String(request.amount)]),
+      ...requests.flatMap((request) => [
+        String(request.max),
+        String(request.windowMs),
+        String(request.amount),
+      ]),
     ];
     let answer: unknown;
     try {
@@ -274,12 +284,16 @@ export class RedisLimitStore implements SharedLimitStore {
     } catch (error) {
       return { kind: "unavailable", message: errorText(error) };
     }
-    if (!Array.isArray(answer)) return { kind: "unavailable", message: "an unexpected answer from the script" };
+    if (!Array.isArray(answer))
+      return { kind: "unavailable", message: "an unexpected answer from the script" };
     if (answer[0] === 1) {
       const timeMs = Number(answer[1]);
       return {
         kind: "counted",
-        entries: mode === "reserve" ? requests.map((request) => ({ key: request.key, timeMs, amount: request.amount })) : [],
+        entries:
+          mode === "reserve"
+            ? requests.map((request) => ({ key: request.key, timeMs, amount: request.amount }))
+            : [],
       };
     }
     const retry = Number(answer[3]);
