@@ -55,3 +55,10 @@ export async function limitsJson(stateDir: string, policyPath: string, env: Reco
   if (run.exitCode !== 0) throw new Error(`policylayer limits failed (${run.exitCode}): ${run.stderr}`);
   return JSON.parse(run.stdout) as Record<string, unknown>[];
 }
+
+/** The item at `index`, failing the test when there is none. */
+export function nth<T>(items: readonly T[], index: number): T {
+  const item = items[index];
+  if (item === undefined) throw new Error(`expected an item at index ${index} of ${items.length}`);
+  return item;
+}
