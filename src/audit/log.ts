@@ -23,9 +23,18 @@ export interface AuditRecord {
   args_sha256: string;
   arguments?: Record<string, unknown>;
   approval?: { channel: string; decided_by: string; waited_ms: number; outcome: string };
+  /** The id of the logical call's first round, on the later rounds of a 2026-07-28 multi-round-trip call. */
+  continues?: string | number;
   /** Why a let-through call was not counted against its shared limits (the store could not be reached). */
   uncounted?: string;
-  outcome?: "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled" | "not_forwarded";
+  outcome?:
+    | "result"
+    | "tool_error"
+    | "protocol_error"
+    | "input_required"
+    | "server_exited"
+    | "cancelled"
+    | "not_forwarded";
   duration_ms?: number;
 }
 
@@ -134,9 +143,11 @@ function callRecordHead(record: AuditRecord): string {
     decisionPart?.ascii === true &&
     record.arguments === undefined &&
     record.approval === undefined &&
+    record.continues === undefined &&
     record.uncounted === undefined;
   if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
+  if (record.continues !== undefined) line += `,"continues":${JSON.stringify(record.continues)}`;
   if (record.uncounted !== undefined) line += `,"uncounted":${JSON.stringify(record.uncounted)}`;
   return line;
 }

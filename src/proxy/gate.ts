@@ -1,12 +1,15 @@
-import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
+import { type InClientAnswer, InClientApprovals } from "../approval/in-client.js";
+import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
 import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
 import { Limiter, type LimitVerdict, type Reservation } from "../ratelimit/limiter.js";
+import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
 import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
-import type { CallGate, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
+import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
+import { type Continuation, ServerContinuations } from "./continuations.js";
 
 export interface GateOptions {
   policy: CompiledPolicy;
@@ -28,6 +31,8 @@ export interface GateOptions {
  * on progress hears our denial rather than giving up on its own first.
  */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 50;
+/** Server-issued states remembered at once per session, for counting a multi-round-trip call once. */
+const MAX_CONTINUATIONS = 1024;
 
 /**
  * Everything between a parsed tools/call and the proxy's forward-or-deny: classification,
@@ -41,6 +46,10 @@ export class Gate implements CallGate {
   private readonly limiter: Limiter;
   private readonly now: () => number;
   private readonly approver: Approver | null;
+  /** 2026-07-28 approvals asked in the client, with our own signed requestState. */
+  private readonly inClient: InClientApprovals;
+  /** The server's requestStates of calls that may continue (one logical call, counted once). */
+  private readonly continuations: ServerContinuations;
 
   constructor(private readonly options: GateOptions) {
     this.policy = options.policy;
@@ -53,6 +62,8 @@ export class Gate implements CallGate {
         sharedStore: () => ({ store: null, unavailableBecause: "no shared limit store was opened" }),
         now: this.now,
       });
+    this.inClient = new InClientApprovals(options.serverLabel, this.now);
+    this.continuations = new ServerContinuations(MAX_CONTINUATIONS, this.now);
   }
 
   /** The policy in force. */
@@ -97,24 +108,17 @@ export class Gate implements CallGate {
     return { ...result, tools: visible };
   }
 
-  /**
-   * Decides one tools/call. Synchronous unless a person must approve it. `argumentsJson` is
-   * JSON.stringify(call.arguments) where the caller has it (the proxy forwards that same text).
-   */
-  decideCall(
-    requestId: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson?: string,
-  ): Verdict | PendingVerdict {
+  /** Decides one tools/call. Synchronous unless a person must approve it outside the client. */
+  decideCall(request: CallRequest): Verdict | PendingVerdict {
     try {
-      return this.decideCallUnguarded(requestId, call, progressToken, argumentsJson);
+      return this.decideCallUnguarded(request);
     } catch (error) {
-      this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
+      const tool = request.call.name;
+      this.options.warn(`internal error while deciding ${tool}: ${(error as Error).stack ?? error}`);
       return {
         forward: false,
         denial: {
-          tool: call.name,
+          tool,
           reason:
             "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
           rule: null,
@@ -123,12 +127,8 @@ export class Gate implements CallGate {
     }
   }
 
-  private decideCallUnguarded(
-    requestId: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson: string | undefined,
-  ): Verdict | PendingVerdict {
+  private decideCallUnguarded(request: CallRequest): Verdict | PendingVerdict {
+    const { id: requestId, call, argumentsJson } = request;
     const startedMs = this.now();
     const policy = this.policy;
     const profile = this.profiles.get(call.name);
@@ -157,89 +157,87 @@ export class Gate implements CallGate {
       });
     }
 
-    const rule = decision.rule;
-    // Calls of rules without limits pay nothing here.
-    if (decision.action === "deny" || rule === null || rule.limits.length === 0) {
-      return this.act(
-        decision.action,
-        null,
-        requestId,
-        call,
-        classification,
-        decision,
-        record,
-        startedMs,
-        progressToken,
-      );
-    }
-    // A call that waits for approval only checks now; it reserves once approved.
-    const count = policy.mode === "monitor" || decision.action === "allow";
-    const limited = this.limiter.reserve(policy, rule, call, count);
-    const next = (verdict: LimitVerdict): Verdict | PendingVerdict => {
-      if (!verdict.pass) return this.limitRefused(policy, record, startedMs, verdict);
-      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
-      return this.act(
-        decision.action,
-        count ? verdict.reservation : { policy, rule },
-        requestId,
-        call,
-        classification,
-        decision,
-        record,
-        startedMs,
-        progressToken,
-      );
-    };
-    if (!(limited instanceof Promise)) return next(limited);
-    // The shared store answers over the network: the call waits like one waiting for a person.
-    let withdrawStage: ((reason: string) => void) | null = null;
-    const verdict = limited.then((settled) => {
-      const outcome = next(settled);
-      if ("forward" in outcome) return outcome;
-      withdrawStage = outcome.withdraw;
-      return outcome.verdict;
-    });
-    return { verdict, withdraw: (reason) => withdrawStage?.(reason) };
-  }
-
-  /**
-   * What the policy's action does once the limits let the call pass: forward (with the call's
-   * reservation), deny, or ask a person (`limits` then names the rule whose limits are reserved on approval).
-   */
-  private act(
-    action: Decision["action"],
-    limits: Reservation | { policy: CompiledPolicy; rule: CompiledRule } | null,
-    requestId: RequestId,
-    call: ToolCall,
-    classification: Classification,
-    decision: Decision,
-    record: AuditRecord,
-    startedMs: number,
-    progressToken: string | number | null,
-  ): Verdict | PendingVerdict {
-    const reservation = limits !== null && "settle" in limits ? limits : null;
-    if (this.policy.mode === "monitor") {
-      record.decision = "allow";
-      if (action !== "allow")
-        record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${record.reason}`;
-      return this.forward(record, startedMs, reservation);
-    }
-    if (action === "allow") return this.forward(record, startedMs, reservation);
-    if (action === "deny") return this.deny(record, { reason: record.reason });
-    const onApproved =
-      limits !== null && !("settle" in limits)
-        ? (approvedMs: number) => this.reserveApproved(limits.policy, limits.rule, call, record, approvedMs)
+    // A later round of a 2026-07-28 call: the answer to our approval, or the server's continuation.
+    const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
+    const inClient = this.inClient.answer(request.roundTrip, binding);
+    if (inClient !== null && !inClient.ok) return this.deny(record, { reason: inClient.reason });
+    const state = request.roundTrip.requestState;
+    const continuation =
+      inClient === null && state !== undefined
+        ? this.continuations.take(state, call.name, record.args_sha256)
         : null;
-    return this.askForApproval(
-      requestId,
-      call,
+    const firstId = inClient?.held.firstId ?? continuation?.firstId;
+    if (firstId !== undefined) record.continues = firstId;
+    const context: CallContext = {
+      request,
       classification,
       decision,
       record,
       startedMs,
-      progressToken,
-      onApproved,
-    );
+      inClient,
+      approvedEarlierBy: continuation?.approvedBy ?? null,
+    };
+
+    const rule = decision.rule;
+    // Calls of rules without limits pay nothing here; a server's continuation was counted with its first round.
+    if (decision.action === "deny" || rule === null || rule.limits.length === 0 || continuation !== null) {
+      return this.act(context, null);
+    }
+    const count = policy.mode === "monitor" || decision.action === "allow";
+    // The answer to our own in-client approval: nothing was reserved while it was asked; on approval it is.
+    if (inClient !== null && !count) {
+      return this.act(context, { policy, rule });
+    }
+    // A call that waits for approval only checks now; it reserves once approved.
+    const limited = this.limiter.reserve(policy, rule, call, count);
+    const next = (verdict: LimitVerdict): Verdict | PendingVerdict => {
+      if (!verdict.pass) return this.limitRefused(policy, record, startedMs, verdict);
+      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
+      const limits = count ? verdict.reservation : { policy, rule };
+      return this.act(context, limits);
+    };
+    if (!(limited instanceof Promise)) return next(limited);
+    return pendingOn(limited.then(next));
+  }
+
+  /**
+   * What the policy's action does once the call's limits let it pass: forward it (with its
+   * reservation), deny it, or ask a person (then `limits` names the rule whose limits are reserved
+   * on approval).
+   */
+  private act(context: CallContext, limits: Reservation | ApprovedLimits | null): Verdict | PendingVerdict {
+    const { record, startedMs, inClient } = context;
+    const action = context.decision.action;
+    const reservation = limits !== null && "settle" in limits ? limits : null;
+    const onApproved = limits !== null && "rule" in limits ? limits : null;
+    // Forwarded after our approval: the round-trip members the call came with before we asked.
+    const roundTrip = inClient?.held.roundTrip;
+    if (this.policy.mode === "monitor") {
+      record.decision = "allow";
+      if (action !== "allow")
+        record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${record.reason}`;
+      return this.forward(record, startedMs, roundTrip, null, reservation);
+    }
+    if (action === "allow") return this.forward(record, startedMs, roundTrip, null, reservation);
+    if (action === "deny") return this.deny(record, { reason: record.reason });
+    if (inClient !== null) {
+      const channel = "elicitation (in the client)";
+      const answer = { ...inClient.answer, channel };
+      const settled = this.settleApproval(
+        answer,
+        record,
+        inClient.held.askedMs,
+        roundTrip,
+        onApproved,
+        context,
+      );
+      return settled instanceof Promise ? pendingOn(settled) : settled;
+    }
+    if (context.approvedEarlierBy !== null) {
+      record.reason = `${record.reason} (approved earlier in this call by ${context.approvedEarlierBy})`;
+      return this.forward(record, startedMs, undefined, context.approvedEarlierBy, reservation);
+    }
+    return this.askForApproval(context, onApproved);
   }
 
   /** A call over its limit (or whose limit store is down): denied, or in monitor mode let through with what it would meet. */
@@ -252,7 +250,7 @@ export class Gate implements CallGate {
     if (policy.mode === "monitor") {
       record.decision = "allow";
       record.reason = `monitor mode: would deny: ${verdict.reason}`;
-      return this.forward(record, startedMs, null);
+      return this.forward(record, startedMs, undefined, null, null);
     }
     return this.deny(
       record,
@@ -264,33 +262,31 @@ export class Gate implements CallGate {
 
   /** An approved call reserves its limits now: the limit is checked again at this moment. */
   private reserveApproved(
-    policy: CompiledPolicy,
-    rule: CompiledRule,
+    limits: ApprovedLimits,
     call: ToolCall,
     record: AuditRecord,
-    approvedMs: number,
+    forward: (reservation: Reservation) => Verdict,
   ): Verdict | Promise<Verdict> {
     const settle = (verdict: LimitVerdict): Verdict => {
       if (!verdict.pass) {
         return this.deny(record, {
-          reason: `approved, but meanwhile ${verdict.reason}`,
+          reason: `approved, but meanwhile the limit was reached: ${verdict.reason}`,
           ...(verdict.retryAfterSeconds === undefined
             ? {}
             : { retryAfterSeconds: verdict.retryAfterSeconds }),
         });
       }
       if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
-      return this.forward(record, approvedMs, verdict.reservation);
+      return forward(verdict.reservation);
     };
-    const limited = this.limiter.reserve(policy, rule, call, true);
+    const limited = this.limiter.reserve(limits.policy, limits.rule, call, true);
     return limited instanceof Promise ? limited.then(settle) : settle(limited);
   }
 
   private async approvalVerdict(
     pending: Promise<ApprovalAnswer>,
-    record: AuditRecord,
-    startedMs: number,
-    onApproved: ((approvedMs: number) => Verdict | Promise<Verdict>) | null,
+    context: CallContext,
+    onApproved: ApprovedLimits | null,
   ): Promise<Verdict> {
     let answer: ApprovalAnswer;
     try {
@@ -303,6 +299,21 @@ export class Gate implements CallGate {
         reason: `approval failed: ${(error as Error).message}`,
       };
     }
+    return this.settleApproval(answer, context.record, context.startedMs, undefined, onApproved, context);
+  }
+
+  /**
+   * The verdict on a person's answer, recorded; `roundTrip` as for forward. With `limits`, an
+   * approved call reserves them now (asynchronously when the store answers over the network).
+   */
+  private settleApproval(
+    answer: ApprovalAnswer,
+    record: AuditRecord,
+    startedMs: number,
+    roundTrip: RoundTrip | undefined,
+    limits: ApprovedLimits | null,
+    context: CallContext,
+  ): Verdict | Promise<Verdict> {
     const waitedMs = this.now() - startedMs;
     record.approval = {
       channel: answer.channel,
@@ -318,44 +329,62 @@ export class Gate implements CallGate {
     }
     record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
     const approvedMs = this.now();
-    return onApproved === null ? this.forward(record, approvedMs, null) : onApproved(approvedMs);
+    const forward = (reservation: Reservation | null) =>
+      this.forward(record, approvedMs, roundTrip, answer.decidedBy, reservation);
+    return limits === null
+      ? forward(null)
+      : this.reserveApproved(limits, context.request.call, record, forward);
   }
 
-  private askForApproval(
-    requestId: RequestId,
-    call: ToolCall,
-    classification: Classification,
-    decision: Decision,
-    record: AuditRecord,
-    startedMs: number,
-    progressToken: string | number | null,
-    onApproved: ((approvedMs: number) => Verdict | Promise<Verdict>) | null,
-  ): Verdict | PendingVerdict {
+  private askForApproval(context: CallContext, onApproved: ApprovedLimits | null): Verdict | PendingVerdict {
+    const { request, classification, decision, record, startedMs } = context;
+    const { id: requestId, call, progressToken, era } = request;
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
-    const asked: AskedApproval | null =
-      this.approver?.({ requestId, call, classification, decision, timeoutSeconds, progressToken }) ?? null;
-    if (asked !== null) {
-      this.options.audit.append({
-        time: new Date(startedMs).toISOString(),
-        event: "approval_request",
-        session: this.options.sessionId,
-        id: requestId,
-        tool: call.name,
-        rule: record.rule,
-        reason: decision.reason,
-        timeout_seconds: timeoutSeconds,
-        args_sha256: record.args_sha256,
-      });
+    const question: ApprovalRequest = {
+      requestId,
+      call,
+      classification,
+      decision,
+      timeoutSeconds,
+      progressToken,
+      era: era.era,
+    };
+    if (era.era === "modern" && declaresFormElicitation(era.clientCapabilities)) {
+      // Asked in the client: the call is answered with our input_required; the retry brings the answer.
+      this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
+      const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
+      const held = { firstId: requestId, roundTrip: request.roundTrip, askedMs: startedMs };
+      return { forward: false, inputRequired: this.inClient.ask(question, binding, held) };
     }
+    const asked: AskedApproval | null = this.approver?.(question) ?? null;
+    if (asked !== null) this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
     if (asked === null) {
       return this.deny(record, {
         reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
-    return {
-      verdict: this.approvalVerdict(asked.answer, record, startedMs, onApproved),
-      withdraw: asked.withdraw,
-    };
+    return { verdict: this.approvalVerdict(asked.answer, context, onApproved), withdraw: asked.withdraw };
+  }
+
+  /** The audit line saying a person is asked about this call. */
+  private recordApprovalRequest(
+    record: AuditRecord,
+    decision: Decision,
+    timeoutSeconds: number,
+    startedMs: number,
+  ): void {
+    this.options.audit.append({
+      time: new Date(startedMs).toISOString(),
+      event: "approval_request",
+      session: this.options.sessionId,
+      id: record.id,
+      tool: record.tool,
+      rule: record.rule,
+      reason: decision.reason,
+      timeout_seconds: timeoutSeconds,
+      args_sha256: record.args_sha256,
+      ...(record.continues === undefined ? {} : { continues: record.continues }),
+    });
   }
 
   private baseRecord(
@@ -395,9 +424,26 @@ export class Gate implements CallGate {
     return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
   }
 
-  private forward(record: AuditRecord, startedMs: number, reservation: Reservation | null): Verdict {
+  /**
+   * Lets the call through. `roundTrip`: the round-trip members to forward instead of the request's
+   * (after our own approval round). `approvedBy`: who approved the logical call, so that a
+   * continuation the server asks for is not asked again.
+   */
+  private forward(
+    record: AuditRecord,
+    startedMs: number,
+    roundTrip: RoundTrip | undefined,
+    approvedBy: string | null,
+    reservation: Reservation | null,
+  ): Verdict {
     record.decision = "allow";
-    return new ForwardedCall(record, startedMs, reservation, this.options.audit, this.now, this.options.warn);
+    const end: CallEnd = {
+      audit: this.options.audit,
+      continuations: this.continuations,
+      now: this.now,
+      warn: this.options.warn,
+    };
+    return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip, reservation);
   }
 
   private toolClassification(profile: ToolProfile): Classification {
@@ -406,16 +452,54 @@ export class Gate implements CallGate {
   }
 }
 
+/** What a forwarded call needs when it ends: the log, the continuations table, the clock. */
+interface CallEnd {
+  audit: AuditLog;
+  continuations: ServerContinuations;
+  now: () => number;
+  warn: (message: string) => void;
+}
+
 /**
  * Ends that give back what the call reserved of its limits: it never reached the server, or the
- * server refused it with a JSON-RPC error. A result (isError included) and a server that exited
- * after the call reached it keep the count: the server may have acted.
+ * server refused it with a JSON-RPC error. A result (isError included, input_required too: the
+ * logical call goes on) and a server that exited after the call reached it keep the count.
  */
 const RELEASING_ENDS: ReadonlySet<ResponseSummary> = new Set([
   "protocol_error",
   "cancelled",
   "not_forwarded",
 ]);
+
+/** The rule whose limits an approved call reserves at the moment it is approved. */
+interface ApprovedLimits {
+  policy: CompiledPolicy;
+  rule: CompiledRule;
+}
+
+/** One call on its way through the gate: what the later steps (limits, approval, forwarding) need of it. */
+interface CallContext {
+  request: CallRequest;
+  classification: Classification;
+  decision: Decision;
+  record: AuditRecord;
+  startedMs: number;
+  /** On the retry that answers our own in-client approval: the answer and the held first round. */
+  inClient: Extract<InClientAnswer, { ok: true }> | null;
+  /** Who approved the logical call in an earlier round (a server's continuation), else null. */
+  approvedEarlierBy: string | null;
+}
+
+/** A verdict the proxy waits for (the limit store answers over the network); nothing to withdraw meanwhile. */
+function pendingOn(verdict: Promise<Verdict | PendingVerdict>): PendingVerdict {
+  let withdrawStage: ((reason: string) => void) | null = null;
+  const settled = verdict.then((outcome) => {
+    if ("forward" in outcome) return outcome;
+    withdrawStage = outcome.withdraw;
+    return outcome.verdict;
+  });
+  return { verdict: settled, withdraw: (reason) => withdrawStage?.(reason) };
+}
 
 /** A call let through to the server; its audit line is written when it ends, once. */
 class ForwardedCall {
@@ -425,23 +509,33 @@ class ForwardedCall {
   constructor(
     private readonly record: AuditRecord,
     private readonly startedMs: number,
+    private readonly end: CallEnd,
+    private readonly approvedBy: string | null,
+    readonly roundTrip: RoundTrip | undefined,
     private readonly reservation: Reservation | null,
-    private readonly audit: AuditLog,
-    private readonly now: () => number,
-    private readonly warn: (message: string) => void,
   ) {}
 
-  finish(summary: ResponseSummary): void {
+  finish(summary: ResponseSummary, requestState?: string): void {
     if (this.finished) return;
     this.finished = true;
+    const { record, end } = this;
     if (this.reservation !== null) {
       if (RELEASING_ENDS.has(summary)) this.reservation.release();
       else this.reservation.settle();
     }
     // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
-    this.record.outcome = summary;
-    this.record.duration_ms = this.now() - this.startedMs;
-    if (!this.audit.appendCall(this.record) && this.audit.failed)
-      this.warn(`${this.audit.failed}; further calls will be denied`);
+    record.outcome = summary;
+    record.duration_ms = end.now() - this.startedMs;
+    if (summary === "input_required" && requestState !== undefined) {
+      const continuation: Continuation = {
+        firstId: record.continues ?? record.id,
+        tool: record.tool,
+        argsSha256: record.args_sha256,
+        approvedBy: this.approvedBy,
+      };
+      end.continuations.remember(requestState, continuation);
+    }
+    if (!end.audit.appendCall(record) && end.audit.failed)
+      end.warn(`${end.audit.failed}; further calls will be denied`);
   }
 }
