@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Connected } from "../helpers/clients.js";
-import { tempDir, writePolicy } from "../helpers/tmp.js";
+import { recordingServer } from "../helpers/paths.js";
+import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
 import { callOutcome, limitsJson, passes, wrapOnMachine } from "./helpers.js";
 
 const policyText = (max: number) => `version: 1
@@ -17,6 +19,20 @@ rules:
   - tool: get-env
     action: allow
 `;
+
+/** Polls `check` until it holds; fails naming `what` after `deadlineMs`. */
+async function waitFor(
+  what: string,
+  deadlineMs: number,
+  check: () => boolean | Promise<boolean>,
+): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > deadlineMs)
+      throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 let opened: Connected[] = [];
 let dirs: { cleanup: () => void }[] = [];
@@ -82,5 +98,89 @@ describe("the local store, shared by every wrap on the machine", () => {
       expect(passes(outcomes)).toBe(round === 0 ? 1 : 0);
     }
     console.log(`local store race for the last unit: attempts ${attempts}, passes ${passed}, expected 1`);
+  });
+});
+
+describe("a wrap killed with SIGKILL", () => {
+  const killPolicy = `version: 1
+default: deny
+rules:
+  - id: calls
+    tool: [hang, echo]
+    action: allow
+    rate_limit: { max: 2, window: 12, scope: global }
+`;
+
+  /** The tools/call lines the recording server received. */
+  function recordedCalls(recordFile: string): number {
+    return readJsonLines(recordFile).filter((line) => line.method === "tools/call").length;
+  }
+
+  async function recordingWrap(dir: string, policy: string, recordFile: string): Promise<Connected> {
+    const connected = await wrapOnMachine(policy, dir, { RECORD_FILE: recordFile }, [
+      process.execPath,
+      recordingServer,
+    ]);
+    opened.push(connected);
+    return connected;
+  }
+
+  it("keeps the count of a call that reached the server, counts it once, and frees it when its window ends", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const policy = writePolicy(dir.path, killPolicy);
+    const recordFile = join(dir.path, "record.jsonl");
+    const doomed = await recordingWrap(dir.path, policy, recordFile);
+    void doomed.client.callTool({ name: "hang", arguments: {} }).catch(() => {});
+    await waitFor("the hanging call to reach the server", 10_000, () => recordedCalls(recordFile) === 1);
+    const pid = doomed.transport.pid;
+    expect(pid).not.toBeNull();
+    process.kill(pid as number, "SIGKILL");
+    const [row] = await limitsJson(dir.path, policy);
+    expect(row).toMatchObject({ id: "calls", used: 1, remaining: 1 });
+    const survivor = await recordingWrap(dir.path, policy, recordFile);
+    expect(await callOutcome(survivor.client, "echo", { n: 1 })).toBe("pass");
+    expect(await callOutcome(survivor.client, "echo", { n: 2 })).toContain(
+      "rate limit of rule 1 (global scope)",
+    );
+    await waitFor("the killed wrap's unit to leave the 12 s window", 16_000, async () => {
+      const rows = await limitsJson(dir.path, policy);
+      return rows.every((r) => r.used === 0);
+    });
+  });
+
+  it("loses no count for good and doubles none when wraps die in the middle of reservations", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const policy = writePolicy(
+      dir.path,
+      "version: 1\ndefault: deny\nrules:\n  - { id: many, tool: echo, action: allow, rate_limit: { max: 100000, window: 600, scope: global } }\n",
+    );
+    const records = Array.from({ length: 4 }, (_, i) => join(dir.path, `record-${i}.jsonl`));
+    const wraps = await Promise.all(records.map((file) => recordingWrap(dir.path, policy, file)));
+    const inFlight = 4;
+    let stop = false;
+    const loops = wraps.map(async (connected) => {
+      const one = async () => {
+        while (!stop) await connected.client.callTool({ name: "echo", arguments: {} });
+      };
+      await Promise.allSettled(Array.from({ length: inFlight }, one));
+    });
+    await waitFor("each wrap to have made some calls", 20_000, () =>
+      records.every((file) => recordedCalls(file) >= 20),
+    );
+    for (const connected of wraps.slice(0, 2)) process.kill(connected.transport.pid as number, "SIGKILL");
+    stop = true;
+    await Promise.all(loops);
+    const recorded = records.reduce((sum, file) => sum + recordedCalls(file), 0);
+    const [row] = await limitsJson(dir.path, policy);
+    const used = Number(row?.used);
+    console.log(`SIGKILL mid-run: the servers received ${recorded} calls; the store counts ${used}`);
+    // Every call a server received is counted; at most the calls in flight in the killed wraps more.
+    expect(used).toBeGreaterThanOrEqual(recorded);
+    expect(used).toBeLessThanOrEqual(recorded + 2 * inFlight);
+    const after = await recordingWrap(dir.path, policy, join(dir.path, "record-after.jsonl"));
+    expect(await callOutcome(after.client, "echo", {})).toBe("pass");
+    expect((await limitsJson(dir.path, policy))[0]?.used).toBe(used + 1);
   });
 });
