@@ -1,13 +1,14 @@
 import { type InClientAnswer, InClientApprovals } from "../approval/in-client.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
-import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
+import { profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
 import { Limiter, type LimitVerdict, type Reservation } from "../ratelimit/limiter.js";
 import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
-import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
+import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
 import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
 import { type Continuation, ServerContinuations } from "./continuations.js";
 
@@ -90,20 +91,12 @@ export class Gate implements CallGate {
     if (!Array.isArray(result.tools)) return result;
     const enforce = this.policy.mode === "enforce";
     // Profiled first, so that a tool listed twice is hidden or shown by its merged (more severe) reading.
-    const listed = new Map<string, ToolProfile>();
-    const names = result.tools.map((tool) => {
-      const profile = profileListedTool(tool);
-      if (profile === null) return null;
-      const earlier = listed.get(profile.name);
-      listed.set(profile.name, earlier === undefined ? profile : listedTwice(earlier, profile));
-      return profile.name;
-    });
+    const listed = profileToolList(result);
     for (const [name, profile] of listed) this.profiles.set(name, profile);
-    const visible = result.tools.filter((_tool, index) => {
-      const name = names[index];
-      const profile = name === null || name === undefined ? undefined : listed.get(name);
+    const visible = result.tools.filter((tool) => {
+      const profile = isJsonObject(tool) && typeof tool.name === "string" ? listed.get(tool.name) : undefined;
       if (profile === undefined || !enforce) return true;
-      return hidingRule(this.policy, profile.name, this.toolClassification(profile)) === null;
+      return hidingRule(this.policy, profile.name, toolClassForPolicy(this.policy, profile)) === null;
     });
     return { ...result, tools: visible };
   }
@@ -131,16 +124,10 @@ export class Gate implements CallGate {
     const { id: requestId, call, argumentsJson } = request;
     const startedMs = this.now();
     const policy = this.policy;
-    const profile = this.profiles.get(call.name);
-    const classification = classifyCall(
-      profile,
-      call.name,
-      call.arguments,
-      policy.categoryOverrides.get(call.name),
-    );
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
-    const toolClassification = profile ? this.toolClassification(profile) : classification;
-    const decision = decideToolCall(policy, call, classification, toolClassification);
+    const classes = classifyForPolicy(policy, this.profiles.get(call.name), call);
+    const classification = classes.call;
+    const decision = decideToolCall(policy, call, classification, classes.tool);
     const record = this.baseRecord(
       requestId,
       call,
@@ -444,11 +431,6 @@ export class Gate implements CallGate {
       warn: this.options.warn,
     };
     return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip, reservation);
-  }
-
-  private toolClassification(profile: ToolProfile): Classification {
-    const override = this.policy.categoryOverrides.get(profile.name);
-    return override ? classifyCall(profile, profile.name, {}, override) : profile.classification;
   }
 }
 
