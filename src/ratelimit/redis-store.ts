@@ -263,6 +263,11 @@ export class RedisLimitStore implements SharedLimitStore {
     this.redis.disconnect();
   }
 
+  /** One PING: the benchmark's measure of a bare round trip beside a limited call. */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   private async reserveOrCheck(requests: readonly CounterRequest[], mode: string): Promise<StoreAnswer> {
     if (this.redis.status !== "ready") {
       const why = this.lastError === "" ? this.redis.status : this.lastError;

@@ -1,9 +1,10 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Connected } from "../helpers/clients.js";
 import { recordingServer } from "../helpers/paths.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
-import { callOutcome, limitsJson, passes, wrapOnMachine } from "./helpers.js";
+import { callOutcome, cliOn, limitsJson, nth, passes, wrapOnMachine } from "./helpers.js";
 
 const policyText = (max: number) => `version: 1
 default: deny
@@ -182,5 +183,42 @@ rules:
     const after = await recordingWrap(dir.path, policy, join(dir.path, "record-after.jsonl"));
     expect(await callOutcome(after.client, "echo", {})).toBe("pass");
     expect((await limitsJson(dir.path, policy))[0]?.used).toBe(used + 1);
+  });
+});
+
+describe("policylayer limits", () => {
+  it("resets one rule's counts with --yes, and refuses to without a terminal or --yes", async () => {
+    const { clients, policy, dir } = await machine(3, 1);
+    const client = nth(clients, 0).client;
+    expect(await callOutcome(client, "echo", { message: "1" })).toBe("pass");
+    expect(await callOutcome(client, "get-sum", { a: 4, b: 1 })).toBe("pass");
+    const rows = await limitsJson(dir, policy);
+    expect(rows.map((row) => [row.id, row.kind, row.scope, row.server, row.used])).toEqual([
+      ["shared-echo", "rate_limit", "global", null, 1],
+      ["spend", "budget", "server", expect.stringContaining("server-everything"), 4],
+    ]);
+    const refused = await cliOn(dir, ["limits", "reset", "shared-echo", "--policy", policy]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("pass --yes");
+    const reset = await cliOn(dir, ["limits", "reset", "shared-echo", "--policy", policy, "--yes"]);
+    expect(reset.exitCode).toBe(0);
+    expect((await limitsJson(dir, policy)).map((row) => row.id)).toEqual(["spend"]);
+    expect(await callOutcome(client, "echo", { message: "2" })).toBe("pass");
+  });
+
+  it("opens no store for a policy whose limits are all of session scope", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const policy = writePolicy(
+      dir.path,
+      "version: 1\ndefault: deny\nrules:\n  - { tool: echo, action: allow, rate_limit: { max: 1, window: 60 } }\n",
+    );
+    const connected = await wrapOnMachine(policy, dir.path);
+    opened.push(connected);
+    expect(await callOutcome(connected.client, "echo", { message: "1" })).toBe("pass");
+    expect(await callOutcome(connected.client, "echo", { message: "2" })).toContain(
+      "rate limit of rule 1: at most 1 calls in 60 s",
+    );
+    expect(existsSync(join(dir.path, "limits.db"))).toBe(false);
   });
 });
