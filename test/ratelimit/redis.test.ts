@@ -12,6 +12,8 @@ let redis: RunningRedis;
 let dirs: { path: string; cleanup: () => void }[] = [];
 let opened: Connected[] = [];
 let prefixCounter = 0;
+/** The key_prefix of the policy redisPolicy wrote last. */
+let lastPrefix = "";
 
 beforeAll(async () => {
   redis = await startRedis({ password: PASSWORD });
@@ -31,6 +33,7 @@ function redisPolicy(
   options: { url?: string; onUnavailable?: "deny" | "allow"; echoMax?: number; budgetMax?: number } = {},
 ): string {
   const prefix = `t${process.pid}-${++prefixCounter}:`;
+  lastPrefix = prefix;
   return `version: 1
 default: deny
 state:
@@ -138,7 +141,23 @@ describe("limits shared through a real Redis", () => {
       remaining: 0,
       window_seconds: 600,
     });
-    expect(row?.frees_in_seconds).toBeGreaterThan(590);
+    expect(row?.frees_in_seconds).toBeGreaterThan(0);
+    expect(row?.frees_in_seconds).toBeLessThanOrEqual(600);
+    // Bounded: every key is under the prefix and expires with its window.
+    const { Redis } = await import("ioredis");
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys("*");
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((key) => key.startsWith(lastPrefix))).toBe(true);
+      for (const key of keys) {
+        const ttl = await client.pttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(600_000);
+      }
+    } finally {
+      client.disconnect();
+    }
   });
 
   it("two wraps share one budget exactly, and a call that would go over is told what is left", async () => {
@@ -167,21 +186,34 @@ describe("limits shared through a real Redis", () => {
   });
 
   it("lets exactly one of racing wraps on two machines have the last unit", async () => {
+    // One round per tool, each with a global limit of one call: the same two wraps race in every round.
+    const tools: [string, Record<string, unknown>][] = [
+      ["echo", { message: "race" }],
+      ["get-sum", { a: 1, b: 2 }],
+      ["get-env", {}],
+      ["get-tiny-image", {}],
+    ];
+    const rules = tools
+      .map(
+        ([tool]) =>
+          `  - { tool: ${tool}, action: allow, rate_limit: { max: 1, window: 600, scope: global } }\n`,
+      )
+      .join("");
+    const text = redisPolicy().replace(/\nrules:\n[\s\S]*$/, `\nrules:\n${rules}`);
+    const { clients } = await wraps(text, 2);
     let attempts = 0;
     let passed = 0;
-    const rounds = 5;
-    for (let round = 0; round < rounds; round++) {
-      const { clients } = await wraps(redisPolicy({ echoMax: 1 }), 2);
+    for (const [tool, args] of tools) {
       const outcomes = await Promise.all(
-        clients.flatMap((connected) =>
-          [1, 2, 3].map((n) => callOutcome(connected.client, "echo", { message: `${n}` })),
-        ),
+        clients.flatMap((connected) => [1, 2, 3].map(() => callOutcome(connected.client, tool, args))),
       );
       attempts += outcomes.length;
       passed += passes(outcomes);
       expect(passes(outcomes)).toBe(1);
     }
-    console.log(`redis race for the last unit: attempts ${attempts}, passes ${passed}, expected ${rounds}`);
+    console.log(
+      `redis race for the last unit: attempts ${attempts}, passes ${passed}, expected ${tools.length}`,
+    );
   });
 
   it("denies limited calls while Redis is down, lets unlimited ones through, and counts again within 10 s of its restart", async () => {
