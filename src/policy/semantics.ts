@@ -1,4 +1,6 @@
-import { globProblem, MAX_AMOUNT } from "./compile.js";
+import { MAX_AMOUNT } from "./compile.js";
+import { globProblem } from "./glob.js";
+import { compileLinearRegex, isRegexProblem, slashedPatternWarning } from "./linear-regex.js";
 import type { PolicyDocument, RuleDocument } from "./types.js";
 
 /** A problem the schema cannot express, at a path of keys and indexes into the document. */
@@ -83,16 +85,13 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
     const path = at("when", j, "value");
     const value = String(condition.value);
     if (condition.op === "regex") {
-      try {
-        new RegExp(value);
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
+      const compiled = compileLinearRegex(value);
+      if (isRegexProblem(compiled))
         problems.push({
           path,
           atKey: false,
-          message: `must be a valid JavaScript regular expression: ${why}`,
+          message: `must be a pattern RE2 can run: ${compiled.message}`,
         });
-      }
     } else if (condition.op === "glob") {
       const problem = globProblem(value);
       if (problem) problems.push({ path, atKey: false, message: `${problem}, got ${JSON.stringify(value)}` });
@@ -141,4 +140,18 @@ function stateProblems(document: PolicyDocument): SemanticProblem[] {
 export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
   const rules = document.rules ?? [];
   return [...stateProblems(document), ...rules.flatMap(ruleProblems), ...duplicateIdProblems(rules)];
+}
+
+/** What validates but likely does not do what its author meant: a pattern written as `/foo/i`. */
+export function semanticWarnings(document: PolicyDocument): SemanticProblem[] {
+  const warnings: SemanticProblem[] = [];
+  (document.rules ?? []).forEach((rule, index) => {
+    (rule.when ?? []).forEach((condition, j) => {
+      if (condition.op !== "regex") return;
+      const warning = slashedPatternWarning(String(condition.value));
+      if (warning !== null)
+        warnings.push({ path: ["rules", index, "when", j, "value"], atKey: false, message: warning });
+    });
+  });
+  return warnings;
 }
