@@ -4,6 +4,7 @@ import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.
 import { stringifyJson } from "../wire/json.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
+import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
 import type {
   Category,
   CompiledCondition,
@@ -128,9 +129,15 @@ function numberPredicate(expected: unknown, holds: (order: number) => boolean): 
 }
 
 /** The predicate on a present value for one operator; the schema has checked `value`'s type. */
-function valuePredicate(condition: ConditionDocument): (actual: unknown) => boolean {
+function valuePredicate(condition: ConditionDocument, origin: PolicyOrigin): (actual: unknown) => boolean {
   const expected = condition.value;
   switch (condition.op) {
+    case "path_within":
+    case "path_outside": {
+      const folders = Array.isArray(expected) ? expected.map(String) : [String(expected)];
+      const within = pathWithinPredicate(folders, origin.baseDir, origin.paths ?? machinePathContext());
+      return condition.op === "path_within" ? within : (actual) => !within(actual);
+    }
     case "eq":
       return isPrimitive(expected)
         ? (actual) => actual === expected || (actual instanceof ExactNumber && jsonEqual(actual, expected))
@@ -177,9 +184,9 @@ function valuePredicate(condition: ConditionDocument): (actual: unknown) => bool
 }
 
 /** A condition as a predicate over the call; an absent path matches only `exists: false`. */
-function compileCondition(condition: ConditionDocument): CompiledCondition {
+function compileCondition(condition: ConditionDocument, origin: PolicyOrigin): CompiledCondition {
   const read = pathReader(condition.path);
-  const onPresent = valuePredicate(condition);
+  const onPresent = valuePredicate(condition, origin);
   const matchesAbsent = condition.op === "exists" && condition.value === false;
   const matchesPresent = !matchesAbsent;
   return {
@@ -250,7 +257,7 @@ function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
   return limits;
 }
 
-function compileRule(rule: RuleDocument, index: number): CompiledRule {
+function compileRule(rule: RuleDocument, index: number, origin: PolicyOrigin): CompiledRule {
   const toolPatterns = asList(rule.tool);
   const id = ruleIdentity(rule);
   return {
@@ -259,7 +266,7 @@ function compileRule(rule: RuleDocument, index: number): CompiledRule {
     matchesName: nameMatcher(toolPatterns),
     categories: asList(rule.category),
     risks: asList(rule.risk),
-    conditions: (rule.when ?? []).map(compileCondition),
+    conditions: (rule.when ?? []).map((condition) => compileCondition(condition, origin)),
     action: rule.action,
     reason: rule.reason ?? null,
     hide: rule.hide === true,
@@ -275,6 +282,8 @@ function compileRule(rule: RuleDocument, index: number): CompiledRule {
 export interface PolicyOrigin {
   source: string;
   baseDir: string;
+  /** How path_within and path_outside see the machine (the real one where absent). */
+  paths?: PathContext;
 }
 
 /** Compiles a document that passed the schema and the semantic checks into rules with prebuilt predicates. */
@@ -284,7 +293,7 @@ export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): C
   return {
     mode: document.mode ?? "enforce",
     defaultAction: document.default,
-    rules: (document.rules ?? []).map(compileRule),
+    rules: (document.rules ?? []).map((rule, index) => compileRule(rule, index, origin)),
     categoryOverrides: overrides,
     audit: {
       path: auditPath === undefined ? null : resolve(origin.baseDir, auditPath),

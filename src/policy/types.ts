@@ -24,6 +24,8 @@ export type ConditionOperator =
   | "glob"
   | "contains"
   | "starts_with"
+  | "path_within"
+  | "path_outside"
   | "exists";
 
 /** One compiled `when` condition: a pure predicate over the call. */
