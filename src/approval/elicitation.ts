@@ -1,4 +1,6 @@
 import { describeClassification } from "../classify/describe.js";
+import { argumentView, formatArgumentEntry } from "../display/arguments.js";
+import { visibleField } from "../display/visible.js";
 import { stringifyJson } from "../wire/json.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import type { ApprovalChannel, ChannelAnswer } from "./approver.js";
@@ -12,24 +14,21 @@ export interface ClientRequester {
   ): { response: Promise<unknown>; cancel(reason: string): void };
 }
 
-/** Arguments longer than this are cut in the question, so a huge call stays readable. */
-const MAX_ARGUMENT_CHARS = 4000;
+/** An argument value longer than this is cut in the question (with a marker), so a huge call stays readable. */
+const MAX_VALUE_CHARS = 1000;
 
-/** The question a person reads in the client. */
+/** The question a person reads in the client: one field per line, every argument key, hidden characters as marks. */
 export function approvalMessage(request: ApprovalRequest, serverLabel: string): string {
-  let args = stringifyJson(request.call.arguments, 2);
-  if (args.length > MAX_ARGUMENT_CHARS) {
-    args = `${args.slice(0, MAX_ARGUMENT_CHARS)}\n… (${args.length - MAX_ARGUMENT_CHARS} more characters not shown)`;
-  }
+  const args = argumentView(stringifyJson(request.call.arguments), MAX_VALUE_CHARS).entries;
   return [
     `policylayer: approve this tool call?`,
     ``,
-    `Server: ${serverLabel}`,
-    `Tool: ${request.call.name}`,
-    `Classification: ${describeClassification(request.classification)}`,
-    `Why approval is needed: ${request.decision.reason}`,
-    `Arguments:`,
-    args,
+    `Server: ${visibleField(serverLabel)}`,
+    `Tool: ${visibleField(request.call.name)}`,
+    `Classification: ${visibleField(describeClassification(request.classification))}`,
+    `Why approval is needed: ${visibleField(request.decision.reason)}`,
+    args.length === 0 ? "Arguments: none" : "Arguments:",
+    ...args.map((entry) => `  ${formatArgumentEntry(entry)}`),
     ``,
     `Answer within ${request.timeoutSeconds} seconds; no answer denies the call.`,
   ].join("\n");
@@ -44,7 +43,7 @@ export function approvalElicitation(request: ApprovalRequest, serverLabel: strin
       properties: {
         approve: {
           type: "boolean",
-          title: `Run ${request.call.name}?`,
+          title: `Run ${visibleField(request.call.name, 200)}?`,
           description: "Yes runs this exact call once; no denies it.",
         },
       },

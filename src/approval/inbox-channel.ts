@@ -1,6 +1,6 @@
 import type { ApprovalChannel } from "./approver.js";
 import { type ApprovalInbox, pendingInputFor } from "./inbox-wait.js";
-import { describeForPerson, notifyDesktop } from "./notify.js";
+import { describeForPerson, notificationFor, notifyDesktop } from "./notify.js";
 
 /**
  * Channel 2: the local approval inbox, for clients that cannot ask. The person is told on our
@@ -15,9 +15,9 @@ export function inboxChannel(
     name: "inbox",
     ask(request) {
       const submitted = inbox().submit(pendingInputFor(request, context));
-      const notice = describeForPerson(submitted.entry);
-      warn(notice);
-      notifyDesktop(`policylayer: approve ${request.call.name}?`, notice);
+      warn(describeForPerson(submitted.entry));
+      const notification = notificationFor(submitted.entry);
+      notifyDesktop(notification.title, notification.body);
       return {
         answer: submitted.decision.then((decision) => ({
           approved: decision.approved,

@@ -1,10 +1,20 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { argumentView, formatArgumentEntry } from "../display/arguments.js";
+import { asSentence } from "../display/sentence.js";
+import { visibleField } from "../display/visible.js";
 import type { PendingRecord } from "./records.js";
+import { argumentsInline, pendingView } from "./view.js";
 
-/** Longest notification body; desktops cut long ones anyway. */
-const MAX_BODY_CHARS = 300;
+/** Longest value of one argument in the one-line stderr notice. */
+const NOTICE_VALUE_CHARS = 60;
+/** Longest name or reason in a notice before it is shortened with a marker. */
+const NOTICE_FIELD_CHARS = 300;
+/** Arguments a desktop notification lists by key; more are counted, not listed. */
+const NOTIFICATION_KEYS = 12;
+/** Longest value of one argument in a desktop notification. */
+const NOTIFICATION_VALUE_CHARS = 24;
 
 type NotifierCommand = (title: string, body: string) => [string, string[]];
 
@@ -50,12 +60,11 @@ function desktopNotifier(env: NodeJS.ProcessEnv = process.env): NotifierCommand 
   return cachedNotifier;
 }
 
-/** Shows a desktop notification where a notifier exists; never blocks, never throws. */
+/** Shows a desktop notification where a notifier exists (title and body already safe to show); never blocks, never throws. */
 export function notifyDesktop(title: string, body: string): void {
   const notifier = desktopNotifier();
   if (notifier === null) return;
-  const shortBody = body.length > MAX_BODY_CHARS ? `${body.slice(0, MAX_BODY_CHARS - 1)}…` : body;
-  const [command, args] = notifier(title, shortBody);
+  const [command, args] = notifier(title, body);
   try {
     const child = spawn(command, args, { detached: true, stdio: "ignore" });
     child.on("error", () => {});
@@ -65,17 +74,30 @@ export function notifyDesktop(title: string, body: string): void {
   }
 }
 
-/** Arguments as compact JSON, cut to `maxChars` with an ellipsis. */
-export function compactArguments(argumentsJson: string, maxChars: number): string {
-  return argumentsJson.length > maxChars ? `${argumentsJson.slice(0, maxChars - 1)}…` : argumentsJson;
-}
-
-/** One line telling a person what waits and how to answer it, for stderr and notifications. */
+/** One line telling a person what waits and how to answer it, for stderr. */
 export function describeForPerson(entry: PendingRecord): string {
   const seconds = Math.max(0, Math.round((entry.expiresAt - entry.createdAt) / 1000));
   return (
-    `approval ${entry.id}: ${entry.server} wants ${entry.tool} ${compactArguments(entry.argumentsJson, 120)} ` +
-    `(${entry.classification.category}, ${entry.classification.risk} risk): ${entry.reason}. ` +
+    `approval ${visibleField(entry.id)}: ${visibleField(entry.server, NOTICE_FIELD_CHARS)} wants ` +
+    `${visibleField(entry.tool, NOTICE_FIELD_CHARS)} ${argumentsInline(pendingView(entry, NOTICE_VALUE_CHARS))} ` +
+    `(${visibleField(entry.classification.category)}, ${visibleField(entry.classification.risk)} risk): ` +
+    `${asSentence(visibleField(entry.reason, NOTICE_FIELD_CHARS))} ` +
     `Answer within ${seconds} s: policylayer approve ${entry.id} | policylayer deny ${entry.id} [--reason TEXT] | policylayer approvals --web`
   );
+}
+
+/** A desktop notification's title and body: a short heads-up, every field visible, cuts marked. */
+export function notificationFor(entry: PendingRecord): { title: string; body: string } {
+  const view = argumentView(entry.argumentsJson, NOTIFICATION_VALUE_CHARS);
+  const listed = view.entries.slice(0, NOTIFICATION_KEYS).map((entry) => formatArgumentEntry(entry));
+  const unlisted = view.entries.length - listed.length;
+  if (unlisted > 0) listed.push(`…⟨${unlisted} more arguments: policylayer approvals shows them⟩`);
+  return {
+    title: `policylayer: approve ${visibleField(entry.tool, 60)}?`,
+    body:
+      `${visibleField(entry.server, 80)} wants ${visibleField(entry.tool, 80)} ` +
+      `(${visibleField(entry.classification.category)}, ${visibleField(entry.classification.risk)} risk)` +
+      ` with ${listed.length === 0 ? "no arguments" : listed.join(", ")}. ` +
+      `policylayer approve ${entry.id} | deny ${entry.id}`,
+  };
 }

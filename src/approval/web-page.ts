@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 
 // The approval page: plain HTML, CSS and JavaScript, no build step. Untrusted text (tool names,
-// arguments, reasons) only ever reaches the page through textContent, never innerHTML.
+// arguments, reasons) reaches the page already made visible by src/display (the `display` fields
+// of /api/state), only through textContent (never innerHTML), each field in a <bdi> of its own.
 
 const STYLE = `
 :root { color-scheme: light dark; font: 15px/1.4 system-ui, sans-serif; }
@@ -14,7 +15,10 @@ ul { list-style: none; padding: 0; }
 li.pending { border: 1px solid GrayText; border-radius: 6px; padding: 0.75rem; margin: 0.75rem 0; }
 .title { font-weight: 600; }
 .meta { color: GrayText; font-size: 0.9rem; }
-pre { background: color-mix(in srgb, GrayText 12%, transparent); padding: 0.5rem; overflow: auto; max-height: 20rem; margin: 0.5rem 0; }
+ul.args { background: color-mix(in srgb, GrayText 12%, transparent); padding: 0.5rem; margin: 0.5rem 0; font: 0.9rem/1.4 ui-monospace, monospace; }
+ul.args li { white-space: pre-wrap; overflow-wrap: anywhere; }
+.cut { color: #b60; font-weight: 600; }
+details.whole summary { cursor: pointer; color: #b60; }
 .actions { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
 .actions input { flex: 1; min-width: 12rem; }
 button { padding: 0.3rem 1rem; cursor: pointer; }
@@ -48,9 +52,31 @@ function duration(ms) {
   return Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min";
 }
 
-function prettyArguments(entry) {
-  if (entry.argumentsTruncated) return entry.argumentsJson + "\\n… (cut: the arguments are longer than the inbox stores)";
-  try { return JSON.stringify(JSON.parse(entry.argumentsJson), null, 2); } catch { return entry.argumentsJson; }
+function argumentList(entries) {
+  const list = node("ul", "args");
+  if (entries.length === 0) list.append(node("li", "", "no arguments"));
+  for (const entry of entries) {
+    const item = node("li");
+    if (entry.key) item.append(node("bdi", "key", entry.key), document.createTextNode(": "));
+    item.append(node("bdi", "value", entry.value));
+    if (entry.omittedChars > 0) item.append(node("span", "cut", "…⟨" + entry.omittedChars + " more characters⟩"));
+    list.append(item);
+  }
+  return list;
+}
+
+function argumentsBlock(entry) {
+  const view = entry.display;
+  const parts = [argumentList(view.arguments)];
+  if (view.shortened) {
+    const whole = node("details", "whole");
+    whole.append(node("summary", "", "Show every value whole (values marked …⟨N more characters⟩ are shortened above)"),
+      argumentList(entry.wholeArguments));
+    parts.push(whole);
+  }
+  if (view.argumentsIncomplete)
+    parts.push(node("div", "cut", "…⟨the inbox keeps the first 64 KiB of the arguments; the wrap process holds them whole⟩"));
+  return parts;
 }
 
 async function api(path, init) {
@@ -82,23 +108,25 @@ async function answer(id, approved, row) {
 function pendingRow(entry) {
   const item = node("li", "pending");
   item.dataset.id = entry.id;
-  const title = node("div", "title", entry.server + " › " + entry.tool);
+  const view = entry.display;
+  const title = node("div", "title");
+  title.append(node("bdi", "", view.server), document.createTextNode(" › "), node("bdi", "tool", view.tool));
   const meta = node("div", "meta");
-  const facts = node("div", "meta",
-    entry.classification.category + ", " + entry.classification.risk + " risk · " +
-    (entry.rule || "policy default") + " · id " + entry.id);
-  const why = node("div", "", "Why: " + entry.reason);
-  const args = node("pre", "", prettyArguments(entry));
+  const facts = node("div", "meta");
+  facts.append(node("bdi", "", view.category + ", " + view.risk + " risk"), document.createTextNode(" · "),
+    node("bdi", "", view.rule || "policy default"), document.createTextNode(" · id " + view.id));
+  const why = node("div", "why", "Why: ");
+  why.append(node("bdi", "", view.reason));
   const actions = node("div", "actions");
   const approve = node("button", "approve", "Approve");
   const reasonInput = node("input");
   reasonInput.placeholder = "reason for denying (optional, the agent sees it)";
-  reasonInput.setAttribute("aria-label", "Reason for denying " + entry.tool);
+  reasonInput.setAttribute("aria-label", "Reason for denying " + view.tool);
   reasonInput.maxLength = 2000;
   const deny = node("button", "deny", "Deny");
   const message = node("span", "message");
   actions.append(approve, reasonInput, deny, message);
-  item.append(title, facts, why, args, meta, actions);
+  item.append(title, facts, why, ...argumentsBlock(entry), meta, actions);
   const row = { item, meta, message, reasonInput, buttons: [approve, deny] };
   approve.addEventListener("click", () => answer(entry.id, true, row));
   deny.addEventListener("click", () => answer(entry.id, false, row));
@@ -122,14 +150,16 @@ function render(state) {
   }
   emptyNote.hidden = state.pending.length > 0;
   recentList.replaceChildren(...state.recent.map((decision) => {
+    const view = decision.display;
     const item = node("li", "recent");
     item.dataset.id = decision.id;
     item.append(
-      node("span", decision.outcome, decision.outcome),
-      document.createTextNode(" " + decision.server + " › " + decision.tool + " by " + decision.decidedBy +
-        ", " + duration(state.now - decision.decidedAt) + " ago after " + duration(decision.waitedMs) +
-        (decision.reason ? ": " + decision.reason : "")),
+      node("span", decision.outcome, decision.outcome), document.createTextNode(" "),
+      node("bdi", "", view.server), document.createTextNode(" › "), node("bdi", "tool", view.tool),
+      document.createTextNode(" by "), node("bdi", "", view.decidedBy),
+      document.createTextNode(", " + duration(state.now - decision.decidedAt) + " ago after " + duration(decision.waitedMs)),
     );
+    if (view.reason) item.append(document.createTextNode(": "), node("bdi", "", view.reason));
     return item;
   }));
   statusLine.className = "";

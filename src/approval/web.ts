@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import {
   writerGone,
 } from "./inbox-answer.js";
 import { prepareInbox } from "./inbox-folder.js";
+import { LISTED_VALUE_CHARS, pendingView, recentView } from "./view.js";
 import { APPROVAL_PAGE_CSP, APPROVAL_PAGE_HTML } from "./web-page.js";
 
 /** The header API requests carry the token in. */
@@ -30,6 +31,8 @@ export interface ApprovalServer {
   url: string;
   port: number;
   token: string;
+  /** Why the token file was replaced at start (see approvalToken), or null. */
+  tokenReplaced: string | null;
   close(): Promise<void>;
 }
 
@@ -42,16 +45,58 @@ export interface ApprovalServerOptions {
   decidedBy?: string;
 }
 
-/** The per-user secret of the approval page: 32 random bytes as hex in `approvals/web-token` (0600), made on first use. */
-export function approvalToken(dir: string = stateDir()): string {
+/** The approval page's token and, when the file on disk could not be trusted as it was, what was done about it. */
+export interface ApprovalToken {
+  token: string;
+  /** Why the token file was replaced with a new one (its mode let others read it), or null. */
+  replaced: string | null;
+}
+
+/**
+ * The per-user secret of the approval page: 32 random bytes as hex in `approvals/web-token` (0600),
+ * made on first use. A file others could read (mode wider than 0600) may have been read: it is
+ * replaced with a new token, never used. A file that is not a regular file of ours is refused.
+ */
+export function approvalToken(dir: string = stateDir()): ApprovalToken {
   const paths = prepareInbox(dir);
   const file = join(paths.root, "web-token");
-  if (!existsSync(file)) writeNewFile(file, `${randomBytes(32).toString("hex")}\n`, paths.tmp);
+  let replaced: string | null = null;
+  const existing = lstatOrNull(file);
+  if (existing !== null) {
+    if (!existing.isFile()) {
+      throw new Error(
+        `approval page: ${file} is not a regular file (a link or a folder); remove it and a new token is made`,
+      );
+    }
+    const uid = process.getuid?.();
+    if (uid !== undefined && existing.uid !== uid) {
+      throw new Error(
+        `approval page: ${file} belongs to user id ${existing.uid}, not to you (${uid}); remove it and a new token is made`,
+      );
+    }
+    if ((existing.mode & 0o077) !== 0) {
+      const mode = (existing.mode & 0o777).toString(8).padStart(4, "0");
+      rmSync(file, { force: true });
+      replaced = `${file} had mode ${mode}, so others could read the token; it was replaced with a new one (mode 0600)`;
+    }
+  }
+  if (replaced !== null || existing === null)
+    writeNewFile(file, `${randomBytes(32).toString("hex")}\n`, paths.tmp);
   const token = readFileSync(file, "utf8").trim();
   if (!TOKEN_PATTERN.test(token)) {
     throw new Error(`approval page: ${file} does not hold a valid token; delete it and a new one is made`);
   }
-  return token;
+  return { token, replaced };
+}
+
+/** The file's own status (links not followed), or null when it does not exist. */
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return null;
+    throw error;
+  }
 }
 
 /** Where a running page announces itself, so wraps can tell people where to answer. */
@@ -138,7 +183,7 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
   if (wanted !== undefined && (!Number.isSafeInteger(wanted) || wanted < 1 || wanted > 65535)) {
     throw new Error(`approval page: --port must be a whole number from 1 to 65535, got ${wanted}`);
   }
-  const token = approvalToken(dir);
+  const { token, replaced: tokenReplaced } = approvalToken(dir);
   const decidedBy = options.decidedBy ?? `web:${localUserName()}`;
   let allowedHosts = new Set<string>();
 
@@ -165,8 +210,15 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
       const now = Date.now();
       sendJson(response, 200, {
         now,
-        pending: listPending(dir, now),
-        recent: recentDecisions(dir, RECENT_SHOWN),
+        pending: listPending(dir, now).map((entry) => {
+          const display = pendingView(entry, LISTED_VALUE_CHARS);
+          const wholeArguments = display.shortened ? pendingView(entry, null).arguments : null;
+          return { ...entry, display, wholeArguments };
+        }),
+        recent: recentDecisions(dir, RECENT_SHOWN).map((decision) => ({
+          ...decision,
+          display: recentView(decision),
+        })),
       });
     } else if (route === "POST /api/decisions") {
       const origin = request.headers.origin;
@@ -231,6 +283,7 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    tokenReplaced,
     close: () =>
       new Promise<void>((resolve) => {
         // Another page may have started since: remove the announcement only while it is ours.

@@ -7,12 +7,16 @@ import {
   localUserName,
   type PendingApproval,
 } from "../approval/inbox-answer.js";
-import { compactArguments } from "../approval/notify.js";
+import {
+  argumentLines,
+  argumentsInline,
+  LISTED_VALUE_CHARS,
+  type PendingView,
+  pendingView,
+} from "../approval/view.js";
 import { startApprovalServer } from "../approval/web.js";
+import { terminalSafeJson } from "../display/visible.js";
 import { stateDir } from "../state/paths.js";
-
-/** Arguments longer than this are cut in the list; `--json` and the web page show more. */
-const LISTED_ARGUMENT_CHARS = 100;
 
 /** "42 s", "3 min 05 s", "1 h 02 min". */
 function formatDuration(ms: number): string {
@@ -23,21 +27,44 @@ function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
 }
 
-/** One waiting call as a block of three lines. */
-function describePending(entry: PendingApproval): string {
+/** Arguments that fit in this many characters stay on the `arguments:` line; longer ones get a line per key. */
+const INLINE_ARGUMENT_CHARS = 100;
+
+/** A waiting call's arguments: on one line when short, else one key per line; every key either way. */
+function argumentsBlock(view: PendingView): string[] {
+  const inline = argumentsInline(view);
+  if (inline.length <= INLINE_ARGUMENT_CHARS) return [`  arguments: ${inline}`];
+  return ["  arguments:", ...argumentLines(view).map((line) => `    ${line}`)];
+}
+
+/** One waiting call as a block of lines: what, its arguments (every key), and why. */
+function describePending(entry: PendingApproval, view: PendingView): string {
   return [
-    `${entry.id}  ${entry.server} › ${entry.tool}  (${entry.classification.category}, ${entry.classification.risk} risk)  waiting ${formatDuration(entry.ageMs)}, ${formatDuration(entry.timeLeftMs)} left`,
-    `  arguments: ${compactArguments(entry.argumentsJson, LISTED_ARGUMENT_CHARS)}`,
-    `  why: ${entry.reason}${entry.rule ? ` (${entry.rule})` : ""}`,
+    `${view.id}  ${view.server} › ${view.tool}  (${view.category}, ${view.risk} risk)  waiting ${formatDuration(entry.ageMs)}, ${formatDuration(entry.timeLeftMs)} left`,
+    ...argumentsBlock(view),
+    // "— rule 3 (tool ...)", not "(rule 3 (tool ...))": the rule's own words carry parentheses.
+    `  why: ${view.reason}${view.rule ? ` — ${view.rule}` : ""}`,
   ].join("\n");
 }
 
-/** `policylayer approvals [--json]` lists the waiting calls; with `--web` it serves the approval page. */
+/** The waiting calls for a person: every argument key, long values shortened (whole with `full`) with a marker. */
+function describeAllPending(pending: PendingApproval[], full: boolean): string {
+  const views = pending.map((entry) => pendingView(entry, full ? null : LISTED_VALUE_CHARS));
+  let text = `${pending.map((entry, index) => describePending(entry, views[index] as PendingView)).join("\n\n")}\n\n`;
+  if (views.some((view) => view.shortened)) {
+    text +=
+      "values ending in …⟨N more characters⟩ are shortened: policylayer approvals --full shows them whole (--json for scripts)\n";
+  }
+  return `${text}answer with: policylayer approve ID | policylayer deny ID [--reason TEXT]\n`;
+}
+
+/** `policylayer approvals [--full | --json]` lists the waiting calls; with `--web` it serves the approval page. */
 export async function approvalsCommand(flags: {
   web?: boolean;
   port?: number;
   open: boolean;
   json?: boolean;
+  full?: boolean;
 }): Promise<number> {
   if (flags.web) return serveWeb(flags.port, flags.open);
   let pending: PendingApproval[];
@@ -48,12 +75,12 @@ export async function approvalsCommand(flags: {
     return 1;
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(pending, null, 2)}\n`);
+    // The same values, with hidden characters as \\u escapes so the terminal shows them.
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(pending, null, 2))}\n`);
   } else if (pending.length === 0) {
     process.stdout.write("no calls are waiting for approval\n");
   } else {
-    process.stdout.write(`${pending.map(describePending).join("\n\n")}\n\n`);
-    process.stdout.write("answer with: policylayer approve ID | policylayer deny ID [--reason TEXT]\n");
+    process.stdout.write(describeAllPending(pending, flags.full === true));
   }
   return 0;
 }
@@ -128,6 +155,7 @@ async function serveWeb(port: number | undefined, open: boolean): Promise<number
     return 1;
   }
   process.stdout.write(`${server.url}\n`);
+  if (server.tokenReplaced !== null) process.stderr.write(`policylayer: ${server.tokenReplaced}\n`);
   process.stderr.write(
     "policylayer: approval page on 127.0.0.1 only; keep the address private, it carries your token. Stop with Ctrl-C.\n",
   );

@@ -1,5 +1,6 @@
 import { describeClassification } from "../classify/describe.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { terminalSafeJson, visibleText } from "../display/visible.js";
 import { classifyForPolicy, type PolicyClassification } from "../policy/classification.js";
 import { ABSENT } from "../policy/compile.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
@@ -214,7 +215,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
           : null,
       },
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(report, null, 2))}\n`);
     return 0;
   }
 
@@ -246,6 +247,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
     out.push(`reason the agent is told: ${decision.reason}`);
   out.push(...consequences(policy, decision));
-  process.stdout.write(`${out.join("\n")}\n`);
+  // Names, arguments and signals may come from the server: each line is shown as one visible line.
+  process.stdout.write(`${out.map(visibleText).join("\n")}\n`);
   return 0;
 }

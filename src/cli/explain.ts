@@ -103,7 +103,7 @@ export function forecastDecision(
 const passive: Record<RuleAction, string> = {
   allow: "allowed",
   deny: "denied",
-  require_approval: "approval required",
+  require_approval: "held for a person's approval",
 };
 
 /** A decision as the end of a sentence: `denied by rule 1 (...)`, `allowed by rule 2 (...), at most 30 calls in 60 s`. */

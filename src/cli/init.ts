@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { CATEGORIES, riskOf } from "../classify/categories.js";
 import type { Category, ToolProfile } from "../classify/types.js";
+import { terminalSafeJson, visibleText } from "../display/visible.js";
 import { formatPolicyError, parsePolicy } from "../policy/load.js";
 import {
   listToolsOf,
@@ -48,7 +49,7 @@ function firstLine(description: unknown): string {
   const line =
     description
       .split("\n")
-      .map((text) => text.replace(/\p{Cc}/gu, " ").trim())
+      .map((text) => visibleText(text.replace(/\p{Cc}/gu, " ").trim()))
       .find((text) => text !== "") ?? "";
   return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }
@@ -57,7 +58,10 @@ const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n)$/i;
 
 /** A string as a YAML scalar: plain where that reads back as the same string, else JSON-quoted. */
 function scalar(text: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(text) && !YAML_WORDS.test(text) ? text : JSON.stringify(text);
+  // Hidden characters as \u escapes (which YAML reads the same), so the file shows them and loads.
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(text) && !YAML_WORDS.test(text)
+    ? text
+    : terminalSafeJson(JSON.stringify(text));
 }
 
 /** A condition path can name an argument only if the name has no dot (the path separator). */
@@ -112,8 +116,8 @@ function mergeSignals(perValue: string[][]): string[] {
 function toolMatch(name: string): { pattern: string; pin: string | null } {
   if (!/[*?[\]{}]/.test(name)) return { pattern: scalar(name), pin: null };
   return {
-    pattern: JSON.stringify(name.replace(/[*?[\]{}]/g, "?")),
-    pin: `      - { path: tool, op: eq, value: ${JSON.stringify(name)} }`,
+    pattern: scalar(name.replace(/[*?[\]{}]/g, "?")),
+    pin: `      - { path: tool, op: eq, value: ${scalar(name)} }`,
   };
 }
 
@@ -126,8 +130,11 @@ function entryLabel(entry: Entry): string {
 function ruleText(entry: Entry, policyFile: string): string[] {
   const lines: string[] = [];
   const described = entry.description === "" ? "(no description)" : entry.description;
-  lines.push(`  # ${entryLabel(entry)}: ${described}`);
-  lines.push(`  #   ${entry.category} because ${entry.signals.join("; ") || "nothing else classified it"}`);
+  // Names and signals come from the server: a comment stays one visible line, whatever they hold.
+  lines.push(`  # ${visibleText(`${entryLabel(entry)}: ${described}`)}`);
+  lines.push(
+    `  #   ${visibleText(`${entry.category} because ${entry.signals.join("; ") || "nothing else classified it"}`)}`,
+  );
   const { pattern, pin } = toolMatch(entry.profile.name);
   lines.push(`  - tool: ${pattern}`);
   const conditions: string[] = pin === null ? [] : [pin];
@@ -150,7 +157,7 @@ function ruleText(entry: Entry, policyFile: string): string[] {
     const reason =
       `${entryLabel(entry)} is ${entry.category}: the starter policy ${policyFile} denies it until ` +
       "someone decides to allow it or to require approval.";
-    lines.push(`    reason: ${JSON.stringify(reason)}`);
+    lines.push(`    reason: ${terminalSafeJson(JSON.stringify(reason))}`);
   }
   return lines;
 }
@@ -164,7 +171,7 @@ export function starterPolicy(server: ServerTools, policyFile: string): string {
   const multiplexed = entries.some((entry) => entry.selector !== null);
   const out: string[] = [
     `# policylayer starter policy for: ${run}`,
-    `#   server ${name ?? "(it sent no serverInfo)"}, ${server.profiles.size} tools; written by policylayer init.`,
+    `#   server ${name === null ? "(it sent no serverInfo)" : visibleText(name)}, ${server.profiles.size} tools; written by policylayer init.`,
     "#",
     "# Use it:",
     `#   check it after every edit:          policylayer validate ${file}`,
@@ -212,7 +219,7 @@ export function starterPolicy(server: ServerTools, policyFile: string): string {
       out.push(
         "  # To have a person approve each call instead of denying it, change a rule's action:",
         "  #   action: require_approval",
-        "  #   approval: { timeout: 300 }   # seconds to wait for an answer",
+        "  #   approval: { timeout: 50 }    # seconds to wait for an answer (under clients' 60 s)",
         "  # (and drop its reason, or reword it). To allow it outright: action: allow.",
       );
     }

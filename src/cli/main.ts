@@ -20,10 +20,22 @@ interface WrapCommandFlags {
   approvalInbox: boolean;
 }
 
-/** The words after `--`, or null when the command line has no `--`. */
-export function commandAfterSeparator(argv: readonly string[]): string[] | null {
-  const separator = argv.indexOf("--");
-  return separator === -1 ? null : argv.slice(separator + 1);
+/**
+ * The server's command: the words commander passed through (everything from the first word that
+ * is not one of the command's options, or everything after `--`), and whether `--` came first.
+ */
+export function serverCommandOf(
+  argv: readonly string[],
+  words: readonly string[],
+): { command: string[] | null; afterSeparator: boolean } {
+  if (words.length === 0) return { command: null, afterSeparator: argv.at(-1) === "--" };
+  return { command: [...words], afterSeparator: argv[argv.length - words.length - 1] === "--" };
+}
+
+/** The command words of `tools`, `init` and `check`: only after `--` (a word without it is refused by the command). */
+function commandAfterSeparator(argv: readonly string[], words: readonly string[]): string[] | null {
+  const { command, afterSeparator } = serverCommandOf(argv, words);
+  return afterSeparator ? command : null;
 }
 
 /**
@@ -32,7 +44,6 @@ export function commandAfterSeparator(argv: readonly string[]): string[] | null 
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
-  const serverCommand = commandAfterSeparator(argv);
   const program = new Command()
     .name("policylayer")
     .description(
@@ -44,7 +55,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("wrap")
-    .description("Run an MCP server behind the policy: policylayer wrap [--policy FILE] -- COMMAND [ARGS...]")
+    .description(
+      "Run an MCP server behind the policy: policylayer wrap [--policy FILE] -- COMMAND [ARGS...] (the -- may be left out)",
+    )
     .option(
       "--policy <file>",
       "policy file (YAML or JSON); default: $POLICYLAYER_POLICY, else the built-in default",
@@ -69,20 +82,23 @@ export async function main(argv: readonly string[]): Promise<number> {
       "--no-approval-inbox",
       "never wait in the local approval inbox; ask only in the client (elicitation)",
     )
-    .argument("[command...]", "the MCP server's command, after --")
+    .argument(
+      "[command...]",
+      "the MCP server's command, after -- (or from the first word that is not an option of wrap)",
+    )
     .passThroughOptions()
-    .action(async (_words: string[], flags: WrapCommandFlags) => {
+    .action(async (words: string[], flags: WrapCommandFlags) => {
       const { wrapCommand } = await import("./wrap.js");
-      exitCode = await wrapCommand(serverCommand, flags);
+      exitCode = await wrapCommand(serverCommandOf(argv, words).command, flags);
     });
 
   program
     .command("validate")
-    .description("Check a policy file; print each error as FILE:LINE:COL")
-    .argument("<file>", "the policy file")
-    .action(async (file: string) => {
+    .description("Check policy files; print each error as FILE:LINE:COL")
+    .argument("<files...>", "the policy files")
+    .action(async (files: string[]) => {
       const { validateCommand } = await import("./validate.js");
-      exitCode = await validateCommand(file);
+      exitCode = await validateCommand(files);
     });
 
   program
@@ -102,9 +118,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print JSON for scripts")
     .argument("[command...]", "the MCP server's command, after --")
     .passThroughOptions()
-    .action(async (_words: string[], flags: { policy?: string; json?: boolean }) => {
+    .action(async (words: string[], flags: { policy?: string; json?: boolean }) => {
       const { toolsCommand } = await import("./tools.js");
-      exitCode = await toolsCommand(serverCommand, flags);
+      exitCode = await toolsCommand(commandAfterSeparator(argv, words), flags);
     });
 
   program
@@ -116,9 +132,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--force", "overwrite an existing file")
     .argument("[command...]", "the MCP server's command, after --")
     .passThroughOptions()
-    .action(async (_words: string[], flags: { output?: string; force?: boolean }) => {
+    .action(async (words: string[], flags: { output?: string; force?: boolean }) => {
       const { initCommand } = await import("./init.js");
-      exitCode = await initCommand(serverCommand, flags);
+      exitCode = await initCommand(commandAfterSeparator(argv, words), flags);
     });
 
   program
@@ -133,9 +149,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument("[command...]", "optional: the MCP server's command after --, to classify with its tools/list")
     .passThroughOptions()
     .action(
-      async (_words: string[], flags: { policy?: string; tool: string; args: string; json?: boolean }) => {
+      async (words: string[], flags: { policy?: string; tool: string; args: string; json?: boolean }) => {
         const { checkCommand } = await import("./check.js");
-        exitCode = await checkCommand(serverCommand, flags);
+        const { command, afterSeparator } = serverCommandOf(argv, words);
+        if (command !== null && !afterSeparator) {
+          const { warn } = await import("./policy-choice.js");
+          warn(
+            `check takes the server's command after --, e.g. policylayer check --tool ${flags.tool} -- ${command.join(" ")}; ` +
+              `without it, "${command.join(" ")}" is not a command check would run`,
+          );
+          exitCode = 2;
+          return;
+        }
+        exitCode = await checkCommand(command, flags);
       },
     );
 
@@ -145,11 +171,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--web", "serve the approval page on 127.0.0.1 and print its address")
     .option("--port <n>", "port for --web (default: any free port)", positiveInteger("--port"))
     .option("--no-open", "with --web: do not open a browser")
-    .option("--json", "print JSON for scripts")
-    .action(async (flags: { web?: boolean; port?: number; open: boolean; json?: boolean }) => {
-      const { approvalsCommand } = await import("./approvals.js");
-      exitCode = await approvalsCommand(flags);
-    });
+    .option("--full", "show every argument value whole (the list shortens long values, with a marker)")
+    .option("--json", "print JSON for scripts (every value whole)")
+    .action(
+      async (flags: { web?: boolean; port?: number; open: boolean; json?: boolean; full?: boolean }) => {
+        const { approvalsCommand } = await import("./approvals.js");
+        exitCode = await approvalsCommand(flags);
+      },
+    );
 
   program
     .command("approve")

@@ -1,12 +1,17 @@
 // What every command that decides shares: which policy, and how its problems reach the user.
 import { resolve } from "node:path";
+import { visibleText } from "../display/visible.js";
 import { builtInDefaultPolicy } from "../policy/default.js";
 import { formatPolicyError, formatPolicyWarning, loadPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 
-/** Writes a diagnostic to stderr, prefixed so it stands apart from the server's own stderr. */
+/**
+ * Writes one diagnostic line to stderr, prefixed so it stands apart from the server's own stderr.
+ * Names and arguments from the agent or the server may be in it: line breaks, controls and
+ * invisible characters show as marks, so nothing can forge another line or rewrite the screen.
+ */
 export function warn(message: string): void {
-  process.stderr.write(`policylayer: ${message}\n`);
+  process.stderr.write(`policylayer: ${visibleText(message)}\n`);
 }
 
 /** The policy file from --policy, else $POLICYLAYER_POLICY, as an absolute path; null means the built-in default. */

@@ -1,4 +1,5 @@
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { terminalSafeJson, visibleText } from "../display/visible.js";
 import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { choosePolicy, listToolsOf, requireServerCommand, type ServerTools, serverLabel } from "./common.js";
@@ -112,13 +113,16 @@ function shortDecision(forecast: Forecast): string {
 
 /** An aligned table for people at a terminal. */
 function renderTable(rows: ToolRow[]): string {
-  const cells = rows.map((row) => [
-    row.value === null ? row.tool : `  ${row.argument}=${row.value}`,
-    row.classification.category,
-    row.classification.risk,
-    shortDecision(row.forecast),
-    row.classification.signals.join("; "),
-  ]);
+  // Tool names, argument values and signals come from the server: every cell is shown visibly.
+  const cells = rows.map((row) =>
+    [
+      row.value === null ? row.tool : `  ${row.argument}=${row.value}`,
+      row.classification.category,
+      row.classification.risk,
+      shortDecision(row.forecast),
+      row.classification.signals.join("; "),
+    ].map(visibleText),
+  );
   const header = ["TOOL", "CATEGORY", "RISK", "POLICY", "SIGNALS"];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...cells.map((cell) => (cell[column] ?? "").length)),
@@ -150,14 +154,15 @@ export async function toolsCommand(serverCommand: string[] | null, flags: ToolsF
   if (server === null) return 1;
   const rows = toolRows(policy, server.profiles.values());
   if (flags.json === true) {
-    process.stdout.write(`${JSON.stringify(rows.map(rowJson), null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(rows.map(rowJson), null, 2))}\n`);
   } else if (process.stdout.isTTY) {
-    process.stdout.write(`${headerLine(server, policy)}\n\n${renderTable(rows)}\n`);
+    process.stdout.write(`${visibleText(headerLine(server, policy))}\n\n${renderTable(rows)}\n`);
   } else {
     const lines = rows.map(
-      (row) => `${rowSentence(row)}\n  signals: ${row.classification.signals.join("; ") || "none"}`,
+      (row) =>
+        `${visibleText(rowSentence(row))}\n  signals: ${visibleText(row.classification.signals.join("; ")) || "none"}`,
     );
-    process.stdout.write(`# ${headerLine(server, policy)}\n${lines.join("\n")}\n`);
+    process.stdout.write(`# ${visibleText(headerLine(server, policy))}\n${lines.join("\n")}\n`);
   }
   return 0;
 }

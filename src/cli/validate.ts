@@ -20,14 +20,18 @@ export function summarizePolicy(policy: CompiledPolicy): string {
   return `${head}, ${details.length > 0 ? `${rules}: ${details.join(", ")}` : rules}`;
 }
 
-/** `policylayer validate FILE`: prints every error as FILE:LINE:COL and returns 1, or a summary and 0. */
-export async function validateCommand(file: string): Promise<number> {
-  const result = await loadPolicyFile(file);
-  if (!result.ok) {
-    for (const error of result.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
-    return 1;
+/** `policylayer validate FILE...`: for each file, every error as FILE:LINE:COL, or a summary; 1 when any did not validate. */
+export async function validateCommand(files: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  for (const file of files) {
+    const result = await loadPolicyFile(file);
+    if (!result.ok) {
+      for (const error of result.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+      exitCode = 1;
+      continue;
+    }
+    for (const warning of result.warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
+    process.stdout.write(`${file}: valid (${summarizePolicy(result.policy)})\n`);
   }
-  for (const warning of result.warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
-  process.stdout.write(`${file}: valid (${summarizePolicy(result.policy)})\n`);
-  return 0;
+  return exitCode;
 }

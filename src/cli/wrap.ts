@@ -3,7 +3,9 @@ import { startWrap, WrapStartError } from "../lifecycle/start.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import { watchPolicyFile } from "../policy/watch.js";
 import { type SharedStoreHandle, usesSharedStore } from "../ratelimit/limiter.js";
+import { flushedWithin } from "./exit.js";
 import { chosenPolicyPath, loadChosenPolicy, warn } from "./policy-choice.js";
+import { summarizePolicy } from "./validate.js";
 
 export interface WrapFlags {
   policy?: string;
@@ -17,7 +19,7 @@ export interface WrapFlags {
 export async function wrapCommand(serverCommand: string[] | null, flags: WrapFlags): Promise<number> {
   if (serverCommand === null || serverCommand.length === 0) {
     warn(
-      "wrap needs the server's command after --, e.g. policylayer wrap --policy policy.yaml -- uvx awslabs.sagemaker-ai-mcp-server",
+      "wrap needs the server's command, e.g. policylayer wrap --policy policy.yaml -- uvx awslabs.sagemaker-ai-mcp-server",
     );
     return 2;
   }
@@ -46,9 +48,15 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     }
     throw error;
   }
+  // Started by hand, wrap would look frozen: say what runs and what it waits for.
+  warn(
+    `${policy.source === "built-in default" ? "the built-in default policy" : `policy ${policy.source}`} in force ` +
+      `(${summarizePolicy(policy)}); audit log ${started.audit.path}; ${started.serverLabel} started; ` +
+      "waiting for an MCP client on stdin (an MCP client such as Claude Desktop starts wrap; Ctrl-C stops it)",
+  );
   // The session's modules load while the server starts.
   const { runWrap } = await import("../lifecycle/wrap.js");
-  return runWrap(started, {
+  const exitCode = await runWrap(started, {
     policy,
     reloadPolicy:
       policyPath === null
@@ -64,4 +72,7 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     sharedStore,
     warn,
   });
+  // The client's last answers leave before we exit, unless it has stopped reading.
+  await flushedWithin(process.stdout, flags.graceMs);
+  return exitCode;
 }

@@ -177,9 +177,8 @@ function startReloading(options: WrapOptions, gate: Gate, hidingChanged: () => v
     reloading = reloading.then(async () => {
       const result = await reloadPolicy();
       if (Array.isArray(result)) {
-        warn(
-          `the edited policy does not validate; the last good policy stays in force:\n${result.join("\n")}`,
-        );
+        warn("the edited policy does not validate; the last good policy stays in force:");
+        for (const error of result) warn(error);
         return;
       }
       const hidingBefore = hidingKey(gate.currentPolicy);

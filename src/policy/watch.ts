@@ -1,29 +1,116 @@
-import { type FSWatcher, watch } from "node:fs";
-import { basename, dirname } from "node:path";
+import { type FSWatcher, lstatSync, readlinkSync, realpathSync, statSync, watch } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+/** How often the policy file is checked even when no watcher fired (folder replaced, missed events). */
+const SAFETY_CHECK_MS = 1000;
+/** Editors write in several steps: this long after the last event, the file is read. */
+const SETTLE_MS = 30;
+
+/** What identifies one version of the policy file: where the path leads, which file, its size and times. */
+function fingerprintOf(path: string): string {
+  try {
+    const stats = statSync(path, { bigint: true });
+    return `${realpathSync(path)}|${stats.dev}:${stats.ino}|${stats.size}|${stats.mtimeNs}|${stats.ctimeNs}`;
+  } catch (error) {
+    return `missing: ${(error as NodeJS.ErrnoException).code ?? "unknown"}`;
+  }
+}
 
 /**
- * Calls `onChange` after the policy file changes. Watches the folder, not the file, because
- * editors save by writing a new file and renaming it over the old one.
+ * The folders whose entries decide what the path reads: its own folder, the folder of every
+ * symlink it passes through (a dotfiles link to another folder), and the folder it resolves to
+ * in the end (a Kubernetes ConfigMap's `..data` link to a folder that is swapped).
  */
-export function watchPolicyFile(path: string, onChange: () => void, settleMs = 30): () => void {
-  const name = basename(path);
-  let timer: NodeJS.Timeout | null = null;
-  let watcher: FSWatcher;
-  try {
-    watcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
-      if (changed !== null && changed !== name) return;
-      // Editors write in several steps; settle before reading.
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        timer = null;
-        onChange();
-      }, settleMs);
-    });
-  } catch {
-    return () => {};
+function foldersBehind(path: string): Set<string> {
+  const folders = new Set([dirname(path)]);
+  let current = path;
+  for (let hops = 0; hops < 40; hops += 1) {
+    let target: string;
+    try {
+      if (!lstatSync(current).isSymbolicLink()) break;
+      target = resolve(dirname(current), readlinkSync(current));
+    } catch {
+      break;
+    }
+    folders.add(dirname(target));
+    current = target;
   }
+  try {
+    folders.add(dirname(realpathSync(path)));
+  } catch {
+    // Not there right now: the safety check finds it when it is back.
+  }
+  return folders;
+}
+
+/**
+ * Calls `onChange` after the policy file at `path` (absolute) changes, however it was changed:
+ * saved in place or by rename-over, in its own folder or behind a symlink to another folder,
+ * by a switched symlink (in the same folder or a ConfigMap's `..data`), or with its whole
+ * folder replaced. Watches every folder the path depends on, works out again after every change
+ * what those are, and checks the file once a second besides, in case no watcher could see it.
+ */
+export function watchPolicyFile(path: string, onChange: () => void): () => void {
+  let last = fingerprintOf(path);
+  // Per folder: its watcher and which folder it watches (a folder replaced under the same name is another one).
+  const watchers = new Map<string, { watcher: FSWatcher; identity: string }>();
+  let settle: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  const unwatch = (folder: string) => {
+    watchers.get(folder)?.watcher.close();
+    watchers.delete(folder);
+  };
+  const rewatch = () => {
+    const wanted = foldersBehind(path);
+    for (const folder of watchers.keys()) if (!wanted.has(folder)) unwatch(folder);
+    for (const folder of wanted) {
+      let identity: string;
+      try {
+        const stats = statSync(folder);
+        identity = `${stats.dev}:${stats.ino}`;
+      } catch {
+        unwatch(folder);
+        continue;
+      }
+      if (watchers.get(folder)?.identity === identity) continue;
+      unwatch(folder);
+      try {
+        const watcher = watch(folder, { persistent: false }, soon);
+        // A folder that goes away ends its watcher; the safety check watches again what is there then.
+        watcher.on("error", () => {
+          if (watchers.get(folder)?.watcher === watcher) unwatch(folder);
+          else watcher.close();
+        });
+        watchers.set(folder, { watcher, identity });
+      } catch {
+        // Cannot be watched (gone, no permission): the safety check still sees changes.
+      }
+    }
+  };
+  const check = () => {
+    if (stopped) return;
+    rewatch();
+    const now = fingerprintOf(path);
+    if (now === last) return;
+    last = now;
+    onChange();
+  };
+  function soon(): void {
+    if (settle) clearTimeout(settle);
+    settle = setTimeout(() => {
+      settle = null;
+      check();
+    }, SETTLE_MS);
+  }
+
+  rewatch();
+  const safety = setInterval(check, SAFETY_CHECK_MS);
+  safety.unref();
   return () => {
-    if (timer) clearTimeout(timer);
-    watcher.close();
+    stopped = true;
+    if (settle) clearTimeout(settle);
+    clearInterval(safety);
+    for (const folder of [...watchers.keys()]) unwatch(folder);
   };
 }

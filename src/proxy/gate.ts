@@ -3,6 +3,7 @@ import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from ".
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
 import { profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { asSentence } from "../display/sentence.js";
 import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
@@ -347,7 +348,7 @@ export class Gate implements CallGate {
     if (asked !== null) this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
     if (asked === null) {
       return this.deny(record, {
-        reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
+        reason: `${asSentence(decision.reason)} This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
     return { verdict: this.approvalVerdict(asked.answer, context, onApproved), withdraw: asked.withdraw };

@@ -113,7 +113,8 @@ export class ProxySession {
     const message = parseClientLine(content);
     if (message.kind === "invalid") {
       this.options.warn(`refused a client message: ${message.message}`);
-      if (message.id !== null) this.sendToClient(errorLine(message.id, message.code, message.message));
+      // Where no id could be read, JSON-RPC 2.0 (section 5) answers with id null.
+      this.sendToClient(errorLine(message.id, message.code, message.message));
       return;
     }
     try {
@@ -327,16 +328,14 @@ export class ProxySession {
     this.options.warn(
       `refused a client message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
     );
-    const id = idOfHead(head);
-    if (id !== null) {
-      this.sendToClient(
-        errorLine(
-          id,
-          ErrorCode.MessageTooLarge,
-          `Message too large: over ${this.options.maxLineBytes} bytes; it was not forwarded`,
-        ),
-      );
-    }
+    // The id at the head of the line, else null (JSON-RPC 2.0, section 5).
+    this.sendToClient(
+      errorLine(
+        idOfHead(head),
+        ErrorCode.MessageTooLarge,
+        `Message too large: over ${this.options.maxLineBytes} bytes; it was not forwarded`,
+      ),
+    );
   }
 
   private onServerOversize(seenBytes: number, head: Buffer): void {
@@ -359,10 +358,23 @@ export class ProxySession {
 
   /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */
   private onServerLine(content: Buffer, framedBytes: number): void {
-    const id = this.pending.size === 0 ? NOT_A_RESPONSE : this.responses.read(content);
-    const entry = id === NOT_A_RESPONSE ? undefined : this.pending.get(id);
-    if (entry === undefined || entry.approval !== undefined) {
+    const id = this.responses.read(content);
+    if (id === NOT_A_RESPONSE) {
       this.passToClient(content, framedBytes);
+      return;
+    }
+    const entry = this.pending.get(id);
+    if (entry === undefined && typeof id !== "string" && typeof id !== "number") {
+      // An id no request can carry (null: the server could not read a line): nothing to match, passed on.
+      this.passToClient(content, framedBytes);
+      return;
+    }
+    if (entry === undefined || entry.approval !== undefined) {
+      // An answer to nothing the server was asked (a second answer to a tools/list would show
+      // hidden tools; one for a call still waiting for a person was never sent to the server).
+      this.options.warn(
+        `dropped an answer from the server to id ${JSON.stringify(id)}: no request with that id is waiting for the server`,
+      );
       return;
     }
     this.pending.remove(entry);

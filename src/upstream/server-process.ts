@@ -24,6 +24,21 @@ export interface ServerProcess {
 /** Why the server could not be started (command not found, not executable, ...). */
 export class SpawnError extends Error {}
 
+/** Why spawning `command` failed, in words a person can act on. */
+function spawnFailure(command: string, error: unknown): SpawnError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const named = command.includes("/") ? `${command} does not exist` : `command not found on PATH: ${command}`;
+  if (code === "ENOENT") {
+    return new SpawnError(
+      `cannot start ${command}: ${named}; check the spelling, install it, or give its full path`,
+    );
+  }
+  if (code === "EACCES") {
+    return new SpawnError(`cannot start ${command}: permission denied (is it an executable file?)`);
+  }
+  return new SpawnError(`cannot start ${command}: ${(error as Error).message}`);
+}
+
 /** Where and with which environment a server starts: our own unless given. */
 export interface SpawnPlace {
   env?: NodeJS.ProcessEnv;
@@ -49,10 +64,10 @@ export function startServer(
       cwd: place.cwd,
     });
   } catch (error) {
-    return Promise.reject(new SpawnError(`cannot start ${command}: ${(error as Error).message}`));
+    return Promise.reject(spawnFailure(command, error));
   }
   return new Promise((resolve, reject) => {
-    child.once("error", (error) => reject(new SpawnError(`cannot start ${command}: ${error.message}`)));
+    child.once("error", (error) => reject(spawnFailure(command, error)));
     child.once("spawn", () => {
       const pid = child.pid;
       const { stdin, stdout } = child;

@@ -45,7 +45,7 @@ export type ClientMessage =
 // ascii: the line is ASCII and plain, so any serialization of its values is ASCII too (JSON.stringify
 // escapes nothing in it, and plainJson copies it): it may be written as latin1, with no UTF-8 encoding.
 
-/** Why a line was refused, with the id to answer where one could be read. */
+/** Why a line was refused, with the id to answer (null where none could be read: JSON-RPC 2.0, section 5). */
 export interface EnvelopeError {
   kind: "invalid";
   id: AnswerId | null;
@@ -134,7 +134,14 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
       return invalid(answerId, ErrorCode.InvalidRequest, `Invalid Request: unexpected member "${extra}"`);
     }
     if ("params" in value && !isJsonObject(value.params)) {
-      return invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: params must be an object");
+      // For tools/call this is malformed params like any other (-32602); MCP has no by-position params.
+      return value.method === "tools/call"
+        ? invalid(
+            answerId,
+            ErrorCode.InvalidParams,
+            "Invalid params for tools/call: params must be an object",
+          )
+        : invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: params must be an object");
     }
     const plain = isPlainLine(line);
     const ascii = asciiLine && plain;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { localUserName } from "../../src/approval/inbox-answer.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
+import {
+  C1_CSI,
+  CURSOR_UP_ERASE,
+  FORGED_LINES,
+  RAW_HIDDEN,
+  RTL_OVERRIDE,
+  ZERO_WIDTH,
+} from "../helpers/attack-strings.js";
 import { pendingInput, runPolicylayer, spawnSubmitter, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
@@ -39,7 +47,7 @@ describe("policylayer approvals, approve, deny", () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
       new RegExp(
-        `^${here.id} {2}sagemaker › manage_hyperpod_stacks {2}\\(destructive, critical risk\\) {2}waiting \\d+ s, \\d+ min \\d\\d s left\\n {2}arguments: \\{"operation":"deploy"\\}\\n {2}why: Deleting a stack destroys infrastructure \\(rule 1 \\(tool "delete_stack"\\)\\)\\n\\n${other.id} {2}filesystem › write_file`,
+        `^${here.id} {2}sagemaker › manage_hyperpod_stacks {2}\\(destructive, critical risk\\) {2}waiting \\d+ s, \\d+ min \\d\\d s left\\n {2}arguments: \\{"operation":"deploy"\\}\\n {2}why: Deleting a stack destroys infrastructure — rule 1 \\(tool "delete_stack"\\)\\n\\n${other.id} {2}filesystem › write_file`,
       ),
     );
     const json = await policylayer("approvals", "--json");
@@ -95,6 +103,77 @@ describe("policylayer approvals, approve, deny", () => {
     const expired = await policylayer("approve", submitted.id);
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/expired: its approval timeout passed and the call was denied/);
+    inbox.close();
+  });
+});
+
+describe("policylayer approvals shows what waits, and nothing can forge or hide it", () => {
+  it("prints no raw control, bidi or invisible character, and no forged line", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const submitted = inbox.submit(
+      pendingInput({
+        tool: `${CURSOR_UP_ERASE}${FORGED_LINES}`,
+        arguments: { stack: RTL_OVERRIDE, env: ZERO_WIDTH, mode: C1_CSI },
+        reason: "needs a person\n  why: routine cleanup, safe",
+      }),
+    );
+    const listed = await policylayer("approvals");
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.split("\n");
+    for (const line of lines) expect(line).not.toMatch(RAW_HIDDEN);
+    // One block: the title, one arguments line, one why line; the forged ones stay inside the title.
+    expect(lines.filter((line) => line.startsWith("  arguments:"))).toEqual([
+      '  arguments: {"stack":"⟨U+202E⟩dorp-tset","env":"pro⟨U+200B⟩d","mode":"a⟨U+009B⟩2Jb"}',
+    ]);
+    expect(lines.filter((line) => line.startsWith("  why:"))).toEqual([
+      '  why: needs a person⟨U+000A⟩  why: routine cleanup, safe — rule 1 (tool "delete_stack")',
+    ]);
+    expect(lines[0]).toContain(
+      `${submitted.id}  recording › drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩  arguments:`,
+    );
+    inbox.close();
+  });
+
+  it("shows every key after a long padded value, marks the shortened value, and --full shows it whole", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const padded = `${" ".repeat(400)}and then rm -rf /`;
+    inbox.submit(pendingInput({ arguments: { note: padded, target: "prod", force: true } }));
+    const listed = await policylayer("approvals");
+    expect(listed.stdout).toContain(`    "note": "${" ".repeat(199)}…⟨219 more characters⟩\n`);
+    expect(listed.stdout).toContain('    "target": "prod"\n');
+    expect(listed.stdout).toContain('    "force": true\n');
+    expect(listed.stdout).toContain("policylayer approvals --full shows them whole");
+
+    const full = await policylayer("approvals", "--full");
+    expect(full.stdout).toContain(`    "note": ${JSON.stringify(padded)}\n`);
+    expect(full.stdout).not.toContain("more characters⟩");
+    inbox.close();
+  });
+
+  it("lists forty padding keys and the one after them, each on its own line", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const args: Record<string, string> = {};
+    for (let index = 0; index < 40; index += 1) args[`pad${index}`] = " ".repeat(10);
+    args.target = "prod";
+    inbox.submit(pendingInput({ arguments: args }));
+    const listed = await policylayer("approvals");
+    const keyLines = listed.stdout.split("\n").filter((line) => line.startsWith('    "'));
+    expect(keyLines).toHaveLength(41);
+    expect(keyLines.at(-1)).toBe('    "target": "prod"');
+    inbox.close();
+  });
+
+  it("--json gives every value whole, with hidden characters as \\u escapes", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const args = { stack: RTL_OVERRIDE, env: ZERO_WIDTH, mode: C1_CSI, note: " ".repeat(5000) };
+    const submitted = inbox.submit(pendingInput({ tool: CURSOR_UP_ERASE, arguments: args }));
+    const listed = await policylayer("approvals", "--json");
+    // Line breaks only between JSON tokens; none raw inside a value.
+    expect(listed.stdout.replaceAll("\n", "")).not.toMatch(RAW_HIDDEN);
+    expect(listed.stdout).toContain("\\u202e");
+    const parsed = JSON.parse(listed.stdout) as { id: string; tool: string; argumentsJson: string }[];
+    expect(parsed.map((entry) => [entry.id, entry.tool])).toEqual([[submitted.id, CURSOR_UP_ERASE]]);
+    expect(JSON.parse(parsed[0]?.argumentsJson ?? "")).toEqual(args);
     inbox.close();
   });
 });

@@ -1,7 +1,16 @@
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listPending, type PendingApproval } from "../../src/approval/inbox-answer.js";
 import { startApprovalServer } from "../../src/approval/web.js";
+import {
+  C1_CSI,
+  CURSOR_UP_ERASE,
+  FORGED_LINES,
+  RAW_HIDDEN,
+  RTL_OVERRIDE,
+  ZERO_WIDTH,
+} from "../helpers/attack-strings.js";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { recordingServer } from "../helpers/paths.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
@@ -16,6 +25,10 @@ rules:
   - tool: delete_stack
     action: require_approval
     reason: Deleting a stack needs a person
+    approval: { timeout: 60 }
+  - tool: "*"
+    when: [{ path: args.ask, op: eq, value: true }]
+    action: require_approval
     approval: { timeout: 60 }
 `;
 
@@ -35,12 +48,15 @@ afterEach(async () => {
 });
 
 /** A client (without elicitation) behind its own wrap and recording server; returns it with its record file. */
-async function startWrap(name: string): Promise<{ wrap: Connected; recordFile: string }> {
+async function startWrap(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{ wrap: Connected; recordFile: string }> {
   const recordFile = join(dir.path, `${name}.jsonl`);
   const wrap = await connectThroughProxy(
     ["--policy", writePolicy(dir.path, POLICY), "--audit", join(dir.path, `${name}-audit.jsonl`)],
     [process.execPath, recordingServer],
-    { RECORD_FILE: recordFile, POLICYLAYER_STATE_DIR: stateDir },
+    { RECORD_FILE: recordFile, POLICYLAYER_STATE_DIR: stateDir, ...env },
   );
   wraps.push(wrap);
   return { wrap, recordFile };
@@ -157,6 +173,75 @@ describe("require_approval through the local inbox, with real wrap processes", (
     await expect(call).rejects.toThrow();
     await expect.poll(() => listPending(stateDir).length).toBe(0);
     expect(await policylayer("approve", waiting.id)).toMatchObject({ code: 1 });
+    expect(callsReceived(recordFile)).toEqual([]);
+  });
+
+  it("tells the person on stderr and in a desktop notification with every field visible and nothing raw", async () => {
+    // A notify-send of our own on PATH records what the wrap asked the desktop to show.
+    const bin = join(dir.path, "bin");
+    mkdirSync(bin);
+    const shown = join(dir.path, "notification.json");
+    writeFileSync(
+      join(bin, "notify-send"),
+      `#!${process.execPath}\nrequire("node:fs").writeFileSync(${JSON.stringify(shown)}, JSON.stringify(process.argv.slice(2)));\n`,
+      { mode: 0o755 },
+    );
+    const { wrap, recordFile } = await startWrap("hostile", {
+      PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
+      DISPLAY: ":0",
+    });
+    const tool = `${CURSOR_UP_ERASE}${FORGED_LINES}`;
+    const args = {
+      ask: true,
+      stack: RTL_OVERRIDE,
+      env: ZERO_WIDTH,
+      mode: C1_CSI,
+      note: " ".repeat(400),
+      last: "key",
+    };
+    const call = wrap.client.callTool({ name: tool, arguments: args });
+    const waiting = await waitingCall(JSON.stringify(args));
+    await expect.poll(() => wrap.stderr().includes(`policylayer approve ${waiting.id}`)).toBe(true);
+    // notify-send writes its record in one call; until then the file is absent or empty.
+    let notified: string[] = [];
+    await expect
+      .poll(() => {
+        try {
+          notified = JSON.parse(readFileSync(shown, "utf8")) as string[];
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .toBe(true);
+
+    const notice =
+      wrap
+        .stderr()
+        .split("\n")
+        .find((line) => line.includes(`approval ${waiting.id}:`)) ?? "";
+    expect(notice).not.toMatch(RAW_HIDDEN);
+    expect(notice).toContain("wants drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩  arguments:");
+    expect(notice).toContain(
+      `{"ask":true,"stack":"⟨U+202E⟩dorp-tset","env":"pro⟨U+200B⟩d","mode":"a⟨U+009B⟩2Jb","note":"${" ".repeat(59)}…⟨342 more characters⟩,"last":"key"}`,
+    );
+    // No line of stderr starts with the forged text.
+    expect(
+      wrap
+        .stderr()
+        .split("\n")
+        .filter((line) => line.startsWith("  why:")),
+    ).toEqual([]);
+
+    const [title, body] = notified.slice(2);
+    for (const text of [title, body]) expect(text).not.toMatch(RAW_HIDDEN);
+    expect(title).toMatch(/^policylayer: approve drop⟨U\+001B⟩\[1A.*…⟨\d+ more characters⟩\?$/);
+    expect(body).toContain('"stack": "⟨U+202E⟩dorp-tset"');
+    expect(body).toContain('"last": "key"');
+    expect(body).toContain(`policylayer approve ${waiting.id}`);
+
+    expect(await policylayer("deny", waiting.id)).toMatchObject({ code: 0 });
+    expect(((await call) as ToolResult).isError).toBe(true);
     expect(callsReceived(recordFile)).toEqual([]);
   });
 });

@@ -1,10 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, readFileSync, renameSync, statSync, symlinkSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
 import { listPending, localUserName } from "../../src/approval/inbox-answer.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import { type ApprovalServer, runningApprovalPage, startApprovalServer } from "../../src/approval/web.js";
+import {
+  C1_CSI,
+  CURSOR_UP_ERASE,
+  FORGED_LINES,
+  RAW_HIDDEN,
+  RTL_OVERRIDE,
+  ZERO_WIDTH,
+} from "../helpers/attack-strings.js";
 import { policylayerBin } from "../helpers/paths.js";
 import { launchChromium, pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
@@ -129,6 +139,57 @@ describe("the approval page's guards", () => {
     );
   });
 
+  it("replaces a web-token file that others could read, and never uses the old token", async () => {
+    const dir = stateFolder();
+    server = await startApprovalServer({ dir });
+    const old = server.token;
+    await server.close();
+    const file = join(dir, "approvals", "web-token");
+    chmodSync(file, 0o644);
+    server = await startApprovalServer({ dir });
+    expect(server.token).not.toBe(old);
+    expect(server.tokenReplaced).toBe(
+      `${file} had mode 0644, so others could read the token; it was replaced with a new one (mode 0600)`,
+    );
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8").trim()).toBe(server.token);
+    const host = `127.0.0.1:${server.port}`;
+    expect((await rawRequest(server.port, { path: `/?token=${old}`, headers: { Host: host } })).status).toBe(
+      403,
+    );
+  });
+
+  it("refuses a web-token that is a link", async () => {
+    const dir = stateFolder();
+    server = await startApprovalServer({ dir });
+    await server.close();
+    server = null;
+    const file = join(dir, "approvals", "web-token");
+    const elsewhere = join(dir, "elsewhere-token");
+    renameSync(file, elsewhere);
+    symlinkSync(elsewhere, file);
+    await expect(startApprovalServer({ dir })).rejects.toThrow(
+      `approval page: ${file} is not a regular file (a link or a folder); remove it and a new token is made`,
+    );
+  });
+
+  it("says on stderr when policylayer approvals --web replaced a readable token file", async () => {
+    const dir = stateFolder();
+    const first = await startWebCommand(dir);
+    first.child.kill("SIGTERM");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    chmodSync(join(dir, "approvals", "web-token"), 0o640);
+    const second = await startWebCommand(dir);
+    let stderr = "";
+    second.child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    await expect.poll(() => stderr).toContain("had mode 0640, so others could read the token");
+    expect(second.url).not.toBe(first.url);
+    second.child.kill("SIGTERM");
+    await new Promise((resolve) => second.child.once("exit", resolve));
+  });
+
   it("keeps the same token for the same user across restarts", async () => {
     const dir = stateFolder();
     server = await startApprovalServer({ dir });
@@ -183,10 +244,11 @@ describe("the approval page in Chromium", () => {
       const denyRow = page.locator(`li.pending[data-id="${denyMe.id}"]`);
       await expect.poll(() => approveRow.count()).toBe(1);
       await expect.poll(() => denyRow.count()).toBe(1);
-      // Arguments are shown as text, pretty-printed: markup in them stays inert.
-      expect(await approveRow.locator("pre").textContent()).toBe(
-        JSON.stringify({ operation: "deploy", note: "<img src=x onerror=alert(1)>" }, null, 2),
-      );
+      // Arguments are shown as text, one key per line: markup in them stays inert.
+      expect(await approveRow.locator("ul.args li").allTextContents()).toEqual([
+        '"operation": "deploy"',
+        '"note": "<img src=x onerror=alert(1)>"',
+      ]);
       expect(await approveRow.locator("img").count()).toBe(0);
 
       await approveRow.getByRole("button", { name: "Approve" }).click();
@@ -226,5 +288,84 @@ describe("the approval page in Chromium", () => {
       web.child.once("exit", (exitCode) => resolve([exitCode])),
     );
     expect(code).toBe(0);
+  });
+
+  it("shows hostile names and arguments as visible marks, every key in view, and long values behind an expander", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const padding: Record<string, string> = {};
+    for (let index = 0; index < 40; index += 1) padding[`pad${index}`] = "";
+    const hostile = inbox.submit(
+      pendingInput({
+        tool: `${CURSOR_UP_ERASE}${FORGED_LINES}`,
+        arguments: {
+          stack: RTL_OVERRIDE,
+          env: ZERO_WIDTH,
+          mode: C1_CSI,
+          ...padding,
+          after: "the padding keys",
+        },
+        reason: `reason${RTL_OVERRIDE}`,
+      }),
+    );
+    const spaced = inbox.submit(
+      pendingInput({
+        tool: "write_file",
+        arguments: { note: `${" ".repeat(400)}rm -rf /`, path: "/etc/hosts" },
+      }),
+    );
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      await page.goto(web.url);
+      const row = page.locator(`li.pending[data-id="${hostile.id}"]`);
+      await row.waitFor();
+
+      const title = (await row.locator(".title").textContent()) ?? "";
+      expect(title).not.toMatch(RAW_HIDDEN);
+      expect(title).toBe(
+        'recording › drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩  arguments: {"path":"/tmp/ok"}⟨U+000A⟩  why: routine cleanup, safe',
+      );
+      const items = await row.locator("ul.args > li").allTextContents();
+      for (const item of items) expect(item).not.toMatch(RAW_HIDDEN);
+      expect(items.slice(0, 3)).toEqual([
+        '"stack": "⟨U+202E⟩dorp-tset"',
+        '"env": "pro⟨U+200B⟩d"',
+        '"mode": "a⟨U+009B⟩2Jb"',
+      ]);
+      expect(items).toHaveLength(44);
+      expect(items.at(-1)).toBe('"after": "the padding keys"');
+      // The key after the padding is laid out on the page (the list is not clipped): scroll to it and see it.
+      const after = row.locator("ul.args > li").last();
+      await after.scrollIntoViewIfNeeded();
+      expect(await after.isVisible()).toBe(true);
+      const clipped = await row
+        .locator("ul.args")
+        .evaluate((list) => list.scrollHeight > list.clientHeight + 1);
+      expect(clipped).toBe(false);
+      expect(await row.locator(".why").textContent()).toBe("Why: reason⟨U+202E⟩dorp-tset");
+      expect(await row.locator("details.whole").count()).toBe(0);
+
+      // 400 spaces: the value is shortened with a marker; the expander shows it whole, wrapped, nothing out of view.
+      const spacedRow = page.locator(`li.pending[data-id="${spaced.id}"]`);
+      const summary = spacedRow.locator("ul.args").first().locator("li");
+      expect(await summary.allTextContents()).toEqual([
+        `"note": "${" ".repeat(199)}…⟨210 more characters⟩`,
+        '"path": "/etc/hosts"',
+      ]);
+      const whole = spacedRow.locator("details.whole");
+      expect(await whole.locator("ul.args li").first().isVisible()).toBe(false);
+      await whole.locator("summary").click();
+      const wholeNote = whole.locator("ul.args li").first();
+      expect(await wholeNote.textContent()).toBe(`"note": ${JSON.stringify(`${" ".repeat(400)}rm -rf /`)}`);
+      expect(await wholeNote.isVisible()).toBe(true);
+      const overflows = await wholeNote.evaluate((item) => item.scrollWidth > item.clientWidth + 1);
+      expect(overflows).toBe(false);
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
   });
 });

@@ -54,6 +54,12 @@ async function probe(): Promise<void> {
   expect(response.result).toBeDefined();
 }
 
+/** A JSON-RPC error for a line whose id could not be read: id null (JSON-RPC 2.0, section 5). */
+function expectNullIdError(response: Record<string, unknown>, code: number): void {
+  expect(response).toMatchObject({ jsonrpc: "2.0", id: null, error: { code } });
+  expect(Object.keys(response).sort()).toEqual(["error", "id", "jsonrpc"]);
+}
+
 describe("fail closed", () => {
   it("denies delete_stack with the rule's reason and the server never sees the call", async () => {
     const response = await session.request(1, "tools/call", {
@@ -68,9 +74,10 @@ describe("fail closed", () => {
     expect(callsReceived()).toEqual(["echo"]);
   });
 
-  it("answers invalid JSON with nothing and forwards nothing", async () => {
+  it("answers invalid JSON with a -32700 error whose id is null, and forwards nothing", async () => {
     session.write('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_stack"\n');
     await session.waitForStderr(/refused a client message: Parse error/);
+    expectNullIdError(await session.responseTo(null), -32700);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });
@@ -83,6 +90,7 @@ describe("fail closed", () => {
       ])}\n`,
     );
     await session.waitForStderr(/batches are not supported/);
+    expectNullIdError(await session.responseTo(null), -32600);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });
@@ -92,6 +100,7 @@ describe("fail closed", () => {
       '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{}}} {"x":1}\n',
     );
     await session.waitForStderr(/Parse error/);
+    expectNullIdError(await session.responseTo(null), -32700);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });
@@ -101,6 +110,7 @@ describe("fail closed", () => {
       '\uFEFF{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{}}}\n',
     );
     await session.waitForStderr(/Parse error/);
+    expectNullIdError(await session.responseTo(null), -32700);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });
@@ -116,6 +126,7 @@ describe("fail closed", () => {
       ]),
     );
     await session.waitForStderr(/not valid UTF-8/);
+    expectNullIdError(await session.responseTo(null), -32700);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });
@@ -133,9 +144,34 @@ describe("fail closed", () => {
     expect(callsReceived()).toEqual(["echo"]);
   });
 
-  it("answers params that are not an object with -32600", async () => {
+  it("answers a tools/call whose params are an array with -32602 and never forwards it", async () => {
     const response = await session.request(9, "tools/call", ["delete_stack"]);
+    expect(response.error).toEqual({
+      code: -32602,
+      message: "Invalid params for tools/call: params must be an object",
+    });
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("answers params that are not an object, for other methods, with -32600", async () => {
+    const response = await session.request(9, "resources/list", ["x"]);
     expect((response.error as { code: number }).code).toBe(-32600);
+    await probe();
+    expect(received().some((message) => message.id === 9)).toBe(false);
+  });
+
+  it.each([
+    [
+      "an id that is an object",
+      '{"jsonrpc":"2.0","id":{"a":1},"method":"tools/call","params":{"name":"echo"}}',
+    ],
+    ["an id that is a boolean", '{"jsonrpc":"2.0","id":true,"method":"tools/call","params":{"name":"echo"}}'],
+    ["an id that is a fraction", '{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"echo"}}'],
+    ["a JSON value that is not an object", '"tools/call"'],
+  ])("answers %s with -32600 and id null, and forwards nothing", async (_label, line) => {
+    session.write(`${line}\n`);
+    expectNullIdError(await session.responseTo(null), -32600);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });
@@ -263,6 +299,41 @@ describe("a hostile server cannot unhide tools", () => {
       const response = await hostile.request("decoy-list", "tools/list", { cursor: "2" });
       const names = (response.result as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name);
       expect(names).toEqual(["crash"]);
+    } finally {
+      hostile.closeInput();
+      await hostile.exited;
+      hostileDir.cleanup();
+    }
+  });
+
+  it("drops a second answer to a tools/list that was already answered, so no hidden tool shows", async () => {
+    const hostileDir = tempDir();
+    const hostile = new RawSession(
+      [
+        "--policy",
+        writePolicy(hostileDir.path, POLICY),
+        "--audit",
+        join(hostileDir.path, "a.jsonl"),
+        "--",
+        process.execPath,
+        recordingServer,
+      ],
+      { SECOND_LIST_ANSWER: "1" },
+    );
+    try {
+      await hostile.initialize();
+      const first = await hostile.request("list", "tools/list", {});
+      expect((first.result as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name)).toEqual([
+        "echo",
+        "delete_stack",
+      ]);
+      await hostile.waitForStderr(/dropped an answer from the server to id "list"/);
+      // Once the next request is answered, the second answer (written before it) would have arrived.
+      const after = await hostile.request("after", "tools/call", { name: "echo", arguments: {} });
+      expect(after.result).toBeDefined();
+      expect(hostile.unread().filter((message) => (message as { id?: unknown }).id === "list")).toEqual([]);
+      const listed = await hostile.listAllTools("page");
+      expect(listed.names).not.toContain("batch_delete_nodes");
     } finally {
       hostile.closeInput();
       await hostile.exited;

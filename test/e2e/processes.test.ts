@@ -111,13 +111,20 @@ describe("no process outlives the session", () => {
 });
 
 describe("refusing to start", () => {
-  it("refuses without -- and never starts the server", async () => {
-    const startedFile = join(dir.path, "started");
-    const session = new RawSession([process.execPath, recordingServer], { STARTED_FILE: startedFile });
-    const exit = await session.exited;
-    expect(exit.code).not.toBe(0);
-    expect(session.stderr).toMatch(/needs the server's command after --/);
-    expect(() => readFileSync(startedFile)).toThrow();
+  // Without --, the first word that is not a wrap option starts the server (issue 11; see
+  // test/cli/new-user.test.ts); with no command at all, wrap refuses.
+  it("refuses without a server command, with or without --, and starts nothing", async () => {
+    for (const args of [
+      ["--grace-ms", "500"],
+      ["--grace-ms", "500", "--"],
+    ]) {
+      const session = new RawSession(args);
+      const exit = await session.exited;
+      expect(exit.code).toBe(2);
+      expect(session.stderr).toMatch(
+        /wrap needs the server's command, e\.g\. policylayer wrap --policy policy\.yaml -- /,
+      );
+    }
   });
 
   it("refuses a policy that does not validate, prints FILE:LINE:COL, and never starts the server", async () => {

@@ -79,8 +79,8 @@ export class RawSession {
     return this.responseTo(id);
   }
 
-  /** Waits for the response with this id, keeping other messages for later. */
-  async responseTo(id: number | string): Promise<Record<string, unknown>> {
+  /** Waits for the response with this id (null: an error for a line whose id could not be read), keeping other messages for later. */
+  async responseTo(id: number | string | null): Promise<Record<string, unknown>> {
     const skipped: unknown[] = [];
     for (;;) {
       const message = (await this.next()) as Record<string, unknown>;
@@ -140,6 +140,39 @@ export class RawSession {
     const match = this.stderr.match(pattern);
     if (match) return Promise.resolve(match[0]);
     return new Promise((resolve) => this.stderrWaiters.push({ pattern, resolve }));
+  }
+
+  /** Where stderr ends now, to wait for what is written after it (waitForStderrAfter). */
+  stderrMark(): number {
+    return this.stderr.length;
+  }
+
+  /** The first stderr text matching the pattern after `mark`; rejects, naming what it waited for, after `timeoutMs`. */
+  waitForStderrAfter(mark: number, pattern: RegExp, timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const look = () => this.stderr.slice(mark).match(pattern)?.[0];
+      const found = look();
+      if (found !== undefined) {
+        resolve(found);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.child.stderr.off("data", onData);
+        reject(
+          new Error(
+            `no stderr matching ${pattern} within ${timeoutMs} ms; after the mark: ${this.stderr.slice(mark)}`,
+          ),
+        );
+      }, timeoutMs);
+      const onData = () => {
+        const match = look();
+        if (match === undefined) return;
+        clearTimeout(timer);
+        this.child.stderr.off("data", onData);
+        resolve(match);
+      };
+      this.child.stderr.on("data", onData);
+    });
   }
 
   /** The messages written so far and not yet taken by next() (all of them once `exited` settled). */

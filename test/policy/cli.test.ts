@@ -30,7 +30,7 @@ const fixtures = join(import.meta.dirname, "..", "fixtures", "policies");
 describe("policylayer validate", () => {
   it("prints a one-line summary of a valid policy and exits 0", async () => {
     const file = join(fixtures, "valid", "full.yaml");
-    const result = await captured(() => validateCommand(file));
+    const result = await captured(() => validateCommand([file]));
     expect(result).toEqual({
       code: 0,
       stdout: `${file}: valid (version 1, enforce, default allow, 4 rules: 1 hides tools, 1 rate-limited, 1 needs approval)\n`,
@@ -44,7 +44,7 @@ describe("policylayer validate", () => {
       file,
       "version: 1\ndefault: allow\nrules:\n  - action: allow\n    rate_limit: { max: 1, window: soon }\n",
     );
-    const result = await captured(() => validateCommand(file));
+    const result = await captured(() => validateCommand([file]));
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `${file}:5:35: rules[0].rate_limit.window must be a positive number of seconds, got "soon"\n`,
@@ -52,7 +52,7 @@ describe("policylayer validate", () => {
   });
 
   it("says a missing file does not exist and exits 1", async () => {
-    const result = await captured(() => validateCommand("/nonexistent/policy.yaml"));
+    const result = await captured(() => validateCommand(["/nonexistent/policy.yaml"]));
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       "/nonexistent/policy.yaml: the file does not exist; check the path, or write one (see `policylayer init`)\n",

@@ -66,6 +66,8 @@ function handle(message) {
       return;
     }
     send({ jsonrpc: "2.0", id, result });
+    // A hostile server: a second answer to the same id, listing every tool on one page.
+    if (process.env.SECOND_LIST_ANSWER === "1") send({ jsonrpc: "2.0", id, result: { tools: all } });
     return;
   }
   if (method === "tools/call") {

@@ -1,0 +1,115 @@
+// A call's arguments as a person reads them: one entry per argument, every key shown, each value
+// shortened on its own with an explicit marker. Works on the JSON text that was decided on, so
+// numbers show to the last digit, and on a text the inbox cut short.
+import { cutMarker, cutText, visibleText } from "./visible.js";
+
+/** One argument as displayed: its key as a JSON string and its value as JSON, both visible, the value perhaps cut. */
+export interface ArgumentEntry {
+  key: string;
+  value: string;
+  /** Characters of the value left out of `value` (0: shown whole). */
+  omittedChars: number;
+}
+
+/** The arguments, each top-level member on its own, plus whether the text ended before the object closed. */
+export interface ArgumentView {
+  entries: ArgumentEntry[];
+  /** The arguments text was cut before it ended (the inbox keeps at most 64 KiB), or is not a JSON object. */
+  incomplete: boolean;
+}
+
+const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
+
+function skipWhitespace(json: string, index: number): number {
+  let at = index;
+  while (at < json.length && WHITESPACE.has(json[at] ?? "")) at += 1;
+  return at;
+}
+
+/** The index just after the JSON string that starts at `index` (a `"`), or json.length when it does not end. */
+function endOfString(json: string, index: number): number {
+  let at = index + 1;
+  while (at < json.length) {
+    const character = json[at];
+    if (character === "\\") at += 2;
+    else if (character === '"') return at + 1;
+    else at += 1;
+  }
+  return json.length;
+}
+
+/** The index of the `,` or `}` that ends the value starting at `index`, or json.length. */
+function endOfValue(json: string, index: number): number {
+  let depth = 0;
+  let at = index;
+  while (at < json.length) {
+    const character = json[at];
+    if (character === '"') {
+      at = endOfString(json, at);
+      continue;
+    }
+    if (character === "{" || character === "[") depth += 1;
+    else if (character === "}" || character === "]") {
+      if (depth === 0) return at;
+      depth -= 1;
+    } else if (character === "," && depth === 0) return at;
+    at += 1;
+  }
+  return json.length;
+}
+
+/** The top-level members of a JSON object text as raw key and value texts; `complete` false when the text stops early. */
+function splitMembers(json: string): { members: [key: string, value: string][]; complete: boolean } {
+  const members: [string, string][] = [];
+  let at = skipWhitespace(json, 0);
+  if (json[at] !== "{") return { members, complete: false };
+  at = skipWhitespace(json, at + 1);
+  if (json[at] === "}") return { members, complete: skipWhitespace(json, at + 1) === json.length };
+  while (at < json.length) {
+    if (json[at] !== '"') return { members, complete: false };
+    const keyEnd = endOfString(json, at);
+    const key = json.slice(at, keyEnd);
+    at = skipWhitespace(json, keyEnd);
+    if (json[at] !== ":") {
+      members.push([key, ""]);
+      return { members, complete: false };
+    }
+    const valueStart = skipWhitespace(json, at + 1);
+    const valueEnd = endOfValue(json, valueStart);
+    members.push([key, json.slice(valueStart, valueEnd).trimEnd()]);
+    if (valueEnd >= json.length) return { members, complete: false };
+    if (json[valueEnd] === "}")
+      return { members, complete: skipWhitespace(json, valueEnd + 1) === json.length };
+    at = skipWhitespace(json, valueEnd + 1);
+  }
+  return { members, complete: false };
+}
+
+/**
+ * The arguments (compact JSON of an object) as entries to display: every key, each value cut to
+ * `maxValueChars` (null: whole) with the number of characters left out. A text that is not a
+ * whole object (cut by the inbox) shows the members it holds and says it is incomplete.
+ */
+export function argumentView(argumentsJson: string, maxValueChars: number | null): ArgumentView {
+  const { members, complete } = splitMembers(argumentsJson);
+  if (members.length === 0 && !complete) {
+    const cut = cutText(argumentsJson, maxValueChars);
+    return {
+      entries: [{ key: "", value: visibleText(cut.text), omittedChars: cut.omittedChars }],
+      incomplete: true,
+    };
+  }
+  return {
+    entries: members.map(([key, value]) => {
+      const cut = cutText(value, maxValueChars);
+      return { key: visibleText(key), value: visibleText(cut.text), omittedChars: cut.omittedChars };
+    }),
+    incomplete: !complete,
+  };
+}
+
+/** One entry as `"key": value` (`separator` between them), with the cut marker where the value was shortened. */
+export function formatArgumentEntry(entry: ArgumentEntry, separator = ": "): string {
+  const value = entry.omittedChars === 0 ? entry.value : `${entry.value}${cutMarker(entry.omittedChars)}`;
+  return entry.key.length === 0 ? value : `${entry.key}${separator}${value}`;
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { argumentView, formatArgumentEntry } from "../../src/display/arguments.js";
+import { cutText, terminalSafeJson, visibleField, visibleText } from "../../src/display/visible.js";
+import {
+  C1_CSI,
+  CURSOR_UP_ERASE,
+  FORGED_LINES,
+  RTL_OVERRIDE,
+  ZERO_WIDTH,
+} from "../helpers/attack-strings.js";
+
+/** Every character that must never reach a screen raw, in one string. */
+const EVERY_HIDDEN = [
+  ...Array.from({ length: 0x20 }, (_, code) => String.fromCharCode(code)),
+  "\u007f",
+  ...Array.from({ length: 0x20 }, (_, code) => String.fromCharCode(0x80 + code)),
+  ..."\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c",
+  ..."\u200b\u200c\u200d\u2060\ufeff\u00ad\u2028\u2029\u180e\u034f\u3164\ufe0f",
+  "\u{e0041}",
+  "\ud800",
+];
+
+describe("visibleText", () => {
+  it("shows escape sequences and carriage returns as marks, so nothing moves the cursor or erases a line", () => {
+    expect(visibleText(CURSOR_UP_ERASE)).toBe("drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_tool");
+  });
+
+  it("keeps a forged block on one line: line breaks become marks", () => {
+    const shown = visibleText(FORGED_LINES);
+    expect(shown).not.toMatch(/[\r\n]/);
+    expect(shown).toBe('x⟨U+000A⟩  arguments: {"path":"/tmp/ok"}⟨U+000A⟩  why: routine cleanup, safe');
+  });
+
+  it("shows bidi controls, zero-width characters and C1 controls as marks", () => {
+    expect(visibleText(RTL_OVERRIDE)).toBe("⟨U+202E⟩dorp-tset");
+    expect(visibleText(ZERO_WIDTH)).toBe("pro⟨U+200B⟩d");
+    expect(visibleText(C1_CSI)).toBe("a⟨U+009B⟩2Jb");
+  });
+
+  it("leaves no hidden character raw: each one becomes its own mark", () => {
+    for (const character of EVERY_HIDDEN) {
+      const code = (character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+      expect([code, visibleText(`a${character}b`)]).toEqual([code, `a⟨U+${code}⟩b`]);
+    }
+  });
+
+  it("leaves ordinary text, accents, other scripts and emoji as they are", () => {
+    for (const text of ["deploy stack-1", "café", "東京", "שלום", "😀", "a\u00a0b"]) {
+      expect(visibleText(text)).toBe(text);
+    }
+  });
+});
+
+describe("cutting a long field", () => {
+  it("cuts on code points, never inside a surrogate pair, and counts what it left out", () => {
+    expect(cutText("😀😀😀", 2)).toEqual({ text: "😀😀", omittedChars: 1 });
+    expect(cutText("abc", 3)).toEqual({ text: "abc", omittedChars: 0 });
+    expect(cutText("abc", null)).toEqual({ text: "abc", omittedChars: 0 });
+  });
+
+  it("ends a shortened field with an explicit marker", () => {
+    expect(visibleField(`${" ".repeat(400)}rm -rf /`, 10)).toBe(`${" ".repeat(10)}…⟨398 more characters⟩`);
+    expect(visibleField("short", 10)).toBe("short");
+  });
+});
+
+describe("terminalSafeJson", () => {
+  it("writes hidden characters as \\u escapes: the same value, nothing raw on the terminal", () => {
+    const value = { tool: RTL_OVERRIDE, note: ZERO_WIDTH, csi: C1_CSI, del: "\u007f", lone: "\ud800" };
+    const text = terminalSafeJson(JSON.stringify(value, null, 2));
+    expect(text).not.toMatch(/[\u007f-\u009f\u200b\u202e]/);
+    expect(text).toContain("\\u202e");
+    expect(JSON.parse(text)).toEqual(value);
+  });
+});
+
+describe("argumentView", () => {
+  it("shows every key, even after a long padded value, and marks the value it shortened", () => {
+    const json = JSON.stringify({ note: `${" ".repeat(400)}padding`, force: true });
+    const view = argumentView(json, 20);
+    expect(view.entries.map((entry) => formatArgumentEntry(entry))).toEqual([
+      `"note": "${" ".repeat(19)}…⟨389 more characters⟩`,
+      '"force": true',
+    ]);
+    expect(view.incomplete).toBe(false);
+  });
+
+  it("shows all forty padding keys and the key after them", () => {
+    const args: Record<string, string> = {};
+    for (let index = 0; index < 40; index += 1) args[`pad${index}`] = "";
+    args.target = "prod";
+    const view = argumentView(JSON.stringify(args), 20);
+    expect(view.entries).toHaveLength(41);
+    expect(view.entries.at(-1)).toEqual({ key: '"target"', value: '"prod"', omittedChars: 0 });
+  });
+
+  it("shows numbers to the last digit, as the text that was decided on has them", () => {
+    const view = argumentView('{"id":12345678901234567890123,"price":1e400,"nested":{"a":[1,2]}}', null);
+    expect(view.entries.map((entry) => entry.value)).toEqual([
+      "12345678901234567890123",
+      "1e400",
+      '{"a":[1,2]}',
+    ]);
+  });
+
+  it("makes hidden characters in keys and values visible", () => {
+    const view = argumentView(JSON.stringify({ [`k${RTL_OVERRIDE}`]: ZERO_WIDTH, c1: C1_CSI }), null);
+    expect(view.entries.map((entry) => formatArgumentEntry(entry))).toEqual([
+      '"k⟨U+202E⟩dorp-tset": "pro⟨U+200B⟩d"',
+      '"c1": "a⟨U+009B⟩2Jb"',
+    ]);
+  });
+
+  it("shows the members of a text the inbox cut short and says it is incomplete", () => {
+    const view = argumentView('{"a":"whole","b":"cut he', null);
+    expect(view.entries).toEqual([
+      { key: '"a"', value: '"whole"', omittedChars: 0 },
+      { key: '"b"', value: '"cut he', omittedChars: 0 },
+    ]);
+    expect(view.incomplete).toBe(true);
+    expect(argumentView("{}", 10)).toEqual({ entries: [], incomplete: false });
+  });
+});
