@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expectEcho, McpPeer } from "./client.js";
+import { limitsBench } from "./limits.js";
 import { benchPolicyYaml } from "./policies.js";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -309,6 +310,7 @@ async function main() {
     };
   }
   const decision = await decisionBench();
+  const limits = await limitsBench({ rounds: Math.max(3, ROUNDS) });
 
   const MB = 1024 * 1024;
   const rows = [
@@ -338,6 +340,12 @@ async function main() {
   out.push(line([`decision, ${DECISION_RULES} rules (µs/call)`, "", "", fmt(decision.decideMedianUs, 2)]));
   out.push(line(["classify + decide (µs/call)", "", "", fmt(decision.classifyAndDecideMedianUs, 2)]));
   out.push(line(["classify, SageMaker (µs/call)", "", "", fmt(decision.classifySagemakerMedianUs, 2)]));
+  // In process, through the real gate: what a limit adds to deciding and finishing one call.
+  out.push(line(["limit, session scope (+µs)", "", "", fmt(limits.addedUs.session, 1)]));
+  out.push(line(["limit, local store (+µs)", "", "", fmt(limits.addedUs.local, 1)]));
+  out.push(line(["limit, Redis loopback (+µs)", "", "", fmt(limits.addedUs.redis, 1)]));
+  out.push(line(["  Redis PING round trip (µs)", "", "", fmt(limits.redisRoundTripUs, 1)]));
+  out.push(line(["  its script inside Redis (µs)", "", "", fmt(limits.redisScriptUs, 1)]));
 
   const { direct, relay, policylayer } = summary;
   const relayAddedUs = relay.sequentialP50Us - direct.sequentialP50Us;
@@ -409,6 +417,7 @@ async function main() {
         },
         summary,
         decision,
+        limits,
         budget: budget.map(([what, pass, figures]) => ({ what, pass, figures })),
         perRound,
       },

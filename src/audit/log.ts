@@ -26,7 +26,16 @@ export interface AuditRecord {
   approval?: { channel: string; decided_by: string; waited_ms: number; outcome: string };
   /** The id of the logical call's first round, on the later rounds of a 2026-07-28 multi-round-trip call. */
   continues?: string | number;
-  outcome?: "result" | "tool_error" | "protocol_error" | "input_required" | "server_exited" | "cancelled";
+  /** Why a let-through call was not counted against its shared limits (the store could not be reached). */
+  uncounted?: string;
+  outcome?:
+    | "result"
+    | "tool_error"
+    | "protocol_error"
+    | "input_required"
+    | "server_exited"
+    | "cancelled"
+    | "not_forwarded";
   duration_ms?: number;
 }
 
@@ -135,10 +144,12 @@ function callRecordHead(record: AuditRecord): string {
     decisionPart?.ascii === true &&
     record.arguments === undefined &&
     record.approval === undefined &&
-    record.continues === undefined;
+    record.continues === undefined &&
+    record.uncounted === undefined;
   if (record.arguments !== undefined) line += `,"arguments":${stringifyJson(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
   if (record.continues !== undefined) line += `,"continues":${JSON.stringify(record.continues)}`;
+  if (record.uncounted !== undefined) line += `,"uncounted":${JSON.stringify(record.uncounted)}`;
   return line;
 }
 

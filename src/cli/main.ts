@@ -199,6 +199,28 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await denyCommand(id, flags);
     });
 
+  const limits = program
+    .command("limits")
+    .description(
+      "List the counts of every server- and global-scope rate_limit and budget in the shared store",
+    )
+    .option("--policy <file>", "policy file; default: $POLICYLAYER_POLICY, else the built-in default")
+    .option("--json", "print JSON for scripts")
+    .action(async (flags: { policy?: string; json?: boolean }) => {
+      const { limitsCommand } = await import("./limits.js");
+      exitCode = await limitsCommand(flags);
+    });
+  limits
+    .command("reset")
+    .description("Clear one rule's shared counts (by its id), or all of them under the policy's key_prefix")
+    .argument("[id]", "the rule's id, as policylayer limits shows it")
+    .option("--policy <file>", "policy file; default: $POLICYLAYER_POLICY, else the built-in default")
+    .option("--yes", "do not ask (needed without a terminal)")
+    .action(async (id: string | undefined, flags: { policy?: string; yes?: boolean }) => {
+      const { limitsResetCommand } = await import("./limits.js");
+      exitCode = await limitsResetCommand(id, flags);
+    });
+
   /** Usage errors of install, uninstall and status exit 2, as their help says. */
   const usageExit = (error: CommanderError): never => {
     throw error.exitCode === 0 ? error : new CommanderError(2, error.code, error.message);

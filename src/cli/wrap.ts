@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { startWrap, WrapStartError } from "../lifecycle/start.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import { watchPolicyFile } from "../policy/watch.js";
+import { type SharedStoreHandle, usesSharedStore } from "../ratelimit/limiter.js";
 import { flushedWithin } from "./exit.js";
 import { chosenPolicyPath, loadChosenPolicy, warn } from "./policy-choice.js";
 import { summarizePolicy } from "./validate.js";
@@ -25,6 +26,17 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
   const policyPath = chosenPolicyPath(flags.policy);
   const policy = await loadChosenPolicy(policyPath, ", so the server was not started");
   if (policy === null) return 1;
+  let sharedStore: SharedStoreHandle | null = null;
+  if (usesSharedStore(policy)) {
+    const { LimitStoreConfigError, openSharedStoreAtStart } = await import("../ratelimit/open-store.js");
+    try {
+      sharedStore = await openSharedStoreAtStart(policy, warn);
+    } catch (error) {
+      if (!(error instanceof LimitStoreConfigError)) throw error;
+      warn(`${error.message}; the server was not started`);
+      return 1;
+    }
+  }
   const [command, ...args] = serverCommand as [string, ...string[]];
   let started: Awaited<ReturnType<typeof startWrap>>;
   try {
@@ -57,6 +69,7 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     maxLineBytes: flags.maxLineBytes,
     graceMs: flags.graceMs,
     approvalInbox: flags.approvalInbox,
+    sharedStore,
     warn,
   });
   // The client's last answers leave before we exit, unless it has stopped reading.

@@ -5,6 +5,8 @@ import { ApprovalInbox } from "../approval/inbox-wait.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
+import { Limiter, type SharedStoreHandle } from "../ratelimit/limiter.js";
+import { openSharedStore } from "../ratelimit/open-store.js";
 import { describeExit, endGroup, exitCodeOf, stopServer } from "../upstream/server-process.js";
 import type { StartedWrap } from "./start.js";
 
@@ -18,6 +20,8 @@ export interface WrapOptions {
   graceMs: number;
   /** Whether calls may wait in the local approval inbox when the client cannot ask. */
   approvalInbox: boolean;
+  /** The shared limit store opened at start, or null when the policy had no server or global limits. */
+  sharedStore: SharedStoreHandle | null;
   warn: (message: string) => void;
 }
 
@@ -73,12 +77,28 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
       );
     },
   });
+  let openedAtStart = options.sharedStore;
+  const limiter = new Limiter({
+    serverLabel,
+    // The store opened at start first; a reload that changes `state:` opens the new one.
+    sharedStore: (policy) => {
+      const handle = openedAtStart;
+      openedAtStart = null;
+      if (handle !== null) return handle;
+      try {
+        return openSharedStore(policy, warn);
+      } catch (error) {
+        return { store: null, unavailableBecause: (error as Error).message };
+      }
+    },
+  });
   const gate = new Gate({
     policy: options.policy,
     audit,
     sessionId,
     serverLabel,
     approver: approvals.approver,
+    limiter,
     warn,
   });
   const session = new ProxySession({
@@ -138,6 +158,7 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     server_exit: result,
   });
   audit.close();
+  await limiter.close();
   started.release();
   return exitCodeOf(result);
 }

@@ -8,6 +8,7 @@ import { machinePathContext, type PathContext, pathWithinPredicate } from "./pat
 import type {
   Category,
   CompiledCondition,
+  CompiledLimit,
   CompiledPolicy,
   CompiledRule,
   ConditionDocument,
@@ -68,6 +69,21 @@ function sortedJson(value: unknown): string {
 /** The fingerprint of a rule as written: unchanged content keeps its rate-limit state across reloads. */
 export function ruleFingerprint(rule: RuleDocument): string {
   return createHash("sha256").update(canonicalJson(rule)).digest("hex").slice(0, 16);
+}
+
+/** The largest amount a budget counts (and the largest budget max): sums of doubles stay exact in whole units below it. */
+export const MAX_AMOUNT = 1e15;
+
+/** The identity that keys a rule's counts: its `id`, else a hash of what it matches and its limit blocks (scopes spelled out). */
+export function ruleIdentity(rule: RuleDocument): string {
+  if (rule.id !== undefined) return rule.id;
+  const { tool, category, risk, when, rate_limit, budget } = rule;
+  const limits = {
+    rate_limit: rate_limit && { ...rate_limit, scope: rate_limit.scope ?? "session" },
+    budget: budget && { ...budget, scope: budget.scope ?? "server" },
+  };
+  const hash = createHash("sha256").update(canonicalJson({ tool, category, risk, when, ...limits }));
+  return `auto-${hash.digest("hex").slice(0, 12)}`;
 }
 
 /** What a condition's `read` answers where the call has no value at its path. */
@@ -198,8 +214,52 @@ function asList<T>(value: T | T[] | undefined): T[] | null {
   return Array.isArray(value) ? value : [value];
 }
 
+/** How a budget's amount is named when it cannot be counted: short, so a huge argument stays out of the reason. */
+function describeAmount(value: unknown): string {
+  const text = typeof value === "number" ? String(value) : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+/** The rule's rate_limit and budget as limits ready to count. */
+function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
+  const limits: CompiledLimit[] = [];
+  const rate = rule.rate_limit;
+  if (rate) {
+    limits.push({
+      kind: "rate_limit",
+      ruleId,
+      max: rate.max,
+      windowSeconds: rate.window,
+      scope: rate.scope ?? "session",
+      sum: null,
+      amountOf: () => 1,
+    });
+  }
+  const budget = rule.budget;
+  if (budget) {
+    const read = pathReader(budget.sum);
+    limits.push({
+      kind: "budget",
+      ruleId,
+      max: budget.max,
+      windowSeconds: budget.window,
+      scope: budget.scope ?? "server",
+      sum: budget.sum,
+      amountOf(call) {
+        const value = read(call);
+        if (value === ABSENT) return `the call has no ${budget.sum} to count against the budget`;
+        if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_AMOUNT)
+          return `${budget.sum} must be a number from 0 to 1e15 to count against the budget, got ${describeAmount(value)}`;
+        return value;
+      },
+    });
+  }
+  return limits;
+}
+
 function compileRule(rule: RuleDocument, index: number, origin: PolicyOrigin): CompiledRule {
   const toolPatterns = asList(rule.tool);
+  const id = ruleIdentity(rule);
   return {
     index,
     toolPatterns,
@@ -211,7 +271,9 @@ function compileRule(rule: RuleDocument, index: number, origin: PolicyOrigin): C
     reason: rule.reason ?? null,
     hide: rule.hide === true,
     rateLimit: rule.rate_limit ? { max: rule.rate_limit.max, windowSeconds: rule.rate_limit.window } : null,
+    limits: compileLimits(rule, id),
     approval: rule.approval?.timeout !== undefined ? { timeoutSeconds: rule.approval.timeout } : null,
+    id,
     fingerprint: ruleFingerprint(rule),
   };
 }
@@ -237,6 +299,13 @@ export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): C
       path: auditPath === undefined ? null : resolve(origin.baseDir, auditPath),
       includeArguments: document.audit?.include_arguments === true,
     },
+    state: {
+      store: document.state?.store ?? "local",
+      url: document.state?.url ?? null,
+      keyPrefix: document.state?.key_prefix ?? "policylayer:",
+      onUnavailable: document.state?.on_unavailable ?? "deny",
+    },
+    serverName: document.server ?? null,
     source: origin.source,
   };
 }

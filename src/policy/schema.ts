@@ -131,11 +131,29 @@ const condition = {
   ],
 };
 
+const windowSeconds = {
+  type: "number",
+  exclusiveMinimum: 0,
+  description: "The sliding window's length in seconds, at most 31536000 (a year).",
+  "x-expected": "a positive number of seconds",
+};
+
+const scopes = ["session", "server", "global"];
+
+/** Who shares a limit's counts; `fallback` is the default when the key is left out. */
+function limitScope(fallback: string) {
+  return {
+    enum: scopes,
+    description: `Who shares the counts: session (this one client connection, kept inside the wrap process), server (every session of this server that uses the same state store), global (every wrap on the store, whatever server it fronts). Default ${fallback}.`,
+    "x-expected": listedValue(scopes),
+  };
+}
+
 const rule = {
   type: "object",
   description:
     "A rule: its matchers (tool, category, risk, when) must all hold; a rule with none matches every call.",
-  "x-expected": "a mapping with an action and optional tool, category, risk and when",
+  "x-expected": "a mapping with an action and optional id, tool, category, risk, when, rate_limit and budget",
   additionalProperties: false,
   required: ["action"],
   properties: {
@@ -177,26 +195,54 @@ const rule = {
         "Also remove matching tools from tools/list. Only with action deny and no `when`; with category or risk it hides tools whose own classification matches.",
       "x-expected": "true or false",
     },
+    id: {
+      type: "string",
+      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+      description:
+        "The rule's identity for its counts (rate_limit, budget). Without it, the identity is a hash of what the rule matches and its limit blocks, so editing max starts new counts; with it, counts survive any edit and a new max applies to them. Unique in the policy.",
+      "x-expected": "a name of letters, digits, _ . - (up to 64, starting with a letter or digit)",
+    },
     rate_limit: {
       type: "object",
       description:
-        "At most `max` calls in any `window` seconds, per session. Only with allow or require_approval.",
-      "x-expected": "a mapping {max, window}",
+        "At most `max` calls in any `window` seconds (a sliding window), counted per `scope`. Only with allow or require_approval.",
+      "x-expected": "a mapping {max, window, scope}",
       additionalProperties: false,
       required: ["max", "window"],
       properties: {
         max: {
           type: "integer",
           minimum: 1,
-          description: "How many calls the window lets through.",
+          description: "How many calls the window lets through (at most 1000000000).",
           "x-expected": "a positive whole number of calls",
         },
-        window: {
-          type: "number",
-          exclusiveMinimum: 0,
-          description: "The window's length in seconds.",
-          "x-expected": "a positive number of seconds",
+        window: windowSeconds,
+        scope: limitScope("session"),
+      },
+    },
+    budget: {
+      type: "object",
+      description:
+        "Caps the sum of a numeric argument over a sliding window: a call passes while the amounts of the calls in the last `window` seconds, its own included, add up to at most `max`. A call whose amount is missing, not a number, negative, not finite or over 1e15 is denied. Only with allow or require_approval.",
+      "x-expected": "a mapping {sum, max, window, scope}",
+      additionalProperties: false,
+      required: ["sum", "max", "window"],
+      properties: {
+        sum: {
+          type: "string",
+          pattern: "^args(\\.[^.]+)+$",
+          description:
+            "The argument whose values are added up: `args.amount`, or a dotted path under args (a number indexes a list).",
+          "x-expected": "a dotted path under args such as args.amount",
         },
+        max: {
+          type: "number",
+          minimum: 0,
+          description: "The most the amounts may add up to in any window (inclusive), at most 1e15.",
+          "x-expected": "a number from 0 on",
+        },
+        window: windowSeconds,
+        scope: limitScope("server"),
       },
     },
     approval: {
@@ -268,6 +314,50 @@ export const policySchema = {
           "x-expected": "true or false",
         },
       },
+    },
+    state: {
+      type: "object",
+      description:
+        "Where counts of server and global scope live (rate_limit and budget). Session scope is always counted inside the wrap.",
+      "x-expected": "a mapping {store, url, key_prefix, on_unavailable}",
+      additionalProperties: false,
+      properties: {
+        store: {
+          enum: ["local", "redis"],
+          description:
+            "local (default): a database in the state directory ($POLICYLAYER_STATE_DIR, else $XDG_STATE_HOME/policylayer), shared by every wrap of this user on this machine. redis: a Redis server, shared by every wrap that points at it.",
+          "x-expected": "local or redis",
+        },
+        url: {
+          type: "string",
+          pattern: "^rediss?://",
+          description:
+            "For store redis: redis://[user:password@]host:port/db, or rediss:// for TLS. $POLICYLAYER_REDIS_URL overrides it. Default redis://127.0.0.1:6379/0.",
+          "x-expected": "a redis:// or rediss:// URL",
+        },
+        key_prefix: {
+          type: "string",
+          minLength: 1,
+          maxLength: 100,
+          description:
+            'Every key policylayer writes starts with this, so several teams or environments can share one Redis. Default "policylayer:".',
+          "x-expected": "a non-empty string of at most 100 characters",
+        },
+        on_unavailable: {
+          enum: ["deny", "allow"],
+          description:
+            "What a call limited by a server or global count meets when the store cannot be reached: deny (default) denies it, saying so; allow lets it through uncounted (its audit line says so).",
+          "x-expected": "deny or allow",
+        },
+      },
+    },
+    server: {
+      type: "string",
+      minLength: 1,
+      maxLength: 200,
+      description:
+        "This server's name in shared counts (scope server and session). Default: the server's command line, as the audit log writes it.",
+      "x-expected": "a non-empty name of at most 200 characters",
     },
     rules: {
       type: "array",

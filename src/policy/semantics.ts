@@ -1,3 +1,4 @@
+import { MAX_AMOUNT } from "./compile.js";
 import { globProblem } from "./glob.js";
 import { compileLinearRegex, isRegexProblem, slashedPatternWarning } from "./linear-regex.js";
 import { namesAPath } from "./path-rules.js";
@@ -35,6 +36,37 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
       path: at("rate_limit"),
       atKey: true,
       message: `is only allowed with action allow or require_approval, ${actionWords}; remove it`,
+    });
+  }
+  if (rule.budget !== undefined && rule.action === "deny") {
+    problems.push({
+      path: at("budget"),
+      atKey: true,
+      message: `is only allowed with action allow or require_approval, ${actionWords}; remove it`,
+    });
+  }
+  for (const block of ["rate_limit", "budget"] as const) {
+    const window = rule[block]?.window;
+    if (window !== undefined && window > MAX_WINDOW_SECONDS) {
+      problems.push({
+        path: at(block, "window"),
+        atKey: false,
+        message: `must be at most ${MAX_WINDOW_SECONDS} seconds (a year), got ${window}`,
+      });
+    }
+  }
+  if (rule.rate_limit !== undefined && rule.rate_limit.max > MAX_RATE_LIMIT) {
+    problems.push({
+      path: at("rate_limit", "max"),
+      atKey: false,
+      message: `must be at most ${MAX_RATE_LIMIT} calls, got ${rule.rate_limit.max}`,
+    });
+  }
+  if (rule.budget !== undefined && rule.budget.max > MAX_AMOUNT) {
+    problems.push({
+      path: at("budget", "max"),
+      atKey: false,
+      message: `must be at most 1e15, got ${rule.budget.max}`,
     });
   }
   if (rule.approval !== undefined && rule.action !== "require_approval") {
@@ -81,9 +113,46 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
   return problems;
 }
 
+/** The longest window a limit may have: a year. */
+const MAX_WINDOW_SECONDS = 31_536_000;
+/** The largest rate_limit max: counts stay exact integers far below it. */
+const MAX_RATE_LIMIT = 1_000_000_000;
+
+/** Two limited rules with one identity would share counts: an explicit id must be unique. */
+function duplicateIdProblems(rules: RuleDocument[]): SemanticProblem[] {
+  const firstWithId = new Map<string, number>();
+  const problems: SemanticProblem[] = [];
+  rules.forEach((rule, index) => {
+    if (rule.id === undefined) return;
+    const first = firstWithId.get(rule.id);
+    if (first === undefined) firstWithId.set(rule.id, index);
+    else
+      problems.push({
+        path: ["rules", index, "id"],
+        atKey: false,
+        message: `${JSON.stringify(rule.id)} is already the id of rules[${first}]; give each rule its own id`,
+      });
+  });
+  return problems;
+}
+
+/** A state.url that is no URL at all is refused here; credentials are checked when wrap connects. */
+function stateProblems(document: PolicyDocument): SemanticProblem[] {
+  const url = document.state?.url;
+  if (url === undefined || URL.canParse(url)) return [];
+  return [
+    {
+      path: ["state", "url"],
+      atKey: false,
+      message: "must be a URL such as redis://user:password@127.0.0.1:6379/0; this one cannot be parsed",
+    },
+  ];
+}
+
 /** The checks after the schema: option combinations, regexes that compile, globs we can honour. */
 export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
-  return (document.rules ?? []).flatMap(ruleProblems);
+  const rules = document.rules ?? [];
+  return [...stateProblems(document), ...rules.flatMap(ruleProblems), ...duplicateIdProblems(rules)];
 }
 
 /** What validates but likely does not do what its author meant: `/foo/i`, or a prefix test on a path. */

@@ -39,6 +39,35 @@ export interface CompiledCondition {
   test(call: ToolCall): boolean;
 }
 
+/** Who shares a limit's counts: one client connection, every session of one server, or every wrap on the store. */
+export type LimitScope = "session" | "server" | "global";
+
+/** A count of calls (rate_limit) or a sum of an argument's values (budget). */
+export type LimitKind = "rate_limit" | "budget";
+
+/** One limit of a rule, ready to count: what a call adds, the cap, the window and who shares it. */
+export interface CompiledLimit {
+  kind: LimitKind;
+  /** The rule's identity (its `id`, else a hash of what it matches and its limit blocks): keys the counts. */
+  ruleId: string;
+  max: number;
+  windowSeconds: number;
+  scope: LimitScope;
+  /** For a budget, the argument summed as written (`args.amount`); null for a rate limit. */
+  sum: string | null;
+  /** What one call adds: 1 for a rate limit; for a budget its amount, or why it cannot be counted. */
+  amountOf(call: ToolCall): number | string;
+}
+
+/** Where counts of server and global scope live: the policy's `state:` block with its defaults. */
+export interface StateSettings {
+  store: "local" | "redis";
+  /** The Redis URL as written, or null for the default (the environment may override either). */
+  url: string | null;
+  keyPrefix: string;
+  onUnavailable: "deny" | "allow";
+}
+
 /** A rule after validation and compilation: every pattern and regex is built once. */
 export interface CompiledRule {
   /** Position in the policy's `rules` list, 0-based. */
@@ -54,8 +83,12 @@ export interface CompiledRule {
   reason: string | null;
   hide: boolean;
   rateLimit: { max: number; windowSeconds: number } | null;
+  /** The rule's rate_limit and budget, in that order; empty when it has neither. */
+  limits: CompiledLimit[];
   approval: { timeoutSeconds: number } | null;
-  /** Stable across reloads while the rule's content is unchanged: keys rate-limit state. */
+  /** The identity that keys the rule's counts: its `id`, else a hash of its matchers and limit blocks. */
+  id: string;
+  /** Stable across reloads while the rule's content is unchanged (every key, reason included). */
   fingerprint: string;
 }
 
@@ -67,6 +100,9 @@ export interface CompiledPolicy {
   /** The policy's `classify:` block: a user's category for a tool, overriding classification. */
   categoryOverrides: ReadonlyMap<string, Category>;
   audit: { path: string | null; includeArguments: boolean };
+  state: StateSettings;
+  /** The policy's `server:` name for shared counts, or null to use the server's command line. */
+  serverName: string | null;
   /** Where the policy came from: a file path, or "built-in default". */
   source: string;
 }
@@ -114,7 +150,9 @@ export interface RuleDocument {
   action: RuleAction;
   reason?: string;
   hide?: boolean;
-  rate_limit?: { max: number; window: number };
+  id?: string;
+  rate_limit?: { max: number; window: number; scope?: LimitScope };
+  budget?: { sum: string; max: number; window: number; scope?: LimitScope };
   approval?: { timeout?: number };
 }
 
@@ -125,5 +163,12 @@ export interface PolicyDocument {
   default: "allow" | "deny";
   classify?: Record<string, Category>;
   audit?: { path?: string; include_arguments?: boolean };
+  state?: {
+    store?: "local" | "redis";
+    url?: string;
+    key_prefix?: string;
+    on_unavailable?: "deny" | "allow";
+  };
+  server?: string;
   rules?: RuleDocument[];
 }

@@ -4,8 +4,11 @@ import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
 import type { ResponseEnd } from "../wire/response-scan.js";
 import type { Denial } from "./denial.js";
 
-/** How a forwarded tools/call ended, as the proxy saw it: the server's response, or why there is none. */
-export type ResponseSummary = ResponseEnd | "server_exited" | "cancelled";
+/**
+ * How a let-through tools/call ended, as the proxy saw it: the server's response, or why there is
+ * none (the server exited after it was sent; the client cancelled, or the server exited, before it was).
+ */
+export type ResponseSummary = ResponseEnd | "server_exited" | "cancelled" | "not_forwarded";
 
 /** One tools/call as the gate decides it. */
 export interface CallRequest {

@@ -1,4 +1,4 @@
-import { InClientApprovals } from "../approval/in-client.js";
+import { type InClientAnswer, InClientApprovals } from "../approval/in-client.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
 import { profileToolList } from "../classify/index.js";
@@ -6,8 +6,8 @@ import type { Classification, ToolProfile } from "../classify/types.js";
 import { asSentence } from "../display/sentence.js";
 import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
-import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
-import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
+import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
+import { Limiter, type LimitVerdict, type Reservation } from "../ratelimit/limiter.js";
 import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
 import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
 import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
@@ -22,6 +22,8 @@ export interface GateOptions {
   now?: () => number;
   /** Asks a person about require_approval calls; without one, they are denied. */
   approver?: Approver | null;
+  /** Counts rate limits and budgets; by default one that counts session scope only (no shared store). */
+  limiter?: Limiter;
   /** Our own diagnostics: stderr in wrap. */
   warn: (message: string) => void;
 }
@@ -43,7 +45,7 @@ export class Gate implements CallGate {
   private policy: CompiledPolicy;
   /** The profiles of the tools the server listed last, by name: what classifies their calls. */
   private readonly profiles = new Map<string, ToolProfile>();
-  private readonly limiter = new SlidingWindowLimiter();
+  private readonly limiter: Limiter;
   private readonly now: () => number;
   private readonly approver: Approver | null;
   /** 2026-07-28 approvals asked in the client, with our own signed requestState. */
@@ -55,6 +57,13 @@ export class Gate implements CallGate {
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
     this.approver = options.approver ?? null;
+    this.limiter =
+      options.limiter ??
+      new Limiter({
+        serverLabel: options.serverLabel,
+        sharedStore: () => ({ store: null, unavailableBecause: "no shared limit store was opened" }),
+        now: this.now,
+      });
     this.inClient = new InClientApprovals(options.serverLabel, this.now);
     this.continuations = new ServerContinuations(MAX_CONTINUATIONS, this.now);
   }
@@ -64,12 +73,10 @@ export class Gate implements CallGate {
     return this.policy;
   }
 
-  /** Puts a reloaded policy in force from the next call; rate-limit counts of unchanged rules survive. */
+  /** Puts a reloaded policy in force from the next call; the counts of rules whose identity is unchanged survive. */
   setPolicy(policy: CompiledPolicy): void {
     this.policy = policy;
-    this.limiter.retainOnly(
-      policy.rules.filter((rule) => rule.rateLimit !== null).map((rule) => rule.fingerprint),
-    );
+    this.limiter.retainOnly(policy);
   }
 
   /** Runs `work` (one chunk of server output) with the audit lines of the calls it finishes written in one write. */
@@ -147,55 +154,127 @@ export class Gate implements CallGate {
       inClient === null && state !== undefined
         ? this.continuations.take(state, call.name, record.args_sha256)
         : null;
-    const held = inClient?.held;
-    const firstId = held?.firstId ?? continuation?.firstId;
+    const firstId = inClient?.held.firstId ?? continuation?.firstId;
     if (firstId !== undefined) record.continues = firstId;
-    // Forwarded after our approval: the round-trip members the call came with before we asked.
-    const roundTrip = held?.roundTrip;
+    const context: CallContext = {
+      request,
+      classification,
+      decision,
+      record,
+      startedMs,
+      inClient,
+      approvedEarlierBy: continuation?.approvedBy ?? null,
+    };
 
-    let action = decision.action;
-    let retryAfterSeconds: number | undefined;
-    let reason = decision.reason;
-    const limit = decision.rule?.rateLimit;
-    // A later round was counted with its first round: one logical call, counted once.
-    if (action !== "deny" && limit && decision.rule && firstId === undefined) {
-      const windowMs = limit.windowSeconds * 1000;
-      const retryAfterMs = this.limiter.take(decision.rule.fingerprint, limit.max, windowMs, startedMs);
-      if (retryAfterMs > 0) {
-        action = "deny";
-        retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        reason = `rate limit of rule ${decision.rule.index + 1}: at most ${limit.max} calls in ${limit.windowSeconds} s${
-          decision.rule.reason ? ` (${decision.rule.reason})` : ""
-        }`;
-      }
+    const rule = decision.rule;
+    // Calls of rules without limits pay nothing here; a server's continuation was counted with its first round.
+    if (decision.action === "deny" || rule === null || rule.limits.length === 0 || continuation !== null) {
+      return this.act(context, null);
     }
-    record.reason = reason;
+    const count = policy.mode === "monitor" || decision.action === "allow";
+    // The answer to our own in-client approval: nothing was reserved while it was asked; on approval it is.
+    if (inClient !== null && !count) {
+      return this.act(context, { policy, rule });
+    }
+    // A call that waits for approval only checks now; it reserves once approved.
+    const limited = this.limiter.reserve(policy, rule, call, count);
+    const next = (verdict: LimitVerdict): Verdict | PendingVerdict => {
+      if (!verdict.pass) return this.limitRefused(policy, record, startedMs, verdict);
+      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
+      const limits = count ? verdict.reservation : { policy, rule };
+      return this.act(context, limits);
+    };
+    if (!(limited instanceof Promise)) return next(limited);
+    return pendingOn(limited.then(next));
+  }
 
-    if (policy.mode === "monitor") {
+  /**
+   * What the policy's action does once the call's limits let it pass: forward it (with its
+   * reservation), deny it, or ask a person (then `limits` names the rule whose limits are reserved
+   * on approval).
+   */
+  private act(context: CallContext, limits: Reservation | ApprovedLimits | null): Verdict | PendingVerdict {
+    const { record, startedMs, inClient } = context;
+    const action = context.decision.action;
+    const reservation = limits !== null && "settle" in limits ? limits : null;
+    const onApproved = limits !== null && "rule" in limits ? limits : null;
+    // Forwarded after our approval: the round-trip members the call came with before we asked.
+    const roundTrip = inClient?.held.roundTrip;
+    if (this.policy.mode === "monitor") {
       record.decision = "allow";
       if (action !== "allow")
-        record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
-      return this.forward(record, startedMs, roundTrip);
+        record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${record.reason}`;
+      return this.forward(record, startedMs, roundTrip, null, reservation);
     }
-    if (action === "allow") return this.forward(record, startedMs, roundTrip);
-    if (action === "deny") {
-      return this.deny(record, retryAfterSeconds === undefined ? { reason } : { reason, retryAfterSeconds });
-    }
+    if (action === "allow") return this.forward(record, startedMs, roundTrip, null, reservation);
+    if (action === "deny") return this.deny(record, { reason: record.reason });
     if (inClient !== null) {
       const channel = "elicitation (in the client)";
-      return this.settleApproval({ ...inClient.answer, channel }, record, inClient.held.askedMs, roundTrip);
+      const answer = { ...inClient.answer, channel };
+      const settled = this.settleApproval(
+        answer,
+        record,
+        inClient.held.askedMs,
+        roundTrip,
+        onApproved,
+        context,
+      );
+      return settled instanceof Promise ? pendingOn(settled) : settled;
     }
-    if (continuation?.approvedBy) {
-      record.reason = `${record.reason} (approved earlier in this call by ${continuation.approvedBy})`;
-      return this.forward(record, startedMs, undefined, continuation.approvedBy);
+    if (context.approvedEarlierBy !== null) {
+      record.reason = `${record.reason} (approved earlier in this call by ${context.approvedEarlierBy})`;
+      return this.forward(record, startedMs, undefined, context.approvedEarlierBy, reservation);
     }
-    return this.askForApproval(request, classification, decision, record, startedMs);
+    return this.askForApproval(context, onApproved);
+  }
+
+  /** A call over its limit (or whose limit store is down): denied, or in monitor mode let through with what it would meet. */
+  private limitRefused(
+    policy: CompiledPolicy,
+    record: AuditRecord,
+    startedMs: number,
+    verdict: Extract<LimitVerdict, { pass: false }>,
+  ): Verdict {
+    if (policy.mode === "monitor") {
+      record.decision = "allow";
+      record.reason = `monitor mode: would deny: ${verdict.reason}`;
+      return this.forward(record, startedMs, undefined, null, null);
+    }
+    return this.deny(
+      record,
+      verdict.retryAfterSeconds === undefined
+        ? { reason: verdict.reason }
+        : { reason: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds },
+    );
+  }
+
+  /** An approved call reserves its limits now: the limit is checked again at this moment. */
+  private reserveApproved(
+    limits: ApprovedLimits,
+    call: ToolCall,
+    record: AuditRecord,
+    forward: (reservation: Reservation) => Verdict,
+  ): Verdict | Promise<Verdict> {
+    const settle = (verdict: LimitVerdict): Verdict => {
+      if (!verdict.pass) {
+        return this.deny(record, {
+          reason: `approved, but meanwhile the limit was reached: ${verdict.reason}`,
+          ...(verdict.retryAfterSeconds === undefined
+            ? {}
+            : { retryAfterSeconds: verdict.retryAfterSeconds }),
+        });
+      }
+      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
+      return forward(verdict.reservation);
+    };
+    const limited = this.limiter.reserve(limits.policy, limits.rule, call, true);
+    return limited instanceof Promise ? limited.then(settle) : settle(limited);
   }
 
   private async approvalVerdict(
     pending: Promise<ApprovalAnswer>,
-    record: AuditRecord,
-    startedMs: number,
+    context: CallContext,
+    onApproved: ApprovedLimits | null,
   ): Promise<Verdict> {
     let answer: ApprovalAnswer;
     try {
@@ -208,16 +287,21 @@ export class Gate implements CallGate {
         reason: `approval failed: ${(error as Error).message}`,
       };
     }
-    return this.settleApproval(answer, record, startedMs);
+    return this.settleApproval(answer, context.record, context.startedMs, undefined, onApproved, context);
   }
 
-  /** The verdict on a person's answer, recorded; `roundTrip` as for forward. */
+  /**
+   * The verdict on a person's answer, recorded; `roundTrip` as for forward. With `limits`, an
+   * approved call reserves them now (asynchronously when the store answers over the network).
+   */
   private settleApproval(
     answer: ApprovalAnswer,
     record: AuditRecord,
     startedMs: number,
-    roundTrip?: RoundTrip,
-  ): Verdict {
+    roundTrip: RoundTrip | undefined,
+    limits: ApprovedLimits | null,
+    context: CallContext,
+  ): Verdict | Promise<Verdict> {
     const waitedMs = this.now() - startedMs;
     record.approval = {
       channel: answer.channel,
@@ -232,16 +316,16 @@ export class Gate implements CallGate {
       });
     }
     record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
-    return this.forward(record, this.now(), roundTrip, answer.decidedBy);
+    const approvedMs = this.now();
+    const forward = (reservation: Reservation | null) =>
+      this.forward(record, approvedMs, roundTrip, answer.decidedBy, reservation);
+    return limits === null
+      ? forward(null)
+      : this.reserveApproved(limits, context.request.call, record, forward);
   }
 
-  private askForApproval(
-    request: CallRequest,
-    classification: Classification,
-    decision: Decision,
-    record: AuditRecord,
-    startedMs: number,
-  ): Verdict | PendingVerdict {
+  private askForApproval(context: CallContext, onApproved: ApprovedLimits | null): Verdict | PendingVerdict {
+    const { request, classification, decision, record, startedMs } = context;
     const { id: requestId, call, progressToken, era } = request;
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
     const question: ApprovalRequest = {
@@ -267,7 +351,7 @@ export class Gate implements CallGate {
         reason: `${asSentence(decision.reason)} This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
-    return { verdict: this.approvalVerdict(asked.answer, record, startedMs), withdraw: asked.withdraw };
+    return { verdict: this.approvalVerdict(asked.answer, context, onApproved), withdraw: asked.withdraw };
   }
 
   /** The audit line saying a person is asked about this call. */
@@ -336,8 +420,9 @@ export class Gate implements CallGate {
   private forward(
     record: AuditRecord,
     startedMs: number,
-    roundTrip?: RoundTrip,
-    approvedBy: string | null = null,
+    roundTrip: RoundTrip | undefined,
+    approvedBy: string | null,
+    reservation: Reservation | null,
   ): Verdict {
     record.decision = "allow";
     const end: CallEnd = {
@@ -346,7 +431,7 @@ export class Gate implements CallGate {
       now: this.now,
       warn: this.options.warn,
     };
-    return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip);
+    return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip, reservation);
   }
 }
 
@@ -356,6 +441,47 @@ interface CallEnd {
   continuations: ServerContinuations;
   now: () => number;
   warn: (message: string) => void;
+}
+
+/**
+ * Ends that give back what the call reserved of its limits: it never reached the server, or the
+ * server refused it with a JSON-RPC error. A result (isError included, input_required too: the
+ * logical call goes on) and a server that exited after the call reached it keep the count.
+ */
+const RELEASING_ENDS: ReadonlySet<ResponseSummary> = new Set([
+  "protocol_error",
+  "cancelled",
+  "not_forwarded",
+]);
+
+/** The rule whose limits an approved call reserves at the moment it is approved. */
+interface ApprovedLimits {
+  policy: CompiledPolicy;
+  rule: CompiledRule;
+}
+
+/** One call on its way through the gate: what the later steps (limits, approval, forwarding) need of it. */
+interface CallContext {
+  request: CallRequest;
+  classification: Classification;
+  decision: Decision;
+  record: AuditRecord;
+  startedMs: number;
+  /** On the retry that answers our own in-client approval: the answer and the held first round. */
+  inClient: Extract<InClientAnswer, { ok: true }> | null;
+  /** Who approved the logical call in an earlier round (a server's continuation), else null. */
+  approvedEarlierBy: string | null;
+}
+
+/** A verdict the proxy waits for (the limit store answers over the network); nothing to withdraw meanwhile. */
+function pendingOn(verdict: Promise<Verdict | PendingVerdict>): PendingVerdict {
+  let withdrawStage: ((reason: string) => void) | null = null;
+  const settled = verdict.then((outcome) => {
+    if ("forward" in outcome) return outcome;
+    withdrawStage = outcome.withdraw;
+    return outcome.verdict;
+  });
+  return { verdict: settled, withdraw: (reason) => withdrawStage?.(reason) };
 }
 
 /** A call let through to the server; its audit line is written when it ends, once. */
@@ -369,12 +495,17 @@ class ForwardedCall {
     private readonly end: CallEnd,
     private readonly approvedBy: string | null,
     readonly roundTrip: RoundTrip | undefined,
+    private readonly reservation: Reservation | null,
   ) {}
 
   finish(summary: ResponseSummary, requestState?: string): void {
     if (this.finished) return;
     this.finished = true;
     const { record, end } = this;
+    if (this.reservation !== null) {
+      if (RELEASING_ENDS.has(summary)) this.reservation.release();
+      else this.reservation.settle();
+    }
     // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
     record.outcome = summary;
     record.duration_ms = end.now() - this.startedMs;

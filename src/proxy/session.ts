@@ -276,9 +276,12 @@ export class ProxySession {
     this.pending.track(entry);
     approval.verdict.then(
       (settled) => {
-        if (this.pending.get(id) !== entry) return;
+        // A server that exited meanwhile cleared pending, and serverExited answered the call already.
+        if (this.pending.get(id) !== entry) {
+          if (settled.forward) settled.finish("not_forwarded");
+          return;
+        }
         this.pending.remove(entry);
-        // (A server that exited meanwhile cleared pending, and serverExited answered the call already.)
         if (entry.cancelled) {
           if (settled.forward) settled.finish("cancelled");
           return;

@@ -1,52 +1,122 @@
-/** The calls counted for one key: ascending times from `head` on, never more than `max` of them. */
+import { fitsWithin, millisecondsUntilFits } from "./arithmetic.js";
+
+/**
+ * The amounts counted for one key: times ascending from `head` on, one entry per millisecond (calls
+ * in the same millisecond add up), so a key holds at most one entry per millisecond of its window.
+ */
 interface KeyWindow {
-  timestampsMs: number[];
-  /** Index of the oldest counted call; the ones before it left the window (dropped in bulk). */
+  timesMs: number[];
+  amounts: number[];
+  /** Index of the oldest counted entry; the ones before it left the window (dropped in bulk). */
   head: number;
+  /** The sum of amounts[head..]. */
+  total: number;
 }
 
 /** Dropped entries are cut off the front once there are this many and they are half the array. */
 const COMPACT_AFTER = 1024;
 
 /**
- * Counts calls per key (a rule's fingerprint) over a sliding window; time is passed in by the caller, so
- * tests drive it. A call at time t counts while now < t + window.
+ * Counts calls (or sums amounts) per key over a sliding window, inside this process: the session
+ * scope. Time is passed in by the caller, so tests drive it. An amount counted at time t counts
+ * while now < t + window.
  */
 export class SlidingWindowLimiter {
   private readonly windows = new Map<string, KeyWindow>();
 
   /**
-   * Lets one call through and counts it when fewer than `max` calls were counted in the last `windowMs`
-   * (returns 0); otherwise counts nothing and returns the milliseconds until the oldest counted call
-   * leaves the window.
+   * Counts `amount` (default one call) and returns 0 when the window's sum stays within `max`;
+   * otherwise counts nothing and returns the milliseconds until enough has left the window.
    */
-  take(key: string, max: number, windowMs: number, nowMs: number): number {
+  take(key: string, max: number, windowMs: number, nowMs: number, amount = 1): number {
+    const retryAfterMs = this.retryAfter(key, max, windowMs, nowMs, amount);
+    if (retryAfterMs === 0) this.add(key, nowMs, amount);
+    return retryAfterMs;
+  }
+
+  /** 0 when `amount` fits the window now, else the milliseconds until it would (Infinity: never). */
+  retryAfter(key: string, max: number, windowMs: number, nowMs: number, amount: number): number {
+    const window = this.windows.get(key);
+    if (window === undefined) return fitsWithin(0, amount, max) ? 0 : Number.POSITIVE_INFINITY;
+    this.expire(window, windowMs, nowMs);
+    if (fitsWithin(window.total, amount, max)) return 0;
+    return millisecondsUntilFits(
+      window.total,
+      amount,
+      max,
+      windowMs,
+      nowMs,
+      window.head,
+      window.timesMs,
+      window.amounts,
+    );
+  }
+
+  /** Counts `amount` at `nowMs` without checking (the caller checked with retryAfter). */
+  add(key: string, nowMs: number, amount: number): void {
     let window = this.windows.get(key);
     if (window === undefined) {
-      window = { timestampsMs: [], head: 0 };
+      window = { timesMs: [], amounts: [], head: 0, total: 0 };
       this.windows.set(key, window);
     }
-    const times = window.timestampsMs;
-    let head = window.head;
-    // Calls that left the window, and (after a reload lowered max) calls beyond the newest max.
-    while (head < times.length && ((times[head] as number) + windowMs <= nowMs || times.length - head > max))
-      head++;
-    if (head >= COMPACT_AFTER && head * 2 >= times.length) {
-      times.splice(0, head);
-      head = 0;
+    const last = window.timesMs.length - 1;
+    if (last >= window.head && window.timesMs[last] === nowMs) {
+      window.amounts[last] = (window.amounts[last] as number) + amount;
+    } else {
+      window.timesMs.push(nowMs);
+      window.amounts.push(amount);
     }
-    window.head = head;
-    if (times.length - head >= max) {
-      // The call that must leave before one more fits is the max-th most recent, the oldest kept.
-      return (times[head] ?? nowMs) + windowMs - nowMs;
+    window.total += amount;
+  }
+
+  /** Gives back what `add` counted at `timeMs` (a reservation released); nothing when it already left. */
+  giveBack(key: string, timeMs: number, amount: number): void {
+    const window = this.windows.get(key);
+    if (window === undefined) return;
+    const { timesMs, amounts } = window;
+    // Reservations are released soon after they were made: search from the newest entry.
+    for (let i = timesMs.length - 1; i >= window.head; i--) {
+      const time = timesMs[i] as number;
+      if (time < timeMs) return;
+      if (time !== timeMs) continue;
+      const taken = Math.min(amount, amounts[i] as number);
+      amounts[i] = (amounts[i] as number) - taken;
+      window.total = Math.max(0, window.total - taken);
+      return;
     }
-    times.push(nowMs);
-    return 0;
+  }
+
+  /** What is counted now and when its oldest part leaves: for `policylayer limits`-style reports. */
+  usage(key: string, windowMs: number, nowMs: number): { used: number; oldestMs: number | null } {
+    const window = this.windows.get(key);
+    if (window === undefined) return { used: 0, oldestMs: null };
+    this.expire(window, windowMs, nowMs);
+    const oldest = window.timesMs[window.head];
+    return { used: window.total, oldestMs: oldest === undefined ? null : oldest };
   }
 
   /** Drops the state of keys not listed: after a reload, of rules that disappeared or changed. */
   retainOnly(keys: Iterable<string>): void {
     const keep = new Set(keys);
     for (const key of this.windows.keys()) if (!keep.has(key)) this.windows.delete(key);
+  }
+
+  /** Drops the entries that left the window; an emptied window's total is exactly 0 again. */
+  private expire(window: KeyWindow, windowMs: number, nowMs: number): void {
+    const { timesMs, amounts } = window;
+    let head = window.head;
+    let total = window.total;
+    while (head < timesMs.length && (timesMs[head] as number) + windowMs <= nowMs) {
+      total -= amounts[head] as number;
+      head++;
+    }
+    if (head === timesMs.length) total = 0;
+    if (head >= COMPACT_AFTER && head * 2 >= timesMs.length) {
+      timesMs.splice(0, head);
+      amounts.splice(0, head);
+      head = 0;
+    }
+    window.head = head;
+    window.total = total;
   }
 }

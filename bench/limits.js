@@ -1,0 +1,183 @@
+// The added latency of a limited tools/call, in process: node bench/limits.js [ROUNDS]. Decides and
+// finishes echo calls through the real gate under four policies (no limit; a session-scope
+// rate_limit; a global one in the local store; a global one in Redis on loopback, started here
+// when Debian's redis-server is installed) and prints the median over rounds of the mean time per
+// call, beside a Redis PING for one round trip. Run after `npm run build`.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const dist = (...parts) => join(root, "dist", ...parts);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function policyYaml(limit, state = "") {
+  return `version: 1\ndefault: deny\n${state}rules:\n  - id: bench-echo\n    tool: echo\n    action: allow\n${limit}`;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** redis-server on a free loopback port in `dir`, or null when it is not installed. */
+async function startRedis(dir) {
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const ready = await new Promise((resolve) => {
+    let output = "";
+    const timer = setTimeout(() => resolve(false), 10_000);
+    child.on("error", () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("Ready to accept connections")) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+  });
+  if (!ready) {
+    child.kill("SIGKILL");
+    return null;
+  }
+  return { url: `redis://127.0.0.1:${port}/0`, stop: () => child.kill("SIGTERM") };
+}
+
+let legacyEra;
+
+/** Mean µs per call of deciding and finishing `calls` echo calls through `gate`. */
+async function timeCalls(gate, calls, firstId) {
+  const before = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) {
+    const args = { text: "hello" };
+    let verdict = gate.decideCall({
+      id: firstId + i,
+      call: { name: "echo", arguments: args },
+      progressToken: null,
+      argumentsJson: '{"text":"hello"}',
+      era: legacyEra,
+      roundTrip: {},
+    });
+    if ("verdict" in verdict) verdict = await verdict.verdict;
+    if (!verdict.forward) throw new Error(`the bench echo was denied: ${JSON.stringify(verdict)}`);
+    verdict.finish("result");
+  }
+  return Number(process.hrtime.bigint() - before) / 1000 / calls;
+}
+
+/** The limits benchmark: per-call µs for each way, medians over `rounds`. */
+export async function limitsBench({ rounds = 7, calls = 2000 } = {}) {
+  const { parsePolicy } = await import(dist("policy", "load.js"));
+  const { Gate } = await import(dist("proxy", "gate.js"));
+  const { AuditLog } = await import(dist("audit", "log.js"));
+  const { Limiter } = await import(dist("ratelimit", "limiter.js"));
+  const { LocalLimitStore } = await import(dist("ratelimit", "local-store.js"));
+  const { RedisLimitStore } = await import(dist("ratelimit", "redis-store.js"));
+  legacyEra = (await import(dist("wire", "era.js"))).requestEraOf(undefined);
+  const scratch = mkdtempSync(join(tmpdir(), "policylayer-limits-bench-"));
+  const redis = await startRedis(scratch);
+  const stores = [];
+  const gateFor = (yaml, store) => {
+    const parsed = parsePolicy(yaml, "bench limits policy");
+    if (!parsed.ok) throw new Error(`bench policy does not validate: ${JSON.stringify(parsed.errors[0])}`);
+    const limiter = new Limiter({
+      serverLabel: "bench",
+      sharedStore: () => ({ store, unavailableBecause: "no store in this bench way" }),
+    });
+    return new Gate({
+      policy: parsed.policy,
+      audit: AuditLog.open("/dev/null", { event: "session_start" }),
+      sessionId: "bench",
+      serverLabel: "bench",
+      limiter,
+      warn: (message) => process.stderr.write(`${message}\n`),
+    });
+  };
+  const rate = (scope) => `    rate_limit: { max: 1000000000, window: 60, scope: ${scope} }\n`;
+  const local = LocalLimitStore.open(join(scratch, "limits.db"));
+  stores.push(local);
+  const ways = {
+    unlimited: gateFor(policyYaml(""), null),
+    session: gateFor(policyYaml(rate("session")), null),
+    local: gateFor(policyYaml(rate("global")), local),
+  };
+  let ping = null;
+  if (redis !== null) {
+    const store = RedisLimitStore.open(redis.url, "bench:", () => {});
+    const problem = await store.connected;
+    if (problem !== null) throw problem;
+    stores.push(store);
+    ways.redis = gateFor(policyYaml(rate("global"), `state: { store: redis, url: "${redis.url}" }\n`), store);
+    ping = async () => {
+      const before = process.hrtime.bigint();
+      for (let i = 0; i < calls; i++) await store.ping();
+      return Number(process.hrtime.bigint() - before) / 1000 / calls;
+    };
+  }
+  const perWay = Object.fromEntries([...Object.keys(ways), "redisPing"].map((way) => [way, []]));
+  let id = 1;
+  // One unmeasured round warms each way up.
+  for (let round = 0; round <= rounds; round++) {
+    for (const [way, gate] of Object.entries(ways)) {
+      const us = await timeCalls(gate, calls, id);
+      id += calls;
+      if (round > 0) perWay[way].push(us);
+    }
+    if (ping !== null) {
+      const us = await ping();
+      if (round > 0) perWay.redisPing.push(us);
+    }
+  }
+  // The script's own time inside Redis, which the machine's load does not inflate the way it does a round trip.
+  let scriptUs = null;
+  if (redis !== null) {
+    const { Redis } = (await import("ioredis")).default;
+    const client = new Redis(redis.url);
+    const stats = await client.info("commandstats");
+    client.disconnect();
+    const match = /cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(stats);
+    scriptUs = match ? Number(match[1]) : null;
+  }
+  for (const store of stores) await store.close();
+  redis?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+  const result = Object.fromEntries(
+    Object.entries(perWay).map(([way, values]) => [way, values.length > 0 ? median(values) : null]),
+  );
+  return {
+    perCallUs: result,
+    addedUs: {
+      session: result.session - result.unlimited,
+      local: result.local - result.session,
+      redis: result.redis === null ? null : result.redis - result.session,
+    },
+    redisRoundTripUs: result.redisPing,
+    redisScriptUs: scriptUs,
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rounds = Number(process.argv[2] ?? 7);
+  const figures = await limitsBench({ rounds });
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+}

@@ -1,0 +1,103 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { CompiledPolicy, StateSettings } from "../policy/types.js";
+import { stateDir } from "../state/paths.js";
+import type { SharedStoreHandle } from "./limiter.js";
+import { LocalLimitStore } from "./local-store.js";
+import { RedisLimitStore, redactedUrl } from "./redis-store.js";
+
+/** The Redis URL used when neither $POLICYLAYER_REDIS_URL nor state.url names one. */
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0";
+
+/** A shared store that must not be used as configured (a malformed URL, refused credentials): wrap does not start. */
+export class LimitStoreConfigError extends Error {}
+
+/** The local store's database file: limits.db in the state directory. */
+export function localStorePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), "limits.db");
+}
+
+/** The Redis URL in force: $POLICYLAYER_REDIS_URL, else state.url, else the default; refused when it is no redis URL. */
+export function redisUrl(state: StateSettings, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.POLICYLAYER_REDIS_URL;
+  const url = fromEnv !== undefined && fromEnv !== "" ? fromEnv : (state.url ?? DEFAULT_REDIS_URL);
+  const where = fromEnv ? "$POLICYLAYER_REDIS_URL" : "state.url";
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new LimitStoreConfigError(
+      `${where} is not a URL (${redactedUrl(url)}); write it as redis://[user:password@]host:port/db or rediss://... for TLS`,
+    );
+  }
+  if (protocol !== "redis:" && protocol !== "rediss:")
+    throw new LimitStoreConfigError(`${where} must start with redis:// or rediss://, got ${protocol}//`);
+  return url;
+}
+
+/** Opens the local store; an unusable file is an unreachable store, not a crash. */
+function openLocal(env: NodeJS.ProcessEnv): SharedStoreHandle {
+  const path = localStorePath(env);
+  try {
+    mkdirSync(stateDir(env), { recursive: true, mode: 0o700 });
+    return { store: LocalLimitStore.open(path), unavailableBecause: "" };
+  } catch (error) {
+    return {
+      store: null,
+      unavailableBecause: `${(error as Error).message}; set POLICYLAYER_STATE_DIR to a folder you can write`,
+    };
+  }
+}
+
+/**
+ * Opens the shared store the policy's `state:` names, without waiting for Redis (used when a
+ * reload brings shared limits in). Throws LimitStoreConfigError for a URL that is no redis URL.
+ */
+export function openSharedStore(
+  policy: CompiledPolicy,
+  warn: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): SharedStoreHandle {
+  if (policy.state.store === "local") return openLocal(env);
+  const url = redisUrl(policy.state, env);
+  return { store: RedisLimitStore.open(url, policy.state.keyPrefix, warn), unavailableBecause: "" };
+}
+
+/**
+ * Opens the shared store at wrap's start and waits (about a second at most) for Redis to answer.
+ * Unreachable: wrap starts and says so. A malformed URL or refused credentials: LimitStoreConfigError,
+ * unless on_unavailable is allow (then a warning, and limited calls pass uncounted).
+ */
+export async function openSharedStoreAtStart(
+  policy: CompiledPolicy,
+  warn: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SharedStoreHandle> {
+  const allow = policy.state.onUnavailable === "allow";
+  const consequence = allow
+    ? "calls limited by server or global scope pass uncounted until it can (state.on_unavailable: allow)"
+    : "calls limited by server or global scope are denied until it can (state.on_unavailable: deny)";
+  let handle: SharedStoreHandle;
+  try {
+    handle = openSharedStore(policy, warn, env);
+  } catch (error) {
+    if (!(error instanceof LimitStoreConfigError) || !allow) throw error;
+    warn(`the limit store cannot be used: ${error.message}; ${consequence}`);
+    return { store: null, unavailableBecause: error.message };
+  }
+  if (handle.store === null) {
+    warn(`the limit store cannot be used: ${handle.unavailableBecause}; ${consequence}`);
+    return handle;
+  }
+  if (!(handle.store instanceof RedisLimitStore)) return handle;
+  const problem = await handle.store.connected;
+  if (problem === null) return handle;
+  if (problem.credentialsRefused && !allow) {
+    await handle.store.close();
+    throw new LimitStoreConfigError(
+      `${problem.message}; fix the user and password in the URL ($POLICYLAYER_REDIS_URL or state.url)`,
+    );
+  }
+  warn(`the limit store cannot be reached: ${problem.message}; ${consequence}`);
+  return handle;
+}

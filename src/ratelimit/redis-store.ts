@@ -1,0 +1,340 @@
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import type { Redis as RedisClient } from "ioredis";
+import { parseCounterKey } from "./keys.js";
+import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
+
+const require = createRequire(import.meta.url);
+
+/** No store operation waits longer than this; connecting neither. */
+const OPERATION_TIMEOUT_MS = 1000;
+/** How often a lost connection is tried again: counting resumes within this of Redis coming back. */
+const RECONNECT_EVERY_MS = 500;
+
+/**
+ * Each counter is a hash (`total`, `window` in ms, and one field per millisecond that holds an
+ * amount) and a sorted set of those milliseconds, both expiring with the window. Times are the
+ * Redis server's own clock, so wraps on machines whose clocks differ still share one window.
+ */
+const COMMON_LUA = `
+if redis.replicate_commands then redis.replicate_commands() end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local function fits(used, amount, max) return used + amount <= max + max * 1e-9 end
+local function expire(h, z, win)
+  local cutoff = now - win
+  local gone = redis.call('ZRANGEBYSCORE', z, '-inf', cutoff)
+  if #gone > 0 then
+    for i = 1, #gone, 1000 do
+      local chunk = {}
+      for j = i, math.min(i + 999, #gone) do
+        local v = redis.call('HGET', h, gone[j])
+        if v then redis.call('HINCRBYFLOAT', h, 'total', '-' .. v) end
+        chunk[#chunk + 1] = gone[j]
+      end
+      redis.call('HDEL', h, unpack(chunk))
+    end
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', cutoff)
+    if redis.call('ZCARD', z) == 0 then redis.call('HSET', h, 'total', '0') end
+  end
+  local total = tonumber(redis.call('HGET', h, 'total') or '0')
+  if total < 0 then total = 0 end
+  return total
+end
+`;
+
+/** KEYS: hash and set per counter. ARGV: "reserve" or "check", n, then max, window ms, amount per counter. */
+const RESERVE_LUA = `${COMMON_LUA}
+local n = tonumber(ARGV[2])
+for i = 1, n do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  local max, win, amount = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
+  local used = expire(h, z, win)
+  if not fits(used, amount, max) then
+    local retry = -1
+    if fits(0, amount, max) then
+      local left = used
+      local times = redis.call('ZRANGE', z, 0, -1)
+      retry = win
+      for j = 1, #times do
+        left = left - tonumber(redis.call('HGET', h, times[j]) or '0')
+        if j == #times or fits(left, amount, max) then retry = tonumber(times[j]) + win - now break end
+      end
+      if retry < 1 then retry = 1 end
+    end
+    return {0, i - 1, tostring(used), tostring(retry)}
+  end
+end
+local stamp = string.format('%d', now)
+if ARGV[1] ~= 'reserve' then return {1, stamp} end
+for i = 1, n do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  local win, amount = ARGV[3 * i + 1], ARGV[3 * i + 2]
+  redis.call('HINCRBYFLOAT', h, stamp, amount)
+  redis.call('HINCRBYFLOAT', h, 'total', amount)
+  redis.call('HSET', h, 'window', win)
+  redis.call('ZADD', z, now, stamp)
+  local ttl = math.ceil(tonumber(win))
+  redis.call('PEXPIRE', h, ttl)
+  redis.call('PEXPIRE', z, ttl)
+end
+return {1, stamp}
+`;
+
+/** KEYS: hash and set per entry. ARGV: n, then time and amount per entry. */
+const RELEASE_LUA = `${COMMON_LUA}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  local stamp, amount = ARGV[2 * i], ARGV[2 * i + 1]
+  local v = redis.call('HGET', h, stamp)
+  if v then
+    if tonumber(v) <= tonumber(amount) then
+      redis.call('HDEL', h, stamp)
+      redis.call('ZREM', z, stamp)
+      redis.call('HINCRBYFLOAT', h, 'total', '-' .. v)
+    else
+      redis.call('HINCRBYFLOAT', h, stamp, '-' .. amount)
+      redis.call('HINCRBYFLOAT', h, 'total', '-' .. amount)
+    end
+    if redis.call('ZCARD', z) == 0 then redis.call('HSET', h, 'total', '0') end
+  end
+end
+return 1
+`;
+
+/** KEYS: hash and set of one counter. Answers its sum and the ms until its oldest amount leaves. */
+const USAGE_LUA = `${COMMON_LUA}
+local win = tonumber(redis.call('HGET', KEYS[1], 'window') or '0')
+local used = expire(KEYS[1], KEYS[2], win)
+local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local frees = 0
+if oldest[2] then frees = tonumber(oldest[2]) + win - now end
+return {tostring(used), tostring(frees)}
+`;
+
+interface Script {
+  source: string;
+  sha1: string;
+}
+
+function script(source: string): Script {
+  return { source, sha1: createHash("sha1").update(source).digest("hex") };
+}
+
+const RESERVE = script(RESERVE_LUA);
+const RELEASE = script(RELEASE_LUA);
+const USAGE = script(USAGE_LUA);
+
+/** Why connecting failed: the server refused our credentials (a configuration error), or could not be reached. */
+export class RedisConnectError extends Error {
+  constructor(
+    message: string,
+    readonly credentialsRefused: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** A URL for messages: the password replaced by ***. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(a URL that cannot be parsed)";
+  }
+}
+
+/** True for Redis's answers to bad or missing credentials. */
+function isAuthError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH.*(failed|called without)/i.test(
+    message,
+  );
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Counters in Redis, for wraps on many machines. Every operation is one Lua script (EVALSHA, one
+ * round trip), atomic on the server. Commands are never queued while disconnected: they fail at
+ * once, and the client reconnects on its own every half second.
+ */
+export class RedisLimitStore implements SharedLimitStore {
+  readonly name = "redis";
+  /** The connection's last error, "" while it is healthy. */
+  lastError = "";
+  /** Settles when the first connection attempt has: null when Redis answered, else why not. */
+  connected: Promise<RedisConnectError | null> = Promise.resolve(null);
+
+  private constructor(
+    private readonly redis: RedisClient,
+    private readonly keyPrefix: string,
+    readonly url: string,
+  ) {}
+
+  /**
+   * Starts connecting to `url` and returns at once; `connected` settles with null once Redis
+   * answers, or with why not: credentialsRefused for a wrong password (a configuration error),
+   * else unreachable (the client goes on trying every half second).
+   */
+  static open(url: string, keyPrefix: string, onError: (message: string) => void): RedisLimitStore {
+    // Loaded only by policies that use Redis.
+    const { Redis } = require("ioredis") as typeof import("ioredis");
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: OPERATION_TIMEOUT_MS,
+      commandTimeout: OPERATION_TIMEOUT_MS,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      retryStrategy: () => RECONNECT_EVERY_MS,
+    });
+    const store = new RedisLimitStore(redis, keyPrefix, url);
+    // Errors while connecting are the caller's to report; later ones are reported once per change.
+    let reporting = false;
+    redis.on("error", (error: unknown) => {
+      const message = errorText(error);
+      if (reporting && message !== store.lastError) onError(`redis ${redactedUrl(url)}: ${message}`);
+      store.lastError = message;
+    });
+    redis.on("ready", () => {
+      if (reporting && store.lastError !== "")
+        onError(`redis ${redactedUrl(url)}: connected again; counting resumes`);
+      store.lastError = "";
+    });
+    store.connected = (async () => {
+      try {
+        await redis.connect();
+        await redis.ping();
+        return null;
+      } catch (error) {
+        // The rejection says only "Connection is closed"; the error event before it says why.
+        const why = store.lastError !== "" ? store.lastError : errorText(error);
+        return new RedisConnectError(`redis ${redactedUrl(url)}: ${why}`, isAuthError(why));
+      } finally {
+        reporting = true;
+      }
+    })();
+    return store;
+  }
+
+  async reserve(requests: readonly CounterRequest[]): Promise<StoreAnswer> {
+    return this.reserveOrCheck(requests, "reserve");
+  }
+
+  async check(requests: readonly CounterRequest[]): Promise<StoreAnswer> {
+    return this.reserveOrCheck(requests, "check");
+  }
+
+  release(entries: readonly CountedEntry[]): void {
+    const keys = entries.flatMap((entry) => [entry.key, this.timesKey(entry.key)]);
+    const args = [
+      String(entries.length),
+      ...entries.flatMap((entry) => [String(entry.timeMs), String(entry.amount)]),
+    ];
+    // Fire and forget: a release that cannot reach the store lapses with its window.
+    this.run(RELEASE, keys, args).catch(() => {});
+  }
+
+  async usage(keyPrefix: string): Promise<CounterUsage[]> {
+    const usages: CounterUsage[] = [];
+    for (const key of await this.counterKeys(keyPrefix)) {
+      const answer = await this.run(USAGE, [key, this.timesKey(key)], []);
+      if (!Array.isArray(answer)) continue;
+      const used = Number(answer[0]);
+      const freesInMs = Math.max(0, Number(answer[1]));
+      if (used > 0 || freesInMs > 0) usages.push({ key, used, freesInMs });
+    }
+    return usages.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async reset(keyPrefix: string): Promise<number> {
+    const keys = await this.counterKeys(keyPrefix);
+    for (const key of keys) await this.redis.del(key, this.timesKey(key));
+    return keys.length;
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  /** One PING: the benchmark's measure of a bare round trip beside a limited call. */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  private async reserveOrCheck(requests: readonly CounterRequest[], mode: string): Promise<StoreAnswer> {
+    if (this.redis.status !== "ready") {
+      const why = this.lastError === "" ? this.redis.status : this.lastError;
+      return { kind: "unavailable", message: `not connected (${why})` };
+    }
+    const keys = requests.flatMap((request) => [request.key, this.timesKey(request.key)]);
+    const args = [
+      mode,
+      String(requests.length),
+      ...requests.flatMap((request) => [
+        String(request.max),
+        String(request.windowMs),
+        String(request.amount),
+      ]),
+    ];
+    let answer: unknown;
+    try {
+      answer = await this.run(RESERVE, keys, args);
+    } catch (error) {
+      return { kind: "unavailable", message: errorText(error) };
+    }
+    if (!Array.isArray(answer))
+      return { kind: "unavailable", message: "an unexpected answer from the script" };
+    if (answer[0] === 1) {
+      const timeMs = Number(answer[1]);
+      return {
+        kind: "counted",
+        entries:
+          mode === "reserve"
+            ? requests.map((request) => ({ key: request.key, timeMs, amount: request.amount }))
+            : [],
+      };
+    }
+    const retry = Number(answer[3]);
+    return {
+      kind: "over",
+      index: Number(answer[1]),
+      used: Number(answer[2]),
+      retryAfterMs: retry < 0 ? Number.POSITIVE_INFINITY : retry,
+    };
+  }
+
+  /** The sorted set of a counter's milliseconds: beside the hash, under the prefix, never parsed as a counter. */
+  private timesKey(key: string): string {
+    return `${this.keyPrefix}times:${key.slice(this.keyPrefix.length)}`;
+  }
+
+  /** The counters' hash keys that start with `keyPrefix` (SCAN, never KEYS). */
+  private async counterKeys(keyPrefix: string): Promise<string[]> {
+    const pattern = `${keyPrefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+    const found = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      for (const key of keys) if (parseCounterKey(this.keyPrefix, key) !== null) found.add(key);
+    } while (cursor !== "0");
+    return [...found];
+  }
+
+  /** One round trip: EVALSHA, and EVAL only the first time a server has not seen the script. */
+  private async run(code: Script, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(code.sha1, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!errorText(error).startsWith("NOSCRIPT")) throw error;
+      return this.redis.eval(code.source, keys.length, ...keys, ...args);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { tempDir } from "./tmp.js";
+
+/** A free TCP port on loopback (the kernel's choice; free when this resolves). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A real redis-server of Debian's package on a loopback port, with its own temporary folder. */
+export interface RunningRedis {
+  port: number;
+  /** redis://[:password@]127.0.0.1:port/0 */
+  url: string;
+  /** Stops the server (SIGTERM) and waits until it has exited. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (its data is not kept: no persistence). */
+  start(): Promise<void>;
+  /** Stops it and removes its folder. */
+  cleanup(): Promise<void>;
+}
+
+/** Starts redis-server on a free loopback port, resolving once it accepts connections. */
+export async function startRedis(options: { password?: string } = {}): Promise<RunningRedis> {
+  const dir = tempDir("policylayer-redis-");
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir.path,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ];
+  if (options.password) args.push("--requirepass", options.password);
+  const start = async () => {
+    const started = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    child = started;
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`redis-server on port ${port} did not say it was ready within 10 s:\n${output}`)),
+        10_000,
+      );
+      started.on("error", (error) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `redis-server could not be started (is Debian's redis-server installed?): ${error.message}`,
+          ),
+        );
+      });
+      started.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`));
+      });
+      started.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString("utf8");
+        if (output.includes("Ready to accept connections")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  };
+  const stop = async () => {
+    const running = child;
+    child = null;
+    if (running === null || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once("exit", () => resolve());
+      running.kill("SIGTERM");
+    });
+  };
+  await start();
+  const auth = options.password ? `:${options.password}@` : "";
+  return {
+    port,
+    url: `redis://${auth}127.0.0.1:${port}/0`,
+    stop,
+    start,
+    cleanup: async () => {
+      await stop();
+      dir.cleanup();
+    },
+  };
+}

@@ -1,0 +1,234 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ApprovalAnswer, Approver } from "../../src/approval/request.js";
+import { AuditLog } from "../../src/audit/log.js";
+import { parsePolicy } from "../../src/policy/load.js";
+import type { CompiledPolicy } from "../../src/policy/types.js";
+import type { PendingVerdict, Verdict } from "../../src/proxy/call-gate.js";
+import { Gate } from "../../src/proxy/gate.js";
+import { Limiter } from "../../src/ratelimit/limiter.js";
+import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
+import { requestEraOf } from "../../src/wire/era.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function policyFrom(yaml: string): CompiledPolicy {
+  const parsed = parsePolicy(yaml, "test.yaml");
+  if (!parsed.ok) throw new Error(`test policy does not validate: ${parsed.errors[0]?.message}`);
+  return parsed.policy;
+}
+
+/** A folder with one local store file that several gates ("wraps") share. */
+function machine(): string {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  return dir.path;
+}
+
+/** A gate as one wrap runs it, counting shared limits in the machine's local store. */
+function gateOn(dir: string, policy: CompiledPolicy, approver: Approver | null = null): Gate {
+  const store = LocalLimitStore.open(join(dir, "limits.db"));
+  cleanups.push(() => store.close());
+  const audit = AuditLog.open(join(dir, `audit-${cleanups.length}.jsonl`), { event: "session_start" });
+  cleanups.push(() => audit.close());
+  const limiter = new Limiter({
+    serverLabel: "test-server",
+    sharedStore: () => ({ store, unavailableBecause: "" }),
+  });
+  return new Gate({
+    policy,
+    audit,
+    sessionId: "s",
+    serverLabel: "test-server",
+    approver,
+    limiter,
+    warn: () => {},
+  });
+}
+
+let nextId = 1;
+function decide(gate: Gate, name: string, args: Record<string, unknown> = {}): Verdict | PendingVerdict {
+  return gate.decideCall({
+    id: nextId++,
+    call: { name, arguments: args },
+    progressToken: null,
+    argumentsJson: JSON.stringify(args),
+    era: requestEraOf(undefined),
+    roundTrip: {},
+  });
+}
+
+/** The verdict of a call decided synchronously (the local store answers in-process). */
+function decideNow(gate: Gate, name: string, args: Record<string, unknown> = {}): Verdict {
+  const verdict = decide(gate, name, args);
+  if (!("forward" in verdict)) throw new Error(`expected a verdict at once for ${name}, got a pending one`);
+  return verdict;
+}
+
+function reasonOf(verdict: Verdict): string {
+  return verdict.forward ? "forwarded" : "denial" in verdict ? verdict.denial.reason : "input required";
+}
+
+const oneGlobalCall = policyFrom(`version: 1
+default: deny
+rules:
+  - tool: act
+    action: allow
+    rate_limit: { max: 1, window: 600, scope: global }
+`);
+
+describe("reserve, then settle", () => {
+  it("gives the unit back when the server answers the call with a JSON-RPC error", () => {
+    const gate = gateOn(machine(), oneGlobalCall);
+    const first = decideNow(gate, "act");
+    expect(first.forward).toBe(true);
+    if (first.forward) first.finish("protocol_error");
+    expect(decideNow(gate, "act").forward).toBe(true);
+  });
+
+  it("keeps the unit of a call whose result has isError: true (the server acted)", () => {
+    const gate = gateOn(machine(), oneGlobalCall);
+    const first = decideNow(gate, "act");
+    if (first.forward) first.finish("tool_error");
+    expect(reasonOf(decideNow(gate, "act"))).toContain("rate limit of rule 1 (global scope)");
+  });
+
+  it("gives the unit back when the client cancelled the call before it was forwarded", () => {
+    const gate = gateOn(machine(), oneGlobalCall);
+    const first = decideNow(gate, "act");
+    if (first.forward) first.finish("cancelled");
+    expect(decideNow(gate, "act").forward).toBe(true);
+  });
+
+  it("keeps the unit of a call the server received before it exited, and gives back one it never received", () => {
+    const dir = machine();
+    const gate = gateOn(dir, oneGlobalCall);
+    const reached = decideNow(gate, "act");
+    if (reached.forward) reached.finish("server_exited");
+    expect(decideNow(gate, "act").forward).toBe(false);
+    const other = gateOn(machine(), oneGlobalCall);
+    const never = decideNow(other, "act");
+    if (never.forward) never.finish("not_forwarded");
+    expect(decideNow(other, "act").forward).toBe(true);
+  });
+
+  it("counts a call once however often its end is reported", () => {
+    const gate = gateOn(machine(), oneGlobalCall);
+    const first = decideNow(gate, "act");
+    if (first.forward) {
+      first.finish("result");
+      first.finish("protocol_error");
+    }
+    expect(decideNow(gate, "act").forward).toBe(false);
+  });
+});
+
+describe("limits and approvals", () => {
+  const approvalBudget = policyFrom(`version: 1
+default: deny
+rules:
+  - id: transfers
+    tool: transfer
+    action: require_approval
+    budget: { sum: args.amount, max: 500, window: 86400, scope: global }
+`);
+
+  /** An approver whose answers the test gives, one per question, in order. */
+  function manualApprover() {
+    const asked: { tool: string; answer: (approved: boolean) => void }[] = [];
+    const approver: Approver = (question) => {
+      let resolve: (answer: ApprovalAnswer) => void = () => {};
+      const answer = new Promise<ApprovalAnswer>((done) => {
+        resolve = done;
+      });
+      asked.push({
+        tool: question.call.name,
+        answer: (approved) =>
+          resolve({ approved, channel: "test", decidedBy: "tester", reason: approved ? "" : "no" }),
+      });
+      return {
+        answer,
+        withdraw: () => resolve({ approved: false, channel: "test", decidedBy: "x", reason: "withdrawn" }),
+      };
+    };
+    return { approver, asked };
+  }
+
+  it("denies at once, without asking anyone, a call that could not pass its budget anyway", () => {
+    const { approver, asked } = manualApprover();
+    const gate = gateOn(machine(), approvalBudget, approver);
+    const verdict = decideNow(gate, "transfer", { amount: 501 });
+    expect(reasonOf(verdict)).toContain("this amount alone is over the budget");
+    expect(asked).toHaveLength(0);
+  });
+
+  it("reserves nothing while a call waits, and checks the budget again when it is approved", async () => {
+    const dir = machine();
+    const { approver, asked } = manualApprover();
+    const [laptop, desktop] = [gateOn(dir, approvalBudget, approver), gateOn(dir, approvalBudget, approver)];
+    const waiting = decide(laptop, "transfer", { amount: 300 });
+    const alsoWaiting = decide(desktop, "transfer", { amount: 300 });
+    expect("verdict" in waiting && "verdict" in alsoWaiting).toBe(true);
+    expect(asked).toHaveLength(2);
+    asked[1]?.answer(true);
+    const second = await (alsoWaiting as PendingVerdict).verdict;
+    expect(second.forward).toBe(true);
+    asked[0]?.answer(true);
+    const first = await (waiting as PendingVerdict).verdict;
+    expect(reasonOf(first)).toContain("approved, but meanwhile the limit was reached");
+    expect(reasonOf(first)).toContain("200 is left");
+  });
+});
+
+describe("rule identity across reloads", () => {
+  const withId = (max: number) =>
+    policyFrom(`version: 1
+default: deny
+rules:
+  - id: writes
+    tool: act
+    action: allow
+    reason: version ${max}
+    rate_limit: { max: ${max}, window: 600 }
+`);
+
+  it("keeps the counts of a rule with an explicit id when max is edited, and applies the new max", () => {
+    const gate = gateOn(machine(), withId(3));
+    expect(decideNow(gate, "act").forward).toBe(true);
+    expect(decideNow(gate, "act").forward).toBe(true);
+    gate.setPolicy(withId(2));
+    expect(reasonOf(decideNow(gate, "act"))).toContain("at most 2 calls in 600 s");
+    gate.setPolicy(withId(4));
+    expect(decideNow(gate, "act").forward).toBe(true);
+    expect(decideNow(gate, "act").forward).toBe(true);
+    expect(reasonOf(decideNow(gate, "act"))).toContain("at most 4 calls in 600 s");
+  });
+
+  it("identifies a rule without an id by what it matches and its limits, not by its reason or position", () => {
+    const rule = (reason: string) =>
+      `  - tool: act\n    action: allow\n    reason: ${reason}\n    rate_limit: { max: 1, window: 60 }\n`;
+    const before = policyFrom(`version: 1\ndefault: deny\nrules:\n${rule("first")}`);
+    const after = policyFrom(
+      `version: 1\ndefault: deny\nrules:\n  - { tool: other, action: allow }\n${rule("second wording")}`,
+    );
+    const editedMax = policyFrom(
+      "version: 1\ndefault: deny\nrules:\n  - { tool: act, action: allow, rate_limit: { max: 2, window: 60 } }\n",
+    );
+    expect(after.rules[1]?.id).toBe(before.rules[0]?.id);
+    expect(editedMax.rules[0]?.id).not.toBe(before.rules[0]?.id);
+  });
+
+  it("refuses two rules with the same id", () => {
+    const parsed = parsePolicy(
+      "version: 1\ndefault: deny\nrules:\n  - { id: a, tool: x, action: allow }\n  - { id: a, tool: y, action: allow }\n",
+      "p.yaml",
+    );
+    expect(parsed.ok ? [] : parsed.errors.map((error) => error.message)).toEqual([
+      'rules[1].id "a" is already the id of rules[0]; give each rule its own id',
+    ]);
+  });
+});

@@ -1,0 +1,78 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
+import type { CounterRequest } from "../../src/ratelimit/store.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A store on a fresh file whose clock the test sets. */
+function storeAt(clock: { ms: number }): LocalLimitStore {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const store = LocalLimitStore.open(join(dir.path, "limits.db"), () => clock.ms);
+  cleanups.push(() => store.close());
+  return store;
+}
+
+function attempt(store: LocalLimitStore, request: CounterRequest) {
+  const answer = store.reserve([request]);
+  return answer.kind === "over"
+    ? { allowed: false, retryAfterMs: answer.retryAfterMs }
+    : { allowed: answer.kind === "counted" };
+}
+
+describe("the local store's windows", () => {
+  it("slide: a call counts for exactly its window, with no clock buckets", () => {
+    const clock = { ms: 0 };
+    const store = storeAt(clock);
+    const request = { key: "k", max: 2, windowMs: 1_000, amount: 1 };
+    const at = (ms: number) => {
+      clock.ms = ms;
+      return attempt(store, request);
+    };
+    expect(at(0)).toEqual({ allowed: true });
+    expect(at(400)).toEqual({ allowed: true });
+    expect(at(999)).toEqual({ allowed: false, retryAfterMs: 1 });
+    expect(at(1_000)).toEqual({ allowed: true });
+    expect(at(1_100)).toEqual({ allowed: false, retryAfterMs: 300 });
+  });
+
+  it("sums amounts exactly up to an inclusive max, and says when enough frees up", () => {
+    const clock = { ms: 0 };
+    const store = storeAt(clock);
+    const spend = (amount: number) => attempt(store, { key: "b", max: 0.3, windowMs: 10_000, amount });
+    expect(spend(0.1)).toEqual({ allowed: true });
+    clock.ms = 2_000;
+    expect(spend(0.2)).toEqual({ allowed: true });
+    expect(spend(0.1)).toEqual({ allowed: false, retryAfterMs: 8_000 });
+    expect(spend(0)).toEqual({ allowed: true });
+    expect(spend(0.4)).toEqual({ allowed: false, retryAfterMs: Number.POSITIVE_INFINITY });
+  });
+
+  it("reserves every counter of a call or none", () => {
+    const store = storeAt({ ms: 5 });
+    const full = { key: "full", max: 1, windowMs: 1_000, amount: 1 };
+    const free = { key: "free", max: 1, windowMs: 1_000, amount: 1 };
+    expect(store.reserve([full]).kind).toBe("counted");
+    expect(store.reserve([free, full])).toMatchObject({ kind: "over", index: 1 });
+    expect(store.reserve([free]).kind).toBe("counted");
+  });
+
+  it("gives a released reservation back, and reports what is used and when it frees up", async () => {
+    const clock = { ms: 1_000 };
+    const store = storeAt(clock);
+    const request = { key: "p:rate_limit:r:global", max: 5, windowMs: 60_000, amount: 1 };
+    const held = store.reserve([request]);
+    clock.ms = 2_000;
+    store.reserve([request]);
+    if (held.kind === "counted") store.release(held.entries);
+    clock.ms = 3_000;
+    expect(await store.usage("p:")).toEqual([{ key: request.key, used: 1, freesInMs: 59_000 }]);
+    expect(await store.reset("p:")).toBe(1);
+    expect(await store.usage("p:")).toEqual([]);
+  });
+});

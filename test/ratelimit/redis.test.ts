@@ -1,0 +1,293 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Connected } from "../helpers/clients.js";
+import { npmServer, policylayerBin } from "../helpers/paths.js";
+import { freePort, type RunningRedis, startRedis } from "../helpers/redis.js";
+import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
+import { callOutcome, limitsJson, nth, passes, wrapOnMachine } from "./helpers.js";
+
+const PASSWORD = "s3cret-for-tests";
+let redis: RunningRedis;
+let dirs: { path: string; cleanup: () => void }[] = [];
+let opened: Connected[] = [];
+let prefixCounter = 0;
+/** The key_prefix of the policy redisPolicy wrote last. */
+let lastPrefix = "";
+
+beforeAll(async () => {
+  redis = await startRedis({ password: PASSWORD });
+});
+afterAll(async () => {
+  await redis?.cleanup();
+});
+afterEach(async () => {
+  await Promise.all(opened.map((connected) => connected.close()));
+  for (const dir of dirs) dir.cleanup();
+  opened = [];
+  dirs = [];
+});
+
+/** A policy on the test Redis, under a key prefix of its own so tests never share counts. */
+function redisPolicy(
+  options: { url?: string; onUnavailable?: "deny" | "allow"; echoMax?: number; budgetMax?: number } = {},
+): string {
+  const prefix = `t${process.pid}-${++prefixCounter}:`;
+  lastPrefix = prefix;
+  return `version: 1
+default: deny
+state:
+  store: redis
+  url: ${options.url ?? redis.url}
+  key_prefix: "${prefix}"
+  on_unavailable: ${options.onUnavailable ?? "deny"}
+server: everything
+rules:
+  - id: echoes
+    tool: echo
+    action: allow
+    rate_limit: { max: ${options.echoMax ?? 5}, window: 600, scope: global }
+  - id: transfers
+    tool: get-sum
+    action: allow
+    budget: { sum: args.a, max: ${options.budgetMax ?? 10}, window: 600, scope: global }
+  - tool: get-env
+    action: allow
+`;
+}
+
+/** A "machine": a state directory of its own, with the policy file in it. */
+function machine(policyText: string): { dir: string; policy: string } {
+  const dir = tempDir();
+  dirs.push(dir);
+  return { dir: dir.path, policy: writePolicy(dir.path, policyText) };
+}
+
+async function wraps(
+  policyText: string,
+  count: number,
+): Promise<{ machines: { dir: string; policy: string }[]; clients: Connected[] }> {
+  const machines = Array.from({ length: count }, () => machine(policyText));
+  const clients = await Promise.all(machines.map((m) => wrapOnMachine(m.policy, m.dir)));
+  opened.push(...clients);
+  return { machines, clients };
+}
+
+/** Polls `attempt` until it returns true; fails naming `what` after `deadlineMs`. */
+async function waitFor(what: string, deadlineMs: number, attempt: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await attempt()) return Date.now() - started;
+    if (Date.now() - started > deadlineMs)
+      throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Runs wrap until it exits by itself (it refused to start), with what it printed. */
+function wrapExit(policyPath: string, stateDir: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [policylayerBin, "wrap", "--policy", policyPath, "--", ...npmServer("everything", "stdio")],
+      {
+        env: {
+          ...process.env,
+          POLICYLAYER_STATE_DIR: stateDir,
+          POLICYLAYER_REDIS_URL: "",
+          POLICYLAYER_POLICY: "",
+        },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`wrap did not exit within 20 s; it printed:\n${stderr}`));
+    }, 20_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe("limits shared through a real Redis", () => {
+  it("two wraps with their own state directories share one global limit exactly", async () => {
+    const { machines, clients } = await wraps(redisPolicy({ echoMax: 5 }), 2);
+    const outcomes: string[] = [];
+    for (let n = 0; n < 8; n++)
+      outcomes.push(await callOutcome(nth(clients, n % 2).client, "echo", { message: `call ${n}` }));
+    expect(outcomes.slice(0, 5)).toEqual(["pass", "pass", "pass", "pass", "pass"]);
+    expect(
+      outcomes
+        .slice(5)
+        .every((outcome) =>
+          outcome.includes("rate limit of rule 1 (global scope): at most 5 calls in 600 s"),
+        ),
+    ).toBe(true);
+    const [row] = (await limitsJson(nth(machines, 0).dir, nth(machines, 0).policy, {})).filter(
+      (r) => r.id === "echoes",
+    );
+    expect(row).toMatchObject({
+      kind: "rate_limit",
+      scope: "global",
+      server: null,
+      max: 5,
+      used: 5,
+      remaining: 0,
+      window_seconds: 600,
+    });
+    expect(row?.frees_in_seconds).toBeGreaterThan(0);
+    expect(row?.frees_in_seconds).toBeLessThanOrEqual(600);
+    // Bounded: every key is under the prefix and expires with its window.
+    const { Redis } = await import("ioredis");
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys("*");
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((key) => key.startsWith(lastPrefix))).toBe(true);
+      for (const key of keys) {
+        const ttl = await client.pttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(600_000);
+      }
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("two wraps share one budget exactly, and a call that would go over is told what is left", async () => {
+    const { clients } = await wraps(redisPolicy({ budgetMax: 10 }), 2);
+    const [a, b] = [nth(clients, 0).client, nth(clients, 1).client];
+    expect(await callOutcome(a, "get-sum", { a: 4, b: 0 })).toBe("pass");
+    expect(await callOutcome(b, "get-sum", { a: 4.5, b: 0 })).toBe("pass");
+    const over = await callOutcome(a, "get-sum", { a: 2, b: 0 });
+    expect(over).toContain("args.a may add up to at most 10 in 600 s; 1.5 is left; enough frees up in");
+    expect(await callOutcome(b, "get-sum", { a: 1.5, b: 0 })).toBe("pass");
+    expect(await callOutcome(a, "get-sum", { a: 0, b: 0 })).toBe("pass");
+    expect(await callOutcome(a, "get-sum", { a: 0.01, b: 0 })).toContain("0 is left");
+  });
+
+  it("denies a budgeted call whose amount is missing, negative, a string or a boolean", async () => {
+    const { clients } = await wraps(redisPolicy(), 1);
+    const client = nth(clients, 0).client;
+    expect(await callOutcome(client, "get-sum", { b: 1 })).toContain(
+      "the call has no args.a to count against the budget",
+    );
+    for (const a of [-1, "5", true]) {
+      expect(await callOutcome(client, "get-sum", { a, b: 1 })).toContain(
+        "args.a must be a number from 0 to 1e15 to count against the budget",
+      );
+    }
+  });
+
+  it("lets exactly one of racing wraps on two machines have the last unit", async () => {
+    // One round per tool, each with a global limit of one call: the same two wraps race in every round.
+    const tools: [string, Record<string, unknown>][] = [
+      ["echo", { message: "race" }],
+      ["get-sum", { a: 1, b: 2 }],
+      ["get-env", {}],
+      ["get-tiny-image", {}],
+    ];
+    const rules = tools
+      .map(
+        ([tool]) =>
+          `  - { tool: ${tool}, action: allow, rate_limit: { max: 1, window: 600, scope: global } }\n`,
+      )
+      .join("");
+    const text = redisPolicy().replace(/\nrules:\n[\s\S]*$/, `\nrules:\n${rules}`);
+    const { clients } = await wraps(text, 2);
+    let attempts = 0;
+    let passed = 0;
+    for (const [tool, args] of tools) {
+      const outcomes = await Promise.all(
+        clients.flatMap((connected) => [1, 2, 3].map(() => callOutcome(connected.client, tool, args))),
+      );
+      attempts += outcomes.length;
+      passed += passes(outcomes);
+      expect(passes(outcomes)).toBe(1);
+    }
+    console.log(
+      `redis race for the last unit: attempts ${attempts}, passes ${passed}, expected ${tools.length}`,
+    );
+  });
+
+  it("denies limited calls while Redis is down, lets unlimited ones through, and counts again within 10 s of its restart", async () => {
+    const { machines, clients } = await wraps(redisPolicy({ echoMax: 100 }), 1);
+    const client = nth(clients, 0).client;
+    expect(await callOutcome(client, "echo", { message: "before" })).toBe("pass");
+    const stoppedAt = Date.now();
+    await redis.stop();
+    const denied = await callOutcome(client, "echo", { message: "while down" });
+    const deniedAfterMs = Date.now() - stoppedAt;
+    expect(denied).toContain("the redis limit store cannot be reached");
+    expect(denied).toContain("(state.on_unavailable: deny)");
+    expect(await callOutcome(client, "get-env", {})).toBe("pass");
+    await redis.start();
+    const recoveredInMs = await waitFor(
+      "a counted call after Redis restarted",
+      10_000,
+      async () => (await callOutcome(client, "echo", { message: "after" })) === "pass",
+    );
+    console.log(
+      `redis stopped: first denial ${deniedAfterMs} ms after the stop; counted again ${recoveredInMs} ms after the restart`,
+    );
+    expect(recoveredInMs).toBeLessThan(10_000);
+    const [row] = (await limitsJson(nth(machines, 0).dir, nth(machines, 0).policy)).filter(
+      (r) => r.id === "echoes",
+    );
+    expect(row?.used).toBe(1);
+  });
+
+  it("with on_unavailable: allow, lets limited calls through while Redis is down and audits them as not counted", async () => {
+    const { machines, clients } = await wraps(redisPolicy({ onUnavailable: "allow" }), 1);
+    await redis.stop();
+    try {
+      expect(await callOutcome(nth(clients, 0).client, "echo", { message: "uncounted" })).toBe("pass");
+    } finally {
+      await redis.start();
+    }
+    await nth(clients, 0).close();
+    const lines = readJsonLines(join(nth(machines, 0).dir, "audit.jsonl")).filter(
+      (line) => line.tool === "echo",
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.decision).toBe("allow");
+    expect(String(lines[0]?.uncounted)).toContain("not counted against the shared limits of rule 1");
+  });
+
+  it("refuses to start with a wrong password, naming the problem and the fix", async () => {
+    const { dir, policy } = machine(redisPolicy({ url: `redis://:wrong@127.0.0.1:${redis.port}/0` }));
+    const run = await wrapExit(policy, dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("WRONGPASS");
+    expect(run.stderr).toContain("fix the user and password in the URL");
+    expect(run.stderr).toContain("the server was not started");
+    expect(run.stderr).not.toContain(":wrong@");
+  });
+
+  it("starts with a wrong password when on_unavailable is allow, and warns", async () => {
+    const { dir, policy } = machine(
+      redisPolicy({ url: `redis://:wrong@127.0.0.1:${redis.port}/0`, onUnavailable: "allow" }),
+    );
+    const connected = await wrapOnMachine(policy, dir);
+    opened.push(connected);
+    expect(await callOutcome(connected.client, "echo", { message: "uncounted" })).toBe("pass");
+    expect(connected.stderr()).toContain("WRONGPASS");
+  });
+
+  it("starts when Redis cannot be reached, says so, and denies only the limited calls", async () => {
+    const { dir, policy } = machine(redisPolicy({ url: `redis://127.0.0.1:${await freePort()}/0` }));
+    const connected = await wrapOnMachine(policy, dir);
+    opened.push(connected);
+    expect(connected.stderr()).toContain("the limit store cannot be reached");
+    expect(await callOutcome(connected.client, "echo", { message: "limited" })).toContain(
+      "the redis limit store cannot be reached",
+    );
+    expect(await callOutcome(connected.client, "get-env", {})).toBe("pass");
+  });
+});
