@@ -36,11 +36,10 @@ export interface ReadOptions {
 const FAILED = Symbol("failed");
 type Read = unknown | typeof FAILED;
 
-/** Where reading failed, kept as the walk unwinds; the innermost problem outside a union wins. */
+/** The first problem met; its path is filled in, key by key, as the walk unwinds from it. */
 interface Context {
   options: ReadOptions;
   problem: ArgumentProblem | null;
-  path: (string | number)[];
 }
 
 const TYPE_WORDS: [number, string][] = [
@@ -59,7 +58,7 @@ export function readArguments(
   args: Record<string, unknown>,
   options: ReadOptions,
 ): ArgumentReading {
-  const context: Context = { options, problem: null, path: [] };
+  const context: Context = { options, problem: null };
   const read = readValue(schema, args, false, context, true);
   if (read === FAILED || typeof read !== "object" || read === null || Array.isArray(read)) {
     return { ok: false, problem: context.problem ?? { path: [], problem: `must be ${describe(schema)}` } };
@@ -68,7 +67,7 @@ export function readArguments(
 }
 
 function fail(context: Context, problem: string): typeof FAILED {
-  context.problem ??= { path: [...context.path], problem };
+  context.problem ??= { path: [], problem };
   return FAILED;
 }
 
@@ -110,20 +109,19 @@ function readUnion(
   context: Context,
   top: boolean,
 ): Read {
-  const outer = context.problem;
   let inside: ArgumentProblem | null = null;
   for (const pass of strict ? [true] : [true, false]) {
     for (const member of members) {
       context.problem = null;
       const read = readValue(member, value, pass, context, top);
       if (read !== FAILED) {
-        context.problem = outer;
+        context.problem = null;
         return read;
       }
       if (!pass && inside === null && admitsOnly(member) & jsonType(value)) inside = context.problem;
     }
   }
-  context.problem = outer ?? inside;
+  context.problem = inside;
   return fail(context, `must be ${members.map(describe).join(" or ")}; got ${shown(value)}`);
 }
 
@@ -186,17 +184,20 @@ function convert(value: unknown, type: number): unknown | LaxFailure | typeof FA
 function readList(node: TypedNode, list: unknown[], strict: boolean, context: Context): Read {
   let copy: unknown[] | null = null;
   for (let index = 0; index < list.length; index++) {
-    const itemNode = node.prefixItems[index] ?? node.items;
-    context.path.push(index);
-    const read = readValue(itemNode, list[index], strict, context);
-    context.path.pop();
-    if (read === FAILED) return FAILED;
+    const read = readValue(node.prefixItems[index] ?? node.items, list[index], strict, context);
+    if (read === FAILED) return failedAt(context, index);
     if (read !== list[index]) {
       copy ??= list.slice();
       copy[index] = read;
     }
   }
   return copy ?? list;
+}
+
+/** Passes a failure up from the member at `key`, which goes in front of the problem's path. */
+function failedAt(context: Context, key: string | number): typeof FAILED {
+  context.problem?.path.unshift(key);
+  return FAILED;
 }
 
 function readObject(
@@ -207,10 +208,10 @@ function readObject(
   top: boolean,
 ): Read {
   let copy: Record<string, unknown> | null = null;
-  for (const key of Object.keys(object)) {
+  // for-in: JSON.parse makes plain objects, whose enumerable keys are all their own.
+  for (const key in object) {
     const declared = node.properties?.get(key);
     const original = object[key];
-    context.path.push(key);
     let read: Read;
     if (declared !== undefined) {
       read = readValue(declared, top ? preParsed(declared, original) : original, strict, context);
@@ -223,8 +224,7 @@ function readObject(
         `is not an argument of this tool (its inputSchema declares ${names.length === 0 ? "none" : names.join(", ")})`,
       );
     }
-    context.path.pop();
-    if (read === FAILED) return FAILED;
+    if (read === FAILED) return failedAt(context, key);
     if (read !== original) {
       copy ??= { ...object };
       Object.defineProperty(copy, key, { value: read, enumerable: true, writable: true, configurable: true });
@@ -265,7 +265,8 @@ function admitsOnly(node: SchemaNode): number {
 }
 
 function isAllowed(node: TypedNode, value: unknown): boolean {
-  return node.allowed === null || node.allowed.some((option) => jsonEqual(option, value));
+  if (node.allowed === null || node.allowedScalars.has(value)) return true;
+  return typeof value === "object" && node.allowed.some((option) => jsonEqual(option, value));
 }
 
 /** What a node admits, for a person: `an integer`, `a list or null`, `one of "a", "b"`. */

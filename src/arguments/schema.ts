@@ -40,6 +40,8 @@ export interface TypedNode {
   additionalProperties: SchemaNode;
   /** enum and const: the value read must equal one of these. */
   allowed: unknown[] | null;
+  /** The scalars among `allowed`, for a lookup. */
+  allowedScalars: ReadonlySet<unknown>;
 }
 
 const ANY: SchemaNode = { kind: "any" };
@@ -133,6 +135,7 @@ class SchemaCompiler {
         : null,
       additionalProperties: this.compile(schema.additionalProperties),
       allowed,
+      allowedScalars: scalars(allowed),
     };
   }
 }
@@ -147,7 +150,12 @@ function nullNode(): TypedNode {
     properties: null,
     additionalProperties: ANY,
     allowed: null,
+    allowedScalars: scalars(null),
   };
+}
+
+function scalars(values: unknown[] | null): ReadonlySet<unknown> {
+  return new Set((values ?? []).filter((value) => value === null || typeof value !== "object"));
 }
 
 /** `type` as a list of type bits in the schema's order; "number" also admits integers. Null where `type` is absent or unusable. */
