@@ -1,4 +1,4 @@
-import type { ApprovalAnswer, ApprovalRequest, Approver } from "../proxy/gate.js";
+import type { ApprovalAnswer, ApprovalRequest, Approver } from "./request.js";
 
 /** What one channel says: yes or no, who decided, and why. */
 export interface ChannelAnswer {
@@ -27,11 +27,9 @@ export interface ApproverOptions {
   announce: (request: ApprovalRequest, channel: string) => void;
 }
 
-/** An approver plus the handle the proxy uses to withdraw a request the client cancelled. */
+/** An approver plus the handle that withdraws every question when the session ends. */
 export interface ApprovalCoordinator {
   approver: Approver;
-  /** The client cancelled this request: its pending approval is withdrawn everywhere. */
-  withdraw(requestId: string | number, reason: string): void;
   /** The session ends: every pending approval is withdrawn. */
   withdrawAll(reason: string): void;
 }
@@ -53,15 +51,18 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
     const channel = options.channels()[0];
     if (!channel) return null;
     if (waiting.size >= options.maxPending) {
-      return Promise.resolve({
+      const answer = Promise.resolve({
         approved: false,
         channel: channel.name,
         decidedBy: "policylayer",
         reason: `too many calls are already waiting for approval in this session (at most ${options.maxPending}); try again once they are decided`,
       });
+      return { answer, withdraw: () => {} };
     }
-    return new Promise<ApprovalAnswer>((resolve) => {
-      const key = keyOf(request.requestId);
+    const key = keyOf(request.requestId);
+    // Set by the promise's executor, which runs at once.
+    let asking: Waiting | null = null;
+    const answer = new Promise<ApprovalAnswer>((resolve) => {
       const asked = channel.ask(request);
       let progress = 0;
       const startedMs = Date.now();
@@ -102,6 +103,7 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
         },
       };
       waiting.set(key, entry);
+      asking = entry;
       options.announce(request, channel.name);
       asked.answer.then(
         (answer) => entry.settle({ ...answer, channel: channel.name }),
@@ -114,6 +116,12 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
           }),
       );
     });
+    return {
+      answer,
+      withdraw(reason) {
+        if (asking !== null && waiting.get(key) === asking) withdrawEntry(key, asking, reason);
+      },
+    };
   };
 
   const withdrawEntry = (key: string, entry: Waiting, reason: string) => {
@@ -124,11 +132,6 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
 
   return {
     approver,
-    withdraw(requestId, reason) {
-      const key = keyOf(requestId);
-      const entry = waiting.get(key);
-      if (entry) withdrawEntry(key, entry, reason);
-    },
     withdrawAll(reason) {
       for (const [key, entry] of [...waiting]) withdrawEntry(key, entry, reason);
     },

@@ -1,7 +1,7 @@
 import { describeClassification } from "../classify/describe.js";
-import type { ApprovalRequest } from "../proxy/gate.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import type { ApprovalChannel, ChannelAnswer } from "./approver.js";
+import type { ApprovalRequest } from "./request.js";
 
 /** Sends our own requests to the client (ids that never collide with the server's). */
 export interface ClientRequester {

@@ -1,5 +1,5 @@
 import type { ApprovalChannel } from "./approver.js";
-import { type ApprovalInbox, pendingInputFor } from "./inbox.js";
+import { type ApprovalInbox, pendingInputFor } from "./inbox-wait.js";
 import { describeForPerson, notifyDesktop } from "./notify.js";
 
 /**

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "nod
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { stateDir } from "../state/paths.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import { errorCode, errorMessage, readJsonFile, writeNewFile } from "./files.js";
 import {
@@ -10,11 +11,10 @@ import {
   decide,
   listPending,
   localUserName,
-  prepareInbox,
   recentDecisions,
-  stateDir,
   writerGone,
-} from "./inbox.js";
+} from "./inbox-answer.js";
+import { prepareInbox } from "./inbox-folder.js";
 import { APPROVAL_PAGE_CSP, APPROVAL_PAGE_HTML } from "./web-page.js";
 
 /** The header API requests carry the token in. */

@@ -1,17 +1,7 @@
 import { hash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { canonicalJson } from "../policy/compile.js";
-
-/** Where the audit log goes when neither --audit nor the policy's audit block says. */
-export function defaultAuditPath(env: NodeJS.ProcessEnv = process.env): string {
-  const stateHome =
-    env.XDG_STATE_HOME && env.XDG_STATE_HOME.length > 0
-      ? env.XDG_STATE_HOME
-      : join(homedir(), ".local", "state");
-  return join(stateHome, "policylayer", "audit.jsonl");
-}
 
 /** One audited tools/call decision, written as one JSON line when the call is finished. */
 export interface AuditRecord {

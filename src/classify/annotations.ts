@@ -43,6 +43,17 @@ export function applyHints(hints: Hints, text: TextVerdict): Verdict {
     };
   }
 
+  if (hints.readOnly === true && hints.destructive === true) {
+    return {
+      category: moreSevere("destructive", text.category),
+      signals: [
+        "conflict: readOnlyHint: true and destructiveHint: true; leaning severe",
+        ...text.signals,
+        ...extra,
+      ],
+    };
+  }
+
   if (hints.readOnly === true) {
     // A read-only query or job is plausible; a read-only delete is a contradiction.
     if (!text.unknown && text.category !== "execute" && severityRank(text.category) > severityRank("read")) {

@@ -1,33 +1,36 @@
 // The hot path: classifying one tools/call from its tool's profile.
-import { riskOf } from "./categories.js";
-import { profileTool } from "./profile.js";
+import { riskOf, severityRank } from "./categories.js";
+import { splitWords } from "./names.js";
+import { isSelectorName, profileTool } from "./profile.js";
+import { nameVerdict } from "./text.js";
 import type { Category, Classification, ToolProfile } from "./types.js";
+import { EXECUTE_PROPERTIES, FINANCIAL_PROPERTIES } from "./verbs.js";
 
-// Profiles of tools the server never listed, classified by name alone; bounded so that a client
-// calling endless made-up names cannot grow it.
-const MAX_UNLISTED_PROFILES = 1024;
-const unlistedProfiles = new Map<string, ToolProfile>();
-
-function profileByName(toolName: string): ToolProfile {
-  const cached = unlistedProfiles.get(toolName);
-  if (cached !== undefined) return cached;
-  const profile = profileTool({ name: toolName });
-  const unlisted = {
-    ...profile,
-    classification: {
-      ...profile.classification,
-      signals: [
-        "the server never listed this tool: classified by name only",
-        ...profile.classification.signals,
-      ],
-    },
+// A tool the server does not list: the most severe reading of its name and of its arguments, since no
+// definition says which of them matter (operation: "delete", a `sql` string, an `amount`).
+function unlistedClassification(toolName: string, args: Record<string, unknown>): Classification {
+  let worst = profileTool({ name: toolName }).classification;
+  const consider = (category: Category, signal: string): void => {
+    if (severityRank(category) > severityRank(worst.category))
+      worst = { category, risk: riskOf(category), signals: [signal] };
   };
-  if (unlistedProfiles.size >= MAX_UNLISTED_PROFILES) {
-    const oldest = unlistedProfiles.keys().next();
-    if (oldest.done !== true) unlistedProfiles.delete(oldest.value);
+  for (const [key, value] of Object.entries(args)) {
+    const lower = key.toLowerCase();
+    if (EXECUTE_PROPERTIES.has(lower) && typeof value === "string")
+      consider("execute", `${key} may be code to run`);
+    if (FINANCIAL_PROPERTIES.has(lower)) consider("financial", `${key} may be an amount of money`);
+    if (typeof value !== "string" || !isSelectorName(key)) continue;
+    const verdict = nameVerdict(splitWords(value), `${key} ${describeValue(value)}`);
+    if (verdict !== undefined) consider(verdict.category, verdict.signals.join("; "));
   }
-  unlistedProfiles.set(toolName, unlisted);
-  return unlisted;
+  return {
+    category: worst.category,
+    risk: worst.risk,
+    signals: [
+      "the server does not list this tool: the most severe reading of its name and arguments",
+      ...worst.signals,
+    ],
+  };
 }
 
 /** The profile's classification with one more signal in front (profiles' own are frozen and shared). */
@@ -46,7 +49,7 @@ function describeValue(value: unknown): string {
 
 /**
  * Classifies one call: by the value of the tool's selector argument if it has one, else as the tool.
- * `profile` undefined means the server never listed the tool; `override` comes from the policy.
+ * `profile` undefined means the server does not list the tool; `override` comes from the policy.
  * The result may be the profile's own frozen classification: it is shared, not copied, per call.
  */
 export function classifyCall(
@@ -55,17 +58,20 @@ export function classifyCall(
   args: Record<string, unknown>,
   override?: Category,
 ): Classification {
-  const known = profile ?? profileByName(toolName);
   if (override !== undefined) {
+    const heuristics =
+      profile === undefined ? unlistedClassification(toolName, args) : profile.classification;
     return {
       category: override,
       risk: riskOf(override),
       signals: [
         `classified as ${override} by the policy's classify block`,
-        `heuristics said ${known.classification.category}`,
+        `heuristics said ${heuristics.category}`,
       ],
     };
   }
+  if (profile === undefined) return unlistedClassification(toolName, args);
+  const known = profile;
   const selector = known.selector;
   if (selector === undefined) return known.classification;
   const argument = selector.argument;

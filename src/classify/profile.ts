@@ -39,28 +39,51 @@ function unfrozenProfile(tool: ToolDefinition): ToolProfile {
 
 /**
  * Profiles every tool of a tools/list result (unknown JSON from the server), keyed by name;
- * entries without a string name are skipped, later duplicates replace earlier ones.
+ * entries without a string name are skipped, and a name listed twice gets the more severe reading.
  */
 export function profileToolList(result: unknown): Map<string, ToolProfile> {
   const profiles = new Map<string, ToolProfile>();
   const tools = typeof result === "object" && result !== null && "tools" in result ? result.tools : undefined;
   if (!Array.isArray(tools)) return profiles;
   for (const tool of tools) {
-    if (typeof tool !== "object" || tool === null || !("name" in tool) || typeof tool.name !== "string")
-      continue;
-    const field = (key: string): unknown => (key in tool ? Reflect.get(tool, key) : undefined);
-    const description = field("description");
-    profiles.set(
-      tool.name,
-      profileTool({
-        name: tool.name,
-        description: typeof description === "string" ? description : undefined,
-        inputSchema: field("inputSchema"),
-        annotations: readHintsAsAnnotations(readHints(field("annotations"))),
-      }),
-    );
+    const profile = profileListedTool(tool);
+    if (profile === null) continue;
+    const earlier = profiles.get(profile.name);
+    profiles.set(profile.name, earlier === undefined ? profile : listedTwice(earlier, profile));
   }
   return profiles;
+}
+
+/** Profiles one entry of a tools/list result (unknown JSON from the server); null when it has no string name. */
+export function profileListedTool(tool: unknown): ToolProfile | null {
+  if (typeof tool !== "object" || tool === null || !("name" in tool) || typeof tool.name !== "string")
+    return null;
+  const field = (key: string): unknown => (key in tool ? Reflect.get(tool, key) : undefined);
+  const description = field("description");
+  return profileTool({
+    name: tool.name,
+    description: typeof description === "string" ? description : undefined,
+    inputSchema: field("inputSchema"),
+    annotations: readHintsAsAnnotations(readHints(field("annotations"))),
+  });
+}
+
+/**
+ * The profile of a tool the server listed more than once: which definition the server acts on is
+ * unknown, so every call gets the most severe reading of either (no selector: one definition's read
+ * value is no comfort).
+ */
+export function listedTwice(first: ToolProfile, second: ToolProfile): ToolProfile {
+  const worse =
+    severityRank(second.classification.category) > severityRank(first.classification.category)
+      ? second
+      : first;
+  const classification: Classification = {
+    ...worse.classification,
+    signals: ["the server listed this tool more than once: leaning severe", ...worse.classification.signals],
+  };
+  freezeClassification(classification);
+  return { name: first.name, classification };
 }
 
 function readHintsAsAnnotations(hints: Hints): ToolDefinition["annotations"] {
@@ -77,7 +100,8 @@ export function toClassification(verdict: Verdict): Classification {
   return { category: verdict.category, risk: riskOf(verdict.category), signals: verdict.signals };
 }
 
-function isSelectorName(argument: string): boolean {
+/** Whether an argument's name says it selects an action (operation, action, subcommand, ...). */
+export function isSelectorName(argument: string): boolean {
   const key = argument.toLowerCase();
   return SELECTOR_ARGUMENTS.has(key) || /(_|^)(operation|action)s?$|(Operation|Action)$/.test(argument);
 }

@@ -5,14 +5,19 @@ import { isFreeText, propertyDescription, schemaProperties } from "./schema.js";
 import type { Category } from "./types.js";
 import {
   CONNECTOR_WORDS,
+  DATA_QUERY_LANGUAGES,
+  DESCRIPTION_FINANCIAL_NOUNS,
   DESTRUCTIVE_PHRASES,
   EXECUTE_PROPERTIES,
   FINANCIAL_NOUNS,
   FINANCIAL_PROPERTIES,
+  FINANCIAL_VERBS_AS_NOUNS,
   HTTP_METHOD_WORDS,
   MULTIPLEXER_VERBS,
+  OBJECT_DEPENDENT_READ_VERBS,
   PATH_PROPERTIES,
   READ_ONLY_PHRASES,
+  READ_QUERY_SUBJECTS,
   VERBS,
   verbCategory,
 } from "./verbs.js";
@@ -37,14 +42,15 @@ interface NameVerb {
   index: number;
 }
 
-// The verb that leads a name: the first lexicon word, except an HTTP method followed by a real verb
-// (API-post-search searches).
+// The verb that leads a name: the first lexicon word, except an HTTP method or a financial noun
+// followed by a real verb (API-post-search searches, purchase_get gets).
 function leadingNameVerb(words: readonly string[]): NameVerb | undefined {
   for (let index = 0; index < words.length; index++) {
     const word = words[index] ?? "";
     const category = VERBS.get(word);
     if (category === undefined) continue;
-    if (HTTP_METHOD_WORDS.has(word) && words.slice(index + 1).some((later) => VERBS.has(later))) continue;
+    const yields = HTTP_METHOD_WORDS.has(word) || FINANCIAL_VERBS_AS_NOUNS.has(word);
+    if (yields && words.slice(index + 1).some((later) => VERBS.has(later))) continue;
     return { verb: word, category, index };
   }
   return undefined;
@@ -77,7 +83,8 @@ export function nameVerdict(
       signals.push(`${subject} also says ${words[index]}`);
     }
   }
-  if (category !== "read" && category !== "financial") {
+  const changes = category !== "read" || OBJECT_DEPENDENT_READ_VERBS.has(lead.verb);
+  if (changes && category !== "financial") {
     const noun = words.find((word, index) => index !== lead.index && FINANCIAL_NOUNS.has(word));
     if (noun !== undefined) {
       category = "financial";
@@ -89,19 +96,96 @@ export function nameVerdict(
 
 interface DescriptionFacts {
   lead: { verb: string; category: Category } | undefined;
+  /** The most severe verb joined to the lead by and/or/then ("Download and import"), if any. */
+  joined: { verb: string; category: Category } | undefined;
   mostSevere: { verb: string; category: Category } | undefined;
+  /** The words of the first sentence. */
+  firstWords: readonly string[];
+  /** A financial noun that a changing verb of the first sentence acts on ("accept UPI payments"), if any. */
+  moneyObject: string | undefined;
   readOnlyPhrase: string | undefined;
   destructivePhrase: string | undefined;
 }
 
-// The first sentence's first verb, the most severe verb anywhere, and telling phrases.
+// Words that start the object of a verb ("and import the asset", "and send it").
+const OBJECT_STARTS: ReadonlySet<string> = new Set([
+  "the",
+  "a",
+  "an",
+  "it",
+  "them",
+  "its",
+  "their",
+  "this",
+  "that",
+]);
+
+// Words that end a verb's object ("create a shipment for a transaction": the object is the shipment).
+// biome-ignore format: word lists read better packed
+const PREPOSITIONS: ReadonlySet<string> = new Set([
+  "for", "to", "in", "from", "of", "with", "on", "by", "into", "at", "as", "via", "using", "and", "or",
+]);
+
+// The verb at `index` if it is joined to the sentence's action by and/or/then: right after the lead
+// ("Download and import") or followed by its object ("..., and import the asset"). Other verb-looking
+// words after "and" are mostly nouns ("name, and type"; "and payout details").
+function joinedVerb(
+  words: readonly string[],
+  index: number,
+  leadIndex: number,
+): { verb: string; category: Category } | undefined {
+  const word = words[index] ?? "";
+  const category = VERBS.get(word);
+  if (category === undefined || FINANCIAL_VERBS_AS_NOUNS.has(word)) return undefined;
+  if (!CONNECTOR_WORDS.has(words[index - 1] ?? "")) return undefined;
+  const rightAfterLead = index - 2 === leadIndex;
+  return rightAfterLead || OBJECT_STARTS.has(words[index + 1] ?? "") ? { verb: word, category } : undefined;
+}
+
+// Where a transfer that moves value starts or ends ("Transfer tokens from one wallet to another").
+const VALUE_HOLDERS: ReadonlySet<string> = new Set(["wallet", "wallets", "bank"]);
+
+// A financial noun within the object of a changing verb (up to four words after it, before a
+// preposition), or a value holder anywhere in a transfer.
+function moneyObject(words: readonly string[]): string | undefined {
+  for (const [index, word] of words.entries()) {
+    const category = verbCategory(word, true)?.category;
+    if (category === undefined || category === "read") continue;
+    if (verbCategory(word, true)?.verb === "transfer") {
+      const holder = words.find((other) => VALUE_HOLDERS.has(other));
+      if (holder !== undefined) return holder;
+    }
+    for (const later of words.slice(index + 1, index + 5)) {
+      if (PREPOSITIONS.has(later)) break;
+      if (DESCRIPTION_FINANCIAL_NOUNS.has(later)) return later;
+    }
+  }
+  return undefined;
+}
+
+// The first sentence's first verb and the verbs joined to it, the most severe verb anywhere, and
+// telling phrases.
 function descriptionFacts(description: string): DescriptionFacts {
   const lower = description.toLowerCase();
   const firstSentence = lower.trim().split(/[.!?]\s|\n/, 1)[0] ?? "";
+  const firstWords = textWords(firstSentence);
   let lead: DescriptionFacts["lead"];
-  for (const word of textWords(firstSentence)) {
+  let leadIndex = firstWords.length;
+  for (const [index, word] of firstWords.entries()) {
     lead = verbCategory(word, true);
-    if (lead !== undefined) break;
+    if (lead !== undefined) {
+      leadIndex = index;
+      break;
+    }
+  }
+  let joined: DescriptionFacts["joined"];
+  for (let index = leadIndex + 2; index < firstWords.length; index++) {
+    const verb = joinedVerb(firstWords, index, leadIndex);
+    if (
+      verb !== undefined &&
+      (joined === undefined || severityRank(verb.category) > severityRank(joined.category))
+    )
+      joined = verb;
   }
   let mostSevere: DescriptionFacts["mostSevere"];
   for (const word of textWords(lower)) {
@@ -115,7 +199,10 @@ function descriptionFacts(description: string): DescriptionFacts {
   }
   return {
     lead,
+    joined,
+    moneyObject: moneyObject(firstWords),
     mostSevere,
+    firstWords,
     readOnlyPhrase: READ_ONLY_PHRASES.find((phrase) => lower.includes(phrase)),
     destructivePhrase: DESTRUCTIVE_PHRASES.find((phrase) => lower.includes(phrase)),
   };
@@ -160,6 +247,22 @@ export function textVerdict(name: string, description: string, inputSchema: unkn
     signals.push("no verb in name or description: an unknown tool is write, never read");
   }
 
+  const joined = facts.joined;
+  if (joined !== undefined && severityRank(joined.category) > severityRank(category)) {
+    category = joined.category;
+    signals.push(`description also says ${joined.verb}: leaning severe`);
+  }
+  const readQuery =
+    category === "execute" ? readQuerySubject([...nameWords, ...facts.firstWords]) : undefined;
+  if (readQuery !== undefined) {
+    category = "read";
+    signals.push(`a query of ${readQuery} reads`);
+  }
+  if (category === "write" && facts.moneyObject !== undefined) {
+    category = "financial";
+    signals.push(`description changes something financial (${facts.moneyObject})`);
+  }
+
   if (category === "execute" && facts.readOnlyPhrase !== undefined) {
     category = "read";
     signals.push(`description says "${facts.readOnlyPhrase}"`);
@@ -180,6 +283,14 @@ export function textVerdict(name: string, description: string, inputSchema: unkn
     nameCategory: fromName?.category,
     unknown: fromName === undefined && facts.lead === undefined && schema.category === "write",
   };
+}
+
+// What a query is about when it reads (metrics, logs, a search index); undefined when the words do
+// not name a query, name none of those, or name a language that can change data (SQL).
+function readQuerySubject(words: readonly string[]): string | undefined {
+  if (!words.some((word) => word === "query" || word === "queries")) return undefined;
+  if (words.some((word) => DATA_QUERY_LANGUAGES.has(word))) return undefined;
+  return words.find((word) => READ_QUERY_SUBJECTS.has(word));
 }
 
 // Code, money and paths among the input properties.

@@ -11,7 +11,8 @@ const READ_VERBS = [
   "scrape", "crawl", "extract", "browse", "whoami", "tree", "grep", "glob", "locate", "discover", "explore",
   "scan", "estimate", "calculate", "compute", "parse", "lint", "peek", "poll", "wait", "sum", "identify",
   "recall", "hover", "suggest", "recommend", "convert", "translate", "render", "generate", "load", "print",
-  "capture", "visualize", "detect", "resolve", "return", "simulate",
+  "capture", "visualize", "detect", "resolve", "return", "simulate", "decompile", "disassemble", "reveal",
+  "quote",
 ];
 // biome-ignore format: word lists read better packed
 const WRITE_VERBS = [
@@ -82,7 +83,46 @@ export const CONNECTOR_WORDS: ReadonlySet<string> = new Set(["and", "or", "then"
 export const FINANCIAL_NOUNS: ReadonlySet<string> = new Set([
   "payment", "payments", "invoice", "invoices", "refund", "refunds", "charge", "charges", "payout",
   "payouts", "money", "funds", "fund", "subscription", "subscriptions", "billing", "transaction",
-  "transactions", "wallet", "dispute", "disputes", "checkout", "order", "orders",
+  "transactions", "wallet", "dispute", "disputes", "checkout", "order", "orders", "settlement",
+  "settlements", "purchase", "purchases",
+]);
+
+/**
+ * Nouns that make a changing action financial when a verb of a description's first sentence acts on
+ * them ("Create a transaction to issue a token", "accept UPI payments"). Narrower than FINANCIAL_NOUNS:
+ * in prose "order" and "charge" mostly mean other things ("in order to", "free of charge"), and
+ * wallets are often only grouped or renamed.
+ */
+// biome-ignore format: word lists read better packed
+export const DESCRIPTION_FINANCIAL_NOUNS: ReadonlySet<string> = new Set([
+  "payment", "payments", "invoice", "invoices", "refund", "refunds", "payout", "payouts", "money", "funds",
+  "billing", "transaction", "transactions", "settlement", "settlements", "purchase", "purchases",
+]);
+
+/**
+ * Financial verbs that also name a thing; leading a name that has a later verb they are the thing
+ * (purchase_get gets a purchase, charge_create creates a charge).
+ */
+// biome-ignore format: word lists read better packed
+export const FINANCIAL_VERBS_AS_NOUNS: ReadonlySet<string> = new Set([
+  "purchase", "charge", "refund", "invoice", "bill", "deposit", "payout", "trade", "swap", "tip",
+]);
+
+/** Read verbs whose object decides: capturing a screenshot reads, capturing a payment moves money. */
+export const OBJECT_DEPENDENT_READ_VERBS: ReadonlySet<string> = new Set(["capture"]);
+
+/** What a query reads when it is about these: metrics, logs, traces and search indexes change nothing. */
+// biome-ignore format: word lists read better packed
+export const READ_QUERY_SUBJECTS: ReadonlySet<string> = new Set([
+  "metric", "metrics", "promql", "prometheus", "log", "logs", "logql", "loki", "cloudwatch", "trace",
+  "traces", "tempo", "index", "indices", "indexes", "elasticsearch", "opensearch", "search", "splunk",
+  "datadog", "telemetry", "insights", "stats", "statistics",
+]);
+
+/** Words in a query tool's text that say the query language can change data. */
+// biome-ignore format: word lists read better packed
+export const DATA_QUERY_LANGUAGES: ReadonlySet<string> = new Set([
+  "sql", "cypher", "graphql", "mutation", "dml", "ddl", "sparql",
 ]);
 
 /** Property names whose free-text value is code or a command to run. */

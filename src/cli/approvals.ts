@@ -6,10 +6,10 @@ import {
   listPending,
   localUserName,
   type PendingApproval,
-  stateDir,
-} from "../approval/inbox.js";
+} from "../approval/inbox-answer.js";
 import { compactArguments } from "../approval/notify.js";
 import { startApprovalServer } from "../approval/web.js";
+import { stateDir } from "../state/paths.js";
 
 /** Arguments longer than this are cut in the list; `--json` and the web page show more. */
 const LISTED_ARGUMENT_CHARS = 100;

@@ -49,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option(
       "--audit <file>",
-      "audit log (JSON lines); default: the policy's audit.path, else $XDG_STATE_HOME/policylayer/audit.jsonl",
+      "audit log (JSON lines); default: the policy's audit.path, else audit.jsonl in $POLICYLAYER_STATE_DIR (else $XDG_STATE_HOME/policylayer)",
     )
     .option(
       "--max-line-bytes <n>",

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { AuditLog, defaultAuditPath } from "../audit/log.js";
+import { AuditLog } from "../audit/log.js";
 import type { CompiledPolicy } from "../policy/types.js";
+import { defaultAuditPath } from "../state/paths.js";
 import { type ServerProcess, startServer } from "../upstream/server-process.js";
 
 /** The reason wrap could not start, with its exit code; the server was not started. */

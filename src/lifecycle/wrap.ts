@@ -1,7 +1,7 @@
 import { type ApprovalChannel, createApprovalCoordinator } from "../approval/approver.js";
 import { elicitationChannel } from "../approval/elicitation.js";
-import { ApprovalInbox } from "../approval/inbox.js";
 import { inboxChannel } from "../approval/inbox-channel.js";
+import { ApprovalInbox } from "../approval/inbox-wait.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
@@ -32,17 +32,6 @@ const MAX_PENDING_APPROVALS = 16;
 export async function runWrap(started: StartedWrap, options: WrapOptions): Promise<number> {
   const { warn } = options;
   const { server, audit, sessionId, serverLabel } = started;
-
-  const gate = new Gate({ policy: options.policy, audit, sessionId, serverLabel, warn });
-  const session = new ProxySession({
-    clientInput: process.stdin,
-    clientOutput: process.stdout,
-    serverInput: server.stdin,
-    serverOutput: server.stdout,
-    gate,
-    maxLineBytes: options.maxLineBytes,
-    warn,
-  });
 
   // Opened on the first call that needs it: most sessions never ask, and start-up stays lean.
   let inbox: ApprovalInbox | null = null;
@@ -82,9 +71,23 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
       );
     },
   });
-  gate.setApprover(approvals.approver);
-  session.onApprovalCancelled = (requestId) =>
-    approvals.withdraw(requestId, "the client cancelled the request");
+  const gate = new Gate({
+    policy: options.policy,
+    audit,
+    sessionId,
+    serverLabel,
+    approver: approvals.approver,
+    warn,
+  });
+  const session = new ProxySession({
+    clientInput: process.stdin,
+    clientOutput: process.stdout,
+    serverInput: server.stdin,
+    serverOutput: server.stdout,
+    gate,
+    maxLineBytes: options.maxLineBytes,
+    warn,
+  });
 
   // Hiding changed: the client's copy of tools/list is stale, so it is told to fetch it again.
   const stopWatching = startReloading(options, gate, () =>

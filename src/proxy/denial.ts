@@ -1,3 +1,4 @@
+import { type Era, resultInEra } from "../wire/era.js";
 import type { RequestId } from "../wire/jsonrpc.js";
 import { resultLine } from "../wire/jsonrpc.js";
 
@@ -19,14 +20,17 @@ export function denialText(denial: Denial): string {
 
 /**
  * A denial as a normal tools/call result with isError, so clients show it to the model
- * (a protocol error would be hidden from it).
+ * (a protocol error would be hidden from it), valid in the era of the request it answers.
  */
-export function denialResultLine(id: RequestId, denial: Denial): string {
+export function denialResultLine(id: RequestId, denial: Denial, era: Era): string {
   const decision: Record<string, unknown> = { action: "deny", reason: denial.reason, rule: denial.rule };
   if (denial.retryAfterSeconds !== undefined) decision.retryAfterSeconds = denial.retryAfterSeconds;
-  return resultLine(id, {
-    content: [{ type: "text", text: denialText(denial) }],
-    isError: true,
-    _meta: { "policylayer/decision": decision },
-  });
+  return resultLine(
+    id,
+    resultInEra(era, {
+      content: [{ type: "text", text: denialText(denial) }],
+      isError: true,
+      _meta: { "policylayer/decision": decision },
+    }),
+  );
 }

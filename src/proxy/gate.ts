@@ -1,41 +1,12 @@
+import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
-import { classifyCall, profileTool } from "../classify/index.js";
-import type { Classification, ToolDefinition, ToolProfile } from "../classify/types.js";
+import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
+import type { Classification, ToolProfile } from "../classify/types.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
-import type { RequestId } from "../wire/jsonrpc.js";
-import { isJsonObject } from "../wire/jsonrpc.js";
-import type { Denial } from "./denial.js";
-
-/** How a forwarded call ended, for the audit log. */
-export type CallOutcome = "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled";
-
-/** What the proxy does with a tools/call: forward it (and report how it ended), or answer with a denial. */
-export type Verdict =
-  | { forward: true; finish(outcome: CallOutcome): void }
-  | { forward: false; denial: Denial };
-
-/** A call waiting for a person, as the approval channels see it. */
-export interface ApprovalRequest {
-  requestId: RequestId;
-  call: ToolCall;
-  classification: Classification;
-  decision: Decision;
-  timeoutSeconds: number;
-  progressToken: string | number | null;
-}
-
-/** A person's (or a timeout's) answer to an approval request. */
-export interface ApprovalAnswer {
-  approved: boolean;
-  channel: string;
-  decidedBy: string;
-  reason: string;
-}
-
-/** Asks a person; returns null when no approval channel can reach one. */
-export type Approver = (request: ApprovalRequest) => Promise<ApprovalAnswer> | null;
+import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
+import type { CallGate, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
 
 export interface GateOptions {
   policy: CompiledPolicy;
@@ -44,6 +15,8 @@ export interface GateOptions {
   serverLabel: string;
   /** Milliseconds; injected so tests can drive time. */
   now?: () => number;
+  /** Asks a person about require_approval calls; without one, they are denied. */
+  approver?: Approver | null;
   /** Our own diagnostics: stderr in wrap. */
   warn: (message: string) => void;
 }
@@ -59,16 +32,18 @@ export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 50;
  * the pure policy decision, rate limits, approval and the audit line. Fails closed: any
  * exception here denies the call.
  */
-export class Gate {
+export class Gate implements CallGate {
   private policy: CompiledPolicy;
+  /** The profiles of the tools the server listed last, by name: what classifies their calls. */
   private readonly profiles = new Map<string, ToolProfile>();
   private readonly limiter = new SlidingWindowLimiter();
   private readonly now: () => number;
-  private approver: Approver | null = null;
+  private readonly approver: Approver | null;
 
   constructor(private readonly options: GateOptions) {
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
+    this.approver = options.approver ?? null;
   }
 
   /** The policy in force. */
@@ -84,34 +59,34 @@ export class Gate {
     );
   }
 
-  /** Installs the channel that asks a person about require_approval calls. */
-  setApprover(approver: Approver | null): void {
-    this.approver = approver;
-  }
-
   /** Runs `work` (one chunk of server output) with the audit lines of the calls it finishes written in one write. */
-  batchAudit(work: () => void): void {
+  finishing(work: () => void): void {
     const audit = this.options.audit;
     const healthy = audit.failed === null;
     audit.batch(work);
     if (healthy && audit.failed !== null) this.options.warn(`${audit.failed}; further calls will be denied`);
   }
 
-  /** Profiles the server's tools and removes the hidden ones from a tools/list result. */
-  filterToolsList(result: Record<string, unknown>): Record<string, unknown> {
+  /** Learns the profiles of the listed tools (for classifying their calls) and removes the hidden ones from the result. */
+  listedTools(result: JsonObject): JsonObject {
     if (!Array.isArray(result.tools)) return result;
     const enforce = this.policy.mode === "enforce";
-    const visible: unknown[] = [];
-    for (const tool of result.tools) {
-      if (!isJsonObject(tool) || typeof tool.name !== "string") {
-        visible.push(tool);
-        continue;
-      }
-      const profile = profileTool(toolDefinition(tool, tool.name));
-      this.profiles.set(tool.name, profile);
-      if (enforce && hidingRule(this.policy, tool.name, this.toolClassification(profile)) !== null) continue;
-      visible.push(tool);
-    }
+    // Profiled first, so that a tool listed twice is hidden or shown by its merged (more severe) reading.
+    const listed = new Map<string, ToolProfile>();
+    const names = result.tools.map((tool) => {
+      const profile = profileListedTool(tool);
+      if (profile === null) return null;
+      const earlier = listed.get(profile.name);
+      listed.set(profile.name, earlier === undefined ? profile : listedTwice(earlier, profile));
+      return profile.name;
+    });
+    for (const [name, profile] of listed) this.profiles.set(name, profile);
+    const visible = result.tools.filter((_tool, index) => {
+      const name = names[index];
+      const profile = name === null || name === undefined ? undefined : listed.get(name);
+      if (profile === undefined || !enforce) return true;
+      return hidingRule(this.policy, profile.name, this.toolClassification(profile)) === null;
+    });
     return { ...result, tools: visible };
   }
 
@@ -124,7 +99,7 @@ export class Gate {
     call: ToolCall,
     progressToken: string | number | null,
     argumentsJson?: string,
-  ): Verdict | Promise<Verdict> {
+  ): Verdict | PendingVerdict {
     try {
       return this.decideCallUnguarded(requestId, call, progressToken, argumentsJson);
     } catch (error) {
@@ -146,7 +121,7 @@ export class Gate {
     call: ToolCall,
     progressToken: string | number | null,
     argumentsJson: string | undefined,
-  ): Verdict | Promise<Verdict> {
+  ): Verdict | PendingVerdict {
     const startedMs = this.now();
     const policy = this.policy;
     const profile = this.profiles.get(call.name);
@@ -205,7 +180,7 @@ export class Gate {
     return this.askForApproval(requestId, call, classification, decision, record, startedMs, progressToken);
   }
 
-  private async askForApprovalInner(
+  private async approvalVerdict(
     pending: Promise<ApprovalAnswer>,
     record: AuditRecord,
     startedMs: number,
@@ -246,11 +221,11 @@ export class Gate {
     record: AuditRecord,
     startedMs: number,
     progressToken: string | number | null,
-  ): Verdict | Promise<Verdict> {
+  ): Verdict | PendingVerdict {
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
-    const pending =
+    const asked: AskedApproval | null =
       this.approver?.({ requestId, call, classification, decision, timeoutSeconds, progressToken }) ?? null;
-    if (pending !== null) {
+    if (asked !== null) {
       this.options.audit.append({
         time: new Date(startedMs).toISOString(),
         event: "approval_request",
@@ -263,12 +238,12 @@ export class Gate {
         args_sha256: record.args_sha256,
       });
     }
-    if (pending === null) {
+    if (asked === null) {
       return this.deny(record, {
         reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
-    return this.askForApprovalInner(pending, record, startedMs);
+    return { verdict: this.approvalVerdict(asked.answer, record, startedMs), withdraw: asked.withdraw };
   }
 
   private baseRecord(
@@ -332,31 +307,13 @@ class ForwardedCall {
     private readonly warn: (message: string) => void,
   ) {}
 
-  finish(outcome: CallOutcome): void {
+  finish(summary: ResponseSummary): void {
     if (this.finished) return;
     this.finished = true;
     // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
-    this.record.outcome = outcome;
+    this.record.outcome = summary;
     this.record.duration_ms = this.now() - this.startedMs;
     if (!this.audit.appendCall(this.record) && this.audit.failed)
       this.warn(`${this.audit.failed}; further calls will be denied`);
   }
-}
-
-/** The fields of a listed tool that classification reads, each checked for its type. */
-function toolDefinition(tool: Record<string, unknown>, name: string): ToolDefinition {
-  const definition: ToolDefinition = { name };
-  if (typeof tool.title === "string") definition.title = tool.title;
-  if (typeof tool.description === "string") definition.description = tool.description;
-  if ("inputSchema" in tool) definition.inputSchema = tool.inputSchema;
-  const annotations = tool.annotations;
-  if (isJsonObject(annotations)) {
-    definition.annotations = {};
-    for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
-      const value = annotations[hint];
-      if (typeof value === "boolean") definition.annotations[hint] = value;
-    }
-    if (typeof annotations.title === "string") definition.annotations.title = annotations.title;
-  }
-  return definition;
 }

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
-import type { ToolCall } from "../policy/types.js";
+import { type Era, requestEraOf } from "../wire/era.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -14,77 +13,41 @@ import {
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
-import { type NestedScan, parseRange, peekMembers, scanMembers } from "../wire/peek.js";
+import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import { serializeParsed } from "../wire/serialize.js";
+import type { CallGate, PendingVerdict, Verdict } from "./call-gate.js";
+import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { denialResultLine } from "./denial.js";
-import type { CallOutcome, Gate, Verdict } from "./gate.js";
-import { IdTable } from "./id-table.js";
+import { OwnRequests } from "./own-requests.js";
+import { readToolCallParams } from "./tool-call-params.js";
+
+export { MAX_PENDING_REQUESTS } from "./client-requests.js";
 
 export interface ProxyOptions {
   clientInput: Readable;
   clientOutput: Writable;
   serverInput: Writable;
   serverOutput: Readable;
-  gate: Gate;
+  gate: CallGate;
   /** The ceiling on one message's size, in bytes, in both directions. */
   maxLineBytes: number;
   warn: (message: string) => void;
 }
 
-/** A client request the server (or an approval) has not answered yet. */
-interface PendingRequest {
-  id: RequestId;
-  method: string;
-  /** For forwarded tools/call: reports the outcome to the audit log. */
-  forwarded?: { finish(outcome: CallOutcome): void };
-  /** A tools/call still waiting for a person: not yet sent to the server. */
-  awaitingApproval?: boolean;
-  cancelled?: boolean;
-}
-
-const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
-/** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
-const [ID, RESULT, ERROR, METHOD] = [0, 2, 4, 6];
-const ID_MEMBER: readonly string[] = ["id"];
-const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set(["name", "arguments", "_meta", "task"]);
-/** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
-export const MAX_PENDING_REQUESTS = 10_000;
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
 
-/**
- * The two relays between client and server. Client messages are parsed, checked and decided,
- * and the server receives our serialization of exactly what was decided. Server messages pass
- * as their own bytes unless we must change them (tools/list) or read them (responses we track).
- */
 export class ProxySession {
-  /** Keyed by the id itself, 1 and "1" apart (see IdTable for why not a Map). */
-  private readonly pending = new IdTable<PendingRequest>();
+  private readonly pending = new ClientRequests();
   private readonly options: ProxyOptions;
   private serverGone = false;
   private clientGone = false;
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
-  /** scanMembers' answer for the server line being read (reused: lines are read one at a time). */
-  private readonly responseRanges = new Int32Array(2 * RESPONSE_MEMBERS.length);
-  /** isError inside the result, read in the same pass (a tools/call's outcome for the audit log). */
-  private readonly resultScan: NestedScan = {
-    member: RESULT / 2,
-    wanted: ["isError"],
-    ranges: new Int32Array(2),
-  };
-  /** Requests policylayer itself sent to the client (elicitation), by id. */
-  private readonly ownRequests = new Map<
-    RequestId,
-    { resolve(result: unknown): void; reject(error: Error): void }
-  >();
-  /** A prefix no server can predict, so our request ids never collide with the server's. */
-  private readonly ownIdPrefix = `policylayer-${randomBytes(9).toString("base64url")}-`;
-  private ownIdCounter = 0;
+  private readonly responses = new ResponseReader();
+  private readonly ownRequests = new OwnRequests();
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
-  clientCapabilities: JsonObject | null = null;
-  /** Called when the client cancels a request that is still waiting for approval. */
-  onApprovalCancelled: ((requestId: RequestId) => void) | null = null;
+  private clientCapabilities: JsonObject | null = null;
 
   constructor(options: ProxyOptions) {
     this.options = options;
@@ -116,14 +79,14 @@ export class ProxySession {
     );
     // Audit lines are written before the answers they describe leave (the flush at the end of hold).
     serverOutput.on("data", (chunk: Buffer) =>
-      toClient.hold(() => this.options.gate.batchAudit(() => fromServer.push(chunk))),
+      toClient.hold(() => this.options.gate.finishing(() => fromServer.push(chunk))),
     );
   }
 
   /** The server is gone: every request still pending gets an error, and later ones will too. */
   serverExited(description: string): void {
     this.serverGone = true;
-    for (const entry of this.pending.values()) {
+    for (const entry of this.pending.drain()) {
       entry.forwarded?.finish("server_exited");
       this.sendToClient(
         errorLine(
@@ -133,7 +96,6 @@ export class ProxySession {
         ),
       );
     }
-    this.pending.clear();
   }
 
   /** The client is gone: nothing more will be written to it. */
@@ -152,7 +114,7 @@ export class ProxySession {
     try {
       if (message.kind === "request") this.onClientRequest(message);
       else if (message.kind === "notification") this.onClientNotification(message);
-      else if (!this.answerOwnRequest(message.id, message.message))
+      else if (!this.ownRequests.answer(message.id, message.message))
         this.sendToServer(message.message, message.ascii);
     } catch (error) {
       // Fail closed and keep running: e.g. arguments nested too deeply to serialize. Nothing was
@@ -160,7 +122,7 @@ export class ProxySession {
       this.options.warn(`internal error on a client message: ${(error as Error).stack ?? error}`);
       if (message.kind !== "request") return;
       this.pending.get(message.id)?.forwarded?.finish("protocol_error");
-      this.pending.delete(message.id);
+      this.pending.forget(message.id);
       this.sendToClient(
         errorLine(
           message.id,
@@ -195,7 +157,7 @@ export class ProxySession {
       );
       return;
     }
-    if (this.pending.size >= MAX_PENDING_REQUESTS) {
+    if (this.pending.full) {
       // Bounded memory against a client that floods a server that does not answer.
       this.sendToClient(
         errorLine(
@@ -215,7 +177,7 @@ export class ProxySession {
       this.clientCapabilities =
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
     }
-    this.pending.set(id, { id, method });
+    this.pending.track({ id, method });
     this.sendToServer(message, request.ascii);
   }
 
@@ -237,12 +199,7 @@ export class ProxySession {
     if (!isJsonObject(params)) return true;
     const requestId = params.requestId;
     if (typeof requestId !== "string" && typeof requestId !== "number") return true;
-    const entry = this.pending.get(requestId);
-    if (!entry) return true;
-    entry.cancelled = true;
-    if (!entry.awaitingApproval) return true;
-    this.onApprovalCancelled?.(requestId);
-    return false;
+    return this.pending.cancel(requestId);
   }
 
   /** True when the client declared form elicitation at initialize, so we can ask it ourselves. */
@@ -258,15 +215,12 @@ export class ProxySession {
     method: string,
     params: Record<string, unknown>,
   ): { response: Promise<unknown>; cancel(reason: string): void } {
-    const id = `${this.ownIdPrefix}${++this.ownIdCounter}`;
-    const response = new Promise<unknown>((resolve, reject) => {
-      this.ownRequests.set(id, { resolve, reject });
-    });
+    const { id, response } = this.ownRequests.open();
     this.sendToClient(toLine({ jsonrpc: "2.0", id, method, params }));
     return {
       response,
       cancel: (reason) => {
-        if (!this.ownRequests.delete(id)) return;
+        if (!this.ownRequests.drop(id)) return;
         this.notifyClient("notifications/cancelled", { requestId: id, reason });
       },
     };
@@ -277,58 +231,47 @@ export class ProxySession {
     this.sendToClient(toLine({ jsonrpc: "2.0", method, params }));
   }
 
-  /** Routes the client's answer to one of our own requests; false when the id is not ours. */
-  private answerOwnRequest(id: RequestId, message: JsonObject): boolean {
-    const waiter = this.ownRequests.get(id);
-    if (!waiter) return typeof id === "string" && id.startsWith(this.ownIdPrefix);
-    this.ownRequests.delete(id);
-    if (isJsonObject(message.error)) {
-      waiter.reject(
-        new Error(
-          `the client answered with error ${JSON.stringify(message.error.message ?? message.error.code)}`,
-        ),
-      );
-    } else {
-      waiter.resolve(message.result);
-    }
-    return true;
-  }
-
   private onToolCall(id: RequestId, message: JsonObject, plain: boolean, ascii: boolean): void {
-    const params = message.params;
-    const call = toolCallOf(params);
-    // toolCallOf checked that params is an object; the second test only tells the compiler.
-    if (typeof call === "string" || !isJsonObject(params)) {
-      const problem = typeof call === "string" ? call : "params must be an object";
-      this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${problem}`));
+    const read = readToolCallParams(message.params);
+    if (typeof read === "string") {
+      this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${read}`));
       return;
     }
-    const progressToken = progressTokenOf(params);
+    const { call, params, progressToken } = read;
+    const era = requestEraOf(params).era;
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
     const line = toolCallLine(id, params, argumentsJson, plain);
     const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
-    if (!(verdict instanceof Promise)) {
-      this.applyVerdict(id, line, ascii, verdict);
-      return;
-    }
-    const entry: PendingRequest = { id, method: "tools/call", awaitingApproval: true };
-    this.pending.set(id, entry);
-    verdict.then(
+    if ("forward" in verdict) this.applyVerdict(id, era, line, ascii, verdict);
+    else this.awaitApproval(id, era, line, ascii, verdict);
+  }
+
+  /** Holds a call while a person decides; the server sees it only once approved. */
+  private awaitApproval(
+    id: RequestId,
+    era: Era,
+    line: string,
+    ascii: boolean,
+    approval: PendingVerdict,
+  ): void {
+    const entry: PendingRequest = { id, method: "tools/call", approval };
+    this.pending.track(entry);
+    approval.verdict.then(
       (settled) => {
         if (this.pending.get(id) !== entry) return;
-        this.pending.delete(id);
+        this.pending.remove(entry);
         // (A server that exited meanwhile cleared pending, and serverExited answered the call already.)
         if (entry.cancelled) {
           if (settled.forward) settled.finish("cancelled");
           return;
         }
         try {
-          this.applyVerdict(id, line, ascii, settled);
+          this.applyVerdict(id, era, line, ascii, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(id)?.forwarded?.finish("protocol_error");
-          this.pending.delete(id);
+          this.pending.forget(id);
           this.sendToClient(
             errorLine(id, ErrorCode.InternalError, "Internal error: policylayer could not forward this call"),
           );
@@ -336,18 +279,18 @@ export class ProxySession {
       },
       (error: unknown) => {
         this.options.warn(`approval failed: ${String(error)}`);
-        if (this.pending.get(id) === entry) this.pending.delete(id);
+        this.pending.remove(entry);
       },
     );
   }
 
   /** `ascii`: the line is all ASCII (see ClientMessage). */
-  private applyVerdict(id: RequestId, line: string, ascii: boolean, verdict: Verdict): void {
+  private applyVerdict(id: RequestId, era: Era, line: string, ascii: boolean, verdict: Verdict): void {
     if (!verdict.forward) {
-      this.sendToClient(denialResultLine(id, verdict.denial));
+      this.sendToClient(denialResultLine(id, verdict.denial, era));
       return;
     }
-    this.pending.set(id, { id, method: "tools/call", forwarded: verdict });
+    this.pending.track({ id, method: "tools/call", forwarded: verdict });
     if (!this.serverGone) this.toServer.write(line, ascii);
   }
 
@@ -355,7 +298,7 @@ export class ProxySession {
     this.options.warn(
       `refused a client message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
     );
-    const id = idFromHead(head);
+    const id = idOfHead(head);
     if (id !== null) {
       this.sendToClient(
         errorLine(
@@ -371,10 +314,10 @@ export class ProxySession {
     this.options.warn(
       `dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
     );
-    const id = idFromHead(head);
+    const id = idOfHead(head);
     const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
-    this.pending.delete(id);
+    this.pending.remove(entry);
     entry.forwarded?.finish("protocol_error");
     this.sendToClient(
       errorLine(
@@ -387,39 +330,20 @@ export class ProxySession {
 
   /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */
   private onServerLine(content: Buffer, framedBytes: number): void {
-    const ranges = this.responseRanges;
-    if (
-      this.pending.size === 0 ||
-      !scanMembers(content, RESPONSE_MEMBERS, ranges, 0, content.length, false, this.resultScan) ||
-      ranges[ID] === -1 ||
-      ranges[METHOD] !== -1
-    ) {
+    const id = this.pending.size === 0 ? NOT_A_RESPONSE : this.responses.read(content);
+    const entry = id === NOT_A_RESPONSE ? undefined : this.pending.get(id);
+    if (entry === undefined || entry.approval !== undefined) {
       this.passToClient(content, framedBytes);
       return;
     }
-    let id: unknown;
-    try {
-      id = parseRange(content, [ranges[ID] as number, ranges[ID + 1] as number]);
-    } catch {
-      this.passToClient(content, framedBytes);
-      return;
-    }
-    const entry = this.pending.get(id);
-    if (entry === undefined || entry.awaitingApproval) {
-      this.passToClient(content, framedBytes);
-      return;
-    }
-    this.pending.delete(entry.id);
-    const resultStart = ranges[RESULT] as number;
-    if (entry.method === "tools/list" && resultStart !== -1) {
+    this.pending.remove(entry);
+    if (entry.method === "tools/list" && this.responses.hasResult) {
       const filtered = this.filteredToolsList(entry.id, content);
       if (filtered === null) this.passToClient(content, framedBytes);
       else this.sendToClient(filtered);
       return;
     }
-    entry.forwarded?.finish(
-      outcomeOf(content, resultStart !== -1, ranges[ERROR] !== -1, this.resultScan.ranges),
-    );
+    entry.forwarded?.finish(this.responses.end(content));
     this.passToClient(content, framedBytes);
   }
 
@@ -432,7 +356,7 @@ export class ProxySession {
     }
     if (!isJsonObject(message) || !isJsonObject(message.result)) return null;
     try {
-      return toLine({ ...message, result: this.options.gate.filterToolsList(message.result) });
+      return toLine({ ...message, result: this.options.gate.listedTools(message.result) });
     } catch (error) {
       // Fail closed: a list we could not filter is not shown at all.
       this.options.warn(`internal error while filtering tools/list: ${(error as Error).stack ?? error}`);
@@ -466,44 +390,4 @@ function isNearMiss(method: string): boolean {
   if (INTERCEPTED_METHODS.includes(method)) return false;
   const normalized = method.trim().toLowerCase().replace(/\s+/g, "");
   return INTERCEPTED_METHODS.includes(normalized);
-}
-
-/** The call in tools/call params, or what is wrong with them. */
-function toolCallOf(params: unknown): ToolCall | string {
-  if (!isJsonObject(params)) return "params must be an object with a tool name";
-  if (typeof params.name !== "string" || params.name.length === 0)
-    return "params.name must be a non-empty string";
-  for (const key of Object.keys(params)) {
-    if (!TOOLS_CALL_PARAMS.has(key)) return `unexpected member params.${key}`;
-  }
-  if (params._meta !== undefined && !isJsonObject(params._meta)) return "params._meta must be an object";
-  if (params.arguments === undefined) return { name: params.name, arguments: {} };
-  if (!isJsonObject(params.arguments)) return "params.arguments must be an object";
-  return { name: params.name, arguments: params.arguments };
-}
-
-function progressTokenOf(params: unknown): string | number | null {
-  if (!isJsonObject(params) || !isJsonObject(params._meta)) return null;
-  const token = params._meta.progressToken;
-  return typeof token === "string" || typeof token === "number" ? token : null;
-}
-
-function idFromHead(head: Buffer): RequestId | null {
-  const range = peekMembers(head, ID_MEMBER, 0, head.length, true)?.get("id");
-  if (!range) return null;
-  try {
-    const id = parseRange(head, range);
-    return typeof id === "string" || (typeof id === "number" && Number.isSafeInteger(id)) ? id : null;
-  } catch {
-    return null;
-  }
-}
-
-/** How a forwarded tools/call ended, from its response's members and the isError range inside its result. */
-function outcomeOf(content: Buffer, hasResult: boolean, hasError: boolean, isError: Int32Array): CallOutcome {
-  if (hasError || !hasResult) return "protocol_error";
-  const start = isError[0] as number;
-  if (start === -1) return "result";
-  const isTrue = isError[1] === start + 4 && content.toString("latin1", start, start + 4) === "true";
-  return isTrue ? "tool_error" : "result";
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApprovalInbox, localUserName } from "../../src/approval/inbox.js";
+import { localUserName } from "../../src/approval/inbox-answer.js";
+import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import { pendingInput, runPolicylayer, spawnSubmitter, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type Browser, chromium } from "playwright-core";
 import { afterEach, vi } from "vitest";
-import type { InboxDecision, PendingApprovalInput } from "../../src/approval/inbox.js";
+import type { InboxDecision, PendingApprovalInput } from "../../src/approval/inbox-wait.js";
 import { isJsonObject } from "../../src/wire/jsonrpc.js";
 import { policylayerBin } from "../helpers/paths.js";
 import { tempDir } from "../helpers/tmp.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listPending, type PendingApproval } from "../../src/approval/inbox.js";
+import { listPending, type PendingApproval } from "../../src/approval/inbox-answer.js";
 import { startApprovalServer } from "../../src/approval/web.js";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { recordingServer } from "../helpers/paths.js";

@@ -1,16 +1,10 @@
 import { spawn } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ApprovalInbox,
-  decide,
-  inboxPaths,
-  listPending,
-  recentDecisions,
-  stateDir,
-} from "../../src/approval/inbox.js";
+import { decide, listPending, recentDecisions } from "../../src/approval/inbox-answer.js";
+import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
+import { inboxPaths } from "../../src/state/paths.js";
 import { repoRoot } from "../helpers/paths.js";
 import { pendingInput, useStateDir } from "./helpers.js";
 
@@ -30,15 +24,6 @@ async function deadPid(): Promise<number> {
   if (child.pid === undefined) throw new Error("no pid");
   return child.pid;
 }
-
-describe("stateDir", () => {
-  it("prefers $POLICYLAYER_STATE_DIR (made absolute), then $XDG_STATE_HOME/policylayer, then ~/.local/state/policylayer", () => {
-    expect(stateDir({ POLICYLAYER_STATE_DIR: "/a", XDG_STATE_HOME: "/b" })).toBe("/a");
-    expect(stateDir({ POLICYLAYER_STATE_DIR: "state" })).toBe(join(process.cwd(), "state"));
-    expect(stateDir({ XDG_STATE_HOME: "/b" })).toBe("/b/policylayer");
-    expect(stateDir({})).toBe(join(homedir(), ".local", "state", "policylayer"));
-  });
-});
 
 describe("the approval inbox", () => {
   it("lists a submitted call with its age and time left, and resolves its decision once", async () => {
@@ -171,7 +156,7 @@ describe("the approval inbox", () => {
     stateFolder();
     const inbox = ApprovalInbox.open();
     const submitted = inbox.submit(pendingInput());
-    const inboxModule = join(repoRoot, "dist", "approval", "inbox.js");
+    const inboxModule = join(repoRoot, "dist", "approval", "inbox-answer.js");
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, index) => {
         const script = `const { decide } = await import(${JSON.stringify(inboxModule)});

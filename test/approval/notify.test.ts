@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { ApprovalInbox } from "../../src/approval/inbox.js";
+import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import { describeForPerson } from "../../src/approval/notify.js";
 import { pendingInput, useStateDir } from "./helpers.js";
 

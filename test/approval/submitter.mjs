@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A second "wrap" process for the tests: submits one call to the approval inbox of
 // $POLICYLAYER_STATE_DIR from the built code, prints {"id"} then the decision as JSON lines, and exits.
-import { ApprovalInbox } from "../../dist/approval/inbox.js";
+import { ApprovalInbox } from "../../dist/approval/inbox-wait.js";
 
 const input = JSON.parse(process.argv[2] ?? "{}");
 const inbox = ApprovalInbox.open();

@@ -12,6 +12,7 @@ import {
   splitWords,
 } from "../../src/classify/index.js";
 import type { ToolDefinition } from "../../src/classify/types.js";
+import { sagemakerToolsListFixture } from "../helpers/paths.js";
 
 const selectorTool = (values: string[], annotations?: ToolDefinition["annotations"]): ToolDefinition => ({
   name: "manage_things",
@@ -220,7 +221,9 @@ describe("classifyCall", () => {
   it("classifies a tool the server never listed by its name", () => {
     const call = classifyCall(undefined, "drop_table", {});
     expect(call.category).toBe("destructive");
-    expect(call.signals[0]).toBe("the server never listed this tool: classified by name only");
+    expect(call.signals[0]).toBe(
+      "the server does not list this tool: the most severe reading of its name and arguments",
+    );
   });
 
   it("shares the profile's frozen classification, so no caller can change the profile through it", () => {
@@ -232,10 +235,7 @@ describe("classifyCall", () => {
   });
 
   it("is deterministic", () => {
-    const fixture = new URL(
-      "../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json",
-      import.meta.url,
-    );
+    const fixture = sagemakerToolsListFixture;
     const text = readFileSync(fixture, "utf8");
     const first = profileToolList(JSON.parse(text));
     const second = profileToolList(JSON.parse(text));
@@ -254,10 +254,7 @@ describe("classifyCall", () => {
   });
 
   it("reports the time per call on the SageMaker profiles (no assertion on time)", () => {
-    const fixture = new URL(
-      "../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json",
-      import.meta.url,
-    );
+    const fixture = sagemakerToolsListFixture;
     const profiles = profileToolList(JSON.parse(readFileSync(fixture, "utf8")));
     const calls: [string, Record<string, unknown>][] = [
       ["manage_hyperpod_stacks", { operation: "delete", stack_name: "s", region_name: "us-east-1" }],
@@ -281,5 +278,86 @@ describe("classifyCall", () => {
       `classifyCall: median ${median.toFixed(0)} ns per call over ${batches.length * perBatch} calls`,
     );
     expect(batches).toHaveLength(100);
+  });
+});
+
+describe("classes that protect the built-in default policy", () => {
+  const category = (name: string, description: string, extra: Partial<ToolDefinition> = {}) =>
+    profileTool({ name, description, ...extra }).classification.category;
+
+  it.each([
+    ["create_incoming_phone_number", "Purchase a phone number"],
+    ["create_order", "Create an order in PayPal"],
+    ["update_dispute", "Update dispute"],
+    ["create_qr_code", "Create a new QR code in Razorpay that can be used to accept UPI payments"],
+    ["send-egld", "Create a move balance transaction and send it."],
+    ["transfer_tokens", "Transfer tokens from one wallet to another."],
+    ["capture_payment", "Use this tool to capture a previously authorized payment."],
+  ])("takes %s (%s) as financial: it moves money or commits spend", (name, description) => {
+    expect(category(name, description)).toBe("financial");
+  });
+
+  it.each([
+    ["query_prometheus", "Query Prometheus using a PromQL expression."],
+    ["query_loki_logs", "Executes a LogQL query against a Loki datasource to retrieve log entries."],
+    ["query_cloudwatch", "Query CloudWatch metrics and logs."],
+    ["execute_log_insights_query", "Executes a CloudWatch Logs Insights query and waits for the results."],
+    ["decompile_function", "Decompile a function at the given address."],
+    ["purchase_get", "Get detailed information about a specific purchase."],
+  ])("takes %s (%s) as read", (name, description) => {
+    expect(category(name, description)).toBe("read");
+  });
+
+  it("keeps a SQL query of a logs table execute: SQL can change data", () => {
+    expect(category("query_logs", "Run a SQL query against the logs database.")).toBe("execute");
+  });
+
+  it("takes 'Download and import an asset' as write, though download alone reads", () => {
+    expect(category("download_polyhaven_asset", "Download and import an asset")).toBe("write");
+    expect(category("download_report", "Download a report")).toBe("read");
+  });
+
+  it("does not take a noun after 'and' for a joined verb", () => {
+    expect(
+      category("list_contact_points", "Lists contact points, returning a UID, name, and type for each."),
+    ).toBe("read");
+  });
+
+  it("takes a tool marked both read-only and destructive as destructive, and says why", () => {
+    const { classification } = profileTool({
+      name: "list_stacks",
+      annotations: { readOnlyHint: true, destructiveHint: true },
+    });
+    expect(classification.category).toBe("destructive");
+    expect(classification.signals[0]).toBe(
+      "conflict: readOnlyHint: true and destructiveHint: true; leaning severe",
+    );
+  });
+
+  it("gives a tool the server lists twice the more severe of its two readings, for every call", () => {
+    const profiles = profileToolList({
+      tools: [
+        { name: "stacks", description: "List stacks.", annotations: { readOnlyHint: true } },
+        selectorTool(["list", "delete"]),
+        { name: "stacks", description: "Delete a stack." },
+      ].map((tool) => ({ ...tool, name: "stacks" })),
+    });
+    const profile = profiles.get("stacks");
+    expect(profile?.classification.category).toBe("destructive");
+    expect(profile?.classification.signals[0]).toBe(
+      "the server listed this tool more than once: leaning severe",
+    );
+    expect(classifyCall(profile, "stacks", { action: "list" }).category).toBe("destructive");
+  });
+
+  it("reads a tool the server does not list by its name and its arguments, the most severe of them", () => {
+    expect(classifyCall(undefined, "manage_hyperpod_stacks", { operation: "delete" }).category).toBe(
+      "destructive",
+    );
+    expect(classifyCall(undefined, "manage_hyperpod_stacks", { operation: "describe" }).category).toBe(
+      "write",
+    );
+    expect(classifyCall(undefined, "get_report", { sql: "DROP TABLE t" }).category).toBe("execute");
+    expect(classifyCall(undefined, "get_report", { amount: 5 }).category).toBe("financial");
   });
 });

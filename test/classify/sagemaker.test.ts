@@ -2,10 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { classifyCall, profileToolList } from "../../src/classify/index.js";
 import type { Category, ToolProfile } from "../../src/classify/types.js";
+import { sagemakerToolsListFixture } from "../helpers/paths.js";
 import { SAGEMAKER_OPERATIONS, SAGEMAKER_SINGLE_TOOLS } from "../helpers/sagemaker.js";
 import { listLiveTools } from "./live-server.js";
-
-const FIXTURE = new URL("../../../shared/fixtures/sagemaker-ai-mcp-server.tools-list.json", import.meta.url);
 
 const EXPECTED_OPERATIONS = SAGEMAKER_OPERATIONS;
 
@@ -28,7 +27,7 @@ function expectSageMakerClassification(profiles: Map<string, ToolProfile>): void
 }
 
 describe("SageMaker AI MCP server", () => {
-  const profiles = profileToolList(JSON.parse(readFileSync(FIXTURE, "utf8")));
+  const profiles = profileToolList(JSON.parse(readFileSync(sagemakerToolsListFixture, "utf8")));
 
   it("classifies the fixture's four tools and eight operations as the fixture README says", () => {
     expectSageMakerClassification(profiles);

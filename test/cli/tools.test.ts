@@ -4,7 +4,7 @@ import { SAGEMAKER_OPERATIONS, SAGEMAKER_SINGLE_TOOLS } from "../helpers/sagemak
 import { tempDir, writePolicy } from "../helpers/tmp.js";
 import { type CliRun, parseToolsJson, policylayer, rowOf, SAGEMAKER, type ToolsJsonRow } from "./run.js";
 
-// The categories in shared/fixtures/README.md, per tool and per operation value.
+// The categories in test/fixtures/README.md, per tool and per operation value.
 const SAGEMAKER_EXPECTED: [string, string | null, string][] = [
   ...SAGEMAKER_SINGLE_TOOLS.map(([tool, category]): [string, null, string] => [tool, null, category]),
   ...SAGEMAKER_OPERATIONS,

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, constants, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingServer } from "../helpers/paths.js";
@@ -94,6 +94,20 @@ rules:
     await session.request(1, "tools/call", { name: "echo", arguments: {} });
     const lines = readJsonLines(join(dir.path, "policylayer", "audit.jsonl"));
     expect(lines.filter((line) => line.event === "tools/call")).toHaveLength(1);
+  });
+
+  it("writes to $POLICYLAYER_STATE_DIR/audit.jsonl by default when it is set, as the approval inbox does", async () => {
+    const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
+    const stateFolder = join(dir.path, "state");
+    session = new RawSession(["--policy", policy, "--", process.execPath, recordingServer], {
+      XDG_STATE_HOME: dir.path,
+      POLICYLAYER_STATE_DIR: stateFolder,
+    });
+    await session.initialize();
+    await session.request(1, "tools/call", { name: "echo", arguments: {} });
+    const lines = readJsonLines(join(stateFolder, "audit.jsonl"));
+    expect(lines.filter((line) => line.event === "tools/call")).toHaveLength(1);
+    expect(existsSync(join(dir.path, "policylayer", "audit.jsonl"))).toBe(false);
   });
 });
 

@@ -6,8 +6,12 @@ export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const policylayerBin = fileURLToPath(new URL("../../bin/policylayer.js", import.meta.url));
 /** Our recording test server. */
 export const recordingServer = fileURLToPath(new URL("../servers/recording-server.mjs", import.meta.url));
-/** Captured data from real servers, beside the repository. */
-export const sharedFixtures = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+/** Captured data from real servers, kept in the repository (see test/fixtures/README.md). */
+export const fixturesDir = fileURLToPath(new URL("../fixtures/", import.meta.url));
+/** The SageMaker AI server's `tools/list` result, captured from the real server. */
+export const sagemakerToolsListFixture = fileURLToPath(
+  new URL("../fixtures/sagemaker-ai-mcp-server.tools-list.json", import.meta.url),
+);
 
 /** The command that starts an installed npm MCP server (`everything`, `filesystem`, `memory`). */
 export function npmServer(name: "everything" | "filesystem" | "memory", ...args: string[]): string[] {
@@ -16,3 +20,5 @@ export function npmServer(name: "everything" | "filesystem" | "memory", ...args:
   );
   return [process.execPath, entry, ...args];
 }
+/** Our recording test server on the real SDK 2.x, serving both eras (MODERN_ONLY=1: 2026-07-28 only). */
+export const modernServer = fileURLToPath(new URL("../servers/modern-server.mjs", import.meta.url));

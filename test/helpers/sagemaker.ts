@@ -1,6 +1,6 @@
 import type { Category } from "../../src/classify/types.js";
 
-/** The SageMaker AI server's operations and their categories, as labelled in shared/fixtures/README.md. */
+/** The SageMaker AI server's operations and their categories, as labelled in test/fixtures/README.md. */
 export const SAGEMAKER_OPERATIONS: [tool: string, operation: string, category: Category][] = [
   ["manage_hyperpod_cluster_nodes", "list_clusters", "read"],
   ["manage_hyperpod_cluster_nodes", "list_nodes", "read"],

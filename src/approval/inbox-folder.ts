@@ -1,0 +1,69 @@
+import { appendFileSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type InboxPaths, inboxPaths } from "../state/paths.js";
+import { ensurePrivateDir, errorMessage } from "./files.js";
+import type { DecisionRecord, PendingRecord, RecentDecision } from "./records.js";
+
+// The approval inbox's shared folder: what both sides (the waiting wrap, the answering CLI and page) need.
+
+/** Decision files are kept this long after the call, so a second answer hears "already decided". */
+export const KEEP_DECISIONS_MS = 24 * 60 * 60 * 1000;
+/** A pending entry this long past its expiry is stale even when its pid cannot be checked (another host). */
+export const STALE_AFTER_EXPIRY_MS = 60 * 60 * 1000;
+/** recent.jsonl is trimmed to RECENT_KEEP_LINES once it grows past this. */
+const RECENT_MAX_BYTES = 256 * 1024;
+const RECENT_KEEP_LINES = 200;
+
+/** Creates (0700) or checks the inbox's folders; throws an error that names the folder and the fix. */
+export function prepareInbox(dir: string): InboxPaths {
+  const paths = inboxPaths(dir);
+  for (const folder of [paths.root, paths.pending, paths.decisions, paths.tmp]) {
+    try {
+      ensurePrivateDir(folder);
+    } catch (error) {
+      throw new Error(
+        `approval inbox: cannot use ${folder}: ${errorMessage(error)}; set POLICYLAYER_STATE_DIR to a folder of your own that you can write, or fix this one's owner and permissions`,
+      );
+    }
+  }
+  return paths;
+}
+
+/** The pending file of approval `id`. */
+export function pendingFile(paths: InboxPaths, id: string): string {
+  return join(paths.pending, `${id}.json`);
+}
+
+/** The decision file of approval `id` (its one decision slot). */
+export function decisionFile(paths: InboxPaths, id: string): string {
+  return join(paths.decisions, `${id}.json`);
+}
+
+/** The line recent.jsonl keeps for a decision (or a withdrawal) of a pending entry. */
+export function recentLine(entry: PendingRecord, record: DecisionRecord): RecentDecision {
+  return {
+    id: entry.id,
+    server: entry.server,
+    tool: entry.tool,
+    classification: entry.classification,
+    outcome: record.outcome,
+    decidedBy: record.decidedBy,
+    reason: record.reason,
+    decidedAt: record.decidedAt,
+    waitedMs: Math.max(0, record.decidedAt - entry.createdAt),
+  };
+}
+
+/** Appends to recent.jsonl and trims it once it grows past its bound; the log is for display, so errors are ignored. */
+export function appendRecent(paths: InboxPaths, line: RecentDecision): void {
+  try {
+    appendFileSync(paths.recent, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    if (statSync(paths.recent).size <= RECENT_MAX_BYTES) return;
+    const kept = readFileSync(paths.recent, "utf8").split("\n").filter(Boolean).slice(-RECENT_KEEP_LINES);
+    const tmp = join(paths.tmp, `recent.${process.pid}.jsonl`);
+    writeFileSync(tmp, `${kept.join("\n")}\n`, { mode: 0o600 });
+    renameSync(tmp, paths.recent);
+  } catch {
+    // The decision itself is in its decision file; only the page's history misses a line.
+  }
+}

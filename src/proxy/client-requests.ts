@@ -1,0 +1,77 @@
+import type { RequestId } from "../wire/jsonrpc.js";
+import type { PendingVerdict, ResponseSummary } from "./call-gate.js";
+import { IdTable } from "./id-table.js";
+
+/** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
+export const MAX_PENDING_REQUESTS = 10_000;
+
+/** A client request the server (or an approval) has not answered yet. */
+export interface PendingRequest {
+  id: RequestId;
+  method: string;
+  /** For a forwarded tools/call: told how the call ended. */
+  forwarded?: { finish(summary: ResponseSummary): void };
+  /** A tools/call still waiting for a person: not yet sent to the server. */
+  approval?: PendingVerdict;
+  cancelled?: boolean;
+}
+
+/** The client's requests in flight, by id (1 and "1" apart: see IdTable for why not a Map). */
+export class ClientRequests {
+  private readonly table = new IdTable<PendingRequest>();
+
+  /** How many requests are unanswered. */
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Whether no further request may be taken on (see MAX_PENDING_REQUESTS). */
+  get full(): boolean {
+    return this.table.size >= MAX_PENDING_REQUESTS;
+  }
+
+  /** Whether a request with this id is unanswered. */
+  has(id: RequestId): boolean {
+    return this.table.has(id);
+  }
+
+  /** The unanswered request with this id (any parsed JSON value may be looked up). */
+  get(id: unknown): PendingRequest | undefined {
+    return this.table.get(id);
+  }
+
+  /** Tracks a request until its answer; replaces what was tracked under its id. */
+  track(entry: PendingRequest): void {
+    this.table.set(entry.id, entry);
+  }
+
+  /** Stops tracking the request `entry`, if its id still belongs to it. */
+  remove(entry: PendingRequest): void {
+    if (this.table.get(entry.id) === entry) this.table.delete(entry.id);
+  }
+
+  /** Stops tracking whatever request has this id. */
+  forget(id: RequestId): void {
+    this.table.delete(id);
+  }
+
+  /** Every unanswered request, no longer tracked (the server is gone). */
+  drain(): PendingRequest[] {
+    const entries = this.table.values();
+    this.table.clear();
+    return entries;
+  }
+
+  /**
+   * The client cancelled a request: marks it, and withdraws the question when it waits for a
+   * person. False when the server never saw the request (then it must not see the cancellation).
+   */
+  cancel(requestId: RequestId): boolean {
+    const entry = this.table.get(requestId);
+    if (!entry) return true;
+    entry.cancelled = true;
+    if (!entry.approval) return true;
+    entry.approval.withdraw("the client cancelled the request");
+    return false;
+  }
+}

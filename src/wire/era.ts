@@ -1,0 +1,63 @@
+import { isJsonObject, type JsonObject } from "./jsonrpc.js";
+
+// The 2026-07-28 revision has no handshake: each request names its protocol version and the client's
+// capabilities in reserved `_meta` keys (spec 2026-07-28 basic/index.mdx, "_meta"), and each result
+// must carry `resultType` (ibid., "ResultType"). These helpers read that envelope from one request.
+
+/** The reserved `_meta` prefix; keys under it form a request's era envelope. */
+const RESERVED_PREFIX = "io.modelcontextprotocol/";
+export const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
+export const META_CLIENT_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
+export const META_SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
+
+/** `legacy`: up to 2025-11-25, with initialize. `modern`: 2026-07-28 on, an envelope on every request. */
+export type Era = "legacy" | "modern";
+
+/** What one request says about its era. */
+export interface RequestEra {
+  era: Era;
+  /** The `_meta` protocol version of a modern request; null for a legacy one. */
+  protocolVersion: string | null;
+  /**
+   * The request's `io.modelcontextprotocol/*` `_meta` members (protocol version, client info and
+   * capabilities, log level): put them on a request of our own made on this request's behalf, so a
+   * modern server is not pinned to the legacy era by it. Null for a legacy request.
+   */
+  envelope: JsonObject | null;
+  /** The capabilities declared on this request (modern only; legacy ones come from initialize). */
+  clientCapabilities: JsonObject | null;
+}
+
+const LEGACY: RequestEra = { era: "legacy", protocolVersion: null, envelope: null, clientCapabilities: null };
+
+/** Reads the era envelope from a request's params (any method); a request without one is legacy. */
+export function requestEraOf(params: unknown): RequestEra {
+  if (!isJsonObject(params)) return LEGACY;
+  const meta = params._meta;
+  if (!isJsonObject(meta)) return LEGACY;
+  const protocolVersion = meta[META_PROTOCOL_VERSION];
+  if (typeof protocolVersion !== "string") return LEGACY;
+  const envelope: JsonObject = {};
+  for (const key of Object.keys(meta)) {
+    if (key.startsWith(RESERVED_PREFIX) && key !== META_SUBSCRIPTION_ID) envelope[key] = meta[key];
+  }
+  const capabilities = meta[META_CLIENT_CAPABILITIES];
+  return {
+    era: "modern",
+    protocolVersion,
+    envelope,
+    clientCapabilities: isJsonObject(capabilities) ? capabilities : null,
+  };
+}
+
+/** Params for a request of our own, carrying `era`'s envelope in `_meta` when it is modern. */
+export function paramsInEra(era: RequestEra, params: JsonObject = {}): JsonObject {
+  if (era.envelope === null) return params;
+  const meta = isJsonObject(params._meta) ? params._meta : {};
+  return { ...params, _meta: { ...meta, ...era.envelope } };
+}
+
+/** A result we make, valid in the request's era: a modern one says it is complete. */
+export function resultInEra(era: Era, result: JsonObject): JsonObject {
+  return era === "modern" ? { ...result, resultType: "complete" } : result;
+}
