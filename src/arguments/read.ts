@@ -221,7 +221,7 @@ function readObject(
       const names = [...node.properties.keys()];
       read = fail(
         context,
-        `is not an argument of this tool (its inputSchema declares ${names.length === 0 ? "none" : names.join(", ")})`,
+        `is not declared by the tool's inputSchema (it declares ${names.length === 0 ? "no arguments" : names.join(", ")}): remove it, or name the tool in the policy's allow_undeclared_arguments`,
       );
     }
     if (read === FAILED) return failedAt(context, key);
@@ -297,7 +297,9 @@ function shown(value: unknown): string {
 }
 
 function readsAsNothing(value: unknown): string {
-  return typeof value === "string" ? ", which does not read as one" : ` (${describeValue(value)})`;
+  return typeof value === "string"
+    ? ", which does not read as one the way the server reads it"
+    : ` (${describeValue(value)})`;
 }
 
 function describeValue(value: unknown): string {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
+import { compilePathCondition } from "./condition.js";
 import type {
   Category,
   CompiledCondition,
@@ -7,8 +8,8 @@ import type {
   CompiledRule,
   ConditionDocument,
   PolicyDocument,
+  RuleAction,
   RuleDocument,
-  ToolCall,
 } from "./types.js";
 
 /** Why a glob is refused, or null when it is usable: only * and ? are special, so brackets and braces would silently match themselves. */
@@ -80,33 +81,6 @@ export function ruleFingerprint(rule: RuleDocument): string {
   return createHash("sha256").update(canonicalJson(rule)).digest("hex").slice(0, 16);
 }
 
-const ABSENT = Symbol("absent");
-
-/** A reader for a condition path: `tool`, `args` or `args.a.0.b`; own properties only, so `args.constructor` is absent. */
-function pathReader(path: string): (call: ToolCall) => unknown {
-  if (path === "tool") return (call) => call.name;
-  const segments = path.split(".").slice(1);
-  const [only] = segments;
-  if (segments.length === 1 && only !== undefined && !/^\d+$/.test(only)) {
-    // The common case, `args.operation`: one own-property lookup.
-    return (call) => (Object.hasOwn(call.arguments, only) ? call.arguments[only] : ABSENT);
-  }
-  return (call) => {
-    let value: unknown = call.arguments;
-    for (const segment of segments) {
-      if (Array.isArray(value)) {
-        if (!/^\d+$/.test(segment) || Number(segment) >= value.length) return ABSENT;
-        value = value[Number(segment)];
-      } else if (typeof value === "object" && value !== null && Object.hasOwn(value, segment)) {
-        value = Reflect.get(value, segment);
-      } else {
-        return ABSENT;
-      }
-    }
-    return value;
-  };
-}
-
 /** Values that `===` compares as deep equality would, the fast path for most conditions. */
 function isPrimitive(value: unknown): boolean {
   return value === null || typeof value !== "object";
@@ -159,21 +133,9 @@ function valuePredicate(condition: ConditionDocument): (actual: unknown) => bool
   }
 }
 
-/** A condition as a predicate over the call; an absent path matches only `exists: false`. */
-function compileCondition(condition: ConditionDocument): CompiledCondition {
-  const read = pathReader(condition.path);
-  const onPresent = valuePredicate(condition);
-  const matchesAbsent = condition.op === "exists" && condition.value === false;
-  const matchesPresent = !matchesAbsent;
-  return {
-    path: condition.path,
-    op: condition.op,
-    value: condition.value,
-    test(call) {
-      const actual = read(call);
-      return actual === ABSENT ? matchesAbsent : matchesPresent && onPresent(actual);
-    },
-  };
+/** A condition as a predicate over the call, for a rule of `action`; an absent path matches only `exists: false`. */
+function compileCondition(condition: ConditionDocument, action: RuleAction): CompiledCondition {
+  return compilePathCondition(condition, valuePredicate(condition), action);
 }
 
 /** The rule's tool-name test: exact names by set lookup, globs by anchored regex. */
@@ -197,7 +159,7 @@ function compileRule(rule: RuleDocument, index: number): CompiledRule {
     matchesName: nameMatcher(toolPatterns),
     categories: asList(rule.category),
     risks: asList(rule.risk),
-    conditions: (rule.when ?? []).map(compileCondition),
+    conditions: (rule.when ?? []).map((condition) => compileCondition(condition, rule.action)),
     action: rule.action,
     reason: rule.reason ?? null,
     hide: rule.hide === true,
@@ -222,6 +184,7 @@ export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): C
     defaultAction: document.default,
     rules: (document.rules ?? []).map(compileRule),
     categoryOverrides: overrides,
+    allowsUndeclaredArguments: nameMatcher(asList(document.allow_undeclared_arguments) ?? []),
     audit: {
       path: auditPath === undefined ? null : resolve(origin.baseDir, auditPath),
       includeArguments: document.audit?.include_arguments === true,

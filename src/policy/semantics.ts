@@ -70,7 +70,19 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
   return problems;
 }
 
+/** Globs we cannot honour in `allow_undeclared_arguments`. */
+function undeclaredArgumentsProblems(document: PolicyDocument): SemanticProblem[] {
+  const patterns = document.allow_undeclared_arguments;
+  if (patterns === undefined) return [];
+  const list = Array.isArray(patterns) ? patterns : [patterns];
+  return list.flatMap((pattern, k) => {
+    const problem = globProblem(pattern);
+    const path = Array.isArray(patterns) ? ["allow_undeclared_arguments", k] : ["allow_undeclared_arguments"];
+    return problem ? [{ path, atKey: false, message: `${problem}, got ${JSON.stringify(pattern)}` }] : [];
+  });
+}
+
 /** The checks after the schema: option combinations, regexes that compile, globs we can honour. */
 export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
-  return (document.rules ?? []).flatMap(ruleProblems);
+  return [...undeclaredArgumentsProblems(document), ...(document.rules ?? []).flatMap(ruleProblems)];
 }

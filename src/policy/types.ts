@@ -26,6 +26,17 @@ export type ConditionOperator =
   | "starts_with"
   | "exists";
 
+/** Where a condition looked in a call, and what it found there (for `check` and `tools`). */
+export interface ConditionFinding {
+  holds: boolean;
+  /** The place, with `*` resolved: `args.instance_groups.1.InstanceCount`. */
+  path: string;
+  /** The value there, or ABSENT (condition.ts) where there is none. */
+  value: unknown;
+  /** The reading of the value that decided, where it was not the value itself (`"5000"` read as 5000). */
+  reading?: unknown;
+}
+
 /** One compiled `when` condition: a pure predicate over the call. */
 export interface CompiledCondition {
   path: string;
@@ -33,6 +44,8 @@ export interface CompiledCondition {
   /** The `value` as written (absent for `exists` without one): for describing the rule to people. */
   value?: unknown;
   test(call: ToolCall): boolean;
+  /** The place that made the condition hold (the first element that does, for `*`), else the first place it looked. */
+  explain(call: ToolCall): ConditionFinding;
 }
 
 /** A rule after validation and compilation: every pattern and regex is built once. */
@@ -62,6 +75,8 @@ export interface CompiledPolicy {
   rules: CompiledRule[];
   /** The policy's `classify:` block: a user's category for a tool, overriding classification. */
   categoryOverrides: ReadonlyMap<string, Category>;
+  /** True for tools named by `allow_undeclared_arguments`: their calls may carry keys their inputSchema does not declare. */
+  allowsUndeclaredArguments(toolName: string): boolean;
   audit: { path: string | null; includeArguments: boolean };
   /** Where the policy came from: a file path, or "built-in default". */
   source: string;
@@ -117,6 +132,7 @@ export interface PolicyDocument {
   mode?: "enforce" | "monitor";
   default: "allow" | "deny";
   classify?: Record<string, Category>;
+  allow_undeclared_arguments?: string | string[];
   audit?: { path?: string; include_arguments?: boolean };
   rules?: RuleDocument[];
 }

@@ -6,9 +6,13 @@ import type { Denial } from "./denial.js";
 /** How a forwarded tools/call ended, as the proxy saw it: the server's response, or why there is none. */
 export type ResponseSummary = ResponseEnd | "server_exited" | "cancelled";
 
-/** What the proxy does with a tools/call: forward it (and say how it ended), or answer with a denial. */
+/**
+ * What the proxy does with a tools/call: forward it (and say how it ended), or answer with a denial.
+ * `argumentsJson`: the arguments to forward in place of those sent, where reading them as the server
+ * will changed them (`"5000"` sent for an integer goes on as `5000`).
+ */
 export type Verdict =
-  | { forward: true; finish(summary: ResponseSummary): void }
+  | { forward: true; argumentsJson: string | undefined; finish(summary: ResponseSummary): void }
   | { forward: false; denial: Denial };
 
 /** A verdict that waits for a person. */

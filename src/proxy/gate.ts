@@ -1,4 +1,5 @@
 import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
+import { readCall } from "../arguments/call.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
 import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
@@ -6,6 +7,7 @@ import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
 import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
+import { serializeParsed } from "../wire/serialize.js";
 import type { CallGate, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
 
 export interface GateOptions {
@@ -118,13 +120,18 @@ export class Gate implements CallGate {
 
   private decideCallUnguarded(
     requestId: RequestId,
-    call: ToolCall,
+    sent: ToolCall,
     progressToken: string | number | null,
-    argumentsJson: string | undefined,
+    sentJson: string | undefined,
   ): Verdict | PendingVerdict {
     const startedMs = this.now();
     const policy = this.policy;
-    const profile = this.profiles.get(call.name);
+    const profile = this.profiles.get(sent.name);
+    // Decided, audited, shown for approval and forwarded: the arguments as the server will read them.
+    const reading = readCall(profile?.argumentSchema, sent, policy.allowsUndeclaredArguments(sent.name));
+    const call = reading.ok ? reading.call : sent;
+    const changed = reading.ok && reading.changed;
+    const argumentsJson = changed ? serializeParsed(call.arguments, false) : sentJson;
     const classification = classifyCall(
       profile,
       call.name,
@@ -133,7 +140,11 @@ export class Gate implements CallGate {
     );
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
     const toolClassification = profile ? this.toolClassification(profile) : classification;
-    const decision = decideToolCall(policy, call, classification, toolClassification);
+    const decided = decideToolCall(policy, call, classification, toolClassification);
+    const decision: Decision =
+      reading.ok || decided.hidden
+        ? decided
+        : { action: "deny", rule: null, reason: reading.reason, hidden: false };
     const record = this.baseRecord(
       requestId,
       call,
@@ -143,6 +154,8 @@ export class Gate implements CallGate {
       argumentsJson,
       startedMs,
     );
+    // Where the reading changed the arguments, they are forwarded as the text that was hashed.
+    const forwardedJson = changed ? argumentsJson : undefined;
 
     if (this.options.audit.failed !== null) {
       return this.deny(record, {
@@ -171,19 +184,29 @@ export class Gate implements CallGate {
       record.decision = "allow";
       if (action !== "allow")
         record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
-      return this.forward(record, startedMs);
+      return this.forward(record, startedMs, forwardedJson);
     }
-    if (action === "allow") return this.forward(record, startedMs);
+    if (action === "allow") return this.forward(record, startedMs, forwardedJson);
     if (action === "deny") {
       return this.deny(record, retryAfterSeconds === undefined ? { reason } : { reason, retryAfterSeconds });
     }
-    return this.askForApproval(requestId, call, classification, decision, record, startedMs, progressToken);
+    return this.askForApproval(
+      requestId,
+      call,
+      classification,
+      decision,
+      record,
+      startedMs,
+      progressToken,
+      forwardedJson,
+    );
   }
 
   private async approvalVerdict(
     pending: Promise<ApprovalAnswer>,
     record: AuditRecord,
     startedMs: number,
+    forwardedJson: string | undefined,
   ): Promise<Verdict> {
     let answer: ApprovalAnswer;
     try {
@@ -210,7 +233,7 @@ export class Gate implements CallGate {
       });
     }
     record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
-    return this.forward(record, this.now());
+    return this.forward(record, this.now(), forwardedJson);
   }
 
   private askForApproval(
@@ -221,6 +244,7 @@ export class Gate implements CallGate {
     record: AuditRecord,
     startedMs: number,
     progressToken: string | number | null,
+    forwardedJson: string | undefined,
   ): Verdict | PendingVerdict {
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
     const asked: AskedApproval | null =
@@ -243,7 +267,10 @@ export class Gate implements CallGate {
         reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
-    return { verdict: this.approvalVerdict(asked.answer, record, startedMs), withdraw: asked.withdraw };
+    return {
+      verdict: this.approvalVerdict(asked.answer, record, startedMs, forwardedJson),
+      withdraw: asked.withdraw,
+    };
   }
 
   private baseRecord(
@@ -283,9 +310,17 @@ export class Gate implements CallGate {
     return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
   }
 
-  private forward(record: AuditRecord, startedMs: number): Verdict {
+  /** `forwardedJson`: the arguments to send, where the reading changed them. */
+  private forward(record: AuditRecord, startedMs: number, forwardedJson: string | undefined): Verdict {
     record.decision = "allow";
-    return new ForwardedCall(record, startedMs, this.options.audit, this.now, this.options.warn);
+    return new ForwardedCall(
+      record,
+      startedMs,
+      this.options.audit,
+      this.now,
+      this.options.warn,
+      forwardedJson,
+    );
   }
 
   private toolClassification(profile: ToolProfile): Classification {
@@ -305,6 +340,7 @@ class ForwardedCall {
     private readonly audit: AuditLog,
     private readonly now: () => number,
     private readonly warn: (message: string) => void,
+    readonly argumentsJson: string | undefined,
   ) {}
 
   finish(summary: ResponseSummary): void {

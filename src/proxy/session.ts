@@ -37,6 +37,13 @@ export interface ProxyOptions {
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
 
+/** A tools/call as the client sent it: its params, and its line as we serialized it (`ascii`: see ClientMessage). */
+interface SentCall {
+  params: JsonObject;
+  line: string;
+  ascii: boolean;
+}
+
 export class ProxySession {
   private readonly pending = new ClientRequests();
   private readonly options: ProxyOptions;
@@ -241,20 +248,14 @@ export class ProxySession {
     const era = requestEraOf(params).era;
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
-    const line = toolCallLine(id, params, argumentsJson, plain);
+    const sent: SentCall = { params, line: toolCallLine(id, params, argumentsJson, plain), ascii };
     const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
-    if ("forward" in verdict) this.applyVerdict(id, era, line, ascii, verdict);
-    else this.awaitApproval(id, era, line, ascii, verdict);
+    if ("forward" in verdict) this.applyVerdict(id, era, sent, verdict);
+    else this.awaitApproval(id, era, sent, verdict);
   }
 
   /** Holds a call while a person decides; the server sees it only once approved. */
-  private awaitApproval(
-    id: RequestId,
-    era: Era,
-    line: string,
-    ascii: boolean,
-    approval: PendingVerdict,
-  ): void {
+  private awaitApproval(id: RequestId, era: Era, sent: SentCall, approval: PendingVerdict): void {
     const entry: PendingRequest = { id, method: "tools/call", approval };
     this.pending.track(entry);
     approval.verdict.then(
@@ -267,7 +268,7 @@ export class ProxySession {
           return;
         }
         try {
-          this.applyVerdict(id, era, line, ascii, settled);
+          this.applyVerdict(id, era, sent, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(id)?.forwarded?.finish("protocol_error");
@@ -285,13 +286,15 @@ export class ProxySession {
   }
 
   /** `ascii`: the line is all ASCII (see ClientMessage). */
-  private applyVerdict(id: RequestId, era: Era, line: string, ascii: boolean, verdict: Verdict): void {
+  private applyVerdict(id: RequestId, era: Era, sent: SentCall, verdict: Verdict): void {
     if (!verdict.forward) {
       this.sendToClient(denialResultLine(id, verdict.denial, era));
       return;
     }
     this.pending.track({ id, method: "tools/call", forwarded: verdict });
-    if (!this.serverGone) this.toServer.write(line, ascii);
+    if (this.serverGone) return;
+    if (verdict.argumentsJson === undefined) this.toServer.write(sent.line, sent.ascii);
+    else this.toServer.write(toolCallLine(id, sent.params, verdict.argumentsJson), false);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {

@@ -65,7 +65,10 @@ describe("reading arguments against a tool's inputSchema", () => {
   it("refuses 5000.5 for an integer and names the argument and what it must be", () => {
     expect(read(amount, { amount: "5000.5" })).toEqual({
       ok: false,
-      problem: { path: ["amount"], problem: 'must be an integer; got "5000.5", which does not read as one' },
+      problem: {
+        path: ["amount"],
+        problem: 'must be an integer; got "5000.5", which does not read as one the way the server reads it',
+      },
     });
     expect(read(amount, { amount: 1.5 })).toMatchObject({ ok: false, problem: { path: ["amount"] } });
   });
@@ -112,7 +115,8 @@ describe("reading arguments against a tool's inputSchema", () => {
       ok: false,
       problem: {
         path: ["field_amount"],
-        problem: "is not an argument of this tool (its inputSchema declares amount, price)",
+        problem:
+          "is not declared by the tool's inputSchema (it declares amount, price): remove it, or name the tool in the policy's allow_undeclared_arguments",
       },
     });
     const nested = { instance_groups: [{ InstanceGroupName: "a", InstanceCount: 1, instance_count: 50 }] };
