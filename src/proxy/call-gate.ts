@@ -1,4 +1,5 @@
 import type { ToolCall } from "../policy/types.js";
+import type { RequestEra, RoundTrip } from "../wire/era.js";
 import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
 import type { ResponseEnd } from "../wire/response-scan.js";
 import type { Denial } from "./denial.js";
@@ -6,14 +7,40 @@ import type { Denial } from "./denial.js";
 /** How a forwarded tools/call ended, as the proxy saw it: the server's response, or why there is none. */
 export type ResponseSummary = ResponseEnd | "server_exited" | "cancelled";
 
+/** One tools/call as the gate decides it. */
+export interface CallRequest {
+  id: RequestId;
+  call: ToolCall;
+  progressToken: string | number | null;
+  /** JSON.stringify(call.arguments): the proxy forwards this same text. */
+  argumentsJson: string;
+  /** The era of this request, from its own _meta. */
+  era: RequestEra;
+  roundTrip: RoundTrip;
+}
+
+/** A call let through: it goes to the server, and the proxy says how it ended. */
+export interface ForwardVerdict {
+  forward: true;
+  /** `requestState`: the state of a server's input_required answer (the call may continue). */
+  finish(summary: ResponseSummary, requestState?: string): void;
+  /** Set when the call goes with other round-trip members than it came with (our own stripped). */
+  roundTrip?: RoundTrip;
+  /**
+   * The arguments to forward in place of those sent, where reading them as the server will changed
+   * them (`"5000"` sent for an integer goes on as `5000`).
+   */
+  argumentsJson?: string;
+}
+
 /**
- * What the proxy does with a tools/call: forward it (and say how it ended), or answer with a denial.
- * `argumentsJson`: the arguments to forward in place of those sent, where reading them as the server
- * will changed them (`"5000"` sent for an integer goes on as `5000`).
+ * What the proxy does with a tools/call: forward it, answer with a denial, or answer with our own
+ * input_required result (a 2026-07-28 approval asked in the client; `result` is that result).
  */
 export type Verdict =
-  | { forward: true; argumentsJson: string | undefined; finish(summary: ResponseSummary): void }
-  | { forward: false; denial: Denial };
+  | ForwardVerdict
+  | { forward: false; denial: Denial }
+  | { forward: false; inputRequired: JsonObject };
 
 /** A verdict that waits for a person. */
 export interface PendingVerdict {
@@ -24,16 +51,8 @@ export interface PendingVerdict {
 
 /** What the proxy session asks of the policy side: one verdict per tools/call, and tools/list filtered. */
 export interface CallGate {
-  /**
-   * Decides one tools/call; synchronous unless a person must approve it. `argumentsJson` is
-   * JSON.stringify(call.arguments) (the proxy forwards that same text).
-   */
-  decideCall(
-    requestId: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson: string,
-  ): Verdict | PendingVerdict;
+  /** Decides one tools/call; synchronous unless a person must approve it outside the client. */
+  decideCall(request: CallRequest): Verdict | PendingVerdict;
   /** The server listed tools: they are learnt for classifying calls, and the result comes back without the hidden ones. */
   listedTools(result: JsonObject): JsonObject;
   /** Runs `work` (reading one chunk of server output); what the calls finished inside it record is written together. */

@@ -1,4 +1,5 @@
-import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
+import { InClientApprovals } from "../approval/in-client.js";
+import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
 import { readCall } from "../arguments/call.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
 import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
@@ -6,9 +7,11 @@ import type { Classification, ToolProfile } from "../classify/types.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
+import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
 import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
 import { serializeParsed } from "../wire/serialize.js";
-import type { CallGate, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
+import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
+import { type Continuation, ServerContinuations } from "./continuations.js";
 
 export interface GateOptions {
   policy: CompiledPolicy;
@@ -28,6 +31,8 @@ export interface GateOptions {
  * on progress hears our denial rather than giving up on its own first.
  */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 50;
+/** Server-issued states remembered at once per session, for counting a multi-round-trip call once. */
+const MAX_CONTINUATIONS = 1024;
 
 /**
  * Everything between a parsed tools/call and the proxy's forward-or-deny: classification,
@@ -41,11 +46,17 @@ export class Gate implements CallGate {
   private readonly limiter = new SlidingWindowLimiter();
   private readonly now: () => number;
   private readonly approver: Approver | null;
+  /** 2026-07-28 approvals asked in the client, with our own signed requestState. */
+  private readonly inClient: InClientApprovals;
+  /** The server's requestStates of calls that may continue (one logical call, counted once). */
+  private readonly continuations: ServerContinuations;
 
   constructor(private readonly options: GateOptions) {
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
     this.approver = options.approver ?? null;
+    this.inClient = new InClientApprovals(options.serverLabel, this.now);
+    this.continuations = new ServerContinuations(MAX_CONTINUATIONS, this.now);
   }
 
   /** The policy in force. */
@@ -92,24 +103,17 @@ export class Gate implements CallGate {
     return { ...result, tools: visible };
   }
 
-  /**
-   * Decides one tools/call. Synchronous unless a person must approve it. `argumentsJson` is
-   * JSON.stringify(call.arguments) where the caller has it (the proxy forwards that same text).
-   */
-  decideCall(
-    requestId: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson?: string,
-  ): Verdict | PendingVerdict {
+  /** Decides one tools/call. Synchronous unless a person must approve it outside the client. */
+  decideCall(request: CallRequest): Verdict | PendingVerdict {
     try {
-      return this.decideCallUnguarded(requestId, call, progressToken, argumentsJson);
+      return this.decideCallUnguarded(request);
     } catch (error) {
-      this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
+      const tool = request.call.name;
+      this.options.warn(`internal error while deciding ${tool}: ${(error as Error).stack ?? error}`);
       return {
         forward: false,
         denial: {
-          tool: call.name,
+          tool,
           reason:
             "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
           rule: null,
@@ -118,20 +122,30 @@ export class Gate implements CallGate {
     }
   }
 
-  private decideCallUnguarded(
-    requestId: RequestId,
-    sent: ToolCall,
-    progressToken: string | number | null,
-    sentJson: string | undefined,
-  ): Verdict | PendingVerdict {
+  /**
+   * Reads the call's arguments as the server will (against the tool's inputSchema): that reading is
+   * classified, decided, audited, shown for approval and forwarded. Arguments that cannot be read so
+   * are denied, naming the argument and what its schema wants.
+   */
+  private decideCallUnguarded(request: CallRequest): Verdict | PendingVerdict {
+    const sent = request.call;
+    const schema = this.profiles.get(sent.name)?.argumentSchema;
+    const reading = readCall(schema, sent, this.policy.allowsUndeclaredArguments(sent.name));
+    if (!reading.ok) return this.decideRead(request, reading.reason);
+    if (!reading.changed) return this.decideRead(request, null);
+    const argumentsJson = serializeParsed(reading.call.arguments, false);
+    return withForwardedArguments(
+      this.decideRead({ ...request, call: reading.call, argumentsJson }, null),
+      argumentsJson,
+    );
+  }
+
+  /** Decides a call whose arguments were read; `refusal`: why they could not be (the call is denied). */
+  private decideRead(request: CallRequest, refusal: string | null): Verdict | PendingVerdict {
+    const { id: requestId, call, argumentsJson } = request;
     const startedMs = this.now();
     const policy = this.policy;
-    const profile = this.profiles.get(sent.name);
-    // Decided, audited, shown for approval and forwarded: the arguments as the server will read them.
-    const reading = readCall(profile?.argumentSchema, sent, policy.allowsUndeclaredArguments(sent.name));
-    const call = reading.ok ? reading.call : sent;
-    const changed = reading.ok && reading.changed;
-    const argumentsJson = changed ? serializeParsed(call.arguments, false) : sentJson;
+    const profile = this.profiles.get(call.name);
     const classification = classifyCall(
       profile,
       call.name,
@@ -142,9 +156,9 @@ export class Gate implements CallGate {
     const toolClassification = profile ? this.toolClassification(profile) : classification;
     const decided = decideToolCall(policy, call, classification, toolClassification);
     const decision: Decision =
-      reading.ok || decided.hidden
+      refusal === null || decided.hidden
         ? decided
-        : { action: "deny", rule: null, reason: reading.reason, hidden: false };
+        : { action: "deny", rule: null, reason: refusal, hidden: false };
     const record = this.baseRecord(
       requestId,
       call,
@@ -154,8 +168,6 @@ export class Gate implements CallGate {
       argumentsJson,
       startedMs,
     );
-    // Where the reading changed the arguments, they are forwarded as the text that was hashed.
-    const forwardedJson = changed ? argumentsJson : undefined;
 
     if (this.options.audit.failed !== null) {
       return this.deny(record, {
@@ -163,11 +175,27 @@ export class Gate implements CallGate {
       });
     }
 
+    // A later round of a 2026-07-28 call: the answer to our approval, or the server's continuation.
+    const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
+    const inClient = this.inClient.answer(request.roundTrip, binding);
+    if (inClient !== null && !inClient.ok) return this.deny(record, { reason: inClient.reason });
+    const state = request.roundTrip.requestState;
+    const continuation =
+      inClient === null && state !== undefined
+        ? this.continuations.take(state, call.name, record.args_sha256)
+        : null;
+    const held = inClient?.held;
+    const firstId = held?.firstId ?? continuation?.firstId;
+    if (firstId !== undefined) record.continues = firstId;
+    // Forwarded after our approval: the round-trip members the call came with before we asked.
+    const roundTrip = held?.roundTrip;
+
     let action = decision.action;
     let retryAfterSeconds: number | undefined;
     let reason = decision.reason;
     const limit = decision.rule?.rateLimit;
-    if (action !== "deny" && limit && decision.rule) {
+    // A later round was counted with its first round: one logical call, counted once.
+    if (action !== "deny" && limit && decision.rule && firstId === undefined) {
       const windowMs = limit.windowSeconds * 1000;
       const retryAfterMs = this.limiter.take(decision.rule.fingerprint, limit.max, windowMs, startedMs);
       if (retryAfterMs > 0) {
@@ -184,29 +212,27 @@ export class Gate implements CallGate {
       record.decision = "allow";
       if (action !== "allow")
         record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
-      return this.forward(record, startedMs, forwardedJson);
+      return this.forward(record, startedMs, roundTrip);
     }
-    if (action === "allow") return this.forward(record, startedMs, forwardedJson);
+    if (action === "allow") return this.forward(record, startedMs, roundTrip);
     if (action === "deny") {
       return this.deny(record, retryAfterSeconds === undefined ? { reason } : { reason, retryAfterSeconds });
     }
-    return this.askForApproval(
-      requestId,
-      call,
-      classification,
-      decision,
-      record,
-      startedMs,
-      progressToken,
-      forwardedJson,
-    );
+    if (inClient !== null) {
+      const channel = "elicitation (in the client)";
+      return this.settleApproval({ ...inClient.answer, channel }, record, inClient.held.askedMs, roundTrip);
+    }
+    if (continuation?.approvedBy) {
+      record.reason = `${record.reason} (approved earlier in this call by ${continuation.approvedBy})`;
+      return this.forward(record, startedMs, undefined, continuation.approvedBy);
+    }
+    return this.askForApproval(request, classification, decision, record, startedMs);
   }
 
   private async approvalVerdict(
     pending: Promise<ApprovalAnswer>,
     record: AuditRecord,
     startedMs: number,
-    forwardedJson: string | undefined,
   ): Promise<Verdict> {
     let answer: ApprovalAnswer;
     try {
@@ -219,6 +245,16 @@ export class Gate implements CallGate {
         reason: `approval failed: ${(error as Error).message}`,
       };
     }
+    return this.settleApproval(answer, record, startedMs);
+  }
+
+  /** The verdict on a person's answer, recorded; `roundTrip` as for forward. */
+  private settleApproval(
+    answer: ApprovalAnswer,
+    record: AuditRecord,
+    startedMs: number,
+    roundTrip?: RoundTrip,
+  ): Verdict {
     const waitedMs = this.now() - startedMs;
     record.approval = {
       channel: answer.channel,
@@ -233,44 +269,63 @@ export class Gate implements CallGate {
       });
     }
     record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
-    return this.forward(record, this.now(), forwardedJson);
+    return this.forward(record, this.now(), roundTrip, answer.decidedBy);
   }
 
   private askForApproval(
-    requestId: RequestId,
-    call: ToolCall,
+    request: CallRequest,
     classification: Classification,
     decision: Decision,
     record: AuditRecord,
     startedMs: number,
-    progressToken: string | number | null,
-    forwardedJson: string | undefined,
   ): Verdict | PendingVerdict {
+    const { id: requestId, call, progressToken, era } = request;
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
-    const asked: AskedApproval | null =
-      this.approver?.({ requestId, call, classification, decision, timeoutSeconds, progressToken }) ?? null;
-    if (asked !== null) {
-      this.options.audit.append({
-        time: new Date(startedMs).toISOString(),
-        event: "approval_request",
-        session: this.options.sessionId,
-        id: requestId,
-        tool: call.name,
-        rule: record.rule,
-        reason: decision.reason,
-        timeout_seconds: timeoutSeconds,
-        args_sha256: record.args_sha256,
-      });
+    const question: ApprovalRequest = {
+      requestId,
+      call,
+      classification,
+      decision,
+      timeoutSeconds,
+      progressToken,
+      era: era.era,
+    };
+    if (era.era === "modern" && declaresFormElicitation(era.clientCapabilities)) {
+      // Asked in the client: the call is answered with our input_required; the retry brings the answer.
+      this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
+      const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
+      const held = { firstId: requestId, roundTrip: request.roundTrip, askedMs: startedMs };
+      return { forward: false, inputRequired: this.inClient.ask(question, binding, held) };
     }
+    const asked: AskedApproval | null = this.approver?.(question) ?? null;
+    if (asked !== null) this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
     if (asked === null) {
       return this.deny(record, {
         reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
-    return {
-      verdict: this.approvalVerdict(asked.answer, record, startedMs, forwardedJson),
-      withdraw: asked.withdraw,
-    };
+    return { verdict: this.approvalVerdict(asked.answer, record, startedMs), withdraw: asked.withdraw };
+  }
+
+  /** The audit line saying a person is asked about this call. */
+  private recordApprovalRequest(
+    record: AuditRecord,
+    decision: Decision,
+    timeoutSeconds: number,
+    startedMs: number,
+  ): void {
+    this.options.audit.append({
+      time: new Date(startedMs).toISOString(),
+      event: "approval_request",
+      session: this.options.sessionId,
+      id: record.id,
+      tool: record.tool,
+      rule: record.rule,
+      reason: decision.reason,
+      timeout_seconds: timeoutSeconds,
+      args_sha256: record.args_sha256,
+      ...(record.continues === undefined ? {} : { continues: record.continues }),
+    });
   }
 
   private baseRecord(
@@ -310,17 +365,25 @@ export class Gate implements CallGate {
     return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
   }
 
-  /** `forwardedJson`: the arguments to send, where the reading changed them. */
-  private forward(record: AuditRecord, startedMs: number, forwardedJson: string | undefined): Verdict {
+  /**
+   * Lets the call through. `roundTrip`: the round-trip members to forward instead of the request's
+   * (after our own approval round). `approvedBy`: who approved the logical call, so that a
+   * continuation the server asks for is not asked again.
+   */
+  private forward(
+    record: AuditRecord,
+    startedMs: number,
+    roundTrip?: RoundTrip,
+    approvedBy: string | null = null,
+  ): Verdict {
     record.decision = "allow";
-    return new ForwardedCall(
-      record,
-      startedMs,
-      this.options.audit,
-      this.now,
-      this.options.warn,
-      forwardedJson,
-    );
+    const end: CallEnd = {
+      audit: this.options.audit,
+      continuations: this.continuations,
+      now: this.now,
+      warn: this.options.warn,
+    };
+    return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip);
   }
 
   private toolClassification(profile: ToolProfile): Classification {
@@ -329,27 +392,63 @@ export class Gate implements CallGate {
   }
 }
 
+/** What a forwarded call needs when it ends: the log, the continuations table, the clock. */
+interface CallEnd {
+  audit: AuditLog;
+  continuations: ServerContinuations;
+  now: () => number;
+  warn: (message: string) => void;
+}
+
+/** A verdict (now or after approval) that forwards the read arguments, `argumentsJson`, if it forwards. */
+function withForwardedArguments(
+  verdict: Verdict | PendingVerdict,
+  argumentsJson: string,
+): Verdict | PendingVerdict {
+  if ("forward" in verdict) return forwardingArguments(verdict, argumentsJson);
+  return {
+    ...verdict,
+    verdict: verdict.verdict.then((settled) => forwardingArguments(settled, argumentsJson)),
+  };
+}
+
+function forwardingArguments(verdict: Verdict, argumentsJson: string): Verdict {
+  if (verdict.forward) verdict.argumentsJson = argumentsJson;
+  return verdict;
+}
+
 /** A call let through to the server; its audit line is written when it ends, once. */
 class ForwardedCall {
   readonly forward = true;
   private finished = false;
+  /** The arguments to forward, where reading them as the server will changed them. */
+  argumentsJson: string | undefined = undefined;
 
   constructor(
     private readonly record: AuditRecord,
     private readonly startedMs: number,
-    private readonly audit: AuditLog,
-    private readonly now: () => number,
-    private readonly warn: (message: string) => void,
-    readonly argumentsJson: string | undefined,
+    private readonly end: CallEnd,
+    private readonly approvedBy: string | null,
+    readonly roundTrip: RoundTrip | undefined,
   ) {}
 
-  finish(summary: ResponseSummary): void {
+  finish(summary: ResponseSummary, requestState?: string): void {
     if (this.finished) return;
     this.finished = true;
+    const { record, end } = this;
     // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
-    this.record.outcome = summary;
-    this.record.duration_ms = this.now() - this.startedMs;
-    if (!this.audit.appendCall(this.record) && this.audit.failed)
-      this.warn(`${this.audit.failed}; further calls will be denied`);
+    record.outcome = summary;
+    record.duration_ms = end.now() - this.startedMs;
+    if (summary === "input_required" && requestState !== undefined) {
+      const continuation: Continuation = {
+        firstId: record.continues ?? record.id,
+        tool: record.tool,
+        argsSha256: record.args_sha256,
+        approvedBy: this.approvedBy,
+      };
+      end.continuations.remember(requestState, continuation);
+    }
+    if (!end.audit.appendCall(record) && end.audit.failed)
+      end.warn(`${end.audit.failed}; further calls will be denied`);
   }
 }

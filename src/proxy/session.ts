@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import { type Era, requestEraOf } from "../wire/era.js";
+import { declaresFormElicitation, type Era, META_SUBSCRIPTION_ID, requestEraOf } from "../wire/era.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -8,6 +8,7 @@ import {
   type JsonObject,
   parseClientLine,
   type RequestId,
+  resultLine,
   toLine,
   toolCallLine,
 } from "../wire/jsonrpc.js";
@@ -37,13 +38,6 @@ export interface ProxyOptions {
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
 
-/** A tools/call as the client sent it: its params, and its line as we serialized it (`ascii`: see ClientMessage). */
-interface SentCall {
-  params: JsonObject;
-  line: string;
-  ascii: boolean;
-}
-
 export class ProxySession {
   private readonly pending = new ClientRequests();
   private readonly options: ProxyOptions;
@@ -55,6 +49,9 @@ export class ProxySession {
   private readonly ownRequests = new OwnRequests();
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   private clientCapabilities: JsonObject | null = null;
+  /** Whether the client sent initialize (2025 era) / a request with a 2026-07-28 envelope. */
+  private legacySeen = false;
+  private modernSeen = false;
 
   constructor(options: ProxyOptions) {
     this.options = options;
@@ -179,13 +176,32 @@ export class ProxySession {
       this.onToolCall(id, message, request.plain, request.ascii);
       return;
     }
+    const params = message.params;
+    const entry: PendingRequest = { id, method };
     if (method === "initialize") {
-      const params = message.params;
+      this.legacySeen = true;
       this.clientCapabilities =
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
+    } else if (!this.modernSeen && requestEraOf(params).era === "modern") {
+      this.modernSeen = true;
     }
-    this.pending.track({ id, method });
+    if (method === "subscriptions/listen" && asksForToolChanges(params)) entry.toolsListChanged = true;
+    this.pending.track(entry);
     this.sendToServer(message, request.ascii);
+  }
+
+  /**
+   * The tools the client may see changed (a reload changed hiding): announced on every open
+   * listen stream that asked for tools/list changes (2026-07-28), and unsolicited to a client that
+   * opened with initialize or has not shown its era yet (in 2026-07-28 nothing comes unsolicited).
+   */
+  toolsListChanged(): void {
+    for (const listener of this.pending.toolListeners()) {
+      this.notifyClient("notifications/tools/list_changed", {
+        _meta: { [META_SUBSCRIPTION_ID]: listener.id },
+      });
+    }
+    if (this.legacySeen || !this.modernSeen) this.notifyClient("notifications/tools/list_changed", {});
   }
 
   private onClientNotification(notification: Extract<ClientMessage, { kind: "notification" }>): void {
@@ -211,10 +227,7 @@ export class ProxySession {
 
   /** True when the client declared form elicitation at initialize, so we can ask it ourselves. */
   get clientCanElicit(): boolean {
-    const elicitation = this.clientCapabilities?.elicitation;
-    if (!isJsonObject(elicitation)) return false;
-    // Since 2025-11-25 `{ url: {} }` alone means URL mode only; an empty object means form mode.
-    return Object.keys(elicitation).length === 0 || isJsonObject(elicitation.form);
+    return declaresFormElicitation(this.clientCapabilities);
   }
 
   /** Sends a request of our own to the client; the server never sees it or its answer. */
@@ -244,18 +257,19 @@ export class ProxySession {
       this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${read}`));
       return;
     }
-    const { call, params, progressToken } = read;
-    const era = requestEraOf(params).era;
+    const { call, params, progressToken, roundTrip } = read;
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
-    const sent: SentCall = { params, line: toolCallLine(id, params, argumentsJson, plain), ascii };
-    const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
-    if ("forward" in verdict) this.applyVerdict(id, era, sent, verdict);
-    else this.awaitApproval(id, era, sent, verdict);
+    const era = requestEraOf(params);
+    const verdict = this.options.gate.decideCall({ id, call, progressToken, argumentsJson, era, roundTrip });
+    const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, plain, ascii };
+    if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
+    else this.awaitApproval(forwarded, verdict);
   }
 
   /** Holds a call while a person decides; the server sees it only once approved. */
-  private awaitApproval(id: RequestId, era: Era, sent: SentCall, approval: PendingVerdict): void {
+  private awaitApproval(forwarded: ForwardedLine, approval: PendingVerdict): void {
+    const { id } = forwarded;
     const entry: PendingRequest = { id, method: "tools/call", approval };
     this.pending.track(entry);
     approval.verdict.then(
@@ -268,7 +282,7 @@ export class ProxySession {
           return;
         }
         try {
-          this.applyVerdict(id, era, sent, settled);
+          this.applyVerdict(forwarded, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(id)?.forwarded?.finish("protocol_error");
@@ -285,16 +299,28 @@ export class ProxySession {
     );
   }
 
-  /** `ascii`: the line is all ASCII (see ClientMessage). */
-  private applyVerdict(id: RequestId, era: Era, sent: SentCall, verdict: Verdict): void {
+  /** Answers the call (denial, our input_required) or sends it to the server as decided. */
+  private applyVerdict(forwarded: ForwardedLine, verdict: Verdict): void {
+    const { id, params, argumentsJson } = forwarded;
     if (!verdict.forward) {
-      this.sendToClient(denialResultLine(id, verdict.denial, era));
+      if ("denial" in verdict) this.sendToClient(denialResultLine(id, verdict.denial, forwarded.era));
+      else this.sendToClient(resultLine(id, verdict.inputRequired));
       return;
     }
     this.pending.track({ id, method: "tools/call", forwarded: verdict });
     if (this.serverGone) return;
-    if (verdict.argumentsJson === undefined) this.toServer.write(sent.line, sent.ascii);
-    else this.toServer.write(toolCallLine(id, sent.params, verdict.argumentsJson), false);
+    // Where reading the arguments as the server will changed them, the reading goes (not known to be ASCII).
+    const read = verdict.argumentsJson;
+    const decidedJson = read ?? argumentsJson;
+    if (verdict.roundTrip === undefined) {
+      const plain = read === undefined && forwarded.plain;
+      this.toServer.write(toolCallLine(id, params, decidedJson, plain), plain && forwarded.ascii);
+      return;
+    }
+    // After our own approval round: the call goes with the members it came with before we asked
+    // (values from an earlier line, so serialized with escapes, and not known to be ASCII).
+    const { inputResponses: _ours, requestState: _state, ...rest } = params;
+    this.toServer.write(toolCallLine(id, { ...rest, ...verdict.roundTrip }, decidedJson, false), false);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {
@@ -346,7 +372,13 @@ export class ProxySession {
       else this.sendToClient(filtered);
       return;
     }
-    entry.forwarded?.finish(this.responses.end(content));
+    if (entry.forwarded) {
+      const end = this.responses.end(content);
+      entry.forwarded.finish(
+        end,
+        end === "input_required" ? this.responses.requestState(content) : undefined,
+      );
+    }
     this.passToClient(content, framedBytes);
   }
 
@@ -381,6 +413,27 @@ export class ProxySession {
   private passToClient(content: Buffer, framedBytes: number): void {
     if (!this.clientGone) this.toClient.writeBytes(content, framedBytes);
   }
+}
+
+/** A tools/call as it came, for sending on once decided. */
+interface ForwardedLine {
+  id: RequestId;
+  era: Era;
+  params: JsonObject;
+  /** The arguments serialized once (hashed for the audit log, forwarded as this text). */
+  argumentsJson: string;
+  /** `plain` and `ascii`: see ClientMessage. */
+  plain: boolean;
+  ascii: boolean;
+}
+
+/** Whether subscriptions/listen params ask for tools/list changes. */
+function asksForToolChanges(params: unknown): boolean {
+  return (
+    isJsonObject(params) &&
+    isJsonObject(params.notifications) &&
+    params.notifications.toolsListChanged === true
+  );
 }
 
 function isBlank(content: Buffer): boolean {
