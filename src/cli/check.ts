@@ -1,17 +1,18 @@
 import { describeClassification } from "../classify/describe.js";
-import { profileTool } from "../classify/profile.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
-import { decideToolCall, describeRule, hidingRule } from "../policy/decide.js";
-import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
+import {
+  classifyForPolicy,
+  type PolicyClassification,
+  readForPolicy,
+  withRefusal,
+} from "../policy/classification.js";
+import { ABSENT } from "../policy/condition.js";
+import { decideToolCall, hidingRule } from "../policy/decide.js";
+import { conditionText, describeRule } from "../policy/describe.js";
+import type { CompiledPolicy, CompiledRule, ConditionFinding, Decision, ToolCall } from "../policy/types.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import { choosePolicy, listToolsOf, warn } from "./common.js";
-import {
-  callClassification,
-  checkRule,
-  decisionPhrase,
-  type RuleCheck,
-  toolClassification,
-} from "./explain.js";
+import { checkRule, decisionPhrase, type RuleCheck } from "./explain.js";
 import { summarizePolicy } from "./validate.js";
 
 export interface CheckFlags {
@@ -37,43 +38,39 @@ export function parseArgsFlag(text: string): Record<string, unknown> | string {
   return value;
 }
 
-/** The tool's profile: from the server's tools/list with `-- COMMAND`, else from its name alone. */
-async function profileFor(
-  serverCommand: string[] | null,
+/** A tool's profile as check uses it, and a note on where it came from. */
+export interface CheckedProfile {
+  /** Undefined where the server's tools/list is not known or does not list the tool: wrap's case of an unlisted tool. */
+  profile: ToolProfile | undefined;
+  note: string;
+}
+
+/** The tool's profile from a server's tools/list (null: no server was given), chosen as wrap would. */
+export function listedProfile(
+  server: { profiles: ReadonlyMap<string, ToolProfile>; commandLine: string } | null,
   toolName: string,
-): Promise<{ profile: ToolProfile; note: string } | null> {
-  const [command, ...args] = serverCommand ?? [];
-  if (command === undefined) {
+): CheckedProfile {
+  if (server === null) {
     return {
-      profile: profileTool({ name: toolName }),
-      note: "no server given: classified by the tool's name only (add -- COMMAND to use the server's tools/list)",
+      profile: undefined,
+      note: "no server given: classified as a tool the server never listed (add -- COMMAND to use the server's tools/list)",
     };
   }
-  const server = await listToolsOf([command, ...args]);
-  if (server === null) return null;
   const listed = server.profiles.get(toolName);
   if (listed !== undefined)
     return { profile: listed, note: `classified with the tools/list of ${server.commandLine}` };
   return {
-    profile: profileTool({ name: toolName }),
-    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: classified by its name only`,
+    profile: undefined,
+    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: classified as wrap classifies an unlisted tool`,
   };
 }
 
-/** The value at a condition path, for showing what a condition compared. */
-function valueAt(call: ToolCall, path: string): { present: boolean; value?: unknown } {
-  if (path === "tool") return { present: true, value: call.name };
-  let value: unknown = call.arguments;
-  for (const segment of path.split(".").slice(1)) {
-    if (Array.isArray(value) && /^\d+$/.test(segment) && Number(segment) < value.length) {
-      value = value[Number(segment)];
-    } else if (isJsonObject(value) && Object.hasOwn(value, segment)) {
-      value = value[segment];
-    } else {
-      return { present: false };
-    }
-  }
-  return { present: true, value };
+/** The tool's profile: from the server's tools/list with `-- COMMAND`; null after saying why listing failed. */
+async function profileFor(serverCommand: string[] | null, toolName: string): Promise<CheckedProfile | null> {
+  const [command, ...args] = serverCommand ?? [];
+  if (command === undefined) return listedProfile(null, toolName);
+  const server = await listToolsOf([command, ...args]);
+  return server === null ? null : listedProfile(server, toolName);
 }
 
 const yesNo = (matches: boolean) => (matches ? "matches" : "does not match");
@@ -98,13 +95,8 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
     );
   }
   for (const { condition, outcome } of check.conditions) {
-    const expected = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;
-    const actual = valueAt(call, condition.path);
-    const seen = actual.present
-      ? `${condition.path} is ${JSON.stringify(actual.value)}`
-      : `${condition.path} is absent`;
     lines.push(
-      `    when ${condition.path} ${condition.op}${expected}: ${outcome === "holds" ? "holds" : "fails"} (${seen})`,
+      `    when ${conditionText(condition)}: ${outcome === "holds" ? "holds" : "fails"} (${seenText(condition.explain(call))})`,
     );
   }
   if (
@@ -116,6 +108,13 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
     lines.push("    no tool, category, risk or when: matches every call");
   }
   return lines;
+}
+
+/** What a condition saw, for people: `args.instance_groups.1.InstanceCount is 50`, `args.amount is "5_000", read as 5000`. */
+function seenText(finding: ConditionFinding): string {
+  if (finding.value === ABSENT) return `${finding.path} is absent`;
+  const reading = "reading" in finding ? `, read as ${JSON.stringify(finding.reading)}` : "";
+  return `${finding.path} is ${JSON.stringify(finding.value)}${reading}`;
 }
 
 /** What the decision means in practice: the rate limit, the approval wait, monitor mode. */
@@ -148,6 +147,43 @@ function ruleJson(rule: CompiledRule | null) {
   return rule === null ? null : { number: rule.index + 1, description: describeRule(rule) };
 }
 
+/** How the policy decides one call, and why, rule by rule: what `check` prints. */
+export interface CallExplanation {
+  classes: PolicyClassification;
+  decision: Decision;
+  /** The rule that hides the tool (checked before all others), or null. */
+  hider: CompiledRule | null;
+  /** Every rule up to the deciding one, as decideToolCall goes through them (none when hidden or refused). */
+  checks: RuleCheck[];
+  /** The call as decided: its arguments read as the tool's server will read them. */
+  call: ToolCall;
+  /** Its arguments are not as sent. */
+  changed: boolean;
+  /** Why the arguments cannot be read as the tool's inputSchema declares them (the call is denied); null when they can. */
+  refusal: string | null;
+}
+
+/** Explains the decision on one call of a tool with this profile (undefined: the server did not list it). */
+export function explainCall(
+  policy: CompiledPolicy,
+  profile: ToolProfile | undefined,
+  sent: ToolCall,
+): CallExplanation {
+  const { call, changed, refusal } = readForPolicy(policy, profile, sent);
+  const classes = classifyForPolicy(policy, profile, call);
+  const decision = withRefusal(decideToolCall(policy, call, classes.call, classes.tool), refusal);
+  const hider = hidingRule(policy, call.name, classes.tool);
+  const checks: RuleCheck[] = [];
+  if (hider === null && refusal === null) {
+    for (const rule of policy.rules) {
+      const check = checkRule(rule, call, classes.call, () => true);
+      checks.push(check);
+      if (check.verdict === "matches") break;
+    }
+  }
+  return { classes, decision, hider, checks, call, changed, refusal };
+}
+
 /** `policylayer check`: explains how the policy decides one call, rule by rule. */
 export async function checkCommand(serverCommand: string[] | null, flags: CheckFlags): Promise<number> {
   const args = parseArgsFlag(flags.args);
@@ -160,27 +196,17 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   const found = await profileFor(serverCommand, flags.tool);
   if (found === null) return 1;
   const { profile, note } = found;
-  const call: ToolCall = { name: flags.tool, arguments: args };
-  const classification = callClassification(policy, profile, args);
-  const toolClass = toolClassification(policy, profile);
-  const decision = decideToolCall(policy, call, classification, toolClass);
-  const hider = hidingRule(policy, call.name, toolClass);
-
-  // Every rule up to the deciding one, as decideToolCall went through them; hiding is checked before all.
-  const checks: RuleCheck[] = [];
-  if (hider === null) {
-    for (const rule of policy.rules) {
-      const check = checkRule(rule, call, classification, () => true);
-      checks.push(check);
-      if (check.verdict === "matches") break;
-    }
-  }
+  const sent: ToolCall = { name: flags.tool, arguments: args };
+  const { classes, decision, hider, checks, call, changed, refusal } = explainCall(policy, profile, sent);
+  const { call: classification, tool: toolClass } = classes;
 
   if (flags.json === true) {
     const report = {
       policy: policy.source,
       mode: policy.mode,
-      call,
+      call: sent,
+      read_as: changed ? call.arguments : null,
+      refused: refusal,
       classification,
       tool_classification: toolClass,
       classified_with: note,
@@ -191,12 +217,18 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
         tool: check.rule.toolPatterns === null ? null : check.nameMatches,
         category: check.categoryMatches,
         risk: check.riskMatches,
-        when: check.conditions.map(({ condition, outcome }) => ({
-          path: condition.path,
-          op: condition.op,
-          value: condition.value,
-          outcome,
-        })),
+        when: check.conditions.map(({ condition, outcome }) => {
+          const finding = condition.explain(call);
+          return {
+            path: condition.path,
+            op: condition.op,
+            value: condition.value,
+            outcome,
+            at: finding.path,
+            ...(finding.value === ABSENT ? {} : { seen: finding.value }),
+            ...("reading" in finding ? { read_as: finding.reading } : {}),
+          };
+        }),
       })),
       result: {
         action: decision.action,
@@ -214,11 +246,12 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
 
   const out: string[] = [
     `policy: ${policy.source} (${summarizePolicy(policy)})`,
-    `call: ${call.name} ${JSON.stringify(call.arguments)}`,
+    `call: ${sent.name} ${JSON.stringify(sent.arguments)}`,
+    ...(changed ? [`read as the server will read it: ${JSON.stringify(call.arguments)}`] : []),
     `classification: ${classification.category} (${classification.risk} risk); ${note}`,
     ...classification.signals.map((signal) => `  - ${signal}`),
   ];
-  if (profile.selector !== undefined || toolClass.category !== classification.category) {
+  if (profile?.selector !== undefined || toolClass.category !== classification.category) {
     out.push(`the tool as a whole: ${describeClassification(toolClass)}`);
   }
   out.push("", "rules, in order (the first that matches decides):");
@@ -226,6 +259,8 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     out.push(
       `  hiding is checked first: ${describeRule(hider)} hides ${call.name}, whose own classification is ${toolClass.category} (${toolClass.risk})`,
     );
+  } else if (refusal !== null) {
+    out.push(`  none: the arguments do not read as the tool's inputSchema declares them: ${refusal}`);
   } else if (policy.rules.length === 0) {
     out.push("  the policy has no rules");
   }
@@ -235,8 +270,14 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     const rest = policy.rules.length - decidedAt - 1;
     out.push(`  (${rest} later ${rest === 1 ? "rule was" : "rules were"} not reached)`);
   }
-  if (decision.rule === null) out.push(`  no rule matched: the policy's default is ${policy.defaultAction}`);
-  out.push("", `result: ${resultWord(decision)}: ${call.name} is ${decisionPhrase(decision)}`);
+  if (decision.rule === null && refusal === null)
+    out.push(`  no rule matched: the policy's default is ${policy.defaultAction}`);
+  const phrase =
+    refusal === null || decision.hidden
+      ? decisionPhrase(decision)
+      : "refused: its arguments do not read as declared";
+  out.push("", `result: ${resultWord(decision)}: ${call.name} is ${phrase}`);
+  if (refusal !== null && !decision.hidden) out.push(`reason the agent is told: ${decision.reason}`);
   if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
     out.push(`reason the agent is told: ${decision.reason}`);
   out.push(...consequences(policy, decision));

@@ -1,14 +1,19 @@
 import { InClientApprovals } from "../approval/in-client.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
-import { readCall } from "../arguments/call.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
-import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
+import { profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import {
+  classifyForPolicy,
+  readForPolicy,
+  toolClassForPolicy,
+  withRefusal,
+} from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
 import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
-import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
+import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
 import { serializeParsed } from "../wire/serialize.js";
 import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
 import { type Continuation, ServerContinuations } from "./continuations.js";
@@ -85,20 +90,12 @@ export class Gate implements CallGate {
     if (!Array.isArray(result.tools)) return result;
     const enforce = this.policy.mode === "enforce";
     // Profiled first, so that a tool listed twice is hidden or shown by its merged (more severe) reading.
-    const listed = new Map<string, ToolProfile>();
-    const names = result.tools.map((tool) => {
-      const profile = profileListedTool(tool);
-      if (profile === null) return null;
-      const earlier = listed.get(profile.name);
-      listed.set(profile.name, earlier === undefined ? profile : listedTwice(earlier, profile));
-      return profile.name;
-    });
+    const listed = profileToolList(result);
     for (const [name, profile] of listed) this.profiles.set(name, profile);
-    const visible = result.tools.filter((_tool, index) => {
-      const name = names[index];
-      const profile = name === null || name === undefined ? undefined : listed.get(name);
+    const visible = result.tools.filter((tool) => {
+      const profile = isJsonObject(tool) && typeof tool.name === "string" ? listed.get(tool.name) : undefined;
       if (profile === undefined || !enforce) return true;
-      return hidingRule(this.policy, profile.name, this.toolClassification(profile)) === null;
+      return hidingRule(this.policy, profile.name, toolClassForPolicy(this.policy, profile)) === null;
     });
     return { ...result, tools: visible };
   }
@@ -128,16 +125,11 @@ export class Gate implements CallGate {
    * are denied, naming the argument and what its schema wants.
    */
   private decideCallUnguarded(request: CallRequest): Verdict | PendingVerdict {
-    const sent = request.call;
-    const schema = this.profiles.get(sent.name)?.argumentSchema;
-    const reading = readCall(schema, sent, this.policy.allowsUndeclaredArguments(sent.name));
-    if (!reading.ok) return this.decideRead(request, reading.reason);
-    if (!reading.changed) return this.decideRead(request, null);
+    const reading = readForPolicy(this.policy, this.profiles.get(request.call.name), request.call);
+    if (!reading.changed) return this.decideRead(request, reading.refusal);
     const argumentsJson = serializeParsed(reading.call.arguments, false);
-    return withForwardedArguments(
-      this.decideRead({ ...request, call: reading.call, argumentsJson }, null),
-      argumentsJson,
-    );
+    const verdict = this.decideRead({ ...request, call: reading.call, argumentsJson }, null);
+    return withForwardedArguments(verdict, argumentsJson);
   }
 
   /** Decides a call whose arguments were read; `refusal`: why they could not be (the call is denied). */
@@ -145,20 +137,10 @@ export class Gate implements CallGate {
     const { id: requestId, call, argumentsJson } = request;
     const startedMs = this.now();
     const policy = this.policy;
-    const profile = this.profiles.get(call.name);
-    const classification = classifyCall(
-      profile,
-      call.name,
-      call.arguments,
-      policy.categoryOverrides.get(call.name),
-    );
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
-    const toolClassification = profile ? this.toolClassification(profile) : classification;
-    const decided = decideToolCall(policy, call, classification, toolClassification);
-    const decision: Decision =
-      refusal === null || decided.hidden
-        ? decided
-        : { action: "deny", rule: null, reason: refusal, hidden: false };
+    const classes = classifyForPolicy(policy, this.profiles.get(call.name), call);
+    const classification = classes.call;
+    const decision = withRefusal(decideToolCall(policy, call, classification, classes.tool), refusal);
     const record = this.baseRecord(
       requestId,
       call,
@@ -384,11 +366,6 @@ export class Gate implements CallGate {
       warn: this.options.warn,
     };
     return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip);
-  }
-
-  private toolClassification(profile: ToolProfile): Classification {
-    const override = this.policy.categoryOverrides.get(profile.name);
-    return override ? classifyCall(profile, profile.name, {}, override) : profile.classification;
   }
 }
 
