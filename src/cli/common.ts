@@ -3,6 +3,7 @@ import { profileToolList } from "../classify/profile.js";
 import type { ToolProfile } from "../classify/types.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { type ListedServer, ListToolsError, listServerTools } from "../upstream/list-tools.js";
+import type { SpawnPlace } from "../upstream/server-process.js";
 import type { JsonObject } from "../wire/jsonrpc.js";
 import { chosenPolicyPath, loadChosenPolicy, warn } from "./policy-choice.js";
 
@@ -29,11 +30,12 @@ export interface ServerTools extends ListedServer {
 /** Starts the server, lists its tools and stops it; null after printing why it failed to stderr. */
 export async function listToolsOf(
   serverCommand: readonly [string, ...string[]],
+  place: SpawnPlace = {},
 ): Promise<ServerTools | null> {
   const [command, ...args] = serverCommand;
   const commandLine = serverCommand.map(shellWord).join(" ");
   try {
-    const listed = await listServerTools(command, args, { timeoutMs: LIST_TIMEOUT_MS });
+    const listed = await listServerTools(command, args, { timeoutMs: LIST_TIMEOUT_MS, ...place });
     return { ...listed, profiles: profileToolList({ tools: listed.tools }), commandLine };
   } catch (error) {
     if (!(error instanceof ListToolsError)) throw error;

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { packageVersion } from "./version.js";
 
 /** Parses a positive integer flag value, naming the flag and the bad value when it is not one. */
 function positiveInteger(flag: string) {
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description(
       "A local policy firewall for MCP servers: decides every tools/call before it reaches the server.",
     )
+    .version(packageVersion(), "-V, --version", "print policylayer's version")
     .showHelpAfterError()
     .enablePositionalOptions();
 
@@ -166,6 +168,60 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (id: string, flags: { reason?: string }) => {
       const { denyCommand } = await import("./approvals.js");
       exitCode = await denyCommand(id, flags);
+    });
+
+  /** Usage errors of install, uninstall and status exit 2, as their help says. */
+  const usageExit = (error: CommanderError): never => {
+    throw error.exitCode === 0 ? error : new CommanderError(2, error.code, error.message);
+  };
+  const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+  const clientOption =
+    "the client: claude-desktop, claude-code, cursor, vscode, windsurf, codex, gemini (default: every client whose config exists)";
+
+  program
+    .command("install")
+    .description("Put a client's stdio MCP servers behind policylayer by editing its config file")
+    .option("--client <name>", clientOption)
+    .option("--config <file>", "the config file to edit (with --client for its format)")
+    .option("--server <name>", "a server to wrap (repeat for more; default: all)", collect)
+    .option("--all", "wrap every stdio server")
+    .option("--policy <file>", "the policy for the chosen servers (default: the built-in default)")
+    .option("--init", "write a starter policy per server from its tool list, and use it")
+    .option("--dry-run", "print a unified diff of each file that would change; write nothing")
+    .option("--yes", "write without asking (needed when there is no terminal)")
+    .exitOverride(usageExit)
+    .action(async (flags: import("./install.js").InstallFlags) => {
+      const { installCommand } = await import("./install.js");
+      exitCode = await installCommand(flags);
+    });
+
+  program
+    .command("uninstall")
+    .description("Restore the servers install wrapped exactly as they were")
+    .option("--client <name>", clientOption)
+    .option("--config <file>", "the config file to edit (with --client for its format)")
+    .option("--server <name>", "a server to restore (repeat for more; default: all)", collect)
+    .option("--all", "restore every wrapped server")
+    .option("--dry-run", "print a unified diff of each file that would change; write nothing")
+    .option("--yes", "write without asking (needed when there is no terminal)")
+    .exitOverride(usageExit)
+    .action(async (flags: import("./install.js").InstallFlags) => {
+      const { uninstallCommand } = await import("./install.js");
+      exitCode = await uninstallCommand(flags);
+    });
+
+  program
+    .command("status")
+    .description(
+      "For each client config: which servers are wrapped, with which policy, and whether it validates",
+    )
+    .option("--client <name>", clientOption)
+    .option("--config <file>", "a config file to show (with --client for its format)")
+    .option("--json", "print JSON for scripts")
+    .exitOverride(usageExit)
+    .action(async (flags: { client?: string; config?: string; json?: boolean }) => {
+      const { statusCommand } = await import("./status.js");
+      exitCode = await statusCommand(flags);
     });
 
   program.exitOverride();

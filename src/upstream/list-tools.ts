@@ -9,7 +9,14 @@ import {
   toLine,
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
-import { describeExit, endGroup, type ServerProcess, startServer, stopServer } from "./server-process.js";
+import {
+  describeExit,
+  endGroup,
+  type ServerProcess,
+  type SpawnPlace,
+  startServer,
+  stopServer,
+} from "./server-process.js";
 
 /** What the server said about itself and every tool it listed, as the raw JSON objects it sent. */
 export interface ListedServer {
@@ -19,7 +26,7 @@ export interface ListedServer {
   tools: JsonObject[];
 }
 
-export interface ListToolsOptions {
+export interface ListToolsOptions extends SpawnPlace {
   /** How long the whole exchange (start, initialize, every tools/list page) may take. */
   timeoutMs: number;
   /** How long each shutdown step waits before the next, harsher one. */
@@ -54,7 +61,7 @@ export async function listServerTools(
   const graceMs = options.graceMs ?? 2000;
   let server: ServerProcess;
   try {
-    server = await startServer(command, args);
+    server = await startServer(command, args, { env: options.env, cwd: options.cwd });
   } catch (error) {
     throw new ListToolsError(error instanceof Error ? error.message : String(error));
   }

@@ -24,15 +24,30 @@ export interface ServerProcess {
 /** Why the server could not be started (command not found, not executable, ...). */
 export class SpawnError extends Error {}
 
+/** Where and with which environment a server starts: our own unless given. */
+export interface SpawnPlace {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
 /**
  * Starts COMMAND with ARGS in a new process group, with our environment, stdin and stdout piped
  * and stderr passed straight through to ours (Claude Desktop shows it in the server's log).
  * node:child_process rather than execa: execa's import alone costs ~55 ms of every start.
  */
-export function startServer(command: string, args: readonly string[]): Promise<ServerProcess> {
+export function startServer(
+  command: string,
+  args: readonly string[],
+  place: SpawnPlace = {},
+): Promise<ServerProcess> {
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"], detached: true, env: process.env });
+    child = spawn(command, args, {
+      stdio: ["pipe", "pipe", "inherit"],
+      detached: true,
+      env: place.env ?? process.env,
+      cwd: place.cwd,
+    });
   } catch (error) {
     return Promise.reject(new SpawnError(`cannot start ${command}: ${(error as Error).message}`));
   }

@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listPending } from "../../src/approval/inbox-answer.js";
+import { runPolicylayer } from "../approval/helpers.js";
 import { connectModern, type ModernConnected, wrapCommand } from "../helpers/modern-client.js";
 import { modernServer } from "../helpers/paths.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
@@ -184,5 +186,28 @@ describe("our approval state, attacked", () => {
     // The state lives for the rule's approval timeout (2 s); time is what this test waits for.
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     await expectRefused({ env: "e" }, state, "it has expired");
+  });
+});
+
+describe("a 2026-07-28 request that does not declare elicitation", () => {
+  it("waits in the local inbox, as today; approve there runs it once", async () => {
+    const stateDir = join(dir.path, "state");
+    const policy = writePolicy(dir.path, POLICY.replace("timeout: 2", "timeout: 60"), "inbox.yaml");
+    const flags = ["--policy", policy, "--audit", join(dir.path, "inbox.jsonl")];
+    const connected = await connectModern(wrapCommand(flags, [process.execPath, modernServer]), {
+      RECORD_FILE: recordFile,
+      POLICYLAYER_STATE_DIR: stateDir,
+    });
+    try {
+      const call = connected.client.callTool({ name: "deploy", arguments: { env: "inbox" } });
+      await expect.poll(() => listPending(stateDir).length, { timeout: 20_000 }).toBe(1);
+      const [waiting] = listPending(stateDir);
+      expect(waiting?.argumentsJson).toBe('{"env":"inbox"}');
+      expect(await runPolicylayer(stateDir, "approve", waiting?.id as string)).toMatchObject({ code: 0 });
+      expect(textOf(await call)).toBe('deploy ran with {"env":"inbox"}');
+      expect(executed("deploy").filter((entry) => JSON.stringify(entry).includes("inbox"))).toHaveLength(1);
+    } finally {
+      await connected.close();
+    }
   });
 });

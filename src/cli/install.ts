@@ -1,0 +1,279 @@
+// `policylayer install` and `uninstall`: put a client's stdio servers behind policylayer by editing its
+// config file, and take them out again exactly. The plan is shown first; a terminal user confirms it,
+// and without a terminal nothing is written unless --yes is given.
+import { resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { thisMachine } from "../install/clients.js";
+import { commandFound } from "../install/command-lookup.js";
+import {
+  ConcurrentChange,
+  type ReadConfig,
+  readConfig,
+  replaceConfig,
+  UnreadableConfig,
+} from "../install/config-file.js";
+import { type ConfigDocument, type ConfigEntry, ConfigParseError, EditRefused } from "../install/document.js";
+import { parseDocument } from "../install/formats.js";
+import { selfLauncher } from "../install/launcher.js";
+import { changesFile, type FilePlan, planInstall, planUninstall, type Selection } from "../install/plan.js";
+import { prepareStarterPolicies, type StarterPolicies, writeStarterPolicies } from "../install/starter.js";
+import { type FileState, readFileState, writeFileState } from "../install/state.js";
+import { checkServerNames, chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
+import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { warn } from "./policy-choice.js";
+
+export interface InstallFlags {
+  client?: string;
+  config?: string;
+  server?: string[];
+  all?: boolean;
+  policy?: string;
+  init?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+}
+
+type Mode = "install" | "uninstall";
+
+/** A config file read and parsed, with policylayer's records of it. */
+interface Loaded {
+  read: ReadConfig;
+  document: ConfigDocument;
+  state: FileState;
+  entries: ConfigEntry[];
+  plan: FilePlan | null;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function checkFlags(mode: Mode, flags: InstallFlags): void {
+  if (flags.all === true && flags.server !== undefined)
+    throw new UsageError("give either --server NAME... or --all, not both");
+  if (mode === "install" && flags.init === true && flags.policy !== undefined)
+    throw new UsageError("give either --policy FILE or --init, not both");
+}
+
+/** Reads and parses every chosen file; a file that cannot be read or parsed is reported and left out. */
+function loadConfigs(configs: ReturnType<typeof chooseConfigs>): {
+  loaded: Map<string, Loaded>;
+  refused: boolean;
+} {
+  const loaded = new Map<string, Loaded>();
+  let refused = false;
+  for (const config of configs) {
+    try {
+      const read = readConfig(config.file);
+      const document = parseDocument(config, read.text);
+      const entries = document.entries(config.containers);
+      loaded.set(config.file, { read, document, state: readFileState(config.file), entries, plan: null });
+    } catch (error) {
+      if (!(error instanceof ConfigParseError || error instanceof UnreadableConfig)) throw error;
+      warn(`${error.message}; this file is left as it is`);
+      refused = true;
+    }
+  }
+  return { loaded, refused };
+}
+
+function printPlan(plan: FilePlan): void {
+  say(`${plan.config.file} (${plan.config.client}):`);
+  if (plan.reports.length === 0) say("  no servers");
+  for (const report of plan.reports) {
+    say(`  ${entryLabel(report)}: ${printable(report.detail)}`);
+    if (report.warning !== null)
+      warn(`${plan.config.file}: ${entryLabel(report)}: ${printable(report.warning)}`);
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await terminal.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    terminal.close();
+  }
+}
+
+/** Writes one file's plan: records before the file on install (so a wrapped entry always has its original kept), after it on uninstall. */
+function applyPlan(mode: Mode, loaded: Loaded, plan: FilePlan): string {
+  if (mode === "install") {
+    writeFileState(plan.state);
+    try {
+      return replaceConfig(loaded.read, plan.newText);
+    } catch (error) {
+      writeFileState(loaded.state);
+      throw error;
+    }
+  }
+  const backup = replaceConfig(loaded.read, plan.newText);
+  writeFileState(plan.state);
+  return backup;
+}
+
+async function printDiffs(plans: FilePlan[]): Promise<void> {
+  const { createTwoFilesPatch } = await import("diff");
+  for (const plan of plans) {
+    process.stdout.write(
+      createTwoFilesPatch(plan.config.file, plan.config.file, plan.oldText, plan.newText, "", "", {
+        context: 3,
+      }),
+    );
+  }
+}
+
+/** The policy every chosen entry gets with --policy: its absolute path, after checking that it validates. */
+async function checkedPolicy(flag: string): Promise<string | null> {
+  const path = resolve(flag);
+  const loaded = await loadPolicyFile(path);
+  if (loaded.ok) return path;
+  warn(`the policy ${path} does not validate, so no server is wrapped with it:`);
+  for (const error of loaded.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+  return null;
+}
+
+async function run(mode: Mode, flags: InstallFlags): Promise<number> {
+  checkFlags(mode, flags);
+  const machine = thisMachine();
+  const configs = chooseConfigs(flags, machine);
+  if (configs.length === 0) {
+    say("no MCP client config file found; name one with --client NAME --config FILE");
+    return 0;
+  }
+  if (flags.config === undefined) {
+    say(`considering ${configs.length} config file${configs.length === 1 ? "" : "s"}:`);
+    for (const config of configs) say(`  ${config.client.padEnd(14)} ${config.file}`);
+  }
+  let policy: string | null = null;
+  if (mode === "install" && flags.policy !== undefined) {
+    policy = await checkedPolicy(flags.policy);
+    if (policy === null) return 1;
+  }
+  const { loaded, refused: unreadable } = loadConfigs(configs);
+  let refused = unreadable;
+  const selection: Selection = flags.server === undefined ? "all" : { names: new Set(flags.server) };
+  if (flags.server !== undefined)
+    checkServerNames(
+      flags.server,
+      [...loaded.values()].flatMap((file) => file.entries),
+      configs.map((config) => config.file),
+    );
+  let starters: StarterPolicies | null = null;
+  if (mode === "install" && flags.init === true) {
+    starters = await prepareStarterPolicies(
+      [...loaded.values()].map((file) => ({ config: configOf(configs, file), entries: file.entries })),
+      selection,
+      flags.dryRun === true,
+    );
+    if (starters.refused) refused = true;
+  }
+  const launcher = selfLauncher();
+  const now = new Date();
+  for (const [file, entry] of loaded) {
+    const config = configOf(configs, entry);
+    try {
+      entry.plan =
+        mode === "install"
+          ? planInstall(
+              config,
+              entry.document,
+              entry.state,
+              selection,
+              launcher,
+              (server) => starters?.choiceFor(file, server) ?? { policy, given: policy !== null },
+              (server, line) => commandFound(line.command, cwdOf(server.value, machine.cwd)),
+              now,
+            )
+          : planUninstall(config, entry.document, entry.state, selection);
+    } catch (error) {
+      if (!(error instanceof EditRefused || error instanceof ConfigParseError)) throw error;
+      warn(`${error.message}`);
+      refused = true;
+      continue;
+    }
+    printPlan(entry.plan);
+    // A server asked for by name that cannot be changed is a refusal.
+    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
+      refused = true;
+  }
+  const changing = [...loaded.values()].filter(
+    (entry): entry is Loaded & { plan: FilePlan } => entry.plan !== null && changesFile(entry.plan),
+  );
+  if (changing.length === 0) {
+    say("nothing to change");
+    return refused ? 1 : 0;
+  }
+  if (flags.dryRun === true) {
+    await printDiffs(changing.map((entry) => entry.plan));
+    say("dry run: nothing was written");
+    return refused ? 1 : 0;
+  }
+  if (flags.yes !== true) {
+    if (!(process.stdin.isTTY && process.stdout.isTTY)) {
+      warn(
+        `no terminal to confirm on, so nothing was written; pass --yes to ${mode} without asking, or --dry-run to see the changes`,
+      );
+      return 2;
+    }
+    const files = changing.length === 1 ? "this file" : `these ${changing.length} files`;
+    if (
+      !(await confirm(
+        `${mode === "install" ? "Wrap" : "Restore"} the servers above and write ${files}? [y/N] `,
+      ))
+    ) {
+      say("nothing was written");
+      return refused ? 1 : 0;
+    }
+  }
+  if (starters !== null && !writeStarterPolicies(starters)) refused = true;
+  for (const entry of changing) {
+    try {
+      const backup = applyPlan(mode, entry, entry.plan);
+      say(`wrote ${entry.plan.config.file} (the previous version is in ${backup})`);
+    } catch (error) {
+      if (!(error instanceof ConcurrentChange)) throw error;
+      warn(error.message);
+      refused = true;
+    }
+  }
+  const clients = [...new Set(changing.map((entry) => entry.plan.config.client))];
+  say(`restart ${clients.join(", ")} to use the changed servers`);
+  return refused ? 1 : 0;
+}
+
+function configOf(
+  configs: ReturnType<typeof chooseConfigs>,
+  loaded: Loaded,
+): ReturnType<typeof chooseConfigs>[number] {
+  const config = configs.find((candidate) => candidate.file === loaded.read.path);
+  if (config === undefined) throw new Error(`no config for ${loaded.read.path}`);
+  return config;
+}
+
+/** The folder a client starts an entry's server in: its `cwd` field when it has one. */
+function cwdOf(value: unknown, fallback: string): string {
+  const cwd = typeof value === "object" && value !== null ? (value as { cwd?: unknown }).cwd : undefined;
+  return typeof cwd === "string" ? resolve(fallback, cwd) : fallback;
+}
+
+async function guarded(mode: Mode, flags: InstallFlags): Promise<number> {
+  try {
+    return await run(mode, flags);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    warn(error.message);
+    return 2;
+  }
+}
+
+/** `policylayer install`: wraps the chosen servers of the chosen client configs. */
+export function installCommand(flags: InstallFlags): Promise<number> {
+  return guarded("install", flags);
+}
+
+/** `policylayer uninstall`: restores the chosen wrapped servers exactly as they were. */
+export function uninstallCommand(flags: InstallFlags): Promise<number> {
+  return guarded("uninstall", flags);
+}

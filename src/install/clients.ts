@@ -1,0 +1,127 @@
+// The MCP clients whose config files install edits: where each keeps its file, in which format,
+// and under which keys its servers are. Checked against each client's documentation (README).
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const CLIENT_NAMES = [
+  "claude-desktop",
+  "claude-code",
+  "cursor",
+  "vscode",
+  "windsurf",
+  "codex",
+  "gemini",
+] as const;
+
+export type ClientName = (typeof CLIENT_NAMES)[number];
+
+/** How a client's file is written: strict JSON, JSON with comments, or TOML. */
+export type ConfigFormat = "json" | "jsonc" | "toml";
+
+/** A path of object keys from the file's root to an object whose members are server entries. */
+export type ContainerPath = readonly string[];
+
+/** One config file of a client, and where its servers are inside it. */
+export interface ClientConfig {
+  client: ClientName;
+  file: string;
+  format: ConfigFormat;
+  containers: ContainerPath[];
+}
+
+/** Where the process runs and whose home it is: passed in so that tests can choose. */
+export interface Machine {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  cwd: string;
+  platform: NodeJS.Platform;
+}
+
+/** This process's machine. */
+export function thisMachine(): Machine {
+  return { env: process.env, home: homedir(), cwd: process.cwd(), platform: process.platform };
+}
+
+/** Checks a --client value; null when it names no client we know. */
+export function parseClientName(value: string): ClientName | null {
+  return (CLIENT_NAMES as readonly string[]).includes(value) ? (value as ClientName) : null;
+}
+
+function claudeDesktopFile(machine: Machine): string {
+  const name = "claude_desktop_config.json";
+  if (machine.platform === "darwin")
+    return join(machine.home, "Library", "Application Support", "Claude", name);
+  if (machine.platform === "win32")
+    return join(machine.env.APPDATA ?? join(machine.home, "AppData", "Roaming"), "Claude", name);
+  const configHome = machine.env.XDG_CONFIG_HOME || join(machine.home, ".config");
+  return join(configHome, "Claude", name);
+}
+
+/** The keys of a format's server entries in a file of `client` at `file` (Claude Code's two files differ). */
+function containersOf(client: ClientName, file: string, machine: Machine): ContainerPath[] {
+  if (client === "vscode") return [["servers"]];
+  if (client === "codex") return [["mcp_servers"]];
+  if (client === "claude-code" && resolve(file) === resolve(machine.home, ".claude.json")) {
+    // The user scope, and the local scope of the project in the current folder.
+    return [["mcpServers"], ["projects", machine.cwd, "mcpServers"]];
+  }
+  return [["mcpServers"]];
+}
+
+function formatOf(client: ClientName): ConfigFormat {
+  if (client === "codex") return "toml";
+  // VS Code documents mcp.json as JSON with comments; Gemini CLI strips comments from settings.json.
+  if (client === "vscode" || client === "gemini") return "jsonc";
+  return "json";
+}
+
+/** A client's config at an explicit path (--config FILE). */
+export function configAt(client: ClientName, file: string, machine: Machine): ClientConfig {
+  const absolute = resolve(machine.cwd, file);
+  return {
+    client,
+    file: absolute,
+    format: formatOf(client),
+    containers: containersOf(client, absolute, machine),
+  };
+}
+
+/** The files a client reads on this machine, in the order install considers them (some may not exist). */
+export function defaultFiles(client: ClientName, machine: Machine): string[] {
+  const { home, cwd } = machine;
+  switch (client) {
+    case "claude-desktop":
+      return [claudeDesktopFile(machine)];
+    case "claude-code": {
+      // The project's .mcp.json when the current folder has one, else the user's ~/.claude.json.
+      const project = join(cwd, ".mcp.json");
+      return [existsSync(project) ? project : join(home, ".claude.json")];
+    }
+    case "cursor":
+      return [join(home, ".cursor", "mcp.json"), join(cwd, ".cursor", "mcp.json")];
+    case "vscode":
+      return [join(cwd, ".vscode", "mcp.json")];
+    case "windsurf":
+      return [join(home, ".codeium", "windsurf", "mcp_config.json")];
+    case "codex":
+      return [join(machine.env.CODEX_HOME || join(home, ".codex"), "config.toml")];
+    case "gemini":
+      return [join(home, ".gemini", "settings.json")];
+  }
+}
+
+/** The config files that exist: of one client, or of every client when `client` is null. */
+export function existingConfigs(client: ClientName | null, machine: Machine): ClientConfig[] {
+  const clients = client === null ? CLIENT_NAMES : [client];
+  const found: ClientConfig[] = [];
+  const seen = new Set<string>();
+  for (const name of clients) {
+    for (const file of defaultFiles(name, machine)) {
+      if (seen.has(`${name}\0${file}`) || !existsSync(file)) continue;
+      seen.add(`${name}\0${file}`);
+      found.push(configAt(name, file, machine));
+    }
+  }
+  return found;
+}

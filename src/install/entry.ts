@@ -1,0 +1,132 @@
+// What a server entry of a client's config is (stdio, remote, already behind policylayer), and the
+// command and args that put it behind policylayer or take it out again. Pure: no files, no processes.
+import { basename } from "node:path";
+
+/** A command and its arguments, as a stdio entry has them. */
+export interface CommandLine {
+  command: string;
+  args: string[];
+}
+
+/** An entry that already runs `policylayer wrap ... -- SERVER`. */
+export interface WrappedCommand {
+  /** The words up to and including `wrap` (the launcher: policylayer, or node and the CLI's path). */
+  launcher: string[];
+  /** The wrap options between `wrap` and `--`, as they stand. */
+  options: string[];
+  /** The value of `--policy`, or null when the built-in default policy decides. */
+  policy: string | null;
+  /** The server's own command line, after `--`. */
+  server: CommandLine;
+}
+
+/** What install can do with an entry. */
+export type EntryKind =
+  | { kind: "remote"; transport: string }
+  | { kind: "stdio"; line: CommandLine; wrapped: WrappedCommand | null }
+  | { kind: "unsupported"; reason: string };
+
+const REMOTE_TYPES = new Set(["http", "sse", "streamable-http", "streamableHttp", "ws", "websocket"]);
+const URL_KEYS = ["url", "httpUrl", "serverUrl"] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Classifies a server entry's parsed value. */
+export function classifyEntry(value: unknown): EntryKind {
+  if (!isRecord(value)) return { kind: "unsupported", reason: "the entry is not an object" };
+  const type = value.type;
+  if (typeof type === "string" && REMOTE_TYPES.has(type)) return { kind: "remote", transport: type };
+  for (const key of URL_KEYS) {
+    if (typeof value[key] === "string") return { kind: "remote", transport: key };
+  }
+  const command = value.command;
+  if (typeof command !== "string" || command.length === 0)
+    return { kind: "unsupported", reason: "it has no command (a string) and no url" };
+  const args = value.args ?? [];
+  if (!Array.isArray(args) || !args.every((arg): arg is string => typeof arg === "string"))
+    return { kind: "unsupported", reason: "its args are not a list of strings" };
+  const line = { command, args: [...args] };
+  return { kind: "stdio", line, wrapped: parseWrapped(line) };
+}
+
+const CLI_NAME = /^policylayer(\.(js|mjs|cjs|cmd|exe|ps1))?$/i;
+
+/** The index of `wrap` when the line runs policylayer (directly, or as node + the CLI's path), else -1. */
+function wrapIndex(words: readonly string[]): number {
+  const [first, second, third] = words;
+  if (first !== undefined && CLI_NAME.test(basename(first.replaceAll("\\", "/"))) && second === "wrap")
+    return 1;
+  if (second !== undefined && CLI_NAME.test(basename(second.replaceAll("\\", "/"))) && third === "wrap")
+    return 2;
+  return -1;
+}
+
+/** The parts of a `policylayer wrap [OPTIONS] -- SERVER...` line; null for any other line. */
+export function parseWrapped(line: CommandLine): WrappedCommand | null {
+  const words = [line.command, ...line.args];
+  const wrap = wrapIndex(words);
+  if (wrap === -1) return null;
+  const separator = words.indexOf("--", wrap + 1);
+  const serverCommand = separator === -1 ? undefined : words[separator + 1];
+  if (serverCommand === undefined) return null;
+  const options = words.slice(wrap + 1, separator);
+  let policy: string | null = null;
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i] ?? "";
+    if (option === "--policy") policy = options[i + 1] ?? null;
+    else if (option.startsWith("--policy=")) policy = option.slice("--policy=".length);
+  }
+  return {
+    launcher: words.slice(0, wrap + 1),
+    options,
+    policy,
+    server: { command: serverCommand, args: words.slice(separator + 2) },
+  };
+}
+
+/** The line that runs `server` behind policylayer: `LAUNCHER wrap [--policy P] -- SERVER...`. */
+export function wrappedLine(
+  launcher: readonly string[],
+  policy: string | null,
+  server: CommandLine,
+): CommandLine {
+  const [command, ...launcherArgs] = launcher;
+  if (command === undefined) throw new Error("the policylayer launcher is empty");
+  const policyWords = policy === null ? [] : ["--policy", policy];
+  return { command, args: [...launcherArgs, "wrap", ...policyWords, "--", server.command, ...server.args] };
+}
+
+/** An already-wrapped line with its policy changed to `policy` and every other word kept. */
+export function withPolicy(wrapped: WrappedCommand, policy: string): CommandLine {
+  const options: string[] = [];
+  let replaced = false;
+  for (let i = 0; i < wrapped.options.length; i++) {
+    const option = wrapped.options[i] ?? "";
+    if (option === "--policy") {
+      options.push("--policy", policy);
+      replaced = true;
+      i++;
+    } else if (option.startsWith("--policy=")) {
+      options.push(`--policy=${policy}`);
+      replaced = true;
+    } else {
+      options.push(option);
+    }
+  }
+  if (!replaced) options.unshift("--policy", policy);
+  const [command, ...launcherArgs] = wrapped.launcher;
+  if (command === undefined) throw new Error("the policylayer launcher is empty");
+  return {
+    command,
+    args: [...launcherArgs, ...options, "--", wrapped.server.command, ...wrapped.server.args],
+  };
+}
+
+/** Whether two command lines are the same words. */
+export function sameLine(a: CommandLine, b: CommandLine): boolean {
+  return (
+    a.command === b.command && a.args.length === b.args.length && a.args.every((arg, i) => arg === b.args[i])
+  );
+}

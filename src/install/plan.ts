@@ -1,0 +1,301 @@
+// What install and uninstall would do to one config file: the new text, a line per entry, and the
+// records to keep. Pure over the text read: nothing here writes. Every new text is parsed again and
+// checked to differ from the old one only in the entries meant to change.
+import { isDeepStrictEqual } from "node:util";
+import type { ClientConfig } from "./clients.js";
+import {
+  applyTextEdits,
+  type ConfigDocument,
+  type ConfigEntry,
+  ConfigParseError,
+  EditRefused,
+  type TextEdit,
+} from "./document.js";
+import { type CommandLine, classifyEntry, sameLine, withPolicy, wrappedLine } from "./entry.js";
+import { parseDocument } from "./formats.js";
+import type { FileState, InstalledEntry } from "./state.js";
+
+/** What happens (or happened) to one entry, in words for the plan. */
+export interface EntryReport {
+  name: string;
+  scope: string | null;
+  outcome:
+    | "wrap"
+    | "update-policy"
+    | "already-wrapped"
+    | "remote"
+    | "unsupported"
+    | "restore"
+    | "restore-edited"
+    | "unwrap"
+    | "not-wrapped";
+  detail: string;
+  /** A warning the user should see (a command not found on this machine). */
+  warning: string | null;
+}
+
+/** The plan for one file. */
+export interface FilePlan {
+  config: ClientConfig;
+  oldText: string;
+  newText: string;
+  reports: EntryReport[];
+  /** The file's records after the change. */
+  state: FileState;
+}
+
+/**
+ * The policy of an entry: an absolute path, or null for the built-in default; `given` when the user
+ * chose it (--policy, --init), so that it replaces a wrapped entry's policy. A refusal leaves the entry alone.
+ */
+export type PolicyChoice = { policy: string | null; given: boolean } | { refusal: string };
+
+/** Which entries a command acts on: named ones, or all. */
+export type Selection = { names: ReadonlySet<string> } | "all";
+
+function selected(selection: Selection, entry: ConfigEntry): boolean {
+  return selection === "all" || selection.names.has(entry.name);
+}
+
+/** The file's text with the edits, checked: it parses, and only the planned entries' command and args differ. */
+function checkedText(
+  config: ClientConfig,
+  document: ConfigDocument,
+  edits: TextEdit[],
+  expected: Map<string, CommandLine | "restore">,
+  records: FileState["entries"],
+): { text: string; after: ConfigDocument } {
+  const text = applyTextEdits(document.text, edits);
+  let after: ConfigDocument;
+  try {
+    after = parseDocument(config, text);
+  } catch (error) {
+    const where = error instanceof ConfigParseError ? ` at ${error.line}:${error.column}` : "";
+    throw new EditRefused(
+      `the edited ${config.file} would not parse${where} (a bug in policylayer install; please report it); nothing was written`,
+    );
+  }
+  const beforeEntries = new Map(document.entries(config.containers).map((entry) => [entry.key, entry]));
+  const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
+  for (const [key, want] of expected) {
+    const entry = afterEntries.get(key);
+    const value = entry?.value;
+    const ok =
+      want === "restore"
+        ? entry !== undefined && text.slice(entry.start, entry.end) === records[key]?.original
+        : (() => {
+            const kind = classifyEntry(value);
+            return kind.kind === "stdio" && sameLine(kind.line, want);
+          })();
+    if (!ok)
+      throw new EditRefused(
+        `the edit of ${key} in ${config.file} did not come out as planned (a bug in policylayer install); nothing was written`,
+      );
+  }
+  // Everything else must be untouched: compare the documents with the planned entries taken out.
+  const strip = (doc: ConfigDocument, entries: Map<string, ConfigEntry>): unknown => {
+    const data = structuredClone(doc.data);
+    for (const key of expected.keys()) {
+      const entry = entries.get(key);
+      if (entry !== undefined) removeAt(data, JSON.parse(key) as string[]);
+    }
+    return data;
+  };
+  if (!isDeepStrictEqual(strip(document, beforeEntries), strip(after, afterEntries)))
+    throw new EditRefused(
+      `the edit of ${config.file} would change more than the planned entries (a bug in policylayer install); nothing was written`,
+    );
+  return { text, after };
+}
+
+function removeAt(data: unknown, path: readonly string[]): void {
+  let node: unknown = data;
+  for (const segment of path.slice(0, -1)) {
+    if (typeof node !== "object" || node === null) return;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  const last = path[path.length - 1];
+  if (typeof node === "object" && node !== null && last !== undefined)
+    delete (node as Record<string, unknown>)[last];
+}
+
+/** A JSON copy of a parsed value (TOML dates and the like become their JSON form) for comparisons. */
+function jsonValue(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null));
+}
+
+/** Plans `install` for one parsed file: wraps the chosen stdio entries, updates policies of wrapped ones. */
+export function planInstall(
+  config: ClientConfig,
+  document: ConfigDocument,
+  state: FileState,
+  selection: Selection,
+  launcher: readonly string[],
+  policyFor: (entry: ConfigEntry) => PolicyChoice,
+  commandFound: (entry: ConfigEntry, line: CommandLine) => boolean,
+  now: Date,
+): FilePlan {
+  const reports: EntryReport[] = [];
+  const edits: TextEdit[] = [];
+  const expected = new Map<string, CommandLine | "restore">();
+  const entries = { ...state.entries };
+  const entryOf = new Map<string, ConfigEntry>();
+  for (const entry of document.entries(config.containers)) {
+    if (!selected(selection, entry)) continue;
+    const base = { name: entry.name, scope: entry.scope, warning: null };
+    const kind = classifyEntry(entry.value);
+    if (kind.kind === "remote") {
+      reports.push({ ...base, outcome: "remote", detail: `remote (${kind.transport}): not wrapped` });
+      continue;
+    }
+    if (kind.kind === "unsupported") {
+      reports.push({ ...base, outcome: "unsupported", detail: `not wrapped: ${kind.reason}` });
+      continue;
+    }
+    const choice = policyFor(entry);
+    if ("refusal" in choice) {
+      reports.push({ ...base, outcome: "unsupported", detail: `not wrapped: ${choice.refusal}` });
+      continue;
+    }
+    const policy = choice.policy;
+    let line: CommandLine;
+    let outcome: EntryReport["outcome"];
+    let server: CommandLine;
+    if (kind.wrapped === null) {
+      server = kind.line;
+      line = wrappedLine(launcher, policy, server);
+      outcome = "wrap";
+    } else {
+      server = kind.wrapped.server;
+      if (!choice.given || policy === null || kind.wrapped.policy === policy) {
+        const uses = kind.wrapped.policy === null ? "the built-in default policy" : kind.wrapped.policy;
+        reports.push({ ...base, outcome: "already-wrapped", detail: `already wrapped (policy: ${uses})` });
+        continue;
+      }
+      line = withPolicy(kind.wrapped, policy);
+      outcome = "update-policy";
+    }
+    let entryEdits: TextEdit[];
+    try {
+      entryEdits = document.setCommandLine(entry, line.command, line.args);
+    } catch (error) {
+      if (!(error instanceof EditRefused)) throw error;
+      reports.push({ ...base, outcome: "unsupported", detail: `not wrapped: ${error.message}` });
+      continue;
+    }
+    edits.push(...entryEdits);
+    expected.set(entry.key, line);
+    // A policy change of an entry wrapped by hand keeps no record: uninstall takes the words after --.
+    if (outcome === "wrap" || entries[entry.key] !== undefined) entryOf.set(entry.key, entry);
+    const uses = policy === null ? "the built-in default policy" : policy;
+    reports.push({
+      ...base,
+      outcome,
+      detail: outcome === "wrap" ? `wrap with ${uses}` : `policy changes to ${policy}`,
+      warning: commandFound(entry, server)
+        ? null
+        : `its command ${JSON.stringify(server.command)} is not found on this machine; wrapped all the same`,
+    });
+  }
+  const { text, after } = checkedText(config, document, edits, expected, entries);
+  const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
+  for (const [key, entry] of entryOf) {
+    const written = afterEntries.get(key);
+    if (written === undefined) continue;
+    const kind = classifyEntry(entry.value);
+    if (kind.kind !== "stdio") continue;
+    const original = entries[key] ?? {
+      original: document.text.slice(entry.start, entry.end),
+      originalLine: kind.line,
+    };
+    entries[key] = {
+      name: entry.name,
+      original: original.original,
+      originalLine: original.originalLine,
+      installed: text.slice(written.start, written.end),
+      installedValue: jsonValue(written.value),
+      installedAt: now.toISOString(),
+    };
+  }
+  return { config, oldText: document.text, newText: text, reports, state: { ...state, entries } };
+}
+
+/** Plans `uninstall` for one parsed file: restores the chosen wrapped entries. */
+export function planUninstall(
+  config: ClientConfig,
+  document: ConfigDocument,
+  state: FileState,
+  selection: Selection,
+): FilePlan {
+  const reports: EntryReport[] = [];
+  const edits: TextEdit[] = [];
+  const expected = new Map<string, CommandLine | "restore">();
+  const entries: Record<string, InstalledEntry> = { ...state.entries };
+  for (const entry of document.entries(config.containers)) {
+    if (!selected(selection, entry)) continue;
+    const base = { name: entry.name, scope: entry.scope, warning: null };
+    const record = entries[entry.key];
+    const text = document.text.slice(entry.start, entry.end);
+    if (record !== undefined && text === record.installed) {
+      edits.push({ offset: entry.start, length: entry.end - entry.start, content: record.original });
+      expected.set(entry.key, "restore");
+      delete entries[entry.key];
+      reports.push({ ...base, outcome: "restore", detail: "restored exactly as it was before install" });
+      continue;
+    }
+    const kind = classifyEntry(entry.value);
+    const wrapped = kind.kind === "stdio" ? kind.wrapped : null;
+    if (wrapped === null) {
+      if (kind.kind === "remote") {
+        reports.push({ ...base, outcome: "remote", detail: `remote (${kind.transport}): untouched` });
+      } else if (record !== undefined) {
+        delete entries[entry.key];
+        reports.push({
+          ...base,
+          outcome: "not-wrapped",
+          detail: "no longer wrapped (changed by hand since install); left as it is",
+        });
+      } else {
+        reports.push({ ...base, outcome: "not-wrapped", detail: "not wrapped; nothing to do" });
+      }
+      continue;
+    }
+    const line = record?.originalLine ?? wrapped.server;
+    try {
+      edits.push(...document.setCommandLine(entry, line.command, line.args));
+    } catch (error) {
+      if (!(error instanceof EditRefused)) throw error;
+      reports.push({ ...base, outcome: "unsupported", detail: `cannot restore: ${error.message}` });
+      continue;
+    }
+    expected.set(entry.key, line);
+    delete entries[entry.key];
+    if (record === undefined) {
+      reports.push({
+        ...base,
+        outcome: "unwrap",
+        detail: "unwrapped (policylayer kept no record of it): the command after -- is its command again",
+      });
+    } else if (isDeepStrictEqual(jsonValue(entry.value), record.installedValue)) {
+      reports.push({
+        ...base,
+        outcome: "restore",
+        detail: "command and args restored (the file was reformatted since install)",
+      });
+    } else {
+      reports.push({
+        ...base,
+        outcome: "restore-edited",
+        detail:
+          "edited by hand after install: its original command and args are back, your other edits are kept",
+      });
+    }
+  }
+  const { text } = checkedText(config, document, edits, expected, state.entries);
+  return { config, oldText: document.text, newText: text, reports, state: { ...state, entries } };
+}
+
+/** Whether a plan changes the file. */
+export function changesFile(plan: FilePlan): boolean {
+  return plan.newText !== plan.oldText;
+}

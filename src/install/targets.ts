@@ -1,0 +1,62 @@
+// Which config files a command works on, from --client and --config; and how entries are named to a person.
+import { existsSync } from "node:fs";
+import {
+  CLIENT_NAMES,
+  type ClientConfig,
+  configAt,
+  existingConfigs,
+  type Machine,
+  parseClientName,
+} from "./clients.js";
+import type { ConfigEntry } from "./document.js";
+
+/** A usage error: the command line asks for something that cannot be; exit code 2. */
+export class UsageError extends Error {}
+
+/** The config files named by --client and --config, or every existing client config. */
+export function chooseConfigs(flags: { client?: string; config?: string }, machine: Machine): ClientConfig[] {
+  const client = flags.client === undefined ? null : parseClientName(flags.client);
+  if (flags.client !== undefined && client === null)
+    throw new UsageError(
+      `--client must be one of ${CLIENT_NAMES.join(", ")}; got ${JSON.stringify(flags.client)}`,
+    );
+  if (flags.config !== undefined) {
+    if (client === null)
+      throw new UsageError(
+        `--config needs --client to say the file's format (one of ${CLIENT_NAMES.join(", ")})`,
+      );
+    const config = configAt(client, flags.config, machine);
+    if (!existsSync(config.file)) throw new UsageError(`--config: ${config.file} does not exist`);
+    return [config];
+  }
+  return existingConfigs(client, machine);
+}
+
+/** Text from a config file shown to a person: control, format and line-separator characters as visible \u{...} marks. */
+export function printable(text: string): string {
+  return text.replace(
+    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
+
+/** An entry's name for output, with its scope when it has one. */
+export function entryLabel(entry: { name: string; scope: string | null }): string {
+  return entry.scope === null
+    ? printable(entry.name)
+    : `${printable(entry.name)} (${printable(entry.scope)})`;
+}
+
+/** The entries a --server list names, checked: every name must be in at least one of the files. */
+export function checkServerNames(
+  names: readonly string[],
+  entries: readonly ConfigEntry[],
+  files: readonly string[],
+): void {
+  const known = new Set(entries.map((entry) => entry.name));
+  const missing = names.filter((name) => !known.has(name));
+  if (missing.length > 0)
+    throw new UsageError(
+      `no server named ${missing.map((name) => JSON.stringify(printable(name))).join(", ")} in ${files.join(", ") || "any client config"}`,
+    );
+}
