@@ -18,14 +18,21 @@ export function exactNumber(value: number): number | null {
   return Number.isFinite(value) && !Object.is(value, -0) ? value : null;
 }
 
-const MAY_BE_CONTAINER = /^[ \t\n\r]*(?:[[{]|null[ \t\n\r]*$)/;
+/** Whether text, after JSON's whitespace, starts a list, an object or null: a look at its first characters only. */
+function mayBeContainer(text: string): boolean {
+  let start = 0;
+  while (start < text.length && " \t\n\r".includes(text.charAt(start))) start++;
+  const first = text.charAt(start);
+  return first === "[" || first === "{" || text.startsWith("null", start);
+}
+
 // A JSON number token outside strings: integers are checked digit for digit, others for overflow and -0.
 const NUMBER_TOKEN = /"(?:[^"\\]|\\.)*"|(-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)/g;
 
 /** The list, object or null that JSON text sent as a string stands for, or why there is none: not such JSON, or a number in it that we would change. */
 export function parseJsonText(text: string): { value: unknown } | "not json" | "inexact" {
   // Only lists, objects and null are ever wanted from text; a failed JSON.parse costs tens of microseconds.
-  if (!MAY_BE_CONTAINER.test(text)) return "not json";
+  if (!mayBeContainer(text)) return "not json";
   let value: unknown;
   try {
     value = JSON.parse(text);
