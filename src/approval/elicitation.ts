@@ -1,4 +1,5 @@
 import { describeClassification } from "../classify/describe.js";
+import { stringifyJson } from "../wire/json.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import type { ApprovalChannel, ChannelAnswer } from "./approver.js";
 import type { ApprovalRequest } from "./request.js";
@@ -16,7 +17,7 @@ const MAX_ARGUMENT_CHARS = 4000;
 
 /** The question a person reads in the client. */
 export function approvalMessage(request: ApprovalRequest, serverLabel: string): string {
-  let args = JSON.stringify(request.call.arguments, null, 2);
+  let args = stringifyJson(request.call.arguments, 2);
   if (args.length > MAX_ARGUMENT_CHARS) {
     args = `${args.slice(0, MAX_ARGUMENT_CHARS)}\n… (${args.length - MAX_ARGUMENT_CHARS} more characters not shown)`;
   }

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { argumentsHash } from "../audit/log.js";
 import { describeRule } from "../policy/describe.js";
 import { type InboxPaths, stateDir } from "../state/paths.js";
+import { stringifyJson } from "../wire/json.js";
 import { pruneOlderThan, readJsonFile, writeNewFile } from "./files.js";
 import {
   appendRecent,
@@ -115,7 +116,7 @@ export class ApprovalInbox {
   submit(input: PendingApprovalInput): SubmittedApproval {
     if (this.closed) throw new Error("approval inbox: submit() after close()");
     const createdAt = this.now();
-    const fullJson = JSON.stringify(input.arguments);
+    const fullJson = stringifyJson(input.arguments);
     const truncated = fullJson.length > MAX_STORED_ARGUMENT_CHARS;
     const base = {
       session: input.session,

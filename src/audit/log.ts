@@ -2,6 +2,7 @@ import { hash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { canonicalJson } from "../policy/compile.js";
+import { stringifyJson } from "../wire/json.js";
 
 /** One audited tools/call decision, written as one JSON line when the call is finished. */
 export interface AuditRecord {
@@ -135,7 +136,7 @@ function callRecordHead(record: AuditRecord): string {
     record.arguments === undefined &&
     record.approval === undefined &&
     record.continues === undefined;
-  if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
+  if (record.arguments !== undefined) line += `,"arguments":${stringifyJson(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
   if (record.continues !== undefined) line += `,"continues":${JSON.stringify(record.continues)}`;
   return line;

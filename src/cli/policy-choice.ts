@@ -1,7 +1,7 @@
 // What every command that decides shares: which policy, and how its problems reach the user.
 import { resolve } from "node:path";
 import { builtInDefaultPolicy } from "../policy/default.js";
-import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { formatPolicyError, formatPolicyWarning, loadPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 
 /** Writes a diagnostic to stderr, prefixed so it stands apart from the server's own stderr. */
@@ -25,7 +25,10 @@ export async function loadChosenPolicy(
 ): Promise<CompiledPolicy | null> {
   if (path === null) return builtInDefaultPolicy();
   const loaded = await loadPolicyFile(path);
-  if (loaded.ok) return loaded.policy;
+  if (loaded.ok) {
+    for (const warning of loaded.warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
+    return loaded.policy;
+  }
   warn(`the policy ${path} does not validate${consequence}:`);
   for (const error of loaded.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
   return null;

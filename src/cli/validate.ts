@@ -1,4 +1,4 @@
-import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { formatPolicyError, formatPolicyWarning, loadPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 
 function count(n: number, singular: string, plural: string): string {
@@ -27,6 +27,7 @@ export async function validateCommand(file: string): Promise<number> {
     for (const error of result.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
     return 1;
   }
+  for (const warning of result.warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
   process.stdout.write(`${file}: valid (${summarizePolicy(result.policy)})\n`);
   return 0;
 }

@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
+import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
+import { stringifyJson } from "../wire/json.js";
 import { compilePathCondition } from "./condition.js";
+import { globMatcher, isGlob } from "./glob.js";
+import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import type {
   Category,
   CompiledCondition,
@@ -12,27 +16,12 @@ import type {
   RuleDocument,
 } from "./types.js";
 
-/** Why a glob is refused, or null when it is usable: only * and ? are special, so brackets and braces would silently match themselves. */
-export function globProblem(glob: string): string | null {
-  return /[[\]{}]/.test(glob)
-    ? "must be a glob whose only wildcards are * and ? (no [ ] or { }; use op regex for more)"
-    : null;
-}
-
-/** An anchored, case-sensitive RegExp for a glob: * is any run of characters (including none), ? one character. */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (const char of glob) {
-    if (char === "*") source += "[\\s\\S]*";
-    else if (char === "?") source += "[\\s\\S]";
-    else source += char.replace(/[\\^$.|+()[\]{}/]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`, "u");
-}
-
 /** Equality of two JSON values, deep for lists and mappings. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // 5000.0 is 5000, and 12345678901234567890 is not 12345678901234567000: numbers compare exactly.
+  if (a instanceof ExactNumber || b instanceof ExactNumber)
+    return isJsonNumber(a) && isJsonNumber(b) && compareNumbers(a, b) === 0;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
@@ -49,12 +38,12 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  */
 export function canonicalJson(value: unknown, serialized?: string): string {
   // Most arguments already list their keys in order: then V8's native serializer gives the same text, fast.
-  return keysInOrder(value) ? (serialized ?? JSON.stringify(value)) : sortedJson(value);
+  return keysInOrder(value) ? (serialized ?? stringifyJson(value)) : sortedJson(value);
 }
 
 /** True when every object in a JSON value enumerates its keys in sorted order (what JSON.stringify follows). */
 function keysInOrder(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return true;
+  if (typeof value !== "object" || value === null || value instanceof ExactNumber) return true;
   if (Array.isArray(value)) return value.every(keysInOrder);
   let previous: string | null = null;
   for (const key of Object.keys(value)) {
@@ -67,13 +56,13 @@ function keysInOrder(value: unknown): boolean {
 
 function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
+  if (typeof value === "object" && value !== null && !(value instanceof ExactNumber)) {
     const entries = Object.keys(value)
       .sort()
       .map((key) => `${JSON.stringify(key)}:${sortedJson(Reflect.get(value, key))}`);
     return `{${entries.join(",")}}`;
   }
-  return JSON.stringify(value);
+  return stringifyJson(value);
 }
 
 /** The fingerprint of a rule as written: unchanged content keeps its rate-limit state across reloads. */
@@ -86,17 +75,26 @@ function isPrimitive(value: unknown): boolean {
   return value === null || typeof value !== "object";
 }
 
+/** A comparison with a number: `holds` reads compareNumbers(actual, expected), exact for an ExactNumber too. */
+function numberPredicate(expected: unknown, holds: (order: number) => boolean): (actual: unknown) => boolean {
+  if (typeof expected !== "number") return () => false;
+  return (actual) =>
+    typeof actual === "number"
+      ? holds(actual < expected ? -1 : actual > expected ? 1 : 0)
+      : actual instanceof ExactNumber && holds(compareNumbers(actual, expected));
+}
+
 /** The predicate on a present value for one operator; the schema has checked `value`'s type. */
 function valuePredicate(condition: ConditionDocument): (actual: unknown) => boolean {
   const expected = condition.value;
   switch (condition.op) {
     case "eq":
       return isPrimitive(expected)
-        ? (actual) => actual === expected
+        ? (actual) => actual === expected || (actual instanceof ExactNumber && jsonEqual(actual, expected))
         : (actual) => jsonEqual(actual, expected);
     case "neq":
       return isPrimitive(expected)
-        ? (actual) => actual !== expected
+        ? (actual) => actual !== expected && !(actual instanceof ExactNumber && jsonEqual(actual, expected))
         : (actual) => !jsonEqual(actual, expected);
     case "in": {
       const options = Array.isArray(expected) ? expected : [];
@@ -107,20 +105,22 @@ function valuePredicate(condition: ConditionDocument): (actual: unknown) => bool
       return (actual) => !options.some((option) => jsonEqual(actual, option));
     }
     case "lt":
-      return (actual) => typeof actual === "number" && typeof expected === "number" && actual < expected;
+      return numberPredicate(expected, (order) => order < 0);
     case "lte":
-      return (actual) => typeof actual === "number" && typeof expected === "number" && actual <= expected;
+      return numberPredicate(expected, (order) => order <= 0);
     case "gt":
-      return (actual) => typeof actual === "number" && typeof expected === "number" && actual > expected;
+      return numberPredicate(expected, (order) => order > 0);
     case "gte":
-      return (actual) => typeof actual === "number" && typeof expected === "number" && actual >= expected;
+      return numberPredicate(expected, (order) => order >= 0);
     case "regex": {
-      const pattern = new RegExp(String(expected));
+      const pattern = compileLinearRegex(String(expected));
+      // validate refused such a pattern already; a policy compiled without it still fails closed.
+      if (isRegexProblem(pattern)) throw new Error(`regex ${JSON.stringify(expected)}: ${pattern.message}`);
       return (actual) => typeof actual === "string" && pattern.test(actual);
     }
     case "glob": {
-      const pattern = globToRegExp(String(expected));
-      return (actual) => typeof actual === "string" && pattern.test(actual);
+      const matches = globMatcher(String(expected));
+      return (actual) => typeof actual === "string" && matches(actual);
     }
     case "contains":
       return (actual) =>
@@ -141,9 +141,9 @@ function compileCondition(condition: ConditionDocument, action: RuleAction): Com
 /** The rule's tool-name test: exact names by set lookup, globs by anchored regex. */
 function nameMatcher(patterns: string[] | null): (toolName: string) => boolean {
   if (patterns === null) return () => true;
-  const exact = new Set(patterns.filter((pattern) => !/[*?]/.test(pattern)));
-  const globs = patterns.filter((pattern) => /[*?]/.test(pattern)).map(globToRegExp);
-  return (toolName) => exact.has(toolName) || globs.some((glob) => glob.test(toolName));
+  const exact = new Set(patterns.filter((pattern) => !isGlob(pattern)));
+  const globs = patterns.filter(isGlob).map(globMatcher);
+  return (toolName) => exact.has(toolName) || globs.some((matches) => matches(toolName));
 }
 
 function asList<T>(value: T | T[] | undefined): T[] | null {

@@ -7,7 +7,7 @@ import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import type { Document } from "yaml";
 import { compilePolicy } from "./compile.js";
 import { policySchema } from "./schema.js";
-import { semanticProblems } from "./semantics.js";
+import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
 import type { PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
 
 type Segment = string | number;
@@ -192,12 +192,29 @@ export function parsePolicy(text: string, fileName: string): PolicyLoadResult {
   if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
   const validate = policyValidator();
   if (validate(data) && semanticProblems(data).length === 0) {
-    return {
-      ok: true,
-      policy: compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) }),
-    };
+    const policy = compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) });
+    const warnings = semanticWarnings(data);
+    return { ok: true, policy, warnings: warnings.length === 0 ? [] : located(text, fileName, warnings) };
   }
   return refused(parsePolicyWithPositions(text, fileName), fileName, null);
+}
+
+/** Semantic problems (warnings of a valid file) placed at FILE:LINE:COL, by the \`yaml\` library's positions. */
+function located(text: string, fileName: string, problems: SemanticProblem[]): PolicyError[] {
+  const lineCounter = new (yamlLib().LineCounter)();
+  const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false });
+  return problems.map((problem) => {
+    const finding = findingOf(problem);
+    const { line, col } = lineCounter.linePos(offsetOf(doc, finding));
+    return { file: fileName, line, col, path: fieldName(problem.path), message: finding.message };
+  });
+}
+
+/** A semantic problem as a finding: its message names the field, and it points at the key or the value. */
+function findingOf(problem: SemanticProblem): Finding {
+  const message = `${fieldName(problem.path)} ${problem.message}`;
+  if (!problem.atKey) return { path: problem.path, message };
+  return { path: problem.path.slice(0, -1), keyOf: String(problem.path.at(-1)), message };
 }
 
 /** Values a policy may expand to; aliases referring to aliases could otherwise make validation run for ever. */
@@ -266,22 +283,20 @@ function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadRes
   const validate = policyValidator();
   if (!validate(data)) return fail(schemaFindings(validate.errors ?? [], data));
   const problems = semanticProblems(data);
-  if (problems.length > 0) {
-    return fail(
-      problems.map((problem): Finding => {
-        const message = `${fieldName(problem.path)} ${problem.message}`;
-        if (!problem.atKey) return { path: problem.path, message };
-        return { path: problem.path.slice(0, -1), keyOf: String(problem.path.at(-1)), message };
-      }),
-    );
-  }
-  return { ok: true, policy: compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) }) };
+  if (problems.length > 0) return fail(problems.map(findingOf));
+  const policy = compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) });
+  return { ok: true, policy, warnings: located(text, fileName, semanticWarnings(data)) };
 }
 
 /** One error as `FILE:LINE:COL: message` (or `FILE: message` for the file as a whole), the form editors link. */
 export function formatPolicyError(error: PolicyError): string {
   if (error.line === 0) return `${error.file}: ${error.message}`;
   return `${error.file}:${error.line}:${error.col}: ${error.message}`;
+}
+
+/** One warning as `FILE:LINE:COL: warning: message`. */
+export function formatPolicyWarning(warning: PolicyError): string {
+  return formatPolicyError({ ...warning, message: `warning: ${warning.message}` });
 }
 
 /** Reads and parses a policy file: the only I/O in the policy core. */

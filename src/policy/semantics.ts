@@ -1,4 +1,5 @@
-import { globProblem } from "./compile.js";
+import { globProblem } from "./glob.js";
+import { compileLinearRegex, isRegexProblem, slashedPatternWarning } from "./linear-regex.js";
 import type { PolicyDocument, RuleDocument } from "./types.js";
 
 /** A problem the schema cannot express, at a path of keys and indexes into the document. */
@@ -52,16 +53,13 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
     const path = at("when", j, "value");
     const value = String(condition.value);
     if (condition.op === "regex") {
-      try {
-        new RegExp(value);
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
+      const compiled = compileLinearRegex(value);
+      if (isRegexProblem(compiled))
         problems.push({
           path,
           atKey: false,
-          message: `must be a valid JavaScript regular expression: ${why}`,
+          message: `must be a pattern RE2 can run: ${compiled.message}`,
         });
-      }
     } else if (condition.op === "glob") {
       const problem = globProblem(value);
       if (problem) problems.push({ path, atKey: false, message: `${problem}, got ${JSON.stringify(value)}` });
@@ -85,4 +83,18 @@ function undeclaredArgumentsProblems(document: PolicyDocument): SemanticProblem[
 /** The checks after the schema: option combinations, regexes that compile, globs we can honour. */
 export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
   return [...undeclaredArgumentsProblems(document), ...(document.rules ?? []).flatMap(ruleProblems)];
+}
+
+/** What validates but likely does not do what its author meant: a pattern written as `/foo/i`. */
+export function semanticWarnings(document: PolicyDocument): SemanticProblem[] {
+  const warnings: SemanticProblem[] = [];
+  (document.rules ?? []).forEach((rule, index) => {
+    (rule.when ?? []).forEach((condition, j) => {
+      if (condition.op !== "regex") return;
+      const warning = slashedPatternWarning(String(condition.value));
+      if (warning !== null)
+        warnings.push({ path: ["rules", index, "when", j, "value"], atKey: false, message: warning });
+    });
+  });
+  return warnings;
 }

@@ -104,7 +104,10 @@ export interface PolicyError {
   message: string;
 }
 
-export type PolicyLoadResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: PolicyError[] };
+/** A valid policy comes with warnings: what validates but likely does not do what its author meant. */
+export type PolicyLoadResult =
+  | { ok: true; policy: CompiledPolicy; warnings: PolicyError[] }
+  | { ok: false; errors: PolicyError[] };
 
 /** A `when` condition as written in a policy file that passed the schema. */
 export interface ConditionDocument {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
+import { stringifyJson } from "../wire/json.js";
+import { type AnswerId, isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
 
 /** The ids of requests policylayer itself sends to the client (elicitation), and who waits for each answer. */
 export class OwnRequests {
@@ -26,14 +27,16 @@ export class OwnRequests {
   }
 
   /** Routes the client's answer to one of our requests; false when the id is not ours (the server's, then). */
-  answer(id: RequestId, message: JsonObject): boolean {
+  answer(id: AnswerId, message: JsonObject): boolean {
+    // Our own ids are strings: any other id answers the server's request.
+    if (typeof id !== "string") return false;
     const waiter = this.waiting.get(id);
-    if (!waiter) return typeof id === "string" && id.startsWith(this.prefix);
+    if (!waiter) return id.startsWith(this.prefix);
     this.waiting.delete(id);
     if (isJsonObject(message.error)) {
       waiter.reject(
         new Error(
-          `the client answered with error ${JSON.stringify(message.error.message ?? message.error.code)}`,
+          `the client answered with error ${stringifyJson(message.error.message ?? message.error.code)}`,
         ),
       );
     } else {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { declaresFormElicitation, type Era, META_SUBSCRIPTION_ID, requestEraOf } from "../wire/era.js";
+import { parseJson } from "../wire/json.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -385,7 +386,7 @@ export class ProxySession {
   private filteredToolsList(id: RequestId, content: Buffer): string | null {
     let message: unknown;
     try {
-      message = JSON.parse(content.toString("utf8"));
+      message = parseJson(content);
     } catch {
       return null;
     }

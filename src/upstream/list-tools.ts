@@ -1,4 +1,6 @@
 // A small MCP client of our own: start a server, list its tools, stop it (the SDK is only a devDependency).
+
+import { parseJson } from "../wire/json.js";
 import {
   ErrorCode,
   errorLine,
@@ -186,7 +188,7 @@ class ListingClient {
   private onLine(content: Buffer): void {
     let message: unknown;
     try {
-      message = JSON.parse(content.toString("utf8"));
+      message = parseJson(content);
     } catch {
       message = undefined;
     }

@@ -1,8 +1,16 @@
 import { isAscii, isUtf8 } from "node:buffer";
+import { ExactNumber } from "./exact-number.js";
+import { parseJson, stringifyJson } from "./json.js";
 import { isPlainLine, serializeParsed } from "./serialize.js";
 
 /** A JSON-RPC request id as MCP allows it: a string or an integer. */
 export type RequestId = string | number;
+
+/**
+ * An id as it may appear in an answer: also an integer beyond 2^53, which we cannot track exactly
+ * (such a request is refused) but answer with its exact digits, and pass on in a client's response.
+ */
+export type AnswerId = RequestId | ExactNumber;
 
 /** JSON-RPC 2.0 error codes, as the specification names them. */
 export const ErrorCode = {
@@ -33,14 +41,14 @@ export type ClientMessage =
       ascii: boolean;
     }
   | { kind: "notification"; method: string; message: JsonObject; ascii: boolean }
-  | { kind: "response"; id: RequestId; message: JsonObject; ascii: boolean };
+  | { kind: "response"; id: AnswerId; message: JsonObject; ascii: boolean };
 // ascii: the line is ASCII and plain, so any serialization of its values is ASCII too (JSON.stringify
 // escapes nothing in it, and plainJson copies it): it may be written as latin1, with no UTF-8 encoding.
 
 /** Why a line was refused, with the id to answer where one could be read. */
 export interface EnvelopeError {
   kind: "invalid";
-  id: RequestId | null;
+  id: AnswerId | null;
   code: number;
   message: string;
 }
@@ -64,7 +72,12 @@ function unexpectedMember(value: JsonObject, allowed: ReadonlySet<string>): stri
   return undefined;
 }
 
-function invalid(id: RequestId | null, code: number, message: string): EnvelopeError {
+/** An integer id JavaScript cannot hold (12345678901234567890), kept as its digits. */
+function isExactIntegerId(value: unknown): value is ExactNumber {
+  return value instanceof ExactNumber && /^-?[1-9]\d*$/.test(value.text);
+}
+
+function invalid(id: AnswerId | null, code: number, message: string): EnvelopeError {
   return { kind: "invalid", id, code, message };
 }
 
@@ -79,7 +92,7 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
   let value: unknown;
   try {
     // ASCII reads the same as latin1, which decodes without UTF-8's checks.
-    value = JSON.parse(line.toString(asciiLine ? "latin1" : "utf8"));
+    value = parseJson(line, asciiLine);
   } catch {
     return invalid(null, ErrorCode.ParseError, "Parse error: the line is not one JSON value");
   }
@@ -94,10 +107,18 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message must be a JSON object");
   const id = "id" in value ? value.id : undefined;
   const answerId = isRequestId(id) ? id : null;
+  const exactId = isExactIntegerId(id) ? id : null;
   if (value.jsonrpc !== "2.0")
-    return invalid(answerId, ErrorCode.InvalidRequest, 'Invalid Request: "jsonrpc" must be "2.0"');
-  if (id !== undefined && !isRequestId(id)) {
-    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: id must be a string or a safe integer");
+    return invalid(answerId ?? exactId, ErrorCode.InvalidRequest, 'Invalid Request: "jsonrpc" must be "2.0"');
+  if (exactId !== null && "method" in value) {
+    return invalid(
+      exactId,
+      ErrorCode.InvalidRequest,
+      `Invalid Request: id ${exactId.text} is an integer beyond 2^53, which policylayer cannot track exactly; use a smaller integer or a string id`,
+    );
+  }
+  if (id !== undefined && !isRequestId(id) && exactId === null) {
+    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: id must be a string or an integer");
   }
 
   if ("method" in value) {
@@ -123,7 +144,9 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
       : { kind: "request", id: answerId, method: value.method, message: value, plain, ascii };
   }
 
-  if (answerId === null)
+  // A response to a server's request may carry any integer id the server chose: it passes exactly.
+  const responseId = answerId ?? exactId;
+  if (responseId === null)
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: a message needs a method or an id");
   const hasResult = "result" in value;
   const hasError = "error" in value;
@@ -142,12 +165,12 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: result must be an object");
   if (hasError && !isJsonObject(value.error))
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: error must be an object");
-  return { kind: "response", id: answerId, message: value, ascii: asciiLine && isPlainLine(line) };
+  return { kind: "response", id: responseId, message: value, ascii: asciiLine && isPlainLine(line) };
 }
 
 /** Serializes one message as a newline-terminated line. */
 export function toLine(message: unknown): string {
-  return `${JSON.stringify(message)}\n`;
+  return `${stringifyJson(message)}\n`;
 }
 
 /**
@@ -170,7 +193,7 @@ export function toolCallLine(
 }
 
 /** A JSON-RPC error response line. */
-export function errorLine(id: RequestId | null, code: number, message: string, data?: unknown): string {
+export function errorLine(id: AnswerId | null, code: number, message: string, data?: unknown): string {
   const error: JsonObject = { code, message };
   if (data !== undefined) error.data = data;
   return toLine({ jsonrpc: "2.0", id, error });

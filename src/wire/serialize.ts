@@ -1,3 +1,6 @@
+import { ExactNumber } from "./exact-number.js";
+import { stringifyJson } from "./json.js";
+
 /**
  * Serializes values that came out of JSON.parse. For a line without a single backslash, no string
  * in it (key or value) needs an escape: it holds no quote, backslash or control character (JSON
@@ -20,12 +23,13 @@ export function plainJson(value: unknown): string {
     case "string":
       return `"${value}"`;
     case "number":
-      // JSON.parse reads 1e400 as Infinity, which JSON.stringify writes as null.
+      // As JSON.stringify does (parseJson never makes Infinity: 1e400 is an ExactNumber).
       return Number.isFinite(value) ? String(value) : "null";
     case "boolean":
       return value ? "true" : "false";
     case "object": {
       if (value === null) return "null";
+      if (value instanceof ExactNumber) return value.text;
       if (Array.isArray(value)) {
         let text = "[";
         for (let index = 0; index < value.length; index++) {
@@ -57,5 +61,5 @@ export function serializeParsed(value: unknown, plain: boolean): string {
       // Nesting deeper than this recursion goes: JSON.stringify has the last word (it may throw too).
     }
   }
-  return JSON.stringify(value);
+  return stringifyJson(value);
 }

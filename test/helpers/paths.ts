@@ -20,5 +20,9 @@ export function npmServer(name: "everything" | "filesystem" | "memory", ...args:
   );
   return [process.execPath, entry, ...args];
 }
+/** A server that writes numbers JavaScript cannot hold (as raw text), and records what reaches it. */
+export const exactNumbersServer = fileURLToPath(
+  new URL("../servers/exact-numbers-server.mjs", import.meta.url),
+);
 /** Our recording test server on the real SDK 2.x, serving both eras (MODERN_ONLY=1: 2026-07-28 only). */
 export const modernServer = fileURLToPath(new URL("../servers/modern-server.mjs", import.meta.url));

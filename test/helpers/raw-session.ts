@@ -10,6 +10,9 @@ export class RawSession {
   private stdoutBuffer = "";
   private readonly messages: unknown[] = [];
   private readonly messageWaiters: Array<(message: unknown) => void> = [];
+  /** Every line policylayer wrote to stdout, as text (for digits JSON.parse would change). */
+  readonly lines: string[] = [];
+  private readonly lineWaiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   stderr = "";
   private readonly stderrWaiters: Array<{ pattern: RegExp; resolve: (text: string) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -25,6 +28,12 @@ export class RawSession {
       while (newline !== -1) {
         const line = this.stdoutBuffer.slice(0, newline);
         this.stdoutBuffer = this.stdoutBuffer.slice(newline + 1);
+        this.lines.push(line);
+        for (const waiter of [...this.lineWaiters]) {
+          if (!waiter.pattern.test(line)) continue;
+          this.lineWaiters.splice(this.lineWaiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
         const message: unknown = JSON.parse(line);
         const waiter = this.messageWaiters.shift();
         if (waiter) waiter(message);
@@ -106,6 +115,24 @@ export class RawSession {
       cursor = result.nextCursor;
     } while (cursor);
     return { names, pages: page };
+  }
+
+  /** The first stdout line matching the pattern (already written or still to come), as its text. */
+  lineMatching(pattern: RegExp, what: string, timeoutMs = 20_000): Promise<string> {
+    const written = this.lines.find((line) => pattern.test(line));
+    if (written !== undefined) return Promise.resolve(written);
+    return new Promise((resolve, reject) => {
+      const waiter: { pattern: RegExp; resolve: (line: string) => void } = { pattern, resolve };
+      const timer = setTimeout(() => {
+        this.lineWaiters.splice(this.lineWaiters.indexOf(waiter), 1);
+        reject(new Error(`no line on policylayer's stdout within ${timeoutMs} ms: ${what}`));
+      }, timeoutMs);
+      waiter.resolve = (line: string) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      this.lineWaiters.push(waiter);
+    });
   }
 
   /** Resolves with the first stderr text matching the pattern (already written or still to come). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decideToolCall } from "../../src/policy/decide.js";
+import { ExactNumber } from "../../src/wire/exact-number.js";
 import { policyFrom, readLow } from "./helpers.js";
 
 /** Whether a single-condition deny rule matches the call's arguments (the default is allow). */
@@ -69,6 +70,28 @@ describe("condition operators", () => {
     expect(matches("{ path: args.a, op: lt, value: 10 }", { a: "9" })).toBe(true);
     expect(matches("{ path: args.a, op: gte, value: 10 }", { a: " 1_0 " })).toBe(true);
     expect(matches("{ path: args.a, op: lt, value: 10 }", { a: "nine" })).toBe(false);
+  });
+
+  it("compares exact numbers by their value: 5000.0 and 1E4 above 1000, 2^53 + 1 above 2^53", () => {
+    const exact = (text: string) => new ExactNumber(text);
+    expect(matches("{ path: args.a, op: gt, value: 1000 }", { a: exact("5000.0") })).toBe(true);
+    expect(matches("{ path: args.a, op: gte, value: 1000 }", { a: exact("1E4") })).toBe(true);
+    expect(matches("{ path: args.a, op: lt, value: 1000 }", { a: exact("1e400") })).toBe(false);
+    expect(matches("{ path: args.a, op: lte, value: 0 }", { a: exact("-0.0") })).toBe(true);
+    expect(
+      matches("{ path: args.a, op: gt, value: 9007199254740992 }", { a: exact("9007199254740993") }),
+    ).toBe(true);
+  });
+
+  it("holds eq, neq, in and contains to numeric equality for exact numbers", () => {
+    const exact = (text: string) => new ExactNumber(text);
+    expect(matches("{ path: args.a, op: eq, value: 5 }", { a: exact("5.0") })).toBe(true);
+    expect(matches("{ path: args.a, op: neq, value: 5 }", { a: exact("5.0") })).toBe(false);
+    expect(matches("{ path: args.a, op: in, value: [1, 0] }", { a: exact("-0") })).toBe(true);
+    expect(matches("{ path: args.a, op: contains, value: 5 }", { a: [exact("5E0")] })).toBe(true);
+    expect(
+      matches("{ path: args.a, op: eq, value: 12345678901234567000 }", { a: exact("12345678901234567890") }),
+    ).toBe(false);
   });
 
   it("requires every condition of a rule to hold", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ExactNumber } from "../../src/wire/exact-number.js";
 import { parseClientLine, toolCallLine } from "../../src/wire/jsonrpc.js";
 import { parseRange, peekMembers, scanMembers } from "../../src/wire/peek.js";
 import { plainJson } from "../../src/wire/serialize.js";
@@ -24,7 +25,13 @@ describe("parseClientLine", () => {
     ["a non-object", '"hello"', -32600, null],
     ["a wrong jsonrpc version", '{"jsonrpc":"1.0","id":4,"method":"ping"}', -32600, 4],
     ["a fractional id", '{"jsonrpc":"2.0","id":1.5,"method":"ping"}', -32600, null],
-    ["an unsafe integer id", '{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}', -32600, null],
+    // Answered with its exact digits (see exact-numbers.test.ts), no longer dropped unanswered.
+    [
+      "an unsafe integer id",
+      '{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}',
+      -32600,
+      new ExactNumber("12345678901234567890"),
+    ],
     ["a null id", '{"jsonrpc":"2.0","id":null,"method":"ping"}', -32600, null],
     ["an empty method", '{"jsonrpc":"2.0","id":5,"method":""}', -32600, 5],
     ["array params", '{"jsonrpc":"2.0","id":6,"method":"x","params":[1]}', -32600, 6],
