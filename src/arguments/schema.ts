@@ -53,7 +53,8 @@ const TYPE_NAMES: Record<string, number> = Type;
 /** A value's JSON type as a bit; an integral number is both an integer and a number (an exact `5000.0` too, as Python reads it). */
 export function jsonType(value: unknown): number {
   if (value === null) return Type.null;
-  if (value instanceof ExactNumber) return /^-?\d+(?:\.0+)?$/.test(value.text) ? Type.integer | Type.number : Type.number;
+  if (value instanceof ExactNumber)
+    return /^-?\d+(?:\.0+)?$/.test(value.text) ? Type.integer | Type.number : Type.number;
   switch (typeof value) {
     case "string":
       return Type.string;

@@ -5,6 +5,7 @@ import { stringifyJson } from "../wire/json.js";
 import { compilePathCondition } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
+import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
 import type {
   Category,
   CompiledCondition,
@@ -85,9 +86,15 @@ function numberPredicate(expected: unknown, holds: (order: number) => boolean): 
 }
 
 /** The predicate on a present value for one operator; the schema has checked `value`'s type. */
-function valuePredicate(condition: ConditionDocument): (actual: unknown) => boolean {
+function valuePredicate(condition: ConditionDocument, origin: PolicyOrigin): (actual: unknown) => boolean {
   const expected = condition.value;
   switch (condition.op) {
+    case "path_within":
+    case "path_outside": {
+      const folders = Array.isArray(expected) ? expected.map(String) : [String(expected)];
+      const within = pathWithinPredicate(folders, origin.baseDir, origin.paths ?? machinePathContext());
+      return condition.op === "path_within" ? within : (actual) => !within(actual);
+    }
     case "eq":
       return isPrimitive(expected)
         ? (actual) => actual === expected || (actual instanceof ExactNumber && jsonEqual(actual, expected))
@@ -134,8 +141,12 @@ function valuePredicate(condition: ConditionDocument): (actual: unknown) => bool
 }
 
 /** A condition as a predicate over the call, for a rule of `action`; an absent path matches only `exists: false`. */
-function compileCondition(condition: ConditionDocument, action: RuleAction): CompiledCondition {
-  return compilePathCondition(condition, valuePredicate(condition), action);
+function compileCondition(
+  condition: ConditionDocument,
+  action: RuleAction,
+  origin: PolicyOrigin,
+): CompiledCondition {
+  return compilePathCondition(condition, valuePredicate(condition, origin), action);
 }
 
 /** The rule's tool-name test: exact names by set lookup, globs by anchored regex. */
@@ -151,7 +162,7 @@ function asList<T>(value: T | T[] | undefined): T[] | null {
   return Array.isArray(value) ? value : [value];
 }
 
-function compileRule(rule: RuleDocument, index: number): CompiledRule {
+function compileRule(rule: RuleDocument, index: number, origin: PolicyOrigin): CompiledRule {
   const toolPatterns = asList(rule.tool);
   return {
     index,
@@ -159,7 +170,7 @@ function compileRule(rule: RuleDocument, index: number): CompiledRule {
     matchesName: nameMatcher(toolPatterns),
     categories: asList(rule.category),
     risks: asList(rule.risk),
-    conditions: (rule.when ?? []).map((condition) => compileCondition(condition, rule.action)),
+    conditions: (rule.when ?? []).map((condition) => compileCondition(condition, rule.action, origin)),
     action: rule.action,
     reason: rule.reason ?? null,
     hide: rule.hide === true,
@@ -173,6 +184,8 @@ function compileRule(rule: RuleDocument, index: number): CompiledRule {
 export interface PolicyOrigin {
   source: string;
   baseDir: string;
+  /** How path_within and path_outside see the machine (the real one where absent). */
+  paths?: PathContext;
 }
 
 /** Compiles a document that passed the schema and the semantic checks into rules with prebuilt predicates. */
@@ -182,7 +195,7 @@ export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): C
   return {
     mode: document.mode ?? "enforce",
     defaultAction: document.default,
-    rules: (document.rules ?? []).map(compileRule),
+    rules: (document.rules ?? []).map((rule, index) => compileRule(rule, index, origin)),
     categoryOverrides: overrides,
     allowsUndeclaredArguments: nameMatcher(asList(document.allow_undeclared_arguments) ?? []),
     audit: {

@@ -92,16 +92,18 @@ const condition = {
         "glob",
         "contains",
         "starts_with",
+        "path_within",
+        "path_outside",
         "exists",
       ],
       description:
-        "eq/neq: deep equality; in/not_in: one of a list; lt/lte/gt/gte: numbers; regex: unanchored JS regex on a string; glob: * and ? on a string; contains: substring or list element; starts_with: string prefix; exists: the path is present (value true) or absent (value false).",
+        "eq/neq: deep equality; in/not_in: one of a list; lt/lte/gt/gte: numbers; regex: unanchored JS regex on a string; glob: * and ? on a string; contains: substring or list element; starts_with: string prefix; path_within/path_outside: a path that leads inside (outside) folders, after ~, relative paths, . and .. and symlinks are resolved; exists: the path is present (value true) or absent (value false).",
       "x-expected":
-        "one of eq, neq, in, not_in, lt, lte, gt, gte, regex, glob, contains, starts_with, exists",
+        "one of eq, neq, in, not_in, lt, lte, gt, gte, regex, glob, contains, starts_with, path_within, path_outside, exists",
     },
     value: {
       description:
-        "What to compare with: any value for eq, neq and contains; a list for in and not_in; a number for lt, lte, gt and gte; a string for regex, glob and starts_with; true or false for exists (default true).",
+        "What to compare with: any value for eq, neq and contains; a list for in and not_in; a number for lt, lte, gt and gte; a string for regex, glob and starts_with; a folder or a list of folders for path_within and path_outside; true or false for exists (default true).",
     },
   },
   allOf: [
@@ -112,6 +114,17 @@ const condition = {
       ["regex", "glob", "starts_with"],
       { type: "string", minLength: 1 },
       (op) => `a non-empty string for op ${op}`,
+      true,
+    ),
+    ...valueFor(
+      ["path_within", "path_outside"],
+      {
+        oneOf: [
+          { type: "string", minLength: 1 },
+          { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+        ],
+      },
+      (op) => `a folder or a non-empty list of folders for op ${op}`,
       true,
     ),
     ...valueFor(["exists"], { type: "boolean" }, () => "true or false for op exists", false),

@@ -1,5 +1,6 @@
 import { globProblem } from "./glob.js";
 import { compileLinearRegex, isRegexProblem, slashedPatternWarning } from "./linear-regex.js";
+import { namesAPath } from "./path-rules.js";
 import type { PolicyDocument, RuleDocument } from "./types.js";
 
 /** A problem the schema cannot express, at a path of keys and indexes into the document. */
@@ -60,6 +61,18 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
           atKey: false,
           message: `must be a pattern RE2 can run: ${compiled.message}`,
         });
+    } else if (condition.op === "path_within" || condition.op === "path_outside") {
+      const folders = Array.isArray(condition.value) ? condition.value : [condition.value];
+      folders.forEach((folder, k) => {
+        const text = String(folder);
+        if (text.startsWith("~") && text !== "~" && !text.startsWith("~/")) {
+          problems.push({
+            path: Array.isArray(condition.value) ? [...path, k] : path,
+            atKey: false,
+            message: `must be a folder; ${JSON.stringify(text)} names another user's home, which policylayer does not read: write the absolute path`,
+          });
+        }
+      });
     } else if (condition.op === "glob") {
       const problem = globProblem(value);
       if (problem) problems.push({ path, atKey: false, message: `${problem}, got ${JSON.stringify(value)}` });
@@ -85,15 +98,24 @@ export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
   return [...undeclaredArgumentsProblems(document), ...(document.rules ?? []).flatMap(ruleProblems)];
 }
 
-/** What validates but likely does not do what its author meant: a pattern written as `/foo/i`. */
+/** What validates but likely does not do what its author meant: `/foo/i`, or a prefix test on a path. */
 export function semanticWarnings(document: PolicyDocument): SemanticProblem[] {
   const warnings: SemanticProblem[] = [];
   (document.rules ?? []).forEach((rule, index) => {
     (rule.when ?? []).forEach((condition, j) => {
+      const at = ["rules", index, "when", j];
+      const prefixTest =
+        condition.op === "starts_with" || condition.op === "regex" || condition.op === "glob";
+      if (prefixTest && namesAPath(condition.path)) {
+        warnings.push({
+          path: [...at, "op"],
+          atKey: false,
+          message: `${condition.op} on ${condition.path}, an argument whose name says it is a path, is walked around by spellings such as /tmp/../etc/passwd and by symlinks; use op path_within or path_outside with a list of folders`,
+        });
+      }
       if (condition.op !== "regex") return;
       const warning = slashedPatternWarning(String(condition.value));
-      if (warning !== null)
-        warnings.push({ path: ["rules", index, "when", j, "value"], atKey: false, message: warning });
+      if (warning !== null) warnings.push({ path: [...at, "value"], atKey: false, message: warning });
     });
   });
   return warnings;

@@ -24,6 +24,8 @@ export type ConditionOperator =
   | "glob"
   | "contains"
   | "starts_with"
+  | "path_within"
+  | "path_outside"
   | "exists";
 
 /** Where a condition looked in a call, and what it found there (for `check` and `tools`). */

@@ -1,0 +1,118 @@
+import { mkdirSync, symlinkSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decideToolCall } from "../../src/policy/decide.js";
+import { parsePolicy } from "../../src/policy/load.js";
+import { machinePathContext, namesAPath, realLocations } from "../../src/policy/path-rules.js";
+import { tempDir } from "../helpers/tmp.js";
+import { policyFrom, readLow } from "./helpers.js";
+
+let root: { path: string; cleanup: () => void };
+let allowed: string;
+
+beforeAll(() => {
+  root = tempDir("policylayer-path-rules-");
+  allowed = join(root.path, "allowed");
+  mkdirSync(join(allowed, "sub"), { recursive: true });
+  mkdirSync(join(root.path, "outside"));
+  symlinkSync(join(root.path, "outside"), join(allowed, "out"));
+  symlinkSync(join(allowed, "loop"), join(allowed, "loop"));
+});
+afterAll(() => root.cleanup());
+
+/** Whether an allow-within policy (default deny) lets the path through. */
+function allowedPath(path: unknown): boolean {
+  const policy = policyFrom(
+    `version: 1\ndefault: deny\nrules:\n  - when: [{ path: args.path, op: path_within, value: [${JSON.stringify(allowed)}] }]\n    action: allow\n`,
+  );
+  return decideToolCall(policy, { name: "read", arguments: { path } }, readLow).action === "allow";
+}
+
+describe("path_within", () => {
+  it("holds for the folder itself and what lies under it, however spelled", () => {
+    for (const path of [
+      allowed,
+      `${allowed}/`,
+      `${allowed}/sub/x`,
+      `${allowed}/./sub//x`,
+      `${allowed}/new/../sub`,
+    ])
+      expect(allowedPath(path), path).toBe(true);
+  });
+
+  it("fails for traversal spellings, a sibling with the same prefix, and symlinks out", () => {
+    for (const path of [
+      `${allowed}/../outside`,
+      `${allowed}-evil/x`,
+      `${allowed}/out/x`,
+      `${allowed}/out/../outside`,
+      "/tmp/../etc/passwd",
+      "//etc/passwd",
+      "/./etc/passwd",
+      "../../etc/passwd",
+    ])
+      expect(allowedPath(path), path).toBe(false);
+  });
+
+  it("fails for a value that is not a string", () => {
+    expect(allowedPath(["/etc/passwd"])).toBe(false);
+    expect(allowedPath(5)).toBe(false);
+  });
+
+  it("throws (the gate denies the call) for a loop of symlinks", () => {
+    expect(() => allowedPath(`${allowed}/loop/x`)).toThrow(/cannot resolve/);
+  });
+});
+
+describe("realLocations", () => {
+  it("reads ~ as the home folder and a relative path against the working directory", () => {
+    const context = machinePathContext();
+    expect(realLocations("~/x-policylayer-missing", context)).toEqual([
+      join(homedir(), "x-policylayer-missing"),
+    ]);
+    expect(realLocations("x-policylayer-missing", { ...context, cwd: "/nonexistent-base" })).toEqual([
+      "/nonexistent-base/x-policylayer-missing",
+    ]);
+  });
+
+  it("gives both readings where symlinks and .. disagree", () => {
+    const locations = realLocations(`${allowed}/out/../x`, machinePathContext());
+    expect(locations).toContain(join(allowed, "x"));
+    expect(locations).toContain(join(root.path, "x"));
+  });
+});
+
+describe("validate on path conditions", () => {
+  it("warns where starts_with, regex or glob tests an argument named as a path, naming path_within", () => {
+    const result = parsePolicy(
+      "version: 1\ndefault: allow\nrules:\n  - when: [{ path: args.file_path, op: starts_with, value: /tmp/ }]\n    action: allow\n",
+      "p.yaml",
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings[0]).toMatchObject({ line: 4, path: "rules[0].when[0].op" });
+    expect(result.warnings[0]?.message).toContain("use op path_within or path_outside");
+  });
+
+  it("tells path-like names from others", () => {
+    for (const name of [
+      "args.path",
+      "args.file_path",
+      "args.sourceDir",
+      "args.files.0.path",
+      "args.destination",
+    ])
+      expect(namesAPath(name), name).toBe(true);
+    for (const name of ["args.profile", "args.operation", "tool", "args.pathology"])
+      expect(namesAPath(name), name).toBe(false);
+  });
+
+  it("refuses ~name folders, which it cannot read", () => {
+    const result = parsePolicy(
+      "version: 1\ndefault: allow\nrules:\n  - when: [{ path: args.path, op: path_within, value: [~bob/x] }]\n    action: allow\n",
+      "p.yaml",
+    );
+    expect(result.ok).toBe(false);
+  });
+});
