@@ -1,4 +1,5 @@
 // Profiling a listed tool once, so that classifying its calls is a lookup.
+import { compileInputSchema } from "../arguments/schema.js";
 import { applyHints, type Hints, readHints } from "./annotations.js";
 import { riskOf, severityRank } from "./categories.js";
 import { splitWords } from "./names.js";
@@ -28,12 +29,19 @@ function unfrozenProfile(tool: ToolDefinition): ToolProfile {
   const description = typeof tool.description === "string" ? tool.description : "";
   const hints = readHints(tool.annotations);
   const selector = findSelector(name, tool.inputSchema, hints);
+  const argumentSchema = compileInputSchema(tool.inputSchema);
   if (selector !== undefined) {
-    return { name, classification: mostSevereValue(selector.argument, selector.values), selector };
+    return {
+      name,
+      classification: mostSevereValue(selector.argument, selector.values),
+      selector,
+      argumentSchema,
+    };
   }
   return {
     name,
     classification: toClassification(applyHints(hints, textVerdict(name, description, tool.inputSchema))),
+    argumentSchema,
   };
 }
 
@@ -71,7 +79,7 @@ function profileListedTool(tool: unknown): ToolProfile | null {
 /**
  * The profile of a tool the server listed more than once: which definition the server acts on is
  * unknown, so every call gets the most severe reading of either (no selector: one definition's read
- * value is no comfort).
+ * value is no comfort), and no schema reads its arguments (conditions then match every reading).
  */
 export function listedTwice(first: ToolProfile, second: ToolProfile): ToolProfile {
   const worse =
@@ -83,7 +91,7 @@ export function listedTwice(first: ToolProfile, second: ToolProfile): ToolProfil
     signals: ["the server listed this tool more than once: leaning severe", ...worse.classification.signals],
   };
   freezeClassification(classification);
-  return { name: first.name, classification };
+  return { name: first.name, classification, argumentSchema: null };
 }
 
 function readHintsAsAnnotations(hints: Hints): ToolDefinition["annotations"] {

@@ -1,3 +1,5 @@
+import type { SchemaNode } from "../arguments/schema.js";
+
 /** What a tool or a single call can do, from least to most severe (financial and destructive are both critical). */
 export type Category = "read" | "write" | "execute" | "destructive" | "financial";
 
@@ -43,4 +45,6 @@ export interface ToolProfile {
     /** Classification per enum value; a call carrying one of them is classified by it. */
     values: ReadonlyMap<string, Classification>;
   };
+  /** The tool's inputSchema compiled for reading its calls' arguments; null or absent where it types none. */
+  argumentSchema?: SchemaNode | null;
 }

@@ -1,11 +1,16 @@
 import { describeClassification } from "../classify/describe.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { terminalSafeJson, visibleText } from "../display/visible.js";
-import { classifyForPolicy, type PolicyClassification } from "../policy/classification.js";
-import { ABSENT } from "../policy/compile.js";
+import {
+  classifyForPolicy,
+  type PolicyClassification,
+  readForPolicy,
+  withRefusal,
+} from "../policy/classification.js";
+import { ABSENT } from "../policy/condition.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import { conditionText, describeRule } from "../policy/describe.js";
-import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
+import type { CompiledPolicy, CompiledRule, ConditionFinding, Decision, ToolCall } from "../policy/types.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import { choosePolicy, listToolsOf, warn } from "./common.js";
 import { checkRule, decisionPhrase, type RuleCheck } from "./explain.js";
@@ -91,10 +96,9 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
     );
   }
   for (const { condition, outcome } of check.conditions) {
-    const actual = condition.read(call);
-    const seen =
-      actual === ABSENT ? `${condition.path} is absent` : `${condition.path} is ${JSON.stringify(actual)}`;
-    lines.push(`    when ${conditionText(condition)}: ${outcome === "holds" ? "holds" : "fails"} (${seen})`);
+    lines.push(
+      `    when ${conditionText(condition)}: ${outcome === "holds" ? "holds" : "fails"} (${seenText(condition.explain(call))})`,
+    );
   }
   if (
     rule.toolPatterns === null &&
@@ -105,6 +109,13 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
     lines.push("    no tool, category, risk or when: matches every call");
   }
   return lines;
+}
+
+/** What a condition saw, for people: `args.instance_groups.1.InstanceCount is 50`, `args.amount is "5_000", read as 5000`. */
+function seenText(finding: ConditionFinding): string {
+  if (finding.value === ABSENT) return `${finding.path} is absent`;
+  const reading = "reading" in finding ? `, read as ${JSON.stringify(finding.reading)}` : "";
+  return `${finding.path} is ${JSON.stringify(finding.value)}${reading}`;
 }
 
 /** What the decision means in practice: the rate limit, the approval wait, monitor mode. */
@@ -143,28 +154,35 @@ export interface CallExplanation {
   decision: Decision;
   /** The rule that hides the tool (checked before all others), or null. */
   hider: CompiledRule | null;
-  /** Every rule up to the deciding one, as decideToolCall goes through them (none when hidden). */
+  /** Every rule up to the deciding one, as decideToolCall goes through them (none when hidden or refused). */
   checks: RuleCheck[];
+  /** The call as decided: its arguments read as the tool's server will read them. */
+  call: ToolCall;
+  /** Its arguments are not as sent. */
+  changed: boolean;
+  /** Why the arguments cannot be read as the tool's inputSchema declares them (the call is denied); null when they can. */
+  refusal: string | null;
 }
 
 /** Explains the decision on one call of a tool with this profile (undefined: the server did not list it). */
 export function explainCall(
   policy: CompiledPolicy,
   profile: ToolProfile | undefined,
-  call: ToolCall,
+  sent: ToolCall,
 ): CallExplanation {
+  const { call, changed, refusal } = readForPolicy(policy, profile, sent);
   const classes = classifyForPolicy(policy, profile, call);
-  const decision = decideToolCall(policy, call, classes.call, classes.tool);
+  const decision = withRefusal(decideToolCall(policy, call, classes.call, classes.tool), refusal);
   const hider = hidingRule(policy, call.name, classes.tool);
   const checks: RuleCheck[] = [];
-  if (hider === null) {
+  if (hider === null && refusal === null) {
     for (const rule of policy.rules) {
       const check = checkRule(rule, call, classes.call, () => true);
       checks.push(check);
       if (check.verdict === "matches") break;
     }
   }
-  return { classes, decision, hider, checks };
+  return { classes, decision, hider, checks, call, changed, refusal };
 }
 
 /** `policylayer check`: explains how the policy decides one call, rule by rule. */
@@ -179,15 +197,17 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   const found = await profileFor(serverCommand, flags.tool);
   if (found === null) return 1;
   const { profile, note } = found;
-  const call: ToolCall = { name: flags.tool, arguments: args };
-  const { classes, decision, hider, checks } = explainCall(policy, profile, call);
+  const sent: ToolCall = { name: flags.tool, arguments: args };
+  const { classes, decision, hider, checks, call, changed, refusal } = explainCall(policy, profile, sent);
   const { call: classification, tool: toolClass } = classes;
 
   if (flags.json === true) {
     const report = {
       policy: policy.source,
       mode: policy.mode,
-      call,
+      call: sent,
+      read_as: changed ? call.arguments : null,
+      refused: refusal,
       classification,
       tool_classification: toolClass,
       classified_with: note,
@@ -198,12 +218,18 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
         tool: check.rule.toolPatterns === null ? null : check.nameMatches,
         category: check.categoryMatches,
         risk: check.riskMatches,
-        when: check.conditions.map(({ condition, outcome }) => ({
-          path: condition.path,
-          op: condition.op,
-          value: condition.value,
-          outcome,
-        })),
+        when: check.conditions.map(({ condition, outcome }) => {
+          const finding = condition.explain(call);
+          return {
+            path: condition.path,
+            op: condition.op,
+            value: condition.value,
+            outcome,
+            at: finding.path,
+            ...(finding.value === ABSENT ? {} : { seen: finding.value }),
+            ...("reading" in finding ? { read_as: finding.reading } : {}),
+          };
+        }),
       })),
       result: {
         action: decision.action,
@@ -221,7 +247,8 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
 
   const out: string[] = [
     `policy: ${policy.source} (${summarizePolicy(policy)})`,
-    `call: ${call.name} ${JSON.stringify(call.arguments)}`,
+    `call: ${sent.name} ${JSON.stringify(sent.arguments)}`,
+    ...(changed ? [`read as the server will read it: ${JSON.stringify(call.arguments)}`] : []),
     `classification: ${classification.category} (${classification.risk} risk); ${note}`,
     ...classification.signals.map((signal) => `  - ${signal}`),
   ];
@@ -233,6 +260,8 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     out.push(
       `  hiding is checked first: ${describeRule(hider)} hides ${call.name}, whose own classification is ${toolClass.category} (${toolClass.risk})`,
     );
+  } else if (refusal !== null) {
+    out.push(`  none: the arguments do not read as the tool's inputSchema declares them: ${refusal}`);
   } else if (policy.rules.length === 0) {
     out.push("  the policy has no rules");
   }
@@ -242,8 +271,14 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     const rest = policy.rules.length - decidedAt - 1;
     out.push(`  (${rest} later ${rest === 1 ? "rule was" : "rules were"} not reached)`);
   }
-  if (decision.rule === null) out.push(`  no rule matched: the policy's default is ${policy.defaultAction}`);
-  out.push("", `result: ${resultWord(decision)}: ${call.name} is ${decisionPhrase(decision)}`);
+  if (decision.rule === null && refusal === null)
+    out.push(`  no rule matched: the policy's default is ${policy.defaultAction}`);
+  const phrase =
+    refusal === null || decision.hidden
+      ? decisionPhrase(decision)
+      : "refused: its arguments do not read as declared";
+  out.push("", `result: ${resultWord(decision)}: ${call.name} is ${phrase}`);
+  if (refusal !== null && !decision.hidden) out.push(`reason the agent is told: ${decision.reason}`);
   if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
     out.push(`reason the agent is told: ${decision.reason}`);
   out.push(...consequences(policy, decision));

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
+import { ABSENT, compilePathCondition } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
@@ -13,6 +14,7 @@ import type {
   CompiledRule,
   ConditionDocument,
   PolicyDocument,
+  RuleAction,
   RuleDocument,
   ToolCall,
 } from "./types.js";
@@ -86,34 +88,6 @@ export function ruleIdentity(rule: RuleDocument): string {
   return `auto-${hash.digest("hex").slice(0, 12)}`;
 }
 
-/** What a condition's `read` answers where the call has no value at its path. */
-export const ABSENT: unique symbol = Symbol("absent");
-
-/** A reader for a condition path: `tool`, `args` or `args.a.0.b`; own properties only, so `args.constructor` is absent. */
-function pathReader(path: string): (call: ToolCall) => unknown {
-  if (path === "tool") return (call) => call.name;
-  const segments = path.split(".").slice(1);
-  const [only] = segments;
-  if (segments.length === 1 && only !== undefined && !/^\d+$/.test(only)) {
-    // The common case, `args.operation`: one own-property lookup.
-    return (call) => (Object.hasOwn(call.arguments, only) ? call.arguments[only] : ABSENT);
-  }
-  return (call) => {
-    let value: unknown = call.arguments;
-    for (const segment of segments) {
-      if (Array.isArray(value)) {
-        if (!/^\d+$/.test(segment) || Number(segment) >= value.length) return ABSENT;
-        value = value[Number(segment)];
-      } else if (typeof value === "object" && value !== null && Object.hasOwn(value, segment)) {
-        value = Reflect.get(value, segment);
-      } else {
-        return ABSENT;
-      }
-    }
-    return value;
-  };
-}
-
 /** Values that `===` compares as deep equality would, the fast path for most conditions. */
 function isPrimitive(value: unknown): boolean {
   return value === null || typeof value !== "object";
@@ -183,22 +157,13 @@ function valuePredicate(condition: ConditionDocument, origin: PolicyOrigin): (ac
   }
 }
 
-/** A condition as a predicate over the call; an absent path matches only `exists: false`. */
-function compileCondition(condition: ConditionDocument, origin: PolicyOrigin): CompiledCondition {
-  const read = pathReader(condition.path);
-  const onPresent = valuePredicate(condition, origin);
-  const matchesAbsent = condition.op === "exists" && condition.value === false;
-  const matchesPresent = !matchesAbsent;
-  return {
-    path: condition.path,
-    op: condition.op,
-    value: condition.value,
-    read,
-    test(call) {
-      const actual = read(call);
-      return actual === ABSENT ? matchesAbsent : matchesPresent && onPresent(actual);
-    },
-  };
+/** A condition as a predicate over the call, for a rule of `action`; an absent path matches only `exists: false`. */
+function compileCondition(
+  condition: ConditionDocument,
+  action: RuleAction,
+  origin: PolicyOrigin,
+): CompiledCondition {
+  return compilePathCondition(condition, valuePredicate(condition, origin), action);
 }
 
 /** The rule's tool-name test: exact names by set lookup, globs by anchored regex. */
@@ -221,6 +186,25 @@ function describeAmount(value: unknown): string {
 }
 
 /** The rule's rate_limit and budget as limits ready to count. */
+/** A reader for a budget's `sum` path (`args.amount`, `args.a.0.b`); own properties only, so `args.constructor` is absent. */
+function pathReader(path: string): (call: ToolCall) => unknown {
+  const segments = path.split(".").slice(1);
+  return (call) => {
+    let value: unknown = call.arguments;
+    for (const segment of segments) {
+      if (Array.isArray(value)) {
+        if (!/^\d+$/.test(segment) || Number(segment) >= value.length) return ABSENT;
+        value = value[Number(segment)];
+      } else if (typeof value === "object" && value !== null && Object.hasOwn(value, segment)) {
+        value = Reflect.get(value, segment);
+      } else {
+        return ABSENT;
+      }
+    }
+    return value;
+  };
+}
+
 function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
   const limits: CompiledLimit[] = [];
   const rate = rule.rate_limit;
@@ -266,7 +250,7 @@ function compileRule(rule: RuleDocument, index: number, origin: PolicyOrigin): C
     matchesName: nameMatcher(toolPatterns),
     categories: asList(rule.category),
     risks: asList(rule.risk),
-    conditions: (rule.when ?? []).map((condition) => compileCondition(condition, origin)),
+    conditions: (rule.when ?? []).map((condition) => compileCondition(condition, rule.action, origin)),
     action: rule.action,
     reason: rule.reason ?? null,
     hide: rule.hide === true,
@@ -295,6 +279,7 @@ export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): C
     defaultAction: document.default,
     rules: (document.rules ?? []).map((rule, index) => compileRule(rule, index, origin)),
     categoryOverrides: overrides,
+    allowsUndeclaredArguments: nameMatcher(asList(document.allow_undeclared_arguments) ?? []),
     audit: {
       path: auditPath === undefined ? null : resolve(origin.baseDir, auditPath),
       includeArguments: document.audit?.include_arguments === true,

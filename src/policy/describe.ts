@@ -2,10 +2,11 @@ import type { CompiledCondition, CompiledRule } from "./types.js";
 
 // How rules read to people: in reasons the agent is told, in check's trace, in tools' sentences, in the inbox.
 
-/** One `when` condition as written: `args.path starts_with "/etc"`. */
+/** One `when` condition as written: `args.path starts_with "/etc"`; a `*` path says it looks at any element. */
 export function conditionText(condition: CompiledCondition): string {
   const value = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;
-  return `${condition.path} ${condition.op}${value}`;
+  const anyElement = condition.path.split(".").includes("*") ? " at any element" : "";
+  return `${condition.path} ${condition.op}${value}${anyElement}`;
 }
 
 /** The `when` part of a rule: `args.path starts_with "/etc" and ...`. */

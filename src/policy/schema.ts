@@ -295,6 +295,11 @@ export const policySchema = {
       propertyNames: { minLength: 1 },
       additionalProperties: categoryValue,
     },
+    allow_undeclared_arguments: oneOrList(
+      toolPattern,
+      "Tools (names or globs) whose calls may carry arguments that the tool's inputSchema does not declare. By default such a call is refused before the server sees it: a key the schema does not list can still reach a field (pydantic takes a field's own name beside its alias) past every condition.",
+      "a tool name or glob, or a non-empty list of them",
+    ),
     audit: {
       type: "object",
       description: "Where and how decisions are written as JSON lines.",

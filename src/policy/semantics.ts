@@ -149,10 +149,27 @@ function stateProblems(document: PolicyDocument): SemanticProblem[] {
   ];
 }
 
+/** Globs we cannot honour in `allow_undeclared_arguments`. */
+function undeclaredArgumentsProblems(document: PolicyDocument): SemanticProblem[] {
+  const patterns = document.allow_undeclared_arguments;
+  if (patterns === undefined) return [];
+  const list = Array.isArray(patterns) ? patterns : [patterns];
+  return list.flatMap((pattern, k) => {
+    const problem = globProblem(pattern);
+    const path = Array.isArray(patterns) ? ["allow_undeclared_arguments", k] : ["allow_undeclared_arguments"];
+    return problem ? [{ path, atKey: false, message: `${problem}, got ${JSON.stringify(pattern)}` }] : [];
+  });
+}
+
 /** The checks after the schema: option combinations, regexes that compile, globs we can honour. */
 export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
   const rules = document.rules ?? [];
-  return [...stateProblems(document), ...rules.flatMap(ruleProblems), ...duplicateIdProblems(rules)];
+  return [
+    ...undeclaredArgumentsProblems(document),
+    ...stateProblems(document),
+    ...rules.flatMap(ruleProblems),
+    ...duplicateIdProblems(rules),
+  ];
 }
 
 /** What validates but likely does not do what its author meant: `/foo/i`, or a prefix test on a path. */

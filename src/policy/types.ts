@@ -28,15 +28,26 @@ export type ConditionOperator =
   | "path_outside"
   | "exists";
 
+/** Where a condition looked in a call, and what it found there (for `check` and `tools`). */
+export interface ConditionFinding {
+  holds: boolean;
+  /** The place, with `*` resolved: `args.instance_groups.1.InstanceCount`. */
+  path: string;
+  /** The value there, or ABSENT (condition.ts) where there is none. */
+  value: unknown;
+  /** The reading of the value that decided, where it was not the value itself (`"5000"` read as 5000). */
+  reading?: unknown;
+}
+
 /** One compiled `when` condition: a pure predicate over the call. */
 export interface CompiledCondition {
   path: string;
   op: ConditionOperator;
   /** The `value` as written (absent for `exists` without one): for describing the rule to people. */
   value?: unknown;
-  /** The value at `path` in the call, or ABSENT (compile.ts) where there is none. */
-  read(call: ToolCall): unknown;
   test(call: ToolCall): boolean;
+  /** The place that made the condition hold (the first element that does, for `*`), else the first place it looked. */
+  explain(call: ToolCall): ConditionFinding;
 }
 
 /** Who shares a limit's counts: one client connection, every session of one server, or every wrap on the store. */
@@ -99,6 +110,8 @@ export interface CompiledPolicy {
   rules: CompiledRule[];
   /** The policy's `classify:` block: a user's category for a tool, overriding classification. */
   categoryOverrides: ReadonlyMap<string, Category>;
+  /** True for tools named by `allow_undeclared_arguments`: their calls may carry keys their inputSchema does not declare. */
+  allowsUndeclaredArguments(toolName: string): boolean;
   audit: { path: string | null; includeArguments: boolean };
   state: StateSettings;
   /** The policy's `server:` name for shared counts, or null to use the server's command line. */
@@ -162,6 +175,7 @@ export interface PolicyDocument {
   mode?: "enforce" | "monitor";
   default: "allow" | "deny";
   classify?: Record<string, Category>;
+  allow_undeclared_arguments?: string | string[];
   audit?: { path?: string; include_arguments?: boolean };
   state?: {
     store?: "local" | "redis";

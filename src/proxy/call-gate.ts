@@ -29,6 +29,11 @@ export interface ForwardVerdict {
   finish(summary: ResponseSummary, requestState?: string): void;
   /** Set when the call goes with other round-trip members than it came with (our own stripped). */
   roundTrip?: RoundTrip;
+  /**
+   * The arguments to forward in place of those sent, where reading them as the server will changed
+   * them (`"5000"` sent for an integer goes on as `5000`).
+   */
+  argumentsJson?: string;
 }
 
 /**

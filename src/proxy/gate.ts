@@ -4,12 +4,18 @@ import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audi
 import { profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { asSentence } from "../display/sentence.js";
-import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
+import {
+  classifyForPolicy,
+  readForPolicy,
+  toolClassForPolicy,
+  withRefusal,
+} from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
 import { Limiter, type LimitVerdict, type Reservation } from "../ratelimit/limiter.js";
 import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
 import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
+import { serializeParsed } from "../wire/serialize.js";
 import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
 import { type Continuation, ServerContinuations } from "./continuations.js";
 
@@ -121,14 +127,28 @@ export class Gate implements CallGate {
     }
   }
 
+  /**
+   * Reads the call's arguments as the server will (against the tool's inputSchema): that reading is
+   * classified, decided, audited, shown for approval and forwarded. Arguments that cannot be read so
+   * are denied, naming the argument and what its schema wants.
+   */
   private decideCallUnguarded(request: CallRequest): Verdict | PendingVerdict {
+    const reading = readForPolicy(this.policy, this.profiles.get(request.call.name), request.call);
+    if (!reading.changed) return this.decideRead(request, reading.refusal);
+    const argumentsJson = serializeParsed(reading.call.arguments, false);
+    const verdict = this.decideRead({ ...request, call: reading.call, argumentsJson }, null);
+    return withForwardedArguments(verdict, argumentsJson);
+  }
+
+  /** Decides a call whose arguments were read; `refusal`: why they could not be (the call is denied). */
+  private decideRead(request: CallRequest, refusal: string | null): Verdict | PendingVerdict {
     const { id: requestId, call, argumentsJson } = request;
     const startedMs = this.now();
     const policy = this.policy;
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
     const classes = classifyForPolicy(policy, this.profiles.get(call.name), call);
     const classification = classes.call;
-    const decision = decideToolCall(policy, call, classification, classes.tool);
+    const decision = withRefusal(decideToolCall(policy, call, classification, classes.tool), refusal);
     const record = this.baseRecord(
       requestId,
       call,
@@ -484,10 +504,29 @@ function pendingOn(verdict: Promise<Verdict | PendingVerdict>): PendingVerdict {
   return { verdict: settled, withdraw: (reason) => withdrawStage?.(reason) };
 }
 
+/** A verdict (now or after approval) that forwards the read arguments, `argumentsJson`, if it forwards. */
+function withForwardedArguments(
+  verdict: Verdict | PendingVerdict,
+  argumentsJson: string,
+): Verdict | PendingVerdict {
+  if ("forward" in verdict) return forwardingArguments(verdict, argumentsJson);
+  return {
+    ...verdict,
+    verdict: verdict.verdict.then((settled) => forwardingArguments(settled, argumentsJson)),
+  };
+}
+
+function forwardingArguments(verdict: Verdict, argumentsJson: string): Verdict {
+  if (verdict.forward) verdict.argumentsJson = argumentsJson;
+  return verdict;
+}
+
 /** A call let through to the server; its audit line is written when it ends, once. */
 class ForwardedCall {
   readonly forward = true;
   private finished = false;
+  /** The arguments to forward, where reading them as the server will changed them. */
+  argumentsJson: string | undefined = undefined;
 
   constructor(
     private readonly record: AuditRecord,

@@ -314,14 +314,18 @@ export class ProxySession {
     }
     this.pending.track({ id, method: "tools/call", forwarded: verdict });
     if (this.serverGone) return;
+    // Where reading the arguments as the server will changed them, the reading goes (not known to be ASCII).
+    const read = verdict.argumentsJson;
+    const decidedJson = read ?? argumentsJson;
     if (verdict.roundTrip === undefined) {
-      this.toServer.write(toolCallLine(id, params, argumentsJson, forwarded.plain), forwarded.ascii);
+      const plain = read === undefined && forwarded.plain;
+      this.toServer.write(toolCallLine(id, params, decidedJson, plain), plain && forwarded.ascii);
       return;
     }
     // After our own approval round: the call goes with the members it came with before we asked
     // (values from an earlier line, so serialized with escapes, and not known to be ASCII).
     const { inputResponses: _ours, requestState: _state, ...rest } = params;
-    this.toServer.write(toolCallLine(id, { ...rest, ...verdict.roundTrip }, argumentsJson, false), false);
+    this.toServer.write(toolCallLine(id, { ...rest, ...verdict.roundTrip }, decidedJson, false), false);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {

@@ -193,8 +193,17 @@ describe("check against wrap, over generated policies and calls", () => {
           expect(reason?.startsWith(decision.reason), about).toBe(true);
         }
 
-        // The trace check prints ends at the deciding rule, and nothing before it matched.
-        if (explained.hider === null) {
+        // The trace check prints ends at the deciding rule, and nothing before it matched; arguments
+        // that do not read as the tool's inputSchema declares them (an undeclared key) are refused before any rule.
+        if (explained.hider === null && explained.refusal !== null) {
+          expect(explained.checks, about).toEqual([]);
+          expect(decision, about).toEqual({
+            action: "deny",
+            rule: null,
+            reason: explained.refusal,
+            hidden: false,
+          });
+        } else if (explained.hider === null) {
           const verdicts = explained.checks.map((check) => check.verdict);
           if (decision.rule === null) {
             expect(verdicts, about).toEqual(policy.rules.map(() => "no match"));

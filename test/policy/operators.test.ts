@@ -20,7 +20,7 @@ const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
   ["{ path: args.a, op: lt, value: 10 }", { a: 9 }, { a: 10 }],
   ["{ path: args.a, op: lte, value: 10 }", { a: 10 }, { a: 11 }],
   ["{ path: args.a, op: gt, value: 10 }", { a: 11 }, { a: 10 }],
-  ["{ path: args.a, op: gte, value: 10 }", { a: 10 }, { a: "10" }],
+  ["{ path: args.a, op: gte, value: 10 }", { a: 10 }, { a: 9 }],
   ["{ path: args.a, op: regex, value: 'prod-\\d+' }", { a: "eu-prod-12" }, { a: "staging" }],
   ["{ path: args.a, op: glob, value: '/etc/*.conf' }", { a: "/etc/x/y.conf" }, { a: "/etc/y.conf.bak" }],
   ["{ path: args.a, op: contains, value: secret }", { a: "top-secret-file" }, { a: "public" }],
@@ -66,8 +66,10 @@ describe("condition operators", () => {
     expect(matches("{ path: tool, op: glob, value: 'delete_*' }", {}, "describe_stack")).toBe(false);
   });
 
-  it("compares numbers only with lt, never strings that look like numbers", () => {
-    expect(matches("{ path: args.a, op: lt, value: 10 }", { a: "9" })).toBe(false);
+  it("matches a deny rule's number condition with a string that a server reads as a number (issue 15)", () => {
+    expect(matches("{ path: args.a, op: lt, value: 10 }", { a: "9" })).toBe(true);
+    expect(matches("{ path: args.a, op: gte, value: 10 }", { a: " 1_0 " })).toBe(true);
+    expect(matches("{ path: args.a, op: lt, value: 10 }", { a: "nine" })).toBe(false);
   });
 
   it("compares exact numbers by their value: 5000.0 and 1E4 above 1000, 2^53 + 1 above 2^53", () => {

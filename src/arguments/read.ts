@@ -1,0 +1,308 @@
+// Reading a call's arguments as a server that validates them against the tool's inputSchema will:
+// a string where a number, an integer or a boolean is declared is read as pydantic's lax mode reads
+// it, JSON text where a list or an object is declared is parsed, and the server's own pre-parsing of
+// top-level arguments (the Python MCP SDK's pre_parse_json) is done first. The reading is what is
+// decided and forwarded. Arguments that are already of their declared types are returned as they are.
+
+import { jsonEqual } from "../policy/compile.js";
+import { parseJsonText } from "./exact.js";
+import {
+  isLaxFailure,
+  type LaxFailure,
+  readBooleanNumber,
+  readBooleanText,
+  readIntegerText,
+  readNumberText,
+} from "./lax.js";
+import { jsonType, type SchemaNode, Type, type TypedNode } from "./schema.js";
+
+/** Why arguments cannot be read as their schema declares: where (keys and indexes from the arguments), and what is wrong. */
+export interface ArgumentProblem {
+  path: (string | number)[];
+  /** The sentence after the argument's name: `must be an integer; got "5000.5", which does not read as one`. */
+  problem: string;
+}
+
+/** The arguments as the server will read them (`changed`: some value is not as sent), or why they cannot be read. */
+export type ArgumentReading =
+  | { ok: true; arguments: Record<string, unknown>; changed: boolean }
+  | { ok: false; problem: ArgumentProblem };
+
+export interface ReadOptions {
+  /** Let keys the schema does not declare through as sent (a policy's choice for a tool); refused otherwise. */
+  allowUndeclared: boolean;
+}
+
+const FAILED = Symbol("failed");
+type Read = unknown | typeof FAILED;
+
+/** The first problem met; its path is filled in, key by key, as the walk unwinds from it. */
+interface Context {
+  options: ReadOptions;
+  problem: ArgumentProblem | null;
+}
+
+const TYPE_WORDS: [number, string][] = [
+  [Type.string, "a string"],
+  [Type.integer, "an integer"],
+  [Type.number, "a number"],
+  [Type.boolean, "a boolean"],
+  [Type.null, "null"],
+  [Type.array, "a list"],
+  [Type.object, "an object"],
+];
+
+/** Reads a call's arguments against its tool's compiled inputSchema. */
+export function readArguments(
+  schema: SchemaNode,
+  args: Record<string, unknown>,
+  options: ReadOptions,
+): ArgumentReading {
+  const context: Context = { options, problem: null };
+  const read = readValue(schema, args, false, context, true);
+  if (read === FAILED || typeof read !== "object" || read === null || Array.isArray(read)) {
+    return { ok: false, problem: context.problem ?? { path: [], problem: `must be ${describe(schema)}` } };
+  }
+  return { ok: true, arguments: read as Record<string, unknown>, changed: read !== args };
+}
+
+function fail(context: Context, problem: string): typeof FAILED {
+  context.problem ??= { path: [], problem };
+  return FAILED;
+}
+
+/** `strict`: no conversion anywhere below (a union's first pass); `top`: the arguments object itself. */
+function readValue(node: SchemaNode, value: unknown, strict: boolean, context: Context, top = false): Read {
+  switch (node.kind) {
+    case "any":
+      return value;
+    case "never":
+      return fail(
+        context,
+        `is not accepted by the tool's inputSchema (it admits no value here); got ${shown(value)}`,
+      );
+    case "ref":
+      return node.target === null ? value : readValue(node.target, value, strict, context, top);
+    case "allOf": {
+      let current = value;
+      for (const member of node.members) {
+        current = readValue(member, current, strict, context, top);
+        if (current === FAILED) return FAILED;
+      }
+      return current;
+    }
+    case "anyOf":
+      return readUnion(node.members, value, strict, context, top);
+    case "typed":
+      return readTyped(node, value, strict, context, top);
+  }
+}
+
+/**
+ * pydantic's smart union: the first member the value fits as it is, else the first that reads it. Where
+ * none does, the problem told is the one inside the first member of the value's own JSON type.
+ */
+function readUnion(
+  members: SchemaNode[],
+  value: unknown,
+  strict: boolean,
+  context: Context,
+  top: boolean,
+): Read {
+  let inside: ArgumentProblem | null = null;
+  for (const pass of strict ? [true] : [true, false]) {
+    for (const member of members) {
+      context.problem = null;
+      const read = readValue(member, value, pass, context, top);
+      if (read !== FAILED) {
+        context.problem = null;
+        return read;
+      }
+      if (!pass && inside === null && admitsOnly(member) & jsonType(value)) inside = context.problem;
+    }
+  }
+  context.problem = inside;
+  return fail(context, `must be ${members.map(describe).join(" or ")}; got ${shown(value)}`);
+}
+
+function readTyped(node: TypedNode, value: unknown, strict: boolean, context: Context, top: boolean): Read {
+  const fits = jsonType(value) & node.types;
+  if (fits !== 0) {
+    if (fits & Type.array) return readList(node, value as unknown[], strict, context);
+    if (fits & Type.object) return readObject(node, value as Record<string, unknown>, strict, context, top);
+    if (isAllowed(node, value)) return value;
+    if (strict) return FAILED;
+  }
+  if (strict) return FAILED;
+  let inexact: string | null = null;
+  for (const type of node.order) {
+    const converted = convert(value, type);
+    if (converted === FAILED) continue;
+    if (isLaxFailure(converted)) {
+      if (converted.fails === "inexact") inexact = converted.reading;
+      continue;
+    }
+    const read =
+      type === Type.array || type === Type.object
+        ? readTyped(node, converted, false, context, top)
+        : converted;
+    if (read !== FAILED && isAllowed(node, read)) return read;
+    if (read === FAILED) return FAILED;
+  }
+  if (inexact !== null) {
+    return fail(
+      context,
+      `must be ${describe(node)}; got ${shown(value)}, which reads as ${inexact}: a number policylayer cannot pass on exactly`,
+    );
+  }
+  if (node.allowed !== null && fits !== 0) {
+    return fail(context, `must be one of ${node.allowed.map(shown).join(", ")}; got ${shown(value)}`);
+  }
+  return fail(context, `must be ${describe(node)}; got ${shown(value)}${readsAsNothing(value)}`);
+}
+
+/** `value` read as one JSON type, where a lax validator reads it so; FAILED where it does not convert at all. */
+function convert(value: unknown, type: number): unknown | LaxFailure | typeof FAILED {
+  if (typeof value === "string") {
+    if (type === Type.integer) return readIntegerText(value);
+    if (type === Type.number) return readNumberText(value);
+    if (type === Type.boolean) return readBooleanText(value);
+    if (type === Type.array || type === Type.object) {
+      const parsed = parseJsonText(value);
+      if (parsed === "inexact") return { fails: "inexact", reading: "JSON text with a number" };
+      if (parsed === "not json") return FAILED;
+      return jsonType(parsed.value) & type ? parsed.value : FAILED;
+    }
+    return FAILED;
+  }
+  if (typeof value === "boolean")
+    return type === Type.integer || type === Type.number ? Number(value) : FAILED;
+  if (typeof value === "number" && type === Type.boolean) return readBooleanNumber(value);
+  return FAILED;
+}
+
+function readList(node: TypedNode, list: unknown[], strict: boolean, context: Context): Read {
+  let copy: unknown[] | null = null;
+  for (let index = 0; index < list.length; index++) {
+    const read = readValue(node.prefixItems[index] ?? node.items, list[index], strict, context);
+    if (read === FAILED) return failedAt(context, index);
+    if (read !== list[index]) {
+      copy ??= list.slice();
+      copy[index] = read;
+    }
+  }
+  return copy ?? list;
+}
+
+/** Passes a failure up from the member at `key`, which goes in front of the problem's path. */
+function failedAt(context: Context, key: string | number): typeof FAILED {
+  context.problem?.path.unshift(key);
+  return FAILED;
+}
+
+function readObject(
+  node: TypedNode,
+  object: Record<string, unknown>,
+  strict: boolean,
+  context: Context,
+  top: boolean,
+): Read {
+  let copy: Record<string, unknown> | null = null;
+  // for-in: JSON.parse makes plain objects, whose enumerable keys are all their own.
+  for (const key in object) {
+    const declared = node.properties?.get(key);
+    const original = object[key];
+    let read: Read;
+    if (declared !== undefined) {
+      read = readValue(declared, top ? preParsed(declared, original) : original, strict, context);
+    } else if (node.properties === null || context.options.allowUndeclared) {
+      read = readValue(node.additionalProperties, original, strict, context);
+    } else {
+      const names = [...node.properties.keys()];
+      read = fail(
+        context,
+        `is not declared by the tool's inputSchema (it declares ${names.length === 0 ? "no arguments" : names.join(", ")}): remove it, or name the tool in the policy's allow_undeclared_arguments`,
+      );
+    }
+    if (read === FAILED) return failedAt(context, key);
+    if (read !== original) {
+      copy ??= { ...object };
+      Object.defineProperty(copy, key, { value: read, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return copy ?? object;
+}
+
+/**
+ * The Python MCP SDK's pre_parse_json: a string given for a top-level argument not declared as a plain
+ * string is parsed as JSON, and replaced where that gives a list, an object or null (numbers, booleans
+ * and strings it leaves as text, for the validator to read).
+ */
+function preParsed(node: SchemaNode, value: unknown): unknown {
+  if (typeof value !== "string" || admitsOnly(node) === Type.string) return value;
+  const parsed = parseJsonText(value);
+  if (typeof parsed === "string") return value;
+  const type = jsonType(parsed.value);
+  return type & (Type.array | Type.object | Type.null) ? parsed.value : value;
+}
+
+/** The JSON types a node admits at its own level (all of them where it does not say). */
+function admitsOnly(node: SchemaNode): number {
+  switch (node.kind) {
+    case "any":
+      return 127;
+    case "never":
+      return 0;
+    case "ref":
+      return node.target === null ? 127 : admitsOnly(node.target);
+    case "typed":
+      return node.types;
+    case "anyOf":
+      return node.members.reduce((bits, member) => bits | admitsOnly(member), 0);
+    case "allOf":
+      return node.members.reduce((bits, member) => bits & admitsOnly(member), 127);
+  }
+}
+
+function isAllowed(node: TypedNode, value: unknown): boolean {
+  if (node.allowed === null || node.allowedScalars.has(value)) return true;
+  return typeof value === "object" && node.allowed.some((option) => jsonEqual(option, value));
+}
+
+/** What a node admits, for a person: `an integer`, `a list or null`, `one of "a", "b"`. */
+export function describe(node: SchemaNode): string {
+  switch (node.kind) {
+    case "any":
+      return "any value";
+    case "never":
+      return "nothing";
+    case "ref":
+      return node.target === null ? "any value" : describe(node.target);
+    case "anyOf":
+      return node.members.map(describe).join(" or ");
+    case "allOf":
+      return node.members.map(describe).join(" and ");
+    case "typed": {
+      if (node.allowed !== null) return `one of ${node.allowed.map(shown).join(", ")}`;
+      const words = TYPE_WORDS.filter(([bit]) => node.types & bit).map(([, word]) => word);
+      return words.join(" or ");
+    }
+  }
+}
+
+/** A value as the agent sent it, cut to a readable length. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function readsAsNothing(value: unknown): string {
+  return typeof value === "string"
+    ? ", which does not read as one the way the server reads it"
+    : ` (${describeValue(value)})`;
+}
+
+function describeValue(value: unknown): string {
+  const [, word] = TYPE_WORDS.find(([bit]) => jsonType(value) & bit) ?? [0, "a value"];
+  return word;
+}

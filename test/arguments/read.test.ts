@@ -1,0 +1,209 @@
+import { describe, expect, it } from "vitest";
+import { readArguments } from "../../src/arguments/read.js";
+import { compileInputSchema } from "../../src/arguments/schema.js";
+
+// Schemas as the Python MCP SDK writes them for typed tool functions (see test/servers/typed_server.py).
+const scaleSchema = {
+  type: "object",
+  properties: {
+    instance_groups: { items: { $ref: "#/$defs/InstanceGroup" }, title: "Instance Groups", type: "array" },
+  },
+  required: ["instance_groups"],
+  $defs: {
+    InstanceGroup: {
+      properties: {
+        InstanceGroupName: { title: "Instancegroupname", type: "string" },
+        InstanceCount: { title: "Instancecount", type: "integer" },
+      },
+      required: ["InstanceGroupName", "InstanceCount"],
+      type: "object",
+    },
+  },
+};
+const labelSchema = {
+  type: "object",
+  properties: {
+    labels: { anyOf: [{ additionalProperties: { type: "integer" }, type: "object" }, { type: "null" }] },
+    limit: { anyOf: [{ type: "integer" }, { type: "null" }], default: null },
+    note: { anyOf: [{ type: "string" }, { type: "null" }] },
+    choice: { anyOf: [{ type: "string" }, { type: "integer" }] },
+  },
+};
+
+function read(schema: unknown, args: Record<string, unknown>, allowUndeclared = false) {
+  const compiled = compileInputSchema(schema);
+  if (compiled === null) throw new Error("schema did not compile");
+  return readArguments(compiled, args, { allowUndeclared });
+}
+
+describe("reading arguments against a tool's inputSchema", () => {
+  const amount = { type: "object", properties: { amount: { type: "integer" }, price: { type: "number" } } };
+
+  it("returns arguments of their declared types as the very same object", () => {
+    const args = { instance_groups: [{ InstanceGroupName: "w", InstanceCount: 5 }] };
+    const reading = read(scaleSchema, args);
+    expect(reading).toEqual({ ok: true, arguments: args, changed: false });
+    expect(reading.ok && reading.arguments).toBe(args);
+  });
+
+  it("reads numeric strings as the integers pydantic makes of them", () => {
+    for (const text of [" 5000 ", "5_000", "5000.0", "+5000", "05000", "5000\n"]) {
+      expect(read(amount, { amount: text })).toEqual({
+        ok: true,
+        arguments: { amount: 5000 },
+        changed: true,
+      });
+    }
+  });
+
+  it("reads a boolean given for an integer as 0 or 1, and 5000.0 as 5000", () => {
+    expect(read(amount, { amount: true, price: "1e3" })).toMatchObject({
+      arguments: { amount: 1, price: 1000 },
+    });
+  });
+
+  it("refuses 5000.5 for an integer and names the argument and what it must be", () => {
+    expect(read(amount, { amount: "5000.5" })).toEqual({
+      ok: false,
+      problem: {
+        path: ["amount"],
+        problem: 'must be an integer; got "5000.5", which does not read as one the way the server reads it',
+      },
+    });
+    expect(read(amount, { amount: 1.5 })).toMatchObject({ ok: false, problem: { path: ["amount"] } });
+  });
+
+  it("refuses an integer it cannot pass on exactly rather than rounding it", () => {
+    const reading = read(amount, { amount: "12345678901234567890" });
+    expect(reading).toMatchObject({ ok: false, problem: { path: ["amount"] } });
+    expect(!reading.ok && reading.problem.problem).toContain("reads as 12345678901234567890");
+  });
+
+  it("reads the boolean spellings, 1 and 1.0 as true", () => {
+    const flag = { type: "object", properties: { enabled: { type: "boolean" } } };
+    for (const value of ["true", "True", "TRUE", "1", "yes", "on", "t", "y", 1, 1.0]) {
+      expect(read(flag, { enabled: value })).toMatchObject({ ok: true, arguments: { enabled: true } });
+    }
+    expect(read(flag, { enabled: "nope" })).toMatchObject({ ok: false, problem: { path: ["enabled"] } });
+    expect(read(flag, { enabled: 2 })).toMatchObject({ ok: false });
+  });
+
+  it("parses JSON text given for a list, through $ref, and reads the items' fields", () => {
+    const text = '[{"InstanceGroupName": "workers", "InstanceCount": "50"}]';
+    expect(read(scaleSchema, { instance_groups: text })).toEqual({
+      ok: true,
+      arguments: { instance_groups: [{ InstanceGroupName: "workers", InstanceCount: 50 }] },
+      changed: true,
+    });
+  });
+
+  it("names the element and field that cannot be read", () => {
+    const args = {
+      instance_groups: [
+        { InstanceGroupName: "a", InstanceCount: 1 },
+        { InstanceGroupName: "b", InstanceCount: "many" },
+      ],
+    };
+    expect(read(scaleSchema, args)).toMatchObject({
+      ok: false,
+      problem: { path: ["instance_groups", 1, "InstanceCount"] },
+    });
+  });
+
+  it("refuses a key the schema does not declare, at any depth, unless the policy allows undeclared keys", () => {
+    expect(read(amount, { amount: 1, field_amount: 5000 })).toMatchObject({
+      ok: false,
+      problem: {
+        path: ["field_amount"],
+        problem:
+          "is not declared by the tool's inputSchema (it declares amount, price): remove it, or name the tool in the policy's allow_undeclared_arguments",
+      },
+    });
+    const nested = { instance_groups: [{ InstanceGroupName: "a", InstanceCount: 1, instance_count: 50 }] };
+    expect(read(scaleSchema, nested)).toMatchObject({
+      ok: false,
+      problem: { path: ["instance_groups", 0, "instance_count"] },
+    });
+    expect(read(amount, { amount: "7", extra: "x" }, true)).toEqual({
+      ok: true,
+      arguments: { amount: 7, extra: "x" },
+      changed: true,
+    });
+  });
+
+  it("reads through anyOf and nullable as pydantic's smart union does", () => {
+    expect(read(labelSchema, { limit: "5" })).toMatchObject({ arguments: { limit: 5 } });
+    expect(read(labelSchema, { choice: "5" })).toMatchObject({ arguments: { choice: "5" } });
+    expect(read(labelSchema, { choice: true })).toMatchObject({ arguments: { choice: 1 } });
+    expect(read(labelSchema, { labels: '{"a": "1"}' })).toMatchObject({ arguments: { labels: { a: 1 } } });
+    expect(
+      read({ type: "object", properties: { n: { type: "integer", nullable: true } } }, { n: null }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it("does what pre_parse_json does with top-level JSON text: null for an optional argument, even an optional string", () => {
+    expect(read(labelSchema, { limit: "null", note: "null" })).toMatchObject({
+      arguments: { limit: null, note: null },
+    });
+    expect(read(labelSchema, { note: "[1]" })).toMatchObject({ ok: false, problem: { path: ["note"] } });
+    expect(read(labelSchema, { choice: "[1]" })).toMatchObject({ ok: false });
+    expect(read({ type: "object", properties: { s: { type: "string" } } }, { s: "null" })).toMatchObject({
+      arguments: { s: "null" },
+      changed: false,
+    });
+  });
+
+  it("checks enum values after reading them", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        op: { enum: ["describe", "delete"], type: "string" },
+        n: { enum: [1, 2], type: "integer" },
+      },
+    };
+    expect(read(schema, { op: "delete", n: "2" })).toMatchObject({
+      ok: true,
+      arguments: { op: "delete", n: 2 },
+    });
+    expect(read(schema, { op: "Delete" })).toMatchObject({
+      ok: false,
+      problem: { path: ["op"], problem: 'must be one of "describe", "delete"; got "Delete"' },
+    });
+  });
+
+  it("follows recursive $refs", () => {
+    const tree = {
+      type: "object",
+      properties: { root: { $ref: "#/$defs/Node" } },
+      $defs: {
+        Node: {
+          type: "object",
+          properties: {
+            size: { type: "integer" },
+            children: { type: "array", items: { $ref: "#/$defs/Node" } },
+          },
+        },
+      },
+    };
+    expect(read(tree, { root: { size: "1", children: [{ size: "2", children: [] }] } })).toMatchObject({
+      arguments: { root: { size: 1, children: [{ size: 2, children: [] }] } },
+    });
+  });
+
+  it("keeps a __proto__ key as an own property of the copy", () => {
+    const args = JSON.parse('{"amount": "5", "__proto__": {"x": 1}}') as Record<string, unknown>;
+    const reading = read({ type: "object", properties: { amount: { type: "integer" } } }, args, true);
+    expect(reading.ok && Object.keys(reading.arguments)).toEqual(["amount", "__proto__"]);
+  });
+
+  it("knows nothing from an empty schema", () => {
+    for (const schema of [
+      undefined,
+      {},
+      { type: "object" },
+      { type: "object", additionalProperties: true },
+    ]) {
+      expect(compileInputSchema(schema)).toBeNull();
+    }
+  });
+});

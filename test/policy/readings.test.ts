@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { ABSENT } from "../../src/policy/condition.js";
+import { decideToolCall } from "../../src/policy/decide.js";
+import { policyFrom, readLow } from "./helpers.js";
+
+/** The action a one-rule policy (`action` when the condition holds, else the other one) takes. */
+function decide(condition: string, action: "deny" | "allow", args: Record<string, unknown>): string {
+  const fallback = action === "deny" ? "allow" : "deny";
+  const policy = policyFrom(
+    `version: 1\ndefault: ${fallback}\nrules:\n  - when: [${condition}]\n    action: ${action}\n`,
+  );
+  return decideToolCall(policy, { name: "t", arguments: args }, readLow).action;
+}
+
+function conditionOf(condition: string, action = "deny") {
+  const policy = policyFrom(
+    `version: 1\ndefault: allow\nrules:\n  - when: [${condition}]\n    action: ${action}\n`,
+  );
+  const [rule] = policy.rules;
+  const [compiled] = rule?.conditions ?? [];
+  if (compiled === undefined) throw new Error("no condition");
+  return compiled;
+}
+
+const groups = (...counts: unknown[]) =>
+  counts.map((count, i) => ({ InstanceGroupName: `g${i}`, InstanceCount: count }));
+
+describe("args.list.*.field: any element", () => {
+  const overTen = "{ path: args.instance_groups.*.InstanceCount, op: gt, value: 10 }";
+
+  it("holds when a later element satisfies the condition", () => {
+    expect(decide(overTen, "deny", { instance_groups: groups(2, 50) })).toBe("deny");
+    expect(decide(overTen, "deny", { instance_groups: groups(2, 3) })).toBe("allow");
+  });
+
+  it("holds for no element of an empty list, and the empty list counts as absent for exists", () => {
+    expect(decide(overTen, "deny", { instance_groups: [] })).toBe("allow");
+    const none = "{ path: args.instance_groups.*.InstanceCount, op: exists, value: false }";
+    expect(decide(none, "deny", { instance_groups: [] })).toBe("deny");
+    expect(decide(none, "deny", { instance_groups: groups(1) })).toBe("allow");
+  });
+
+  it("walks every member of an object too", () => {
+    expect(decide("{ path: args.limits.*, op: gt, value: 10 }", "deny", { limits: { a: 1, b: 11 } })).toBe(
+      "deny",
+    );
+  });
+
+  it("says which element matched", () => {
+    const finding = conditionOf(overTen).explain({
+      name: "t",
+      arguments: { instance_groups: groups(2, 50, 70) },
+    });
+    expect(finding).toEqual({ holds: true, path: "args.instance_groups.1.InstanceCount", value: 50 });
+  });
+
+  it("says where it looked when no element matched", () => {
+    const finding = conditionOf(overTen).explain({ name: "t", arguments: { instance_groups: groups(2) } });
+    expect(finding).toEqual({ holds: false, path: "args.instance_groups.0.InstanceCount", value: 2 });
+    const absent = conditionOf(overTen).explain({ name: "t", arguments: {} });
+    expect(absent).toEqual({ holds: false, path: "args.instance_groups.*.InstanceCount", value: ABSENT });
+  });
+
+  it("looks inside a list sent as JSON text for a deny rule", () => {
+    const text = JSON.stringify(groups(2, 50));
+    expect(decide(overTen, "deny", { instance_groups: text })).toBe("deny");
+    const finding = conditionOf(overTen).explain({ name: "t", arguments: { instance_groups: text } });
+    expect(finding).toMatchObject({ holds: true, path: "args.instance_groups.1.InstanceCount", value: 50 });
+  });
+
+  it("never lets an allow rule hold through JSON text", () => {
+    const underTen = "{ path: args.instance_groups.*.InstanceCount, op: lt, value: 10 }";
+    expect(decide(underTen, "allow", { instance_groups: groups(2) })).toBe("allow");
+    expect(decide(underTen, "allow", { instance_groups: JSON.stringify(groups(2)) })).toBe("deny");
+  });
+});
+
+describe("the readings a server could make of a value, where no schema typed it", () => {
+  it("matches a deny rule's number condition with every numeric spelling of 5000", () => {
+    for (const amount of [
+      " 5000 ",
+      "5_000",
+      "5000.0",
+      "+5000",
+      "05000",
+      "5000\n",
+      "12345678901234567890",
+      "1e4",
+    ]) {
+      expect(
+        decide("{ path: args.amount, op: gt, value: 1000 }", "deny", { amount }),
+        JSON.stringify(amount),
+      ).toBe("deny");
+    }
+    expect(decide("{ path: args.amount, op: gt, value: 1000 }", "deny", { amount: "50" })).toBe("allow");
+  });
+
+  it("matches a deny rule's boolean condition with every boolean spelling, and 1 and 1.0", () => {
+    for (const enabled of ["true", "True", "TRUE", "1", "yes", "on", "t", "y", 1, 1.0]) {
+      expect(
+        decide("{ path: args.enabled, op: eq, value: true }", "deny", { enabled }),
+        JSON.stringify(enabled),
+      ).toBe("deny");
+    }
+    expect(decide("{ path: args.enabled, op: eq, value: true }", "deny", { enabled: "no" })).toBe("allow");
+  });
+
+  it("lets an allow rule hold only when every reading does", () => {
+    // The text "5000" is not the number 5000, but the server reads it as 5000: the allow rule does not hold.
+    expect(decide("{ path: args.amount, op: neq, value: 5000 }", "allow", { amount: "5000" })).toBe("deny");
+    expect(decide("{ path: args.amount, op: neq, value: 5000 }", "allow", { amount: "4000" })).toBe("allow");
+    expect(decide("{ path: args.mode, op: eq, value: safe }", "allow", { mode: "safe" })).toBe("allow");
+  });
+
+  it("matches in and not_in with readings of the listed values' types", () => {
+    expect(decide("{ path: args.level, op: in, value: [3, 4] }", "deny", { level: "3" })).toBe("deny");
+    expect(decide("{ path: args.level, op: not_in, value: [1, 2] }", "allow", { level: "1" })).toBe("deny");
+  });
+
+  it("says which reading made the condition hold", () => {
+    const finding = conditionOf("{ path: args.amount, op: gt, value: 1000 }").explain({
+      name: "t",
+      arguments: { amount: "5_000" },
+    });
+    expect(finding).toEqual({ holds: true, path: "args.amount", value: "5_000", reading: 5000 });
+  });
+});
