@@ -1,5 +1,4 @@
 import { describeClassification } from "../classify/describe.js";
-import { profileTool } from "../classify/profile.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { decideToolCall, describeRule, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
@@ -37,16 +36,19 @@ export function parseArgsFlag(text: string): Record<string, unknown> | string {
   return value;
 }
 
-/** The tool's profile: from the server's tools/list with `-- COMMAND`, else from its name alone. */
+/**
+ * The tool's profile from the server's tools/list with `-- COMMAND`; undefined without a server or
+ * when the server does not list the tool: then, as in wrap, the most severe reading of its name and arguments.
+ */
 async function profileFor(
   serverCommand: string[] | null,
   toolName: string,
-): Promise<{ profile: ToolProfile; note: string } | null> {
+): Promise<{ profile: ToolProfile | undefined; note: string } | null> {
   const [command, ...args] = serverCommand ?? [];
   if (command === undefined) {
     return {
-      profile: profileTool({ name: toolName }),
-      note: "no server given: classified by the tool's name only (add -- COMMAND to use the server's tools/list)",
+      profile: undefined,
+      note: "no server given: the most severe reading of the tool's name and arguments (add -- COMMAND to use the server's tools/list, as wrap does)",
     };
   }
   const server = await listToolsOf([command, ...args]);
@@ -55,8 +57,8 @@ async function profileFor(
   if (listed !== undefined)
     return { profile: listed, note: `classified with the tools/list of ${server.commandLine}` };
   return {
-    profile: profileTool({ name: toolName }),
-    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: classified by its name only`,
+    profile: undefined,
+    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: the most severe reading of its name and arguments`,
   };
 }
 
@@ -161,8 +163,9 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   if (found === null) return 1;
   const { profile, note } = found;
   const call: ToolCall = { name: flags.tool, arguments: args };
-  const classification = callClassification(policy, profile, args);
-  const toolClass = toolClassification(policy, profile);
+  const classification = callClassification(policy, profile, call.name, args);
+  // As in wrap: a tool nobody lists is, as a whole, what its call reads as.
+  const toolClass = profile === undefined ? classification : toolClassification(policy, profile);
   const decision = decideToolCall(policy, call, classification, toolClass);
   const hider = hidingRule(policy, call.name, toolClass);
 
@@ -218,7 +221,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     `classification: ${classification.category} (${classification.risk} risk); ${note}`,
     ...classification.signals.map((signal) => `  - ${signal}`),
   ];
-  if (profile.selector !== undefined || toolClass.category !== classification.category) {
+  if (profile?.selector !== undefined || toolClass.category !== classification.category) {
     out.push(`the tool as a whole: ${describeClassification(toolClass)}`);
   }
   out.push("", "rules, in order (the first that matches decides):");

@@ -17,13 +17,14 @@ export function toolClassification(policy: CompiledPolicy, profile: ToolProfile)
   return override === undefined ? profile.classification : classifyCall(profile, profile.name, {}, override);
 }
 
-/** One call's classification as the policy sees it. */
+/** One call's classification as the policy sees it; `profile` undefined: a tool the server does not list. */
 export function callClassification(
   policy: CompiledPolicy,
-  profile: ToolProfile,
+  profile: ToolProfile | undefined,
+  toolName: string,
   args: Record<string, unknown>,
 ): Classification {
-  return classifyCall(profile, profile.name, args, policy.categoryOverrides.get(profile.name));
+  return classifyCall(profile, toolName, args, policy.categoryOverrides.get(toolName));
 }
 
 /** How one `when` condition came out: `unknown` where the call's arguments at its path are not known. */

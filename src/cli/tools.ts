@@ -50,7 +50,7 @@ export function toolRows(policy: CompiledPolicy, profiles: Iterable<ToolProfile>
     if (argument === null || profile.selector === undefined) continue;
     for (const value of profile.selector.values.keys()) {
       const call = { name: profile.name, arguments: { [argument]: value } };
-      const classification = callClassification(policy, profile, call.arguments);
+      const classification = callClassification(policy, profile, profile.name, call.arguments);
       rows.push({
         tool: profile.name,
         argument,

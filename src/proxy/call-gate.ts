@@ -22,14 +22,18 @@ export interface PendingVerdict {
 export interface CallGate {
   /**
    * Decides one tools/call; synchronous unless a person must approve it. `argumentsJson` is
-   * JSON.stringify(call.arguments) (the proxy forwards that same text).
+   * JSON.stringify(call.arguments) (the proxy forwards that same text). `definitionUnavailable`
+   * says why the server's tool list could not be read for this call: it is then denied.
    */
   decideCall(
     requestId: RequestId,
     call: ToolCall,
     progressToken: string | number | null,
     argumentsJson: string,
+    definitionUnavailable?: string,
   ): Verdict | PendingVerdict;
+  /** Whether the server's list has defined this tool (else its calls wait for the list first). */
+  knowsTool(name: string): boolean;
   /** The server listed tools: they are learnt for classifying calls, and the result comes back without the hidden ones. */
   listedTools(result: JsonObject): JsonObject;
   /** Runs `work` (reading one chunk of server output); what the calls finished inside it record is written together. */

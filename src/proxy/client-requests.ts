@@ -14,6 +14,8 @@ export interface PendingRequest {
   /** A tools/call still waiting for a person: not yet sent to the server. */
   approval?: PendingVerdict;
   cancelled?: boolean;
+  /** For a forwarded tools/list: says it was answered (calls that wait for a definition await it). */
+  listed?: () => void;
 }
 
 /** The client's requests in flight, by id (1 and "1" apart: see IdTable for why not a Map). */

@@ -90,6 +90,11 @@ export class Gate implements CallGate {
     return { ...result, tools: visible };
   }
 
+  /** Whether the server's list has defined this tool. */
+  knowsTool(name: string): boolean {
+    return this.profiles.has(name);
+  }
+
   /**
    * Decides one tools/call. Synchronous unless a person must approve it. `argumentsJson` is
    * JSON.stringify(call.arguments) where the caller has it (the proxy forwards that same text).
@@ -99,9 +104,10 @@ export class Gate implements CallGate {
     call: ToolCall,
     progressToken: string | number | null,
     argumentsJson?: string,
+    definitionUnavailable?: string,
   ): Verdict | PendingVerdict {
     try {
-      return this.decideCallUnguarded(requestId, call, progressToken, argumentsJson);
+      return this.decideCallUnguarded(requestId, call, progressToken, argumentsJson, definitionUnavailable);
     } catch (error) {
       this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
       return {
@@ -121,6 +127,7 @@ export class Gate implements CallGate {
     call: ToolCall,
     progressToken: string | number | null,
     argumentsJson: string | undefined,
+    definitionUnavailable: string | undefined,
   ): Verdict | PendingVerdict {
     const startedMs = this.now();
     const policy = this.policy;
@@ -153,6 +160,10 @@ export class Gate implements CallGate {
     let action = decision.action;
     let retryAfterSeconds: number | undefined;
     let reason = decision.reason;
+    if (definitionUnavailable !== undefined) {
+      action = "deny";
+      reason = `policylayer could not read the definition of ${JSON.stringify(call.name)} from the server's tools/list (${definitionUnavailable}), so the call was denied (fail closed); try again once the server answers tools/list`;
+    }
     const limit = decision.rule?.rateLimit;
     if (action !== "deny" && limit && decision.rule) {
       const windowMs = limit.windowSeconds * 1000;

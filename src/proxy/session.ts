@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
-import { type Era, requestEraOf } from "../wire/era.js";
+import type { ToolCall } from "../policy/types.js";
+import { type Era, type RequestEra, requestEraOf } from "../wire/era.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -20,6 +21,7 @@ import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./cli
 import { denialResultLine } from "./denial.js";
 import { OwnRequests } from "./own-requests.js";
 import { readToolCallParams } from "./tool-call-params.js";
+import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
 export { MAX_PENDING_REQUESTS } from "./client-requests.js";
 
@@ -31,6 +33,8 @@ export interface ProxyOptions {
   gate: CallGate;
   /** The ceiling on one message's size, in bytes, in both directions. */
   maxLineBytes: number;
+  /** How long a call may wait for the server's tool list (see ToolListFetcher); the default otherwise. */
+  definitionTimeoutMs?: number;
   warn: (message: string) => void;
 }
 
@@ -46,6 +50,9 @@ export class ProxySession {
   private readonly toClient: BatchedOutput;
   private readonly responses = new ResponseReader();
   private readonly ownRequests = new OwnRequests();
+  /** Our own requests to the server (tools/list); their answers never reach the client. */
+  private readonly serverRequests = new OwnRequests();
+  private readonly definitions: ToolListFetcher;
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   private clientCapabilities: JsonObject | null = null;
 
@@ -53,6 +60,12 @@ export class ProxySession {
     this.options = options;
     this.toServer = new BatchedOutput(options.serverInput, options.clientInput);
     this.toClient = new BatchedOutput(options.clientOutput, options.serverOutput);
+    this.definitions = new ToolListFetcher({
+      listTools: (params) => this.listToolsOurselves(params),
+      learn: (result) => options.gate.listedTools(result),
+      knows: (name) => options.gate.knowsTool(name),
+      ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
+    });
   }
 
   /** Starts both relays. */
@@ -86,7 +99,9 @@ export class ProxySession {
   /** The server is gone: every request still pending gets an error, and later ones will too. */
   serverExited(description: string): void {
     this.serverGone = true;
+    this.serverRequests.rejectAll(`the MCP server ${description}`);
     for (const entry of this.pending.drain()) {
+      entry.listed?.();
       entry.forwarded?.finish("server_exited");
       this.sendToClient(
         errorLine(
@@ -135,7 +150,7 @@ export class ProxySession {
 
   private onClientRequest(request: Extract<ClientMessage, { kind: "request" }>): void {
     const { id, method, message } = request;
-    if (this.pending.has(id)) {
+    if (this.pending.has(id) || this.serverRequests.owns(id)) {
       this.sendToClient(
         errorLine(
           id,
@@ -177,8 +192,31 @@ export class ProxySession {
       this.clientCapabilities =
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
     }
-    this.pending.track({ id, method });
+    // A list the client asked for is awaited by calls that need a definition, rather than fetched twice.
+    const listed = method === "tools/list" ? this.definitions.clientListSent() : undefined;
+    this.pending.track(listed === undefined ? { id, method } : { id, method, listed });
     this.sendToServer(message, request.ascii);
+  }
+
+  /** Sends tools/list to the server as a request of our own: its answer is read here, never passed on. */
+  private listToolsOurselves(params: JsonObject): OwnListRequest {
+    if (this.serverGone)
+      return { result: Promise.reject(new Error("the MCP server has exited")), cancel: () => {} };
+    const { id, response } = this.serverRequests.open();
+    this.toServer.write(toLine({ jsonrpc: "2.0", id, method: "tools/list", params }), false);
+    return {
+      result: response.then((result) => {
+        if (!isJsonObject(result)) throw new Error("the server's tools/list result is not an object");
+        return result;
+      }),
+      cancel: (reason) => {
+        if (this.serverRequests.drop(id))
+          this.sendToServer(
+            { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } },
+            false,
+          );
+      },
+    };
   }
 
   private onClientNotification(notification: Extract<ClientMessage, { kind: "notification" }>): void {
@@ -238,17 +276,56 @@ export class ProxySession {
       return;
     }
     const { call, params, progressToken } = read;
-    const era = requestEraOf(params).era;
+    const requestEra = requestEraOf(params);
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
     const line = toolCallLine(id, params, argumentsJson, plain);
-    const verdict = this.options.gate.decideCall(id, call, progressToken, argumentsJson);
-    if ("forward" in verdict) this.applyVerdict(id, era, line, ascii, verdict);
-    else this.awaitApproval(id, era, line, ascii, verdict);
+    const gate = this.options.gate;
+    const verdict = gate.knowsTool(call.name)
+      ? gate.decideCall(id, call, progressToken, argumentsJson)
+      : this.decideOnceDefined(id, call, progressToken, argumentsJson, requestEra);
+    if ("forward" in verdict) this.applyVerdict(id, requestEra.era, line, ascii, verdict);
+    else this.awaitVerdict(id, requestEra.era, line, ascii, verdict);
   }
 
-  /** Holds a call while a person decides; the server sees it only once approved. */
-  private awaitApproval(
+  /**
+   * A call of a tool whose definition we do not have: it waits (other traffic does not) until the
+   * server's list has been read, then is decided; denied if the list cannot be had.
+   */
+  private decideOnceDefined(
+    id: RequestId,
+    call: ToolCall,
+    progressToken: string | number | null,
+    argumentsJson: string,
+    requestEra: RequestEra,
+  ): PendingVerdict {
+    let withdrawn: string | null = null;
+    let approval: PendingVerdict | null = null;
+    const verdict = this.definitions
+      .definitionOf(call.name, requestEra)
+      .then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      )
+      .then((unavailable): Verdict | Promise<Verdict> => {
+        if (withdrawn !== null)
+          return { forward: false, denial: { tool: call.name, reason: withdrawn, rule: null } };
+        const decided = this.options.gate.decideCall(id, call, progressToken, argumentsJson, unavailable);
+        if ("forward" in decided) return decided;
+        approval = decided;
+        return decided.verdict;
+      });
+    return {
+      verdict,
+      withdraw: (reason) => {
+        withdrawn = reason;
+        approval?.withdraw(reason);
+      },
+    };
+  }
+
+  /** Holds a call while its definition is fetched or a person decides; the server sees it only once allowed. */
+  private awaitVerdict(
     id: RequestId,
     era: Era,
     line: string,
@@ -318,6 +395,7 @@ export class ProxySession {
     const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
     this.pending.remove(entry);
+    entry.listed?.();
     entry.forwarded?.finish("protocol_error");
     this.sendToClient(
       errorLine(
@@ -330,13 +408,21 @@ export class ProxySession {
 
   /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */
   private onServerLine(content: Buffer, framedBytes: number): void {
-    const id = this.pending.size === 0 ? NOT_A_RESPONSE : this.responses.read(content);
+    const id =
+      this.pending.size === 0 && this.serverRequests.size === 0
+        ? NOT_A_RESPONSE
+        : this.responses.read(content);
+    if (id !== NOT_A_RESPONSE && this.serverRequests.owns(id)) {
+      this.answerOwnRequest(id, content);
+      return;
+    }
     const entry = id === NOT_A_RESPONSE ? undefined : this.pending.get(id);
     if (entry === undefined || entry.approval !== undefined) {
       this.passToClient(content, framedBytes);
       return;
     }
     this.pending.remove(entry);
+    entry.listed?.();
     if (entry.method === "tools/list" && this.responses.hasResult) {
       const filtered = this.filteredToolsList(entry.id, content);
       if (filtered === null) this.passToClient(content, framedBytes);
@@ -345,6 +431,17 @@ export class ProxySession {
     }
     entry.forwarded?.finish(this.responses.end(content));
     this.passToClient(content, framedBytes);
+  }
+
+  /** A server response to a request of ours: read here, never passed to the client (a late one is dropped). */
+  private answerOwnRequest(id: RequestId, content: Buffer): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(content.toString("utf8"));
+    } catch {
+      message = { error: { message: "the server's answer is not JSON" } };
+    }
+    this.serverRequests.answer(id, isJsonObject(message) ? message : { error: { message: "not an object" } });
   }
 
   private filteredToolsList(id: RequestId, content: Buffer): string | null {
