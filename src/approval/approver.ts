@@ -15,8 +15,8 @@ export interface ApprovalChannel {
 }
 
 export interface ApproverOptions {
-  /** Channels in order of preference; a function so that capabilities learnt at initialize count. */
-  channels: () => ApprovalChannel[];
+  /** Channels in order of preference for this request (its era; capabilities learnt at initialize). */
+  channels: (request: ApprovalRequest) => ApprovalChannel[];
   /** Pending approvals allowed at once in this session; past it, new ones are denied. */
   maxPending: number;
   /** Sends notifications/progress to the client for a request that carried a progressToken. */
@@ -48,7 +48,7 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
   const keyOf = (id: string | number) => `${typeof id}:${id}`;
 
   const approver: Approver = (request) => {
-    const channel = options.channels()[0];
+    const channel = options.channels(request)[0];
     if (!channel) return null;
     if (waiting.size >= options.maxPending) {
       const answer = Promise.resolve({

@@ -34,6 +34,24 @@ export function approvalMessage(request: ApprovalRequest, serverLabel: string): 
   ].join("\n");
 }
 
+/** The elicitation/create params that ask a person in the client about one call (both eras). */
+export function approvalElicitation(request: ApprovalRequest, serverLabel: string): Record<string, unknown> {
+  return {
+    message: approvalMessage(request, serverLabel),
+    requestedSchema: {
+      type: "object",
+      properties: {
+        approve: {
+          type: "boolean",
+          title: `Run ${request.call.name}?`,
+          description: "Yes runs this exact call once; no denies it.",
+        },
+      },
+      required: ["approve"],
+    },
+  };
+}
+
 /** What the client's elicitation answer means for the call. */
 export function interpretElicitation(result: unknown): ChannelAnswer {
   const answer = isJsonObject(result) ? result : {};
@@ -78,20 +96,10 @@ export function elicitationChannel(requester: ClientRequester, serverLabel: stri
   return {
     name: "elicitation",
     ask(request) {
-      const { response, cancel } = requester.request("elicitation/create", {
-        message: approvalMessage(request, serverLabel),
-        requestedSchema: {
-          type: "object",
-          properties: {
-            approve: {
-              type: "boolean",
-              title: `Run ${request.call.name}?`,
-              description: "Yes runs this exact call once; no denies it.",
-            },
-          },
-          required: ["approve"],
-        },
-      });
+      const { response, cancel } = requester.request(
+        "elicitation/create",
+        approvalElicitation(request, serverLabel),
+      );
       return { answer: response.then(interpretElicitation), withdraw: cancel };
     },
   };

@@ -1,6 +1,7 @@
 import { type FSWatcher, rmSync, watch } from "node:fs";
 import { hostname } from "node:os";
 import { argumentsHash } from "../audit/log.js";
+import { describeRule } from "../policy/describe.js";
 import { type InboxPaths, stateDir } from "../state/paths.js";
 import { pruneOlderThan, readJsonFile, writeNewFile } from "./files.js";
 import {
@@ -72,7 +73,6 @@ export function pendingInputFor(
   context: { session: string; server: string },
 ): PendingApprovalInput {
   const rule = request.decision.rule;
-  const patterns = rule?.toolPatterns ? ` (tool: ${rule.toolPatterns.join(", ")})` : "";
   return {
     session: context.session,
     server: context.server,
@@ -80,7 +80,7 @@ export function pendingInputFor(
     arguments: request.call.arguments,
     classification: { category: request.classification.category, risk: request.classification.risk },
     reason: request.decision.reason,
-    rule: rule ? `rule ${rule.index + 1}${patterns}` : null,
+    rule: rule ? describeRule(rule) : null,
     timeoutSeconds: request.timeoutSeconds,
   };
 }

@@ -1,5 +1,6 @@
 import type { Classification } from "../classify/types.js";
 import type { Decision, ToolCall } from "../policy/types.js";
+import type { Era } from "../wire/era.js";
 import type { RequestId } from "../wire/jsonrpc.js";
 
 /** A call waiting for a person, as the approval channels see it. */
@@ -10,6 +11,8 @@ export interface ApprovalRequest {
   decision: Decision;
   timeoutSeconds: number;
   progressToken: string | number | null;
+  /** The era of the request: a 2026-07-28 request is never asked with a server-to-client request. */
+  era: Era;
 }
 
 /** A person's (or a timeout's) answer to an approval request. */

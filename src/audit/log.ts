@@ -23,7 +23,9 @@ export interface AuditRecord {
   args_sha256: string;
   arguments?: Record<string, unknown>;
   approval?: { channel: string; decided_by: string; waited_ms: number; outcome: string };
-  outcome?: "result" | "tool_error" | "protocol_error" | "server_exited" | "cancelled";
+  /** The id of the logical call's first round, on the later rounds of a 2026-07-28 multi-round-trip call. */
+  continues?: string | number;
+  outcome?: "result" | "tool_error" | "protocol_error" | "input_required" | "server_exited" | "cancelled";
   duration_ms?: number;
 }
 
@@ -131,9 +133,11 @@ function callRecordHead(record: AuditRecord): string {
     sessionPart?.ascii === true &&
     decisionPart?.ascii === true &&
     record.arguments === undefined &&
-    record.approval === undefined;
+    record.approval === undefined &&
+    record.continues === undefined;
   if (record.arguments !== undefined) line += `,"arguments":${JSON.stringify(record.arguments)}`;
   if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
+  if (record.continues !== undefined) line += `,"continues":${JSON.stringify(record.continues)}`;
   return line;
 }
 

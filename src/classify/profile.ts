@@ -55,7 +55,7 @@ export function profileToolList(result: unknown): Map<string, ToolProfile> {
 }
 
 /** Profiles one entry of a tools/list result (unknown JSON from the server); null when it has no string name. */
-export function profileListedTool(tool: unknown): ToolProfile | null {
+function profileListedTool(tool: unknown): ToolProfile | null {
   if (typeof tool !== "object" || tool === null || !("name" in tool) || typeof tool.name !== "string")
     return null;
   const field = (key: string): unknown => (key in tool ? Reflect.get(tool, key) : undefined);

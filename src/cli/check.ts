@@ -1,16 +1,13 @@
 import { describeClassification } from "../classify/describe.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
-import { decideToolCall, describeRule, hidingRule } from "../policy/decide.js";
+import { classifyForPolicy, type PolicyClassification } from "../policy/classification.js";
+import { ABSENT } from "../policy/compile.js";
+import { decideToolCall, hidingRule } from "../policy/decide.js";
+import { conditionText, describeRule } from "../policy/describe.js";
 import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import { choosePolicy, listToolsOf, warn } from "./common.js";
-import {
-  callClassification,
-  checkRule,
-  decisionPhrase,
-  type RuleCheck,
-  toolClassification,
-} from "./explain.js";
+import { checkRule, decisionPhrase, type RuleCheck } from "./explain.js";
 import { summarizePolicy } from "./validate.js";
 
 export interface CheckFlags {
@@ -36,46 +33,39 @@ export function parseArgsFlag(text: string): Record<string, unknown> | string {
   return value;
 }
 
-/**
- * The tool's profile from the server's tools/list with `-- COMMAND`; undefined without a server or
- * when the server does not list the tool: then, as in wrap, the most severe reading of its name and arguments.
- */
-async function profileFor(
-  serverCommand: string[] | null,
+/** A tool's profile as check uses it, and a note on where it came from. */
+export interface CheckedProfile {
+  /** Undefined where the server's tools/list is not known or does not list the tool: wrap's case of an unlisted tool. */
+  profile: ToolProfile | undefined;
+  note: string;
+}
+
+/** The tool's profile from a server's tools/list (null: no server was given), chosen as wrap would. */
+export function listedProfile(
+  server: { profiles: ReadonlyMap<string, ToolProfile>; commandLine: string } | null,
   toolName: string,
-): Promise<{ profile: ToolProfile | undefined; note: string } | null> {
-  const [command, ...args] = serverCommand ?? [];
-  if (command === undefined) {
+): CheckedProfile {
+  if (server === null) {
     return {
       profile: undefined,
-      note: "no server given: the most severe reading of the tool's name and arguments (add -- COMMAND to use the server's tools/list, as wrap does)",
+      note: "no server given: classified as a tool the server never listed (add -- COMMAND to use the server's tools/list)",
     };
   }
-  const server = await listToolsOf([command, ...args]);
-  if (server === null) return null;
   const listed = server.profiles.get(toolName);
   if (listed !== undefined)
     return { profile: listed, note: `classified with the tools/list of ${server.commandLine}` };
   return {
     profile: undefined,
-    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: the most severe reading of its name and arguments`,
+    note: `${server.commandLine} does not list a tool named ${JSON.stringify(toolName)}: classified as wrap classifies an unlisted tool`,
   };
 }
 
-/** The value at a condition path, for showing what a condition compared. */
-function valueAt(call: ToolCall, path: string): { present: boolean; value?: unknown } {
-  if (path === "tool") return { present: true, value: call.name };
-  let value: unknown = call.arguments;
-  for (const segment of path.split(".").slice(1)) {
-    if (Array.isArray(value) && /^\d+$/.test(segment) && Number(segment) < value.length) {
-      value = value[Number(segment)];
-    } else if (isJsonObject(value) && Object.hasOwn(value, segment)) {
-      value = value[segment];
-    } else {
-      return { present: false };
-    }
-  }
-  return { present: true, value };
+/** The tool's profile: from the server's tools/list with `-- COMMAND`; null after saying why listing failed. */
+async function profileFor(serverCommand: string[] | null, toolName: string): Promise<CheckedProfile | null> {
+  const [command, ...args] = serverCommand ?? [];
+  if (command === undefined) return listedProfile(null, toolName);
+  const server = await listToolsOf([command, ...args]);
+  return server === null ? null : listedProfile(server, toolName);
 }
 
 const yesNo = (matches: boolean) => (matches ? "matches" : "does not match");
@@ -100,14 +90,10 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
     );
   }
   for (const { condition, outcome } of check.conditions) {
-    const expected = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;
-    const actual = valueAt(call, condition.path);
-    const seen = actual.present
-      ? `${condition.path} is ${JSON.stringify(actual.value)}`
-      : `${condition.path} is absent`;
-    lines.push(
-      `    when ${condition.path} ${condition.op}${expected}: ${outcome === "holds" ? "holds" : "fails"} (${seen})`,
-    );
+    const actual = condition.read(call);
+    const seen =
+      actual === ABSENT ? `${condition.path} is absent` : `${condition.path} is ${JSON.stringify(actual)}`;
+    lines.push(`    when ${conditionText(condition)}: ${outcome === "holds" ? "holds" : "fails"} (${seen})`);
   }
   if (
     rule.toolPatterns === null &&
@@ -150,6 +136,36 @@ function ruleJson(rule: CompiledRule | null) {
   return rule === null ? null : { number: rule.index + 1, description: describeRule(rule) };
 }
 
+/** How the policy decides one call, and why, rule by rule: what `check` prints. */
+export interface CallExplanation {
+  classes: PolicyClassification;
+  decision: Decision;
+  /** The rule that hides the tool (checked before all others), or null. */
+  hider: CompiledRule | null;
+  /** Every rule up to the deciding one, as decideToolCall goes through them (none when hidden). */
+  checks: RuleCheck[];
+}
+
+/** Explains the decision on one call of a tool with this profile (undefined: the server did not list it). */
+export function explainCall(
+  policy: CompiledPolicy,
+  profile: ToolProfile | undefined,
+  call: ToolCall,
+): CallExplanation {
+  const classes = classifyForPolicy(policy, profile, call);
+  const decision = decideToolCall(policy, call, classes.call, classes.tool);
+  const hider = hidingRule(policy, call.name, classes.tool);
+  const checks: RuleCheck[] = [];
+  if (hider === null) {
+    for (const rule of policy.rules) {
+      const check = checkRule(rule, call, classes.call, () => true);
+      checks.push(check);
+      if (check.verdict === "matches") break;
+    }
+  }
+  return { classes, decision, hider, checks };
+}
+
 /** `policylayer check`: explains how the policy decides one call, rule by rule. */
 export async function checkCommand(serverCommand: string[] | null, flags: CheckFlags): Promise<number> {
   const args = parseArgsFlag(flags.args);
@@ -163,21 +179,8 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   if (found === null) return 1;
   const { profile, note } = found;
   const call: ToolCall = { name: flags.tool, arguments: args };
-  const classification = callClassification(policy, profile, call.name, args);
-  // As in wrap: a tool nobody lists is, as a whole, what its call reads as.
-  const toolClass = profile === undefined ? classification : toolClassification(policy, profile);
-  const decision = decideToolCall(policy, call, classification, toolClass);
-  const hider = hidingRule(policy, call.name, toolClass);
-
-  // Every rule up to the deciding one, as decideToolCall went through them; hiding is checked before all.
-  const checks: RuleCheck[] = [];
-  if (hider === null) {
-    for (const rule of policy.rules) {
-      const check = checkRule(rule, call, classification, () => true);
-      checks.push(check);
-      if (check.verdict === "matches") break;
-    }
-  }
+  const { classes, decision, hider, checks } = explainCall(policy, profile, call);
+  const { call: classification, tool: toolClass } = classes;
 
   if (flags.json === true) {
     const report = {

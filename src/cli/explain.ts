@@ -1,7 +1,7 @@
 // Explaining decisions to people: rule by rule for `check`, and for calls whose arguments are only partly known (`tools`).
-import { classifyCall } from "../classify/call.js";
-import type { Classification, ToolProfile } from "../classify/types.js";
-import { decideToolCall, describeRule, hidingRule } from "../policy/decide.js";
+import type { Classification } from "../classify/types.js";
+import { categoryMatches, decideToolCall, hidingRule, riskMatches } from "../policy/decide.js";
+import { conditionsText, ruleName } from "../policy/describe.js";
 import type {
   CompiledCondition,
   CompiledPolicy,
@@ -10,22 +10,6 @@ import type {
   RuleAction,
   ToolCall,
 } from "../policy/types.js";
-
-/** A tool's own classification as the policy sees it: the `classify:` block's category wins. */
-export function toolClassification(policy: CompiledPolicy, profile: ToolProfile): Classification {
-  const override = policy.categoryOverrides.get(profile.name);
-  return override === undefined ? profile.classification : classifyCall(profile, profile.name, {}, override);
-}
-
-/** One call's classification as the policy sees it; `profile` undefined: a tool the server does not list. */
-export function callClassification(
-  policy: CompiledPolicy,
-  profile: ToolProfile | undefined,
-  toolName: string,
-  args: Record<string, unknown>,
-): Classification {
-  return classifyCall(profile, toolName, args, policy.categoryOverrides.get(toolName));
-}
 
 /** How one `when` condition came out: `unknown` where the call's arguments at its path are not known. */
 export interface ConditionCheck {
@@ -55,8 +39,8 @@ export function checkRule(
   isKnownPath: (path: string) => boolean,
 ): RuleCheck {
   const nameMatches = rule.matchesName(call.name);
-  const categoryMatches = rule.categories === null ? null : rule.categories.includes(classification.category);
-  const riskMatches = rule.risks === null ? null : rule.risks.includes(classification.risk);
+  const category = categoryMatches(rule, classification.category);
+  const risk = riskMatches(rule, classification.risk);
   const conditions = rule.conditions.map(
     (condition): ConditionCheck => ({
       condition,
@@ -65,15 +49,15 @@ export function checkRule(
   );
   const ruledOut =
     !nameMatches ||
-    categoryMatches === false ||
-    riskMatches === false ||
+    category === false ||
+    risk === false ||
     conditions.some((check) => check.outcome === "fails");
   const verdict = ruledOut
     ? "no match"
     : conditions.some((check) => check.outcome === "unknown")
       ? "may match"
       : "matches";
-  return { rule, nameMatches, categoryMatches, riskMatches, conditions, verdict };
+  return { rule, nameMatches, categoryMatches: category, riskMatches: risk, conditions, verdict };
 }
 
 /** What the policy would do with a call whose arguments are only partly known. */
@@ -121,22 +105,6 @@ const passive: Record<RuleAction, string> = {
   deny: "denied",
   require_approval: "approval required",
 };
-
-/** A rule named for a sentence: `rule 1 (its reason)`, or `rule 3 (tool "x")` where it gives no reason. */
-export function ruleName(rule: CompiledRule): string {
-  if (rule.reason === null) return describeRule(rule);
-  return `rule ${rule.index + 1} (${rule.reason.trim().replace(/\.$/, "")})`;
-}
-
-/** The `when` part of a rule for people: `args.path starts_with "/etc" and ...`. */
-export function conditionsText(rule: CompiledRule): string {
-  return rule.conditions
-    .map((condition) => {
-      const value = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;
-      return `${condition.path} ${condition.op}${value}`;
-    })
-    .join(" and ");
-}
 
 /** A decision as the end of a sentence: `denied by rule 1 (...)`, `allowed by rule 2 (...), at most 30 calls in 60 s`. */
 export function decisionPhrase(decision: Decision): string {

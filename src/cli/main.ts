@@ -16,6 +16,7 @@ interface WrapCommandFlags {
   audit?: string;
   maxLineBytes: number;
   graceMs: number;
+  listTimeoutMs: number;
   approvalInbox: boolean;
 }
 
@@ -62,6 +63,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       "how long each shutdown step waits before the next",
       positiveInteger("--grace-ms"),
       2000,
+    )
+    .option(
+      "--list-timeout-ms <n>",
+      "how long a call of a tool not yet listed waits while policylayer reads the server's tools/list",
+      positiveInteger("--list-timeout-ms"),
+      30_000,
     )
     .option(
       "--no-approval-inbox",

@@ -1,13 +1,8 @@
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { choosePolicy, listToolsOf, requireServerCommand, type ServerTools, serverLabel } from "./common.js";
-import {
-  callClassification,
-  type Forecast,
-  forecastDecision,
-  forecastPhrase,
-  toolClassification,
-} from "./explain.js";
+import { type Forecast, forecastDecision, forecastPhrase } from "./explain.js";
 import { summarizePolicy } from "./validate.js";
 
 export interface ToolsFlags {
@@ -30,7 +25,7 @@ export interface ToolRow {
 export function toolRows(policy: CompiledPolicy, profiles: Iterable<ToolProfile>): ToolRow[] {
   const rows: ToolRow[] = [];
   for (const profile of profiles) {
-    const toolClass = toolClassification(policy, profile);
+    const toolClass = toolClassForPolicy(policy, profile);
     const argument = profile.selector?.argument ?? null;
     const selectorPath = argument === null ? null : `args.${argument}`;
     // The tool as a whole: a call without the selector argument, whose other arguments are unknown.
@@ -50,7 +45,7 @@ export function toolRows(policy: CompiledPolicy, profiles: Iterable<ToolProfile>
     if (argument === null || profile.selector === undefined) continue;
     for (const value of profile.selector.values.keys()) {
       const call = { name: profile.name, arguments: { [argument]: value } };
-      const classification = callClassification(policy, profile, profile.name, call.arguments);
+      const classification = classifyForPolicy(policy, profile, call).call;
       rows.push({
         tool: profile.name,
         argument,

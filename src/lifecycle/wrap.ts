@@ -16,6 +16,8 @@ export interface WrapOptions {
   maxLineBytes: number;
   /** How long each shutdown step waits before the next, harsher one. */
   graceMs: number;
+  /** How long a call of a tool not yet listed waits while the server's tools/list is read. */
+  listTimeoutMs: number;
   /** Whether calls may wait in the local approval inbox when the client cannot ask. */
   approvalInbox: boolean;
   warn: (message: string) => void;
@@ -48,9 +50,11 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   };
   const closeInbox = () => inbox?.close();
   const approvals = createApprovalCoordinator({
-    channels: () => {
+    channels: (request) => {
       const channels: ApprovalChannel[] = [];
-      if (session.clientCanElicit) {
+      // A 2026-07-28 request that declares elicitation is asked in the client by the gate itself;
+      // one that does not waits in the inbox. Only the 2025 era takes requests from us mid-call.
+      if (request.era === "legacy" && session.clientCanElicit) {
         const requester = { request: session.requestClient.bind(session) };
         channels.push(elicitationChannel(requester, serverLabel));
       }
@@ -86,13 +90,12 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     serverOutput: server.stdout,
     gate,
     maxLineBytes: options.maxLineBytes,
+    definitionTimeoutMs: options.listTimeoutMs,
     warn,
   });
 
   // Hiding changed: the client's copy of tools/list is stale, so it is told to fetch it again.
-  const stopWatching = startReloading(options, gate, () =>
-    session.notifyClient("notifications/tools/list_changed", {}),
-  );
+  const stopWatching = startReloading(options, gate, () => session.toolsListChanged());
   // A server that stops reading (or exits) must not crash us with EPIPE.
   server.stdin.on("error", (error) => warn(`writing to the server failed: ${error.message}`));
 

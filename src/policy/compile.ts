@@ -80,7 +80,8 @@ export function ruleFingerprint(rule: RuleDocument): string {
   return createHash("sha256").update(canonicalJson(rule)).digest("hex").slice(0, 16);
 }
 
-const ABSENT = Symbol("absent");
+/** What a condition's `read` answers where the call has no value at its path. */
+export const ABSENT: unique symbol = Symbol("absent");
 
 /** A reader for a condition path: `tool`, `args` or `args.a.0.b`; own properties only, so `args.constructor` is absent. */
 function pathReader(path: string): (call: ToolCall) => unknown {
@@ -169,6 +170,7 @@ function compileCondition(condition: ConditionDocument): CompiledCondition {
     path: condition.path,
     op: condition.op,
     value: condition.value,
+    read,
     test(call) {
       const actual = read(call);
       return actual === ABSENT ? matchesAbsent : matchesPresent && onPresent(actual);

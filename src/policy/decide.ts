@@ -1,4 +1,4 @@
-import { riskOf } from "../classify/categories.js";
+import { describeRule } from "./describe.js";
 import type {
   Category,
   Classification,
@@ -37,20 +37,6 @@ const actionWords: Record<RuleAction, string> = {
   deny: "denied by",
   require_approval: "approval required by",
 };
-
-/** A rule as people can find it in the file: `rule 3 (tool "batch_delete_*")`, numbered from 1. */
-export function describeRule(rule: CompiledRule): string {
-  const parts: string[] = [];
-  if (rule.toolPatterns)
-    parts.push(`tool ${rule.toolPatterns.map((name) => JSON.stringify(name)).join(" or ")}`);
-  if (rule.categories) parts.push(`category ${rule.categories.join(" or ")}`);
-  if (rule.risks) parts.push(`risk ${rule.risks.join(" or ")}`);
-  for (const condition of rule.conditions) {
-    const value = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;
-    parts.push(`when ${condition.path} ${condition.op}${value}`);
-  }
-  return `rule ${rule.index + 1} (${parts.length > 0 ? parts.join(", ") : "every call"})`;
-}
 
 function policyIndex(policy: CompiledPolicy): PolicyIndex {
   let index = indexes.get(policy);
@@ -98,21 +84,29 @@ function candidateRules(
   return rules;
 }
 
+/** Whether every `when` condition of a rule holds for the call. */
 function allConditionsHold(rule: CompiledRule, call: ToolCall): boolean {
   for (const condition of rule.conditions) if (!condition.test(call)) return false;
   return true;
 }
 
+/** Whether a rule's `category` part admits a category; null when the rule has none. */
+export function categoryMatches(rule: CompiledRule, category: Category): boolean | null {
+  return rule.categories === null ? null : rule.categories.includes(category);
+}
+
+/** Whether a rule's `risk` part admits a risk; null when the rule has none. */
+export function riskMatches(rule: CompiledRule, risk: Risk): boolean | null {
+  return rule.risks === null ? null : rule.risks.includes(risk);
+}
+
 function matchesClassification(rule: CompiledRule, category: Category, risk: Risk): boolean {
-  return (
-    (rule.categories === null || rule.categories.includes(category)) &&
-    (rule.risks === null || rule.risks.includes(risk))
-  );
+  return categoryMatches(rule, category) !== false && riskMatches(rule, risk) !== false;
 }
 
 /**
- * The first `hide` rule that hides a tool, given the tool's own classification; for filtering
- * tools/list. The `classify:` block's category for the tool wins over classification.
+ * The first `hide` rule that hides a tool, given the tool's own classification as the policy sees
+ * it (classifyForPolicy); for filtering tools/list.
  */
 export function hidingRule(
   policy: CompiledPolicy,
@@ -123,22 +117,18 @@ export function hidingRule(
   return null;
 }
 
-/** candidateRules for the class the policy sees: the `classify:` block's category for the tool wins. */
 function rulesForClass(
   policy: CompiledPolicy,
   toolName: string,
   classification: Classification,
 ): readonly CompiledRule[] {
-  const override = policy.categoryOverrides.get(toolName);
-  return override === undefined
-    ? candidateRules(policy, toolName, classification.category, classification.risk)
-    : candidateRules(policy, toolName, override, riskOf(override));
+  return candidateRules(policy, toolName, classification.category, classification.risk);
 }
 
 /**
  * Decides one tools/call: a tool hidden by a `hide` rule is denied first, then the first matching rule
- * decides, else the policy's default. `toolClassification` is the tool's own (tools/list) classification,
- * which hiding is about; it defaults to the call's.
+ * decides, else the policy's default. The classifications are the call's and its tool's as the policy
+ * sees them (classifyForPolicy); `toolClassification`, which hiding is about, defaults to the call's.
  */
 export function decideToolCall(
   policy: CompiledPolicy,

@@ -32,6 +32,8 @@ export interface CompiledCondition {
   op: ConditionOperator;
   /** The `value` as written (absent for `exists` without one): for describing the rule to people. */
   value?: unknown;
+  /** The value at `path` in the call, or ABSENT (compile.ts) where there is none. */
+  read(call: ToolCall): unknown;
   test(call: ToolCall): boolean;
 }
 

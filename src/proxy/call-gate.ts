@@ -1,4 +1,5 @@
 import type { ToolCall } from "../policy/types.js";
+import type { RequestEra, RoundTrip } from "../wire/era.js";
 import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
 import type { ResponseEnd } from "../wire/response-scan.js";
 import type { Denial } from "./denial.js";
@@ -6,10 +7,37 @@ import type { Denial } from "./denial.js";
 /** How a forwarded tools/call ended, as the proxy saw it: the server's response, or why there is none. */
 export type ResponseSummary = ResponseEnd | "server_exited" | "cancelled";
 
-/** What the proxy does with a tools/call: forward it (and say how it ended), or answer with a denial. */
+/** One tools/call as the gate decides it. */
+export interface CallRequest {
+  id: RequestId;
+  call: ToolCall;
+  progressToken: string | number | null;
+  /** JSON.stringify(call.arguments): the proxy forwards this same text. */
+  argumentsJson: string;
+  /** The era of this request, from its own _meta. */
+  era: RequestEra;
+  roundTrip: RoundTrip;
+  /** Why the server's tool list could not be read for this call, if it could not: then it is denied. */
+  definitionUnavailable?: string;
+}
+
+/** A call let through: it goes to the server, and the proxy says how it ended. */
+export interface ForwardVerdict {
+  forward: true;
+  /** `requestState`: the state of a server's input_required answer (the call may continue). */
+  finish(summary: ResponseSummary, requestState?: string): void;
+  /** Set when the call goes with other round-trip members than it came with (our own stripped). */
+  roundTrip?: RoundTrip;
+}
+
+/**
+ * What the proxy does with a tools/call: forward it, answer with a denial, or answer with our own
+ * input_required result (a 2026-07-28 approval asked in the client; `result` is that result).
+ */
 export type Verdict =
-  | { forward: true; finish(summary: ResponseSummary): void }
-  | { forward: false; denial: Denial };
+  | ForwardVerdict
+  | { forward: false; denial: Denial }
+  | { forward: false; inputRequired: JsonObject };
 
 /** A verdict that waits for a person. */
 export interface PendingVerdict {
@@ -20,18 +48,8 @@ export interface PendingVerdict {
 
 /** What the proxy session asks of the policy side: one verdict per tools/call, and tools/list filtered. */
 export interface CallGate {
-  /**
-   * Decides one tools/call; synchronous unless a person must approve it. `argumentsJson` is
-   * JSON.stringify(call.arguments) (the proxy forwards that same text). `definitionUnavailable`
-   * says why the server's tool list could not be read for this call: it is then denied.
-   */
-  decideCall(
-    requestId: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson: string,
-    definitionUnavailable?: string,
-  ): Verdict | PendingVerdict;
+  /** Decides one tools/call; synchronous unless a person must approve it outside the client. */
+  decideCall(request: CallRequest): Verdict | PendingVerdict;
   /** Whether the server's list has defined this tool (else its calls wait for the list first). */
   knowsTool(name: string): boolean;
   /** The server listed tools: they are learnt for classifying calls, and the result comes back without the hidden ones. */

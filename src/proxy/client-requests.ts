@@ -1,5 +1,5 @@
 import type { RequestId } from "../wire/jsonrpc.js";
-import type { PendingVerdict, ResponseSummary } from "./call-gate.js";
+import type { ForwardVerdict, PendingVerdict } from "./call-gate.js";
 import { IdTable } from "./id-table.js";
 
 /** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
@@ -10,12 +10,14 @@ export interface PendingRequest {
   id: RequestId;
   method: string;
   /** For a forwarded tools/call: told how the call ended. */
-  forwarded?: { finish(summary: ResponseSummary): void };
+  forwarded?: Pick<ForwardVerdict, "finish">;
   /** A tools/call still waiting for a person: not yet sent to the server. */
   approval?: PendingVerdict;
   cancelled?: boolean;
   /** For a forwarded tools/list: says it was answered (calls that wait for a definition await it). */
   listed?: () => void;
+  /** A 2026-07-28 subscriptions/listen stream that asked for tools/list changes. */
+  toolsListChanged?: boolean;
 }
 
 /** The client's requests in flight, by id (1 and "1" apart: see IdTable for why not a Map). */
@@ -57,6 +59,11 @@ export class ClientRequests {
     this.table.delete(id);
   }
 
+  /** The open listen streams that asked for tools/list changes. */
+  toolListeners(): PendingRequest[] {
+    return this.table.values().filter((entry) => entry.toolsListChanged === true);
+  }
+
   /** Every unanswered request, no longer tracked (the server is gone). */
   drain(): PendingRequest[] {
     const entries = this.table.values();
@@ -71,6 +78,11 @@ export class ClientRequests {
   cancel(requestId: RequestId): boolean {
     const entry = this.table.get(requestId);
     if (!entry) return true;
+    // A closed listen stream gets no response (spec 2026-07-28, subscriptions): nothing to wait for.
+    if (entry.method === "subscriptions/listen") {
+      this.table.delete(requestId);
+      return true;
+    }
     entry.cancelled = true;
     if (!entry.approval) return true;
     entry.approval.withdraw("the client cancelled the request");

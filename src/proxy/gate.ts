@@ -1,12 +1,16 @@
-import type { ApprovalAnswer, Approver, AskedApproval } from "../approval/request.js";
+import { InClientApprovals } from "../approval/in-client.js";
+import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
-import { classifyCall, listedTwice, profileListedTool } from "../classify/index.js";
+import { profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
 import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { SlidingWindowLimiter } from "../ratelimit/sliding-window.js";
-import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
-import type { CallGate, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
+import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
+import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
+import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
+import { type Continuation, ServerContinuations } from "./continuations.js";
 
 export interface GateOptions {
   policy: CompiledPolicy;
@@ -26,6 +30,8 @@ export interface GateOptions {
  * on progress hears our denial rather than giving up on its own first.
  */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 50;
+/** Server-issued states remembered at once per session, for counting a multi-round-trip call once. */
+const MAX_CONTINUATIONS = 1024;
 
 /**
  * Everything between a parsed tools/call and the proxy's forward-or-deny: classification,
@@ -39,11 +45,17 @@ export class Gate implements CallGate {
   private readonly limiter = new SlidingWindowLimiter();
   private readonly now: () => number;
   private readonly approver: Approver | null;
+  /** 2026-07-28 approvals asked in the client, with our own signed requestState. */
+  private readonly inClient: InClientApprovals;
+  /** The server's requestStates of calls that may continue (one logical call, counted once). */
+  private readonly continuations: ServerContinuations;
 
   constructor(private readonly options: GateOptions) {
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
     this.approver = options.approver ?? null;
+    this.inClient = new InClientApprovals(options.serverLabel, this.now);
+    this.continuations = new ServerContinuations(MAX_CONTINUATIONS, this.now);
   }
 
   /** The policy in force. */
@@ -72,20 +84,12 @@ export class Gate implements CallGate {
     if (!Array.isArray(result.tools)) return result;
     const enforce = this.policy.mode === "enforce";
     // Profiled first, so that a tool listed twice is hidden or shown by its merged (more severe) reading.
-    const listed = new Map<string, ToolProfile>();
-    const names = result.tools.map((tool) => {
-      const profile = profileListedTool(tool);
-      if (profile === null) return null;
-      const earlier = listed.get(profile.name);
-      listed.set(profile.name, earlier === undefined ? profile : listedTwice(earlier, profile));
-      return profile.name;
-    });
+    const listed = profileToolList(result);
     for (const [name, profile] of listed) this.profiles.set(name, profile);
-    const visible = result.tools.filter((_tool, index) => {
-      const name = names[index];
-      const profile = name === null || name === undefined ? undefined : listed.get(name);
+    const visible = result.tools.filter((tool) => {
+      const profile = isJsonObject(tool) && typeof tool.name === "string" ? listed.get(tool.name) : undefined;
       if (profile === undefined || !enforce) return true;
-      return hidingRule(this.policy, profile.name, this.toolClassification(profile)) === null;
+      return hidingRule(this.policy, profile.name, toolClassForPolicy(this.policy, profile)) === null;
     });
     return { ...result, tools: visible };
   }
@@ -95,25 +99,17 @@ export class Gate implements CallGate {
     return this.profiles.has(name);
   }
 
-  /**
-   * Decides one tools/call. Synchronous unless a person must approve it. `argumentsJson` is
-   * JSON.stringify(call.arguments) where the caller has it (the proxy forwards that same text).
-   */
-  decideCall(
-    requestId: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson?: string,
-    definitionUnavailable?: string,
-  ): Verdict | PendingVerdict {
+  /** Decides one tools/call. Synchronous unless a person must approve it outside the client. */
+  decideCall(request: CallRequest): Verdict | PendingVerdict {
     try {
-      return this.decideCallUnguarded(requestId, call, progressToken, argumentsJson, definitionUnavailable);
+      return this.decideCallUnguarded(request);
     } catch (error) {
-      this.options.warn(`internal error while deciding ${call.name}: ${(error as Error).stack ?? error}`);
+      const tool = request.call.name;
+      this.options.warn(`internal error while deciding ${tool}: ${(error as Error).stack ?? error}`);
       return {
         forward: false,
         denial: {
-          tool: call.name,
+          tool,
           reason:
             "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
           rule: null,
@@ -122,25 +118,14 @@ export class Gate implements CallGate {
     }
   }
 
-  private decideCallUnguarded(
-    requestId: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson: string | undefined,
-    definitionUnavailable: string | undefined,
-  ): Verdict | PendingVerdict {
+  private decideCallUnguarded(request: CallRequest): Verdict | PendingVerdict {
+    const { id: requestId, call, argumentsJson, definitionUnavailable } = request;
     const startedMs = this.now();
     const policy = this.policy;
-    const profile = this.profiles.get(call.name);
-    const classification = classifyCall(
-      profile,
-      call.name,
-      call.arguments,
-      policy.categoryOverrides.get(call.name),
-    );
     // Hiding is about whole tools: a harmless call of a tool hidden by category is still a hidden tool's call.
-    const toolClassification = profile ? this.toolClassification(profile) : classification;
-    const decision = decideToolCall(policy, call, classification, toolClassification);
+    const classes = classifyForPolicy(policy, this.profiles.get(call.name), call);
+    const classification = classes.call;
+    const decision = decideToolCall(policy, call, classification, classes.tool);
     const record = this.baseRecord(
       requestId,
       call,
@@ -157,6 +142,21 @@ export class Gate implements CallGate {
       });
     }
 
+    // A later round of a 2026-07-28 call: the answer to our approval, or the server's continuation.
+    const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
+    const inClient = this.inClient.answer(request.roundTrip, binding);
+    if (inClient !== null && !inClient.ok) return this.deny(record, { reason: inClient.reason });
+    const state = request.roundTrip.requestState;
+    const continuation =
+      inClient === null && state !== undefined
+        ? this.continuations.take(state, call.name, record.args_sha256)
+        : null;
+    const held = inClient?.held;
+    const firstId = held?.firstId ?? continuation?.firstId;
+    if (firstId !== undefined) record.continues = firstId;
+    // Forwarded after our approval: the round-trip members the call came with before we asked.
+    const roundTrip = held?.roundTrip;
+
     let action = decision.action;
     let retryAfterSeconds: number | undefined;
     let reason = decision.reason;
@@ -165,7 +165,8 @@ export class Gate implements CallGate {
       reason = `policylayer could not read the definition of ${JSON.stringify(call.name)} from the server's tools/list (${definitionUnavailable}), so the call was denied (fail closed); try again once the server answers tools/list`;
     }
     const limit = decision.rule?.rateLimit;
-    if (action !== "deny" && limit && decision.rule) {
+    // A later round was counted with its first round: one logical call, counted once.
+    if (action !== "deny" && limit && decision.rule && firstId === undefined) {
       const windowMs = limit.windowSeconds * 1000;
       const retryAfterMs = this.limiter.take(decision.rule.fingerprint, limit.max, windowMs, startedMs);
       if (retryAfterMs > 0) {
@@ -182,13 +183,21 @@ export class Gate implements CallGate {
       record.decision = "allow";
       if (action !== "allow")
         record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${reason}`;
-      return this.forward(record, startedMs);
+      return this.forward(record, startedMs, roundTrip);
     }
-    if (action === "allow") return this.forward(record, startedMs);
+    if (action === "allow") return this.forward(record, startedMs, roundTrip);
     if (action === "deny") {
       return this.deny(record, retryAfterSeconds === undefined ? { reason } : { reason, retryAfterSeconds });
     }
-    return this.askForApproval(requestId, call, classification, decision, record, startedMs, progressToken);
+    if (inClient !== null) {
+      const channel = "elicitation (in the client)";
+      return this.settleApproval({ ...inClient.answer, channel }, record, inClient.held.askedMs, roundTrip);
+    }
+    if (continuation?.approvedBy) {
+      record.reason = `${record.reason} (approved earlier in this call by ${continuation.approvedBy})`;
+      return this.forward(record, startedMs, undefined, continuation.approvedBy);
+    }
+    return this.askForApproval(request, classification, decision, record, startedMs);
   }
 
   private async approvalVerdict(
@@ -207,6 +216,16 @@ export class Gate implements CallGate {
         reason: `approval failed: ${(error as Error).message}`,
       };
     }
+    return this.settleApproval(answer, record, startedMs);
+  }
+
+  /** The verdict on a person's answer, recorded; `roundTrip` as for forward. */
+  private settleApproval(
+    answer: ApprovalAnswer,
+    record: AuditRecord,
+    startedMs: number,
+    roundTrip?: RoundTrip,
+  ): Verdict {
     const waitedMs = this.now() - startedMs;
     record.approval = {
       channel: answer.channel,
@@ -221,40 +240,63 @@ export class Gate implements CallGate {
       });
     }
     record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
-    return this.forward(record, this.now());
+    return this.forward(record, this.now(), roundTrip, answer.decidedBy);
   }
 
   private askForApproval(
-    requestId: RequestId,
-    call: ToolCall,
+    request: CallRequest,
     classification: Classification,
     decision: Decision,
     record: AuditRecord,
     startedMs: number,
-    progressToken: string | number | null,
   ): Verdict | PendingVerdict {
+    const { id: requestId, call, progressToken, era } = request;
     const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
-    const asked: AskedApproval | null =
-      this.approver?.({ requestId, call, classification, decision, timeoutSeconds, progressToken }) ?? null;
-    if (asked !== null) {
-      this.options.audit.append({
-        time: new Date(startedMs).toISOString(),
-        event: "approval_request",
-        session: this.options.sessionId,
-        id: requestId,
-        tool: call.name,
-        rule: record.rule,
-        reason: decision.reason,
-        timeout_seconds: timeoutSeconds,
-        args_sha256: record.args_sha256,
-      });
+    const question: ApprovalRequest = {
+      requestId,
+      call,
+      classification,
+      decision,
+      timeoutSeconds,
+      progressToken,
+      era: era.era,
+    };
+    if (era.era === "modern" && declaresFormElicitation(era.clientCapabilities)) {
+      // Asked in the client: the call is answered with our input_required; the retry brings the answer.
+      this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
+      const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
+      const held = { firstId: requestId, roundTrip: request.roundTrip, askedMs: startedMs };
+      return { forward: false, inputRequired: this.inClient.ask(question, binding, held) };
     }
+    const asked: AskedApproval | null = this.approver?.(question) ?? null;
+    if (asked !== null) this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
     if (asked === null) {
       return this.deny(record, {
         reason: `${decision.reason}. This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
       });
     }
     return { verdict: this.approvalVerdict(asked.answer, record, startedMs), withdraw: asked.withdraw };
+  }
+
+  /** The audit line saying a person is asked about this call. */
+  private recordApprovalRequest(
+    record: AuditRecord,
+    decision: Decision,
+    timeoutSeconds: number,
+    startedMs: number,
+  ): void {
+    this.options.audit.append({
+      time: new Date(startedMs).toISOString(),
+      event: "approval_request",
+      session: this.options.sessionId,
+      id: record.id,
+      tool: record.tool,
+      rule: record.rule,
+      reason: decision.reason,
+      timeout_seconds: timeoutSeconds,
+      args_sha256: record.args_sha256,
+      ...(record.continues === undefined ? {} : { continues: record.continues }),
+    });
   }
 
   private baseRecord(
@@ -294,15 +336,34 @@ export class Gate implements CallGate {
     return { forward: false, denial: { tool: record.tool, rule: record.rule, ...denial } };
   }
 
-  private forward(record: AuditRecord, startedMs: number): Verdict {
+  /**
+   * Lets the call through. `roundTrip`: the round-trip members to forward instead of the request's
+   * (after our own approval round). `approvedBy`: who approved the logical call, so that a
+   * continuation the server asks for is not asked again.
+   */
+  private forward(
+    record: AuditRecord,
+    startedMs: number,
+    roundTrip?: RoundTrip,
+    approvedBy: string | null = null,
+  ): Verdict {
     record.decision = "allow";
-    return new ForwardedCall(record, startedMs, this.options.audit, this.now, this.options.warn);
+    const end: CallEnd = {
+      audit: this.options.audit,
+      continuations: this.continuations,
+      now: this.now,
+      warn: this.options.warn,
+    };
+    return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip);
   }
+}
 
-  private toolClassification(profile: ToolProfile): Classification {
-    const override = this.policy.categoryOverrides.get(profile.name);
-    return override ? classifyCall(profile, profile.name, {}, override) : profile.classification;
-  }
+/** What a forwarded call needs when it ends: the log, the continuations table, the clock. */
+interface CallEnd {
+  audit: AuditLog;
+  continuations: ServerContinuations;
+  now: () => number;
+  warn: (message: string) => void;
 }
 
 /** A call let through to the server; its audit line is written when it ends, once. */
@@ -313,18 +374,28 @@ class ForwardedCall {
   constructor(
     private readonly record: AuditRecord,
     private readonly startedMs: number,
-    private readonly audit: AuditLog,
-    private readonly now: () => number,
-    private readonly warn: (message: string) => void,
+    private readonly end: CallEnd,
+    private readonly approvedBy: string | null,
+    readonly roundTrip: RoundTrip | undefined,
   ) {}
 
-  finish(summary: ResponseSummary): void {
+  finish(summary: ResponseSummary, requestState?: string): void {
     if (this.finished) return;
     this.finished = true;
+    const { record, end } = this;
     // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
-    this.record.outcome = summary;
-    this.record.duration_ms = this.now() - this.startedMs;
-    if (!this.audit.appendCall(this.record) && this.audit.failed)
-      this.warn(`${this.audit.failed}; further calls will be denied`);
+    record.outcome = summary;
+    record.duration_ms = end.now() - this.startedMs;
+    if (summary === "input_required" && requestState !== undefined) {
+      const continuation: Continuation = {
+        firstId: record.continues ?? record.id,
+        tool: record.tool,
+        argsSha256: record.args_sha256,
+        approvedBy: this.approvedBy,
+      };
+      end.continuations.remember(requestState, continuation);
+    }
+    if (!end.audit.appendCall(record) && end.audit.failed)
+      end.warn(`${end.audit.failed}; further calls will be denied`);
   }
 }

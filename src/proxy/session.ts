@@ -1,6 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import type { ToolCall } from "../policy/types.js";
-import { type Era, type RequestEra, requestEraOf } from "../wire/era.js";
+import { declaresFormElicitation, type Era, META_SUBSCRIPTION_ID, requestEraOf } from "../wire/era.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -9,6 +8,7 @@ import {
   type JsonObject,
   parseClientLine,
   type RequestId,
+  resultLine,
   toLine,
   toolCallLine,
 } from "../wire/jsonrpc.js";
@@ -16,7 +16,7 @@ import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import { serializeParsed } from "../wire/serialize.js";
-import type { CallGate, PendingVerdict, Verdict } from "./call-gate.js";
+import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { denialResultLine } from "./denial.js";
 import { OwnRequests } from "./own-requests.js";
@@ -55,6 +55,9 @@ export class ProxySession {
   private readonly definitions: ToolListFetcher;
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   private clientCapabilities: JsonObject | null = null;
+  /** Whether the client sent initialize (2025 era) / a request with a 2026-07-28 envelope. */
+  private legacySeen = false;
+  private modernSeen = false;
 
   constructor(options: ProxyOptions) {
     this.options = options;
@@ -187,15 +190,34 @@ export class ProxySession {
       this.onToolCall(id, message, request.plain, request.ascii);
       return;
     }
+    const params = message.params;
+    const entry: PendingRequest = { id, method };
     if (method === "initialize") {
-      const params = message.params;
+      this.legacySeen = true;
       this.clientCapabilities =
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
+    } else if (!this.modernSeen && requestEraOf(params).era === "modern") {
+      this.modernSeen = true;
     }
+    if (method === "subscriptions/listen" && asksForToolChanges(params)) entry.toolsListChanged = true;
     // A list the client asked for is awaited by calls that need a definition, rather than fetched twice.
-    const listed = method === "tools/list" ? this.definitions.clientListSent() : undefined;
-    this.pending.track(listed === undefined ? { id, method } : { id, method, listed });
+    if (method === "tools/list") entry.listed = this.definitions.clientListSent();
+    this.pending.track(entry);
     this.sendToServer(message, request.ascii);
+  }
+
+  /**
+   * The tools the client may see changed (a reload changed hiding): announced on every open
+   * listen stream that asked for tools/list changes (2026-07-28), and unsolicited to a client that
+   * opened with initialize or has not shown its era yet (in 2026-07-28 nothing comes unsolicited).
+   */
+  toolsListChanged(): void {
+    for (const listener of this.pending.toolListeners()) {
+      this.notifyClient("notifications/tools/list_changed", {
+        _meta: { [META_SUBSCRIPTION_ID]: listener.id },
+      });
+    }
+    if (this.legacySeen || !this.modernSeen) this.notifyClient("notifications/tools/list_changed", {});
   }
 
   /** Sends tools/list to the server as a request of our own: its answer is read here, never passed on. */
@@ -242,10 +264,7 @@ export class ProxySession {
 
   /** True when the client declared form elicitation at initialize, so we can ask it ourselves. */
   get clientCanElicit(): boolean {
-    const elicitation = this.clientCapabilities?.elicitation;
-    if (!isJsonObject(elicitation)) return false;
-    // Since 2025-11-25 `{ url: {} }` alone means URL mode only; an empty object means form mode.
-    return Object.keys(elicitation).length === 0 || isJsonObject(elicitation.form);
+    return declaresFormElicitation(this.clientCapabilities);
   }
 
   /** Sends a request of our own to the client; the server never sees it or its answer. */
@@ -275,34 +294,28 @@ export class ProxySession {
       this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${read}`));
       return;
     }
-    const { call, params, progressToken } = read;
-    const requestEra = requestEraOf(params);
+    const { call, params, progressToken, roundTrip } = read;
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
-    const line = toolCallLine(id, params, argumentsJson, plain);
+    const era = requestEraOf(params);
+    const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
     const gate = this.options.gate;
-    const verdict = gate.knowsTool(call.name)
-      ? gate.decideCall(id, call, progressToken, argumentsJson)
-      : this.decideOnceDefined(id, call, progressToken, argumentsJson, requestEra);
-    if ("forward" in verdict) this.applyVerdict(id, requestEra.era, line, ascii, verdict);
-    else this.awaitVerdict(id, requestEra.era, line, ascii, verdict);
+    const verdict = gate.knowsTool(call.name) ? gate.decideCall(request) : this.decideOnceDefined(request);
+    const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, plain, ascii };
+    if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
+    else this.awaitVerdict(forwarded, verdict);
   }
 
   /**
    * A call of a tool whose definition we do not have: it waits (other traffic does not) until the
    * server's list has been read, then is decided; denied if the list cannot be had.
    */
-  private decideOnceDefined(
-    id: RequestId,
-    call: ToolCall,
-    progressToken: string | number | null,
-    argumentsJson: string,
-    requestEra: RequestEra,
-  ): PendingVerdict {
+  private decideOnceDefined(request: CallRequest): PendingVerdict {
+    const { call } = request;
     let withdrawn: string | null = null;
     let approval: PendingVerdict | null = null;
     const verdict = this.definitions
-      .definitionOf(call.name, requestEra)
+      .definitionOf(call.name, request.era)
       .then(
         () => undefined,
         (error: unknown) => (error instanceof Error ? error.message : String(error)),
@@ -310,7 +323,9 @@ export class ProxySession {
       .then((unavailable): Verdict | Promise<Verdict> => {
         if (withdrawn !== null)
           return { forward: false, denial: { tool: call.name, reason: withdrawn, rule: null } };
-        const decided = this.options.gate.decideCall(id, call, progressToken, argumentsJson, unavailable);
+        const decided = this.options.gate.decideCall(
+          unavailable === undefined ? request : { ...request, definitionUnavailable: unavailable },
+        );
         if ("forward" in decided) return decided;
         approval = decided;
         return decided.verdict;
@@ -325,13 +340,8 @@ export class ProxySession {
   }
 
   /** Holds a call while its definition is fetched or a person decides; the server sees it only once allowed. */
-  private awaitVerdict(
-    id: RequestId,
-    era: Era,
-    line: string,
-    ascii: boolean,
-    approval: PendingVerdict,
-  ): void {
+  private awaitVerdict(forwarded: ForwardedLine, approval: PendingVerdict): void {
+    const { id } = forwarded;
     const entry: PendingRequest = { id, method: "tools/call", approval };
     this.pending.track(entry);
     approval.verdict.then(
@@ -344,7 +354,7 @@ export class ProxySession {
           return;
         }
         try {
-          this.applyVerdict(id, era, line, ascii, settled);
+          this.applyVerdict(forwarded, settled);
         } catch (error) {
           this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
           this.pending.get(id)?.forwarded?.finish("protocol_error");
@@ -361,14 +371,24 @@ export class ProxySession {
     );
   }
 
-  /** `ascii`: the line is all ASCII (see ClientMessage). */
-  private applyVerdict(id: RequestId, era: Era, line: string, ascii: boolean, verdict: Verdict): void {
+  /** Answers the call (denial, our input_required) or sends it to the server as decided. */
+  private applyVerdict(forwarded: ForwardedLine, verdict: Verdict): void {
+    const { id, params, argumentsJson } = forwarded;
     if (!verdict.forward) {
-      this.sendToClient(denialResultLine(id, verdict.denial, era));
+      if ("denial" in verdict) this.sendToClient(denialResultLine(id, verdict.denial, forwarded.era));
+      else this.sendToClient(resultLine(id, verdict.inputRequired));
       return;
     }
     this.pending.track({ id, method: "tools/call", forwarded: verdict });
-    if (!this.serverGone) this.toServer.write(line, ascii);
+    if (this.serverGone) return;
+    if (verdict.roundTrip === undefined) {
+      this.toServer.write(toolCallLine(id, params, argumentsJson, forwarded.plain), forwarded.ascii);
+      return;
+    }
+    // After our own approval round: the call goes with the members it came with before we asked
+    // (values from an earlier line, so serialized with escapes, and not known to be ASCII).
+    const { inputResponses: _ours, requestState: _state, ...rest } = params;
+    this.toServer.write(toolCallLine(id, { ...rest, ...verdict.roundTrip }, argumentsJson, false), false);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {
@@ -429,7 +449,13 @@ export class ProxySession {
       else this.sendToClient(filtered);
       return;
     }
-    entry.forwarded?.finish(this.responses.end(content));
+    if (entry.forwarded) {
+      const end = this.responses.end(content);
+      entry.forwarded.finish(
+        end,
+        end === "input_required" ? this.responses.requestState(content) : undefined,
+      );
+    }
     this.passToClient(content, framedBytes);
   }
 
@@ -475,6 +501,27 @@ export class ProxySession {
   private passToClient(content: Buffer, framedBytes: number): void {
     if (!this.clientGone) this.toClient.writeBytes(content, framedBytes);
   }
+}
+
+/** A tools/call as it came, for sending on once decided. */
+interface ForwardedLine {
+  id: RequestId;
+  era: Era;
+  params: JsonObject;
+  /** The arguments serialized once (hashed for the audit log, forwarded as this text). */
+  argumentsJson: string;
+  /** `plain` and `ascii`: see ClientMessage. */
+  plain: boolean;
+  ascii: boolean;
+}
+
+/** Whether subscriptions/listen params ask for tools/list changes. */
+function asksForToolChanges(params: unknown): boolean {
+  return (
+    isJsonObject(params) &&
+    isJsonObject(params.notifications) &&
+    params.notifications.toolsListChanged === true
+  );
 }
 
 function isBlank(content: Buffer): boolean {

@@ -1,4 +1,5 @@
 import type { ToolCall } from "../policy/types.js";
+import type { RoundTrip } from "../wire/era.js";
 import { isJsonObject, type JsonObject } from "../wire/jsonrpc.js";
 
 /** inputResponses and requestState: a 2026-07-28 retry of a call the server answered with input_required. */
@@ -16,6 +17,7 @@ export interface ToolCallParams {
   call: ToolCall;
   params: JsonObject;
   progressToken: string | number | null;
+  roundTrip: RoundTrip;
 }
 
 /** Reads tools/call params as a careful server would, or says what is wrong with them. */
@@ -28,9 +30,10 @@ export function readToolCallParams(params: unknown): ToolCallParams | string {
   }
   const meta = params._meta;
   if (meta !== undefined && !isJsonObject(meta)) return "params._meta must be an object";
-  if (params.inputResponses !== undefined && !isJsonObject(params.inputResponses))
+  const { inputResponses, requestState } = params;
+  if (inputResponses !== undefined && !isJsonObject(inputResponses))
     return "params.inputResponses must be an object";
-  if (params.requestState !== undefined && typeof params.requestState !== "string")
+  if (requestState !== undefined && typeof requestState !== "string")
     return "params.requestState must be a string";
   const args = params.arguments;
   if (args !== undefined && !isJsonObject(args)) return "params.arguments must be an object";
@@ -39,5 +42,9 @@ export function readToolCallParams(params: unknown): ToolCallParams | string {
     call: { name: params.name, arguments: args ?? {} },
     params,
     progressToken: typeof token === "string" || typeof token === "number" ? token : null,
+    roundTrip: {
+      ...(requestState === undefined ? {} : { requestState }),
+      ...(inputResponses === undefined ? {} : { inputResponses }),
+    },
   };
 }

@@ -3,8 +3,8 @@
 import { paramsInEra, type RequestEra } from "../wire/era.js";
 import type { JsonObject } from "../wire/jsonrpc.js";
 
-/** How long a call may wait for the server's list before it is denied. */
-export const DEFINITION_TIMEOUT_MS = 10_000;
+/** How long a call may wait for the server's list before it is denied (a cold uvx start takes seconds). */
+export const DEFINITION_TIMEOUT_MS = 30_000;
 /** Pages one listing may take; a server that pages without end is not followed further. */
 export const MAX_LIST_PAGES = 100;
 

@@ -57,6 +57,20 @@ export function paramsInEra(era: RequestEra, params: JsonObject = {}): JsonObjec
   return { ...params, _meta: { ...meta, ...era.envelope } };
 }
 
+/** The 2026-07-28 multi-round-trip members of a request (absent on a first round). */
+export interface RoundTrip {
+  requestState?: string;
+  inputResponses?: JsonObject;
+}
+
+/** True when `capabilities` declare form elicitation (`{}` meant form mode before URL mode existed). */
+export function declaresFormElicitation(capabilities: JsonObject | null): boolean {
+  const elicitation = capabilities?.elicitation;
+  if (!isJsonObject(elicitation)) return false;
+  // Since 2025-11-25 `{ url: {} }` alone means URL mode only; an empty object means form mode.
+  return Object.keys(elicitation).length === 0 || isJsonObject(elicitation.form);
+}
+
 /** A result we make, valid in the request's era: a modern one says it is complete. */
 export function resultInEra(era: Era, result: JsonObject): JsonObject {
   return era === "modern" ? { ...result, resultType: "complete" } : result;

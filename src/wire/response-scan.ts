@@ -9,8 +9,11 @@ const ID_MEMBER: readonly string[] = ["id"];
 /** What scanResponse answers for a line that is not a response with a readable id. */
 export const NOT_A_RESPONSE: unique symbol = Symbol("not a response");
 
-/** How a response ended, from its members: a result, a result with isError: true, or an error. */
-export type ResponseEnd = "result" | "tool_error" | "protocol_error";
+/**
+ * How a response ended, from its members: a result, a result with isError: true, an error, or
+ * (2026-07-28) a result that asks the client for input before the call can go on.
+ */
+export type ResponseEnd = "result" | "tool_error" | "protocol_error" | "input_required";
 
 /**
  * Reads the members of server lines that the proxy tracks without parsing the lines: the id,
@@ -19,11 +22,11 @@ export type ResponseEnd = "result" | "tool_error" | "protocol_error";
  */
 export class ResponseReader {
   private readonly ranges = new Int32Array(2 * RESPONSE_MEMBERS.length);
-  /** isError inside the result, read in the same pass. */
+  /** isError, resultType and requestState inside the result, read in the same pass. */
   private readonly resultScan: NestedScan = {
     member: RESULT / 2,
-    wanted: ["isError"],
-    ranges: new Int32Array(2),
+    wanted: ["isError", "resultType", "requestState"],
+    ranges: new Int32Array(6),
   };
 
   /** The id of the response in `content` (then the other readers answer for it), or NOT_A_RESPONSE. */
@@ -51,12 +54,29 @@ export class ResponseReader {
   /** How the response last read (from `content`) ended. */
   end(content: Buffer): ResponseEnd {
     if (this.ranges[ERROR] !== -1 || this.ranges[RESULT] === -1) return "protocol_error";
-    const isError = this.resultScan.ranges;
-    const start = isError[0] as number;
-    if (start === -1) return "result";
-    const isTrue = isError[1] === start + 4 && content.toString("latin1", start, start + 4) === "true";
-    return isTrue ? "tool_error" : "result";
+    const inner = this.resultScan.ranges;
+    if (isLiteral(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED)) return "input_required";
+    return isLiteral(content, inner[0] as number, inner[1] as number, "true") ? "tool_error" : "result";
   }
+
+  /** The requestState of the result last read (from `content`), when it is a string. */
+  requestState(content: Buffer): string | undefined {
+    const inner = this.resultScan.ranges;
+    if (inner[4] === -1) return undefined;
+    try {
+      const state = parseRange(content, [inner[4] as number, inner[5] as number]);
+      return typeof state === "string" ? state : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const INPUT_REQUIRED = '"input_required"';
+
+/** Whether the value range [start, end) of `content` is exactly `literal` (ASCII). */
+function isLiteral(content: Buffer, start: number, end: number, literal: string): boolean {
+  return start !== -1 && end - start === literal.length && content.toString("latin1", start, end) === literal;
 }
 
 /** The id at the head of a message too large to keep, when it is one a response could carry. */

@@ -39,7 +39,7 @@ describe("policylayer approvals, approve, deny", () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
       new RegExp(
-        `^${here.id} {2}sagemaker › manage_hyperpod_stacks {2}\\(destructive, critical risk\\) {2}waiting \\d+ s, \\d+ min \\d\\d s left\\n {2}arguments: \\{"operation":"deploy"\\}\\n {2}why: Deleting a stack destroys infrastructure \\(rule 1 \\(tool: delete_stack\\)\\)\\n\\n${other.id} {2}filesystem › write_file`,
+        `^${here.id} {2}sagemaker › manage_hyperpod_stacks {2}\\(destructive, critical risk\\) {2}waiting \\d+ s, \\d+ min \\d\\d s left\\n {2}arguments: \\{"operation":"deploy"\\}\\n {2}why: Deleting a stack destroys infrastructure \\(rule 1 \\(tool "delete_stack"\\)\\)\\n\\n${other.id} {2}filesystem › write_file`,
       ),
     );
     const json = await policylayer("approvals", "--json");

@@ -37,7 +37,7 @@ export function pendingInput(overrides: Partial<PendingApprovalInput> = {}): Pen
     arguments: { stack: "prod", force: true },
     classification: { category: "destructive", risk: "critical" },
     reason: "Deleting a stack destroys infrastructure",
-    rule: "rule 1 (tool: delete_stack)",
+    rule: 'rule 1 (tool "delete_stack")',
     timeoutSeconds: 120,
     ...overrides,
   };

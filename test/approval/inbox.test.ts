@@ -40,7 +40,7 @@ describe("the approval inbox", () => {
       pid: process.pid,
       argumentsJson: '{"stack":"prod","force":true}',
       classification: { category: "destructive", risk: "critical" },
-      rule: "rule 1 (tool: delete_stack)",
+      rule: 'rule 1 (tool "delete_stack")',
       ageMs: 5000,
       timeLeftMs: 115_000,
     });

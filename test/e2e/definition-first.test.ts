@@ -24,12 +24,24 @@ afterEach(async () => {
 });
 
 /** policylayer wrap around the recording server; `received()` is every line that reached the server. */
-function recorded(env: Record<string, string> = {}): { session: RawSession; received: () => Message[] } {
+function recorded(
+  env: Record<string, string> = {},
+  flags: string[] = [],
+): { session: RawSession; received: () => Message[] } {
   const dir = tempDir();
   const recordFile = join(dir.path, "received.jsonl");
   const policy = writePolicy(dir.path, DENY_DELETE);
   const session = new RawSession(
-    ["--policy", policy, "--audit", join(dir.path, "a.jsonl"), "--", process.execPath, recordingServer],
+    [
+      "--policy",
+      policy,
+      "--audit",
+      join(dir.path, "a.jsonl"),
+      ...flags,
+      "--",
+      process.execPath,
+      recordingServer,
+    ],
     { RECORD_FILE: recordFile, ...env },
   );
   cleanups.push(dir.cleanup, async () => {
@@ -134,7 +146,7 @@ describe("a call of a tool policylayer has no definition of", () => {
   });
 
   it("denies with a clear reason when the list never comes, without stalling other traffic, and drops a cancelled call", async () => {
-    const { session, received } = recorded({ HANG_TOOLS_LIST: "1" });
+    const { session, received } = recorded({ HANG_TOOLS_LIST: "1" }, ["--list-timeout-ms", "3000"]);
     await session.initialize();
     session.send({ jsonrpc: "2.0", id: "a", method: "tools/call", params: { name: "echo", arguments: {} } });
     session.send({ jsonrpc: "2.0", id: "b", method: "tools/call", params: { name: "echo", arguments: {} } });
@@ -151,7 +163,7 @@ describe("a call of a tool policylayer has no definition of", () => {
     const text = (denied.result as Result).content[0]?.text ?? "";
     expect((denied.result as Result).isError).toBe(true);
     expect(text).toContain('policylayer could not read the definition of "echo"');
-    expect(text).toContain("did not answer tools/list within 10 s");
+    expect(text).toContain("did not answer tools/list within 3 s");
     const messages = await messagesUntil(session, "ping-2");
     expect(messages.filter((message) => message.id === "b")).toEqual([]);
     const atServer = received();

@@ -64,6 +64,19 @@ describe("the 2026-07-28 era (no initialize)", () => {
     ]);
   });
 
+  it("answers each request in its own era when the client mixes them on one wrap", async () => {
+    await session.initialize();
+    const legacy = await session.request(4, "tools/call", { name: "delete_stack", arguments: {} });
+    const modern = await session.request(5, "tools/call", {
+      name: "delete_stack",
+      arguments: {},
+      _meta: META,
+    });
+    expect(legacy.result).toMatchObject({ isError: true });
+    expect(legacy.result).not.toHaveProperty("resultType");
+    expect(modern.result).toMatchObject({ isError: true, resultType: "complete" });
+  });
+
   it("passes server/discover through to the server", async () => {
     const response = await session.request(3, "server/discover", { _meta: META });
     // The recording server does not implement it: its own answer comes back.

@@ -115,6 +115,11 @@ export class RawSession {
     return new Promise((resolve) => this.stderrWaiters.push({ pattern, resolve }));
   }
 
+  /** The messages written so far and not yet taken by next() (all of them once `exited` settled). */
+  unread(): unknown[] {
+    return this.messages.splice(0);
+  }
+
   /** Closes policylayer's stdin, as a client does when it goes away. */
   closeInput(): void {
     this.child.stdin.end();

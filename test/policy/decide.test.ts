@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { profileTool } from "../../src/classify/profile.js";
+import { classifyForPolicy } from "../../src/policy/classification.js";
 import { decideToolCall, hidingRule } from "../../src/policy/decide.js";
 import { classified, policyFrom, readLow } from "./helpers.js";
 
@@ -83,7 +85,11 @@ describe("decideToolCall", () => {
   });
 
   it("applies the classify block's category over the classifier's", () => {
-    const decision = decideToolCall(briefPolicy, call("describe_hp_cluster"), readLow);
+    const called = call("describe_hp_cluster");
+    const classes = classifyForPolicy(briefPolicy, profileTool({ name: "describe_hp_cluster" }), called);
+    expect(classes.call).toMatchObject({ category: "destructive", risk: "critical" });
+    expect(classes.tool).toMatchObject({ category: "destructive", risk: "critical" });
+    const decision = decideToolCall(briefPolicy, called, classes.call, classes.tool);
     expect(decision.action).toBe("require_approval");
     expect(decision.reason).toBe(
       "approval required by rule 4 (category destructive or financial, risk high or critical)",

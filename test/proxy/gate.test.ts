@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/log.js";
 import { parsePolicy } from "../../src/policy/load.js";
 import { Gate } from "../../src/proxy/gate.js";
+import { requestEraOf } from "../../src/wire/era.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const cleanups: (() => void)[] = [];
@@ -38,7 +39,14 @@ describe("Gate with a tool the server lists twice", () => {
   it("denies its calls by the more severe reading", () => {
     const gate = gateWith(hideDestructive);
     gate.listedTools(twice);
-    const verdict = gate.decideCall(1, { name: "stacks", arguments: {} }, null);
+    const verdict = gate.decideCall({
+      id: 1,
+      call: { name: "stacks", arguments: {} },
+      progressToken: null,
+      argumentsJson: "{}",
+      era: requestEraOf(undefined),
+      roundTrip: {},
+    });
     expect(verdict).toMatchObject({ forward: false });
   });
 });

@@ -1,0 +1,113 @@
+// A proxy session in this process: the real ProxySession and Gate over streams, a clock the test
+// moves, and an audit log in a temporary file. Client and server lines go in as data events (as
+// bench/hot-path.js feeds them), so everything they cause has happened when the call returns.
+import { PassThrough, Writable } from "node:stream";
+import type { Approver } from "../../src/approval/request.js";
+import { AuditLog } from "../../src/audit/log.js";
+import type { CompiledPolicy } from "../../src/policy/types.js";
+import { Gate } from "../../src/proxy/gate.js";
+import { ProxySession } from "../../src/proxy/session.js";
+import { readJsonLines } from "./tmp.js";
+
+type Message = Record<string, unknown>;
+
+/** A Writable that keeps every complete line written to it, parsed, in order. */
+class LineSink extends Writable {
+  readonly messages: Message[] = [];
+  private partial = "";
+
+  constructor() {
+    super({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.take(chunk.toString("utf8"));
+        done();
+      },
+    });
+  }
+
+  private take(text: string): void {
+    const lines = (this.partial + text).split("\n");
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) this.messages.push(JSON.parse(line) as Message);
+  }
+
+  /** The messages written since the last call. */
+  drain(): Message[] {
+    return this.messages.splice(0, this.messages.length);
+  }
+}
+
+export interface InProcessOptions {
+  policy: CompiledPolicy;
+  auditPath: string;
+  approver?: Approver | null;
+  maxLineBytes?: number;
+}
+
+/** One wrap session without processes: what the client and the server were sent, and the audit log. */
+export class InProcessProxy {
+  /** Milliseconds, as the gate's clock reads them; tests move it. */
+  nowMs = 1_700_000_000_000;
+  readonly warnings: string[] = [];
+  readonly gate: Gate;
+  readonly session: ProxySession;
+  private readonly clientInput = new PassThrough();
+  private readonly serverOutput = new PassThrough();
+  private readonly toClient = new LineSink();
+  private readonly toServer = new LineSink();
+  private readonly audit: AuditLog;
+
+  constructor(private readonly options: InProcessOptions) {
+    const warn = (message: string) => this.warnings.push(message);
+    this.audit = AuditLog.open(options.auditPath, { event: "session_start" });
+    this.gate = new Gate({
+      policy: options.policy,
+      audit: this.audit,
+      sessionId: "in-process",
+      serverLabel: "in-process server",
+      now: () => this.nowMs,
+      approver: options.approver ?? null,
+      warn,
+    });
+    this.session = new ProxySession({
+      clientInput: this.clientInput,
+      clientOutput: this.toClient,
+      serverInput: this.toServer,
+      serverOutput: this.serverOutput,
+      gate: this.gate,
+      maxLineBytes: options.maxLineBytes ?? 1024 * 1024,
+      warn,
+    });
+    this.session.start();
+  }
+
+  /** Sends one message from the client. */
+  fromClient(message: Message): void {
+    this.clientInput.emit("data", Buffer.from(`${JSON.stringify(message)}\n`));
+  }
+
+  /** Sends one message from the server. */
+  fromServer(message: Message): void {
+    this.serverOutput.emit("data", Buffer.from(`${JSON.stringify(message)}\n`));
+  }
+
+  /** What the client was sent since the last call. */
+  clientReceived(): Message[] {
+    return this.toClient.drain();
+  }
+
+  /** What the server was sent since the last call. */
+  serverReceived(): Message[] {
+    return this.toServer.drain();
+  }
+
+  /** The audit log's lines so far. */
+  auditLines(): Message[] {
+    return readJsonLines(this.options.auditPath);
+  }
+
+  /** Closes the audit log. */
+  close(): void {
+    this.audit.close();
+  }
+}
