@@ -14,6 +14,8 @@ export interface PendingRequest {
   /** A tools/call still waiting for a person: not yet sent to the server. */
   approval?: PendingVerdict;
   cancelled?: boolean;
+  /** For a forwarded tools/list: says it was answered (calls that wait for a definition await it). */
+  listed?: () => void;
   /** A 2026-07-28 subscriptions/listen stream that asked for tools/list changes. */
   toolsListChanged?: boolean;
 }

@@ -17,11 +17,12 @@ import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import { serializeParsed } from "../wire/serialize.js";
-import type { CallGate, PendingVerdict, Verdict } from "./call-gate.js";
+import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { denialResultLine } from "./denial.js";
 import { OwnRequests } from "./own-requests.js";
 import { readToolCallParams } from "./tool-call-params.js";
+import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
 export { MAX_PENDING_REQUESTS } from "./client-requests.js";
 
@@ -33,6 +34,8 @@ export interface ProxyOptions {
   gate: CallGate;
   /** The ceiling on one message's size, in bytes, in both directions. */
   maxLineBytes: number;
+  /** How long a call may wait for the server's tool list (see ToolListFetcher); the default otherwise. */
+  definitionTimeoutMs?: number;
   warn: (message: string) => void;
 }
 
@@ -48,6 +51,9 @@ export class ProxySession {
   private readonly toClient: BatchedOutput;
   private readonly responses = new ResponseReader();
   private readonly ownRequests = new OwnRequests();
+  /** Our own requests to the server (tools/list); their answers never reach the client. */
+  private readonly serverRequests = new OwnRequests();
+  private readonly definitions: ToolListFetcher;
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   private clientCapabilities: JsonObject | null = null;
   /** Whether the client sent initialize (2025 era) / a request with a 2026-07-28 envelope. */
@@ -58,6 +64,12 @@ export class ProxySession {
     this.options = options;
     this.toServer = new BatchedOutput(options.serverInput, options.clientInput);
     this.toClient = new BatchedOutput(options.clientOutput, options.serverOutput);
+    this.definitions = new ToolListFetcher({
+      listTools: (params) => this.listToolsOurselves(params),
+      learn: (result) => options.gate.listedTools(result),
+      knows: (name) => options.gate.knowsTool(name),
+      ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
+    });
   }
 
   /** Starts both relays. */
@@ -91,7 +103,9 @@ export class ProxySession {
   /** The server is gone: every request still pending gets an error, and later ones will too. */
   serverExited(description: string): void {
     this.serverGone = true;
+    this.serverRequests.rejectAll(`the MCP server ${description}`);
     for (const entry of this.pending.drain()) {
+      entry.listed?.();
       entry.forwarded?.finish("server_exited");
       this.sendToClient(
         errorLine(
@@ -141,7 +155,7 @@ export class ProxySession {
 
   private onClientRequest(request: Extract<ClientMessage, { kind: "request" }>): void {
     const { id, method, message } = request;
-    if (this.pending.has(id)) {
+    if (this.pending.has(id) || this.serverRequests.owns(id)) {
       this.sendToClient(
         errorLine(
           id,
@@ -188,6 +202,8 @@ export class ProxySession {
       this.modernSeen = true;
     }
     if (method === "subscriptions/listen" && asksForToolChanges(params)) entry.toolsListChanged = true;
+    // A list the client asked for is awaited by calls that need a definition, rather than fetched twice.
+    if (method === "tools/list") entry.listed = this.definitions.clientListSent();
     this.pending.track(entry);
     this.sendToServer(message, request.ascii);
   }
@@ -204,6 +220,27 @@ export class ProxySession {
       });
     }
     if (this.legacySeen || !this.modernSeen) this.notifyClient("notifications/tools/list_changed", {});
+  }
+
+  /** Sends tools/list to the server as a request of our own: its answer is read here, never passed on. */
+  private listToolsOurselves(params: JsonObject): OwnListRequest {
+    if (this.serverGone)
+      return { result: Promise.reject(new Error("the MCP server has exited")), cancel: () => {} };
+    const { id, response } = this.serverRequests.open();
+    this.toServer.write(toLine({ jsonrpc: "2.0", id, method: "tools/list", params }), false);
+    return {
+      result: response.then((result) => {
+        if (!isJsonObject(result)) throw new Error("the server's tools/list result is not an object");
+        return result;
+      }),
+      cancel: (reason) => {
+        if (this.serverRequests.drop(id))
+          this.sendToServer(
+            { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } },
+            false,
+          );
+      },
+    };
   }
 
   private onClientNotification(notification: Extract<ClientMessage, { kind: "notification" }>): void {
@@ -263,14 +300,49 @@ export class ProxySession {
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
     const era = requestEraOf(params);
-    const verdict = this.options.gate.decideCall({ id, call, progressToken, argumentsJson, era, roundTrip });
+    const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
+    const gate = this.options.gate;
+    const verdict = gate.knowsTool(call.name) ? gate.decideCall(request) : this.decideOnceDefined(request);
     const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, plain, ascii };
     if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
-    else this.awaitApproval(forwarded, verdict);
+    else this.awaitVerdict(forwarded, verdict);
   }
 
-  /** Holds a call while a person decides; the server sees it only once approved. */
-  private awaitApproval(forwarded: ForwardedLine, approval: PendingVerdict): void {
+  /**
+   * A call of a tool whose definition we do not have: it waits (other traffic does not) until the
+   * server's list has been read, then is decided; denied if the list cannot be had.
+   */
+  private decideOnceDefined(request: CallRequest): PendingVerdict {
+    const { call } = request;
+    let withdrawn: string | null = null;
+    let approval: PendingVerdict | null = null;
+    const verdict = this.definitions
+      .definitionOf(call.name, request.era)
+      .then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      )
+      .then((unavailable): Verdict | Promise<Verdict> => {
+        if (withdrawn !== null)
+          return { forward: false, denial: { tool: call.name, reason: withdrawn, rule: null } };
+        const decided = this.options.gate.decideCall(
+          unavailable === undefined ? request : { ...request, definitionUnavailable: unavailable },
+        );
+        if ("forward" in decided) return decided;
+        approval = decided;
+        return decided.verdict;
+      });
+    return {
+      verdict,
+      withdraw: (reason) => {
+        withdrawn = reason;
+        approval?.withdraw(reason);
+      },
+    };
+  }
+
+  /** Holds a call while its definition is fetched or a person decides; the server sees it only once allowed. */
+  private awaitVerdict(forwarded: ForwardedLine, approval: PendingVerdict): void {
     const { id } = forwarded;
     const entry: PendingRequest = { id, method: "tools/call", approval };
     this.pending.track(entry);
@@ -350,6 +422,7 @@ export class ProxySession {
     const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
     this.pending.remove(entry);
+    entry.listed?.();
     entry.forwarded?.finish("protocol_error");
     this.sendToClient(
       errorLine(
@@ -367,6 +440,10 @@ export class ProxySession {
       this.passToClient(content, framedBytes);
       return;
     }
+    if (this.serverRequests.owns(id)) {
+      this.answerOwnRequest(id, content);
+      return;
+    }
     const entry = this.pending.get(id);
     if (entry === undefined && typeof id !== "string" && typeof id !== "number") {
       // An id no request can carry (null: the server could not read a line): nothing to match, passed on.
@@ -382,6 +459,7 @@ export class ProxySession {
       return;
     }
     this.pending.remove(entry);
+    entry.listed?.();
     if (entry.method === "tools/list" && this.responses.hasResult) {
       const filtered = this.filteredToolsList(entry.id, content);
       if (filtered === null) this.passToClient(content, framedBytes);
@@ -396,6 +474,17 @@ export class ProxySession {
       );
     }
     this.passToClient(content, framedBytes);
+  }
+
+  /** A server response to a request of ours: read here, never passed to the client (a late one is dropped). */
+  private answerOwnRequest(id: RequestId, content: Buffer): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(content.toString("utf8"));
+    } catch {
+      message = { error: { message: "the server's answer is not JSON" } };
+    }
+    this.serverRequests.answer(id, isJsonObject(message) ? message : { error: { message: "not an object" } });
   }
 
   private filteredToolsList(id: RequestId, content: Buffer): string | null {

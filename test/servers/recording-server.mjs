@@ -51,6 +51,8 @@ function handle(message) {
     return;
   }
   if (method === "tools/list") {
+    // A server whose list never comes: calls that wait for a definition must be denied, not hang.
+    if (process.env.HANG_TOOLS_LIST === "1") return;
     const all = extraToolVisible
       ? [...tools, { name: "batch_delete_later", description: "Appears after list_changed" }]
       : tools;
