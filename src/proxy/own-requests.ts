@@ -23,7 +23,10 @@ export class OwnRequests {
   private readonly prefix = `policylayer-${randomBytes(9).toString("base64url")}-`;
   private counter = 0;
 
-  /** A fresh id, and the promise of the client's answer to the request sent under it. */
+  /** `peer`: who answers ("client", "server"), for the error an answer with an error becomes. */
+  constructor(private readonly peer: "client" | "server") {}
+
+  /** A fresh id, and the promise of the peer's answer to the request sent under it. */
   open(): { id: string; response: Promise<unknown> } {
     const id = `${this.prefix}${++this.counter}`;
     const response = new Promise<unknown>((resolve, reject) => {
@@ -75,7 +78,7 @@ export class OwnRequests {
     if (isJsonObject(message.error)) {
       waiter.reject(
         new Error(
-          `the client answered with error ${stringifyJson(message.error.message ?? message.error.code)}`,
+          `the ${this.peer} answered with error ${stringifyJson(message.error.message ?? message.error.code)}`,
         ),
       );
     } else {

@@ -39,6 +39,9 @@ export interface ProxyOptions {
   warn: (message: string) => void;
 }
 
+/** The server's notice that its tool list changed, as a JSON string literal. */
+const LIST_CHANGED = '"notifications/tools/list_changed"';
+
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
 
@@ -50,9 +53,9 @@ export class ProxySession {
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
   private readonly responses = new ResponseReader();
-  private readonly ownRequests = new OwnRequests();
+  private readonly ownRequests = new OwnRequests("client");
   /** Our own requests to the server (tools/list); their answers never reach the client. */
-  private readonly serverRequests = new OwnRequests();
+  private readonly serverRequests = new OwnRequests("server");
   private readonly definitions: ToolListFetcher;
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   private clientCapabilities: JsonObject | null = null;
@@ -105,7 +108,7 @@ export class ProxySession {
     this.serverGone = true;
     this.serverRequests.rejectAll(`the MCP server ${description}`);
     for (const entry of this.pending.drain()) {
-      entry.listed?.();
+      entry.listed?.(null);
       entry.forwarded?.finish("server_exited");
       this.sendToClient(
         errorLine(
@@ -203,7 +206,8 @@ export class ProxySession {
     }
     if (method === "subscriptions/listen" && asksForToolChanges(params)) entry.toolsListChanged = true;
     // A list the client asked for is awaited by calls that need a definition, rather than fetched twice.
-    if (method === "tools/list") entry.listed = this.definitions.clientListSent();
+    if (method === "tools/list")
+      entry.listed = this.definitions.clientListSent(isJsonObject(params) ? params.cursor : undefined);
     this.pending.track(entry);
     this.sendToServer(message, request.ascii);
   }
@@ -302,7 +306,11 @@ export class ProxySession {
     const era = requestEraOf(params);
     const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
     const gate = this.options.gate;
-    const verdict = gate.knowsTool(call.name) ? gate.decideCall(request) : this.decideOnceDefined(request);
+    // A tool we know, or one the whole list we read does not have, is decided now; else the list is read first.
+    const verdict =
+      gate.knowsTool(call.name) || this.definitions.complete
+        ? gate.decideCall(request)
+        : this.decideOnceDefined(request);
     const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, plain, ascii };
     if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
     else this.awaitVerdict(forwarded, verdict);
@@ -422,7 +430,7 @@ export class ProxySession {
     const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
     this.pending.remove(entry);
-    entry.listed?.();
+    entry.listed?.(null);
     entry.forwarded?.finish("protocol_error");
     this.sendToClient(
       errorLine(
@@ -437,6 +445,8 @@ export class ProxySession {
   private onServerLine(content: Buffer, framedBytes: number): void {
     const id = this.responses.read(content);
     if (id === NOT_A_RESPONSE) {
+      // What the client holds may be out of date: the next tool we do not know is looked up again.
+      if (this.responses.isMethod(content, LIST_CHANGED)) this.definitions.listChanged();
       this.passToClient(content, framedBytes);
       return;
     }
@@ -459,9 +469,9 @@ export class ProxySession {
       return;
     }
     this.pending.remove(entry);
-    entry.listed?.();
-    if (entry.method === "tools/list" && this.responses.hasResult) {
-      const filtered = this.filteredToolsList(entry.id, content);
+    if (entry.method === "tools/list") {
+      const filtered = this.responses.hasResult ? this.filteredToolsList(entry, content) : null;
+      entry.listed?.(null);
       if (filtered === null) this.passToClient(content, framedBytes);
       else this.sendToClient(filtered);
       return;
@@ -487,7 +497,8 @@ export class ProxySession {
     this.serverRequests.answer(id, isJsonObject(message) ? message : { error: { message: "not an object" } });
   }
 
-  private filteredToolsList(id: RequestId, content: Buffer): string | null {
+  /** The client's tools/list answer without the hidden tools (its tools learnt); null: pass it as it came. */
+  private filteredToolsList(entry: PendingRequest, content: Buffer): string | null {
     let message: unknown;
     try {
       message = parseJson(content);
@@ -496,11 +507,13 @@ export class ProxySession {
     }
     if (!isJsonObject(message) || !isJsonObject(message.result)) return null;
     try {
-      return toLine({ ...message, result: this.options.gate.listedTools(message.result) });
+      const visible = this.options.gate.listedTools(message.result);
+      entry.listed?.(message.result);
+      return toLine({ ...message, result: visible });
     } catch (error) {
       // Fail closed: a list we could not filter is not shown at all.
       this.options.warn(`internal error while filtering tools/list: ${(error as Error).stack ?? error}`);
-      return errorLine(id, ErrorCode.InternalError, "policylayer could not filter tools/list");
+      return errorLine(entry.id, ErrorCode.InternalError, "policylayer could not filter tools/list");
     }
   }
 

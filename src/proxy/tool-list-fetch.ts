@@ -24,15 +24,40 @@ export interface ToolListFetchOptions {
   timeoutMs?: number;
 }
 
+/** Our own reading of every page, shared by the calls that wait for it. */
+interface Listing {
+  done: Promise<void>;
+  /** The list's generation it reads (see ToolListFetcher.generation). */
+  generation: number;
+  /** Calls still waiting for it: when the last gives up, the listing is cancelled. */
+  waiters: number;
+  settled: boolean;
+  cancel(reason: string): void;
+}
+
+/** One call waiting for a definition: the listing it awaits, and whether it stopped waiting. */
+interface Waiter {
+  listing: Listing | null;
+  gaveUp: boolean;
+}
+
 /**
  * Obtains tool definitions: awaits the client's own tools/list when one is in flight, else reads
- * every page of the server's list itself, once for all calls that wait meanwhile.
+ * every page of the server's list itself, once for all calls that wait meanwhile. Knows when the
+ * whole list has been read (by us or by the client, page after page from the first), so a tool the
+ * server does not list is then decided at once; the server's list_changed makes that unknown again.
  */
 export class ToolListFetcher {
   private readonly options: ToolListFetchOptions;
   private readonly timeoutMs: number;
-  /** Our own listing in flight, shared by every call that waits for it. */
-  private listing: { done: Promise<void>; cancel(reason: string): void } | null = null;
+  /** Counts the server's list changes: what was read under an older generation may be out of date. */
+  private generation = 0;
+  /** The whole list of the current generation has been read: an unknown tool is one it does not list. */
+  private whole = false;
+  /** The nextCursors the client reached from the first page, in this generation. */
+  private readonly clientCursors = new Set<string>();
+  /** Our newest listing in flight. */
+  private listing: Listing | null = null;
   private clientListsInFlight = 0;
   private clientListsWaiters: (() => void)[] = [];
 
@@ -41,13 +66,36 @@ export class ToolListFetcher {
     this.timeoutMs = options.timeoutMs ?? DEFINITION_TIMEOUT_MS;
   }
 
-  /** The client sent tools/list; call the returned function once it is answered (or cannot be). */
-  clientListSent(): () => void {
+  /** Whether the server's whole current list has been read (an unknown tool is then not on it). */
+  get complete(): boolean {
+    return this.whole;
+  }
+
+  /** The server said its tool list changed: the next unknown tool reads it again. */
+  listChanged(): void {
+    this.generation++;
+    this.whole = false;
+    this.clientCursors.clear();
+  }
+
+  /**
+   * The client sent tools/list (with `cursor`, if any): call the returned function once with the
+   * result it was answered with, or null when it got none (an error, the server gone).
+   */
+  clientListSent(cursor: unknown): (result: JsonObject | null) => void {
     this.clientListsInFlight++;
+    const generation = this.generation;
+    // Only a page reached from the first page says where the list ends.
+    const chained = cursor === undefined || (typeof cursor === "string" && this.clientCursors.has(cursor));
     let answered = false;
-    return () => {
+    return (result) => {
       if (answered) return;
       answered = true;
+      if (result !== null && chained && generation === this.generation) {
+        const next = result.nextCursor;
+        if (typeof next === "string") this.clientCursors.add(next);
+        else if (next === undefined || next === null) this.whole = true;
+      }
       this.clientListsInFlight--;
       if (this.clientListsInFlight > 0) return;
       for (const wake of this.clientListsWaiters.splice(0)) wake();
@@ -62,41 +110,68 @@ export class ToolListFetcher {
   async definitionOf(name: string, era: RequestEra): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        this.listing?.cancel("policylayer stopped waiting for this tools/list");
-        reject(new Error(`the server did not answer tools/list within ${this.timeoutMs / 1000} s`));
-      }, this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the server did not answer tools/list within ${this.timeoutMs / 1000} s`)),
+        this.timeoutMs,
+      );
     });
+    const waiter: Waiter = { listing: null, gaveUp: false };
     try {
-      await Promise.race([this.obtain(name, era), timedOut]);
+      await Promise.race([this.obtain(name, era, waiter), timedOut]);
     } finally {
       clearTimeout(timer);
+      waiter.gaveUp = true;
+      // The last call to give up on a listing stops it; one that others still await goes on.
+      const listing = waiter.listing;
+      if (listing !== null && --listing.waiters === 0 && !listing.settled)
+        listing.cancel("policylayer stopped waiting for this tools/list");
     }
   }
 
-  private async obtain(name: string, era: RequestEra): Promise<void> {
+  /** Awaits the client's lists in flight, then (if still needed) a listing of ours, which `waiter` records. */
+  private async obtain(name: string, era: RequestEra, waiter: Waiter): Promise<void> {
     if (this.clientListsInFlight > 0) {
       await new Promise<void>((resolve) => this.clientListsWaiters.push(resolve));
-      if (this.options.knows(name)) return;
+      if (waiter.gaveUp || this.options.knows(name) || this.whole) return;
     }
-    if (this.listing === null) this.listing = this.listAll(era);
-    await this.listing.done;
+    const listing = this.joinListing(era);
+    waiter.listing = listing;
+    await listing.done;
   }
 
-  // Every page of the server's list, learnt page by page; one listing at a time.
-  private listAll(era: RequestEra): { done: Promise<void>; cancel(reason: string): void } {
+  /** The listing of the current generation in flight, or a new one; counted as awaited once more. */
+  private joinListing(era: RequestEra): Listing {
+    const current = this.listing;
+    const listing =
+      current !== null && current.generation === this.generation && !current.settled
+        ? current
+        : this.listAll(era);
+    listing.waiters++;
+    return listing;
+  }
+
+  // Every page of the server's list, learnt page by page.
+  private listAll(era: RequestEra): Listing {
     let current: OwnListRequest | null = null;
-    let cancelled: string | null = null;
-    const done = (async () => {
+    let stop: (error: Error) => void = () => {};
+    // Settles the listing at once when it is cancelled (a dropped request's answer never comes).
+    const stopped = new Promise<never>((_resolve, reject) => {
+      stop = reject;
+    });
+    stopped.catch(() => {});
+    const generation = this.generation;
+    const pages = async (): Promise<void> => {
       const seen = new Set<string>();
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        if (cancelled !== null) throw new Error(cancelled);
         current = this.options.listTools(paramsInEra(era, cursor === undefined ? {} : { cursor }));
-        const result = await current.result;
+        const result = await Promise.race([current.result, stopped]);
         this.options.learn(result);
         const next = result.nextCursor;
-        if (next === undefined || next === null) return;
+        if (next === undefined || next === null) {
+          if (generation === this.generation) this.whole = true;
+          return;
+        }
         if (typeof next !== "string")
           throw new Error("the server's tools/list has a nextCursor that is not a string");
         if (seen.has(next))
@@ -105,16 +180,24 @@ export class ToolListFetcher {
         cursor = next;
       }
       throw new Error(`the server's tools/list has more than ${MAX_LIST_PAGES} pages`);
-    })();
-    const listing = {
-      done: done.finally(() => {
-        if (this.listing === listing) this.listing = null;
-      }),
+    };
+    const listing: Listing = {
+      done: Promise.resolve(),
+      generation,
+      waiters: 0,
+      settled: false,
       cancel: (reason: string) => {
-        cancelled = reason;
         current?.cancel(reason);
+        stop(new Error(reason));
       },
     };
+    listing.done = pages().finally(() => {
+      listing.settled = true;
+      if (this.listing === listing) this.listing = null;
+    });
+    // Awaited by every waiter; a failure nobody awaits any more (all timed out) is not unhandled.
+    listing.done.catch(() => {});
+    this.listing = listing;
     return listing;
   }
 }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { policylayer, SAGEMAKER } from "../cli/run.js";
 import { recordingServer } from "../helpers/paths.js";
+import { seededRandom } from "../helpers/random.js";
 import { RawSession } from "../helpers/raw-session.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
 
@@ -14,6 +15,18 @@ const META = {
 };
 const DENY_DELETE =
   "version: 1\ndefault: allow\nrules:\n  - tool: delete_stack\n    action: deny\n    reason: no\n";
+
+/** What the recording server lists before announce_new_tool. */
+const BASE_TOOLS = [
+  "echo",
+  "delete_stack",
+  "batch_delete_nodes",
+  "crash",
+  "hang",
+  "huge",
+  "spawn_grandchild",
+  "tool_error",
+];
 
 type Result = { isError?: boolean; content: Array<{ text: string }> };
 type Message = Record<string, unknown>;
@@ -173,6 +186,209 @@ describe("a call of a tool policylayer has no definition of", () => {
       "b",
     );
   }, 40_000);
+});
+
+/** The cursors of the tools/list requests policylayer itself sent the server, in order ("" for the first page). */
+function ourListings(received: Message[]): string[] {
+  return received
+    .filter((message) => message.method === "tools/list" && String(message.id).startsWith("policylayer-"))
+    .map((message) => (message.params as { cursor?: string }).cursor ?? "");
+}
+
+const EVERY_PAGE = ["", "2", "4", "6"];
+/** Every page once more announce_new_tool has added a ninth tool. */
+const EVERY_PAGE_AFTER_CHANGE = ["", "2", "4", "6", "8"];
+
+describe("several calls waiting for one listing", () => {
+  it("decides every call that arrives together on one reading of every page", async () => {
+    const { session, received } = recorded();
+    await session.initialize();
+    const calls: [number, string][] = [
+      [1, "echo"],
+      [2, "tool_error"],
+      [3, "delete_stack"],
+      [4, "not_listed_anywhere"],
+      [5, "echo"],
+    ];
+    // One write: all five reach policylayer in one chunk, before any page is answered.
+    session.write(
+      calls
+        .map(([id, name]) =>
+          JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { id } } }),
+        )
+        .map((line) => `${line}\n`)
+        .join(""),
+    );
+    const answers = new Map<number, Result>();
+    for (const [id] of calls) answers.set(id, (await session.responseTo(id)).result as Result);
+    expect(answers.get(1)?.content[0]?.text).toBe('{"id":1}');
+    expect(answers.get(2)?.content[0]?.text).toBe("it failed");
+    expect(answers.get(3)?.isError).toBe(true);
+    expect(answers.get(3)?.content[0]?.text).toContain("delete_stack");
+    expect(answers.get(4)?.content[0]?.text).toBe("called not_listed_anywhere");
+    expect(answers.get(5)?.content[0]?.text).toBe('{"id":5}');
+    expect(ourListings(received())).toEqual(EVERY_PAGE);
+    const names = received()
+      .filter((message) => message.method === "tools/call")
+      .map((message) => (message.params as { name: string }).name);
+    expect(names.sort()).toEqual(["echo", "echo", "not_listed_anywhere", "tool_error"]);
+  });
+
+  it("joins calls that arrive while page 2 is being read to that listing", async () => {
+    const { session, received } = recorded({ HOLD_LIST_CURSOR: "2" });
+    await session.initialize();
+    session.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } });
+    await session.waitForStderr(/holding tools\/list cursor 2/);
+    for (const [id, name] of [
+      [2, "tool_error"],
+      [3, "delete_stack"],
+      [4, "not_listed_anywhere"],
+    ] as const) {
+      session.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } });
+    }
+    // The probe passes while the calls wait: nothing else stalls. delete_stack is on page 1, read
+    // already, so its call is decided at once; the others wait for the rest of the list.
+    const meanwhile = await messagesUntil(session, "probe-1");
+    expect(meanwhile.map((message) => message.id)).toEqual([3]);
+    expect((meanwhile[0]?.result as Result).isError).toBe(true);
+    session.send({ jsonrpc: "2.0", method: "notifications/test/release" });
+    expect(((await session.responseTo(1)).result as Result).isError).toBe(false);
+    expect(((await session.responseTo(2)).result as Result).content[0]?.text).toBe("it failed");
+    expect(((await session.responseTo(4)).result as Result).content[0]?.text).toBe(
+      "called not_listed_anywhere",
+    );
+    expect(ourListings(received())).toEqual(EVERY_PAGE);
+    expect(received().filter((message) => message.method === "tools/call")).toHaveLength(3);
+  });
+
+  it("reads the list afresh for the next call after a listing timed out", async () => {
+    const { session, received } = recorded({ HANG_FIRST_TOOLS_LIST: "1" }, ["--list-timeout-ms", "1500"]);
+    await session.initialize();
+    const first = await session.request(1, "tools/call", { name: "echo", arguments: {} });
+    expect((first.result as Result).content[0]?.text).toContain("did not answer tools/list within 1.5 s");
+    // The listing that timed out was cancelled at the server; the next call does not wait on it.
+    const cancelled = received().filter((message) => message.method === "notifications/cancelled");
+    expect(cancelled.map((message) => (message.params as { requestId: string }).requestId)).toEqual([
+      received().find((message) => message.method === "tools/list")?.id,
+    ]);
+    const second = await session.request(2, "tools/call", { name: "echo", arguments: { n: 2 } });
+    expect((second.result as Result).content[0]?.text).toBe('{"n":2}');
+    expect(ourListings(received())).toEqual(["", ...EVERY_PAGE]);
+  });
+
+  it("keeps the listing going for a call that still waits when an earlier one gives up", async () => {
+    const { session, received } = recorded({ HOLD_LIST_CURSOR: "2" }, ["--list-timeout-ms", "3000"]);
+    await session.initialize();
+    session.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } });
+    await session.waitForStderr(/holding tools\/list cursor 2/);
+    // Time itself is the subject here: call 2 comes half a timeout later, so its deadline is 1.5 s after call 1's.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    session.send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "tool_error", arguments: {} },
+    });
+    const first = await session.responseTo(1);
+    expect((first.result as Result).content[0]?.text).toContain("did not answer tools/list within 3 s");
+    // Call 2 still waits: the page comes, and it is decided by its definition.
+    session.send({ jsonrpc: "2.0", method: "notifications/test/release" });
+    expect(((await session.responseTo(2)).result as Result).content[0]?.text).toBe("it failed");
+    expect(ourListings(received())).toEqual(EVERY_PAGE);
+    expect(received().filter((message) => message.method === "notifications/cancelled")).toEqual([]);
+  });
+});
+
+describe("a tool the server does not list", () => {
+  it("is decided at once after the client read the whole list, with no listing of ours", async () => {
+    const { session, received } = recorded();
+    await session.initialize();
+    await session.listAllTools("client-list");
+    const answer = await session.request(1, "tools/call", { name: "not_listed_anywhere", arguments: {} });
+    expect((answer.result as Result).content[0]?.text).toBe("called not_listed_anywhere");
+    expect(ourListings(received())).toEqual([]);
+  });
+
+  it("is decided at once after policylayer's own listing read the whole list", async () => {
+    const { session, received } = recorded();
+    await session.initialize();
+    await session.request(1, "tools/call", { name: "not_listed_anywhere", arguments: {} });
+    await session.request(2, "tools/call", { name: "not_listed_either", arguments: {} });
+    expect(ourListings(received())).toEqual(EVERY_PAGE);
+  });
+
+  it("is looked up again after the server's list_changed, and a tool added meanwhile is decided by its definition", async () => {
+    const { session, received } = recorded();
+    await session.initialize();
+    await session.listAllTools("client-list");
+    // An unlisted tool: decided at once. The server then adds batch_delete_later and says so.
+    await session.request(1, "tools/call", { name: "announce_new_tool", arguments: {} });
+    expect(ourListings(received())).toEqual([]);
+    const answer = await session.request(2, "tools/call", { name: "batch_delete_later", arguments: {} });
+    expect((answer.result as Result).content[0]?.text).toBe("called batch_delete_later");
+    expect(ourListings(received())).toEqual(EVERY_PAGE_AFTER_CHANGE);
+    // The whole new list was read: another unlisted tool is decided at once again.
+    await session.request(3, "tools/call", { name: "not_listed_anywhere", arguments: {} });
+    expect(ourListings(received())).toEqual(EVERY_PAGE_AFTER_CHANGE);
+  });
+
+  it("a first page alone does not make the list known as whole", async () => {
+    const { session, received } = recorded();
+    await session.initialize();
+    await session.request("first-page", "tools/list", {});
+    await session.request(1, "tools/call", { name: "not_listed_anywhere", arguments: {} });
+    expect(ourListings(received())).toEqual(EVERY_PAGE);
+  });
+
+  it("keeps to a model of what is known over random sequences of lists, calls and list changes", async () => {
+    for (const seed of [1, 2, 3]) {
+      const random = seededRandom(seed);
+      const { session, received } = recorded();
+      await session.initialize();
+      // The model: tools policylayer knows, whether the whole current list was read, what the server lists.
+      const known = new Set<string>();
+      let whole = false;
+      let changed = false;
+      const serverTools = () => [...BASE_TOOLS, ...(changed ? ["batch_delete_later"] : [])];
+      const pages = () => (changed ? EVERY_PAGE_AFTER_CHANGE : EVERY_PAGE);
+      const expected: string[] = [];
+      let id = 0;
+      const steps: string[] = [];
+      for (let step = 0; step < 14; step++) {
+        const action = random.pick(["list all", "list first", "call known", "call other", "change"] as const);
+        steps.push(action);
+        const what = `seed ${seed}, steps ${steps.join(", ")}`;
+        if (action === "list all" || action === "list first") {
+          if (action === "list all") await session.listAllTools(`list-${++id}`);
+          else await session.request(`list-${++id}`, "tools/list", {});
+          const listed = action === "list all" ? serverTools() : serverTools().slice(0, 2);
+          for (const name of listed) known.add(name);
+          if (action === "list all") whole = true;
+        } else {
+          const name =
+            action === "call known"
+              ? random.pick(["echo", "tool_error", "batch_delete_later"])
+              : action === "call other"
+                ? "not_listed_anywhere"
+                : "announce_new_tool";
+          if (!known.has(name) && !whole) {
+            expected.push(...pages());
+            for (const tool of serverTools()) known.add(tool);
+            whole = true;
+          }
+          const answer = await session.request(++id, "tools/call", { name, arguments: {} });
+          expect(answer.result, what).toBeDefined();
+          if (action === "change") {
+            changed = true;
+            whole = false;
+          }
+        }
+        expect(ourListings(received()), what).toEqual(expected);
+      }
+      session.closeInput();
+      await session.exited;
+    }
+  }, 120_000);
 });
 
 // No credentials, and no instance-metadata look-ups (this machine has no network beyond the registries).
