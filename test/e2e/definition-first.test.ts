@@ -250,7 +250,7 @@ describe("several calls waiting for one listing", () => {
     // already, so its call is decided at once; the others wait for the rest of the list.
     const meanwhile = await messagesUntil(session, "probe-1");
     expect(meanwhile.map((message) => message.id)).toEqual([3]);
-    expect((meanwhile[0]?.result as Result).isError).toBe(true);
+    expect(meanwhile[0]).toMatchObject({ result: { isError: true } });
     session.send({ jsonrpc: "2.0", method: "notifications/test/release" });
     expect(((await session.responseTo(1)).result as Result).isError).toBe(false);
     expect(((await session.responseTo(2)).result as Result).content[0]?.text).toBe("it failed");
