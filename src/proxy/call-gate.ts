@@ -1,6 +1,6 @@
 import type { ToolCall } from "../policy/types.js";
 import type { RequestEra, RoundTrip } from "../wire/era.js";
-import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
+import type { JsonObject, ProgressToken, RequestId } from "../wire/jsonrpc.js";
 import type { ResponseEnd } from "../wire/response-scan.js";
 import type { Denial } from "./denial.js";
 
@@ -14,7 +14,7 @@ export type ResponseSummary = ResponseEnd | "server_exited" | "cancelled" | "not
 export interface CallRequest {
   id: RequestId;
   call: ToolCall;
-  progressToken: string | number | null;
+  progressToken: ProgressToken | null;
   /** JSON.stringify(call.arguments): the proxy forwards this same text. */
   argumentsJson: string;
   /** The era of this request, from its own _meta. */
