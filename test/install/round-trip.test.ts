@@ -46,7 +46,7 @@ const CASES: Case[] = [
     client: "vscode",
     fixture: "vscode.mcp.json",
     file: "project/.vscode/mcp.json",
-    wrapped: ["Perplexity", "fetch"],
+    wrapped: ["Perplexity", "fetch", "myServer"],
     remote: ["github", "legacy"],
     servers: "servers",
   },
@@ -55,7 +55,7 @@ const CASES: Case[] = [
     fixture: "windsurf.mcp_config.json",
     file: "home/.codeium/windsurf/mcp_config.json",
     wrapped: ["github", "ollama"],
-    remote: ["figma"],
+    remote: ["figma", "remote-http"],
     servers: "mcpServers",
   },
   {

@@ -34,6 +34,13 @@ describe("a config file that does not parse", () => {
       where: /mcp\.json:\d+:\d+: not valid JSON/,
     },
     {
+      // Gemini CLI removes comments, then reads the rest with JSON.parse: a trailing comma is an error there.
+      client: "gemini",
+      file: "home/.gemini/settings.json",
+      text: '{\n  // mine\n  "mcpServers": {\n    "a": { "command": "x" },\n  }\n}\n',
+      where: /settings\.json:5:3: not valid JSON: a comma before a closing bracket or brace/,
+    },
+    {
       client: "codex",
       file: "home/.codex/config.toml",
       text: '[mcp_servers.a]\ncommand = "x"\nargs = [\n',
