@@ -151,8 +151,8 @@ describe("require_approval through the local inbox, with real wrap processes", (
         })
         .toBeGreaterThan(0);
       const clickToServerMs = performance.now() - clickedAt;
+      // Logged, not asserted: timings belong to the bench, and a bound here only fails under load.
       console.info(`approval click → call at the server: ${clickToServerMs.toFixed(1)} ms`);
-      expect(clickToServerMs).toBeLessThan(2000);
       expect(((await approved) as ToolResult).isError).toBeFalsy();
 
       await page.locator(`li.pending[data-id="${b.id}"]`).getByRole("button", { name: "Deny" }).click();
@@ -176,7 +176,9 @@ describe("require_approval through the local inbox, with real wrap processes", (
     const waiting = await waitingCall('{"stack":"c"}');
     controller.abort("changed my mind");
     await expect(call).rejects.toThrow();
-    await expect.poll(() => listPending(stateDir).length).toBe(0);
+    await expect
+      .poll(() => listPending(stateDir).length, { timeout: 15_000, message: "the inbox to be empty" })
+      .toBe(0);
     expect(await policylayer("approve", waiting.id)).toMatchObject({ code: 1 });
     expect(callsReceived(recordFile)).toEqual([]);
   });
@@ -206,7 +208,12 @@ describe("require_approval through the local inbox, with real wrap processes", (
     };
     const call = wrap.client.callTool({ name: tool, arguments: args });
     const waiting = await waitingCall(JSON.stringify(args));
-    await expect.poll(() => wrap.stderr().includes(`policylayer approve ${waiting.id}`)).toBe(true);
+    await expect
+      .poll(() => wrap.stderr().includes(`policylayer approve ${waiting.id}`), {
+        timeout: 15_000,
+        message: "wrap to print the approve command on stderr",
+      })
+      .toBe(true);
     // notify-send writes its record in one call; until then the file is absent or empty.
     let notified: string[] = [];
     await expect

@@ -36,13 +36,16 @@ describe("telling a person that a call waits", () => {
       const { notifyDesktop } = await import("../../src/approval/notify.js");
       notifyDesktop("policylayer: approval needed", 'delete_stack "prod"; $(rm -rf ~)');
       await expect
-        .poll(() => {
-          try {
-            return JSON.parse(readFileSync(received, "utf8"));
-          } catch {
-            return null;
-          }
-        })
+        .poll(
+          () => {
+            try {
+              return JSON.parse(readFileSync(received, "utf8"));
+            } catch {
+              return null;
+            }
+          },
+          { timeout: 15_000, message: "the stand-in notify-send to record its arguments" },
+        )
         .toEqual([
           "--app-name=policylayer",
           "--",

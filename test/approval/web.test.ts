@@ -184,7 +184,9 @@ describe("the approval page's guards", () => {
     second.child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString("utf8");
     });
-    await expect.poll(() => stderr).toContain("had mode 0640, so others could read the token");
+    await expect
+      .poll(() => stderr, { timeout: 15_000, message: "wrap to warn about the wide token file" })
+      .toContain("had mode 0640, so others could read the token");
     expect(second.url).not.toBe(first.url);
     second.child.kill("SIGTERM");
     await new Promise((resolve) => second.child.once("exit", resolve));
@@ -242,8 +244,12 @@ describe("the approval page in Chromium", () => {
       await page.goto(web.url);
       const approveRow = page.locator(`li.pending[data-id="${approveMe.id}"]`);
       const denyRow = page.locator(`li.pending[data-id="${denyMe.id}"]`);
-      await expect.poll(() => approveRow.count()).toBe(1);
-      await expect.poll(() => denyRow.count()).toBe(1);
+      await expect
+        .poll(() => approveRow.count(), { timeout: 15_000, message: "the approved row in the page" })
+        .toBe(1);
+      await expect
+        .poll(() => denyRow.count(), { timeout: 15_000, message: "the denied row in the page" })
+        .toBe(1);
       // Arguments are shown as text, one key per line: markup in them stays inert.
       expect(await approveRow.locator("ul.args li").allTextContents()).toEqual([
         '"operation": "deploy"',
@@ -264,8 +270,18 @@ describe("the approval page in Chromium", () => {
         note: "hosts stay as they are",
       });
 
-      await expect.poll(() => page.locator("li.pending").count()).toBe(0);
-      await expect.poll(() => page.locator("#empty").isVisible()).toBe(true);
+      await expect
+        .poll(() => page.locator("li.pending").count(), {
+          timeout: 15_000,
+          message: "no pending row left in the page",
+        })
+        .toBe(0);
+      await expect
+        .poll(() => page.locator("#empty").isVisible(), {
+          timeout: 15_000,
+          message: "the page to say nothing is waiting",
+        })
+        .toBe(true);
       await expect
         .poll(() => page.locator("li.recent").allTextContents())
         .toEqual([
@@ -275,9 +291,19 @@ describe("the approval page in Chromium", () => {
 
       // A call submitted while the page is open appears without a reload.
       const later = inbox.submit(pendingInput({ tool: "later" }));
-      await expect.poll(() => page.locator(`li.pending[data-id="${later.id}"]`).count()).toBe(1);
+      await expect
+        .poll(() => page.locator(`li.pending[data-id="${later.id}"]`).count(), {
+          timeout: 15_000,
+          message: "the later call to appear in the page",
+        })
+        .toBe(1);
       later.withdraw("no answer within 120 s");
-      await expect.poll(() => page.locator("li.pending").count()).toBe(0);
+      await expect
+        .poll(() => page.locator("li.pending").count(), {
+          timeout: 15_000,
+          message: "no pending row left in the page",
+        })
+        .toBe(0);
       expect(dialogs).toEqual([]);
     } finally {
       await browser.close();

@@ -200,7 +200,12 @@ describe("a 2026-07-28 request that does not declare elicitation", () => {
     });
     try {
       const call = connected.client.callTool({ name: "deploy", arguments: { env: "inbox" } });
-      await expect.poll(() => listPending(stateDir).length, { timeout: 20_000 }).toBe(1);
+      await expect
+        .poll(() => listPending(stateDir).length, {
+          timeout: 20_000,
+          message: "one call waiting in the inbox",
+        })
+        .toBe(1);
       const [waiting] = listPending(stateDir);
       expect(waiting?.argumentsJson).toBe('{"env":"inbox"}');
       expect(await runPolicylayer(stateDir, "approve", waiting?.id as string)).toMatchObject({ code: 0 });
