@@ -29,6 +29,12 @@ export interface ForwardVerdict {
   forward: true;
   /** `requestState`: the state of a server's input_required answer (the call may continue). */
   finish(summary: ResponseSummary, requestState?: string): void;
+  /**
+   * The client cancelled the call after it was forwarded: the server may have acted on it before
+   * it saw the cancellation, so what the call reserved of its limits counts, whatever the server
+   * answers afterwards (the Python SDK answers a cancelled request with an error).
+   */
+  cancelledByClient(): void;
   /** Set when the call goes with other round-trip members than it came with (our own stripped). */
   roundTrip?: RoundTrip;
   /**

@@ -10,7 +10,7 @@ export interface PendingRequest {
   id: RequestId;
   method: string;
   /** For a forwarded tools/call: told how the call ended. */
-  forwarded?: Pick<ForwardVerdict, "finish">;
+  forwarded?: Pick<ForwardVerdict, "finish" | "cancelledByClient">;
   /** A tools/call still waiting for a person: not yet sent to the server. */
   approval?: PendingVerdict;
   cancelled?: boolean;
@@ -76,7 +76,8 @@ export class ClientRequests {
 
   /**
    * The client cancelled a request: marks it, and withdraws the question when it waits for a
-   * person. False when the server never saw the request (then it must not see the cancellation).
+   * person (or for the limit store). A forwarded call keeps what it reserved of its limits. False
+   * when the server never saw the request (then it must not see the cancellation).
    */
   cancel(requestId: RequestId): boolean {
     const entry = this.table.get(requestId);
@@ -87,7 +88,10 @@ export class ClientRequests {
       return true;
     }
     entry.cancelled = true;
-    if (!entry.approval) return true;
+    if (!entry.approval) {
+      entry.forwarded?.cancelledByClient();
+      return true;
+    }
     entry.approval.withdraw("the client cancelled the request");
     return false;
   }

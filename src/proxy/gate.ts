@@ -476,7 +476,8 @@ interface CallEnd {
 /**
  * Ends that give back what the call reserved of its limits: it never reached the server, or the
  * server refused it with a JSON-RPC error. A result (isError included, input_required too: the
- * logical call goes on) and a server that exited after the call reached it keep the count.
+ * logical call goes on) and a server that exited after the call reached it keep the count, as does
+ * a call the client cancelled after it was forwarded (cancelledByClient settles it first).
  */
 const RELEASING_ENDS: ReadonlySet<ResponseSummary> = new Set([
   "protocol_error",
@@ -546,6 +547,10 @@ class ForwardedCall {
     readonly roundTrip: RoundTrip | undefined,
     private readonly reservation: Reservation | null,
   ) {}
+
+  cancelledByClient(): void {
+    this.reservation?.settle();
+  }
 
   finish(summary: ResponseSummary, requestState?: string): void {
     if (this.finished) return;
