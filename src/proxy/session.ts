@@ -427,6 +427,12 @@ export class ProxySession {
       `dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
     );
     const id = idOfHead(head);
+    if (this.serverRequests.owns(id)) {
+      // Our own tools/list: the calls waiting for it are denied now, not at the timeout.
+      const message = `its answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes (--max-line-bytes)`;
+      this.serverRequests.answer(id, { error: { message } });
+      return;
+    }
     const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
     this.pending.remove(entry);

@@ -1,7 +1,9 @@
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { policylayer, SAGEMAKER } from "../cli/run.js";
 import { recordingServer } from "../helpers/paths.js";
+import { pythonWithMcp } from "../helpers/python-sdk.js";
 import { seededRandom } from "../helpers/random.js";
 import { RawSession } from "../helpers/raw-session.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
@@ -261,6 +263,16 @@ describe("several calls waiting for one listing", () => {
     expect(received().filter((message) => message.method === "tools/call")).toHaveLength(3);
   });
 
+  it("denies at once, naming the ceiling, when the server's answer to our tools/list is over --max-line-bytes", async () => {
+    const { session, received } = recorded({ HUGE_TOOLS_LIST: "20000" }, ["--max-line-bytes", "8192"]);
+    await session.initialize();
+    const denied = await session.request(1, "tools/call", { name: "echo", arguments: {} });
+    const text = (denied.result as Result).content[0]?.text ?? "";
+    expect(text).toContain("over policylayer's ceiling of 8192 bytes");
+    expect(text).not.toContain("did not answer");
+    expect(received().filter((message) => message.method === "tools/call")).toEqual([]);
+  });
+
   it("reads the list afresh for the next call after a listing timed out", async () => {
     const { session, received } = recorded({ HANG_FIRST_TOOLS_LIST: "1" }, ["--list-timeout-ms", "1500"]);
     await session.initialize();
@@ -389,6 +401,59 @@ describe("a tool the server does not list", () => {
       await session.exited;
     }
   }, 120_000);
+});
+
+// A tool of our typed server on the Python SDK whose name and arguments read harmless (a write, let
+// through under the built-in default) and whose definition says it destroys: only a decision made on
+// the definition denies it.
+const typedServer = fileURLToPath(new URL("../servers/typed_server.py", import.meta.url));
+
+describe("a tool only its definition shows to be destructive, on the Python SDK, called before any tools/list", () => {
+  it("check without a server reads it by name as a write, which the built-in default allows", async () => {
+    const run = await policylayer("check", "--tool", "tidy", "--args", '{"target":"prod"}');
+    expect(run.stdout).toContain("classification: write");
+    expect(run.stdout).toContain("result: ALLOW");
+  });
+
+  const cases: [1 | 2, boolean][] = [
+    [1, true],
+    [2, true],
+    [2, false],
+  ];
+  for (const [major, legacy] of cases) {
+    it(`is denied by its definition on mcp ${major}.x in ${legacy ? "the legacy era" : "the 2026-07-28 era"}, and the server never runs it`, async () => {
+      const python = await pythonWithMcp(major);
+      const dir = tempDir();
+      cleanups.push(dir.cleanup);
+      const recordFile = join(dir.path, "records.jsonl");
+      const audit = join(dir.path, "audit.jsonl");
+      const session = new RawSession(["--audit", audit, "--", python, typedServer], {
+        RECORD_FILE: recordFile,
+        POLICYLAYER_POLICY: "",
+      });
+      cleanups.push(async () => {
+        session.closeInput();
+        await session.exited;
+      });
+      if (legacy) await session.initialize();
+      const params = { name: "tidy", arguments: { target: "prod" }, ...(legacy ? {} : { _meta: META }) };
+      const denied = await session.request(1, "tools/call", params);
+      expect((denied.result as Result).isError).toBe(true);
+      expect((denied.result as Result).content[0]?.text).toContain("tidy");
+      expect(readJsonLines(audit).find((line) => line.tool === "tidy")).toMatchObject({
+        decision: "deny",
+        category: "destructive",
+      });
+      // A call that is let through is recorded: the server runs what reaches it, and tidy never did.
+      const allowed = await session.request(2, "tools/call", {
+        ...params,
+        name: "set_flag",
+        arguments: { enabled: false },
+      });
+      expect((allowed.result as Result).isError).toBe(false);
+      expect(readJsonLines(recordFile).map((line) => line.tool)).toEqual(["set_flag"]);
+    }, 120_000);
+  }
 });
 
 // No credentials, and no instance-metadata look-ups (this machine has no network beyond the registries).

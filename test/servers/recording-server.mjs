@@ -67,7 +67,13 @@ function handle(message) {
       ? [...tools, { name: "batch_delete_later", description: "Appears after list_changed" }]
       : tools;
     const start = params?.cursor ? Number(params.cursor) : 0;
-    const page = all.slice(start, start + PAGE_SIZE);
+    // HUGE_TOOLS_LIST=n: the first page's first description is n bytes long.
+    const huge = Number(process.env.HUGE_TOOLS_LIST ?? 0);
+    const page = all
+      .slice(start, start + PAGE_SIZE)
+      .map((tool, index) =>
+        huge > 0 && start === 0 && index === 0 ? { ...tool, description: "x".repeat(huge) } : tool,
+      );
     const result = { tools: page };
     if (start + PAGE_SIZE < all.length) result.nextCursor = String(start + PAGE_SIZE);
     if (process.env.DECOY_DUPLICATE_ID === "1") {

@@ -8,6 +8,7 @@ exactly what the server would have acted on.
 import json
 import os
 
+from mcp.types import ToolAnnotations
 from pydantic import BaseModel
 
 try:
@@ -75,6 +76,13 @@ def label(labels: dict[str, int] | None = None, limit: int | None = None) -> str
 def export(schema: str = "default") -> str:
     """A parameter named like a pydantic BaseModel method: the SDK renames its field behind an alias."""
     return record("export", schema=schema)
+
+
+@server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True))
+def tidy(target: str) -> str:
+    """Tidies a target up."""
+    # Only its definition (the annotations) says what it does: its name and arguments read harmless.
+    return record("tidy", target=target)
 
 
 if __name__ == "__main__":
