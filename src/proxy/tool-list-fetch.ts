@@ -22,6 +22,8 @@ export interface ToolListFetchOptions {
   /** Whether the table has a definition of this tool. */
   knows(name: string): boolean;
   timeoutMs?: number;
+  /** Milliseconds; injected so tests can drive time. */
+  now?: () => number;
 }
 
 /** Our own reading of every page, shared by the calls that wait for it. */
@@ -45,15 +47,21 @@ interface Waiter {
  * Obtains tool definitions: awaits the client's own tools/list when one is in flight, else reads
  * every page of the server's list itself, once for all calls that wait meanwhile. Knows when the
  * whole list has been read (by us or by the client, page after page from the first), so a tool the
- * server does not list is then decided at once; the server's list_changed makes that unknown again.
+ * server does not list is then decided at once; the server's list_changed, or the end of the list's
+ * ttlMs, makes that unknown again.
  */
 export class ToolListFetcher {
   private readonly options: ToolListFetchOptions;
   private readonly timeoutMs: number;
   /** Counts the server's list changes: what was read under an older generation may be out of date. */
   private generation = 0;
-  /** The whole list of the current generation has been read: an unknown tool is one it does not list. */
-  private whole = false;
+  /**
+   * Until when (ms) the whole list read counts as current: an unknown tool is then one it does not
+   * list. Infinity until list_changed, or as long as a 2026-07-28 result's `ttlMs` says (a modern
+   * server sends list_changed only on a listen stream, so its cache hint is what bounds it).
+   */
+  private wholeUntilMs = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
   /** The nextCursors the client reached from the first page, in this generation. */
   private readonly clientCursors = new Set<string>();
   /** Our newest listing in flight. */
@@ -64,17 +72,25 @@ export class ToolListFetcher {
   constructor(options: ToolListFetchOptions) {
     this.options = options;
     this.timeoutMs = options.timeoutMs ?? DEFINITION_TIMEOUT_MS;
+    this.now = options.now ?? Date.now;
   }
 
   /** Whether the server's whole current list has been read (an unknown tool is then not on it). */
   get complete(): boolean {
-    return this.whole;
+    return this.now() < this.wholeUntilMs;
+  }
+
+  /** The list's last page came: the whole list is known, for as long as the page's `ttlMs` says (if it says). */
+  private readWhole(lastPage: JsonObject): void {
+    const ttlMs = lastPage.ttlMs;
+    this.wholeUntilMs =
+      typeof ttlMs === "number" && ttlMs >= 0 ? this.now() + ttlMs : Number.POSITIVE_INFINITY;
   }
 
   /** The server said its tool list changed: the next unknown tool reads it again. */
   listChanged(): void {
     this.generation++;
-    this.whole = false;
+    this.wholeUntilMs = Number.NEGATIVE_INFINITY;
     this.clientCursors.clear();
   }
 
@@ -94,7 +110,7 @@ export class ToolListFetcher {
       if (result !== null && chained && generation === this.generation) {
         const next = result.nextCursor;
         if (typeof next === "string") this.clientCursors.add(next);
-        else if (next === undefined || next === null) this.whole = true;
+        else if (next === undefined || next === null) this.readWhole(result);
       }
       this.clientListsInFlight--;
       if (this.clientListsInFlight > 0) return;
@@ -132,7 +148,7 @@ export class ToolListFetcher {
   private async obtain(name: string, era: RequestEra, waiter: Waiter): Promise<void> {
     if (this.clientListsInFlight > 0) {
       await new Promise<void>((resolve) => this.clientListsWaiters.push(resolve));
-      if (waiter.gaveUp || this.options.knows(name) || this.whole) return;
+      if (waiter.gaveUp || this.options.knows(name) || this.complete) return;
     }
     const listing = this.joinListing(era);
     waiter.listing = listing;
@@ -169,7 +185,7 @@ export class ToolListFetcher {
         this.options.learn(result);
         const next = result.nextCursor;
         if (next === undefined || next === null) {
-          if (generation === this.generation) this.whole = true;
+          if (generation === this.generation) this.readWhole(result);
           return;
         }
         if (typeof next !== "string")

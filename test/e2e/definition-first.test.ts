@@ -344,6 +344,17 @@ describe("a tool the server does not list", () => {
     expect(ourListings(received())).toEqual(EVERY_PAGE_AFTER_CHANGE);
   });
 
+  it("is looked up again once the list's ttlMs has run out (0: at once), and not while it lasts", async () => {
+    const expired = recorded({ TOOLS_LIST_TTL_MS: "0" });
+    const lasting = recorded({ TOOLS_LIST_TTL_MS: "600000" });
+    for (const { session } of [expired, lasting]) {
+      await session.request(1, "tools/call", { name: "not_listed_anywhere", arguments: {}, _meta: META });
+      await session.request(2, "tools/call", { name: "not_listed_either", arguments: {}, _meta: META });
+    }
+    expect(ourListings(expired.received())).toEqual([...EVERY_PAGE, ...EVERY_PAGE]);
+    expect(ourListings(lasting.received())).toEqual(EVERY_PAGE);
+  });
+
   it("a first page alone does not make the list known as whole", async () => {
     const { session, received } = recorded();
     await session.initialize();

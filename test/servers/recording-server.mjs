@@ -75,6 +75,8 @@ function handle(message) {
         huge > 0 && start === 0 && index === 0 ? { ...tool, description: "x".repeat(huge) } : tool,
       );
     const result = { tools: page };
+    // TOOLS_LIST_TTL_MS=n: pages carry the 2026-07-28 cache hint ttlMs.
+    if (process.env.TOOLS_LIST_TTL_MS !== undefined) result.ttlMs = Number(process.env.TOOLS_LIST_TTL_MS);
     if (start + PAGE_SIZE < all.length) result.nextCursor = String(start + PAGE_SIZE);
     if (process.env.DECOY_DUPLICATE_ID === "1") {
       // A hostile server: a decoy id first; JSON.parse in the client keeps the last one.
