@@ -4,7 +4,7 @@
 // The schema comes from the server: nothing about its shape is assumed.
 
 import { isRecord } from "../classify/schema.js";
-import { ExactNumber } from "../wire/exact-number.js";
+import { ExactNumber, isIntegral } from "../wire/exact-number.js";
 
 /** JSON types as bits, so a place that admits several is one number. */
 export const Type = {
@@ -53,8 +53,7 @@ const TYPE_NAMES: Record<string, number> = Type;
 /** A value's JSON type as a bit; an integral number is both an integer and a number (an exact `5000.0` too, as Python reads it). */
 export function jsonType(value: unknown): number {
   if (value === null) return Type.null;
-  if (value instanceof ExactNumber)
-    return /^-?\d+(?:\.0+)?$/.test(value.text) ? Type.integer | Type.number : Type.number;
+  if (value instanceof ExactNumber) return isIntegral(value) ? Type.integer | Type.number : Type.number;
   switch (typeof value) {
     case "string":
       return Type.string;

@@ -82,6 +82,18 @@ function decimalOf(value: number | ExactNumber): Decimal | "inf" | "-inf" {
   };
 }
 
+/**
+ * Whether a number is an integer, exactly (`5000.0`, `1E5`, `12345678901234567890`), and finite as a
+ * double, as Python's json.loads reads it (`1e400` is infinity there, not an integer).
+ */
+export function isIntegral(value: number | ExactNumber): boolean {
+  if (typeof value === "number") return Number.isInteger(value);
+  if (!Number.isFinite(Number(value.text))) return false;
+  const decimal = decimalOf(value);
+  if (typeof decimal === "string") return false;
+  return decimal.digits.length === 0 || BigInt(decimal.digits.length) <= decimal.exponent;
+}
+
 /** -1, 0 or 1 as `a` is below, equal to or above `b`, compared exactly (NaN is not a JSON number). */
 export function compareNumbers(a: number | ExactNumber, b: number | ExactNumber): -1 | 0 | 1 {
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;

@@ -105,6 +105,12 @@ describe("reading arguments against a tool's inputSchema", () => {
     });
   });
 
+  it("takes an integral number written as a float (1E5, as Python reads it) for an integer, as sent", () => {
+    const reading = read(amount, { amount: new ExactNumber("1E5") });
+    expect(stringifyJson(reading.ok ? reading.arguments : null)).toBe('{"amount":1E5}');
+    expect(read(amount, { amount: new ExactNumber("1.25e1") })).toMatchObject({ ok: false });
+  });
+
   it("refuses an infinity it cannot pass on, naming the argument", () => {
     const price = { type: "object", properties: { price: { type: "number" } } };
     const reading = read(price, { price: "1e400" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareNumbers, ExactNumber, numberFromText } from "../../src/wire/exact-number.js";
+import { compareNumbers, ExactNumber, isIntegral, numberFromText } from "../../src/wire/exact-number.js";
 import { inexactNumberRanges, parseJson, parseJsonString, stringifyJson } from "../../src/wire/json.js";
 import { parseClientLine, toLine } from "../../src/wire/jsonrpc.js";
 import { serializeParsed } from "../../src/wire/serialize.js";
@@ -36,6 +36,15 @@ describe("numberFromText", () => {
     for (const text of ["Infinity", "NaN", "05", "+5", "5_000", " 5", "1.", ".5", "0x10", ""]) {
       expect(() => numberFromText(text), text).toThrow(/not a JSON number literal/);
     }
+  });
+});
+
+describe("isIntegral", () => {
+  it("says which numbers are integers exactly, as Python's json.loads then pydantic reads them", () => {
+    for (const text of ["12345678901234567890", "5000.0", "1E5", "1.5e1", "-0.0", "0.0", "1.0e0"])
+      expect(isIntegral(new ExactNumber(text)), text).toBe(true);
+    for (const text of ["0.5", "1e400", "-1e400", "1.25e1", "9007199254740993.5"])
+      expect(isIntegral(new ExactNumber(text)), text).toBe(false);
   });
 });
 
