@@ -1,4 +1,4 @@
-import type { RequestId } from "../wire/jsonrpc.js";
+import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
 import type { ForwardVerdict, PendingVerdict } from "./call-gate.js";
 import { IdTable } from "./id-table.js";
 
@@ -14,6 +14,11 @@ export interface PendingRequest {
   /** A tools/call still waiting for a person: not yet sent to the server. */
   approval?: PendingVerdict;
   cancelled?: boolean;
+  /**
+   * For a forwarded tools/list: called with the result it was answered with, or null for none
+   * (calls that wait for a definition await it).
+   */
+  listed?: (result: JsonObject | null) => void;
   /** A 2026-07-28 subscriptions/listen stream that asked for tools/list changes. */
   toolsListChanged?: boolean;
 }

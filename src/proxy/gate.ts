@@ -108,6 +108,11 @@ export class Gate implements CallGate {
     return { ...result, tools: visible };
   }
 
+  /** Whether the server's list has defined this tool. */
+  knowsTool(name: string): boolean {
+    return this.profiles.has(name);
+  }
+
   /** Decides one tools/call. Synchronous unless a person must approve it outside the client. */
   decideCall(request: CallRequest): Verdict | PendingVerdict {
     try {
@@ -133,6 +138,11 @@ export class Gate implements CallGate {
    * are denied, naming the argument and what its schema wants.
    */
   private decideCallUnguarded(request: CallRequest): Verdict | PendingVerdict {
+    const unavailable = request.definitionUnavailable;
+    if (unavailable !== undefined) {
+      const refusal = `policylayer could not read the definition of ${JSON.stringify(request.call.name)} from the server's tools/list (${unavailable}), so the call was denied (fail closed); try again once the server answers tools/list`;
+      return this.decideRead(request, refusal);
+    }
     const reading = readForPolicy(this.policy, this.profiles.get(request.call.name), request.call);
     if (!reading.changed) return this.decideRead(request, reading.refusal);
     const argumentsJson = serializeParsed(reading.call.arguments, false);
