@@ -17,8 +17,9 @@ const RECONNECT_EVERY_MS = 500;
  * one field per time bucket that holds an amount) and a sorted set of those buckets, both expiring
  * with the window. Bucket times are the Redis server's own clock rounded up as bucketTimeMs does
  * (so wraps on machines whose clocks differ still share one window, and a counter holds at most
- * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call whose bucket exists already costs TIME, one HMGET and
- * one HSET; a new bucket adds a ZADD and two PEXPIREs. Sums are written with 17 digits, exactly.
+ * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call costs TIME, one HMGET, one HSET and two PEXPIREs
+ * (a window from the call itself, so a key never outlives its window nor ends before the call
+ * leaves it); a new bucket adds a ZADD. Sums are written with 17 digits, exactly.
  */
 const COMMON_LUA = `
 local clock = redis.call('TIME')
@@ -108,15 +109,14 @@ for i = 1, n do
   if inBuckets[i] then
     redis.call('HSET', h, 'total', total, stamp, exact(inBuckets[i] + amount), 'window', ARGV[3 * i + 1])
   else
-    -- A new bucket: into the set, and both keys live until it leaves the window.
     local oldest = oldests[i]
     if oldest == nil or tonumber(stamp) < oldest then oldest = stamp end
     redis.call('HSET', h, 'total', total, stamp, exact(amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
     redis.call('ZADD', z, stamp, stamp)
-    local ttl = tonumber(stamp) + win - now
-    redis.call('PEXPIRE', h, ttl)
-    redis.call('PEXPIRE', z, ttl)
   end
+  -- Both keys live a window past this call (its bucket, rounded up, is dropped by expire above).
+  redis.call('PEXPIRE', h, win)
+  redis.call('PEXPIRE', z, win)
 end
 return {1, unpack(stamps)}
 `;

@@ -311,3 +311,50 @@ describe("limits shared through a real Redis", () => {
     expect(await callOutcome(connected.client, "get-env", {})).toBe("pass");
   });
 });
+
+describe("limits on a Redis Cluster node", () => {
+  let node: RunningRedis;
+  beforeAll(async () => {
+    node = await startRedis({ cluster: true });
+  });
+  afterAll(async () => {
+    await node?.cleanup();
+  });
+
+  it("counts a rule's rate_limit and budget of two scopes in one script: every key of the call in one slot", async () => {
+    const { dir, policy } = machine(`version: 1
+default: deny
+state: { store: redis, url: "${node.url}", key_prefix: "team-a:" }
+server: everything
+rules:
+  - id: both
+    tool: get-sum
+    action: allow
+    rate_limit: { max: 2, window: 600, scope: global }
+    budget: { sum: args.a, max: 10, window: 86400, scope: server }
+`);
+    const connected = await wrapOnMachine(policy, dir);
+    opened.push(connected);
+    expect(await callOutcome(connected.client, "get-sum", { a: 4, b: 0 })).toBe("pass");
+    expect(await callOutcome(connected.client, "get-sum", { a: 7, b: 0 })).toContain("6 is left");
+    expect(await callOutcome(connected.client, "get-sum", { a: 6, b: 0 })).toBe("pass");
+    expect(await callOutcome(connected.client, "get-sum", { a: 0, b: 0 })).toContain(
+      "rate limit of rule 1 (global scope): at most 2 calls",
+    );
+    const rows = await limitsJson(dir, policy);
+    expect(rows.map((row) => [row.kind, row.scope, row.used])).toEqual([
+      ["rate_limit", "global", 2],
+      ["budget", "server", 10],
+    ]);
+    const { Redis } = await import("ioredis");
+    const client = new Redis(node.url);
+    try {
+      const keys = await client.keys("*");
+      expect(keys).toHaveLength(4);
+      const slots = await Promise.all(keys.map((key) => client.call("CLUSTER", "KEYSLOT", key)));
+      expect(new Set(slots).size).toBe(1);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
