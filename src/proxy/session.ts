@@ -144,7 +144,10 @@ export class ProxySession {
       // forwarded (serialization comes before the write), so the request gets an internal error.
       this.options.warn(`internal error on a client message: ${(error as Error).stack ?? error}`);
       if (message.kind !== "request") return;
-      this.pending.get(message.id)?.forwarded?.finish("protocol_error");
+      const entry = this.pending.get(message.id);
+      entry?.forwarded?.finish("protocol_error");
+      // A tools/list that never went out: calls waiting for it must not wait for its answer.
+      entry?.listed?.(null);
       this.pending.forget(message.id);
       this.sendToClient(
         errorLine(

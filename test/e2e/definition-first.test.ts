@@ -273,6 +273,19 @@ describe("several calls waiting for one listing", () => {
     expect(received().filter((message) => message.method === "tools/call")).toEqual([]);
   });
 
+  it("does not wait for a client tools/list that policylayer could not send on", async () => {
+    const { session, received } = recorded();
+    await session.initialize();
+    const depth = 200_000;
+    session.write(
+      `{"jsonrpc":"2.0","id":"deep","method":"tools/list","params":{"a":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}}\n`,
+    );
+    expect((await session.responseTo("deep")).error).toMatchObject({ code: -32603 });
+    const echo = await session.request(1, "tools/call", { name: "echo", arguments: { n: 1 } });
+    expect((echo.result as Result).content[0]?.text).toBe('{"n":1}');
+    expect(ourListings(received())).toEqual(EVERY_PAGE);
+  });
+
   it("reads the list afresh for the next call after a listing timed out", async () => {
     const { session, received } = recorded({ HANG_FIRST_TOOLS_LIST: "1" }, ["--list-timeout-ms", "1500"]);
     await session.initialize();
