@@ -234,6 +234,8 @@ describe("fail closed", () => {
   });
 
   it("refuses a second request with an id that is still pending", async () => {
+    // The tools defined first: a call that waited for hang's definition could be overtaken by the probe.
+    await session.listAllTools("list");
     session.send({ jsonrpc: "2.0", id: 13, method: "tools/call", params: { name: "hang", arguments: {} } });
     const response = await session.request(13, "tools/call", { name: "echo", arguments: {} });
     expect((response.error as { code: number }).code).toBe(-32600);
