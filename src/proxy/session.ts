@@ -79,12 +79,15 @@ export class ProxySession {
     );
     const { toServer, toClient } = this;
     // Whatever one chunk produces leaves in one write per direction, not one syscall per line.
-    clientInput.on("data", (chunk: Buffer) =>
-      toServer.hold(() => toClient.hold(() => fromClient.push(chunk))),
-    );
+    const gate = this.options.gate;
+    clientInput.on("data", (chunk: Buffer) => {
+      toServer.hold(() => toClient.hold(() => fromClient.push(chunk)));
+      // The calls are on their way: their bookkeeping overlaps the server's work on them.
+      gate.afterForwarding();
+    });
     // Audit lines are written before the answers they describe leave (the flush at the end of hold).
     serverOutput.on("data", (chunk: Buffer) =>
-      toClient.hold(() => this.options.gate.finishing(() => fromServer.push(chunk))),
+      toClient.hold(() => gate.finishing(() => fromServer.push(chunk))),
     );
   }
 
