@@ -1,3 +1,4 @@
+import type { ProgressToken } from "../wire/jsonrpc.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "./request.js";
 
 /** What one channel says: yes or no, who decided, and why. */
@@ -20,7 +21,7 @@ export interface ApproverOptions {
   /** Pending approvals allowed at once in this session; past it, new ones are denied. */
   maxPending: number;
   /** Sends notifications/progress to the client for a request that carried a progressToken. */
-  sendProgress: (token: string | number, progress: number, message: string) => void;
+  sendProgress: (token: ProgressToken, progress: number, message: string) => void;
   /** How often progress is sent while a call waits. */
   progressIntervalMs: number;
   /** Tells the person that something waits (stderr, desktop notification). */

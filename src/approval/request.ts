@@ -1,7 +1,7 @@
 import type { Classification } from "../classify/types.js";
 import type { Decision, ToolCall } from "../policy/types.js";
 import type { Era } from "../wire/era.js";
-import type { RequestId } from "../wire/jsonrpc.js";
+import type { ProgressToken, RequestId } from "../wire/jsonrpc.js";
 
 /** A call waiting for a person, as the approval channels see it. */
 export interface ApprovalRequest {
@@ -10,7 +10,7 @@ export interface ApprovalRequest {
   classification: Classification;
   decision: Decision;
   timeoutSeconds: number;
-  progressToken: string | number | null;
+  progressToken: ProgressToken | null;
   /** The era of the request: a 2026-07-28 request is never asked with a server-to-client request. */
   era: Era;
 }

@@ -1,22 +1,8 @@
-// The one place where a number read from text becomes a value we decide on and forward. A number the
-// parsed message cannot carry exactly (an integer beyond 2^53, an infinity, a negative zero) is refused
-// by the caller, never rounded.
+// JSON text sent inside a string argument, read exactly: a number in it that a JavaScript number would
+// change (an integer beyond 2^53, 1e400, -0.0) becomes an ExactNumber, decided on and forwarded with
+// every digit, as the server's json.loads reads it.
 
-/**
- * The integer written as JSON-integer `digits`, where a JavaScript number holds it and serializes back
- * to the same integer; null otherwise (2^60 is a double, but it is written 1152921504606847000).
- */
-export function exactInteger(digits: string): number | null {
-  const value = Number(digits);
-  if (Number.isSafeInteger(value)) return Object.is(value, -0) ? 0 : value;
-  const written = String(value);
-  return /^-?[0-9]+$/.test(written) && BigInt(written) === BigInt(digits) ? value : null;
-}
-
-/** A number read from decimal text, where JSON can carry it as it is (finite, not negative zero); null otherwise. */
-export function exactNumber(value: number): number | null {
-  return Number.isFinite(value) && !Object.is(value, -0) ? value : null;
-}
+import { parseJsonString } from "../wire/json.js";
 
 /** Whether text, after JSON's whitespace, starts a list, an object or null: a look at its first characters only. */
 function mayBeContainer(text: string): boolean {
@@ -26,24 +12,13 @@ function mayBeContainer(text: string): boolean {
   return first === "[" || first === "{" || text.startsWith("null", start);
 }
 
-// A JSON number token outside strings: integers are checked digit for digit, others for overflow and -0.
-const NUMBER_TOKEN = /"(?:[^"\\]|\\.)*"|(-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)/g;
-
-/** The list, object or null that JSON text sent as a string stands for, or why there is none: not such JSON, or a number in it that we would change. */
-export function parseJsonText(text: string): { value: unknown } | "not json" | "inexact" {
+/** The list, object or null that JSON text sent as a string stands for; null where it is not such JSON. */
+export function parseJsonText(text: string): { value: unknown } | null {
   // Only lists, objects and null are ever wanted from text; a failed JSON.parse costs tens of microseconds.
-  if (!mayBeContainer(text)) return "not json";
-  let value: unknown;
+  if (!mayBeContainer(text)) return null;
   try {
-    value = JSON.parse(text);
+    return { value: parseJsonString(text) };
   } catch {
-    return "not json";
+    return null;
   }
-  for (const match of text.matchAll(NUMBER_TOKEN)) {
-    const token = match[1];
-    if (token === undefined) continue;
-    const isInteger = match[2] === undefined && match[3] === undefined;
-    if (isInteger ? exactInteger(token) === null : exactNumber(Number(token)) === null) return "inexact";
-  }
-  return { value };
 }

@@ -3,9 +3,9 @@
 // str_as_bool), which validates the arguments of servers built on the Python MCP SDK. The tests hold
 // these functions to the installed pydantic, spelling by spelling.
 
-import { exactInteger, exactNumber } from "./exact.js";
+import { compareNumbers, ExactNumber, numberFromText } from "../wire/exact-number.js";
 
-/** A reading that failed: the text does not read as the type, or it reads as a value JSON cannot carry exactly. */
+/** A reading that failed: the text does not read as the type, or it reads as a value JSON cannot carry (an infinity, NaN). */
 export type LaxFailure = { fails: "unreadable" } | { fails: "inexact"; reading: string };
 
 const UNREADABLE: LaxFailure = { fails: "unreadable" };
@@ -80,12 +80,16 @@ function cleanIntegerText(text: string): string | null {
   return sign + rest;
 }
 
-/** The integer a lax validator reads from `text` (`" 5000 "`, `"5_000"`, `"5000.0"`, `"+5000"`, `"05000"`), or why not. */
-export function readIntegerText(text: string): number | LaxFailure {
+/**
+ * The integer a lax validator reads from `text` (`" 5000 "`, `"5_000"`, `"5000.0"`, `"+5000"`,
+ * `"05000"`), exactly: an ExactNumber beyond what a JavaScript number holds; or why not.
+ */
+export function readIntegerText(text: string): number | ExactNumber | LaxFailure {
   const digits = JSON_INTEGER.test(text) ? text : cleanIntegerText(text);
   if (digits === null || !JSON_INTEGER.test(digits)) return UNREADABLE;
   if (digits.replace("-", "").length > MAX_INTEGER_TEXT) return UNREADABLE;
-  return exactInteger(digits) ?? { fails: "inexact", reading: digits };
+  // Python's int has no negative zero.
+  return digits === "-0" ? 0 : numberFromText(digits);
 }
 
 function rustFloat(text: string): number | null {
@@ -95,8 +99,11 @@ function rustFloat(text: string): number | null {
   return RUST_FLOAT.test(text) ? Number(text) : null;
 }
 
-/** The number a lax validator reads from `text` (`"1e3"`, `" 5000 "`, `"5_000.5"`), or why not. */
-export function readNumberText(text: string): number | LaxFailure {
+/**
+ * The number a lax validator reads from `text` (`"1e3"`, `" 5000 "`, `"5_000.5"`): a double, as
+ * Python's float is (`-0.0` as an ExactNumber, which JSON carries and a JavaScript number does not); or why not.
+ */
+export function readNumberText(text: string): number | ExactNumber | LaxFailure {
   let value = rustFloat(rustTrim(text));
   if (value === null) {
     // pydantic retries without underscores, on the untrimmed text.
@@ -104,8 +111,11 @@ export function readNumberText(text: string): number | LaxFailure {
     value = stripped === null ? null : rustFloat(stripped);
   }
   if (value === null) return UNREADABLE;
-  return exactNumber(value) ?? { fails: "inexact", reading: String(value) };
+  if (Object.is(value, -0)) return NEGATIVE_ZERO;
+  return Number.isFinite(value) ? value : { fails: "inexact", reading: String(value) };
 }
+
+const NEGATIVE_ZERO = new ExactNumber("-0.0");
 
 const TRUE_SPELLINGS = new Set(["1", "t", "y", "on", "yes", "true"]);
 const FALSE_SPELLINGS = new Set(["0", "f", "n", "no", "off", "false"]);
@@ -120,8 +130,11 @@ export function readBooleanText(text: string): boolean | LaxFailure {
 }
 
 /** The boolean a lax validator reads from a number: 1 (or 1.0) is true, 0 is false, nothing else reads. */
-export function readBooleanNumber(value: number): boolean | LaxFailure {
+export function readBooleanNumber(value: number | ExactNumber): boolean | LaxFailure {
   if (value === 1) return true;
   if (value === 0) return false;
+  if (typeof value === "number") return UNREADABLE;
+  if (compareNumbers(value, 1) === 0) return true;
+  if (compareNumbers(value, 0) === 0) return false;
   return UNREADABLE;
 }

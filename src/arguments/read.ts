@@ -5,6 +5,8 @@
 // decided and forwarded. Arguments that are already of their declared types are returned as they are.
 
 import { jsonEqual } from "../policy/compile.js";
+import { isJsonNumber } from "../wire/exact-number.js";
+import { stringifyJson } from "../wire/json.js";
 import { parseJsonText } from "./exact.js";
 import {
   isLaxFailure,
@@ -169,15 +171,13 @@ function convert(value: unknown, type: number): unknown | LaxFailure | typeof FA
     if (type === Type.boolean) return readBooleanText(value);
     if (type === Type.array || type === Type.object) {
       const parsed = parseJsonText(value);
-      if (parsed === "inexact") return { fails: "inexact", reading: "JSON text with a number" };
-      if (parsed === "not json") return FAILED;
-      return jsonType(parsed.value) & type ? parsed.value : FAILED;
+      return parsed !== null && jsonType(parsed.value) & type ? parsed.value : FAILED;
     }
     return FAILED;
   }
   if (typeof value === "boolean")
     return type === Type.integer || type === Type.number ? Number(value) : FAILED;
-  if (typeof value === "number" && type === Type.boolean) return readBooleanNumber(value);
+  if (type === Type.boolean && isJsonNumber(value)) return readBooleanNumber(value);
   return FAILED;
 }
 
@@ -241,7 +241,7 @@ function readObject(
 function preParsed(node: SchemaNode, value: unknown): unknown {
   if (typeof value !== "string" || admitsOnly(node) === Type.string) return value;
   const parsed = parseJsonText(value);
-  if (typeof parsed === "string") return value;
+  if (parsed === null) return value;
   const type = jsonType(parsed.value);
   return type & (Type.array | Type.object | Type.null) ? parsed.value : value;
 }
@@ -292,7 +292,7 @@ export function describe(node: SchemaNode): string {
 
 /** A value as the agent sent it, cut to a readable length. */
 function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = stringifyJson(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

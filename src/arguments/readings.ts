@@ -5,6 +5,7 @@
 // these cover arguments no schema types (no tools/list yet, an empty schema, `{}` items) and a server
 // whose own code converts what its schema calls a string.
 
+import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { parseJsonText } from "./exact.js";
 import { isLaxFailure, readBooleanNumber, readBooleanText, readIntegerText, readNumberText } from "./lax.js";
 import { jsonType, Type } from "./schema.js";
@@ -24,27 +25,32 @@ export function otherReadings(value: unknown, wanted: number): unknown[] {
     case "boolean":
       return wanted & Type.number ? [Number(value)] : [];
     case "number":
-      if (wanted & Type.boolean) {
-        const reading = readBooleanNumber(value);
-        return isLaxFailure(reading) ? [] : [reading];
-      }
-      return [];
+      return numberReadings(value, wanted);
     default:
-      return [];
+      return value instanceof ExactNumber ? numberReadings(value, wanted) : [];
   }
+}
+
+function numberReadings(value: number | ExactNumber, wanted: number): unknown[] {
+  if (!(wanted & Type.boolean)) return [];
+  const reading = readBooleanNumber(value);
+  return isLaxFailure(reading) ? [] : [reading];
 }
 
 function stringReadings(text: string, wanted: number): unknown[] {
   const readings: unknown[] = [];
   if (wanted & Type.number) {
     // An integer field reads " 5_000 " where a float field does not, and the other way round for "1e3".
+    // Both exact: "12345678901234567890" is that integer to an integer field, and a double to a float field.
     for (const reading of [readIntegerText(text), readNumberText(text)]) {
       const value = isLaxFailure(reading)
         ? reading.fails === "inexact"
           ? Number(reading.reading)
           : null
         : reading;
-      if (value !== null && !Number.isNaN(value) && !readings.includes(value)) readings.push(value);
+      if (value === null || Number.isNaN(value)) continue;
+      if (!readings.some((other) => isJsonNumber(other) && compareNumbers(other, value) === 0))
+        readings.push(value);
     }
   }
   if (wanted & Type.boolean) {
@@ -53,7 +59,7 @@ function stringReadings(text: string, wanted: number): unknown[] {
   }
   if (wanted & (Type.array | Type.object | Type.null)) {
     const parsed = parseJsonText(text);
-    if (typeof parsed !== "string" && jsonType(parsed.value) & wanted) readings.push(parsed.value);
+    if (parsed !== null && jsonType(parsed.value) & wanted) readings.push(parsed.value);
   }
   return readings;
 }
@@ -61,6 +67,6 @@ function stringReadings(text: string, wanted: number): unknown[] {
 /** A list or an object that a string stands for as JSON text, for walking a path through it; null where it does not. */
 export function containerReading(text: string): unknown[] | Record<string, unknown> | null {
   const parsed = parseJsonText(text);
-  if (typeof parsed === "string" || typeof parsed.value !== "object" || parsed.value === null) return null;
+  if (parsed === null || typeof parsed.value !== "object" || parsed.value === null) return null;
   return parsed.value as unknown[] | Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from "../policy/types.js";
-import { counterKeyStart, parseCounterKey } from "../ratelimit/keys.js";
+import { counterKeyStart, parseCounterKey, ruleKeyStart } from "../ratelimit/keys.js";
 import type { SharedStoreHandle } from "../ratelimit/limiter.js";
 import { LimitStoreConfigError, openSharedStore } from "../ratelimit/open-store.js";
 import { RedisLimitStore } from "../ratelimit/redis-store.js";
@@ -166,7 +166,9 @@ export async function limitsResetCommand(
   try {
     let removed = 0;
     if (id === undefined) removed = await store.reset(prefix);
-    else for (const kind of ["rate_limit", "budget"]) removed += await store.reset(`${prefix}${kind}:${id}:`);
+    else
+      for (const kind of ["rate_limit", "budget"] as const)
+        removed += await store.reset(ruleKeyStart(prefix, kind, id));
     process.stdout.write(
       `Cleared ${removed} counter${removed === 1 ? "" : "s"} (${what}). Session counts inside running wraps are not affected.\n`,
     );

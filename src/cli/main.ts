@@ -17,6 +17,7 @@ interface WrapCommandFlags {
   audit?: string;
   maxLineBytes: number;
   graceMs: number;
+  listTimeoutMs: number;
   approvalInbox: boolean;
 }
 
@@ -77,6 +78,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       "how long each shutdown step waits before the next",
       positiveInteger("--grace-ms"),
       2000,
+    )
+    .option(
+      "--list-timeout-ms <n>",
+      "how long a call of a tool not yet listed waits while policylayer reads the server's tools/list",
+      positiveInteger("--list-timeout-ms"),
+      30_000,
     )
     .option(
       "--no-approval-inbox",

@@ -12,6 +12,7 @@ export interface WrapFlags {
   audit?: string;
   maxLineBytes: number;
   graceMs: number;
+  listTimeoutMs: number;
   approvalInbox: boolean;
 }
 
@@ -68,6 +69,7 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     watchPolicy: policyPath === null ? null : (onChange) => watchPolicyFile(policyPath, onChange),
     maxLineBytes: flags.maxLineBytes,
     graceMs: flags.graceMs,
+    listTimeoutMs: flags.listTimeoutMs,
     approvalInbox: flags.approvalInbox,
     sharedStore,
     warn,

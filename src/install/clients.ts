@@ -2,7 +2,8 @@
 // and under which keys its servers are. Checked against each client's documentation (README).
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { claudeProjectKey } from "./claude-project.js";
 
 export const CLIENT_NAMES = [
   "claude-desktop",
@@ -16,8 +17,12 @@ export const CLIENT_NAMES = [
 
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
-/** How a client's file is written: strict JSON, JSON with comments, or TOML. */
-export type ConfigFormat = "json" | "jsonc" | "toml";
+/**
+ * How a client's file is written: strict JSON; JSON with comments but no trailing commas (Gemini CLI
+ * strips the comments, then JSON.parse reads the rest); JSON with comments and trailing commas (VS
+ * Code's JSONC); or TOML.
+ */
+export type ConfigFormat = "json" | "json-comments" | "jsonc" | "toml";
 
 /** A path of object keys from the file's root to an object whose members are server entries. */
 export type ContainerPath = readonly string[];
@@ -58,21 +63,31 @@ function claudeDesktopFile(machine: Machine): string {
   return join(configHome, "Claude", name);
 }
 
+/** Claude Code's user file: ~/.claude.json, or .claude.json in $CLAUDE_CONFIG_DIR (as Claude Code 2.1.197 does). */
+function claudeUserFile(machine: Machine): string {
+  return join(machine.env.CLAUDE_CONFIG_DIR || machine.home, ".claude.json");
+}
+
+/** Gemini CLI's folder: .gemini in $GEMINI_CLI_HOME, else in the home folder (docs/reference/configuration.md). */
+function geminiHome(machine: Machine): string {
+  return join(machine.env.GEMINI_CLI_HOME || machine.home, ".gemini");
+}
+
 /** The keys of a format's server entries in a file of `client` at `file` (Claude Code's two files differ). */
 function containersOf(client: ClientName, file: string, machine: Machine): ContainerPath[] {
   if (client === "vscode") return [["servers"]];
   if (client === "codex") return [["mcp_servers"]];
-  if (client === "claude-code" && resolve(file) === resolve(machine.home, ".claude.json")) {
-    // The user scope, and the local scope of the project in the current folder.
-    return [["mcpServers"], ["projects", machine.cwd, "mcpServers"]];
+  if (client === "claude-code" && basename(file) === ".claude.json") {
+    // The user scope, and the local scope of the project Claude Code sees in the current folder.
+    return [["mcpServers"], ["projects", claudeProjectKey(machine.cwd, machine.platform), "mcpServers"]];
   }
   return [["mcpServers"]];
 }
 
 function formatOf(client: ClientName): ConfigFormat {
   if (client === "codex") return "toml";
-  // VS Code documents mcp.json as JSON with comments; Gemini CLI strips comments from settings.json.
-  if (client === "vscode" || client === "gemini") return "jsonc";
+  if (client === "vscode") return "jsonc";
+  if (client === "gemini") return "json-comments";
   return "json";
 }
 
@@ -96,7 +111,7 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
     case "claude-code": {
       // The project's .mcp.json when the current folder has one, else the user's ~/.claude.json.
       const project = join(cwd, ".mcp.json");
-      return [existsSync(project) ? project : join(home, ".claude.json")];
+      return [existsSync(project) ? project : claudeUserFile(machine)];
     }
     case "cursor":
       return [join(home, ".cursor", "mcp.json"), join(cwd, ".cursor", "mcp.json")];
@@ -105,9 +120,13 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
     case "windsurf":
       return [join(home, ".codeium", "windsurf", "mcp_config.json")];
     case "codex":
-      return [join(machine.env.CODEX_HOME || join(home, ".codex"), "config.toml")];
+      // The user's file, and a (trusted) project's .codex/config.toml.
+      return [
+        join(machine.env.CODEX_HOME || join(home, ".codex"), "config.toml"),
+        join(cwd, ".codex", "config.toml"),
+      ];
     case "gemini":
-      return [join(home, ".gemini", "settings.json")];
+      return [join(geminiHome(machine), "settings.json"), join(cwd, ".gemini", "settings.json")];
   }
 }
 

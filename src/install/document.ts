@@ -88,3 +88,59 @@ export function indentationAt(text: string, offset: number): string {
   const match = /^[ \t]*/.exec(text.slice(lineStart, offset));
   return match?.[0] ?? "";
 }
+
+/** One item of an `args` array as the file has it: its value, and where its text is. */
+export interface ArrayItem {
+  value: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The edit that turns an array's `items` into `next` while keeping the text of the items both end
+ * with: install puts words before the server's own args, uninstall takes them away and a policy
+ * change swaps some, so the server's args keep their layout and the comments among them. Only the
+ * items before that common tail are replaced, joined like the array's first two items (else with
+ * `fallbackSeparator`). Null when the array has no items or `next` is empty: the caller rewrites it.
+ */
+export function keepTailEdit(
+  text: string,
+  items: readonly ArrayItem[],
+  next: readonly string[],
+  fallbackSeparator: string,
+  literal: (value: string) => string,
+): TextEdit | null {
+  const [first, second] = items;
+  const last = items[items.length - 1];
+  if (first === undefined || last === undefined || next.length === 0) return null;
+  let kept = 0;
+  while (
+    kept < items.length &&
+    kept < next.length &&
+    items[items.length - 1 - kept]?.value === next[next.length - 1 - kept]
+  )
+    kept++;
+  const between = second === undefined ? "" : text.slice(first.end, second.start);
+  const separator = /^\s*,\s*$/.test(between) ? between : fallbackSeparator;
+  const fresh = next.slice(0, next.length - kept).map(literal);
+  const firstKept = items[items.length - kept];
+  if (firstKept === undefined)
+    return { offset: first.start, length: last.end - first.start, content: fresh.join(separator) };
+  return {
+    offset: first.start,
+    length: firstKept.start - first.start,
+    content: fresh.map((item) => item + separator).join(""),
+  };
+}
+
+/** Spells a value as the file already spells it in one of `items` (its escapes, its quotes), else with `literal`. */
+export function spelledAsBefore(
+  text: string,
+  items: readonly ArrayItem[],
+  literal: (value: string) => string,
+): (value: string) => string {
+  const spelled = new Map<string, string>();
+  for (const item of items)
+    if (!spelled.has(item.value)) spelled.set(item.value, text.slice(item.start, item.end));
+  return (value) => spelled.get(value) ?? literal(value);
+}

@@ -44,6 +44,12 @@ export function classifyEntry(value: unknown): EntryKind {
   const command = value.command;
   if (typeof command !== "string" || command.length === 0)
     return { kind: "unsupported", reason: "it has no command (a string) and no url" };
+  if (value.experimental_environment === "remote")
+    return {
+      kind: "unsupported",
+      reason:
+        'Codex may start it on a remote executor (experimental_environment = "remote"), where the policylayer of this machine is not; wrap it there by hand',
+    };
   const args = value.args ?? [];
   if (!Array.isArray(args) || !args.every((arg): arg is string => typeof arg === "string"))
     return { kind: "unsupported", reason: "its args are not a list of strings" };
@@ -139,6 +145,15 @@ export function entryEnv(value: unknown): NodeJS.ProcessEnv {
     for (const [key, text] of Object.entries(env)) if (typeof text === "string") extra[key] = text;
   }
   return { ...process.env, ...extra };
+}
+
+/**
+ * What the user must do for a wrapped entry that VS Code runs in its sandbox (`sandboxEnabled`):
+ * policylayer writes its audit log and approvals under `stateFolder`. Null for other entries.
+ */
+export function sandboxNote(value: unknown, stateFolder: string): string | null {
+  if (!isRecord(value) || value.sandboxEnabled !== true) return null;
+  return `VS Code runs it in its sandbox (sandboxEnabled): add policylayer's state folder ${JSON.stringify(stateFolder)} to sandbox.filesystem.allowWrite, where wrap writes its audit log and approvals`;
 }
 
 /** The folder a client starts an entry's server in, when the entry says (`cwd`). */

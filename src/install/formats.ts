@@ -7,5 +7,8 @@ import { parseTomlDocument } from "./toml-document.js";
 /** Parses a config file's text in its client's format; throws ConfigParseError naming file and position. */
 export function parseDocument(config: ClientConfig, text: string): ConfigDocument {
   if (config.format === "toml") return parseTomlDocument(config.file, text);
-  return parseJsonDocument(config.file, text, config.format === "jsonc");
+  return parseJsonDocument(config.file, text, {
+    comments: config.format !== "json",
+    trailingCommas: config.format === "jsonc",
+  });
 }

@@ -4,14 +4,17 @@
 import { getNodeValue, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import type { ContainerPath } from "./clients.js";
 import {
+  type ArrayItem,
   type ConfigDocument,
   type ConfigEntry,
   ConfigParseError,
   EditRefused,
   entryKey,
   indentationAt,
+  keepTailEdit,
   lineColumn,
   lineEnding,
+  spelledAsBefore,
   type TextEdit,
 } from "./document.js";
 
@@ -102,11 +105,22 @@ class JsonDocument implements ConfigDocument {
     const objectText = this.text.slice(this.base + object.offset, this.base + object.offset + object.length);
     const colon = this.text.slice(this.base + commandProperty.offset, this.base + commandValue.offset);
     const spaced = objectText.includes(",") ? /,\s/.test(objectText) : /:\s/.test(colon);
+    const argsMember = this.member(object, "args");
+    const argsValue = argsMember?.[0];
+    const argItems = argsValue === undefined ? null : this.stringItems(argsValue);
+    // A word that moves between command and args keeps the file's spelling of it (escapes, quotes).
+    const spell = spelledAsBefore(
+      this.text,
+      [
+        ...(commandValue.type === "string" ? (this.stringItems(commandValue) ?? []) : []),
+        ...(argItems ?? []),
+      ],
+      jsonString,
+    );
     const edits: TextEdit[] = [];
     if (commandValue.value !== command || commandValue.type !== "string")
-      edits.push(this.replace(commandValue, jsonString(command)));
-    const argsMember = this.member(object, "args");
-    if (argsMember === undefined) {
+      edits.push(this.replace(commandValue, spell(command)));
+    if (argsValue === undefined) {
       if (args.length === 0) return edits;
       // No args yet: add them after the command, on a line of their own when the entry has lines.
       const commandEnd = this.base + commandProperty.offset + commandProperty.length;
@@ -116,7 +130,7 @@ class JsonDocument implements ConfigDocument {
         : spaced
           ? " "
           : "";
-      const list = this.array(null, args, spaced);
+      const list = this.array(null, args, spaced, spell);
       edits.push({
         offset: commandEnd,
         length: 0,
@@ -124,12 +138,42 @@ class JsonDocument implements ConfigDocument {
       });
       return edits;
     }
-    const [argsValue] = argsMember;
     const current: unknown = getNodeValue(argsValue);
     const same =
       Array.isArray(current) && current.length === args.length && current.every((arg, i) => arg === args[i]);
-    if (!same) edits.push(this.replace(argsValue, this.array(argsValue, args, spaced)));
+    if (same) return edits;
+    const arrayText = this.text.slice(
+      this.base + argsValue.offset,
+      this.base + argsValue.offset + argsValue.length,
+    );
+    const [first] = argItems ?? [];
+    const fallback =
+      first !== undefined && arrayText.includes("\n")
+        ? `,${lineEnding(this.text)}${indentationAt(this.text, first.start)}`
+        : spaced
+          ? ", "
+          : ",";
+    const tail =
+      argItems !== null && argsValue.type === "array"
+        ? keepTailEdit(this.text, argItems, args, fallback, spell)
+        : null;
+    edits.push(tail ?? this.replace(argsValue, this.array(argsValue, args, spaced, spell)));
     return edits;
+  }
+
+  /** A string node as one item, or an array of strings as its items; null for anything else. */
+  private stringItems(node: Node): ArrayItem[] | null {
+    const nodes = node.type === "array" ? (node.children ?? []) : [node];
+    const items: ArrayItem[] = [];
+    for (const child of nodes) {
+      if (child.type !== "string" || typeof child.value !== "string") return null;
+      items.push({
+        value: child.value,
+        start: this.base + child.offset,
+        end: this.base + child.offset + child.length,
+      });
+    }
+    return items;
   }
 
   private replace(node: Node, content: string): TextEdit {
@@ -140,7 +184,12 @@ class JsonDocument implements ConfigDocument {
    * A JSON array of strings laid out like `like` (one item per line, or on one line), else on one
    * line, with a space after each comma when `spaced`.
    */
-  private array(like: Node | null, items: readonly string[], spaced: boolean): string {
+  private array(
+    like: Node | null,
+    items: readonly string[],
+    spaced: boolean,
+    spell: (value: string) => string,
+  ): string {
     const start = like === null ? 0 : this.base + like.offset;
     const end = like === null ? 0 : start + like.length;
     const original = this.text.slice(start, end);
@@ -154,7 +203,7 @@ class JsonDocument implements ConfigDocument {
           : indentationAt(this.text, this.base + first.offset);
       const closeIndent = indentationAt(this.text, end - 1);
       if (items.length === 0) return `[${eol}${closeIndent}]`;
-      return `[${eol}${items.map((item) => itemIndent + jsonString(item)).join(`,${eol}`)}${eol}${closeIndent}]`;
+      return `[${eol}${items.map((item) => itemIndent + spell(item)).join(`,${eol}`)}${eol}${closeIndent}]`;
     }
     let separator = spaced ? ", " : ",";
     let open = "";
@@ -172,29 +221,43 @@ class JsonDocument implements ConfigDocument {
       if (!/^\s*,\s*$/.test(separator)) separator = spaced ? ", " : ",";
     }
     if (items.length === 0) return "[]";
-    return `[${open}${items.map(jsonString).join(separator)}${close}]`;
+    return `[${open}${items.map(spell).join(separator)}${close}]`;
   }
 }
 
+/** What a JSON file may hold beyond strict JSON, as its client reads it. */
+export interface JsonSyntax {
+  comments: boolean;
+  trailingCommas: boolean;
+}
+
 /**
- * Parses a JSON (`comments` false: strict, as the client's JSON.parse reads it) or JSONC file for
- * editing. Throws ConfigParseError naming the file, line and column of the first problem.
+ * Parses a JSON file for editing, with comments and trailing commas only where its client reads them
+ * (`comments` false: strict, as the client's JSON.parse reads it). Throws ConfigParseError naming the
+ * file, line and column of the first problem.
  */
-export function parseJsonDocument(file: string, text: string, comments: boolean): ConfigDocument {
+export function parseJsonDocument(file: string, text: string, syntax: JsonSyntax): ConfigDocument {
   const base = text.startsWith(BOM) ? 1 : 0;
   const body = text.slice(base);
   const errors: ParseError[] = [];
   const root = parseTree(body, errors, {
-    disallowComments: !comments,
-    allowTrailingComma: comments,
+    disallowComments: !syntax.comments,
+    allowTrailingComma: syntax.trailingCommas,
     allowEmptyContent: false,
   });
   const [error] = errors;
   if (error !== undefined) {
     const { line, column } = lineColumn(text, base + error.offset);
-    throw new ConfigParseError(file, line, column, describeParseError(printParseErrorCode(error.error)));
+    const trailingComma =
+      !syntax.trailingCommas &&
+      (body[error.offset] === "}" || body[error.offset] === "]") &&
+      /,\s*$/.test(body.slice(0, error.offset));
+    const problem = trailingComma
+      ? "not valid JSON: a comma before a closing bracket or brace (the client does not read trailing commas); remove it"
+      : describeParseError(printParseErrorCode(error.error));
+    throw new ConfigParseError(file, line, column, problem);
   }
-  if (!comments) {
+  if (!syntax.comments) {
     // The client reads the file with JSON.parse: what it refuses, we refuse too.
     try {
       JSON.parse(body);

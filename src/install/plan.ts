@@ -2,6 +2,7 @@
 // records to keep. Pure over the text read: nothing here writes. Every new text is parsed again and
 // checked to differ from the old one only in the entries meant to change.
 import { isDeepStrictEqual } from "node:util";
+import { stateDir } from "../state/paths.js";
 import type { ClientConfig } from "./clients.js";
 import {
   applyTextEdits,
@@ -11,7 +12,15 @@ import {
   EditRefused,
   type TextEdit,
 } from "./document.js";
-import { type CommandLine, classifyEntry, sameLine, withPolicy, wrappedLine } from "./entry.js";
+import {
+  type CommandLine,
+  classifyEntry,
+  entryEnv,
+  sameLine,
+  sandboxNote,
+  withPolicy,
+  wrappedLine,
+} from "./entry.js";
 import { parseDocument } from "./formats.js";
 import type { FileState, InstalledEntry } from "./state.js";
 
@@ -191,13 +200,17 @@ export function planInstall(
     if (outcome === "wrap" || entries[entry.key] !== undefined)
       toRecord.set(entry.key, { entry, fresh: outcome === "wrap" });
     const uses = policy === null ? "the built-in default policy" : policy;
+    const warnings = [
+      commandFound(entry, server)
+        ? null
+        : `its command ${JSON.stringify(server.command)} is not found on this machine; wrapped all the same`,
+      sandboxNote(entry.value, stateDir(entryEnv(entry.value))),
+    ].filter((warning) => warning !== null);
     reports.push({
       ...base,
       outcome,
       detail: outcome === "wrap" ? `wrap with ${uses}` : `policy changes to ${policy}`,
-      warning: commandFound(entry, server)
-        ? null
-        : `its command ${JSON.stringify(server.command)} is not found on this machine; wrapped all the same`,
+      warning: warnings.length === 0 ? null : warnings.join("; "),
     });
   }
   const { text, after } = checkedText(config, document, edits, expected, entries);

@@ -6,13 +6,16 @@
 import { parse, TomlError } from "smol-toml";
 import type { ContainerPath } from "./clients.js";
 import {
+  type ArrayItem,
   type ConfigDocument,
   type ConfigEntry,
   ConfigParseError,
   EditRefused,
   entryKey,
   indentationAt,
+  keepTailEdit,
   lineEnding,
+  spelledAsBefore,
   type TextEdit,
 } from "./document.js";
 
@@ -165,6 +168,24 @@ class Scanner {
     }
   }
 
+  /** Where each item of the array that starts at `start` is: [start, end) of its text, in order. */
+  arrayItemSpans(start: number): [number, number][] {
+    this.at = start + 1; // past [
+    const spans: [number, number][] = [];
+    for (;;) {
+      this.skipBlank();
+      const char = this.peek();
+      if (char === "]" || char === "") return spans;
+      if (char === ",") {
+        this.at++;
+        continue;
+      }
+      const itemStart = this.at;
+      this.value();
+      spans.push([itemStart, this.at]);
+    }
+  }
+
   /** Every table of the file, the root table (key []) first. */
   tables(): Table[] {
     const root: Table = { key: [], array: false, start: 0, end: 0, values: [] };
@@ -296,15 +317,22 @@ class TomlDocument implements ConfigDocument {
       )
     )
       throw new EditRefused(`${name}'s command or args use dotted keys; install edits only plain lines`);
-    const edits: TextEdit[] = [];
     const current = entry.value as Record<string, unknown>;
+    const argsValue = single("args");
+    const argItems = argsValue === undefined ? null : this.stringItems(argsValue, current.args);
+    // A word that moves between command and args keeps the file's spelling of it (quotes, escapes).
+    const commandItems =
+      typeof current.command === "string"
+        ? [{ value: current.command, start: commandValue.valueStart, end: commandValue.valueEnd }]
+        : [];
+    const spell = spelledAsBefore(this.text, [...commandItems, ...(argItems ?? [])], tomlString);
+    const edits: TextEdit[] = [];
     if (current.command !== command)
       edits.push({
         offset: commandValue.valueStart,
         length: commandValue.valueEnd - commandValue.valueStart,
-        content: tomlString(command),
+        content: spell(command),
       });
-    const argsValue = single("args");
     const currentArgs = current.args;
     const same =
       Array.isArray(currentArgs) &&
@@ -318,29 +346,51 @@ class TomlDocument implements ConfigDocument {
       edits.push({
         offset: commandValue.lineEnd,
         length: 0,
-        content: `${atEnd ? eol : ""}${indent}args = ${this.array(null, args)}${atEnd ? "" : eol}`,
+        content: `${atEnd ? eol : ""}${indent}args = ${this.array(null, args, spell)}${atEnd ? "" : eol}`,
       });
       return edits;
     }
-    edits.push({
-      offset: argsValue.valueStart,
-      length: argsValue.valueEnd - argsValue.valueStart,
-      content: this.array(argsValue, args),
-    });
+    const [first] = argItems ?? [];
+    const fallback =
+      first !== undefined && this.text.slice(argsValue.valueStart, argsValue.valueEnd).includes("\n")
+        ? `,${lineEnding(this.text)}${indentationAt(this.text, first.start)}`
+        : ", ";
+    const tail = argItems === null ? null : keepTailEdit(this.text, argItems, args, fallback, spell);
+    edits.push(
+      tail ?? {
+        offset: argsValue.valueStart,
+        length: argsValue.valueEnd - argsValue.valueStart,
+        content: this.array(argsValue, args, spell),
+      },
+    );
     return edits;
   }
 
+  /** The items of an `args = [...]` line whose parsed value is `parsed`; null unless it is an array of strings. */
+  private stringItems(like: KeyValue, parsed: unknown): ArrayItem[] | null {
+    if (this.text[like.valueStart] !== "[" || !Array.isArray(parsed)) return null;
+    const spans = new Scanner(this.text).arrayItemSpans(like.valueStart);
+    if (spans.length !== parsed.length) return null;
+    const items: ArrayItem[] = [];
+    for (const [i, [start, end]] of spans.entries()) {
+      const value: unknown = parsed[i];
+      if (typeof value !== "string") return null;
+      items.push({ value, start, end });
+    }
+    return items;
+  }
+
   /** A TOML array of strings laid out like the one it replaces: one item per line, or on one line. */
-  private array(like: KeyValue | null, items: readonly string[]): string {
+  private array(like: KeyValue | null, items: readonly string[], spell: (value: string) => string): string {
     const original = like === null ? "" : this.text.slice(like.valueStart, like.valueEnd);
     if (like !== null && original.includes("\n")) {
       const eol = lineEnding(this.text);
       const firstItem = /\[[ \t]*\r?\n([ \t]*)/.exec(original);
       const closeIndent = indentationAt(this.text, like.valueEnd - 1);
       const itemIndent = firstItem?.[1] ?? `${closeIndent}  `;
-      return `[${eol}${items.map((item) => `${itemIndent}${tomlString(item)},`).join(eol)}${eol}${closeIndent}]`;
+      return `[${eol}${items.map((item) => `${itemIndent}${spell(item)},`).join(eol)}${eol}${closeIndent}]`;
     }
-    return `[${items.map(tomlString).join(", ")}]`;
+    return `[${items.map(spell).join(", ")}]`;
   }
 }
 

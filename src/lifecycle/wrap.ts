@@ -18,6 +18,8 @@ export interface WrapOptions {
   maxLineBytes: number;
   /** How long each shutdown step waits before the next, harsher one. */
   graceMs: number;
+  /** How long a call of a tool not yet listed waits while the server's tools/list is read. */
+  listTimeoutMs: number;
   /** Whether calls may wait in the local approval inbox when the client cannot ask. */
   approvalInbox: boolean;
   /** The shared limit store opened at start, or null when the policy had no server or global limits. */
@@ -108,6 +110,7 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     serverOutput: server.stdout,
     gate,
     maxLineBytes: options.maxLineBytes,
+    definitionTimeoutMs: options.listTimeoutMs,
     warn,
   });
 

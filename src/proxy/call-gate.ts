@@ -1,6 +1,6 @@
 import type { ToolCall } from "../policy/types.js";
 import type { RequestEra, RoundTrip } from "../wire/era.js";
-import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
+import type { JsonObject, ProgressToken, RequestId } from "../wire/jsonrpc.js";
 import type { ResponseEnd } from "../wire/response-scan.js";
 import type { Denial } from "./denial.js";
 
@@ -14,12 +14,14 @@ export type ResponseSummary = ResponseEnd | "server_exited" | "cancelled" | "not
 export interface CallRequest {
   id: RequestId;
   call: ToolCall;
-  progressToken: string | number | null;
+  progressToken: ProgressToken | null;
   /** JSON.stringify(call.arguments): the proxy forwards this same text. */
   argumentsJson: string;
   /** The era of this request, from its own _meta. */
   era: RequestEra;
   roundTrip: RoundTrip;
+  /** Why the server's tool list could not be read for this call, if it could not: then it is denied. */
+  definitionUnavailable?: string;
 }
 
 /** A call let through: it goes to the server, and the proxy says how it ended. */
@@ -27,6 +29,12 @@ export interface ForwardVerdict {
   forward: true;
   /** `requestState`: the state of a server's input_required answer (the call may continue). */
   finish(summary: ResponseSummary, requestState?: string): void;
+  /**
+   * The client cancelled the call after it was forwarded: the server may have acted on it before
+   * it saw the cancellation, so what the call reserved of its limits counts, whatever the server
+   * answers afterwards (the Python SDK answers a cancelled request with an error).
+   */
+  cancelledByClient(): void;
   /** Set when the call goes with other round-trip members than it came with (our own stripped). */
   roundTrip?: RoundTrip;
   /**
@@ -56,6 +64,8 @@ export interface PendingVerdict {
 export interface CallGate {
   /** Decides one tools/call; synchronous unless a person must approve it outside the client. */
   decideCall(request: CallRequest): Verdict | PendingVerdict;
+  /** Whether the server's list has defined this tool (else its calls wait for the list first). */
+  knowsTool(name: string): boolean;
   /** The server listed tools: they are learnt for classifying calls, and the result comes back without the hidden ones. */
   listedTools(result: JsonObject): JsonObject;
   /** Runs `work` (reading one chunk of server output); what the calls finished inside it record is written together. */

@@ -1,4 +1,4 @@
-import type { RequestId } from "../wire/jsonrpc.js";
+import type { JsonObject, RequestId } from "../wire/jsonrpc.js";
 import type { ForwardVerdict, PendingVerdict } from "./call-gate.js";
 import { IdTable } from "./id-table.js";
 
@@ -10,10 +10,15 @@ export interface PendingRequest {
   id: RequestId;
   method: string;
   /** For a forwarded tools/call: told how the call ended. */
-  forwarded?: Pick<ForwardVerdict, "finish">;
+  forwarded?: Pick<ForwardVerdict, "finish" | "cancelledByClient">;
   /** A tools/call still waiting for a person: not yet sent to the server. */
   approval?: PendingVerdict;
   cancelled?: boolean;
+  /**
+   * For a forwarded tools/list: called with the result it was answered with, or null for none
+   * (calls that wait for a definition await it).
+   */
+  listed?: (result: JsonObject | null) => void;
   /** A 2026-07-28 subscriptions/listen stream that asked for tools/list changes. */
   toolsListChanged?: boolean;
 }
@@ -71,7 +76,8 @@ export class ClientRequests {
 
   /**
    * The client cancelled a request: marks it, and withdraws the question when it waits for a
-   * person. False when the server never saw the request (then it must not see the cancellation).
+   * person (or for the limit store). A forwarded call keeps what it reserved of its limits. False
+   * when the server never saw the request (then it must not see the cancellation).
    */
   cancel(requestId: RequestId): boolean {
     const entry = this.table.get(requestId);
@@ -82,7 +88,10 @@ export class ClientRequests {
       return true;
     }
     entry.cancelled = true;
-    if (!entry.approval) return true;
+    if (!entry.approval) {
+      entry.forwarded?.cancelledByClient();
+      return true;
+    }
     entry.approval.withdraw("the client cancelled the request");
     return false;
   }

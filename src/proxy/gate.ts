@@ -118,6 +118,11 @@ export class Gate implements CallGate {
     return { ...result, tools: visible };
   }
 
+  /** Whether the server's list has defined this tool. */
+  knowsTool(name: string): boolean {
+    return this.profiles.has(name);
+  }
+
   /** Decides one tools/call. Synchronous unless a person must approve it outside the client. */
   decideCall(request: CallRequest): Verdict | PendingVerdict {
     try {
@@ -143,6 +148,11 @@ export class Gate implements CallGate {
    * are denied, naming the argument and what its schema wants.
    */
   private decideCallUnguarded(request: CallRequest): Verdict | PendingVerdict {
+    const unavailable = request.definitionUnavailable;
+    if (unavailable !== undefined) {
+      const refusal = `policylayer could not read the definition of ${JSON.stringify(request.call.name)} from the server's tools/list (${unavailable}), so the call was denied (fail closed); try again once the server answers tools/list`;
+      return this.decideRead(request, refusal);
+    }
     const reading = readForPolicy(this.policy, this.profiles.get(request.call.name), request.call);
     if (!reading.changed) return this.decideRead(request, reading.refusal);
     const argumentsJson = serializeParsed(reading.call.arguments, false);
@@ -489,7 +499,8 @@ interface CallEnd {
 /**
  * Ends that give back what the call reserved of its limits: it never reached the server, or the
  * server refused it with a JSON-RPC error. A result (isError included, input_required too: the
- * logical call goes on) and a server that exited after the call reached it keep the count.
+ * logical call goes on) and a server that exited after the call reached it keep the count, as does
+ * a call the client cancelled after it was forwarded (cancelledByClient settles it first).
  */
 const RELEASING_ENDS: ReadonlySet<ResponseSummary> = new Set([
   "protocol_error",
@@ -565,6 +576,10 @@ class ForwardedCall {
   /** Writes the audit line ahead up to how the call ends (the record does not change until then). */
   prepare(): void {
     if (!this.finished && this.head === null) this.head = this.end.audit.callHead(this.record);
+  }
+
+  cancelledByClient(): void {
+    this.reservation?.settle();
   }
 
   finish(summary: ResponseSummary, requestState?: string): void {

@@ -2,7 +2,18 @@ import { randomBytes } from "node:crypto";
 import { stringifyJson } from "../wire/json.js";
 import { type AnswerId, isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
 
-/** The ids of requests policylayer itself sends to the client (elicitation), and who waits for each answer. */
+/**
+ * Late answers we still expect, at most (one per request that timed out: hours of a hung server). Past
+ * it the oldest is forgotten; its answer, should it ever come, is still ours by its prefix, but is read
+ * only while some request is in flight.
+ */
+const MAX_ABANDONED = 1024;
+
+/**
+ * The ids of requests policylayer itself sends to one side (elicitation to the client, tools/list to
+ * the server), and who waits for each answer. The ids carry a random prefix, so they never collide
+ * with the ids of the other side's own requests, and an answer to one never goes on to the other peer.
+ */
 export class OwnRequests {
   private readonly waiting = new Map<
     RequestId,
@@ -12,7 +23,10 @@ export class OwnRequests {
   private readonly prefix = `policylayer-${randomBytes(9).toString("base64url")}-`;
   private counter = 0;
 
-  /** A fresh id, and the promise of the client's answer to the request sent under it. */
+  /** `peer`: who answers ("client", "server"), for the error an answer with an error becomes. */
+  constructor(private readonly peer: "client" | "server") {}
+
+  /** A fresh id, and the promise of the peer's answer to the request sent under it. */
   open(): { id: string; response: Promise<unknown> } {
     const id = `${this.prefix}${++this.counter}`;
     const response = new Promise<unknown>((resolve, reject) => {
@@ -21,22 +35,50 @@ export class OwnRequests {
     return { id, response };
   }
 
-  /** Stops waiting for an answer; false when it came (or was dropped) already. */
-  drop(id: string): boolean {
-    return this.waiting.delete(id);
+  /** Ids we stopped waiting for whose answers may still come (to be dropped then); bounded. */
+  private readonly abandoned = new Set<string>();
+
+  /** Whether an id is one of ours (whether or not its answer is still awaited). */
+  owns(id: unknown): id is string {
+    return typeof id === "string" && id.startsWith(this.prefix);
   }
 
-  /** Routes the client's answer to one of our requests; false when the id is not ours (the server's, then). */
+  /** How many answers may still come: awaited ones, and late ones to requests we stopped waiting for. */
+  get size(): number {
+    return this.waiting.size + this.abandoned.size;
+  }
+
+  /** Every awaited answer fails with `reason` (the peer went away). */
+  rejectAll(reason: string): void {
+    for (const waiter of this.waiting.values()) waiter.reject(new Error(reason));
+    this.waiting.clear();
+  }
+
+  /** Stops waiting for an answer; false when it came (or was dropped) already. */
+  drop(id: string): boolean {
+    if (!this.waiting.delete(id)) return false;
+    if (this.abandoned.size >= MAX_ABANDONED) {
+      const oldest = this.abandoned.values().next();
+      if (oldest.done !== true) this.abandoned.delete(oldest.value);
+    }
+    this.abandoned.add(id);
+    return true;
+  }
+
+  /** Routes the peer's answer to one of our requests; false when the id is not ours. */
   answer(id: AnswerId, message: JsonObject): boolean {
-    // Our own ids are strings: any other id answers the server's request.
+    // Our own ids are strings: any other id answers the peer's own request.
     if (typeof id !== "string") return false;
     const waiter = this.waiting.get(id);
-    if (!waiter) return id.startsWith(this.prefix);
+    if (!waiter) {
+      this.abandoned.delete(id);
+      return this.owns(id);
+    }
     this.waiting.delete(id);
     if (isJsonObject(message.error)) {
       waiter.reject(
         new Error(
-          `the client answered with error ${stringifyJson(message.error.message ?? message.error.code)}`,
+          `the ${this.peer} answered with error ${stringifyJson(message.error.message ?? message.error.code)}`,
         ),
       );
     } else {

@@ -17,11 +17,12 @@ import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import { serializeParsed } from "../wire/serialize.js";
-import type { CallGate, PendingVerdict, Verdict } from "./call-gate.js";
+import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { denialResultLine } from "./denial.js";
 import { OwnRequests } from "./own-requests.js";
 import { readToolCallParams } from "./tool-call-params.js";
+import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
 export { MAX_PENDING_REQUESTS } from "./client-requests.js";
 
@@ -33,8 +34,13 @@ export interface ProxyOptions {
   gate: CallGate;
   /** The ceiling on one message's size, in bytes, in both directions. */
   maxLineBytes: number;
+  /** How long a call may wait for the server's tool list (see ToolListFetcher); the default otherwise. */
+  definitionTimeoutMs?: number;
   warn: (message: string) => void;
 }
+
+/** The server's notice that its tool list changed, as a JSON string literal. */
+const LIST_CHANGED = '"notifications/tools/list_changed"';
 
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
@@ -47,7 +53,10 @@ export class ProxySession {
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
   private readonly responses = new ResponseReader();
-  private readonly ownRequests = new OwnRequests();
+  private readonly ownRequests = new OwnRequests("client");
+  /** Our own requests to the server (tools/list); their answers never reach the client. */
+  private readonly serverRequests = new OwnRequests("server");
+  private readonly definitions: ToolListFetcher;
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   private clientCapabilities: JsonObject | null = null;
   /** Whether the client sent initialize (2025 era) / a request with a 2026-07-28 envelope. */
@@ -58,6 +67,12 @@ export class ProxySession {
     this.options = options;
     this.toServer = new BatchedOutput(options.serverInput, options.clientInput);
     this.toClient = new BatchedOutput(options.clientOutput, options.serverOutput);
+    this.definitions = new ToolListFetcher({
+      listTools: (params) => this.listToolsOurselves(params),
+      learn: (result) => options.gate.listedTools(result),
+      knows: (name) => options.gate.knowsTool(name),
+      ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
+    });
   }
 
   /** Starts both relays. */
@@ -94,7 +109,9 @@ export class ProxySession {
   /** The server is gone: every request still pending gets an error, and later ones will too. */
   serverExited(description: string): void {
     this.serverGone = true;
+    this.serverRequests.rejectAll(`the MCP server ${description}`);
     for (const entry of this.pending.drain()) {
+      entry.listed?.(null);
       entry.forwarded?.finish("server_exited");
       this.sendToClient(
         errorLine(
@@ -144,7 +161,7 @@ export class ProxySession {
 
   private onClientRequest(request: Extract<ClientMessage, { kind: "request" }>): void {
     const { id, method, message } = request;
-    if (this.pending.has(id)) {
+    if (this.pending.has(id) || this.serverRequests.owns(id)) {
       this.sendToClient(
         errorLine(
           id,
@@ -191,6 +208,9 @@ export class ProxySession {
       this.modernSeen = true;
     }
     if (method === "subscriptions/listen" && asksForToolChanges(params)) entry.toolsListChanged = true;
+    // A list the client asked for is awaited by calls that need a definition, rather than fetched twice.
+    if (method === "tools/list")
+      entry.listed = this.definitions.clientListSent(isJsonObject(params) ? params.cursor : undefined);
     this.pending.track(entry);
     this.sendToServer(message, request.ascii);
   }
@@ -207,6 +227,27 @@ export class ProxySession {
       });
     }
     if (this.legacySeen || !this.modernSeen) this.notifyClient("notifications/tools/list_changed", {});
+  }
+
+  /** Sends tools/list to the server as a request of our own: its answer is read here, never passed on. */
+  private listToolsOurselves(params: JsonObject): OwnListRequest {
+    if (this.serverGone)
+      return { result: Promise.reject(new Error("the MCP server has exited")), cancel: () => {} };
+    const { id, response } = this.serverRequests.open();
+    this.toServer.write(toLine({ jsonrpc: "2.0", id, method: "tools/list", params }), false);
+    return {
+      result: response.then((result) => {
+        if (!isJsonObject(result)) throw new Error("the server's tools/list result is not an object");
+        return result;
+      }),
+      cancel: (reason) => {
+        if (this.serverRequests.drop(id))
+          this.sendToServer(
+            { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } },
+            false,
+          );
+      },
+    };
   }
 
   private onClientNotification(notification: Extract<ClientMessage, { kind: "notification" }>): void {
@@ -266,14 +307,53 @@ export class ProxySession {
     // Serialized once: hashed for the audit log and forwarded as this very text.
     const argumentsJson = serializeParsed(call.arguments, plain);
     const era = requestEraOf(params);
-    const verdict = this.options.gate.decideCall({ id, call, progressToken, argumentsJson, era, roundTrip });
+    const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
+    const gate = this.options.gate;
+    // A tool we know, or one the whole list we read does not have, is decided now; else the list is read first.
+    const verdict =
+      gate.knowsTool(call.name) || this.definitions.complete
+        ? gate.decideCall(request)
+        : this.decideOnceDefined(request);
     const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, plain, ascii };
     if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
-    else this.awaitApproval(forwarded, verdict);
+    else this.awaitVerdict(forwarded, verdict);
   }
 
-  /** Holds a call while a person decides; the server sees it only once approved. */
-  private awaitApproval(forwarded: ForwardedLine, approval: PendingVerdict): void {
+  /**
+   * A call of a tool whose definition we do not have: it waits (other traffic does not) until the
+   * server's list has been read, then is decided; denied if the list cannot be had.
+   */
+  private decideOnceDefined(request: CallRequest): PendingVerdict {
+    const { call } = request;
+    let withdrawn: string | null = null;
+    let approval: PendingVerdict | null = null;
+    const verdict = this.definitions
+      .definitionOf(call.name, request.era)
+      .then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      )
+      .then((unavailable): Verdict | Promise<Verdict> => {
+        if (withdrawn !== null)
+          return { forward: false, denial: { tool: call.name, reason: withdrawn, rule: null } };
+        const decided = this.options.gate.decideCall(
+          unavailable === undefined ? request : { ...request, definitionUnavailable: unavailable },
+        );
+        if ("forward" in decided) return decided;
+        approval = decided;
+        return decided.verdict;
+      });
+    return {
+      verdict,
+      withdraw: (reason) => {
+        withdrawn = reason;
+        approval?.withdraw(reason);
+      },
+    };
+  }
+
+  /** Holds a call while its definition is fetched or a person decides; the server sees it only once allowed. */
+  private awaitVerdict(forwarded: ForwardedLine, approval: PendingVerdict): void {
     const { id } = forwarded;
     const entry: PendingRequest = { id, method: "tools/call", approval };
     this.pending.track(entry);
@@ -353,6 +433,7 @@ export class ProxySession {
     const entry = id === null ? undefined : this.pending.get(id);
     if (id === null || entry === undefined) return;
     this.pending.remove(entry);
+    entry.listed?.(null);
     entry.forwarded?.finish("protocol_error");
     this.sendToClient(
       errorLine(
@@ -367,7 +448,13 @@ export class ProxySession {
   private onServerLine(content: Buffer, framedBytes: number): void {
     const id = this.responses.read(content);
     if (id === NOT_A_RESPONSE) {
+      // What the client holds may be out of date: the next tool we do not know is looked up again.
+      if (this.responses.isMethod(content, LIST_CHANGED)) this.definitions.listChanged();
       this.passToClient(content, framedBytes);
+      return;
+    }
+    if (this.serverRequests.owns(id)) {
+      this.answerOwnRequest(id, content);
       return;
     }
     const entry = this.pending.get(id);
@@ -385,8 +472,9 @@ export class ProxySession {
       return;
     }
     this.pending.remove(entry);
-    if (entry.method === "tools/list" && this.responses.hasResult) {
-      const filtered = this.filteredToolsList(entry.id, content);
+    if (entry.method === "tools/list") {
+      const filtered = this.responses.hasResult ? this.filteredToolsList(entry, content) : null;
+      entry.listed?.(null);
       if (filtered === null) this.passToClient(content, framedBytes);
       else this.sendToClient(filtered);
       return;
@@ -401,7 +489,19 @@ export class ProxySession {
     this.passToClient(content, framedBytes);
   }
 
-  private filteredToolsList(id: RequestId, content: Buffer): string | null {
+  /** A server response to a request of ours: read here, never passed to the client (a late one is dropped). */
+  private answerOwnRequest(id: RequestId, content: Buffer): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(content.toString("utf8"));
+    } catch {
+      message = { error: { message: "the server's answer is not JSON" } };
+    }
+    this.serverRequests.answer(id, isJsonObject(message) ? message : { error: { message: "not an object" } });
+  }
+
+  /** The client's tools/list answer without the hidden tools (its tools learnt); null: pass it as it came. */
+  private filteredToolsList(entry: PendingRequest, content: Buffer): string | null {
     let message: unknown;
     try {
       message = parseJson(content);
@@ -410,11 +510,13 @@ export class ProxySession {
     }
     if (!isJsonObject(message) || !isJsonObject(message.result)) return null;
     try {
-      return toLine({ ...message, result: this.options.gate.listedTools(message.result) });
+      const visible = this.options.gate.listedTools(message.result);
+      entry.listed?.(message.result);
+      return toLine({ ...message, result: visible });
     } catch (error) {
       // Fail closed: a list we could not filter is not shown at all.
       this.options.warn(`internal error while filtering tools/list: ${(error as Error).stack ?? error}`);
-      return errorLine(id, ErrorCode.InternalError, "policylayer could not filter tools/list");
+      return errorLine(entry.id, ErrorCode.InternalError, "policylayer could not filter tools/list");
     }
   }
 

@@ -1,6 +1,7 @@
 import type { ToolCall } from "../policy/types.js";
 import type { RoundTrip } from "../wire/era.js";
-import { isJsonObject, type JsonObject } from "../wire/jsonrpc.js";
+import { ExactNumber } from "../wire/exact-number.js";
+import { isJsonObject, type JsonObject, type ProgressToken } from "../wire/jsonrpc.js";
 
 /** inputResponses and requestState: a 2026-07-28 retry of a call the server answered with input_required. */
 const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set([
@@ -16,7 +17,7 @@ const TOOLS_CALL_PARAMS: ReadonlySet<string> = new Set([
 export interface ToolCallParams {
   call: ToolCall;
   params: JsonObject;
-  progressToken: string | number | null;
+  progressToken: ProgressToken | null;
   roundTrip: RoundTrip;
 }
 
@@ -41,7 +42,8 @@ export function readToolCallParams(params: unknown): ToolCallParams | string {
   return {
     call: { name: params.name, arguments: args ?? {} },
     params,
-    progressToken: typeof token === "string" || typeof token === "number" ? token : null,
+    progressToken:
+      typeof token === "string" || typeof token === "number" || token instanceof ExactNumber ? token : null,
     roundTrip: {
       ...(requestState === undefined ? {} : { requestState }),
       ...(inputResponses === undefined ? {} : { inputResponses }),

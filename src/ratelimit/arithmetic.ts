@@ -10,8 +10,9 @@ export function fitsWithin(used: number, amount: number, max: number): boolean {
 }
 
 /**
- * The milliseconds until enough of a window's entries (times and amounts, oldest first from
- * `from`) have left it for `amount` to fit; Infinity when it never will (amount over max).
+ * The milliseconds until enough of a window's buckets (time and amount, oldest first) have left it
+ * for `amount` to fit; Infinity when it never will (amount over max). Reads only as many buckets
+ * as it needs, so a full counter of many buckets is not read whole for each call it refuses.
  */
 export function millisecondsUntilFits(
   used: number,
@@ -19,16 +20,32 @@ export function millisecondsUntilFits(
   max: number,
   windowMs: number,
   nowMs: number,
-  from: number,
-  timesMs: readonly number[],
-  amounts: readonly number[],
+  buckets: Iterable<readonly [timeMs: number, amount: number]>,
 ): number {
   if (!fitsWithin(0, amount, max)) return Number.POSITIVE_INFINITY;
   let left = used;
-  for (let i = from; i < timesMs.length; i++) {
-    left -= amounts[i] as number;
-    if (i === timesMs.length - 1 || fitsWithin(left, amount, max))
-      return Math.max(1, (timesMs[i] as number) + windowMs - nowMs);
+  let lastMs: number | null = null;
+  for (const [timeMs, bucketAmount] of buckets) {
+    left -= bucketAmount;
+    lastMs = timeMs;
+    if (fitsWithin(left, amount, max)) break;
   }
-  return Math.max(1, windowMs);
+  // The newest bucket gone, the window is empty.
+  return lastMs === null ? Math.max(1, windowMs) : Math.max(1, lastMs + windowMs - nowMs);
+}
+
+/**
+ * The most time buckets one counter holds: what keeps a counter's state bounded however large
+ * its max (a million calls a minute is at most 60,001 buckets, not a million entries).
+ */
+export const MAX_BUCKETS_PER_WINDOW = 60_000;
+
+/**
+ * The time a call made at `nowMs` is counted at: rounded up to 1/60,000 of the window (1 ms for
+ * windows up to a minute, 1.44 s for a day), so calls close together share a bucket and a call
+ * never leaves its window before the window has passed.
+ */
+export function bucketTimeMs(nowMs: number, windowMs: number): number {
+  const resolutionMs = Math.max(1, Math.ceil(windowMs / MAX_BUCKETS_PER_WINDOW));
+  return Math.ceil(nowMs / resolutionMs) * resolutionMs;
 }

@@ -1,6 +1,10 @@
 import type { CompiledLimit, LimitKind, LimitScope } from "../policy/types.js";
 
-/** The key of a limit's counter in a shared store: `<prefix><kind>:<rule id>:<scope>[:<server>]`. */
+/**
+ * The key of a limit's counter in a shared store: `<prefix><kind>:{<rule id>}:<scope>[:<server>]`.
+ * The braces are a Redis Cluster hash tag: every key one call's script touches (a rule's rate_limit
+ * and budget, each with its buckets) names the same rule, so all of them live in one slot.
+ */
 export function sharedCounterKey(keyPrefix: string, limit: CompiledLimit, serverName: string): string {
   const start = counterKeyStart(keyPrefix, limit);
   return limit.scope === "global" ? start : `${start}${serverName}`;
@@ -8,8 +12,13 @@ export function sharedCounterKey(keyPrefix: string, limit: CompiledLimit, server
 
 /** What the keys of a limit's shared counters start with: the one global key, or every server's. */
 export function counterKeyStart(keyPrefix: string, limit: CompiledLimit): string {
-  const base = `${keyPrefix}${limit.kind}:${limit.ruleId}:${limit.scope}`;
+  const base = `${ruleKeyStart(keyPrefix, limit.kind, limit.ruleId)}${limit.scope}`;
   return limit.scope === "global" ? base : `${base}:`;
+}
+
+/** What the keys of every counter of one kind of a rule start with, whatever the scope. */
+export function ruleKeyStart(keyPrefix: string, kind: LimitKind, ruleId: string): string {
+  return `${keyPrefix}${kind}:{${ruleId}}:`;
 }
 
 /** The key of a session-scope counter inside this process. */
@@ -28,7 +37,7 @@ export interface ParsedCounterKey {
 /** Reads a key written by sharedCounterKey (the rule id has no colon; the server name, last, may). */
 export function parseCounterKey(keyPrefix: string, key: string): ParsedCounterKey | null {
   if (!key.startsWith(keyPrefix)) return null;
-  const match = /^(rate_limit|budget):([^:]+):(server|global)(?::([\s\S]*))?$/.exec(
+  const match = /^(rate_limit|budget):\{([^:{}]+)\}:(server|global)(?::([\s\S]*))?$/.exec(
     key.slice(keyPrefix.length),
   );
   if (match === null) return null;

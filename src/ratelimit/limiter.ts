@@ -1,4 +1,5 @@
 import type { CompiledLimit, CompiledPolicy, CompiledRule, ToolCall } from "../policy/types.js";
+import { bucketTimeMs } from "./arithmetic.js";
 import { sessionCounterKey, sharedCounterKey } from "./keys.js";
 import { SlidingWindowLimiter } from "./sliding-window.js";
 import type { CountedEntry, CounterRequest, SharedLimitStore, StoreAnswer } from "./store.js";
@@ -160,7 +161,7 @@ export class Limiter {
         const used = this.session.usage(key, windowMs, nowMs).used;
         return this.refusal(rule, limit, used, retryAfterMs);
       }
-      sessionEntries.push({ key, timeMs: nowMs, amount });
+      sessionEntries.push({ key, timeMs: bucketTimeMs(nowMs, windowMs), amount });
     }
     if (count) for (const entry of sessionEntries) this.session.add(entry.key, entry.timeMs, entry.amount);
     if (shared.length === 0) {

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type LibsqlDatabase from "libsql";
-import { fitsWithin, millisecondsUntilFits } from "./arithmetic.js";
+import { bucketTimeMs, fitsWithin, millisecondsUntilFits } from "./arithmetic.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
 type Database = LibsqlDatabase.Database;
@@ -10,20 +10,67 @@ type Statement = LibsqlDatabase.Statement;
 const BUSY_TIMEOUT_MS = 1000;
 /** Counters idle past their window are swept once in this many reservations (and when the store opens). */
 const SWEEP_EVERY = 4096;
+/** The schema's version (PRAGMA user_version); a store of another version is emptied and made anew. */
+const SCHEMA_VERSION = 2;
+/** The `t_ms` of a counter's sum row: after every bucket, so a new bucket and the sum share a page. */
+const SUM_ROW = Number.MAX_SAFE_INTEGER;
+/** The error a reservation that does not fit aborts with (then the slow path says by how much). */
+const OVER = "policylayer: over the limit";
 
+/**
+ * One table: per counter key, a row per time bucket (`t_ms`, `amount`) and one sum row (`t_ms` =
+ * SUM_ROW, `amount` = the sum of the buckets, `window_ms`). Triggers on views do the work, so a
+ * reservation is one statement (one write transaction): `expirations` drops the buckets that left
+ * the window, `reservations` adds an amount or aborts with OVER, `releases` gives one back. An
+ * emptied counter sums to exactly 0, whatever floating point left over.
+ */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS counters (
-  key TEXT PRIMARY KEY,
-  total REAL NOT NULL,
-  window_ms REAL NOT NULL,
-  last_ms INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entries (
+DROP VIEW IF EXISTS releases;
+DROP VIEW IF EXISTS reservations;
+DROP VIEW IF EXISTS expirations;
+DROP TABLE IF EXISTS counts;
+DROP TABLE IF EXISTS entries;
+DROP TABLE IF EXISTS counters;
+CREATE TABLE counts (
   key TEXT NOT NULL,
   t_ms INTEGER NOT NULL,
   amount REAL NOT NULL,
+  window_ms INTEGER,
   PRIMARY KEY (key, t_ms)
 ) WITHOUT ROWID;
+CREATE VIEW expirations (key, now_ms, window_ms) AS SELECT NULL, NULL, NULL WHERE 0;
+CREATE TRIGGER expire INSTEAD OF INSERT ON expirations BEGIN
+  UPDATE counts SET amount = CASE
+      WHEN EXISTS (SELECT 1 FROM counts WHERE key = NEW.key AND t_ms > NEW.now_ms - NEW.window_ms AND t_ms < ${SUM_ROW})
+      THEN max(0, amount - (SELECT total(amount) FROM counts WHERE key = NEW.key AND t_ms <= NEW.now_ms - NEW.window_ms))
+      ELSE 0 END
+    WHERE key = NEW.key AND t_ms = ${SUM_ROW}
+      AND EXISTS (SELECT 1 FROM counts WHERE key = NEW.key AND t_ms <= NEW.now_ms - NEW.window_ms);
+  DELETE FROM counts WHERE key = NEW.key AND t_ms <= NEW.now_ms - NEW.window_ms;
+END;
+CREATE VIEW reservations (key, t_ms, now_ms, window_ms, max, amount) AS SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 0;
+CREATE TRIGGER reserve INSTEAD OF INSERT ON reservations BEGIN
+  INSERT INTO expirations VALUES (NEW.key, NEW.now_ms, NEW.window_ms);
+  SELECT RAISE(ABORT, '${OVER}')
+    WHERE coalesce((SELECT amount FROM counts WHERE key = NEW.key AND t_ms = ${SUM_ROW}), 0) + NEW.amount
+      > NEW.max + NEW.max * 1e-9;
+  INSERT INTO counts (key, t_ms, amount) VALUES (NEW.key, NEW.t_ms, NEW.amount)
+    ON CONFLICT (key, t_ms) DO UPDATE SET amount = amount + excluded.amount;
+  INSERT INTO counts (key, t_ms, amount, window_ms) VALUES (NEW.key, ${SUM_ROW}, NEW.amount, NEW.window_ms)
+    ON CONFLICT (key, t_ms) DO UPDATE SET amount = amount + excluded.amount, window_ms = excluded.window_ms;
+END;
+CREATE VIEW releases (key, t_ms, amount) AS SELECT NULL, NULL, NULL WHERE 0;
+CREATE TRIGGER release INSTEAD OF INSERT ON releases BEGIN
+  UPDATE counts SET amount = max(0, amount - min(NEW.amount,
+      coalesce((SELECT amount FROM counts WHERE key = NEW.key AND t_ms = NEW.t_ms), 0)))
+    WHERE key = NEW.key AND t_ms = ${SUM_ROW};
+  UPDATE counts SET amount = max(0, amount - NEW.amount) WHERE key = NEW.key AND t_ms = NEW.t_ms;
+  DELETE FROM counts WHERE key = NEW.key AND t_ms = NEW.t_ms AND amount <= 0;
+  UPDATE counts SET amount = 0
+    WHERE key = NEW.key AND t_ms = ${SUM_ROW}
+      AND NOT EXISTS (SELECT 1 FROM counts WHERE key = NEW.key AND t_ms < ${SUM_ROW});
+END;
+PRAGMA user_version = ${SCHEMA_VERSION};
 `;
 
 /** A number from a row read in raw mode; SQLite gave us something else only if the file was tampered with. */
@@ -33,61 +80,66 @@ function numberAt(row: unknown, index: number): number {
   return value;
 }
 
-/** The only row of a query's answer, or undefined. (libSQL's get() leaves its statement running, which blocks COMMIT.) */
-function onlyRow(statement: Statement, ...params: unknown[]): unknown {
-  return statement.all(...params)[0];
+/** The placeholders of `rows` rows of `columns` values each: `(?, ?), (?, ?)`. */
+function valueRows(rows: number, columns: number): string {
+  const row = `(${Array.from({ length: columns }, () => "?").join(", ")})`;
+  return Array.from({ length: rows }, () => row).join(", ");
 }
 
 /** The prepared statements of one connection. */
 class Statements {
-  readonly counter: Statement;
-  readonly oldest: Statement;
-  readonly expiredSum: Statement;
-  readonly deleteExpired: Statement;
-  readonly entries: Statement;
-  readonly addEntry: Statement;
-  readonly upsertCounter: Statement;
-  readonly setTotal: Statement;
-  readonly giveBack: Statement;
-  readonly takeFromEntry: Statement;
-  readonly dropEmptyEntry: Statement;
+  readonly expire: Statement;
+  readonly sum: Statement;
+  readonly buckets: Statement;
   readonly begin: Statement;
   readonly commit: Statement;
   readonly rollback: Statement;
+  /** The reservation statement for 1, 2, ... counters at once. */
+  private readonly reserves: Statement[] = [];
+  private readonly releases: Statement[] = [];
 
-  constructor(db: Database) {
-    this.counter = db
-      .prepare("SELECT total, (SELECT min(t_ms) FROM entries WHERE key = ?1) FROM counters WHERE key = ?1")
+  constructor(private readonly db: Database) {
+    this.expire = db.prepare("INSERT INTO expirations VALUES (?, ?, ?)");
+    this.sum = db.prepare(`SELECT amount FROM counts WHERE key = ? AND t_ms = ${SUM_ROW}`).raw(true);
+    this.buckets = db
+      .prepare(
+        `SELECT t_ms, amount FROM counts WHERE key = ? AND t_ms > ? AND t_ms < ${SUM_ROW} ORDER BY t_ms LIMIT ?`,
+      )
       .raw(true);
-    this.oldest = db.prepare("SELECT min(t_ms) FROM entries WHERE key = ?").raw(true);
-    this.expiredSum = db
-      .prepare("SELECT total(amount), count(*) FROM entries WHERE key = ? AND t_ms <= ?")
-      .raw(true);
-    this.deleteExpired = db.prepare("DELETE FROM entries WHERE key = ? AND t_ms <= ?");
-    this.entries = db.prepare("SELECT t_ms, amount FROM entries WHERE key = ? ORDER BY t_ms").raw(true);
-    this.addEntry = db.prepare(
-      "INSERT INTO entries (key, t_ms, amount) VALUES (?, ?, ?) ON CONFLICT (key, t_ms) DO UPDATE SET amount = amount + excluded.amount",
-    );
-    this.upsertCounter = db.prepare(
-      "INSERT INTO counters (key, total, window_ms, last_ms) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET total = total + excluded.total, window_ms = excluded.window_ms, last_ms = excluded.last_ms",
-    );
-    this.setTotal = db.prepare("UPDATE counters SET total = ? WHERE key = ?");
-    this.giveBack = db.prepare("UPDATE counters SET total = max(0, total - ?) WHERE key = ?");
-    this.takeFromEntry = db.prepare(
-      "UPDATE entries SET amount = max(0, amount - ?) WHERE key = ? AND t_ms = ?",
-    );
-    this.dropEmptyEntry = db.prepare("DELETE FROM entries WHERE key = ? AND t_ms = ? AND amount <= 0");
     this.begin = db.prepare("BEGIN IMMEDIATE");
     this.commit = db.prepare("COMMIT");
     this.rollback = db.prepare("ROLLBACK");
   }
+
+  /** One statement that reserves `count` counters: all of them, or (aborting with OVER) none. */
+  reserve(count: number): Statement {
+    this.reserves[count] ??= this.db.prepare(`INSERT INTO reservations VALUES ${valueRows(count, 6)}`);
+    return this.reserves[count];
+  }
+
+  /** One statement that gives back `count` counted entries. */
+  release(count: number): Statement {
+    this.releases[count] ??= this.db.prepare(`INSERT INTO releases VALUES ${valueRows(count, 3)}`);
+    return this.releases[count];
+  }
+}
+
+/** Whether the connection's database has this version's schema. */
+function hasSchema(db: Database): boolean {
+  // (libSQL's pluck and pragma's simple option still answer objects: the raw row it is.)
+  const row = db.prepare("PRAGMA user_version").raw(true).get();
+  return Array.isArray(row) && row[0] === SCHEMA_VERSION;
 }
 
 /**
- * The embedded store: one SQLite database (libSQL) in the state directory, shared by every wrap of
- * this user on this machine. Each operation is one IMMEDIATE transaction, so concurrent wraps
- * serialize on SQLite's write lock and a wrap killed mid-transaction leaves nothing half-written.
- * WAL with synchronous=NORMAL: a commit survives the death of the process (not of the machine).
+ * The embedded store: one SQLite database (libSQL, its synchronous API) in the state directory,
+ * shared by every wrap of this user on this machine. A reservation is one statement, one write
+ * transaction: concurrent wraps serialize on SQLite's write lock, and a wrap killed mid-way leaves
+ * nothing half-written. WAL with synchronous=OFF: a commit has been written to the file (into the
+ * operating system) before the call is forwarded, so it survives the death of the wrap, SIGKILL
+ * included; only a crash of the machine itself could lose the last commits. No fsync is paid on
+ * any call (with synchronous=NORMAL, a checkpoint every thousand or so commits fsyncs on the
+ * caller's path, up to a hundred milliseconds here).
  */
 export class LocalLimitStore implements SharedLimitStore {
   readonly name = "local";
@@ -113,12 +165,18 @@ export class LocalLimitStore implements SharedLimitStore {
         db = new Libsql(path);
         db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
         db.pragma("journal_mode = WAL");
-        db.pragma("synchronous = NORMAL");
-        db.exec(SCHEMA);
+        db.pragma("synchronous = OFF");
+        if (!hasSchema(db)) {
+          db.exec("BEGIN IMMEDIATE");
+          // Another wrap may have made it while this one waited for the lock.
+          if (hasSchema(db)) db.exec("COMMIT");
+          else db.exec(`${SCHEMA}COMMIT;`);
+        }
         const store = new LocalLimitStore(db, new Statements(db), now);
         store.sweep();
         return store;
       } catch (error) {
+        if (db?.inTransaction) db.exec("ROLLBACK");
         db?.close();
         const message = (error as Error).message;
         if (/locked|busy/i.test(message) && Date.now() < deadline) {
@@ -135,42 +193,50 @@ export class LocalLimitStore implements SharedLimitStore {
       this.reservationsSinceSweep = 0;
       this.guarded(() => this.sweep());
     }
-    return this.guarded(() => this.transaction(() => this.reserveLocked(requests, true)));
+    return this.guarded(() => {
+      const nowMs = this.now();
+      try {
+        return this.count(requests, nowMs);
+      } catch (error) {
+        if ((error as Error).message !== OVER) throw error;
+      }
+      // Over a limit (or it was, a moment ago): which one, by how much, and counted if it fits now.
+      return this.transaction(() => this.overAnswer(requests, nowMs) ?? this.count(requests, nowMs));
+    });
   }
 
   check(requests: readonly CounterRequest[]): StoreAnswer {
-    return this.guarded(() => this.transaction(() => this.reserveLocked(requests, false)));
+    return this.guarded(() =>
+      this.transaction(() => this.overAnswer(requests, this.now()) ?? { kind: "counted", entries: [] }),
+    );
   }
 
   release(entries: readonly CountedEntry[]): void {
-    this.guarded(() =>
-      this.transaction(() => {
-        for (const entry of entries) {
-          const taken = this.sql.takeFromEntry.run(entry.amount, entry.key, entry.timeMs).changes > 0;
-          if (!taken) continue; // It left the window already.
-          this.sql.dropEmptyEntry.run(entry.key, entry.timeMs);
-          this.sql.giveBack.run(entry.amount, entry.key);
-        }
-        return { kind: "counted", entries: [] };
-      }),
-    );
+    if (entries.length === 0) return;
+    this.guarded(() => {
+      this.sql
+        .release(entries.length)
+        .run(entries.flatMap((entry) => [entry.key, entry.timeMs, entry.amount]));
+      return { kind: "counted", entries: [] };
+    });
   }
 
   async usage(keyPrefix: string): Promise<CounterUsage[]> {
     const nowMs = this.now();
-    const rows = this.db
-      .prepare("SELECT key, window_ms FROM counters WHERE substr(key, 1, ?) = ? ORDER BY key")
-      .raw(true)
-      .all(keyPrefix.length, keyPrefix);
     const usages: CounterUsage[] = [];
     this.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT key, window_ms FROM counts WHERE t_ms = ${SUM_ROW} AND substr(key, 1, ?) = ? ORDER BY key`,
+        )
+        .raw(true)
+        .all(keyPrefix.length, keyPrefix);
       for (const row of rows) {
         const key = Array.isArray(row) ? String(row[0]) : "";
         const windowMs = numberAt(row, 1);
-        const used = this.expire(key, windowMs, nowMs);
-        const oldest = onlyRow(this.sql.oldest, key);
-        const oldestMs = Array.isArray(oldest) ? oldest[0] : null;
-        const freesInMs = typeof oldestMs === "number" ? Math.max(0, oldestMs + windowMs - nowMs) : 0;
+        const used = this.expiredSum(key, windowMs, nowMs);
+        const oldest = this.sql.buckets.get(key, Number.MIN_SAFE_INTEGER, 1);
+        const freesInMs = oldest === undefined ? 0 : Math.max(0, numberAt(oldest, 0) + windowMs - nowMs);
         if (used > 0 || freesInMs > 0) usages.push({ key, used, freesInMs });
       }
       return { kind: "counted", entries: [] };
@@ -181,10 +247,13 @@ export class LocalLimitStore implements SharedLimitStore {
   async reset(keyPrefix: string): Promise<number> {
     let removed = 0;
     this.transaction(() => {
-      this.db.prepare("DELETE FROM entries WHERE substr(key, 1, ?) = ?").run(keyPrefix.length, keyPrefix);
-      removed = this.db
-        .prepare("DELETE FROM counters WHERE substr(key, 1, ?) = ?")
-        .run(keyPrefix.length, keyPrefix).changes;
+      const where = "substr(key, 1, ?) = ?";
+      const row = this.db
+        .prepare(`SELECT count(*) FROM counts WHERE t_ms = ${SUM_ROW} AND ${where}`)
+        .raw(true)
+        .get(keyPrefix.length, keyPrefix);
+      removed = numberAt(row, 0);
+      this.db.prepare(`DELETE FROM counts WHERE ${where}`).run(keyPrefix.length, keyPrefix);
       return { kind: "counted", entries: [] };
     });
     return removed;
@@ -194,69 +263,66 @@ export class LocalLimitStore implements SharedLimitStore {
     this.db.close();
   }
 
-  private reserveLocked(requests: readonly CounterRequest[], count: boolean): StoreAnswer {
-    // Read after the write lock is held, so entries are in commit order across processes.
-    const nowMs = this.now();
+  /** Counts every request in one statement, or throws OVER (counting none) when one does not fit. */
+  private count(requests: readonly CounterRequest[], nowMs: number): StoreAnswer {
+    const params: (string | number)[] = [];
+    const entries: CountedEntry[] = [];
+    for (const request of requests) {
+      const timeMs = bucketTimeMs(nowMs, request.windowMs);
+      params.push(request.key, timeMs, nowMs, request.windowMs, request.max, request.amount);
+      entries.push({ key: request.key, timeMs, amount: request.amount });
+    }
+    // One array, not spread: libSQL flattens spread parameters, a cost on every call.
+    this.sql.reserve(requests.length).run(params);
+    return { kind: "counted", entries };
+  }
+
+  /** Inside a transaction: the first request that does not fit, with its sum and when it would, else null. */
+  private overAnswer(requests: readonly CounterRequest[], nowMs: number): StoreAnswer | null {
     for (const [index, request] of requests.entries()) {
-      const used = this.expire(request.key, request.windowMs, nowMs);
+      const used = this.expiredSum(request.key, request.windowMs, nowMs);
       if (fitsWithin(used, request.amount, request.max)) continue;
-      const times: number[] = [];
-      const amounts: number[] = [];
-      for (const row of this.sql.entries.all(request.key)) {
-        times.push(numberAt(row, 0));
-        amounts.push(numberAt(row, 1));
-      }
       const retryAfterMs = millisecondsUntilFits(
         used,
         request.amount,
         request.max,
         request.windowMs,
         nowMs,
-        0,
-        times,
-        amounts,
+        this.bucketsOf(request.key),
       );
       return { kind: "over", index, used, retryAfterMs };
     }
-    if (!count) return { kind: "counted", entries: [] };
-    const entries: CountedEntry[] = [];
-    for (const request of requests) {
-      this.sql.addEntry.run(request.key, nowMs, request.amount);
-      this.sql.upsertCounter.run(request.key, request.amount, request.windowMs, nowMs);
-      entries.push({ key: request.key, timeMs: nowMs, amount: request.amount });
-    }
-    return { kind: "counted", entries };
+    return null;
   }
 
-  /** Drops a counter's entries that left the window and returns its sum; an emptied counter sums to exactly 0. */
-  private expire(key: string, windowMs: number, nowMs: number): number {
-    const counter = onlyRow(this.sql.counter, key);
-    if (counter === undefined) return 0;
-    let total = numberAt(counter, 0);
-    const oldest = Array.isArray(counter) ? counter[1] : null;
-    if (typeof oldest !== "number") {
-      if (total !== 0) this.sql.setTotal.run(0, key);
-      return 0;
+  /** A counter's buckets, oldest first, read a page at a time (pages grow: most walks stop early). */
+  private *bucketsOf(key: string): Generator<[number, number]> {
+    let afterMs = Number.MIN_SAFE_INTEGER;
+    for (let page = 32; ; page = Math.min(page * 8, 8192)) {
+      const rows = this.sql.buckets.all(key, afterMs, page);
+      for (const row of rows) yield [numberAt(row, 0), numberAt(row, 1)];
+      if (rows.length < page) return;
+      afterMs = numberAt(rows[rows.length - 1], 0);
     }
-    if (oldest + windowMs > nowMs) return total;
-    const cutoff = nowMs - windowMs;
-    const expired = onlyRow(this.sql.expiredSum, key, cutoff);
-    this.sql.deleteExpired.run(key, cutoff);
-    total -= numberAt(expired, 0);
-    const stillOldest = onlyRow(this.sql.oldest, key);
-    if (!Array.isArray(stillOldest) || typeof stillOldest[0] !== "number" || total < 0) total = 0;
-    this.sql.setTotal.run(total, key);
-    return total;
   }
 
-  /** Removes counters that saw nothing for longer than their window, with their entries. */
+  /** Drops a counter's buckets that left the window and returns its sum. */
+  private expiredSum(key: string, windowMs: number, nowMs: number): number {
+    this.sql.expire.run(key, nowMs, windowMs);
+    const row = this.sql.sum.get(key);
+    return row === undefined ? 0 : numberAt(row, 0);
+  }
+
+  /** Removes counters that saw nothing for longer than their window, with their buckets. */
   private sweep(): StoreAnswer {
     return this.transaction(() => {
-      const nowMs = this.now();
       this.db
-        .prepare("DELETE FROM entries WHERE key IN (SELECT key FROM counters WHERE last_ms + window_ms <= ?)")
-        .run(nowMs);
-      this.db.prepare("DELETE FROM counters WHERE last_ms + window_ms <= ?").run(nowMs);
+        .prepare(
+          `DELETE FROM counts WHERE key IN (
+             SELECT key FROM counts AS s WHERE t_ms = ${SUM_ROW} AND coalesce(
+               (SELECT max(t_ms) FROM counts WHERE key = s.key AND t_ms < ${SUM_ROW}), 0) + window_ms <= ?)`,
+        )
+        .run(this.now());
       return { kind: "counted", entries: [] };
     });
   }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type { Redis as RedisClient } from "ioredis";
+import { MAX_BUCKETS_PER_WINDOW } from "./arithmetic.js";
 import { parseCounterKey } from "./keys.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
@@ -12,92 +13,133 @@ const OPERATION_TIMEOUT_MS = 1000;
 const RECONNECT_EVERY_MS = 500;
 
 /**
- * Each counter is a hash (`total`, `window` in ms, and one field per millisecond that holds an
- * amount) and a sorted set of those milliseconds, both expiring with the window. Times are the
- * Redis server's own clock, so wraps on machines whose clocks differ still share one window.
+ * Each counter is a hash (`total`, `window` in ms, `oldest`: no later than its oldest bucket, and
+ * one field per time bucket that holds an amount) and a sorted set of those buckets, both expiring
+ * with the window. Bucket times are the Redis server's own clock rounded up as bucketTimeMs does
+ * (so wraps on machines whose clocks differ still share one window, and a counter holds at most
+ * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call costs TIME, one HMGET, one HSET and two PEXPIREs
+ * (a window from the call itself, so a key never outlives its window nor ends before the call
+ * leaves it); a new bucket adds a ZADD. Sums are written with 17 digits, exactly.
  */
 const COMMON_LUA = `
-if redis.replicate_commands then redis.replicate_commands() end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local function fits(used, amount, max) return used + amount <= max + max * 1e-9 end
-local function expire(h, z, win)
+local function exact(x) return string.format('%.17g', x) end
+local function bucket(win)
+  local res = math.max(1, math.ceil(win / ${MAX_BUCKETS_PER_WINDOW}))
+  return string.format('%d', math.ceil(now / res) * res)
+end
+-- The amounts of buckets (field names), summed; HMGET in chunks so unpack stays within Lua's limits.
+local function amounts(h, fields)
+  local sum = 0
+  for i = 1, #fields, 1000 do
+    local chunk = {}
+    for j = i, math.min(i + 999, #fields) do chunk[#chunk + 1] = fields[j] end
+    for _, v in ipairs(redis.call('HMGET', h, unpack(chunk))) do sum = sum + (tonumber(v) or 0) end
+  end
+  return sum
+end
+-- Drops the buckets that left the window; returns the counter's sum, the amount in bucket 'stamp'
+-- (nil when there is none) and the oldest bucket's time (nil when there is none).
+local function expire(h, z, win, stamp)
+  local got = redis.call('HMGET', h, 'total', 'oldest', stamp or 'total')
+  local total, oldest = tonumber(got[1]) or 0, tonumber(got[2])
+  local inBucket = stamp and tonumber(got[3])
+  if oldest == nil or oldest + win > now then return total, inBucket, oldest end
   local cutoff = now - win
   local gone = redis.call('ZRANGEBYSCORE', z, '-inf', cutoff)
   if #gone > 0 then
-    for i = 1, #gone, 1000 do
-      local chunk = {}
-      for j = i, math.min(i + 999, #gone) do
-        local v = redis.call('HGET', h, gone[j])
-        if v then redis.call('HINCRBYFLOAT', h, 'total', '-' .. v) end
-        chunk[#chunk + 1] = gone[j]
-      end
-      redis.call('HDEL', h, unpack(chunk))
-    end
+    total = total - amounts(h, gone)
+    for i = 1, #gone, 1000 do redis.call('HDEL', h, unpack(gone, i, math.min(i + 999, #gone))) end
     redis.call('ZREMRANGEBYSCORE', z, '-inf', cutoff)
-    if redis.call('ZCARD', z) == 0 then redis.call('HSET', h, 'total', '0') end
   end
-  local total = tonumber(redis.call('HGET', h, 'total') or '0')
-  if total < 0 then total = 0 end
-  return total
+  local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
+  oldest = tonumber(first[2])
+  if oldest then
+    if total < 0 then total = 0 end
+    redis.call('HSET', h, 'total', exact(total), 'oldest', first[2])
+  else
+    total = 0
+    redis.call('HSET', h, 'total', '0')
+    redis.call('HDEL', h, 'oldest')
+  end
+  if stamp then inBucket = tonumber(redis.call('HGET', h, stamp)) end
+  return total, inBucket, oldest
 end
 `;
 
 /** KEYS: hash and set per counter. ARGV: "reserve" or "check", n, then max, window ms, amount per counter. */
 const RESERVE_LUA = `${COMMON_LUA}
 local n = tonumber(ARGV[2])
+local stamps, totals, inBuckets, oldests = {}, {}, {}, {}
 for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
   local max, win, amount = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
-  local used = expire(h, z, win)
+  stamps[i] = bucket(win)
+  local used, inBucket, oldest = expire(h, z, win, stamps[i])
   if not fits(used, amount, max) then
     local retry = -1
     if fits(0, amount, max) then
-      local left = used
-      local times = redis.call('ZRANGE', z, 0, -1)
-      retry = win
-      for j = 1, #times do
-        left = left - tonumber(redis.call('HGET', h, times[j]) or '0')
-        if j == #times or fits(left, amount, max) then retry = tonumber(times[j]) + win - now break end
+      -- As millisecondsUntilFits: the oldest buckets first, a page at a time, until it would fit.
+      local left, last, start, page, done = used, nil, 0, 32, false
+      while not done do
+        local times = redis.call('ZRANGE', z, start, start + page - 1)
+        local got = #times > 0 and redis.call('HMGET', h, unpack(times)) or {}
+        for j = 1, #times do
+          left = left - (tonumber(got[j]) or 0)
+          last = tonumber(times[j])
+          if fits(left, amount, max) then done = true break end
+        end
+        if #times < page then done = true end
+        start, page = start + page, math.min(page * 8, 8192)
       end
+      retry = last and last + win - now or win
       if retry < 1 then retry = 1 end
     end
-    return {0, i - 1, tostring(used), tostring(retry)}
+    return {0, i - 1, exact(used), tostring(retry)}
   end
+  totals[i], inBuckets[i], oldests[i] = used, inBucket, oldest
 end
-local stamp = string.format('%d', now)
-if ARGV[1] ~= 'reserve' then return {1, stamp} end
+if ARGV[1] ~= 'reserve' then return {1} end
 for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  local win, amount = ARGV[3 * i + 1], ARGV[3 * i + 2]
-  redis.call('HINCRBYFLOAT', h, stamp, amount)
-  redis.call('HINCRBYFLOAT', h, 'total', amount)
-  redis.call('HSET', h, 'window', win)
-  redis.call('ZADD', z, now, stamp)
-  local ttl = math.ceil(tonumber(win))
-  redis.call('PEXPIRE', h, ttl)
-  redis.call('PEXPIRE', z, ttl)
+  local win, amount = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
+  local stamp, total = stamps[i], exact(totals[i] + amount)
+  if inBuckets[i] then
+    redis.call('HSET', h, 'total', total, stamp, exact(inBuckets[i] + amount), 'window', ARGV[3 * i + 1])
+  else
+    local oldest = oldests[i]
+    if oldest == nil or tonumber(stamp) < oldest then oldest = stamp end
+    redis.call('HSET', h, 'total', total, stamp, exact(amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
+    redis.call('ZADD', z, stamp, stamp)
+  end
+  -- Both keys live a window past this call (its bucket, rounded up, is dropped by expire above).
+  redis.call('PEXPIRE', h, win)
+  redis.call('PEXPIRE', z, win)
 end
-return {1, stamp}
+return {1, unpack(stamps)}
 `;
 
-/** KEYS: hash and set per entry. ARGV: n, then time and amount per entry. */
+/** KEYS: hash and set per entry. ARGV: n, then bucket time and amount per entry. */
 const RELEASE_LUA = `${COMMON_LUA}
 local n = tonumber(ARGV[1])
 for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  local stamp, amount = ARGV[2 * i], ARGV[2 * i + 1]
-  local v = redis.call('HGET', h, stamp)
+  local stamp, amount = ARGV[2 * i], tonumber(ARGV[2 * i + 1])
+  local got = redis.call('HMGET', h, stamp, 'total')
+  local v, total = tonumber(got[1]), tonumber(got[2]) or 0
   if v then
-    if tonumber(v) <= tonumber(amount) then
+    if v <= amount then
       redis.call('HDEL', h, stamp)
       redis.call('ZREM', z, stamp)
-      redis.call('HINCRBYFLOAT', h, 'total', '-' .. v)
+      total = total - v
     else
-      redis.call('HINCRBYFLOAT', h, stamp, '-' .. amount)
-      redis.call('HINCRBYFLOAT', h, 'total', '-' .. amount)
+      redis.call('HSET', h, stamp, exact(v - amount))
+      total = total - amount
     end
-    if redis.call('ZCARD', z) == 0 then redis.call('HSET', h, 'total', '0') end
+    if total < 0 or redis.call('ZCARD', z) == 0 then total = 0 end
+    redis.call('HSET', h, 'total', exact(total))
   end
 end
 return 1
@@ -110,7 +152,7 @@ local used = expire(KEYS[1], KEYS[2], win)
 local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 local frees = 0
 if oldest[2] then frees = tonumber(oldest[2]) + win - now end
-return {tostring(used), tostring(frees)}
+return {exact(used), tostring(frees)}
 `;
 
 interface Script {
@@ -292,12 +334,15 @@ export class RedisLimitStore implements SharedLimitStore {
     if (!Array.isArray(answer))
       return { kind: "unavailable", message: "an unexpected answer from the script" };
     if (answer[0] === 1) {
-      const timeMs = Number(answer[1]);
       return {
         kind: "counted",
         entries:
           mode === "reserve"
-            ? requests.map((request) => ({ key: request.key, timeMs, amount: request.amount }))
+            ? requests.map((request, i) => ({
+                key: request.key,
+                timeMs: Number(answer[i + 1]),
+                amount: request.amount,
+              }))
             : [],
       };
     }

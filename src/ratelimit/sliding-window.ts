@@ -1,8 +1,8 @@
-import { fitsWithin, millisecondsUntilFits } from "./arithmetic.js";
+import { bucketTimeMs, fitsWithin, millisecondsUntilFits } from "./arithmetic.js";
 
 /**
- * The amounts counted for one key: times ascending from `head` on, one entry per millisecond (calls
- * in the same millisecond add up), so a key holds at most one entry per millisecond of its window.
+ * The amounts counted for one key: times ascending from `head` on, one entry per time bucket (calls
+ * in the same bucket add up: see bucketTimeMs), so a key holds at most MAX_BUCKETS_PER_WINDOW + 1.
  */
 interface KeyWindow {
   timesMs: number[];
@@ -11,6 +11,12 @@ interface KeyWindow {
   head: number;
   /** The sum of amounts[head..]. */
   total: number;
+}
+
+/** A window's buckets that are still in it, oldest first. */
+function* bucketsOf(window: KeyWindow): Generator<[number, number]> {
+  for (let i = window.head; i < window.timesMs.length; i++)
+    yield [window.timesMs[i] as number, window.amounts[i] as number];
 }
 
 /** Dropped entries are cut off the front once there are this many and they are half the array. */
@@ -30,7 +36,7 @@ export class SlidingWindowLimiter {
    */
   take(key: string, max: number, windowMs: number, nowMs: number, amount = 1): number {
     const retryAfterMs = this.retryAfter(key, max, windowMs, nowMs, amount);
-    if (retryAfterMs === 0) this.add(key, nowMs, amount);
+    if (retryAfterMs === 0) this.add(key, bucketTimeMs(nowMs, windowMs), amount);
     return retryAfterMs;
   }
 
@@ -40,30 +46,21 @@ export class SlidingWindowLimiter {
     if (window === undefined) return fitsWithin(0, amount, max) ? 0 : Number.POSITIVE_INFINITY;
     this.expire(window, windowMs, nowMs);
     if (fitsWithin(window.total, amount, max)) return 0;
-    return millisecondsUntilFits(
-      window.total,
-      amount,
-      max,
-      windowMs,
-      nowMs,
-      window.head,
-      window.timesMs,
-      window.amounts,
-    );
+    return millisecondsUntilFits(window.total, amount, max, windowMs, nowMs, bucketsOf(window));
   }
 
-  /** Counts `amount` at `nowMs` without checking (the caller checked with retryAfter). */
-  add(key: string, nowMs: number, amount: number): void {
+  /** Counts `amount` in the bucket at `timeMs` (bucketTimeMs) without checking (the caller checked with retryAfter). */
+  add(key: string, timeMs: number, amount: number): void {
     let window = this.windows.get(key);
     if (window === undefined) {
       window = { timesMs: [], amounts: [], head: 0, total: 0 };
       this.windows.set(key, window);
     }
     const last = window.timesMs.length - 1;
-    if (last >= window.head && window.timesMs[last] === nowMs) {
+    if (last >= window.head && window.timesMs[last] === timeMs) {
       window.amounts[last] = (window.amounts[last] as number) + amount;
     } else {
-      window.timesMs.push(nowMs);
+      window.timesMs.push(timeMs);
       window.amounts.push(amount);
     }
     window.total += amount;

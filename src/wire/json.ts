@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ExactNumber, ExactNumberInJson } from "./exact-number.js";
+import { ExactNumber, ExactNumberInJson, numberFromText } from "./exact-number.js";
 
 /**
  * JSON text to values and back without changing a number. JSON.parse turns 12345678901234567890
@@ -103,7 +103,9 @@ const VALID_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const MARK = `\u0000policylayer-number-${randomBytes(12).toString("base64url")}:`;
 const MARK_IN_JSON = JSON.stringify(MARK).slice(0, -1);
 
-function reviveExact(_key: string, value: unknown): unknown {
+function reviveExact(key: string, value: unknown): unknown {
+  // A marked member name was a number where a name must be (`{1.0: 2}`): not JSON.
+  if (key.startsWith(MARK)) throw new SyntaxError("a number where a member name must be");
   return typeof value === "string" && value.startsWith(MARK)
     ? new ExactNumber(value.slice(MARK.length))
     : value;
@@ -132,6 +134,23 @@ export function parseJson(bytes: Buffer, latin1 = false): unknown {
     copied = end;
   }
   return JSON.parse(marked + decode(copied, bytes.length), reviveExact);
+}
+
+// A string (skipped) or a number literal, in JSON text held as a string.
+const STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * parseJson for JSON text held as a JavaScript string (JSON text sent inside a string argument):
+ * number literals JavaScript would change become ExactNumber values. Throws as JSON.parse does.
+ */
+export function parseJsonString(text: string): unknown {
+  let exact = false;
+  const marked = text.replace(STRING_OR_NUMBER, (token) => {
+    if (token.startsWith('"') || typeof numberFromText(token) === "number") return token;
+    exact = true;
+    return `${MARK_IN_JSON}${token}"`;
+  });
+  return exact ? JSON.parse(marked, reviveExact) : JSON.parse(text);
 }
 
 /**

@@ -12,6 +12,9 @@ export type RequestId = string | number;
  */
 export type AnswerId = RequestId | ExactNumber;
 
+/** A request's `_meta.progressToken`: a string or an integer, kept exactly (12345678901234567890 too). */
+export type ProgressToken = string | number | ExactNumber;
+
 /** JSON-RPC 2.0 error codes, as the specification names them. */
 export const ErrorCode = {
   ParseError: -32700,

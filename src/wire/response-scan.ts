@@ -30,10 +30,14 @@ export class ResponseReader {
     nested: { member: RESULT / 2, wanted: ["isError", "resultType", "requestState"], ranges: this.inner },
   };
 
+  /** Whether the line last read could be scanned (then its members' ranges are known). */
+  private scanned = false;
+
   /** The id of the response in `content` (then the other readers answer for it), or NOT_A_RESPONSE. */
   read(content: Buffer): unknown {
     const ranges = this.ranges;
-    if (!scanMembers(content, this.scan) || ranges[ID] === -1 || ranges[METHOD] !== -1) {
+    this.scanned = scanMembers(content, this.scan);
+    if (!this.scanned || ranges[ID] === -1 || ranges[METHOD] !== -1) {
       return NOT_A_RESPONSE;
     }
     try {
@@ -41,6 +45,14 @@ export class ResponseReader {
     } catch {
       return NOT_A_RESPONSE;
     }
+  }
+
+  /** Whether the line last read (from `content`) has a method member spelled exactly `literal` (a JSON string, quotes included). */
+  isMethod(content: Buffer, literal: string): boolean {
+    const ranges = this.ranges;
+    return (
+      this.scanned && isLiteral(content, ranges[METHOD] as number, ranges[METHOD + 1] as number, literal)
+    );
   }
 
   /** Whether the response last read has a result member. */

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { listPending, localUserName } from "../../src/approval/inbox-answer.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import { type ApprovalServer, runningApprovalPage, startApprovalServer } from "../../src/approval/web.js";
+import { ExactNumber } from "../../src/wire/exact-number.js";
 import {
   C1_CSI,
   CURSOR_UP_ERASE,
@@ -340,6 +341,17 @@ describe("the approval page in Chromium", () => {
         arguments: { note: `${" ".repeat(400)}rm -rf /`, path: "/etc/hosts" },
       }),
     );
+    const numbers = inbox.submit(
+      pendingInput({
+        tool: "transfer",
+        arguments: {
+          amount: new ExactNumber("12345678901234567890"),
+          id: new ExactNumber("9007199254740993"),
+          price: new ExactNumber("1e400"),
+          zero: new ExactNumber("-0.0"),
+        },
+      }),
+    );
     const web = await startWebCommand(dir);
     const browser = await launchChromium();
     try {
@@ -347,6 +359,15 @@ describe("the approval page in Chromium", () => {
       await page.goto(web.url);
       const row = page.locator(`li.pending[data-id="${hostile.id}"]`);
       await row.waitFor();
+
+      // Numbers a JavaScript number would change are shown with the digits that were decided on.
+      const numbersRow = page.locator(`li.pending[data-id="${numbers.id}"]`);
+      expect(await numbersRow.locator("ul.args > li").allTextContents()).toEqual([
+        '"amount": 12345678901234567890',
+        '"id": 9007199254740993',
+        '"price": 1e400',
+        '"zero": -0.0',
+      ]);
 
       const title = (await row.locator(".title").textContent()) ?? "";
       expect(title).not.toMatch(RAW_HIDDEN);

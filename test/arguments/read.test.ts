@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readArguments } from "../../src/arguments/read.js";
 import { compileInputSchema } from "../../src/arguments/schema.js";
+import { ExactNumber } from "../../src/wire/exact-number.js";
+import { stringifyJson } from "../../src/wire/json.js";
 
 // Schemas as the Python MCP SDK writes them for typed tool functions (see test/servers/typed_server.py).
 const scaleSchema = {
@@ -73,10 +75,41 @@ describe("reading arguments against a tool's inputSchema", () => {
     expect(read(amount, { amount: 1.5 })).toMatchObject({ ok: false, problem: { path: ["amount"] } });
   });
 
-  it("refuses an integer it cannot pass on exactly rather than rounding it", () => {
+  it("reads an integer beyond 2^53 exactly, and forwards every digit", () => {
     const reading = read(amount, { amount: "12345678901234567890" });
-    expect(reading).toMatchObject({ ok: false, problem: { path: ["amount"] } });
-    expect(!reading.ok && reading.problem.problem).toContain("reads as 12345678901234567890");
+    expect(reading.ok).toBe(true);
+    const value = reading.ok ? reading.arguments.amount : undefined;
+    expect(value).toBeInstanceOf(ExactNumber);
+    expect(stringifyJson(reading.ok ? reading.arguments : null)).toBe('{"amount":12345678901234567890}');
+  });
+
+  it("reads numbers inside JSON text exactly, and 1.0 sent as a number as true for a boolean", () => {
+    const groups = {
+      type: "object",
+      properties: {
+        groups: { type: "array", items: { type: "object", properties: { n: { type: "integer" } } } },
+      },
+    };
+    const reading = read(groups, { groups: '[{"n": 12345678901234567890}, {"n": "9007199254740993"}]' });
+    expect(stringifyJson(reading.ok ? reading.arguments : null)).toBe(
+      '{"groups":[{"n":12345678901234567890},{"n":9007199254740993}]}',
+    );
+    const flag = { type: "object", properties: { enabled: { type: "boolean" } } };
+    expect(read(flag, { enabled: new ExactNumber("1.0") })).toMatchObject({
+      ok: true,
+      arguments: { enabled: true },
+    });
+    expect(read(flag, { enabled: new ExactNumber("-0.0") })).toMatchObject({
+      ok: true,
+      arguments: { enabled: false },
+    });
+  });
+
+  it("refuses an infinity it cannot pass on, naming the argument", () => {
+    const price = { type: "object", properties: { price: { type: "number" } } };
+    const reading = read(price, { price: "1e400" });
+    expect(reading).toMatchObject({ ok: false, problem: { path: ["price"] } });
+    expect(!reading.ok && reading.problem.problem).toContain("reads as Infinity");
   });
 
   it("reads the boolean spellings, 1 and 1.0 as true", () => {

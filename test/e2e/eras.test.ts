@@ -49,8 +49,12 @@ describe("the 2026-07-28 era (no initialize)", () => {
       _meta: META,
     });
     expect((allowed.result as { isError: boolean }).isError).toBe(false);
+    // Before deciding, policylayer read the server's tool list itself, in the call's era.
     const received = readJsonLines(recordFile);
-    expect(received).toEqual([
+    const ownLists = received.filter((message) => message.method === "tools/list");
+    expect(ownLists.length).toBeGreaterThan(0);
+    for (const list of ownLists) expect((list.params as { _meta: unknown })._meta).toEqual(META);
+    expect(received.filter((message) => message.method !== "tools/list")).toEqual([
       {
         jsonrpc: "2.0",
         id: 2,

@@ -43,10 +43,11 @@ beforeEach(async () => {
   recordFile = join(dir.path, "received.jsonl");
   const policy = writePolicy(
     dir.path,
-    "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    when: [{ path: args.n, op: gt, value: 1000 }]\n    action: deny\n",
+    "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    when: [{ path: args.n, op: gt, value: 1000 }]\n    action: deny\n  - tool: wait_for_person\n    action: require_approval\n# The arguments below carry keys echo's inputSchema does not declare.\nallow_undeclared_arguments: echo\n",
   );
   session = new RawSession(["--policy", policy, "--", process.execPath, exactNumbersServer], {
     RECORD_FILE: recordFile,
+    POLICYLAYER_STATE_DIR: join(dir.path, "state"),
   });
   await session.initialize();
 });
@@ -82,6 +83,16 @@ describe("numbers JavaScript cannot hold", () => {
     expect(received().some((text) => text.includes('"name":"echo"'))).toBe(false);
   });
 
+  it("refuse a line with a number where a member name must be, and the server never sees it", async () => {
+    session.write(
+      '{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"echo","arguments":{1.0:2}}}\n',
+    );
+    const answer = await session.responseTo(null);
+    expect(answer.error).toMatchObject({ code: -32700 });
+    await session.request(21, "ping");
+    expect(received().some((text) => text.includes('"id":20'))).toBe(false);
+  });
+
   it("reach the client with their exact digits in a tools/list we re-encode", async () => {
     session.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
     const line = await session.lineMatching(/^\{"jsonrpc":"2\.0","id":2,/, "the answer to tools/list");
@@ -107,6 +118,17 @@ describe("numbers JavaScript cannot hold", () => {
     // The next request gets through: nothing of the refused one reached the server.
     await session.request(4, "ping");
     expect(received().some((text) => text.includes("12345678901234567890"))).toBe(false);
+  });
+
+  it("keep a progress token exact in policylayer's own progress while a call waits for a person", async () => {
+    session.write(
+      '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"wait_for_person","arguments":{},"_meta":{"progressToken":12345678901234567890}}}\n',
+    );
+    const progress = await session.lineMatching(
+      /notifications\/progress.*waiting for a person/,
+      "policylayer's progress notification for call 6",
+    );
+    expect(progress).toContain('"progressToken":12345678901234567890,');
   });
 
   it("keep a server request's id and a progress token exact both ways", async () => {

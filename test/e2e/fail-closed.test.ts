@@ -262,6 +262,8 @@ describe("fail closed", () => {
 
 describe("transparent otherwise", () => {
   it("passes a cancellation of a forwarded request to the server unchanged", async () => {
+    // Listed first, so that the call is forwarded at once rather than held for the tool's definition.
+    await session.listAllTools("known");
     session.send({
       jsonrpc: "2.0",
       id: "slow",

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
@@ -65,6 +66,11 @@ for (const major of [1, 2] as const) {
       return (await proxied.client.callTool({ name, arguments: args })) as ToolResult;
     }
 
+    /** Everything the server recorded, as the text it wrote. */
+    function recordedText(): string {
+      return existsSync(records) ? readFileSync(records, "utf8") : "";
+    }
+
     /** What the server recorded since the last look: one line per call it executed. */
     function executed(): Recorded[] {
       const lines = readJsonLines(records) as unknown as Recorded[];
@@ -92,11 +98,22 @@ for (const major of [1, 2] as const) {
       for (const run of runs) expect(run.arguments.amount).toEqual({ type: "int", value: 500 });
     });
 
-    it("refuses 12345678901234567890, which it cannot pass on exactly, and the server never sees it", async () => {
+    it("denies 12345678901234567890 for an integer above 1000, and the server never sees it", async () => {
       const result = await call("transfer", { amount: "12345678901234567890" });
       expect(result.isError).toBe(true);
-      expect(result.content[0]?.text).toContain("argument amount must be an integer");
+      expect(result.content[0]?.text).toContain("transfers above 1000 need a person");
       expect(executed()).toEqual([]);
+    });
+
+    it("passes 12345678901234567890 on as that very integer, every digit", async () => {
+      const before = recordedText().length;
+      const result = await call("label", { limit: "12345678901234567890" });
+      expect(result.isError).toBe(false);
+      expect(executed()).toHaveLength(1);
+      // JSON.parse would round the digits: the line the server wrote, as text.
+      expect(recordedText().slice(before)).toContain(
+        '"limit": {"type": "int", "value": 12345678901234567890}',
+      );
     });
 
     it("refuses 5000.5 for an integer, naming the argument and what the schema wants", async () => {

@@ -91,6 +91,17 @@ export class InProcessProxy {
     this.serverOutput.emit("data", Buffer.from(`${JSON.stringify(message)}\n`));
   }
 
+  /**
+   * The client lists the tools and the server answers with `tools` on one page: the whole list is
+   * then known, so calls are decided at once (by definition, or as tools the server does not list).
+   */
+  serverLists(tools: Message[]): void {
+    this.fromClient({ jsonrpc: "2.0", id: "in-process-list", method: "tools/list" });
+    this.serverReceived();
+    this.fromServer({ jsonrpc: "2.0", id: "in-process-list", result: { tools } });
+    this.clientReceived();
+  }
+
   /** What the client was sent since the last call. */
   clientReceived(): Message[] {
     return this.toClient.drain();

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
+import { Redis } from "ioredis";
 import { tempDir } from "./tmp.js";
 
 /** A free TCP port on loopback (the kernel's choice; free when this resolves). */
@@ -28,8 +30,14 @@ export interface RunningRedis {
   cleanup(): Promise<void>;
 }
 
-/** Starts redis-server on a free loopback port, resolving once it accepts connections. */
-export async function startRedis(options: { password?: string } = {}): Promise<RunningRedis> {
+/**
+ * Starts redis-server on a free loopback port, resolving once it accepts connections. With
+ * `cluster`, it is a one-node Redis Cluster that serves every slot: a script whose keys are in
+ * different slots fails there with CROSSSLOT, as on any cluster.
+ */
+export async function startRedis(
+  options: { password?: string; cluster?: boolean } = {},
+): Promise<RunningRedis> {
   const dir = tempDir("policylayer-redis-");
   const port = await freePort();
   let child: ChildProcess | null = null;
@@ -46,6 +54,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     "no",
   ];
   if (options.password) args.push("--requirepass", options.password);
+  if (options.cluster)
+    args.push("--cluster-enabled", "yes", "--cluster-config-file", join(dir.path, "nodes.conf"));
   const start = async () => {
     const started = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     child = started;
@@ -87,6 +97,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     });
   };
   await start();
+  if (options.cluster) await serveEverySlot(port, options.password);
   const auth = options.password ? `:${options.password}@` : "";
   return {
     port,
@@ -98,4 +109,21 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
       dir.cleanup();
     },
   };
+}
+
+/** Gives a one-node cluster every slot and waits until it says the cluster is ok. */
+async function serveEverySlot(port: number, password: string | undefined): Promise<void> {
+  const client = new Redis({ port, host: "127.0.0.1", password, lazyConnect: true });
+  try {
+    await client.connect();
+    await client.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+    const deadline = Date.now() + 10_000;
+    while (!String(await client.call("CLUSTER", "INFO")).includes("cluster_state:ok")) {
+      if (Date.now() > deadline)
+        throw new Error(`the one-node cluster on port ${port} was not ok within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    client.disconnect();
+  }
 }

@@ -1,7 +1,7 @@
 // The real Claude Code CLI (@anthropic-ai/claude-code from npm) reads what install wrote: `claude mcp
 // list` starts and health-checks every server without a login, in a temporary HOME. Each listing
 // takes from 1 s to 10 s on a busy machine, hence the long timeouts.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -19,10 +19,10 @@ beforeEach(() => {
 });
 afterEach(() => box.cleanup());
 
-/** `claude mcp list` in the sandbox's project folder, with nothing of our environment but PATH. */
-async function mcpList(): Promise<string> {
-  const result = await execa(claude, ["mcp", "list"], {
-    cwd: box.cwd,
+/** `claude ...args` in a folder (the sandbox's project folder), with nothing of our environment but PATH. */
+async function claudeIn(cwd: string, ...args: string[]): Promise<string> {
+  const result = await execa(claude, args, {
+    cwd,
     env: {
       HOME: box.home,
       PATH: process.env.PATH ?? "",
@@ -36,6 +36,19 @@ async function mcpList(): Promise<string> {
   });
   expect(result.exitCode, String(result.stderr)).toBe(0);
   return String(result.stdout);
+}
+
+/** `claude mcp list`: it starts and health-checks every server. */
+function mcpList(cwd = box.cwd): Promise<string> {
+  return claudeIn(cwd, "mcp", "list");
+}
+
+/** git in the sandbox, with its HOME (so no global git config of this machine). */
+async function git(cwd: string, ...args: string[]): Promise<void> {
+  await execa("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
+    cwd,
+    env: { HOME: box.home, GIT_CONFIG_NOSYSTEM: "1" },
+  });
 }
 
 /** The line `claude mcp list` prints for a server. */
@@ -86,5 +99,33 @@ describe("Claude Code with the user's ~/.claude.json", () => {
     expect(lineOf(await mcpList(), "notes")).toBe(`notes: ${node} ${memoryIndex} - ✔ Connected`);
     const after = JSON.parse(readFileSync(file, "utf8"));
     expect(after.mcpServers).toEqual(JSON.parse(rewritten).mcpServers);
+  }, 300_000);
+});
+
+describe("Claude Code's local scope inside a git repository", () => {
+  it("finds the servers Claude Code keeps under the repository's root, from a subfolder and from a worktree", async () => {
+    await git(box.cwd, "init", "-q");
+    await git(box.cwd, "commit", "-q", "--allow-empty", "-m", "start");
+    const sub = join(box.cwd, "sub");
+    mkdirSync(sub);
+    // Claude Code itself writes the entry: from a subfolder it goes under the repository's root.
+    await claudeIn(sub, "mcp", "add", "--scope", "local", "notes", "--", node, memoryIndex);
+    expect(lineOf(await mcpList(sub), "notes")).toBe(`notes: ${node} ${memoryIndex} - ✔ Connected`);
+
+    const install = await box.runWith({ cwd: sub }, "install", "--client", "claude-code", "--yes");
+    expect(install.exitCode, install.stderr).toBe(0);
+    expect(install.stdout).toContain(`notes (projects ${box.cwd}): wrap with the built-in default policy`);
+    expect(lineOf(await mcpList(sub), "notes")).toBe(
+      `notes: ${node} ${policylayerBin} wrap -- ${node} ${memoryIndex} - ✔ Connected`,
+    );
+
+    // A linked worktree is the same project to Claude Code: the entry is found there too.
+    const worktree = join(box.root, "worktree");
+    await git(box.cwd, "worktree", "add", "-q", worktree);
+    const again = await box.runWith({ cwd: worktree }, "install", "--client", "claude-code", "--yes");
+    expect(again.stdout).toContain(`notes (projects ${box.cwd}): already wrapped`);
+    const uninstall = await box.runWith({ cwd: worktree }, "uninstall", "--client", "claude-code", "--yes");
+    expect(uninstall.exitCode, uninstall.stderr).toBe(0);
+    expect(lineOf(await mcpList(worktree), "notes")).toBe(`notes: ${node} ${memoryIndex} - ✔ Connected`);
   }, 300_000);
 });

@@ -88,3 +88,116 @@ describe("Claude Code's ~/.claude.json", () => {
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ ...JSON.parse(text), numStartups: 13 });
   });
 });
+
+describe("comments among a server's args", () => {
+  const POLICY = "version: 1\ndefault: allow\nrules: []\n";
+
+  it("stay where they were in VS Code's mcp.json through install and a policy change", async () => {
+    const original = fixture("vscode.mcp.json");
+    const file = box.write("project/.vscode/mcp.json", original);
+    const comment = "\t\t\t\t// fetch ignores robots.txt only when told\n";
+    const tail = `\t\t\t\t"uvx",\n\t\t\t\t"mcp-server-fetch",\n${comment}\t\t\t\t"--ignore-robots-txt"\n\t\t\t]`;
+    expect((await box.run("install", "--client", "vscode", "--server", "fetch", "--yes")).exitCode).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain(`\t\t\t\t"wrap",\n\t\t\t\t"--",\n${tail}`);
+
+    const policy = box.write("p.yaml", POLICY);
+    const update = await box.run(
+      "install",
+      "--client",
+      "vscode",
+      "--server",
+      "fetch",
+      "--policy",
+      policy,
+      "--yes",
+    );
+    expect(update.exitCode, update.stderr).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain(
+      `\t\t\t\t"wrap",\n\t\t\t\t"--policy",\n\t\t\t\t${JSON.stringify(policy)},\n\t\t\t\t"--",\n${tail}`,
+    );
+    expect((await box.run("uninstall", "--client", "vscode", "--yes")).exitCode).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(original);
+  });
+
+  it("stay where they were in Codex's config.toml, also when uninstall restores an entry edited by hand", async () => {
+    const original = fixture("codex.config.toml");
+    const file = box.write(CODEX, original);
+    const args = `  'C:\\tools\\memory\\index.js',\n  # more output while we debug it\n  "--verbose",\n]`;
+    expect((await box.run("install", "--client", "codex", "--server", "mémoire", "--yes")).exitCode).toBe(0);
+    const installed = readFileSync(file, "utf8");
+    // The command moves into args as the file spelled it (a literal string), and back again.
+    expect(installed).toContain(`  "--",\n  'C:\\Program Files\\nodejs\\node.exe',\n${args}`);
+
+    writeFileSync(file, installed.replace("enabled = true", "enabled = false"));
+    const run = await box.run("uninstall", "--client", "codex", "--yes");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain("mémoire: edited by hand after install");
+    expect(readFileSync(file, "utf8")).toBe(original.replace("enabled = true", "enabled = false"));
+  });
+});
+
+describe("where the clients' documentation puts more files", () => {
+  it("finds Gemini CLI's user file under $GEMINI_CLI_HOME, and a project's .gemini/settings.json", async () => {
+    const user = box.write("gemini-home/.gemini/settings.json", fixture("gemini.settings.json"));
+    const project = box.write(
+      "project/.gemini/settings.json",
+      '{ "mcpServers": { "p": { "command": "uvx" } } }\n',
+    );
+    const run = await box.runWith(
+      { env: { GEMINI_CLI_HOME: `${box.root}/gemini-home` } },
+      "install",
+      "--client",
+      "gemini",
+      "--dry-run",
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`--- ${user}`);
+    expect(run.stdout).toContain(`--- ${project}`);
+  });
+
+  it("finds a project's .codex/config.toml beside the user's", async () => {
+    box.write(CODEX, fixture("codex.config.toml"));
+    const project = box.write("project/.codex/config.toml", '[mcp_servers.p]\ncommand = "uvx"\n');
+    const run = await box.run("install", "--client", "codex", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(parseToml(readFileSync(project, "utf8"))).toMatchObject({
+      mcp_servers: { p: { args: expect.arrayContaining(["wrap", "--", "uvx"]) } },
+    });
+  });
+
+  it("edits Claude Code's user file in $CLAUDE_CONFIG_DIR when that is set", async () => {
+    const text = fixture("claude-code.claude.json").replace("PROJECT_DIR", box.cwd);
+    const file = box.write("claude-config/.claude.json", text);
+    const run = await box.runWith(
+      { env: { CLAUDE_CONFIG_DIR: `${box.root}/claude-config` } },
+      "install",
+      "--client",
+      "claude-code",
+      "--yes",
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`postgres (projects ${box.cwd}): wrap with`);
+    expect(JSON.parse(readFileSync(file, "utf8")).mcpServers.context7.args).toContain("wrap");
+  });
+});
+
+describe("entries the documentation gives that need care", () => {
+  it("does not wrap a Codex server started on a remote executor, and says why", async () => {
+    const original = fixture("codex.config.toml");
+    const file = box.write(CODEX, original);
+    const run = await box.run("install", "--client", "codex", "--server", "remote-build", "--yes");
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain("remote-build: not wrapped: Codex may start it on a remote executor");
+    expect(readFileSync(file, "utf8")).toBe(original);
+  });
+
+  it("wraps a server VS Code runs in its sandbox, and says which folder the sandbox must let it write", async () => {
+    box.write("project/.vscode/mcp.json", fixture("vscode.mcp.json"));
+    const run = await box.run("install", "--client", "vscode", "--server", "myServer", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("myServer: wrap with the built-in default policy");
+    expect(run.stderr).toContain(
+      `myServer: VS Code runs it in its sandbox (sandboxEnabled): add policylayer's state folder ${JSON.stringify(box.stateDir)} to sandbox.filesystem.allowWrite`,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
-import { parse as parseJsonc } from "jsonc-parser";
+import { findNodeAtLocation, parse as parseJsonc, parseTree } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { policylayerBin } from "../helpers/paths.js";
@@ -46,7 +46,7 @@ const CASES: Case[] = [
     client: "vscode",
     fixture: "vscode.mcp.json",
     file: "project/.vscode/mcp.json",
-    wrapped: ["Perplexity", "fetch"],
+    wrapped: ["Perplexity", "fetch", "myServer"],
     remote: ["github", "legacy"],
     servers: "servers",
   },
@@ -55,7 +55,7 @@ const CASES: Case[] = [
     fixture: "windsurf.mcp_config.json",
     file: "home/.codeium/windsurf/mcp_config.json",
     wrapped: ["github", "ollama"],
-    remote: ["figma"],
+    remote: ["figma", "remote-http"],
     servers: "mcpServers",
   },
   {
@@ -94,6 +94,34 @@ function serversOf(kase: Case, data: Record<string, unknown>): Servers {
 }
 
 const launcher = [realpathSync(process.execPath), realpathSync(policylayerBin)];
+
+/** The file's text outside the given entries: the pieces before, between and after them, in order. */
+function outsideEntries(kase: Case, text: string, names: readonly string[]): string[] {
+  const spans: [number, number][] = [];
+  for (const name of names) {
+    if (kase.client === "codex") {
+      // A [mcp_servers.NAME] table runs from its header to the next header.
+      const header = `[mcp_servers.${/^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name)}]`;
+      const start = text.indexOf(header);
+      const next = text.indexOf("\n[", start);
+      spans.push([start, next === -1 ? text.length : next]);
+    } else {
+      const root = parseTree(text, [], { allowTrailingComma: true });
+      const node = root && findNodeAtLocation(root, [kase.servers, name]);
+      if (node === undefined) throw new Error(`no ${name} in the ${kase.client} file`);
+      spans.push([node.offset, node.offset + node.length]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const pieces: string[] = [];
+  let at = 0;
+  for (const [start, end] of spans) {
+    pieces.push(text.slice(at, start));
+    at = end;
+  }
+  pieces.push(text.slice(at));
+  return pieces;
+}
 
 let box: Sandbox;
 beforeEach(() => {
@@ -138,6 +166,10 @@ describe.each(CASES)("install and uninstall of a $client config", (kase) => {
         return copy;
       };
       expect(isDeepStrictEqual(strip(after), strip(before))).toBe(true);
+      // And byte for byte: only the wrapped entries' text differs.
+      expect(outsideEntries(kase, installed, kase.wrapped)).toEqual(
+        outsideEntries(kase, original, kase.wrapped),
+      );
       // Line endings and the final newline are the file's own.
       if (original.includes("\r\n")) expect(installed.replaceAll("\r\n", "")).not.toContain("\n");
       expect(installed.endsWith("\n")).toBe(original.endsWith("\n"));

@@ -34,6 +34,13 @@ describe("a config file that does not parse", () => {
       where: /mcp\.json:\d+:\d+: not valid JSON/,
     },
     {
+      // Gemini CLI removes comments, then reads the rest with JSON.parse: a trailing comma is an error there.
+      client: "gemini",
+      file: "home/.gemini/settings.json",
+      text: '{\n  // mine\n  "mcpServers": {\n    "a": { "command": "x" },\n  }\n}\n',
+      where: /settings\.json:5:3: not valid JSON: a comma before a closing bracket or brace/,
+    },
+    {
       client: "codex",
       file: "home/.codex/config.toml",
       text: '[mcp_servers.a]\ncommand = "x"\nargs = [\n',
@@ -225,5 +232,52 @@ describe("writing", () => {
       'ghost: its command "/nowhere/mcp-ghost" is not found on this machine; wrapped all the same',
     );
     expect(readFileSync(join(box.root, DESKTOP), "utf8")).toContain('"/nowhere/mcp-ghost"]');
+  });
+});
+
+describe("what install leaves alone", () => {
+  it("keeps every field of an entry it does not know, and adds none of its own", async () => {
+    const entry = [
+      '    "notes": {',
+      '      "type": "stdio",',
+      '      "command": "npx",',
+      '      "args": ["-y", "@modelcontextprotocol/server-memory"],',
+      '      "cwd": "/srv/notes",',
+      '      "env": { "MEMORY_FILE_PATH": "/srv/notes/memory.jsonl" },',
+      '      "disabled": false,',
+      '      "autoApprove": ["read_graph"],',
+      '      "alwaysAllow": ["search_nodes"],',
+      '      "x-team": { "owner": "ops", "ticket": 4711 }',
+      "    }",
+    ];
+    const file = box.write(DESKTOP, `{\n  "mcpServers": {\n${entry.join("\n")}\n  }\n}\n`);
+    expect((await box.run("install", "--client", "claude-desktop", "--yes")).exitCode).toBe(0);
+    const installed = readFileSync(file, "utf8");
+    // Every line but the command and args is there as it was.
+    for (const line of entry.filter((line) => !/"(command|args)"/.test(line)))
+      expect(installed).toContain(line);
+    const notes = JSON.parse(installed).mcpServers.notes;
+    expect(Object.keys(notes)).toEqual([
+      "type",
+      "command",
+      "args",
+      "cwd",
+      "env",
+      "disabled",
+      "autoApprove",
+      "alwaysAllow",
+      "x-team",
+    ]);
+  });
+
+  it("without --client, lists every client config found on this machine first, then plans each", async () => {
+    const cursor = box.write("home/.cursor/mcp.json", fixture("cursor.mcp.json"));
+    const gemini = box.write("home/.gemini/settings.json", fixture("gemini.settings.json"));
+    const run = await box.run("install", "--dry-run");
+    expect(run.exitCode, run.stderr).toBe(0);
+    const listing = `considering 2 config files:\n  cursor         ${cursor}\n  gemini         ${gemini}\n`;
+    expect(run.stdout.startsWith(listing)).toBe(true);
+    expect(run.stdout).toContain(`--- ${cursor}`);
+    expect(run.stdout).toContain(`--- ${gemini}`);
   });
 });

@@ -31,6 +31,8 @@ export interface Sandbox {
   write(relative: string, content: string | Buffer): string;
   /** Runs `policylayer ...args` in the sandbox's working folder, without a terminal. */
   run(...args: string[]): Promise<Run>;
+  /** Runs `policylayer ...args` in another folder or with more environment variables. */
+  runWith(options: { cwd?: string; env?: Record<string, string> }, ...args: string[]): Promise<Run>;
   /** The backups beside a file. */
   backupsOf(file: string): string[];
   cleanup(): void;
@@ -52,6 +54,10 @@ export function sandbox(): Sandbox {
     XDG_CONFIG_HOME: configHome,
     XDG_STATE_HOME: join(root, "xdg-state"),
     POLICYLAYER_POLICY: "",
+    // The clients' own overrides of where their files are: unset, whatever the machine running the tests has.
+    CLAUDE_CONFIG_DIR: "",
+    CODEX_HOME: "",
+    GEMINI_CLI_HOME: "",
   };
   return {
     root,
@@ -66,10 +72,13 @@ export function sandbox(): Sandbox {
       writeFileSync(path, content);
       return path;
     },
-    async run(...args) {
+    run(...args) {
+      return this.runWith({}, ...args);
+    },
+    async runWith(options, ...args) {
       const result = await execa(process.execPath, [policylayerBin, ...args], {
-        cwd,
-        env,
+        cwd: options.cwd ?? cwd,
+        env: { ...env, ...options.env },
         reject: false,
         stdin: "ignore",
         timeout: 150_000,

@@ -10,11 +10,13 @@ afterAll(() => dir.cleanup());
 let proxy: InProcessProxy | null = null;
 afterEach(() => proxy?.close());
 
+/** A session whose server listed no tools: every call is of a tool the server does not list, decided at once. */
 function proxyWith(policyYaml: string): InProcessProxy {
   proxy = new InProcessProxy({
     policy: policyFrom(policyYaml),
     auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
   });
+  proxy.serverLists([]);
   return proxy;
 }
 
@@ -87,6 +89,35 @@ describe("ProxySession with the gate, in process", () => {
       outcome: "tool_error",
       duration_ms: 25,
     });
+  });
+
+  it("sends a call of a tool it has no definition of only once the server's own list defined it", async () => {
+    const session = new InProcessProxy({
+      policy: policyFrom("version: 1\ndefault: allow\nrules:\n  - { category: destructive, action: deny }\n"),
+      auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+    });
+    proxy = session;
+    session.fromClient({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "wipe", arguments: {} },
+    });
+    const [list] = session.serverReceived();
+    expect(list).toMatchObject({ method: "tools/list", params: {} });
+    expect(String(list?.id)).toMatch(/^policylayer-/);
+    session.fromServer({
+      jsonrpc: "2.0",
+      id: list?.id as string,
+      result: {
+        tools: [{ name: "wipe", inputSchema: { type: "object" }, annotations: { destructiveHint: true } }],
+      },
+    });
+    // The verdict settles on the next turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(session.serverReceived()).toEqual([]);
+    const [denied] = session.clientReceived();
+    expect(denied).toMatchObject({ id: 1, result: { isError: true } });
   });
 
   it("answers every pending request with an error when the server exits", () => {

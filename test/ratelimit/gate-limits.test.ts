@@ -104,6 +104,16 @@ describe("reserve, then settle", () => {
     expect(decideNow(gate, "act").forward).toBe(true);
   });
 
+  it("keeps the unit of a call the client cancelled after it was forwarded, whatever the server answers then", () => {
+    const gate = gateOn(machine(), oneGlobalCall);
+    const first = decideNow(gate, "act");
+    if (first.forward) {
+      first.cancelledByClient();
+      first.finish("protocol_error");
+    }
+    expect(reasonOf(decideNow(gate, "act"))).toContain("rate limit of rule 1 (global scope)");
+  });
+
   it("keeps the unit of a call the server received before it exited, and gives back one it never received", () => {
     const dir = machine();
     const gate = gateOn(dir, oneGlobalCall);

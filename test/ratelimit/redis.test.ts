@@ -30,7 +30,14 @@ afterEach(async () => {
 
 /** A policy on the test Redis, under a key prefix of its own so tests never share counts. */
 function redisPolicy(
-  options: { url?: string; onUnavailable?: "deny" | "allow"; echoMax?: number; budgetMax?: number } = {},
+  options: {
+    url?: string;
+    onUnavailable?: "deny" | "allow";
+    echoMax?: number;
+    budgetMax?: number;
+    /** get-env (whose inputSchema declares no arguments) takes undeclared ones and counts args.a too. */
+    untypedBudget?: boolean;
+  } = {},
 ): string {
   const prefix = `t${process.pid}-${++prefixCounter}:`;
   lastPrefix = prefix;
@@ -53,7 +60,13 @@ rules:
     budget: { sum: args.a, max: ${options.budgetMax ?? 10}, window: 600, scope: global }
   - tool: get-env
     action: allow
-`;
+${
+  options.untypedBudget
+    ? `    budget: { sum: args.a, max: 10, window: 600, scope: global }
+allow_undeclared_arguments: get-env
+`
+    : ""
+}`;
 }
 
 /** A "machine": a state directory of its own, with the policy file in it. */
@@ -173,16 +186,23 @@ describe("limits shared through a real Redis", () => {
   });
 
   it("denies a budgeted call whose amount is missing, negative, a string or a boolean", async () => {
-    const { clients } = await wraps(redisPolicy(), 1);
+    const { clients } = await wraps(redisPolicy({ untypedBudget: true }), 1);
     const client = nth(clients, 0).client;
     expect(await callOutcome(client, "get-sum", { b: 1 })).toContain(
       "the call has no args.a to count against the budget",
     );
-    for (const a of [-1, "5", true]) {
-      expect(await callOutcome(client, "get-sum", { a, b: 1 })).toContain(
-        "args.a must be a number from 0 to 1e15 to count against the budget",
-      );
-    }
+    const notAnAmount = "args.a must be a number from 0 to 1e15 to count against the budget";
+    expect(await callOutcome(client, "get-sum", { a: -1, b: 1 })).toContain(notAnAmount);
+    // get-env's inputSchema types no arguments: its args.a stays as sent, a string or a boolean.
+    for (const a of ["5", true]) expect(await callOutcome(client, "get-env", { a })).toContain(notAnAmount);
+  });
+
+  it("counts a string amount for a parameter the tool declares a number as the number it reads as", async () => {
+    const { clients } = await wraps(redisPolicy(), 1);
+    const client = nth(clients, 0).client;
+    // get-sum's a is a number: "5" is read, counted and forwarded as 5, whether or not the client listed first.
+    expect(await callOutcome(client, "get-sum", { a: "5", b: 1 })).toBe("pass");
+    expect(await callOutcome(client, "get-sum", { a: 5.5, b: 1 })).toContain("5 is left");
   });
 
   it("lets exactly one of racing wraps on two machines have the last unit", async () => {
@@ -289,5 +309,52 @@ describe("limits shared through a real Redis", () => {
       "the redis limit store cannot be reached",
     );
     expect(await callOutcome(connected.client, "get-env", {})).toBe("pass");
+  });
+});
+
+describe("limits on a Redis Cluster node", () => {
+  let node: RunningRedis;
+  beforeAll(async () => {
+    node = await startRedis({ cluster: true });
+  });
+  afterAll(async () => {
+    await node?.cleanup();
+  });
+
+  it("counts a rule's rate_limit and budget of two scopes in one script: every key of the call in one slot", async () => {
+    const { dir, policy } = machine(`version: 1
+default: deny
+state: { store: redis, url: "${node.url}", key_prefix: "team-a:" }
+server: everything
+rules:
+  - id: both
+    tool: get-sum
+    action: allow
+    rate_limit: { max: 2, window: 600, scope: global }
+    budget: { sum: args.a, max: 10, window: 86400, scope: server }
+`);
+    const connected = await wrapOnMachine(policy, dir);
+    opened.push(connected);
+    expect(await callOutcome(connected.client, "get-sum", { a: 4, b: 0 })).toBe("pass");
+    expect(await callOutcome(connected.client, "get-sum", { a: 7, b: 0 })).toContain("6 is left");
+    expect(await callOutcome(connected.client, "get-sum", { a: 6, b: 0 })).toBe("pass");
+    expect(await callOutcome(connected.client, "get-sum", { a: 0, b: 0 })).toContain(
+      "rate limit of rule 1 (global scope): at most 2 calls",
+    );
+    const rows = await limitsJson(dir, policy);
+    expect(rows.map((row) => [row.kind, row.scope, row.used])).toEqual([
+      ["rate_limit", "global", 2],
+      ["budget", "server", 10],
+    ]);
+    const { Redis } = await import("ioredis");
+    const client = new Redis(node.url);
+    try {
+      const keys = await client.keys("*");
+      expect(keys).toHaveLength(4);
+      const slots = await Promise.all(keys.map((key) => client.call("CLUSTER", "KEYSLOT", key)));
+      expect(new Set(slots).size).toBe(1);
+    } finally {
+      client.disconnect();
+    }
   });
 });

@@ -27,6 +27,11 @@ const tools = [
   { name: "tool_error", description: "Answer with isError: true", inputSchema: { type: "object" } },
 ];
 let extraToolVisible = false;
+// HOLD_LIST_CURSOR=c: the answer to tools/list with that cursor waits for the client's
+// notifications/test/release (announced on stderr), so a test can act while a listing is on that page.
+const holdCursor = process.env.HOLD_LIST_CURSOR;
+let heldAnswers = [];
+let firstListIgnored = false;
 
 function send(message) {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -51,6 +56,13 @@ function handle(message) {
     return;
   }
   if (method === "tools/list") {
+    // A server whose list never comes: calls that wait for a definition must be denied, not hang.
+    if (process.env.HANG_TOOLS_LIST === "1") return;
+    // One that comes only from the second request on.
+    if (process.env.HANG_FIRST_TOOLS_LIST === "1" && !firstListIgnored) {
+      firstListIgnored = true;
+      return;
+    }
     const all = extraToolVisible
       ? [...tools, { name: "batch_delete_later", description: "Appears after list_changed" }]
       : tools;
@@ -63,6 +75,11 @@ function handle(message) {
       process.stdout.write(
         `{"jsonrpc":"2.0","id":"decoy","result":${JSON.stringify(result)},"id":${JSON.stringify(id)}}\n`,
       );
+      return;
+    }
+    if (holdCursor !== undefined && params?.cursor === holdCursor) {
+      heldAnswers.push({ jsonrpc: "2.0", id, result });
+      process.stderr.write(`recording-server: holding tools/list cursor ${holdCursor}\n`);
       return;
     }
     send({ jsonrpc: "2.0", id, result });
@@ -107,6 +124,11 @@ function handle(message) {
         send({ jsonrpc: "2.0", id, result: textResult(`called ${params?.name}`) });
         return;
     }
+  }
+  if (method === "notifications/test/release") {
+    for (const answer of heldAnswers) send(answer);
+    heldAnswers = [];
+    return;
   }
   if (id !== undefined && method !== undefined) {
     send({ jsonrpc: "2.0", id, error: { code: -32601, message: `Method not found: ${method}` } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareNumbers, ExactNumber, numberFromText } from "../../src/wire/exact-number.js";
-import { inexactNumberRanges, parseJson, stringifyJson } from "../../src/wire/json.js";
+import { inexactNumberRanges, parseJson, parseJsonString, stringifyJson } from "../../src/wire/json.js";
 import { parseClientLine, toLine } from "../../src/wire/jsonrpc.js";
 import { serializeParsed } from "../../src/wire/serialize.js";
 
@@ -139,6 +139,20 @@ describe("parseJson and stringifyJson", () => {
 
   it("makes JSON.stringify refuse an ExactNumber rather than write it changed", () => {
     expect(() => JSON.stringify({ n: new ExactNumber("1e400") })).toThrow(/stringifyJson/);
+  });
+});
+
+describe("parseJson and parseJsonString on text that is not JSON", () => {
+  it("refuses a number where a member name must be, even one it keeps exactly", () => {
+    for (const text of ["{1.0:2}", '{"a":{12345678901234567890:1}}', "[{-0:1}]"]) {
+      expect(() => parseJson(Buffer.from(text)), text).toThrow(SyntaxError);
+      expect(() => parseJsonString(text), text).toThrow(SyntaxError);
+    }
+  });
+
+  it("reads JSON text held as a string with its numbers exact, strings untouched", () => {
+    const value = parseJsonString('[12345678901234567890, "12345678901234567890", -0.0, 5, "\\"1e400"]');
+    expect(stringifyJson(value)).toBe('[12345678901234567890,"12345678901234567890",-0.0,5,"\\"1e400"]');
   });
 });
 

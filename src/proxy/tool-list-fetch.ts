@@ -1,0 +1,203 @@
+// Reading the server's tool list on behalf of a tools/call whose tool policylayer does not know yet,
+// so that no decision depends on whether the client happened to list the tools first.
+import { paramsInEra, type RequestEra } from "../wire/era.js";
+import type { JsonObject } from "../wire/jsonrpc.js";
+
+/** How long a call may wait for the server's list before it is denied (a cold uvx start takes seconds). */
+export const DEFINITION_TIMEOUT_MS = 30_000;
+/** Pages one listing may take; a server that pages without end is not followed further. */
+export const MAX_LIST_PAGES = 100;
+
+/** A tools/list request of ours in flight: its result, and a way to stop waiting for it. */
+export interface OwnListRequest {
+  result: Promise<JsonObject>;
+  cancel(reason: string): void;
+}
+
+export interface ToolListFetchOptions {
+  /** Sends tools/list with these params to the server, as a request of our own. */
+  listTools(params: JsonObject): OwnListRequest;
+  /** Learns one page of the server's list (the session's one table of tool definitions). */
+  learn(result: JsonObject): void;
+  /** Whether the table has a definition of this tool. */
+  knows(name: string): boolean;
+  timeoutMs?: number;
+}
+
+/** Our own reading of every page, shared by the calls that wait for it. */
+interface Listing {
+  done: Promise<void>;
+  /** The list's generation it reads (see ToolListFetcher.generation). */
+  generation: number;
+  /** Calls still waiting for it: when the last gives up, the listing is cancelled. */
+  waiters: number;
+  settled: boolean;
+  cancel(reason: string): void;
+}
+
+/** One call waiting for a definition: the listing it awaits, and whether it stopped waiting. */
+interface Waiter {
+  listing: Listing | null;
+  gaveUp: boolean;
+}
+
+/**
+ * Obtains tool definitions: awaits the client's own tools/list when one is in flight, else reads
+ * every page of the server's list itself, once for all calls that wait meanwhile. Knows when the
+ * whole list has been read (by us or by the client, page after page from the first), so a tool the
+ * server does not list is then decided at once; the server's list_changed makes that unknown again.
+ */
+export class ToolListFetcher {
+  private readonly options: ToolListFetchOptions;
+  private readonly timeoutMs: number;
+  /** Counts the server's list changes: what was read under an older generation may be out of date. */
+  private generation = 0;
+  /** The whole list of the current generation has been read: an unknown tool is one it does not list. */
+  private whole = false;
+  /** The nextCursors the client reached from the first page, in this generation. */
+  private readonly clientCursors = new Set<string>();
+  /** Our newest listing in flight. */
+  private listing: Listing | null = null;
+  private clientListsInFlight = 0;
+  private clientListsWaiters: (() => void)[] = [];
+
+  constructor(options: ToolListFetchOptions) {
+    this.options = options;
+    this.timeoutMs = options.timeoutMs ?? DEFINITION_TIMEOUT_MS;
+  }
+
+  /** Whether the server's whole current list has been read (an unknown tool is then not on it). */
+  get complete(): boolean {
+    return this.whole;
+  }
+
+  /** The server said its tool list changed: the next unknown tool reads it again. */
+  listChanged(): void {
+    this.generation++;
+    this.whole = false;
+    this.clientCursors.clear();
+  }
+
+  /**
+   * The client sent tools/list (with `cursor`, if any): call the returned function once with the
+   * result it was answered with, or null when it got none (an error, the server gone).
+   */
+  clientListSent(cursor: unknown): (result: JsonObject | null) => void {
+    this.clientListsInFlight++;
+    const generation = this.generation;
+    // Only a page reached from the first page says where the list ends.
+    const chained = cursor === undefined || (typeof cursor === "string" && this.clientCursors.has(cursor));
+    let answered = false;
+    return (result) => {
+      if (answered) return;
+      answered = true;
+      if (result !== null && chained && generation === this.generation) {
+        const next = result.nextCursor;
+        if (typeof next === "string") this.clientCursors.add(next);
+        else if (next === undefined || next === null) this.whole = true;
+      }
+      this.clientListsInFlight--;
+      if (this.clientListsInFlight > 0) return;
+      for (const wake of this.clientListsWaiters.splice(0)) wake();
+    };
+  }
+
+  /**
+   * Resolves once `name` is defined in the table or the server's whole list has been read without
+   * it (then it is a tool the server does not list); rejects with a reason a person can act on when
+   * the list cannot be had within the timeout. `era` is the waiting call's: our requests carry its envelope.
+   */
+  async definitionOf(name: string, era: RequestEra): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the server did not answer tools/list within ${this.timeoutMs / 1000} s`)),
+        this.timeoutMs,
+      );
+    });
+    const waiter: Waiter = { listing: null, gaveUp: false };
+    try {
+      await Promise.race([this.obtain(name, era, waiter), timedOut]);
+    } finally {
+      clearTimeout(timer);
+      waiter.gaveUp = true;
+      // The last call to give up on a listing stops it; one that others still await goes on.
+      const listing = waiter.listing;
+      if (listing !== null && --listing.waiters === 0 && !listing.settled)
+        listing.cancel("policylayer stopped waiting for this tools/list");
+    }
+  }
+
+  /** Awaits the client's lists in flight, then (if still needed) a listing of ours, which `waiter` records. */
+  private async obtain(name: string, era: RequestEra, waiter: Waiter): Promise<void> {
+    if (this.clientListsInFlight > 0) {
+      await new Promise<void>((resolve) => this.clientListsWaiters.push(resolve));
+      if (waiter.gaveUp || this.options.knows(name) || this.whole) return;
+    }
+    const listing = this.joinListing(era);
+    waiter.listing = listing;
+    await listing.done;
+  }
+
+  /** The listing of the current generation in flight, or a new one; counted as awaited once more. */
+  private joinListing(era: RequestEra): Listing {
+    const current = this.listing;
+    const listing =
+      current !== null && current.generation === this.generation && !current.settled
+        ? current
+        : this.listAll(era);
+    listing.waiters++;
+    return listing;
+  }
+
+  // Every page of the server's list, learnt page by page.
+  private listAll(era: RequestEra): Listing {
+    let current: OwnListRequest | null = null;
+    let stop: (error: Error) => void = () => {};
+    // Settles the listing at once when it is cancelled (a dropped request's answer never comes).
+    const stopped = new Promise<never>((_resolve, reject) => {
+      stop = reject;
+    });
+    stopped.catch(() => {});
+    const generation = this.generation;
+    const pages = async (): Promise<void> => {
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        current = this.options.listTools(paramsInEra(era, cursor === undefined ? {} : { cursor }));
+        const result = await Promise.race([current.result, stopped]);
+        this.options.learn(result);
+        const next = result.nextCursor;
+        if (next === undefined || next === null) {
+          if (generation === this.generation) this.whole = true;
+          return;
+        }
+        if (typeof next !== "string")
+          throw new Error("the server's tools/list has a nextCursor that is not a string");
+        if (seen.has(next))
+          throw new Error("the server's tools/list pages in a circle (a nextCursor came twice)");
+        seen.add(next);
+        cursor = next;
+      }
+      throw new Error(`the server's tools/list has more than ${MAX_LIST_PAGES} pages`);
+    };
+    const listing: Listing = {
+      done: Promise.resolve(),
+      generation,
+      waiters: 0,
+      settled: false,
+      cancel: (reason: string) => {
+        current?.cancel(reason);
+        stop(new Error(reason));
+      },
+    };
+    listing.done = pages().finally(() => {
+      listing.settled = true;
+      if (this.listing === listing) this.listing = null;
+    });
+    // Awaited by every waiter; a failure nobody awaits any more (all timed out) is not unhandled.
+    listing.done.catch(() => {});
+    this.listing = listing;
+    return listing;
+  }
+}
