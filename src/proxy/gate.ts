@@ -155,7 +155,7 @@ export class Gate implements CallGate {
     }
     const reading = readForPolicy(this.policy, this.profiles.get(request.call.name), request.call);
     if (!reading.changed) return this.decideRead(request, reading.refusal);
-    const argumentsJson = serializeParsed(reading.call.arguments, false);
+    const argumentsJson = serializeParsed(reading.call.arguments, "escaped");
     const verdict = this.decideRead({ ...request, call: reading.call, argumentsJson }, null);
     return withForwardedArguments(verdict, argumentsJson);
   }
