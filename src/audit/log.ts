@@ -37,18 +37,31 @@ export interface AuditRecord {
     | "cancelled"
     | "not_forwarded";
   duration_ms?: number;
+  /** The arguments whose hash args_sha256 will be, while it is not taken yet (see hashLater). */
+  [UNHASHED]?: { args: Record<string, unknown>; json: string | undefined };
 }
 
-/** The run of members from session to id's name, for the last session and server seen. */
-let sessionPart: { session: string; server: string; text: string; ascii: boolean } | null = null;
-/** The run of members from decision to args_sha256's name, for the last decision seen. */
-let decisionPart: {
-  key: [string, string, string, AuditRecord["rule"], string, string, string];
-  text: string;
-  ascii: boolean;
-} | null = null;
-/** Whether the line callRecordLine built last is all ASCII (then it is written as latin1: no encoding pass). */
-let lastLineAscii = false;
+/** Where a record keeps the arguments it has not hashed yet; a symbol, so no line ever shows it. */
+const UNHASHED: unique symbol = Symbol("arguments not hashed yet");
+
+/**
+ * Leaves a record's args_sha256 to be taken when it is first needed (argsSha256, or when its line
+ * is written), so that hashing is not on the way of a call that is let through. `json` as for argumentsHash.
+ */
+export function hashLater(record: AuditRecord, args: Record<string, unknown>, json?: string): void {
+  record.args_sha256 = "";
+  record[UNHASHED] = { args, json };
+}
+
+/** The record's args_sha256, taken now if it was left for later. */
+export function argsSha256(record: AuditRecord): string {
+  const unhashed = record[UNHASHED];
+  if (unhashed !== undefined) {
+    record.args_sha256 = argumentsHash(unhashed.args, unhashed.json);
+    record[UNHASHED] = undefined;
+  }
+  return record.args_sha256;
+}
 
 /** Any character past U+007F (a lone surrogate too) takes more than one UTF-8 byte. */
 function isAscii(text: string): boolean {
@@ -72,45 +85,99 @@ class QuotedField {
   }
 }
 
-const timeField = new QuotedField();
-const toolField = new QuotedField();
-const hashField = new QuotedField();
-
-function sessionMembers(record: AuditRecord): string {
-  if (
-    sessionPart === null ||
-    sessionPart.session !== record.session ||
-    sessionPart.server !== record.server
-  ) {
-    const text = `,"session":${JSON.stringify(record.session)},"server":${JSON.stringify(record.server)},"event":"tools/call","id":`;
-    sessionPart = { session: record.session, server: record.server, text, ascii: isAscii(text) };
-  }
-  return sessionPart.text;
+/** The start of a call's line, up to (not including) `outcome`, `duration_ms` and the closing brace. */
+export interface CallLineHead {
+  text: string;
+  /** Whether the whole line will be ASCII (then it is written as latin1: no encoding pass). */
+  ascii: boolean;
 }
 
-function decisionMembers(record: AuditRecord): string {
-  const key = decisionPart?.key;
-  const rule = record.rule;
-  if (
-    decisionPart === null ||
-    key === undefined ||
-    key[0] !== record.decision ||
-    key[1] !== record.policy_action ||
-    key[2] !== record.mode ||
-    // A rule's pattern list is one array per compiled rule, so identity tells.
-    !(
-      key[3] === rule ||
-      (key[3] !== null && rule !== null && key[3].index === rule.index && key[3].tool === rule.tool)
-    ) ||
-    key[4] !== record.reason ||
-    key[5] !== record.category ||
-    key[6] !== record.risk
-  ) {
+/** The members from decision to args_sha256's name, and the fields they were made of. */
+interface DecisionPart {
+  key: [string, string, string, AuditRecord["rule"], string, string, string];
+  text: string;
+  ascii: boolean;
+}
+
+/**
+ * Writes tools/call records as JSON lines with the same meaning as JSON.stringify(record). Written
+ * out by hand because it is on every call's path: fields typed as fixed words are written as they
+ * are, strings that repeat from call to call are quoted once (the writer remembers the last of
+ * each), everything else goes through JSON.stringify.
+ */
+export class CallLineWriter {
+  private readonly time = new QuotedField();
+  private readonly tool = new QuotedField();
+  private readonly hash = new QuotedField();
+  /** The run of members from session to id's name, for the last session and server seen. */
+  private sessionPart: { session: string; server: string; text: string; ascii: boolean } | null = null;
+  private decisionPart: DecisionPart | null = null;
+
+  /** The line of a record, terminator included, and whether it is all ASCII. */
+  line(record: AuditRecord): { text: string; ascii: boolean } {
+    const head = this.head(record);
+    return { text: head.text + callRecordTail(record.outcome, record.duration_ms), ascii: head.ascii };
+  }
+
+  /** A record's line up to how it ended: what can be written before the answer comes back. */
+  head(record: AuditRecord): CallLineHead {
+    const id = typeof record.id === "number" ? String(record.id) : JSON.stringify(record.id);
+    const time = this.time.quote(record.time);
+    const tool = this.tool.quote(record.tool);
+    const hash = this.hash.quote(argsSha256(record));
+    const session = this.sessionMembers(record);
+    const decision = this.decisionMembers(record);
+    let text = `{"time":${time}${session.text}${id},"tool":${tool}${decision.text}${hash}`;
+    // The tail (outcome, duration) is ASCII by construction; arguments and approval are not checked.
+    const ascii =
+      (typeof record.id === "number" || isAscii(id)) &&
+      this.time.ascii &&
+      this.tool.ascii &&
+      this.hash.ascii &&
+      session.ascii &&
+      decision.ascii &&
+      record.arguments === undefined &&
+      record.approval === undefined &&
+      record.continues === undefined &&
+      record.uncounted === undefined;
+    if (record.arguments !== undefined) text += `,"arguments":${stringifyJson(record.arguments)}`;
+    if (record.approval !== undefined) text += `,"approval":${JSON.stringify(record.approval)}`;
+    if (record.continues !== undefined) text += `,"continues":${JSON.stringify(record.continues)}`;
+    if (record.uncounted !== undefined) text += `,"uncounted":${JSON.stringify(record.uncounted)}`;
+    return { text, ascii };
+  }
+
+  private sessionMembers(record: AuditRecord): { text: string; ascii: boolean } {
+    const part = this.sessionPart;
+    if (part !== null && part.session === record.session && part.server === record.server) return part;
+    const text = `,"session":${JSON.stringify(record.session)},"server":${JSON.stringify(record.server)},"event":"tools/call","id":`;
+    this.sessionPart = { session: record.session, server: record.server, text, ascii: isAscii(text) };
+    return this.sessionPart;
+  }
+
+  private decisionMembers(record: AuditRecord): DecisionPart {
+    const part = this.decisionPart;
+    const rule = record.rule;
+    if (part !== null) {
+      const key = part.key;
+      if (
+        key[0] === record.decision &&
+        key[1] === record.policy_action &&
+        key[2] === record.mode &&
+        // A rule's pattern list is one array per compiled rule, so identity tells.
+        (key[3] === rule ||
+          (key[3] !== null && rule !== null && key[3].index === rule.index && key[3].tool === rule.tool)) &&
+        key[4] === record.reason &&
+        key[5] === record.category &&
+        key[6] === record.risk
+      )
+        return part;
+    }
     const text =
       `,"decision":"${record.decision}","policy_action":"${record.policy_action}","mode":"${record.mode}",` +
       `"rule":${JSON.stringify(rule)},"reason":${JSON.stringify(record.reason)},` +
       `"category":${JSON.stringify(record.category)},"risk":${JSON.stringify(record.risk)},"args_sha256":`;
-    decisionPart = {
+    this.decisionPart = {
       key: [
         record.decision,
         record.policy_action,
@@ -123,34 +190,8 @@ function decisionMembers(record: AuditRecord): string {
       text,
       ascii: isAscii(text),
     };
+    return this.decisionPart;
   }
-  return decisionPart.text;
-}
-
-/** A tools/call record's line up to (not including) `outcome`, `duration_ms` and the closing brace. */
-function callRecordHead(record: AuditRecord): string {
-  const id = typeof record.id === "number" ? String(record.id) : JSON.stringify(record.id);
-  const time = timeField.quote(record.time);
-  const tool = toolField.quote(record.tool);
-  const hash = hashField.quote(record.args_sha256);
-  let line = `{"time":${time}${sessionMembers(record)}${id},"tool":${tool}${decisionMembers(record)}${hash}`;
-  // The tail (outcome, duration) is ASCII by construction; arguments and approval are not checked.
-  lastLineAscii =
-    (typeof record.id === "number" || isAscii(id)) &&
-    timeField.ascii &&
-    toolField.ascii &&
-    hashField.ascii &&
-    sessionPart?.ascii === true &&
-    decisionPart?.ascii === true &&
-    record.arguments === undefined &&
-    record.approval === undefined &&
-    record.continues === undefined &&
-    record.uncounted === undefined;
-  if (record.arguments !== undefined) line += `,"arguments":${stringifyJson(record.arguments)}`;
-  if (record.approval !== undefined) line += `,"approval":${JSON.stringify(record.approval)}`;
-  if (record.continues !== undefined) line += `,"continues":${JSON.stringify(record.continues)}`;
-  if (record.uncounted !== undefined) line += `,"uncounted":${JSON.stringify(record.uncounted)}`;
-  return line;
 }
 
 /** The end of a call's line after its head: how it ended and how long it took. */
@@ -160,27 +201,6 @@ function callRecordTail(outcome: AuditRecord["outcome"], durationMs: number | un
   return `${tail}}\n`;
 }
 
-/**
- * One tools/call record as a JSON line, with the same meaning as JSON.stringify(record). Written
- * out by hand because it is on every call's path: fields typed as fixed words are written as they
- * are, strings that repeat from call to call are quoted once, everything else goes through JSON.stringify.
- */
-export function callRecordLine(record: AuditRecord): string {
-  return callRecordHead(record) + callRecordTail(record.outcome, record.duration_ms);
-}
-
-let lastIsoMs = Number.NaN;
-let lastIso = "";
-
-/** The ISO time of a millisecond; calls within the same millisecond share one string. */
-export function isoTime(ms: number): string {
-  if (ms !== lastIsoMs) {
-    lastIsoMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-
 /** Appends audit lines synchronously, so a failure is known before the next call is let through. */
 export class AuditLog {
   private failure: string | null = null;
@@ -188,6 +208,9 @@ export class AuditLog {
   private held: string | null = null;
   /** Whether every line in `held` is all ASCII. */
   private heldAscii = true;
+  private readonly lines = new CallLineWriter();
+  private lastTimeMs = Number.NaN;
+  private lastTime = "";
 
   private constructor(
     readonly path: string,
@@ -218,10 +241,26 @@ export class AuditLog {
     return this.appendLine(`${JSON.stringify(record)}\n`, false);
   }
 
-  /** Appends one tools/call record (the line of every call, serialized by callRecordLine). */
-  appendCall(record: AuditRecord): boolean {
-    const line = callRecordLine(record);
-    return this.appendLine(line, lastLineAscii);
+  /**
+   * Appends one tools/call record (the line of every call). `head`: its start, written ahead by
+   * callHead (once the call had left, before its answer came back), when the record has not changed since.
+   */
+  appendCall(record: AuditRecord, head: CallLineHead = this.callHead(record)): boolean {
+    return this.appendLine(head.text + callRecordTail(record.outcome, record.duration_ms), head.ascii);
+  }
+
+  /** The ISO time of a millisecond, for a record; calls within the same millisecond share one string. */
+  timeOf(ms: number): string {
+    if (ms !== this.lastTimeMs) {
+      this.lastTimeMs = ms;
+      this.lastTime = new Date(ms).toISOString();
+    }
+    return this.lastTime;
+  }
+
+  /** The start of a record's line, for appendCall once the call has ended. */
+  callHead(record: AuditRecord): CallLineHead {
+    return this.lines.head(record);
   }
 
   /** `ascii`: the caller knows the line is all ASCII. */

@@ -31,15 +31,24 @@ export interface RegexProblem {
   index: number | null;
 }
 
+/** Patterns compiled lately: validating a policy and compiling it both compile each of its patterns. */
+const compiled = new Map<string, LinearRegex | RegexProblem>();
+const MAX_COMPILED = 1024;
+
 /** Compiles a policy pattern (RE2 syntax) for the linear-time engine, or says why it cannot. */
 export function compileLinearRegex(pattern: string): LinearRegex | RegexProblem {
+  let result = compiled.get(pattern);
+  if (result !== undefined) return result;
   const { RE2JS, RE2JSException } = re2();
   try {
-    return RE2JS.compile(pattern);
+    result = RE2JS.compile(pattern);
   } catch (error) {
     if (!(error instanceof RE2JSException)) throw error;
-    return problemOf(pattern, error);
+    result = problemOf(pattern, error);
   }
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(pattern, result);
+  return result;
 }
 
 /** True for what compileLinearRegex returns when the pattern cannot run. */

@@ -6,6 +6,7 @@ import type { Ajv, CodeOptions, ErrorObject, ValidateFunction } from "ajv";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import type { Document } from "yaml";
 import { compilePolicy } from "./compile.js";
+import { type PositionNode, PositionRecorder, yamlPositions } from "./positions.js";
 import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
 import type { PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
@@ -141,38 +142,92 @@ function schemaFindings(errors: ErrorObject[], data: unknown): Finding[] {
   return findings;
 }
 
-/** Where a YAML node starts in the source, if it is a node with a position. */
-function startOf(node: unknown): number | undefined {
-  return yamlLib().isNode(node) ? node.range?.[0] : undefined;
+/** One step down from a node: a mapping's pair (where its key starts, whether its value is empty) or a list item. */
+type Step<N> = { node: N; keyStart?: number | undefined; emptyValue?: boolean } | null;
+
+/** A parsed document's nodes, as far as placing a finding needs them. */
+interface Placer<N> {
+  root: N;
+  start(node: N): number | undefined;
+  /** The child at `segment`, or null where there is none (or the node has no children). */
+  step(node: N, segment: Segment): Step<N>;
+}
+
+/** The `yaml` library's document as a placer: it follows every YAML construct. */
+function yamlPlacer(doc: Document): Placer<unknown> {
+  const yaml = yamlLib();
+  const start = (node: unknown) => (yaml.isNode(node) ? node.range?.[0] : undefined);
+  return {
+    root: doc.contents,
+    start,
+    step(parent, segment) {
+      const node = yaml.isAlias(parent) ? parent.resolve(doc) : parent;
+      if (yaml.isMap(node)) {
+        const pair = node.items.find(
+          (item) => yaml.isScalar(item.key) && String(item.key.value) === String(segment),
+        );
+        if (pair === undefined) return null;
+        // An empty value (`window:`) has no useful position of its own.
+        const emptyValue = yaml.isScalar(pair.value) && pair.value.value === null && pair.value.source === "";
+        return { node: pair.value, keyStart: start(pair.key), emptyValue };
+      }
+      if (yaml.isSeq(node)) return { node: node.items[Number(segment)] };
+      return null;
+    },
+  };
+}
+
+/** js-yaml's own parse as a placer (positions.ts), for documents it can follow. */
+function positionsPlacer(root: PositionNode): Placer<PositionNode | undefined> {
+  return {
+    root,
+    start: (node) => node?.start,
+    step(node, segment) {
+      if (node?.kind === "mapping") {
+        for (let i = 0; i < node.children.length; i += 2) {
+          const key = node.children[i] as PositionNode;
+          if (key.kind !== "scalar" || String(key.value) !== String(segment)) continue;
+          const value = node.children[i + 1] as PositionNode;
+          return { node: value, keyStart: key.start, emptyValue: value.kind === "empty" };
+        }
+        return null;
+      }
+      if (node?.kind === "sequence") return { node: node.children[Number(segment)] };
+      return null;
+    },
+  };
 }
 
 /** The source offset of a finding: the value at its path, the key it names, or the nearest node that holds it. */
-function offsetOf(doc: Document, finding: Finding): number {
-  let node: unknown = doc.contents;
-  let offset = startOf(node) ?? 0;
+function offsetOf<N>(placer: Placer<N>, finding: Finding): number {
+  let node = placer.root;
+  let offset = placer.start(node) ?? 0;
   const steps: Segment[] = finding.keyOf === undefined ? finding.path : [...finding.path, finding.keyOf];
   for (const [i, segment] of steps.entries()) {
-    if (yamlLib().isAlias(node)) node = node.resolve(doc);
-    if (yamlLib().isMap(node)) {
-      const pair = node.items.find(
-        (item) => yamlLib().isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (pair === undefined) break;
-      const keyOffset = startOf(pair.key) ?? offset;
-      const pointsAtKey = finding.keyOf !== undefined && i === steps.length - 1;
-      // An empty value (`window:`) has no useful position of its own: point at its key.
-      const emptyValue =
-        yamlLib().isScalar(pair.value) && pair.value.value === null && pair.value.source === "";
-      offset = pointsAtKey || emptyValue ? keyOffset : (startOf(pair.value) ?? keyOffset);
-      node = pair.value;
-    } else if (yamlLib().isSeq(node)) {
-      node = node.items[Number(segment)];
-      offset = startOf(node) ?? offset;
-    } else {
-      break;
+    const step = placer.step(node, segment);
+    if (step === null) break;
+    if (step.keyStart === undefined && step.emptyValue === undefined) {
+      node = step.node;
+      offset = placer.start(node) ?? offset;
+      continue;
     }
+    const keyOffset = step.keyStart ?? offset;
+    const pointsAtKey = finding.keyOf !== undefined && i === steps.length - 1;
+    offset = pointsAtKey || step.emptyValue ? keyOffset : (placer.start(step.node) ?? keyOffset);
+    node = step.node;
   }
   return offset;
+}
+
+/** 1-based line and column of a source offset, as the `yaml` library's LineCounter counts them. */
+function linePosition(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let at = text.indexOf("\n"); at !== -1 && at < offset; at = text.indexOf("\n", at + 1)) {
+    line++;
+    lineStart = at + 1;
+  }
+  return { line, col: offset - lineStart + 1 };
 }
 
 /** Parses and validates a policy's text; errors carry the file's name and each node's line and column. */
@@ -184,8 +239,10 @@ function offsetOf(doc: Document, finding: Finding): number {
  */
 export function parsePolicy(text: string, fileName: string): PolicyLoadResult {
   let data: unknown;
+  // The parse records where its nodes are, for placing warnings (positions.ts).
+  const positions = new PositionRecorder();
   try {
-    data = loadYaml(text, { schema: CORE_SCHEMA, filename: fileName });
+    data = loadYaml(text, { schema: CORE_SCHEMA, filename: fileName, listener: positions.listener });
   } catch (error) {
     return refused(parsePolicyWithPositions(text, fileName), fileName, error);
   }
@@ -194,18 +251,42 @@ export function parsePolicy(text: string, fileName: string): PolicyLoadResult {
   if (validate(data) && semanticProblems(data).length === 0) {
     const policy = compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) });
     const warnings = semanticWarnings(data);
-    return { ok: true, policy, warnings: warnings.length === 0 ? [] : located(text, fileName, warnings) };
+    return {
+      ok: true,
+      policy,
+      warnings: warnings.length === 0 ? [] : placed(text, fileName, warnings, positions.root(text)),
+    };
   }
   return refused(parsePolicyWithPositions(text, fileName), fileName, null);
 }
 
-/** Semantic problems (warnings of a valid file) placed at FILE:LINE:COL, by the \`yaml\` library's positions. */
-function located(text: string, fileName: string, problems: SemanticProblem[]): PolicyError[] {
-  const lineCounter = new (yamlLib().LineCounter)();
-  const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false });
+/**
+ * Semantic problems (warnings of a valid file) placed at FILE:LINE:COL: by js-yaml's own parse
+ * where it can be followed (positions.ts; `positions` from the parse that read the file), else
+ * by the `yaml` library's positions.
+ */
+export function placed(
+  text: string,
+  fileName: string,
+  problems: SemanticProblem[],
+  positions: PositionNode | null = yamlPositions(text),
+): PolicyError[] {
+  if (positions === null) return placedByYaml(text, fileName, problems);
+  const placer = positionsPlacer(positions);
   return problems.map((problem) => {
     const finding = findingOf(problem);
-    const { line, col } = lineCounter.linePos(offsetOf(doc, finding));
+    const { line, col } = linePosition(text, offsetOf(placer, finding));
+    return { file: fileName, line, col, path: fieldName(problem.path), message: finding.message };
+  });
+}
+
+/** Semantic problems placed by the `yaml` library's positions: every YAML construct, at a cost. */
+export function placedByYaml(text: string, fileName: string, problems: SemanticProblem[]): PolicyError[] {
+  const lineCounter = new (yamlLib().LineCounter)();
+  const placer = yamlPlacer(yamlLib().parseDocument(text, { lineCounter, prettyErrors: false }));
+  return problems.map((problem) => {
+    const finding = findingOf(problem);
+    const { line, col } = lineCounter.linePos(offsetOf(placer, finding));
     return { file: fileName, line, col, path: fieldName(problem.path), message: finding.message };
   });
 }
@@ -275,8 +356,9 @@ function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadRes
     const why = error instanceof Error ? error.message : String(error);
     return { ok: false, errors: [place(0, [], `the YAML cannot be read: ${why}`)] };
   }
+  const placer = yamlPlacer(doc);
   const fail = (findings: Finding[]): PolicyLoadResult => {
-    const errors = findings.map((finding) => place(offsetOf(doc, finding), finding.path, finding.message));
+    const errors = findings.map((finding) => place(offsetOf(placer, finding), finding.path, finding.message));
     errors.sort((a, b) => a.line - b.line || a.col - b.col);
     return { ok: false, errors };
   };
@@ -285,7 +367,7 @@ function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadRes
   const problems = semanticProblems(data);
   if (problems.length > 0) return fail(problems.map(findingOf));
   const policy = compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) });
-  return { ok: true, policy, warnings: located(text, fileName, semanticWarnings(data)) };
+  return { ok: true, policy, warnings: placed(text, fileName, semanticWarnings(data)) };
 }
 
 /** One error as `FILE:LINE:COL: message` (or `FILE: message` for the file as a whole), the form editors link. */

@@ -70,4 +70,6 @@ export interface CallGate {
   listedTools(result: JsonObject): JsonObject;
   /** Runs `work` (reading one chunk of server output); what the calls finished inside it record is written together. */
   finishing(work: () => void): void;
+  /** The calls decided since the last time have been written to the server: what can wait until then is done now. */
+  afterForwarding(): void;
 }

@@ -1,6 +1,6 @@
 import { type InClientAnswer, InClientApprovals } from "../approval/in-client.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
-import { type AuditLog, type AuditRecord, argumentsHash, isoTime } from "../audit/log.js";
+import { type AuditLog, type AuditRecord, argsSha256, type CallLineHead, hashLater } from "../audit/log.js";
 import { profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { asSentence } from "../display/sentence.js";
@@ -58,6 +58,10 @@ export class Gate implements CallGate {
   private readonly inClient: InClientApprovals;
   /** The server's requestStates of calls that may continue (one logical call, counted once). */
   private readonly continuations: ServerContinuations;
+  /** What every forwarded call needs when it ends. */
+  private readonly callEnd: CallEnd;
+  /** Calls let through whose audit lines are not written ahead yet (see afterForwarding). */
+  private leaving: ForwardedCall[] = [];
 
   constructor(private readonly options: GateOptions) {
     this.policy = options.policy;
@@ -72,6 +76,12 @@ export class Gate implements CallGate {
       });
     this.inClient = new InClientApprovals(options.serverLabel, this.now);
     this.continuations = new ServerContinuations(MAX_CONTINUATIONS, this.now);
+    this.callEnd = {
+      audit: options.audit,
+      continuations: this.continuations,
+      now: this.now,
+      warn: options.warn,
+    };
   }
 
   /** The policy in force. */
@@ -145,7 +155,7 @@ export class Gate implements CallGate {
     }
     const reading = readForPolicy(this.policy, this.profiles.get(request.call.name), request.call);
     if (!reading.changed) return this.decideRead(request, reading.refusal);
-    const argumentsJson = serializeParsed(reading.call.arguments, false);
+    const argumentsJson = serializeParsed(reading.call.arguments, "escaped");
     const verdict = this.decideRead({ ...request, call: reading.call, argumentsJson }, null);
     return withForwardedArguments(verdict, argumentsJson);
   }
@@ -176,14 +186,17 @@ export class Gate implements CallGate {
     }
 
     // A later round of a 2026-07-28 call: the answer to our approval, or the server's continuation.
-    const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
-    const inClient = this.inClient.answer(request.roundTrip, binding);
-    if (inClient !== null && !inClient.ok) return this.deny(record, { reason: inClient.reason });
     const state = request.roundTrip.requestState;
-    const continuation =
-      inClient === null && state !== undefined
-        ? this.continuations.take(state, call.name, record.args_sha256)
-        : null;
+    let inClient: Extract<InClientAnswer, { ok: true }> | null = null;
+    let continuation: Continuation | null = null;
+    if (state !== undefined) {
+      const argsHash = argsSha256(record);
+      const binding = { session: this.options.sessionId, tool: call.name, argsSha256: argsHash };
+      const answer = this.inClient.answer(request.roundTrip, binding);
+      if (answer !== null && !answer.ok) return this.deny(record, { reason: answer.reason });
+      inClient = answer;
+      if (answer === null) continuation = this.continuations.take(state, call.name, argsHash);
+    }
     const firstId = inClient?.held.firstId ?? continuation?.firstId;
     if (firstId !== undefined) record.continues = firstId;
     const context: CallContext = {
@@ -370,7 +383,7 @@ export class Gate implements CallGate {
     if (era.era === "modern" && declaresFormElicitation(era.clientCapabilities)) {
       // Asked in the client: the call is answered with our input_required; the retry brings the answer.
       this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
-      const binding = { session: this.options.sessionId, tool: call.name, argsSha256: record.args_sha256 };
+      const binding = { session: this.options.sessionId, tool: call.name, argsSha256: argsSha256(record) };
       const held = { firstId: requestId, roundTrip: request.roundTrip, askedMs: startedMs };
       return { forward: false, inputRequired: this.inClient.ask(question, binding, held) };
     }
@@ -400,7 +413,7 @@ export class Gate implements CallGate {
       rule: record.rule,
       reason: decision.reason,
       timeout_seconds: timeoutSeconds,
-      args_sha256: record.args_sha256,
+      args_sha256: argsSha256(record),
       ...(record.continues === undefined ? {} : { continues: record.continues }),
     });
   }
@@ -415,7 +428,7 @@ export class Gate implements CallGate {
     decidedMs: number,
   ): AuditRecord {
     const record: AuditRecord = {
-      time: isoTime(decidedMs),
+      time: this.options.audit.timeOf(decidedMs),
       session: this.options.sessionId,
       server: this.options.serverLabel,
       event: "tools/call",
@@ -428,8 +441,10 @@ export class Gate implements CallGate {
       reason: decision.reason,
       category: classification.category,
       risk: classification.risk,
-      args_sha256: argumentsHash(call.arguments, argumentsJson),
+      args_sha256: "",
     };
+    // Taken when first needed: for a call let through, once it has left (afterForwarding).
+    hashLater(record, call.arguments, argumentsJson);
     if (policy.audit.includeArguments) record.arguments = call.arguments;
     return record;
   }
@@ -455,13 +470,21 @@ export class Gate implements CallGate {
     reservation: Reservation | null,
   ): Verdict {
     record.decision = "allow";
-    const end: CallEnd = {
-      audit: this.options.audit,
-      continuations: this.continuations,
-      now: this.now,
-      warn: this.options.warn,
-    };
-    return new ForwardedCall(record, startedMs, end, approvedBy, roundTrip, reservation);
+    const call = new ForwardedCall(record, startedMs, this.callEnd, approvedBy, roundTrip, reservation);
+    this.leaving.push(call);
+    return call;
+  }
+
+  /**
+   * The calls let through since the last time have left (the proxy wrote them to the server): their
+   * audit lines are written up to how they end now, while the server works, rather than when the
+   * answer is on its way back.
+   */
+  afterForwarding(): void {
+    const leaving = this.leaving;
+    if (leaving.length === 0) return;
+    this.leaving = [];
+    for (const call of leaving) call.prepare();
   }
 }
 
@@ -536,6 +559,8 @@ function forwardingArguments(verdict: Verdict, argumentsJson: string): Verdict {
 class ForwardedCall {
   readonly forward = true;
   private finished = false;
+  /** The audit line up to how the call ends, once prepared. */
+  private head: CallLineHead | null = null;
   /** The arguments to forward, where reading them as the server will changed them. */
   argumentsJson: string | undefined = undefined;
 
@@ -547,6 +572,11 @@ class ForwardedCall {
     readonly roundTrip: RoundTrip | undefined,
     private readonly reservation: Reservation | null,
   ) {}
+
+  /** Writes the audit line ahead up to how the call ends (the record does not change until then). */
+  prepare(): void {
+    if (!this.finished && this.head === null) this.head = this.end.audit.callHead(this.record);
+  }
 
   cancelledByClient(): void {
     this.reservation?.settle();
@@ -567,12 +597,12 @@ class ForwardedCall {
       const continuation: Continuation = {
         firstId: record.continues ?? record.id,
         tool: record.tool,
-        argsSha256: record.args_sha256,
+        argsSha256: argsSha256(record),
         approvedBy: this.approvedBy,
       };
       end.continuations.remember(requestState, continuation);
     }
-    if (!end.audit.appendCall(record) && end.audit.failed)
+    if (!end.audit.appendCall(record, this.head ?? undefined) && end.audit.failed)
       end.warn(`${end.audit.failed}; further calls will be denied`);
   }
 }

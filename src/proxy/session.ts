@@ -16,7 +16,7 @@ import {
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
-import { serializeParsed } from "../wire/serialize.js";
+import { type LineText, serializeParsed } from "../wire/serialize.js";
 import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { denialResultLine } from "./denial.js";
@@ -94,12 +94,15 @@ export class ProxySession {
     );
     const { toServer, toClient } = this;
     // Whatever one chunk produces leaves in one write per direction, not one syscall per line.
-    clientInput.on("data", (chunk: Buffer) =>
-      toServer.hold(() => toClient.hold(() => fromClient.push(chunk))),
-    );
+    const gate = this.options.gate;
+    clientInput.on("data", (chunk: Buffer) => {
+      toServer.hold(() => toClient.hold(() => fromClient.push(chunk)));
+      // The calls are on their way: their bookkeeping overlaps the server's work on them.
+      gate.afterForwarding();
+    });
     // Audit lines are written before the answers they describe leave (the flush at the end of hold).
     serverOutput.on("data", (chunk: Buffer) =>
-      toClient.hold(() => this.options.gate.finishing(() => fromServer.push(chunk))),
+      toClient.hold(() => gate.finishing(() => fromServer.push(chunk))),
     );
   }
 
@@ -138,7 +141,7 @@ export class ProxySession {
       if (message.kind === "request") this.onClientRequest(message);
       else if (message.kind === "notification") this.onClientNotification(message);
       else if (!this.ownRequests.answer(message.id, message.message))
-        this.sendToServer(message.message, message.ascii);
+        this.sendToServer(message.message, message.text);
     } catch (error) {
       // Fail closed and keep running: e.g. arguments nested too deeply to serialize. Nothing was
       // forwarded (serialization comes before the write), so the request gets an internal error.
@@ -195,7 +198,7 @@ export class ProxySession {
       return;
     }
     if (method === "tools/call") {
-      this.onToolCall(id, message, request.plain, request.ascii);
+      this.onToolCall(id, message, request.text);
       return;
     }
     const params = message.params;
@@ -212,7 +215,7 @@ export class ProxySession {
     if (method === "tools/list")
       entry.listed = this.definitions.clientListSent(isJsonObject(params) ? params.cursor : undefined);
     this.pending.track(entry);
-    this.sendToServer(message, request.ascii);
+    this.sendToServer(message, request.text);
   }
 
   /**
@@ -244,7 +247,7 @@ export class ProxySession {
         if (this.serverRequests.drop(id))
           this.sendToServer(
             { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } },
-            false,
+            "escaped",
           );
       },
     };
@@ -259,7 +262,7 @@ export class ProxySession {
       return;
     }
     if (notification.method === "notifications/cancelled" && !this.onCancelled(notification.message)) return;
-    this.sendToServer(notification.message, notification.ascii);
+    this.sendToServer(notification.message, notification.text);
   }
 
   /** Marks a cancelled request; returns false when the server never saw it (it waits for approval). */
@@ -297,7 +300,7 @@ export class ProxySession {
     this.sendToClient(toLine({ jsonrpc: "2.0", method, params }));
   }
 
-  private onToolCall(id: RequestId, message: JsonObject, plain: boolean, ascii: boolean): void {
+  private onToolCall(id: RequestId, message: JsonObject, text: LineText): void {
     const read = readToolCallParams(message.params);
     if (typeof read === "string") {
       this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${read}`));
@@ -305,7 +308,7 @@ export class ProxySession {
     }
     const { call, params, progressToken, roundTrip } = read;
     // Serialized once: hashed for the audit log and forwarded as this very text.
-    const argumentsJson = serializeParsed(call.arguments, plain);
+    const argumentsJson = serializeParsed(call.arguments, text);
     const era = requestEraOf(params);
     const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
     const gate = this.options.gate;
@@ -314,7 +317,7 @@ export class ProxySession {
       gate.knowsTool(call.name) || this.definitions.complete
         ? gate.decideCall(request)
         : this.decideOnceDefined(request);
-    const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, plain, ascii };
+    const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, text };
     if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
     else this.awaitVerdict(forwarded, verdict);
   }
@@ -401,14 +404,14 @@ export class ProxySession {
     const read = verdict.argumentsJson;
     const decidedJson = read ?? argumentsJson;
     if (verdict.roundTrip === undefined) {
-      const plain = read === undefined && forwarded.plain;
-      this.toServer.write(toolCallLine(id, params, decidedJson, plain), plain && forwarded.ascii);
+      const text = read === undefined ? forwarded.text : "escaped";
+      this.toServer.write(toolCallLine(id, params, decidedJson, text), text === "ascii");
       return;
     }
     // After our own approval round: the call goes with the members it came with before we asked
     // (values from an earlier line, so serialized with escapes, and not known to be ASCII).
     const { inputResponses: _ours, requestState: _state, ...rest } = params;
-    this.toServer.write(toolCallLine(id, { ...rest, ...verdict.roundTrip }, decidedJson, false), false);
+    this.toServer.write(toolCallLine(id, { ...rest, ...verdict.roundTrip }, decidedJson, "escaped"), false);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {
@@ -526,9 +529,9 @@ export class ProxySession {
     }
   }
 
-  /** `ascii`: the message came from an ASCII line without escapes (see ClientMessage). */
-  private sendToServer(message: JsonObject, ascii: boolean): void {
-    if (!this.serverGone) this.toServer.write(toLine(message), ascii);
+  /** `text`: what is known of the text of the line the message came from (see LineText). */
+  private sendToServer(message: JsonObject, text: LineText): void {
+    if (!this.serverGone) this.toServer.write(toLine(message), text === "ascii");
   }
 
   /** Writes to the client, pausing the server's output while the client is not reading. */
@@ -549,9 +552,8 @@ interface ForwardedLine {
   params: JsonObject;
   /** The arguments serialized once (hashed for the audit log, forwarded as this text). */
   argumentsJson: string;
-  /** `plain` and `ascii`: see ClientMessage. */
-  plain: boolean;
-  ascii: boolean;
+  /** What is known of the text of its line (see LineText). */
+  text: LineText;
 }
 
 /** Whether subscriptions/listen params ask for tools/list changes. */

@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from "node:buffer";
 import { ExactNumber } from "./exact-number.js";
 import { parseJson, stringifyJson } from "./json.js";
-import { isPlainLine, serializeParsed } from "./serialize.js";
+import { type LineText, lineTextOf, serializeParsed } from "./serialize.js";
 
 /** A JSON-RPC request id as MCP allows it: a string or an integer. */
 export type RequestId = string | number;
@@ -39,14 +39,11 @@ export type ClientMessage =
       id: RequestId;
       method: string;
       message: JsonObject;
-      /** The line held no backslash, so its strings serialize without escapes (see serialize.ts). */
-      plain: boolean;
-      ascii: boolean;
+      /** What is known of the line's text, for serializing the message again (see LineText). */
+      text: LineText;
     }
-  | { kind: "notification"; method: string; message: JsonObject; ascii: boolean }
-  | { kind: "response"; id: AnswerId; message: JsonObject; ascii: boolean };
-// ascii: the line is ASCII and plain, so any serialization of its values is ASCII too (JSON.stringify
-// escapes nothing in it, and plainJson copies it): it may be written as latin1, with no UTF-8 encoding.
+  | { kind: "notification"; method: string; message: JsonObject; text: LineText }
+  | { kind: "response"; id: AnswerId; message: JsonObject; text: LineText };
 
 /** Why a line was refused, with the id to answer (null where none could be read: JSON-RPC 2.0, section 5). */
 export interface EnvelopeError {
@@ -146,12 +143,11 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
           )
         : invalid(answerId, ErrorCode.InvalidRequest, "Invalid Request: params must be an object");
     }
-    const plain = isPlainLine(line);
-    const ascii = asciiLine && plain;
+    const text = lineTextOf(line, asciiLine);
     // An id that is present but not a RequestId was refused above, so answerId is null exactly when id is absent.
     return answerId === null
-      ? { kind: "notification", method: value.method, message: value, ascii }
-      : { kind: "request", id: answerId, method: value.method, message: value, plain, ascii };
+      ? { kind: "notification", method: value.method, message: value, text }
+      : { kind: "request", id: answerId, method: value.method, message: value, text };
   }
 
   // A response to a server's request may carry any integer id the server chose: it passes exactly.
@@ -175,7 +171,7 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: result must be an object");
   if (hasError && !isJsonObject(value.error))
     return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: error must be an object");
-  return { kind: "response", id: responseId, message: value, ascii: asciiLine && isPlainLine(line) };
+  return { kind: "response", id: responseId, message: value, text: lineTextOf(line, asciiLine) };
 }
 
 /** Serializes one message as a newline-terminated line. */
@@ -186,20 +182,20 @@ export function toLine(message: unknown): string {
 /**
  * A tools/call request line whose arguments are already serialized: the same text as
  * toLine(message), with the arguments' text written once and reused (they are most of the bytes).
- * `plain`: the params came from a line without backslashes (see serialize.ts).
+ * `text`: what is known of the text of the line the params came from (see LineText).
  */
 export function toolCallLine(
   id: RequestId,
   params: JsonObject,
   argumentsJson: string,
-  plain = false,
+  text: LineText = "escaped",
 ): string {
   let members = "";
   for (const key of Object.keys(params)) {
-    const value = key === "arguments" ? argumentsJson : serializeParsed(params[key], plain);
-    members += `${members.length === 0 ? "" : ","}${serializeParsed(key, plain)}:${value}`;
+    const value = key === "arguments" ? argumentsJson : serializeParsed(params[key], text);
+    members += `${members.length === 0 ? "" : ","}${serializeParsed(key, text)}:${value}`;
   }
-  return `{"jsonrpc":"2.0","id":${serializeParsed(id, plain)},"method":"tools/call","params":{${members}}}\n`;
+  return `{"jsonrpc":"2.0","id":${serializeParsed(id, text)},"method":"tools/call","params":{${members}}}\n`;
 }
 
 /** A JSON-RPC error response line. */

@@ -9,13 +9,22 @@ import { stringifyJson } from "./json.js";
  * the largest cost of re-serializing a tool call with long text. Everything else goes to JSON.stringify.
  */
 
-/** True when the line holds no backslash, so plainJson may serialize what JSON.parse made of it. */
-export function isPlainLine(line: Buffer): boolean {
-  return line.indexOf(0x5c) === -1;
+/**
+ * What is known of the text of a line, for writing again what was parsed from it: "plain" holds no
+ * backslash, so plainJson may serialize its values; "ascii" is plain and all ASCII besides, so any
+ * serialization of its values is ASCII too (JSON.stringify escapes nothing in it, plainJson copies
+ * it) and may be written as latin1, with no UTF-8 encoding; "escaped" is neither.
+ */
+export type LineText = "escaped" | "plain" | "ascii";
+
+/** What is known of a line's text (see LineText); `asciiLine`: the line is all ASCII. */
+export function lineTextOf(line: Buffer, asciiLine: boolean): LineText {
+  if (line.indexOf(0x5c) !== -1) return "escaped";
+  return asciiLine ? "ascii" : "plain";
 }
 
 /**
- * JSON.stringify(value) for a value parsed from a plain line (see isPlainLine), same text. Objects
+ * JSON.stringify(value) for a value parsed from a line without escapes (see LineText), same text. Objects
  * list their keys in Object.keys order, which is the order JSON.stringify follows.
  */
 export function plainJson(value: unknown): string {
@@ -52,9 +61,9 @@ export function plainJson(value: unknown): string {
   }
 }
 
-/** JSON.stringify(value), by the fast path where the value came from a plain line. */
-export function serializeParsed(value: unknown, plain: boolean): string {
-  if (plain) {
+/** JSON.stringify(value), by the fast path where the value came from a line without escapes. */
+export function serializeParsed(value: unknown, text: LineText): string {
+  if (text !== "escaped") {
     try {
       return plainJson(value);
     } catch {

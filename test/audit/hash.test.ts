@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AuditLog, type AuditRecord, argumentsHash, callRecordLine } from "../../src/audit/log.js";
+import { AuditLog, type AuditRecord, argumentsHash, CallLineWriter } from "../../src/audit/log.js";
 import { canonicalJson } from "../../src/policy/compile.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -25,7 +25,9 @@ describe("canonical arguments", () => {
   });
 });
 
-describe("callRecordLine", () => {
+describe("CallLineWriter", () => {
+  const lines = new CallLineWriter();
+  const callRecordLine = (record: AuditRecord) => lines.line(record).text;
   const base: AuditRecord = {
     time: "2026-11-24T14:00:00.000Z",
     session: "s-1",

@@ -101,8 +101,8 @@ describe("parseJson and stringifyJson", () => {
       const text = `{"value":${literal},"list":[${literal},{"deep":${literal}}],"s":"x"}`;
       const parsed = parseJson(bytes(text));
       expect(stringifyJson(parsed), literal).toBe(text);
-      expect(serializeParsed(parsed, true), literal).toBe(text);
-      expect(serializeParsed(parsed, false), literal).toBe(text);
+      expect(serializeParsed(parsed, "plain"), literal).toBe(text);
+      expect(serializeParsed(parsed, "escaped"), literal).toBe(text);
     }
   });
 

@@ -173,9 +173,12 @@ describe("toolCallLine", () => {
     const line = Buffer.from(JSON.stringify(message));
     const parsed = parseClientLine(line);
     if (parsed.kind !== "request") throw new Error("expected a request");
-    expect(parsed.plain).toBe(true);
+    // Not ASCII (é), but without an escape: plain.
+    expect(parsed.text).toBe("plain");
     const params = parsed.message.params as Record<string, unknown>;
-    expect(toolCallLine(parsed.id, params, plainJson(params.arguments), true)).toBe(`${line.toString()}\n`);
+    expect(toolCallLine(parsed.id, params, plainJson(params.arguments), parsed.text)).toBe(
+      `${line.toString()}\n`,
+    );
   });
 
   it("keeps string ids as strings", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isPlainLine, plainJson, serializeParsed } from "../../src/wire/serialize.js";
+import { lineTextOf, plainJson, serializeParsed } from "../../src/wire/serialize.js";
 
 /** A small deterministic generator, so a failure can be replayed. */
 function generator(seed: number): () => number {
@@ -67,7 +67,7 @@ describe("plainJson", () => {
     let checked = 0;
     for (let i = 0; i < 2000; i++) {
       const line = Buffer.from(JSON.stringify(randomValue(next, 0)));
-      if (!isPlainLine(line)) continue;
+      if (lineTextOf(line, false) === "escaped") continue;
       const parsed: unknown = JSON.parse(line.toString("utf8"));
       expect(plainJson(parsed)).toBe(JSON.stringify(parsed));
       checked++;
@@ -87,23 +87,24 @@ describe("plainJson", () => {
   });
 });
 
-describe("isPlainLine", () => {
-  it("is false for any line with an escape, so escaped strings go to JSON.stringify", () => {
+describe("lineTextOf", () => {
+  it("is escaped for any line with an escape, so escaped strings go to JSON.stringify", () => {
     for (const text of ['{"a":"x\\"y"}', '{"a":"\\u0041"}', '{"a":"\\/"}', '{"a\\n":1}', '{"a":"\\\\"}'])
-      expect(isPlainLine(Buffer.from(text))).toBe(false);
-    expect(isPlainLine(Buffer.from('{"a":"plain text, é 日 😀"}'))).toBe(true);
+      expect(lineTextOf(Buffer.from(text), true)).toBe("escaped");
+    expect(lineTextOf(Buffer.from('{"a":"plain text, é 日 😀"}'), false)).toBe("plain");
+    expect(lineTextOf(Buffer.from('{"a":"plain ASCII text"}'), true)).toBe("ascii");
   });
 });
 
 describe("serializeParsed", () => {
   it("falls back to JSON.stringify for lines with escapes", () => {
     const parsed: unknown = JSON.parse('{"a":"line\\nbreak \\"quoted\\" \\u0001"}');
-    expect(serializeParsed(parsed, false)).toBe(JSON.stringify(parsed));
+    expect(serializeParsed(parsed, "escaped")).toBe(JSON.stringify(parsed));
   });
 
   it("lets JSON.stringify decide for nesting deeper than its own recursion", () => {
     let deep: unknown = [];
     for (let i = 0; i < 1_000_000; i++) deep = [deep];
-    expect(() => serializeParsed(deep, true)).toThrow(RangeError);
+    expect(() => serializeParsed(deep, "plain")).toThrow(RangeError);
   });
 });
