@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ExactNumber, ExactNumberInJson, numberFromText } from "./exact-number.js";
+import { skipString } from "./peek.js";
 
 /**
  * JSON text to values and back without changing a number. JSON.parse turns 12345678901234567890
@@ -22,19 +23,6 @@ const UPPER_E = 0x45;
 const SAFE_DIGITS = 15;
 /** Strings up to this many bytes are skipped by a loop in JavaScript: cheaper than a native call. */
 const SHORT_STRING = 32;
-
-/** Where the string whose opening quote is at `position` ends (after its closing quote), or -1. */
-function stringEnd(bytes: Buffer, position: number): number {
-  let at = position + 1;
-  for (;;) {
-    const quote = bytes.indexOf(QUOTE, at);
-    if (quote === -1) return -1;
-    let backslashes = 0;
-    for (let back = quote - 1; back > position && bytes[back] === BACKSLASH; back--) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    at = quote + 1;
-  }
-}
 
 function isNumberByte(byte: number): boolean {
   return (
@@ -66,7 +54,7 @@ export function inexactNumberRanges(bytes: Buffer, start = 0, end = bytes.length
         if (next === QUOTE || next === BACKSLASH) break;
         inside++;
       }
-      at = bytes[inside] === QUOTE ? inside + 1 : stringEnd(bytes, at);
+      at = bytes[inside] === QUOTE ? inside + 1 : skipString(bytes, at);
       if (at === -1 || at > end) return ranges;
       continue;
     }

@@ -28,7 +28,7 @@ function skipWhitespace(bytes: Buffer, position: number): number {
 }
 
 /** Returns the position just after the string whose opening quote is at `position`, or -1. */
-function skipString(bytes: Buffer, position: number): number {
+export function skipString(bytes: Buffer, position: number): number {
   let at = position + 1;
   for (;;) {
     const quote = bytes.indexOf(QUOTE, at);

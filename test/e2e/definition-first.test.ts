@@ -6,6 +6,7 @@ import { recordingServer } from "../helpers/paths.js";
 import { pythonWithMcp } from "../helpers/python-sdk.js";
 import { seededRandom } from "../helpers/random.js";
 import { RawSession } from "../helpers/raw-session.js";
+import { NO_AWS } from "../helpers/sagemaker.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
 
 // A tools/call that names a tool policylayer has no definition of is decided only after policylayer
@@ -480,16 +481,6 @@ describe("a tool only its definition shows to be destructive, on the Python SDK,
   }
 });
 
-// No credentials, and no instance-metadata look-ups (this machine has no network beyond the registries).
-const NO_AWS = {
-  AWS_ACCESS_KEY_ID: "",
-  AWS_SECRET_ACCESS_KEY: "",
-  AWS_SESSION_TOKEN: "",
-  AWS_PROFILE: "",
-  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
-  AWS_CONFIG_FILE: "/nonexistent/config",
-  AWS_EC2_METADATA_DISABLED: "true",
-};
 const DELETE_STACK = { operation: "delete", region_name: "us-east-1", stack_name: "prod-hyperpod" };
 // What the server logs (to stderr, which policylayer passes through) when a delete reaches it; it
 // also logs every call it handles as "[request_id=N] ...".

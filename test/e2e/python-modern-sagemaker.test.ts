@@ -4,22 +4,13 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policylayerBin, repoRoot } from "../helpers/paths.js";
 import { pythonWithMcp } from "../helpers/python-sdk.js";
+import { NO_AWS } from "../helpers/sagemaker.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
 
 const run = promisify(execFile);
 
 // The official Python `mcp` 2.x client in 2026-07-28 mode, through wrap, against the real SageMaker
 // AI server (mcp 2.x, dual-era). No AWS credentials: the server lists its tools without them.
-const NO_AWS = {
-  AWS_ACCESS_KEY_ID: "",
-  AWS_SECRET_ACCESS_KEY: "",
-  AWS_SESSION_TOKEN: "",
-  AWS_PROFILE: "",
-  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
-  AWS_CONFIG_FILE: "/nonexistent/config",
-  AWS_EC2_METADATA_DISABLED: "true",
-};
-
 interface Report {
   protocol_version: string;
   tools: string[];

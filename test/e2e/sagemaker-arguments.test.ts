@@ -1,20 +1,11 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
+import { NO_AWS } from "../helpers/sagemaker.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
 
 // The real awslabs.sagemaker-ai-mcp-server (Python MCP SDK): its update_hp_cluster takes
 // `instance_groups: list`, and the SDK parses a string given for it as JSON before the tool runs.
-const NO_AWS = {
-  AWS_ACCESS_KEY_ID: "",
-  AWS_SECRET_ACCESS_KEY: "",
-  AWS_SESSION_TOKEN: "",
-  AWS_PROFILE: "",
-  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
-  AWS_CONFIG_FILE: "/nonexistent/config",
-  AWS_EC2_METADATA_DISABLED: "true",
-};
-
 const POLICY = `
 version: 1
 default: allow

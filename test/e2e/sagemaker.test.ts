@@ -2,23 +2,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { repoRoot } from "../helpers/paths.js";
+import { NO_AWS } from "../helpers/sagemaker.js";
 import { readJsonLines, tempDir } from "../helpers/tmp.js";
 
 type ToolResult = {
   isError?: boolean;
   content: Array<{ type: string; text: string }>;
   structuredContent?: unknown;
-};
-
-// No credentials, and no instance-metadata look-ups (this machine has no network beyond the registries).
-const NO_AWS = {
-  AWS_ACCESS_KEY_ID: "",
-  AWS_SECRET_ACCESS_KEY: "",
-  AWS_SESSION_TOKEN: "",
-  AWS_PROFILE: "",
-  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
-  AWS_CONFIG_FILE: "/nonexistent/config",
-  AWS_EC2_METADATA_DISABLED: "true",
 };
 
 let dir: { path: string; cleanup: () => void };

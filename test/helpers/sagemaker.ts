@@ -17,3 +17,14 @@ export const SAGEMAKER_SINGLE_TOOLS: [tool: string, category: Category][] = [
   ["describe_hp_cluster", "read"],
   ["update_hp_cluster", "write"],
 ];
+
+/** No credentials, and no instance-metadata look-ups (this machine has no network beyond the registries). */
+export const NO_AWS = {
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+  AWS_SESSION_TOKEN: "",
+  AWS_PROFILE: "",
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+  AWS_CONFIG_FILE: "/nonexistent/config",
+  AWS_EC2_METADATA_DISABLED: "true",
+};
