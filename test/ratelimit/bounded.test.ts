@@ -1,24 +1,16 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type LibsqlDatabase from "libsql";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bucketTimeMs, MAX_BUCKETS_PER_WINDOW } from "../../src/ratelimit/arithmetic.js";
 import { SlidingWindowLimiter } from "../../src/ratelimit/sliding-window.js";
-import type { Connected } from "../helpers/clients.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
-import { limitsJson, wrapOnMachine } from "./helpers.js";
+import { closedAfterEach, limitsJson, wrapOnMachine } from "./helpers.js";
 
 // A counter's state is bounded by its window's bucket count, not by its max: a million calls a
 // minute (or a day) are not a million entries, and every call is still counted.
 
-let opened: Connected[] = [];
-let dirs: { cleanup: () => void }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((connected) => connected.close()));
-  for (const dir of dirs) dir.cleanup();
-  opened = [];
-  dirs = [];
-});
+const { opened, dirs } = closedAfterEach();
 
 describe("time buckets", () => {
   it("are the millisecond itself for windows up to a minute, and 1/60,000 of longer ones, rounded up", () => {

@@ -1,25 +1,17 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listPending } from "../../src/approval/inbox-answer.js";
-import type { Connected } from "../helpers/clients.js";
 import { recordingServer } from "../helpers/paths.js";
 import { pythonWithMcp } from "../helpers/python-sdk.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
-import { callOutcome, cliOn, limitsJson, wrapOnMachine } from "./helpers.js";
+import { callOutcome, cliOn, closedAfterEach, limitsJson, wrapOnMachine } from "./helpers.js";
 
 // What a client's notifications/cancelled does to a call's reservation: a call the server has
 // received counts (it may have acted), one that never reached the server holds nothing.
 const slowServer = fileURLToPath(new URL("../servers/slow_server.py", import.meta.url));
 
-let opened: Connected[] = [];
-let dirs: { cleanup: () => void }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((connected) => connected.close()));
-  for (const dir of dirs) dir.cleanup();
-  opened = [];
-  dirs = [];
-});
+const { opened, dirs } = closedAfterEach();
 
 function machine(): string {
   const dir = tempDir();

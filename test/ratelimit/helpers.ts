@@ -1,8 +1,20 @@
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { execa } from "execa";
+import { afterEach } from "vitest";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { npmServer, policylayerBin } from "../helpers/paths.js";
+
+/** The wraps and folders a test opens, closed and removed after each test of the file that calls this. */
+export function closedAfterEach(): { opened: Connected[]; dirs: { cleanup: () => void }[] } {
+  const opened: Connected[] = [];
+  const dirs: { cleanup: () => void }[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((connected) => connected.close()));
+    for (const dir of dirs.splice(0)) dir.cleanup();
+  });
+  return { opened, dirs };
+}
 
 /** A wrap of server-everything whose state directory (its "machine") is `stateDir`. */
 export function wrapOnMachine(

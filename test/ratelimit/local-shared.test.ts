@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Connected } from "../helpers/clients.js";
 import { recordingServer } from "../helpers/paths.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
-import { callOutcome, cliOn, limitsJson, nth, passes, wrapOnMachine } from "./helpers.js";
+import { callOutcome, cliOn, closedAfterEach, limitsJson, nth, passes, wrapOnMachine } from "./helpers.js";
 
 const policyText = (max: number) => `version: 1
 default: deny
@@ -35,14 +35,7 @@ async function waitFor(
   }
 }
 
-let opened: Connected[] = [];
-let dirs: { cleanup: () => void }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((connected) => connected.close()));
-  for (const dir of dirs) dir.cleanup();
-  opened = [];
-  dirs = [];
-});
+const { opened, dirs } = closedAfterEach();
 
 async function machine(max: number, wraps: number) {
   const dir = tempDir();
