@@ -58,7 +58,8 @@ function policyValidator(): ValidateFunction<PolicyDocument> {
 function precompiledValidator(): ValidateFunction<PolicyDocument> | null {
   let precompiled: ValidateFunction<PolicyDocument> & { schemaSha256?: unknown };
   try {
-    precompiled = require(`./${PRECOMPILED_VALIDATOR_FILE}`);
+    // Through ../policy/ so that the bundle in dist/bundle/ (scripts/bundle.js) finds it too.
+    precompiled = require(`../policy/${PRECOMPILED_VALIDATOR_FILE}`);
   } catch {
     return null; // Not built (tests run from src/): compile instead.
   }
