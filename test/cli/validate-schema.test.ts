@@ -133,6 +133,30 @@ describe("validate against the real npm servers", () => {
   });
 });
 
+describe("how validate takes files and a server", () => {
+  it("checks every file before -- against one listing of the server, and needs a file", async () => {
+    const other = writePolicy(dir.path, "version: 1\ndefault: deny\n", "other.yaml");
+    const run = await policylayer(
+      "validate",
+      pathArgsPolicy,
+      other,
+      "--",
+      ...npmServer("filesystem", dir.path),
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout.split("\n")).toEqual([
+      expect.stringMatching(
+        /path-args\.yaml: valid \(.*\); checked against the tools\/list of .* \(14 tools\)$/,
+      ),
+      expect.stringMatching(/other\.yaml: valid \(.*\); checked against the tools\/list of .* \(14 tools\)$/),
+    ]);
+    expect(run.stderr.match(/Secure MCP Filesystem Server running on stdio/g)).toHaveLength(1);
+    const none = await policylayer("validate", "--", ...npmServer("filesystem", dir.path));
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain("validate needs a policy file before --");
+  });
+});
+
 describe("validate against a server that cannot be listed or lies to the reader", () => {
   it("exits 1 and says why when the server's tools cannot be listed", async () => {
     const run = await policylayer(
