@@ -26,6 +26,10 @@ export interface RunningRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (its data is not kept: no persistence). */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered, as from a hung server. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT): it answers what it was sent meanwhile. */
+  resume(): void;
   /** Stops it and removes its folder. */
   cleanup(): Promise<void>;
 }
@@ -94,7 +98,15 @@ export async function startRedis(
     await new Promise<void>((resolve) => {
       running.once("exit", () => resolve());
       running.kill("SIGTERM");
+      // A paused server acts on SIGTERM only once it runs again.
+      running.kill("SIGCONT");
     });
+  };
+  const signal = (name: "SIGSTOP" | "SIGCONT") => {
+    const running: ChildProcess | null = child;
+    if (running === null || running.exitCode !== null)
+      throw new Error(`redis-server on port ${port} is not running`);
+    running.kill(name);
   };
   await start();
   if (options.cluster) await serveEverySlot(port, options.password);
@@ -104,6 +116,8 @@ export async function startRedis(
     url: `redis://${auth}127.0.0.1:${port}/0`,
     stop,
     start,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
     cleanup: async () => {
       await stop();
       dir.cleanup();

@@ -263,6 +263,31 @@ describe("limits shared through a real Redis", () => {
     expect(row?.used).toBe(1);
   });
 
+  it("denies a limited call within about a second when Redis hangs, and gives back what it counted once it answers", async () => {
+    const { machines, clients } = await wraps(redisPolicy({ echoMax: 100 }), 1);
+    const client = nth(clients, 0).client;
+    expect(await callOutcome(client, "echo", { message: "before" })).toBe("pass");
+    redis.pause();
+    let denied: string;
+    let deniedAfterMs: number;
+    try {
+      const pausedAt = Date.now();
+      denied = await callOutcome(client, "echo", { message: "while hung" });
+      deniedAfterMs = Date.now() - pausedAt;
+    } finally {
+      redis.resume();
+    }
+    console.log(`redis hung: limited call denied ${deniedAfterMs} ms after the pause`);
+    expect(denied).toContain("the redis limit store cannot be reached: no answer within 1000 ms");
+    expect(deniedAfterMs).toBeLessThan(5_000);
+    // The hung server runs the denied call's script once it goes on; the wrap gives that unit back.
+    expect(await callOutcome(client, "echo", { message: "after" })).toBe("pass");
+    await waitFor("the denied call's late count given back", 10_000, async () => {
+      const rows = await limitsJson(nth(machines, 0).dir, nth(machines, 0).policy);
+      return rows.find((r) => r.id === "echoes")?.used === 2;
+    });
+  });
+
   it("with on_unavailable: allow, lets limited calls through while Redis is down and audits them as not counted", async () => {
     const { machines, clients } = await wraps(redisPolicy({ onUnavailable: "allow" }), 1);
     await redis.stop();
