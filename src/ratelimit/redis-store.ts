@@ -177,14 +177,31 @@ const RESERVE = script(RESERVE_LUA);
 const RELEASE = script(RELEASE_LUA);
 const USAGE = script(USAGE_LUA);
 
-/** Why connecting failed: the server refused our credentials (a configuration error), or could not be reached. */
+/**
+ * Why connecting failed: a configuration error (`fix` says what to change: a refused password, a
+ * server that cannot hold the counters), or a store that could not be reached (`fix` null).
+ */
 export class RedisConnectError extends Error {
   constructor(
     message: string,
-    readonly credentialsRefused: boolean,
+    readonly fix: string | null,
   ) {
     super(message);
   }
+}
+
+/** The slots of a Redis Cluster: a node that serves all of them holds every counter. */
+const CLUSTER_SLOTS = 16384;
+
+/** How many slots the node that wrote `clusterNodes` (CLUSTER NODES) serves itself. */
+function slotsServedBy(clusterNodes: string): number {
+  const mine = clusterNodes.split("\n").find((line) => line.split(" ")[2]?.split(",").includes("myself"));
+  let served = 0;
+  for (const range of mine?.trim().split(" ").slice(8) ?? []) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(range);
+    if (match !== null) served += Number(match[2] ?? match[1]) - Number(match[1]) + 1;
+  }
+  return served;
 }
 
 /** A URL for messages: the password replaced by ***. */
@@ -208,6 +225,16 @@ function isAuthError(error: unknown): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A command's error as a limited call's denial says it: Redis's own words, and what they mean here. */
+function commandErrorText(error: unknown): string {
+  const text = errorText(error);
+  if (/^(MOVED|ASK) /.test(text))
+    return `${text}: a node of a Redis Cluster that does not serve this rule's keys; policylayer does not follow a cluster's redirects (use a single Redis, a primary, or a one-node cluster)`;
+  if (text.startsWith("READONLY"))
+    return `${text}: a read-only replica; policylayer counts in a single Redis or a primary`;
+  return text;
 }
 
 /** The reserve script's reply as a store's answer. */
@@ -266,8 +293,9 @@ export class RedisLimitStore implements SharedLimitStore {
 
   /**
    * Starts connecting to `url` and returns at once; `connected` settles with null once Redis
-   * answers, or with why not: credentialsRefused for a wrong password (a configuration error),
-   * else unreachable (the client goes on trying every half second).
+   * answers and can hold the counters, or with why not: a configuration error with its fix (a
+   * wrong password, a replica, a node of a cluster that serves only some slots), else unreachable
+   * (the client goes on trying every half second).
    */
   static open(url: string, keyPrefix: string, onError: (message: string) => void): RedisLimitStore {
     // Loaded only by policies that use Redis.
@@ -297,11 +325,21 @@ export class RedisLimitStore implements SharedLimitStore {
       try {
         await redis.connect();
         await store.ping();
-        return null;
+        const unfit = await store.unfitBecause();
+        if (unfit === null) return null;
+        return new RedisConnectError(
+          `redis ${redactedUrl(url)}: ${unfit}`,
+          "point state.url (or $POLICYLAYER_REDIS_URL) at a single Redis, or the primary of one",
+        );
       } catch (error) {
         // The rejection says only "Connection is closed"; the error event before it says why.
         const why = store.lastError !== "" ? store.lastError : errorText(error);
-        return new RedisConnectError(`redis ${redactedUrl(url)}: ${why}`, isAuthError(why));
+        return new RedisConnectError(
+          `redis ${redactedUrl(url)}: ${why}`,
+          isAuthError(why)
+            ? "fix the user and password in the URL ($POLICYLAYER_REDIS_URL or state.url)"
+            : null,
+        );
       } finally {
         reporting = true;
       }
@@ -349,6 +387,22 @@ export class RedisLimitStore implements SharedLimitStore {
     this.redis.disconnect();
   }
 
+  /**
+   * Why this Redis cannot hold the counters, else null: a replica (read-only), or a node of a Redis
+   * Cluster that does not serve every slot (its MOVED redirects are not followed).
+   */
+  private async unfitBecause(): Promise<string | null> {
+    const replication = await this.deadlines.within(this.redis.info("replication"));
+    if (/^role:slave\b/m.test(replication))
+      return "a read-only replica; policylayer counts in a single Redis or a primary";
+    const cluster = await this.deadlines.within(this.redis.info("cluster"));
+    if (!/^cluster_enabled:1\b/m.test(cluster)) return null;
+    const served = slotsServedBy(String(await this.deadlines.within(this.redis.call("CLUSTER", "NODES"))));
+    return served === CLUSTER_SLOTS
+      ? null
+      : `a node of a Redis Cluster that serves ${served} of its ${CLUSTER_SLOTS} slots; policylayer does not follow a cluster's redirects: it counts in a single Redis, a primary, or a one-node cluster`;
+  }
+
   /** One PING: the benchmark's measure of a bare round trip beside a limited call. */
   async ping(): Promise<void> {
     await this.deadlines.within(this.redis.ping());
@@ -378,7 +432,7 @@ export class RedisLimitStore implements SharedLimitStore {
     };
     return this.deadlines.within(this.run(RESERVE, keys, args), late).then(
       (reply) => scriptAnswer(reply, requests, mode),
-      (error: unknown) => ({ kind: "unavailable", message: errorText(error) }),
+      (error: unknown) => ({ kind: "unavailable", message: commandErrorText(error) }),
     );
   }
 

@@ -337,6 +337,46 @@ describe("limits shared through a real Redis", () => {
   });
 });
 
+describe("a Redis that cannot hold the counters", () => {
+  let node: RunningRedis;
+  beforeAll(async () => {
+    node = await startRedis({ cluster: true, servedSlots: [0, 8191] });
+  });
+  afterAll(async () => {
+    await node?.cleanup();
+  });
+
+  it("refuses to start on a node that serves only part of a Redis Cluster, saying Cluster is not followed", async () => {
+    const { dir, policy } = machine(redisPolicy({ url: node.url }));
+    const run = await wrapExit(policy, dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("a node of a Redis Cluster that serves 8192 of its 16384 slots");
+    expect(run.stderr).toContain("policylayer does not follow a cluster's redirects");
+    expect(run.stderr).toContain("point state.url (or $POLICYLAYER_REDIS_URL) at a single Redis");
+    expect(run.stderr).toContain("the server was not started");
+  });
+
+  it("refuses to start on a read-only replica", async () => {
+    const replica = await startRedis();
+    try {
+      const { Redis } = await import("ioredis");
+      const client = new Redis(replica.url);
+      try {
+        await client.call("REPLICAOF", "127.0.0.1", String(node.port));
+      } finally {
+        client.disconnect();
+      }
+      const { dir, policy } = machine(redisPolicy({ url: replica.url }));
+      const run = await wrapExit(policy, dir);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("a read-only replica; policylayer counts in a single Redis or a primary");
+      expect(run.stderr).toContain("the server was not started");
+    } finally {
+      await replica.cleanup();
+    }
+  });
+});
+
 describe("limits on a Redis Cluster node", () => {
   let node: RunningRedis;
   beforeAll(async () => {
