@@ -185,7 +185,7 @@ function allowedValues(schema: Record<string, unknown>): unknown[] | null {
 }
 
 /** The value a local JSON pointer (`#/$defs/Group`) points at in the root schema, or undefined. */
-function resolvePointer(root: unknown, pointer: string): unknown {
+export function resolvePointer(root: unknown, pointer: string): unknown {
   if (!pointer.startsWith("#")) return undefined;
   let value = root;
   const path = pointer.slice(1);

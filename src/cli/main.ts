@@ -40,6 +40,20 @@ function commandAfterSeparator(argv: readonly string[], words: readonly string[]
 }
 
 /**
+ * validate's words split at the first `--` of the command line: the files before it, the server's
+ * command after it (null without `--`). Commander passes the words after `--` on as they are, last.
+ */
+export function filesAndCommand(
+  argv: readonly string[],
+  words: readonly string[],
+): { files: string[]; command: string[] | null } {
+  const separator = argv.indexOf("--");
+  if (separator === -1) return { files: [...words], command: null };
+  const command = argv.slice(separator + 1);
+  return { files: words.slice(0, words.length - command.length), command };
+}
+
+/**
  * Runs the policylayer command line and resolves with the exit code. Each command's module is
  * imported only when that command runs, so `wrap` loads nothing the others need.
  */
@@ -101,11 +115,24 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("validate")
-    .description("Check policy files; print each error as FILE:LINE:COL")
-    .argument("<files...>", "the policy files")
-    .action(async (files: string[]) => {
+    .description(
+      "Check policy files; print each error as FILE:LINE:COL: policylayer validate FILE... [-- COMMAND [ARGS...]]",
+    )
+    .argument(
+      "<files...>",
+      "the policy files; after --, optionally an MCP server's command, to check conditions against its tools' inputSchemas",
+    )
+    .action(async (words: string[]) => {
       const { validateCommand } = await import("./validate.js");
-      exitCode = await validateCommand(files);
+      const { files, command } = filesAndCommand(argv, words);
+      if (files.length === 0) {
+        const { warn } = await import("./policy-choice.js");
+        warn("validate needs a policy file before --, e.g. policylayer validate policy.yaml -- COMMAND");
+        exitCode = 2;
+        return;
+      }
+      const [first, ...rest] = command ?? [];
+      exitCode = await validateCommand(files, first === undefined ? null : [first, ...rest]);
     });
 
   program

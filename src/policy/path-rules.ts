@@ -126,9 +126,13 @@ const PATH_WORDS = new Set([
   "dest",
 ]);
 
-/** True when the last segment of a condition path names a file-system path (`args.path`, `args.source_dir`). */
+/**
+ * True when the last named segment of a condition path names a file-system path (`args.path`,
+ * `args.source_dir`, and the elements of a list of them: `args.paths.*`, `args.files.0`).
+ */
 export function namesAPath(conditionPath: string): boolean {
   const segments = conditionPath.split(".");
-  const last = segments.at(-1) ?? "";
-  return segments[0] === "args" && segments.length > 1 && PATH_WORDS.has(lastWord(last));
+  if (segments[0] !== "args") return false;
+  const named = segments.slice(1).filter((segment) => segment !== "*" && !/^\d+$/.test(segment));
+  return named.length > 0 && PATH_WORDS.has(lastWord(named.at(-1) as string));
 }

@@ -102,9 +102,18 @@ describe("validate on path conditions", () => {
       "args.sourceDir",
       "args.files.0.path",
       "args.destination",
+      "args.paths.*",
+      "args.files.0",
     ])
       expect(namesAPath(name), name).toBe(true);
-    for (const name of ["args.profile", "args.operation", "tool", "args.pathology"])
+    for (const name of [
+      "args.profile",
+      "args.operation",
+      "tool",
+      "args.pathology",
+      "args.*",
+      "args.paths.*.size",
+    ])
       expect(namesAPath(name), name).toBe(false);
   });
 
