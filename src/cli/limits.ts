@@ -60,8 +60,17 @@ async function openStore(policy: CompiledPolicy): Promise<SharedLimitStore | nul
   return store;
 }
 
+/**
+ * Seconds until the next unit frees up, at most the window: a unit is counted at its time bucket,
+ * rounded up (up to 1/60,000 of the window after the call), so the store may see it leave that
+ * much past a window from now; the call itself leaves within the window.
+ */
+function freesInSeconds(freesInMs: number, windowSeconds: number): number {
+  return Math.min(windowSeconds, Math.ceil(freesInMs / 1000));
+}
+
 /** The policy's shared limits with what the store counts for them now. */
-async function limitRows(policy: CompiledPolicy, store: SharedLimitStore): Promise<LimitRow[]> {
+export async function limitRows(policy: CompiledPolicy, store: SharedLimitStore): Promise<LimitRow[]> {
   const prefix = policy.state.keyPrefix;
   const rows: LimitRow[] = [];
   for (const rule of policy.rules) {
@@ -80,7 +89,7 @@ async function limitRows(policy: CompiledPolicy, store: SharedLimitStore): Promi
           used: usage.used,
           remaining: Math.max(0, limit.max - usage.used),
           window_seconds: limit.windowSeconds,
-          frees_in_seconds: Math.ceil(usage.freesInMs / 1000),
+          frees_in_seconds: freesInSeconds(usage.freesInMs, limit.windowSeconds),
         });
       }
     }

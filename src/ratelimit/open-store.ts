@@ -65,8 +65,9 @@ export function openSharedStore(
 
 /**
  * Opens the shared store at wrap's start and waits (about a second at most) for Redis to answer.
- * Unreachable: wrap starts and says so. A malformed URL or refused credentials: LimitStoreConfigError,
- * unless on_unavailable is allow (then a warning, and limited calls pass uncounted).
+ * Unreachable: wrap starts and says so. A malformed URL, refused credentials or a Redis that cannot
+ * hold the counters (a replica, a node serving part of a cluster): LimitStoreConfigError, unless
+ * on_unavailable is allow (then a warning, and limited calls pass uncounted).
  */
 export async function openSharedStoreAtStart(
   policy: CompiledPolicy,
@@ -92,11 +93,9 @@ export async function openSharedStoreAtStart(
   if (!(handle.store instanceof RedisLimitStore)) return handle;
   const problem = await handle.store.connected;
   if (problem === null) return handle;
-  if (problem.credentialsRefused && !allow) {
+  if (problem.fix !== null && !allow) {
     await handle.store.close();
-    throw new LimitStoreConfigError(
-      `${problem.message}; fix the user and password in the URL ($POLICYLAYER_REDIS_URL or state.url)`,
-    );
+    throw new LimitStoreConfigError(`${problem.message}; ${problem.fix}`);
   }
   warn(`the limit store cannot be reached: ${problem.message}; ${consequence}`);
   return handle;

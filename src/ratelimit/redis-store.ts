@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type { Redis as RedisClient } from "ioredis";
 import { MAX_BUCKETS_PER_WINDOW } from "./arithmetic.js";
+import { Deadlines } from "./deadline.js";
 import { parseCounterKey } from "./keys.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
@@ -19,7 +20,8 @@ const RECONNECT_EVERY_MS = 500;
  * (so wraps on machines whose clocks differ still share one window, and a counter holds at most
  * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call costs TIME, one HMGET, one HSET and two PEXPIREs
  * (a window from the call itself, so a key never outlives its window nor ends before the call
- * leaves it); a new bucket adds a ZADD. Sums are written with 17 digits, exactly.
+ * leaves it; skipped when a call of the same millisecond set them: the hash's 'seen'); a new
+ * bucket adds a ZADD. Sums are written with 17 digits, exactly.
  */
 const COMMON_LUA = `
 local clock = redis.call('TIME')
@@ -72,12 +74,14 @@ end
 /** KEYS: hash and set per counter. ARGV: "reserve" or "check", n, then max, window ms, amount per counter. */
 const RESERVE_LUA = `${COMMON_LUA}
 local n = tonumber(ARGV[2])
-local stamps, totals, inBuckets, oldests = {}, {}, {}, {}
+local stamps, totals, inBuckets, oldests, seens = {}, {}, {}, {}, {}
 for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
   local max, win, amount = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
-  stamps[i] = bucket(win)
-  local used, inBucket, oldest = expire(h, z, win, stamps[i])
+  local stamp = bucket(win)
+  local got = redis.call('HMGET', h, 'total', 'oldest', stamp, 'seen', 'window')
+  local used, oldest, inBucket = tonumber(got[1]) or 0, tonumber(got[2]), tonumber(got[3])
+  if oldest ~= nil and oldest + win <= now then used, inBucket, oldest = expire(h, z, win, stamp) end
   if not fits(used, amount, max) then
     local retry = -1
     if fits(0, amount, max) then
@@ -85,9 +89,9 @@ for i = 1, n do
       local left, last, start, page, done = used, nil, 0, 32, false
       while not done do
         local times = redis.call('ZRANGE', z, start, start + page - 1)
-        local got = #times > 0 and redis.call('HMGET', h, unpack(times)) or {}
+        local amounts = #times > 0 and redis.call('HMGET', h, unpack(times)) or {}
         for j = 1, #times do
-          left = left - (tonumber(got[j]) or 0)
+          left = left - (tonumber(amounts[j]) or 0)
           last = tonumber(times[j])
           if fits(left, amount, max) then done = true break end
         end
@@ -99,7 +103,10 @@ for i = 1, n do
     end
     return {0, i - 1, exact(used), tostring(retry)}
   end
-  totals[i], inBuckets[i], oldests[i] = used, inBucket, oldest
+  stamps[i], totals[i], inBuckets[i], oldests[i] = stamp, used, inBucket, oldest
+  -- The keys' expiry is already where this call needs it when a call of this millisecond (and
+  -- window) counted in this bucket: both keys exist, and it set it.
+  seens[i] = inBucket ~= nil and tonumber(got[4]) == now and tonumber(got[5]) == win
 end
 if ARGV[1] ~= 'reserve' then return {1} end
 for i = 1, n do
@@ -107,16 +114,18 @@ for i = 1, n do
   local win, amount = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   local stamp, total = stamps[i], exact(totals[i] + amount)
   if inBuckets[i] then
-    redis.call('HSET', h, 'total', total, stamp, exact(inBuckets[i] + amount), 'window', ARGV[3 * i + 1])
+    redis.call('HSET', h, 'total', total, stamp, exact(inBuckets[i] + amount), 'seen', now, 'window', ARGV[3 * i + 1])
   else
     local oldest = oldests[i]
     if oldest == nil or tonumber(stamp) < oldest then oldest = stamp end
-    redis.call('HSET', h, 'total', total, stamp, exact(amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
+    redis.call('HSET', h, 'total', total, stamp, exact(amount), 'seen', now, 'window', ARGV[3 * i + 1], 'oldest', oldest)
     redis.call('ZADD', z, stamp, stamp)
   end
   -- Both keys live a window past this call (its bucket, rounded up, is dropped by expire above).
-  redis.call('PEXPIRE', h, win)
-  redis.call('PEXPIRE', z, win)
+  if not seens[i] then
+    redis.call('PEXPIRE', h, win)
+    redis.call('PEXPIRE', z, win)
+  end
 end
 return {1, unpack(stamps)}
 `;
@@ -168,14 +177,31 @@ const RESERVE = script(RESERVE_LUA);
 const RELEASE = script(RELEASE_LUA);
 const USAGE = script(USAGE_LUA);
 
-/** Why connecting failed: the server refused our credentials (a configuration error), or could not be reached. */
+/**
+ * Why connecting failed: a configuration error (`fix` says what to change: a refused password, a
+ * server that cannot hold the counters), or a store that could not be reached (`fix` null).
+ */
 export class RedisConnectError extends Error {
   constructor(
     message: string,
-    readonly credentialsRefused: boolean,
+    readonly fix: string | null,
   ) {
     super(message);
   }
+}
+
+/** The slots of a Redis Cluster: a node that serves all of them holds every counter. */
+const CLUSTER_SLOTS = 16384;
+
+/** How many slots the node that wrote `clusterNodes` (CLUSTER NODES) serves itself. */
+function slotsServedBy(clusterNodes: string): number {
+  const mine = clusterNodes.split("\n").find((line) => line.split(" ")[2]?.split(",").includes("myself"));
+  let served = 0;
+  for (const range of mine?.trim().split(" ").slice(8) ?? []) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(range);
+    if (match !== null) served += Number(match[2] ?? match[1]) - Number(match[1]) + 1;
+  }
+  return served;
 }
 
 /** A URL for messages: the password replaced by ***. */
@@ -201,10 +227,50 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A command's error as a limited call's denial says it: Redis's own words, and what they mean here. */
+function commandErrorText(error: unknown): string {
+  const text = errorText(error);
+  if (/^(MOVED|ASK) /.test(text))
+    return `${text}: a node of a Redis Cluster that does not serve this rule's keys; policylayer does not follow a cluster's redirects (use a single Redis, a primary, or a one-node cluster)`;
+  if (text.startsWith("READONLY"))
+    return `${text}: a read-only replica; policylayer counts in a single Redis or a primary`;
+  return text;
+}
+
+/** The reserve script's reply as a store's answer. */
+function scriptAnswer(
+  reply: unknown,
+  requests: readonly CounterRequest[],
+  mode: "reserve" | "check",
+): StoreAnswer {
+  if (!Array.isArray(reply)) return { kind: "unavailable", message: "an unexpected answer from the script" };
+  if (reply[0] === 1) {
+    return {
+      kind: "counted",
+      entries:
+        mode === "reserve"
+          ? requests.map((request, i) => ({
+              key: request.key,
+              timeMs: Number(reply[i + 1]),
+              amount: request.amount,
+            }))
+          : [],
+    };
+  }
+  const retry = Number(reply[3]);
+  return {
+    kind: "over",
+    index: Number(reply[1]),
+    used: Number(reply[2]),
+    retryAfterMs: retry < 0 ? Number.POSITIVE_INFINITY : retry,
+  };
+}
+
 /**
  * Counters in Redis, for wraps on many machines. Every operation is one Lua script (EVALSHA, one
  * round trip), atomic on the server. Commands are never queued while disconnected: they fail at
- * once, and the client reconnects on its own every half second.
+ * once, and the client reconnects on its own every half second. No command waits more than
+ * OPERATION_TIMEOUT_MS for its answer.
  */
 export class RedisLimitStore implements SharedLimitStore {
   readonly name = "redis";
@@ -212,6 +278,12 @@ export class RedisLimitStore implements SharedLimitStore {
   lastError = "";
   /** Settles when the first connection attempt has: null when Redis answered, else why not. */
   connected: Promise<RedisConnectError | null> = Promise.resolve(null);
+
+  /** Every command waits at most OPERATION_TIMEOUT_MS (one timer for all, not one per command). */
+  private readonly deadlines = new Deadlines(
+    OPERATION_TIMEOUT_MS,
+    `no answer within ${OPERATION_TIMEOUT_MS} ms`,
+  );
 
   private constructor(
     private readonly redis: RedisClient,
@@ -221,8 +293,9 @@ export class RedisLimitStore implements SharedLimitStore {
 
   /**
    * Starts connecting to `url` and returns at once; `connected` settles with null once Redis
-   * answers, or with why not: credentialsRefused for a wrong password (a configuration error),
-   * else unreachable (the client goes on trying every half second).
+   * answers and can hold the counters, or with why not: a configuration error with its fix (a
+   * wrong password, a replica, a node of a cluster that serves only some slots), else unreachable
+   * (the client goes on trying every half second).
    */
   static open(url: string, keyPrefix: string, onError: (message: string) => void): RedisLimitStore {
     // Loaded only by policies that use Redis.
@@ -230,7 +303,6 @@ export class RedisLimitStore implements SharedLimitStore {
     const redis = new Redis(url, {
       lazyConnect: true,
       connectTimeout: OPERATION_TIMEOUT_MS,
-      commandTimeout: OPERATION_TIMEOUT_MS,
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
       enableReadyCheck: false,
@@ -252,12 +324,22 @@ export class RedisLimitStore implements SharedLimitStore {
     store.connected = (async () => {
       try {
         await redis.connect();
-        await redis.ping();
-        return null;
+        await store.ping();
+        const unfit = await store.unfitBecause();
+        if (unfit === null) return null;
+        return new RedisConnectError(
+          `redis ${redactedUrl(url)}: ${unfit}`,
+          "point state.url (or $POLICYLAYER_REDIS_URL) at a single Redis, or the primary of one",
+        );
       } catch (error) {
         // The rejection says only "Connection is closed"; the error event before it says why.
         const why = store.lastError !== "" ? store.lastError : errorText(error);
-        return new RedisConnectError(`redis ${redactedUrl(url)}: ${why}`, isAuthError(why));
+        return new RedisConnectError(
+          `redis ${redactedUrl(url)}: ${why}`,
+          isAuthError(why)
+            ? "fix the user and password in the URL ($POLICYLAYER_REDIS_URL or state.url)"
+            : null,
+        );
       } finally {
         reporting = true;
       }
@@ -265,11 +347,11 @@ export class RedisLimitStore implements SharedLimitStore {
     return store;
   }
 
-  async reserve(requests: readonly CounterRequest[]): Promise<StoreAnswer> {
+  reserve(requests: readonly CounterRequest[]): Promise<StoreAnswer> {
     return this.reserveOrCheck(requests, "reserve");
   }
 
-  async check(requests: readonly CounterRequest[]): Promise<StoreAnswer> {
+  check(requests: readonly CounterRequest[]): Promise<StoreAnswer> {
     return this.reserveOrCheck(requests, "check");
   }
 
@@ -280,13 +362,13 @@ export class RedisLimitStore implements SharedLimitStore {
       ...entries.flatMap((entry) => [String(entry.timeMs), String(entry.amount)]),
     ];
     // Fire and forget: a release that cannot reach the store lapses with its window.
-    this.run(RELEASE, keys, args).catch(() => {});
+    this.deadlines.within(this.run(RELEASE, keys, args)).catch(() => {});
   }
 
   async usage(keyPrefix: string): Promise<CounterUsage[]> {
     const usages: CounterUsage[] = [];
     for (const key of await this.counterKeys(keyPrefix)) {
-      const answer = await this.run(USAGE, [key, this.timesKey(key)], []);
+      const answer = await this.deadlines.within(this.run(USAGE, [key, this.timesKey(key)], []));
       if (!Array.isArray(answer)) continue;
       const used = Number(answer[0]);
       const freesInMs = Math.max(0, Number(answer[1]));
@@ -297,7 +379,7 @@ export class RedisLimitStore implements SharedLimitStore {
 
   async reset(keyPrefix: string): Promise<number> {
     const keys = await this.counterKeys(keyPrefix);
-    for (const key of keys) await this.redis.del(key, this.timesKey(key));
+    for (const key of keys) await this.deadlines.within(this.redis.del(key, this.timesKey(key)));
     return keys.length;
   }
 
@@ -305,54 +387,53 @@ export class RedisLimitStore implements SharedLimitStore {
     this.redis.disconnect();
   }
 
-  /** One PING: the benchmark's measure of a bare round trip beside a limited call. */
-  async ping(): Promise<void> {
-    await this.redis.ping();
+  /**
+   * Why this Redis cannot hold the counters, else null: a replica (read-only), or a node of a Redis
+   * Cluster that does not serve every slot (its MOVED redirects are not followed).
+   */
+  private async unfitBecause(): Promise<string | null> {
+    const replication = await this.deadlines.within(this.redis.info("replication"));
+    if (/^role:slave\b/m.test(replication))
+      return "a read-only replica; policylayer counts in a single Redis or a primary";
+    const cluster = await this.deadlines.within(this.redis.info("cluster"));
+    if (!/^cluster_enabled:1\b/m.test(cluster)) return null;
+    const served = slotsServedBy(String(await this.deadlines.within(this.redis.call("CLUSTER", "NODES"))));
+    return served === CLUSTER_SLOTS
+      ? null
+      : `a node of a Redis Cluster that serves ${served} of its ${CLUSTER_SLOTS} slots; policylayer does not follow a cluster's redirects: it counts in a single Redis, a primary, or a one-node cluster`;
   }
 
-  private async reserveOrCheck(requests: readonly CounterRequest[], mode: string): Promise<StoreAnswer> {
+  /** One PING: the benchmark's measure of a bare round trip beside a limited call. */
+  async ping(): Promise<void> {
+    await this.deadlines.within(this.redis.ping());
+  }
+
+  /**
+   * One EVALSHA of the reserve script, answered within OPERATION_TIMEOUT_MS or taken as an
+   * unreachable store; a reservation the script counts after that is given back at once.
+   */
+  private reserveOrCheck(
+    requests: readonly CounterRequest[],
+    mode: "reserve" | "check",
+  ): Promise<StoreAnswer> {
     if (this.redis.status !== "ready") {
       const why = this.lastError === "" ? this.redis.status : this.lastError;
-      return { kind: "unavailable", message: `not connected (${why})` };
+      return Promise.resolve({ kind: "unavailable", message: `not connected (${why})` });
     }
-    const keys = requests.flatMap((request) => [request.key, this.timesKey(request.key)]);
-    const args = [
-      mode,
-      String(requests.length),
-      ...requests.flatMap((request) => [
-        String(request.max),
-        String(request.windowMs),
-        String(request.amount),
-      ]),
-    ];
-    let answer: unknown;
-    try {
-      answer = await this.run(RESERVE, keys, args);
-    } catch (error) {
-      return { kind: "unavailable", message: errorText(error) };
+    const keys: string[] = [];
+    const args = [mode, String(requests.length)];
+    for (const request of requests) {
+      keys.push(request.key, this.timesKey(request.key));
+      args.push(String(request.max), String(request.windowMs), String(request.amount));
     }
-    if (!Array.isArray(answer))
-      return { kind: "unavailable", message: "an unexpected answer from the script" };
-    if (answer[0] === 1) {
-      return {
-        kind: "counted",
-        entries:
-          mode === "reserve"
-            ? requests.map((request, i) => ({
-                key: request.key,
-                timeMs: Number(answer[i + 1]),
-                amount: request.amount,
-              }))
-            : [],
-      };
-    }
-    const retry = Number(answer[3]);
-    return {
-      kind: "over",
-      index: Number(answer[1]),
-      used: Number(answer[2]),
-      retryAfterMs: retry < 0 ? Number.POSITIVE_INFINITY : retry,
+    const late = (reply: unknown) => {
+      const answer = scriptAnswer(reply, requests, mode);
+      if (answer.kind === "counted" && answer.entries.length > 0) this.release(answer.entries);
     };
+    return this.deadlines.within(this.run(RESERVE, keys, args), late).then(
+      (reply) => scriptAnswer(reply, requests, mode),
+      (error: unknown) => ({ kind: "unavailable", message: commandErrorText(error) }),
+    );
   }
 
   /** The sorted set of a counter's milliseconds: beside the hash, under the prefix, never parsed as a counter. */
@@ -366,7 +447,9 @@ export class RedisLimitStore implements SharedLimitStore {
     const found = new Set<string>();
     let cursor = "0";
     do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      const [next, keys] = await this.deadlines.within(
+        this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000),
+      );
       cursor = next;
       for (const key of keys) if (parseCounterKey(this.keyPrefix, key) !== null) found.add(key);
     } while (cursor !== "0");
@@ -374,12 +457,10 @@ export class RedisLimitStore implements SharedLimitStore {
   }
 
   /** One round trip: EVALSHA, and EVAL only the first time a server has not seen the script. */
-  private async run(code: Script, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(code.sha1, keys.length, ...keys, ...args);
-    } catch (error) {
+  private run(code: Script, keys: string[], args: string[]): Promise<unknown> {
+    return this.redis.evalsha(code.sha1, keys.length, ...keys, ...args).catch((error: unknown) => {
       if (!errorText(error).startsWith("NOSCRIPT")) throw error;
       return this.redis.eval(code.source, keys.length, ...keys, ...args);
-    }
+    });
   }
 }

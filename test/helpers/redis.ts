@@ -26,6 +26,10 @@ export interface RunningRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (its data is not kept: no persistence). */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered, as from a hung server. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT): it answers what it was sent meanwhile. */
+  resume(): void;
   /** Stops it and removes its folder. */
   cleanup(): Promise<void>;
 }
@@ -33,10 +37,11 @@ export interface RunningRedis {
 /**
  * Starts redis-server on a free loopback port, resolving once it accepts connections. With
  * `cluster`, it is a one-node Redis Cluster that serves every slot: a script whose keys are in
- * different slots fails there with CROSSSLOT, as on any cluster.
+ * different slots fails there with CROSSSLOT, as on any cluster. With `servedSlots` as well, it
+ * serves only those (first and last), as one node of a cluster of several does.
  */
 export async function startRedis(
-  options: { password?: string; cluster?: boolean } = {},
+  options: { password?: string; cluster?: boolean; servedSlots?: readonly [number, number] } = {},
 ): Promise<RunningRedis> {
   const dir = tempDir("policylayer-redis-");
   const port = await freePort();
@@ -94,16 +99,26 @@ export async function startRedis(
     await new Promise<void>((resolve) => {
       running.once("exit", () => resolve());
       running.kill("SIGTERM");
+      // A paused server acts on SIGTERM only once it runs again.
+      running.kill("SIGCONT");
     });
   };
+  const signal = (name: "SIGSTOP" | "SIGCONT") => {
+    const running: ChildProcess | null = child;
+    if (running === null || running.exitCode !== null)
+      throw new Error(`redis-server on port ${port} is not running`);
+    running.kill(name);
+  };
   await start();
-  if (options.cluster) await serveEverySlot(port, options.password);
+  if (options.cluster) await serveSlots(port, options.password, options.servedSlots ?? [0, 16383]);
   const auth = options.password ? `:${options.password}@` : "";
   return {
     port,
     url: `redis://${auth}127.0.0.1:${port}/0`,
     stop,
     start,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
     cleanup: async () => {
       await stop();
       dir.cleanup();
@@ -111,12 +126,17 @@ export async function startRedis(
   };
 }
 
-/** Gives a one-node cluster every slot and waits until it says the cluster is ok. */
-async function serveEverySlot(port: number, password: string | undefined): Promise<void> {
+/** Gives a cluster node the slots `first` to `last`; with every slot, waits until it says the cluster is ok. */
+async function serveSlots(
+  port: number,
+  password: string | undefined,
+  [first, last]: readonly [number, number],
+): Promise<void> {
   const client = new Redis({ port, host: "127.0.0.1", password, lazyConnect: true });
   try {
     await client.connect();
-    await client.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+    await client.call("CLUSTER", "ADDSLOTSRANGE", String(first), String(last));
+    if (first !== 0 || last !== 16383) return;
     const deadline = Date.now() + 10_000;
     while (!String(await client.call("CLUSTER", "INFO")).includes("cluster_state:ok")) {
       if (Date.now() > deadline)

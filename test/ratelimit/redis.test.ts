@@ -263,6 +263,31 @@ describe("limits shared through a real Redis", () => {
     expect(row?.used).toBe(1);
   });
 
+  it("denies a limited call within about a second when Redis hangs, and gives back what it counted once it answers", async () => {
+    const { machines, clients } = await wraps(redisPolicy({ echoMax: 100 }), 1);
+    const client = nth(clients, 0).client;
+    expect(await callOutcome(client, "echo", { message: "before" })).toBe("pass");
+    redis.pause();
+    let denied: string;
+    let deniedAfterMs: number;
+    try {
+      const pausedAt = Date.now();
+      denied = await callOutcome(client, "echo", { message: "while hung" });
+      deniedAfterMs = Date.now() - pausedAt;
+    } finally {
+      redis.resume();
+    }
+    console.log(`redis hung: limited call denied ${deniedAfterMs} ms after the pause`);
+    expect(denied).toContain("the redis limit store cannot be reached: no answer within 1000 ms");
+    expect(deniedAfterMs).toBeLessThan(5_000);
+    // The hung server runs the denied call's script once it goes on; the wrap gives that unit back.
+    expect(await callOutcome(client, "echo", { message: "after" })).toBe("pass");
+    await waitFor("the denied call's late count given back", 10_000, async () => {
+      const rows = await limitsJson(nth(machines, 0).dir, nth(machines, 0).policy);
+      return rows.find((r) => r.id === "echoes")?.used === 2;
+    });
+  });
+
   it("with on_unavailable: allow, lets limited calls through while Redis is down and audits them as not counted", async () => {
     const { machines, clients } = await wraps(redisPolicy({ onUnavailable: "allow" }), 1);
     await redis.stop();
@@ -309,6 +334,46 @@ describe("limits shared through a real Redis", () => {
       "the redis limit store cannot be reached",
     );
     expect(await callOutcome(connected.client, "get-env", {})).toBe("pass");
+  });
+});
+
+describe("a Redis that cannot hold the counters", () => {
+  let node: RunningRedis;
+  beforeAll(async () => {
+    node = await startRedis({ cluster: true, servedSlots: [0, 8191] });
+  });
+  afterAll(async () => {
+    await node?.cleanup();
+  });
+
+  it("refuses to start on a node that serves only part of a Redis Cluster, saying Cluster is not followed", async () => {
+    const { dir, policy } = machine(redisPolicy({ url: node.url }));
+    const run = await wrapExit(policy, dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("a node of a Redis Cluster that serves 8192 of its 16384 slots");
+    expect(run.stderr).toContain("policylayer does not follow a cluster's redirects");
+    expect(run.stderr).toContain("point state.url (or $POLICYLAYER_REDIS_URL) at a single Redis");
+    expect(run.stderr).toContain("the server was not started");
+  });
+
+  it("refuses to start on a read-only replica", async () => {
+    const replica = await startRedis();
+    try {
+      const { Redis } = await import("ioredis");
+      const client = new Redis(replica.url);
+      try {
+        await client.call("REPLICAOF", "127.0.0.1", String(node.port));
+      } finally {
+        client.disconnect();
+      }
+      const { dir, policy } = machine(redisPolicy({ url: replica.url }));
+      const run = await wrapExit(policy, dir);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("a read-only replica; policylayer counts in a single Redis or a primary");
+      expect(run.stderr).toContain("the server was not started");
+    } finally {
+      await replica.cleanup();
+    }
   });
 });
 

@@ -1,0 +1,49 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { limitRows } from "../../src/cli/limits.js";
+import { parsePolicy } from "../../src/policy/load.js";
+import { bucketTimeMs } from "../../src/ratelimit/arithmetic.js";
+import { sharedCounterKey } from "../../src/ratelimit/keys.js";
+import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe("policylayer limits --json rows", () => {
+  it("never say the next unit frees up later than a window from now, though its time bucket was rounded up", async () => {
+    const parsed = parsePolicy(
+      `version: 1
+default: deny
+rules:
+  - id: daily
+    tool: transfer
+    action: allow
+    rate_limit: { max: 5, window: 86400, scope: global }
+`,
+      "limits-rows.yaml",
+    );
+    if (!parsed.ok) throw new Error(`test policy does not validate: ${parsed.errors[0]?.message}`);
+    const policy = parsed.policy;
+    const limit = policy.rules[0]?.limits[0];
+    if (limit === undefined) throw new Error("the test rule has no limit");
+    const windowMs = 86_400_000;
+    // Just past a bucket boundary: the call is counted at the next one, 1,439 ms later.
+    const clock = { ms: 1_440 * 1_000_000 + 1 };
+    expect(bucketTimeMs(clock.ms, windowMs) - clock.ms).toBe(1_439);
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const store = LocalLimitStore.open(join(dir.path, "limits.db"), () => clock.ms);
+    cleanups.push(() => store.close());
+    const key = sharedCounterKey(policy.state.keyPrefix, limit, "unused for global scope");
+    expect(store.reserve([{ key, max: 5, windowMs, amount: 1 }]).kind).toBe("counted");
+    const [usage] = await store.usage(policy.state.keyPrefix);
+    expect(usage?.freesInMs).toBe(windowMs + 1_439);
+    const rows = await limitRows(policy, store);
+    expect(rows).toMatchObject([{ id: "daily", used: 1, window_seconds: 86_400, frees_in_seconds: 86_400 }]);
+    clock.ms += 10_000;
+    expect((await limitRows(policy, store))[0]?.frees_in_seconds).toBe(86_392);
+  });
+});
