@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import { type ApprovalChannel, createApprovalCoordinator } from "../approval/approver.js";
 import { elicitationChannel } from "../approval/elicitation.js";
 import { inboxChannel } from "../approval/inbox-channel.js";
@@ -145,6 +146,10 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
 
+  // V8 optimizes a function once it has run a budget of bytecode. A session is seldom long, so from
+  // here on (the start is done: a smaller budget there only costs compile time) the budget is a
+  // quarter of V8's default, and the call path runs optimized sooner (bench: "after 300 calls").
+  setFlagsFromString("--interrupt-budget=16384");
   session.start();
   const result = await server.exited;
   const description = describeExit(result);
