@@ -185,8 +185,10 @@ function expand(root: Record<string, unknown>, places: Place[], budget: { visits
   const seen = new Set<Record<string, unknown>>();
   const out: Place[] = [];
   const queue = [...places];
-  for (let place = queue.shift(); place !== undefined; place = queue.shift()) {
-    if (seen.has(place.schema) || --budget.visits < 0) continue;
+  for (let next = 0; next < queue.length && budget.visits > 0; next++) {
+    const place = queue[next] as Place;
+    if (seen.has(place.schema)) continue;
+    budget.visits--;
     seen.add(place.schema);
     out.push(place);
     const { schema, fromList } = place;
