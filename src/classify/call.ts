@@ -71,6 +71,13 @@ export function classifyCall(
     };
   }
   if (profile === undefined) return unlistedClassification(toolName, args);
+  if (profile.noLongerListed) {
+    // Its last definition, or what its name and arguments say, whichever is more severe.
+    const unlisted = unlistedClassification(toolName, args);
+    return severityRank(unlisted.category) > severityRank(profile.classification.category)
+      ? unlisted
+      : profile.classification;
+  }
   const known = profile;
   const selector = known.selector;
   if (selector === undefined) return known.classification;

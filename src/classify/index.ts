@@ -3,7 +3,7 @@ export { classifyCall } from "./call.js";
 export { CATEGORIES, isCategory, moreSevere, RISKS, riskOf, severityRank } from "./categories.js";
 export { describeClassification } from "./describe.js";
 export { splitWords } from "./names.js";
-export { profileTool, profileToolList } from "./profile.js";
+export { noLongerListed, profileTool, profileToolList } from "./profile.js";
 export type {
   Category,
   Classification,

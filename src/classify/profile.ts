@@ -94,6 +94,24 @@ export function listedTwice(first: ToolProfile, second: ToolProfile): ToolProfil
   return { name: first.name, classification, argumentSchema: null };
 }
 
+/**
+ * The profile of a tool the server listed before and no longer lists: its last definition's most
+ * severe reading (no selector, no schema to read its arguments), which each call then compares with
+ * the reading of a tool nobody lists (classifyCall), so that dropping a tool never makes it milder.
+ */
+export function noLongerListed(profile: ToolProfile): ToolProfile {
+  if (profile.noLongerListed) return profile;
+  const classification: Classification = {
+    ...profile.classification,
+    signals: [
+      "the server no longer lists this tool: the most severe reading of its last definition",
+      ...profile.classification.signals,
+    ],
+  };
+  freezeClassification(classification);
+  return { name: profile.name, classification, argumentSchema: null, noLongerListed: true };
+}
+
 function readHintsAsAnnotations(hints: Hints): ToolDefinition["annotations"] {
   return {
     ...(hints.readOnly === undefined ? {} : { readOnlyHint: hints.readOnly }),

@@ -47,4 +47,9 @@ export interface ToolProfile {
   };
   /** The tool's inputSchema compiled for reading its calls' arguments; null or absent where it types none. */
   argumentSchema?: SchemaNode | null;
+  /**
+   * True where the server listed the tool once and its latest whole list does not: each call gets the
+   * more severe of this classification (the last definition's) and the reading of a tool nobody lists.
+   */
+  noLongerListed?: true;
 }

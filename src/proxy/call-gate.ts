@@ -68,6 +68,8 @@ export interface CallGate {
   knowsTool(name: string): boolean;
   /** The server listed tools: they are learnt for classifying calls, and the result comes back without the hidden ones. */
   listedTools(result: JsonObject): JsonObject;
+  /** The server's whole current list names these tools: any other it listed before is no longer listed. */
+  wholeListNames(names: ReadonlySet<string>): void;
   /** Runs `work` (reading one chunk of server output); what the calls finished inside it record is written together. */
   finishing(work: () => void): void;
   /** The calls decided since the last time have been written to the server: what can wait until then is done now. */

@@ -1,7 +1,7 @@
 import { type InClientAnswer, InClientApprovals } from "../approval/in-client.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argsSha256, type CallLineHead, hashLater } from "../audit/log.js";
-import { profileToolList } from "../classify/index.js";
+import { noLongerListed, profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
 import { asSentence } from "../display/sentence.js";
 import {
@@ -118,9 +118,19 @@ export class Gate implements CallGate {
     return { ...result, tools: visible };
   }
 
-  /** Whether the server's list has defined this tool. */
+  /**
+   * The whole current list names these tools: one listed before and missing now keeps only its last
+   * definition's most severe reading, with no schema, and each call also gets the unlisted reading.
+   */
+  wholeListNames(names: ReadonlySet<string>): void {
+    for (const [name, profile] of this.profiles)
+      if (!names.has(name)) this.profiles.set(name, noLongerListed(profile));
+  }
+
+  /** Whether the server's current list has defined this tool (one it no longer lists is not defined). */
   knowsTool(name: string): boolean {
-    return this.profiles.has(name);
+    const profile = this.profiles.get(name);
+    return profile !== undefined && profile.noLongerListed !== true;
   }
 
   /** Decides one tools/call. Synchronous unless a person must approve it outside the client. */

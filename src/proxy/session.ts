@@ -71,6 +71,7 @@ export class ProxySession {
       listTools: (params) => this.listToolsOurselves(params),
       learn: (result) => options.gate.listedTools(result),
       knows: (name) => options.gate.knowsTool(name),
+      wholeListNames: (names) => options.gate.wholeListNames(names),
       ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
     });
   }

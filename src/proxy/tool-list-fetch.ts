@@ -1,7 +1,7 @@
 // Reading the server's tool list on behalf of a tools/call whose tool policylayer does not know yet,
 // so that no decision depends on whether the client happened to list the tools first.
 import { paramsInEra, type RequestEra } from "../wire/era.js";
-import type { JsonObject } from "../wire/jsonrpc.js";
+import { isJsonObject, type JsonObject } from "../wire/jsonrpc.js";
 
 /** How long a call may wait for the server's list before it is denied (a cold uvx start takes seconds). */
 export const DEFINITION_TIMEOUT_MS = 30_000;
@@ -21,6 +21,8 @@ export interface ToolListFetchOptions {
   learn(result: JsonObject): void;
   /** Whether the table has a definition of this tool. */
   knows(name: string): boolean;
+  /** The whole current list was read: these are the names on all its pages (a tool not among them is no longer listed). */
+  wholeListNames(names: ReadonlySet<string>): void;
   timeoutMs?: number;
   /** Milliseconds; injected so tests can drive time. */
   now?: () => number;
@@ -62,8 +64,8 @@ export class ToolListFetcher {
    */
   private wholeUntilMs = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
-  /** The nextCursors the client reached from the first page, in this generation. */
-  private readonly clientCursors = new Set<string>();
+  /** The nextCursors the client reached from the first page, in this generation, with the tool names on the pages before each. */
+  private readonly clientCursors = new Map<string, ReadonlySet<string>>();
   /** Our newest listing in flight. */
   private listing: Listing | null = null;
   private clientListsInFlight = 0;
@@ -80,8 +82,12 @@ export class ToolListFetcher {
     return this.now() < this.wholeUntilMs;
   }
 
-  /** The list's last page came: the whole list is known, for as long as the page's `ttlMs` says (if it says). */
-  private readWhole(lastPage: JsonObject): void {
+  /**
+   * The list's last page came: the whole list is known, for as long as the page's `ttlMs` says (if it
+   * says); `names` are the tools on all its pages.
+   */
+  private readWhole(lastPage: JsonObject, names: ReadonlySet<string>): void {
+    this.options.wholeListNames(names);
     const ttlMs = lastPage.ttlMs;
     this.wholeUntilMs =
       typeof ttlMs === "number" && ttlMs >= 0 ? this.now() + ttlMs : Number.POSITIVE_INFINITY;
@@ -101,16 +107,22 @@ export class ToolListFetcher {
   clientListSent(cursor: unknown): (result: JsonObject | null) => void {
     this.clientListsInFlight++;
     const generation = this.generation;
-    // Only a page reached from the first page says where the list ends.
-    const chained = cursor === undefined || (typeof cursor === "string" && this.clientCursors.has(cursor));
+    // Only a page reached from the first page says where the list ends, and what is on it.
+    const before =
+      cursor === undefined
+        ? new Set<string>()
+        : typeof cursor === "string"
+          ? this.clientCursors.get(cursor)
+          : undefined;
     let answered = false;
     return (result) => {
       if (answered) return;
       answered = true;
-      if (result !== null && chained && generation === this.generation) {
+      if (result !== null && before !== undefined && generation === this.generation) {
+        const names = withNamesOf(result, before);
         const next = result.nextCursor;
-        if (typeof next === "string") this.clientCursors.add(next);
-        else if (next === undefined || next === null) this.readWhole(result);
+        if (typeof next === "string") this.clientCursors.set(next, names);
+        else if (next === undefined || next === null) this.readWhole(result, names);
       }
       this.clientListsInFlight--;
       if (this.clientListsInFlight > 0) return;
@@ -178,14 +190,16 @@ export class ToolListFetcher {
     const generation = this.generation;
     const pages = async (): Promise<void> => {
       const seen = new Set<string>();
+      let names: ReadonlySet<string> = new Set<string>();
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         current = this.options.listTools(paramsInEra(era, cursor === undefined ? {} : { cursor }));
         const result = await Promise.race([current.result, stopped]);
         this.options.learn(result);
+        names = withNamesOf(result, names);
         const next = result.nextCursor;
         if (next === undefined || next === null) {
-          if (generation === this.generation) this.readWhole(result);
+          if (generation === this.generation) this.readWhole(result, names);
           return;
         }
         if (typeof next !== "string")
@@ -216,4 +230,13 @@ export class ToolListFetcher {
     this.listing = listing;
     return listing;
   }
+}
+
+/** `before` and the names of the tools on one tools/list page. */
+function withNamesOf(page: JsonObject, before: ReadonlySet<string>): ReadonlySet<string> {
+  const names = new Set(before);
+  if (Array.isArray(page.tools))
+    for (const tool of page.tools)
+      if (isJsonObject(tool) && typeof tool.name === "string") names.add(tool.name);
+  return names;
 }
