@@ -14,7 +14,7 @@ import type { CompiledPolicy, CompiledRule, ConditionFinding, Decision, ToolCall
 import { isJsonObject } from "../wire/jsonrpc.js";
 import { choosePolicy, listToolsOf, warn } from "./common.js";
 import { checkRule, decisionPhrase, type RuleCheck } from "./explain.js";
-import { summarizePolicy } from "./validate.js";
+import { summarizePolicy } from "./policy-summary.js";
 
 export interface CheckFlags {
   policy?: string;

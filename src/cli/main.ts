@@ -1,37 +1,21 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { packageVersion } from "./version.js";
+import type { WrapFlags } from "./wrap.js";
+import { positiveIntegerOf, serverCommandOf, WRAP_DEFAULTS } from "./wrap-arguments.js";
 
 /** Parses a positive integer flag value, naming the flag and the bad value when it is not one. */
 function positiveInteger(flag: string) {
   return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+    const parsed = positiveIntegerOf(value);
+    if (parsed === null) {
       throw new InvalidArgumentError(`${flag} must be a positive whole number, got ${JSON.stringify(value)}`);
     }
     return parsed;
   };
 }
 
-interface WrapCommandFlags {
-  policy?: string;
-  audit?: string;
-  maxLineBytes: number;
-  graceMs: number;
-  listTimeoutMs: number;
-  approvalInbox: boolean;
-}
-
-/**
- * The server's command: the words commander passed through (everything from the first word that
- * is not one of the command's options, or everything after `--`), and whether `--` came first.
- */
-export function serverCommandOf(
-  argv: readonly string[],
-  words: readonly string[],
-): { command: string[] | null; afterSeparator: boolean } {
-  if (words.length === 0) return { command: null, afterSeparator: argv.at(-1) === "--" };
-  return { command: [...words], afterSeparator: argv[argv.length - words.length - 1] === "--" };
-}
+/** What `wrap` does with the words and flags commander read. */
+export type WrapAction = (words: string[], flags: WrapFlags) => Promise<number>;
 
 /** The command words of `tools`, `init` and `check`: only after `--` (a word without it is refused by the command). */
 function commandAfterSeparator(argv: readonly string[], words: readonly string[]): string[] | null {
@@ -55,9 +39,10 @@ export function filesAndCommand(
 
 /**
  * Runs the policylayer command line and resolves with the exit code. Each command's module is
- * imported only when that command runs, so `wrap` loads nothing the others need.
+ * imported only when that command runs, so `wrap` loads nothing the others need; `wrap` runs the
+ * action it is given (entry.ts's, or a test's recorder).
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], wrap: WrapAction): Promise<number> {
   let exitCode = 0;
   const program = new Command()
     .name("policylayer")
@@ -85,19 +70,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       "--max-line-bytes <n>",
       "largest message accepted in either direction",
       positiveInteger("--max-line-bytes"),
-      256 * 1024 * 1024,
+      WRAP_DEFAULTS.maxLineBytes,
     )
     .option(
       "--grace-ms <n>",
       "how long each shutdown step waits before the next",
       positiveInteger("--grace-ms"),
-      2000,
+      WRAP_DEFAULTS.graceMs,
     )
     .option(
       "--list-timeout-ms <n>",
       "how long a call of a tool not yet listed waits while policylayer reads the server's tools/list",
       positiveInteger("--list-timeout-ms"),
-      30_000,
+      WRAP_DEFAULTS.listTimeoutMs,
     )
     .option(
       "--no-approval-inbox",
@@ -108,9 +93,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       "the MCP server's command, after -- (or from the first word that is not an option of wrap)",
     )
     .passThroughOptions()
-    .action(async (words: string[], flags: WrapCommandFlags) => {
-      const { wrapCommand } = await import("./wrap.js");
-      exitCode = await wrapCommand(serverCommandOf(argv, words).command, flags);
+    .action(async (words: string[], flags: WrapFlags) => {
+      exitCode = await wrap(words, flags);
     });
 
   program

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { visibleText } from "../display/visible.js";
 import { builtInDefaultPolicy } from "../policy/default.js";
-import { formatPolicyError, formatPolicyWarning, loadPolicyFile } from "../policy/load.js";
+import { formatPolicyError, formatPolicyWarning, readPolicyFile } from "../policy/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 
 /**
@@ -28,13 +28,28 @@ export async function loadChosenPolicy(
   path: string | null,
   consequence = "",
 ): Promise<CompiledPolicy | null> {
-  if (path === null) return builtInDefaultPolicy();
-  const loaded = await loadPolicyFile(path);
-  if (loaded.ok) {
-    for (const warning of loaded.warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
-    return loaded.policy;
+  const chosen = await readChosenPolicy(path, consequence);
+  chosen?.printWarnings();
+  return chosen?.policy ?? null;
+}
+
+/**
+ * loadChosenPolicy, but the warnings of a valid file are placed and printed only by
+ * `printWarnings()`: wrap starts the server first.
+ */
+export async function readChosenPolicy(
+  path: string | null,
+  consequence = "",
+): Promise<{ policy: CompiledPolicy; printWarnings: () => void } | null> {
+  if (path === null) return { policy: builtInDefaultPolicy(), printWarnings: () => {} };
+  const read = await readPolicyFile(path);
+  if (read.ok) {
+    const printWarnings = () => {
+      for (const warning of read.warnings()) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
+    };
+    return { policy: read.policy, printWarnings };
   }
   warn(`the policy ${path} does not validate${consequence}:`);
-  for (const error of loaded.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+  for (const error of read.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
   return null;
 }

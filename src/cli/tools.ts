@@ -4,7 +4,7 @@ import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.
 import type { CompiledPolicy } from "../policy/types.js";
 import { choosePolicy, listToolsOf, requireServerCommand, type ServerTools, serverLabel } from "./common.js";
 import { type Forecast, forecastDecision, forecastPhrase } from "./explain.js";
-import { summarizePolicy } from "./validate.js";
+import { summarizePolicy } from "./policy-summary.js";
 
 export interface ToolsFlags {
   policy?: string;

@@ -4,8 +4,8 @@ import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import { watchPolicyFile } from "../policy/watch.js";
 import { type SharedStoreHandle, usesSharedStore } from "../ratelimit/limiter.js";
 import { flushedWithin } from "./exit.js";
-import { chosenPolicyPath, loadChosenPolicy, warn } from "./policy-choice.js";
-import { summarizePolicy } from "./validate.js";
+import { chosenPolicyPath, readChosenPolicy, warn } from "./policy-choice.js";
+import { summarizePolicy } from "./policy-summary.js";
 
 export interface WrapFlags {
   policy?: string;
@@ -25,8 +25,10 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     return 2;
   }
   const policyPath = chosenPolicyPath(flags.policy);
-  const policy = await loadChosenPolicy(policyPath, ", so the server was not started");
-  if (policy === null) return 1;
+  const chosen = await readChosenPolicy(policyPath, ", so the server was not started");
+  if (chosen === null) return 1;
+  // The policy's warnings are placed once the server is starting (or has failed to start).
+  const { policy, printWarnings } = chosen;
   let sharedStore: SharedStoreHandle | null = null;
   if (usesSharedStore(policy)) {
     const { LimitStoreConfigError, openSharedStoreAtStart } = await import("../ratelimit/open-store.js");
@@ -34,6 +36,7 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
       sharedStore = await openSharedStoreAtStart(policy, warn);
     } catch (error) {
       if (!(error instanceof LimitStoreConfigError)) throw error;
+      printWarnings();
       warn(`${error.message}; the server was not started`);
       return 1;
     }
@@ -44,19 +47,22 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     started = await startWrap(command, args, policy, flags.audit ? resolve(flags.audit) : null);
   } catch (error) {
     if (error instanceof WrapStartError) {
+      printWarnings();
       warn(`${error.message}; the server was not started`);
       return error.exitCode;
     }
     throw error;
   }
+  // The session's modules load while the server starts, and while the warnings are placed.
+  const session = import("../lifecycle/wrap.js");
+  printWarnings();
   // Started by hand, wrap would look frozen: say what runs and what it waits for.
   warn(
     `${policy.source === "built-in default" ? "the built-in default policy" : `policy ${policy.source}`} in force ` +
       `(${summarizePolicy(policy)}); audit log ${started.audit.path}; ${started.serverLabel} started; ` +
       "waiting for an MCP client on stdin (an MCP client such as Claude Desktop starts wrap; Ctrl-C stops it)",
   );
-  // The session's modules load while the server starts.
-  const { runWrap } = await import("../lifecycle/wrap.js");
+  const { runWrap } = await session;
   const exitCode = await runWrap(started, {
     policy,
     reloadPolicy:

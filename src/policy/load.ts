@@ -9,7 +9,7 @@ import { compilePolicy } from "./compile.js";
 import { type PositionNode, PositionRecorder, yamlPositions } from "./positions.js";
 import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
-import type { PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
+import type { CompiledPolicy, PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
 
 type Segment = string | number;
 
@@ -58,7 +58,8 @@ function policyValidator(): ValidateFunction<PolicyDocument> {
 function precompiledValidator(): ValidateFunction<PolicyDocument> | null {
   let precompiled: ValidateFunction<PolicyDocument> & { schemaSha256?: unknown };
   try {
-    precompiled = require(`./${PRECOMPILED_VALIDATOR_FILE}`);
+    // Through ../policy/ so that the bundle in dist/bundle/ (scripts/bundle.js) finds it too.
+    precompiled = require(`../policy/${PRECOMPILED_VALIDATOR_FILE}`);
   } catch {
     return null; // Not built (tests run from src/): compile instead.
   }
@@ -230,7 +231,11 @@ function linePosition(text: string, offset: number): { line: number; col: number
   return { line, col: offset - lineStart + 1 };
 }
 
-/** Parses and validates a policy's text; errors carry the file's name and each node's line and column. */
+/** A policy read as far as a start needs it: compiled, its warnings placed only when asked for. */
+export type PolicyReading =
+  | { ok: true; policy: CompiledPolicy; warnings: () => PolicyError[] }
+  | { ok: false; errors: PolicyError[] };
+
 /**
  * Reads a policy's text: parsed once by js-yaml (YAML 1.2 core schema), validated and compiled.
  * Only a file with errors is parsed again, by the \`yaml\` library, to place each error at
@@ -238,24 +243,39 @@ function linePosition(text: string, offset: number): { line: number; col: number
  * file is refused.
  */
 export function parsePolicy(text: string, fileName: string): PolicyLoadResult {
+  const reading = readPolicy(text, fileName, { warningsNow: true });
+  return reading.ok ? { ok: true, policy: reading.policy, warnings: reading.warnings() } : reading;
+}
+
+/**
+ * parsePolicy, with the warnings of a valid file placed only when `warnings()` is called: wrap
+ * starts the server first (placing them is ~10 ms). With `warningsNow`, the one parse also records
+ * where the nodes are (positions.ts), for warnings asked for at once; without, a file that has
+ * warnings is parsed a second time when they are asked for.
+ */
+export function readPolicy(text: string, fileName: string, options: { warningsNow: boolean }): PolicyReading {
   let data: unknown;
-  // The parse records where its nodes are, for placing warnings (positions.ts).
-  const positions = new PositionRecorder();
+  const positions = options.warningsNow ? new PositionRecorder() : null;
   try {
-    data = loadYaml(text, { schema: CORE_SCHEMA, filename: fileName, listener: positions.listener });
+    data = loadYaml(text, {
+      schema: CORE_SCHEMA,
+      filename: fileName,
+      ...(positions === null ? {} : { listener: positions.listener }),
+    });
   } catch (error) {
     return refused(parsePolicyWithPositions(text, fileName), fileName, error);
   }
   if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
   const validate = policyValidator();
   if (validate(data) && semanticProblems(data).length === 0) {
-    const policy = compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) });
-    const warnings = semanticWarnings(data);
-    return {
-      ok: true,
-      policy,
-      warnings: warnings.length === 0 ? [] : placed(text, fileName, warnings, positions.root(text)),
+    const document = data;
+    const policy = compilePolicy(document, { source: fileName, baseDir: dirname(resolve(fileName)) });
+    const warnings = () => {
+      const found = semanticWarnings(document);
+      if (found.length === 0) return [];
+      return placed(text, fileName, found, positions === null ? yamlPositions(text) : positions.root(text));
     };
+    return { ok: true, policy, warnings };
   }
   return refused(parsePolicyWithPositions(text, fileName), fileName, null);
 }
@@ -312,7 +332,11 @@ function withinValueBudget(data: unknown): boolean {
 }
 
 /** The located errors; if the second parse found none, the parsers disagree, and the file is refused all the same. */
-function refused(located: PolicyLoadResult, fileName: string, parseError: unknown): PolicyLoadResult {
+function refused(
+  located: PolicyLoadResult,
+  fileName: string,
+  parseError: unknown,
+): { ok: false; errors: PolicyError[] } {
   if (!located.ok) return located;
   const mark = isYamlException(parseError) ? parseError.mark : null;
   const where = mark ? { line: mark.line + 1, col: mark.column + 1 } : { line: 1, col: 1 };
@@ -383,9 +407,20 @@ export function formatPolicyWarning(warning: PolicyError): string {
 
 /** Reads and parses a policy file: the only I/O in the policy core. */
 export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
-  let text: string;
+  const text = await policyText(path);
+  return typeof text === "string" ? parsePolicy(text, path) : text;
+}
+
+/** Reads a policy file as readPolicy reads its text: the warnings are placed when asked for. */
+export async function readPolicyFile(path: string): Promise<PolicyReading> {
+  const text = await policyText(path);
+  return typeof text === "string" ? readPolicy(text, path, { warningsNow: false }) : text;
+}
+
+/** The text of a policy file, or why it cannot be read. */
+async function policyText(path: string): Promise<string | { ok: false; errors: PolicyError[] }> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (error) {
     const code = error instanceof Error && "code" in error ? String(error.code) : "";
     const why =
@@ -394,5 +429,4 @@ export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
         : `the file cannot be read (${error instanceof Error ? error.message : String(error)})`;
     return { ok: false, errors: [{ file: path, line: 0, col: 0, path: "", message: why }] };
   }
-  return parsePolicy(text, path);
 }
