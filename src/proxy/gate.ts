@@ -1,9 +1,8 @@
 import { type InClientAnswer, InClientApprovals } from "../approval/in-client.js";
-import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "../approval/request.js";
-import { type AuditLog, type AuditRecord, argsSha256, type CallLineHead, hashLater } from "../audit/log.js";
+import type { Approver } from "../approval/request.js";
+import { type AuditLog, type AuditRecord, argsSha256, hashLater } from "../audit/log.js";
 import { noLongerListed, profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
-import { asSentence } from "../display/sentence.js";
 import {
   classifyForPolicy,
   readForPolicy,
@@ -11,13 +10,15 @@ import {
   withRefusal,
 } from "../policy/classification.js";
 import { decideToolCall, hidingRule } from "../policy/decide.js";
-import type { CompiledPolicy, CompiledRule, Decision, ToolCall } from "../policy/types.js";
+import type { CompiledPolicy, Decision, ToolCall } from "../policy/types.js";
 import { Limiter, type LimitVerdict, type Reservation } from "../ratelimit/limiter.js";
-import { declaresFormElicitation, type RoundTrip } from "../wire/era.js";
+import type { RoundTrip } from "../wire/era.js";
 import { isJsonObject, type JsonObject, type RequestId } from "../wire/jsonrpc.js";
 import { serializeParsed } from "../wire/serialize.js";
-import type { CallGate, CallRequest, PendingVerdict, ResponseSummary, Verdict } from "./call-gate.js";
+import { ApprovalStage, type ApprovedLimits, type CallContext } from "./approval-stage.js";
+import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import { type Continuation, ServerContinuations } from "./continuations.js";
+import { type CallEnd, ForwardedCall } from "./forwarded-call.js";
 
 export interface GateOptions {
   policy: CompiledPolicy;
@@ -34,11 +35,6 @@ export interface GateOptions {
   warn: (message: string) => void;
 }
 
-/**
- * Below the MCP SDK's default request timeout (60 s), so a client that does not reset its timeout
- * on progress hears our denial rather than giving up on its own first.
- */
-export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 50;
 /** Server-issued states remembered at once per session, for counting a multi-round-trip call once. */
 const MAX_CONTINUATIONS = 1024;
 
@@ -53,9 +49,10 @@ export class Gate implements CallGate {
   private readonly profiles = new Map<string, ToolProfile>();
   private readonly limiter: Limiter;
   private readonly now: () => number;
-  private readonly approver: Approver | null;
   /** 2026-07-28 approvals asked in the client, with our own signed requestState. */
   private readonly inClient: InClientApprovals;
+  /** Asking a person about require_approval calls. */
+  private readonly approvals: ApprovalStage;
   /** The server's requestStates of calls that may continue (one logical call, counted once). */
   private readonly continuations: ServerContinuations;
   /** What every forwarded call needs when it ends. */
@@ -66,7 +63,6 @@ export class Gate implements CallGate {
   constructor(private readonly options: GateOptions) {
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
-    this.approver = options.approver ?? null;
     this.limiter =
       options.limiter ??
       new Limiter({
@@ -75,6 +71,17 @@ export class Gate implements CallGate {
         now: this.now,
       });
     this.inClient = new InClientApprovals(options.serverLabel, this.now);
+    this.approvals = new ApprovalStage({
+      audit: options.audit,
+      sessionId: options.sessionId,
+      now: this.now,
+      approver: options.approver ?? null,
+      inClient: this.inClient,
+      limiter: this.limiter,
+      deny: (record, denial) => this.deny(record, denial),
+      forward: (record, startedMs, roundTrip, approvedBy, reservation) =>
+        this.forward(record, startedMs, roundTrip, approvedBy, reservation),
+    });
     this.continuations = new ServerContinuations(MAX_CONTINUATIONS, this.now);
     this.callEnd = {
       audit: options.audit,
@@ -264,7 +271,7 @@ export class Gate implements CallGate {
     if (inClient !== null) {
       const channel = "elicitation (in the client)";
       const answer = { ...inClient.answer, channel };
-      const settled = this.settleApproval(
+      const settled = this.approvals.settle(
         answer,
         record,
         inClient.held.askedMs,
@@ -278,7 +285,7 @@ export class Gate implements CallGate {
       record.reason = `${record.reason} (approved earlier in this call by ${context.approvedEarlierBy})`;
       return this.forward(record, startedMs, undefined, context.approvedEarlierBy, reservation);
     }
-    return this.askForApproval(context, onApproved);
+    return this.approvals.ask(context, onApproved);
   }
 
   /** A call over its limit (or whose limit store is down): denied, or in monitor mode let through with what it would meet. */
@@ -299,133 +306,6 @@ export class Gate implements CallGate {
         ? { reason: verdict.reason }
         : { reason: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds },
     );
-  }
-
-  /** An approved call reserves its limits now: the limit is checked again at this moment. */
-  private reserveApproved(
-    limits: ApprovedLimits,
-    call: ToolCall,
-    record: AuditRecord,
-    forward: (reservation: Reservation) => Verdict,
-  ): Verdict | Promise<Verdict> {
-    const settle = (verdict: LimitVerdict): Verdict => {
-      if (!verdict.pass) {
-        return this.deny(record, {
-          reason: `approved, but meanwhile the limit was reached: ${verdict.reason}`,
-          ...(verdict.retryAfterSeconds === undefined
-            ? {}
-            : { retryAfterSeconds: verdict.retryAfterSeconds }),
-        });
-      }
-      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
-      return forward(verdict.reservation);
-    };
-    const limited = this.limiter.reserve(limits.policy, limits.rule, call, true);
-    return limited instanceof Promise ? limited.then(settle) : settle(limited);
-  }
-
-  private async approvalVerdict(
-    pending: Promise<ApprovalAnswer>,
-    context: CallContext,
-    onApproved: ApprovedLimits | null,
-  ): Promise<Verdict> {
-    let answer: ApprovalAnswer;
-    try {
-      answer = await pending;
-    } catch (error) {
-      answer = {
-        approved: false,
-        channel: "none",
-        decidedBy: "policylayer",
-        reason: `approval failed: ${(error as Error).message}`,
-      };
-    }
-    return this.settleApproval(answer, context.record, context.startedMs, undefined, onApproved, context);
-  }
-
-  /**
-   * The verdict on a person's answer, recorded; `roundTrip` as for forward. With `limits`, an
-   * approved call reserves them now (asynchronously when the store answers over the network).
-   */
-  private settleApproval(
-    answer: ApprovalAnswer,
-    record: AuditRecord,
-    startedMs: number,
-    roundTrip: RoundTrip | undefined,
-    limits: ApprovedLimits | null,
-    context: CallContext,
-  ): Verdict | Promise<Verdict> {
-    const waitedMs = this.now() - startedMs;
-    record.approval = {
-      channel: answer.channel,
-      decided_by: answer.decidedBy,
-      waited_ms: waitedMs,
-      outcome: answer.approved ? "approved" : "denied",
-    };
-    if (!answer.approved) return this.deny(record, { reason: answer.reason });
-    if (this.options.audit.failed !== null) {
-      return this.deny(record, {
-        reason: `the audit log cannot be written (${this.options.audit.failed}), so calls are denied`,
-      });
-    }
-    record.reason = `${record.reason} (approved by ${answer.decidedBy} via ${answer.channel})`;
-    const approvedMs = this.now();
-    const forward = (reservation: Reservation | null) =>
-      this.forward(record, approvedMs, roundTrip, answer.decidedBy, reservation);
-    return limits === null
-      ? forward(null)
-      : this.reserveApproved(limits, context.request.call, record, forward);
-  }
-
-  private askForApproval(context: CallContext, onApproved: ApprovedLimits | null): Verdict | PendingVerdict {
-    const { request, classification, decision, record, startedMs } = context;
-    const { id: requestId, call, progressToken, era } = request;
-    const timeoutSeconds = decision.rule?.approval?.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
-    const question: ApprovalRequest = {
-      requestId,
-      call,
-      classification,
-      decision,
-      timeoutSeconds,
-      progressToken,
-      era: era.era,
-    };
-    if (era.era === "modern" && declaresFormElicitation(era.clientCapabilities)) {
-      // Asked in the client: the call is answered with our input_required; the retry brings the answer.
-      this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
-      const binding = { session: this.options.sessionId, tool: call.name, argsSha256: argsSha256(record) };
-      const held = { firstId: requestId, roundTrip: request.roundTrip, askedMs: startedMs };
-      return { forward: false, inputRequired: this.inClient.ask(question, binding, held) };
-    }
-    const asked: AskedApproval | null = this.approver?.(question) ?? null;
-    if (asked !== null) this.recordApprovalRequest(record, decision, timeoutSeconds, startedMs);
-    if (asked === null) {
-      return this.deny(record, {
-        reason: `${asSentence(decision.reason)} This call needs a person's approval, but nobody can be asked: the client did not declare the elicitation capability, and the local approval inbox is turned off (--no-approval-inbox) or unusable. Use a client that supports elicitation, or run wrap without --no-approval-inbox and answer with \`policylayer approvals --web\``,
-      });
-    }
-    return { verdict: this.approvalVerdict(asked.answer, context, onApproved), withdraw: asked.withdraw };
-  }
-
-  /** The audit line saying a person is asked about this call. */
-  private recordApprovalRequest(
-    record: AuditRecord,
-    decision: Decision,
-    timeoutSeconds: number,
-    startedMs: number,
-  ): void {
-    this.options.audit.append({
-      time: new Date(startedMs).toISOString(),
-      event: "approval_request",
-      session: this.options.sessionId,
-      id: record.id,
-      tool: record.tool,
-      rule: record.rule,
-      reason: decision.reason,
-      timeout_seconds: timeoutSeconds,
-      args_sha256: argsSha256(record),
-      ...(record.continues === undefined ? {} : { continues: record.continues }),
-    });
   }
 
   private baseRecord(
@@ -498,45 +378,6 @@ export class Gate implements CallGate {
   }
 }
 
-/** What a forwarded call needs when it ends: the log, the continuations table, the clock. */
-interface CallEnd {
-  audit: AuditLog;
-  continuations: ServerContinuations;
-  now: () => number;
-  warn: (message: string) => void;
-}
-
-/**
- * Ends that give back what the call reserved of its limits: it never reached the server, or the
- * server refused it with a JSON-RPC error. A result (isError included, input_required too: the
- * logical call goes on) and a server that exited after the call reached it keep the count, as does
- * a call the client cancelled after it was forwarded (cancelledByClient settles it first).
- */
-const RELEASING_ENDS: ReadonlySet<ResponseSummary> = new Set([
-  "protocol_error",
-  "cancelled",
-  "not_forwarded",
-]);
-
-/** The rule whose limits an approved call reserves at the moment it is approved. */
-interface ApprovedLimits {
-  policy: CompiledPolicy;
-  rule: CompiledRule;
-}
-
-/** One call on its way through the gate: what the later steps (limits, approval, forwarding) need of it. */
-interface CallContext {
-  request: CallRequest;
-  classification: Classification;
-  decision: Decision;
-  record: AuditRecord;
-  startedMs: number;
-  /** On the retry that answers our own in-client approval: the answer and the held first round. */
-  inClient: Extract<InClientAnswer, { ok: true }> | null;
-  /** Who approved the logical call in an earlier round (a server's continuation), else null. */
-  approvedEarlierBy: string | null;
-}
-
 /** A verdict the proxy waits for (the limit store answers over the network); nothing to withdraw meanwhile. */
 function pendingOn(verdict: Promise<Verdict | PendingVerdict>): PendingVerdict {
   let withdrawStage: ((reason: string) => void) | null = null;
@@ -563,56 +404,4 @@ function withForwardedArguments(
 function forwardingArguments(verdict: Verdict, argumentsJson: string): Verdict {
   if (verdict.forward) verdict.argumentsJson = argumentsJson;
   return verdict;
-}
-
-/** A call let through to the server; its audit line is written when it ends, once. */
-class ForwardedCall {
-  readonly forward = true;
-  private finished = false;
-  /** The audit line up to how the call ends, once prepared. */
-  private head: CallLineHead | null = null;
-  /** The arguments to forward, where reading them as the server will changed them. */
-  argumentsJson: string | undefined = undefined;
-
-  constructor(
-    private readonly record: AuditRecord,
-    private readonly startedMs: number,
-    private readonly end: CallEnd,
-    private readonly approvedBy: string | null,
-    readonly roundTrip: RoundTrip | undefined,
-    private readonly reservation: Reservation | null,
-  ) {}
-
-  /** Writes the audit line ahead up to how the call ends (the record does not change until then). */
-  prepare(): void {
-    if (!this.finished && this.head === null) this.head = this.end.audit.callHead(this.record);
-  }
-
-  cancelledByClient(): void {
-    this.reservation?.settle();
-  }
-
-  finish(summary: ResponseSummary, requestState?: string): void {
-    if (this.finished) return;
-    this.finished = true;
-    const { record, end } = this;
-    if (this.reservation !== null) {
-      if (RELEASING_ENDS.has(summary)) this.reservation.release();
-      else this.reservation.settle();
-    }
-    // The record, not its line, waits for the answer: a few fields rather than a tree of string pieces.
-    record.outcome = summary;
-    record.duration_ms = end.now() - this.startedMs;
-    if (summary === "input_required" && requestState !== undefined) {
-      const continuation: Continuation = {
-        firstId: record.continues ?? record.id,
-        tool: record.tool,
-        argsSha256: argsSha256(record),
-        approvedBy: this.approvedBy,
-      };
-      end.continuations.remember(requestState, continuation);
-    }
-    if (!end.audit.appendCall(record, this.head ?? undefined) && end.audit.failed)
-      end.warn(`${end.audit.failed}; further calls will be denied`);
-  }
 }

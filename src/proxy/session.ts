@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import { declaresFormElicitation, type Era, META_SUBSCRIPTION_ID, requestEraOf } from "../wire/era.js";
+import { declaresFormElicitation, META_SUBSCRIPTION_ID, requestEraOf } from "../wire/era.js";
 import { parseJson } from "../wire/json.js";
 import {
   type ClientMessage,
@@ -9,19 +9,16 @@ import {
   type JsonObject,
   parseClientLine,
   type RequestId,
-  resultLine,
   toLine,
-  toolCallLine,
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
-import { type LineText, serializeParsed } from "../wire/serialize.js";
-import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
+import type { LineText } from "../wire/serialize.js";
+import type { CallGate } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
-import { denialResultLine } from "./denial.js";
 import { OwnRequests } from "./own-requests.js";
-import { readToolCallParams } from "./tool-call-params.js";
+import { ToolCalls } from "./tool-calls.js";
 import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
 export { MAX_PENDING_REQUESTS } from "./client-requests.js";
@@ -57,6 +54,7 @@ export class ProxySession {
   /** Our own requests to the server (tools/list); their answers never reach the client. */
   private readonly serverRequests = new OwnRequests("server");
   private readonly definitions: ToolListFetcher;
+  private readonly toolCalls: ToolCalls;
   /** Capabilities the client declared at initialize (for elicitation-based approval). */
   private clientCapabilities: JsonObject | null = null;
   /** Whether the client sent initialize (2025 era) / a request with a 2026-07-28 envelope. */
@@ -73,6 +71,15 @@ export class ProxySession {
       knows: (name) => options.gate.knowsTool(name),
       wholeListNames: (names) => options.gate.wholeListNames(names),
       ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
+    });
+    this.toolCalls = new ToolCalls({
+      gate: options.gate,
+      definitions: this.definitions,
+      pending: this.pending,
+      serverGone: () => this.serverGone,
+      toServer: this.toServer,
+      sendToClient: (line) => this.sendToClient(line),
+      warn: options.warn,
     });
   }
 
@@ -199,7 +206,7 @@ export class ProxySession {
       return;
     }
     if (method === "tools/call") {
-      this.onToolCall(id, message, request.text);
+      this.toolCalls.call(id, message, request.text);
       return;
     }
     const params = message.params;
@@ -299,120 +306,6 @@ export class ProxySession {
   /** Sends a notification of our own to the client. */
   notifyClient(method: string, params: Record<string, unknown>): void {
     this.sendToClient(toLine({ jsonrpc: "2.0", method, params }));
-  }
-
-  private onToolCall(id: RequestId, message: JsonObject, text: LineText): void {
-    const read = readToolCallParams(message.params);
-    if (typeof read === "string") {
-      this.sendToClient(errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${read}`));
-      return;
-    }
-    const { call, params, progressToken, roundTrip } = read;
-    // Serialized once: hashed for the audit log and forwarded as this very text.
-    const argumentsJson = serializeParsed(call.arguments, text);
-    const era = requestEraOf(params);
-    const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
-    const gate = this.options.gate;
-    // A tool we know, or one the whole list we read does not have, is decided now; else the list is read first.
-    const verdict =
-      gate.knowsTool(call.name) || this.definitions.complete
-        ? gate.decideCall(request)
-        : this.decideOnceDefined(request);
-    const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, text };
-    if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
-    else this.awaitVerdict(forwarded, verdict);
-  }
-
-  /**
-   * A call of a tool whose definition we do not have: it waits (other traffic does not) until the
-   * server's list has been read, then is decided; denied if the list cannot be had.
-   */
-  private decideOnceDefined(request: CallRequest): PendingVerdict {
-    const { call } = request;
-    let withdrawn: string | null = null;
-    let approval: PendingVerdict | null = null;
-    const verdict = this.definitions
-      .definitionOf(call.name, request.era)
-      .then(
-        () => undefined,
-        (error: unknown) => (error instanceof Error ? error.message : String(error)),
-      )
-      .then((unavailable): Verdict | Promise<Verdict> => {
-        if (withdrawn !== null)
-          return { forward: false, denial: { tool: call.name, reason: withdrawn, rule: null } };
-        const decided = this.options.gate.decideCall(
-          unavailable === undefined ? request : { ...request, definitionUnavailable: unavailable },
-        );
-        if ("forward" in decided) return decided;
-        approval = decided;
-        return decided.verdict;
-      });
-    return {
-      verdict,
-      withdraw: (reason) => {
-        withdrawn = reason;
-        approval?.withdraw(reason);
-      },
-    };
-  }
-
-  /** Holds a call while its definition is fetched or a person decides; the server sees it only once allowed. */
-  private awaitVerdict(forwarded: ForwardedLine, approval: PendingVerdict): void {
-    const { id } = forwarded;
-    const entry: PendingRequest = { id, method: "tools/call", approval };
-    this.pending.track(entry);
-    approval.verdict.then(
-      (settled) => {
-        // A server that exited meanwhile cleared pending, and serverExited answered the call already.
-        if (this.pending.get(id) !== entry) {
-          if (settled.forward) settled.finish("not_forwarded");
-          return;
-        }
-        this.pending.remove(entry);
-        if (entry.cancelled) {
-          if (settled.forward) settled.finish("cancelled");
-          return;
-        }
-        try {
-          this.applyVerdict(forwarded, settled);
-        } catch (error) {
-          this.options.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
-          this.pending.get(id)?.forwarded?.finish("protocol_error");
-          this.pending.forget(id);
-          this.sendToClient(
-            errorLine(id, ErrorCode.InternalError, "Internal error: policylayer could not forward this call"),
-          );
-        }
-      },
-      (error: unknown) => {
-        this.options.warn(`approval failed: ${String(error)}`);
-        this.pending.remove(entry);
-      },
-    );
-  }
-
-  /** Answers the call (denial, our input_required) or sends it to the server as decided. */
-  private applyVerdict(forwarded: ForwardedLine, verdict: Verdict): void {
-    const { id, params, argumentsJson } = forwarded;
-    if (!verdict.forward) {
-      if ("denial" in verdict) this.sendToClient(denialResultLine(id, verdict.denial, forwarded.era));
-      else this.sendToClient(resultLine(id, verdict.inputRequired));
-      return;
-    }
-    this.pending.track({ id, method: "tools/call", forwarded: verdict });
-    if (this.serverGone) return;
-    // Where reading the arguments as the server will changed them, the reading goes (not known to be ASCII).
-    const read = verdict.argumentsJson;
-    const decidedJson = read ?? argumentsJson;
-    if (verdict.roundTrip === undefined) {
-      const text = read === undefined ? forwarded.text : "escaped";
-      this.toServer.write(toolCallLine(id, params, decidedJson, text), text === "ascii");
-      return;
-    }
-    // After our own approval round: the call goes with the members it came with before we asked
-    // (values from an earlier line, so serialized with escapes, and not known to be ASCII).
-    const { inputResponses: _ours, requestState: _state, ...rest } = params;
-    this.toServer.write(toolCallLine(id, { ...rest, ...verdict.roundTrip }, decidedJson, "escaped"), false);
   }
 
   private onClientOversize(seenBytes: number, head: Buffer): void {
@@ -544,17 +437,6 @@ export class ProxySession {
   private passToClient(content: Buffer, framedBytes: number): void {
     if (!this.clientGone) this.toClient.writeBytes(content, framedBytes);
   }
-}
-
-/** A tools/call as it came, for sending on once decided. */
-interface ForwardedLine {
-  id: RequestId;
-  era: Era;
-  params: JsonObject;
-  /** The arguments serialized once (hashed for the audit log, forwarded as this text). */
-  argumentsJson: string;
-  /** What is known of the text of its line (see LineText). */
-  text: LineText;
 }
 
 /** Whether subscriptions/listen params ask for tools/list changes. */

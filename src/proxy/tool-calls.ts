@@ -1,0 +1,168 @@
+import { type Era, requestEraOf } from "../wire/era.js";
+import {
+  ErrorCode,
+  errorLine,
+  type JsonObject,
+  type RequestId,
+  resultLine,
+  toolCallLine,
+} from "../wire/jsonrpc.js";
+import type { BatchedOutput } from "../wire/output.js";
+import { type LineText, serializeParsed } from "../wire/serialize.js";
+import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
+import type { ClientRequests, PendingRequest } from "./client-requests.js";
+import { denialResultLine } from "./denial.js";
+import { readToolCallParams } from "./tool-call-params.js";
+import type { ToolListFetcher } from "./tool-list-fetch.js";
+
+/** What the session lends the tool-call path: the gate, its bookkeeping, and its two outputs. */
+export interface ToolCallHost {
+  gate: CallGate;
+  definitions: ToolListFetcher;
+  pending: ClientRequests;
+  /** Whether the server has exited (then nothing more is written to it). */
+  serverGone(): boolean;
+  toServer: BatchedOutput;
+  sendToClient(line: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * The path of a tools/call through the session: its params read, the call decided (at once, once
+ * the tool's definition is known, or once a person answered), then answered with a denial or
+ * written to the server as decided.
+ */
+export class ToolCalls {
+  constructor(private readonly host: ToolCallHost) {}
+
+  /** A tools/call request (its id not in use): decided, then answered or forwarded. */
+  call(id: RequestId, message: JsonObject, text: LineText): void {
+    const read = readToolCallParams(message.params);
+    if (typeof read === "string") {
+      this.host.sendToClient(
+        errorLine(id, ErrorCode.InvalidParams, `Invalid params for tools/call: ${read}`),
+      );
+      return;
+    }
+    const { call, params, progressToken, roundTrip } = read;
+    // Serialized once: hashed for the audit log and forwarded as this very text.
+    const argumentsJson = serializeParsed(call.arguments, text);
+    const era = requestEraOf(params);
+    const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
+    const gate = this.host.gate;
+    // A tool we know, or one the whole list we read does not have, is decided now; else the list is read first.
+    const verdict =
+      gate.knowsTool(call.name) || this.host.definitions.complete
+        ? gate.decideCall(request)
+        : this.decideOnceDefined(request);
+    const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, text };
+    if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
+    else this.awaitVerdict(forwarded, verdict);
+  }
+
+  /**
+   * A call of a tool whose definition we do not have: it waits (other traffic does not) until the
+   * server's list has been read, then is decided; denied if the list cannot be had.
+   */
+  private decideOnceDefined(request: CallRequest): PendingVerdict {
+    const { call } = request;
+    let withdrawn: string | null = null;
+    let approval: PendingVerdict | null = null;
+    const verdict = this.host.definitions
+      .definitionOf(call.name, request.era)
+      .then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      )
+      .then((unavailable): Verdict | Promise<Verdict> => {
+        if (withdrawn !== null)
+          return { forward: false, denial: { tool: call.name, reason: withdrawn, rule: null } };
+        const decided = this.host.gate.decideCall(
+          unavailable === undefined ? request : { ...request, definitionUnavailable: unavailable },
+        );
+        if ("forward" in decided) return decided;
+        approval = decided;
+        return decided.verdict;
+      });
+    return {
+      verdict,
+      withdraw: (reason) => {
+        withdrawn = reason;
+        approval?.withdraw(reason);
+      },
+    };
+  }
+
+  /** Holds a call while its definition is fetched or a person decides; the server sees it only once allowed. */
+  private awaitVerdict(forwarded: ForwardedLine, approval: PendingVerdict): void {
+    const { id } = forwarded;
+    const entry: PendingRequest = { id, method: "tools/call", approval };
+    this.host.pending.track(entry);
+    approval.verdict.then(
+      (settled) => {
+        // A server that exited meanwhile cleared pending, and serverExited answered the call already.
+        if (this.host.pending.get(id) !== entry) {
+          if (settled.forward) settled.finish("not_forwarded");
+          return;
+        }
+        this.host.pending.remove(entry);
+        if (entry.cancelled) {
+          if (settled.forward) settled.finish("cancelled");
+          return;
+        }
+        try {
+          this.applyVerdict(forwarded, settled);
+        } catch (error) {
+          this.host.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
+          this.host.pending.get(id)?.forwarded?.finish("protocol_error");
+          this.host.pending.forget(id);
+          this.host.sendToClient(
+            errorLine(id, ErrorCode.InternalError, "Internal error: policylayer could not forward this call"),
+          );
+        }
+      },
+      (error: unknown) => {
+        this.host.warn(`approval failed: ${String(error)}`);
+        this.host.pending.remove(entry);
+      },
+    );
+  }
+
+  /** Answers the call (denial, our input_required) or sends it to the server as decided. */
+  private applyVerdict(forwarded: ForwardedLine, verdict: Verdict): void {
+    const { id, params, argumentsJson } = forwarded;
+    if (!verdict.forward) {
+      if ("denial" in verdict) this.host.sendToClient(denialResultLine(id, verdict.denial, forwarded.era));
+      else this.host.sendToClient(resultLine(id, verdict.inputRequired));
+      return;
+    }
+    this.host.pending.track({ id, method: "tools/call", forwarded: verdict });
+    if (this.host.serverGone()) return;
+    // Where reading the arguments as the server will changed them, the reading goes (not known to be ASCII).
+    const read = verdict.argumentsJson;
+    const decidedJson = read ?? argumentsJson;
+    if (verdict.roundTrip === undefined) {
+      const text = read === undefined ? forwarded.text : "escaped";
+      this.host.toServer.write(toolCallLine(id, params, decidedJson, text), text === "ascii");
+      return;
+    }
+    // After our own approval round: the call goes with the members it came with before we asked
+    // (values from an earlier line, so serialized with escapes, and not known to be ASCII).
+    const { inputResponses: _ours, requestState: _state, ...rest } = params;
+    this.host.toServer.write(
+      toolCallLine(id, { ...rest, ...verdict.roundTrip }, decidedJson, "escaped"),
+      false,
+    );
+  }
+}
+
+/** A tools/call as it came, for sending on once decided. */
+interface ForwardedLine {
+  id: RequestId;
+  era: Era;
+  params: JsonObject;
+  /** The arguments serialized once (hashed for the audit log, forwarded as this text). */
+  argumentsJson: string;
+  /** What is known of the text of its line (see LineText). */
+  text: LineText;
+}
