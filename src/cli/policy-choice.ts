@@ -1,9 +1,10 @@
 // What every command that decides shares: which policy, and how its problems reach the user.
 import { resolve } from "node:path";
 import { visibleText } from "../display/visible.js";
-import { builtInDefaultPolicy } from "../policy/default.js";
+import { builtInDefaultReading } from "../policy/default.js";
 import { formatPolicyError, formatPolicyWarning, readPolicyFile } from "../policy/load.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import type { PolicyHeader } from "../policy/settings.js";
+import type { CompiledPolicy, PolicyDocument } from "../policy/types.js";
 
 /**
  * Writes one diagnostic line to stderr, prefixed so it stands apart from the server's own stderr.
@@ -29,25 +30,33 @@ export async function loadChosenPolicy(
   consequence = "",
 ): Promise<CompiledPolicy | null> {
   const chosen = await readChosenPolicy(path, consequence);
-  chosen?.printWarnings();
-  return chosen?.policy ?? null;
+  if (chosen === null) return null;
+  const policy = chosen.compile();
+  chosen.printWarnings();
+  return policy;
+}
+
+/** A chosen policy that validated: what it says about itself, compiled and its warnings printed on request. */
+export interface ChosenPolicy {
+  document: PolicyDocument;
+  header: PolicyHeader;
+  /** The compiled policy (compiled on the first call). */
+  compile: () => CompiledPolicy;
+  /** Places and prints the policy's warnings. */
+  printWarnings: () => void;
 }
 
 /**
- * loadChosenPolicy, but the warnings of a valid file are placed and printed only by
+ * loadChosenPolicy, but compiled only by `compile()` and its warnings placed and printed only by
  * `printWarnings()`: wrap starts the server first.
  */
-export async function readChosenPolicy(
-  path: string | null,
-  consequence = "",
-): Promise<{ policy: CompiledPolicy; printWarnings: () => void } | null> {
-  if (path === null) return { policy: builtInDefaultPolicy(), printWarnings: () => {} };
-  const read = await readPolicyFile(path);
+export async function readChosenPolicy(path: string | null, consequence = ""): Promise<ChosenPolicy | null> {
+  const read = path === null ? builtInDefaultReading() : await readPolicyFile(path);
   if (read.ok) {
     const printWarnings = () => {
       for (const warning of read.warnings()) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
     };
-    return { policy: read.policy, printWarnings };
+    return { document: read.document, header: read.header, compile: read.compile, printWarnings };
   }
   warn(`the policy ${path} does not validate${consequence}:`);
   for (const error of read.errors) process.stderr.write(`${formatPolicyError(error)}\n`);

@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { startWrap, WrapStartError } from "../lifecycle/start.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { countsInSharedStore } from "../policy/settings.js";
 import { watchPolicyFile } from "../policy/watch.js";
-import { type SharedStoreHandle, usesSharedStore } from "../ratelimit/limiter.js";
+import type { SharedStoreHandle } from "../ratelimit/limiter.js";
 import { flushedWithin } from "./exit.js";
 import { chosenPolicyPath, readChosenPolicy, warn } from "./policy-choice.js";
 import { summarizePolicy } from "./policy-summary.js";
@@ -27,10 +28,12 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
   const policyPath = chosenPolicyPath(flags.policy);
   const chosen = await readChosenPolicy(policyPath, ", so the server was not started");
   if (chosen === null) return 1;
-  // The policy's warnings are placed once the server is starting (or has failed to start).
-  const { policy, printWarnings } = chosen;
+  // The policy is compiled and its warnings placed once the server is starting (or has failed to
+  // start), unless the shared limit store must be opened first, from the compiled policy.
+  const { printWarnings } = chosen;
   let sharedStore: SharedStoreHandle | null = null;
-  if (usesSharedStore(policy)) {
+  if (countsInSharedStore(chosen.document)) {
+    const policy = chosen.compile();
     const { LimitStoreConfigError, openSharedStoreAtStart } = await import("../ratelimit/open-store.js");
     try {
       sharedStore = await openSharedStoreAtStart(policy, warn);
@@ -44,7 +47,7 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
   const [command, ...args] = serverCommand as [string, ...string[]];
   let started: Awaited<ReturnType<typeof startWrap>>;
   try {
-    started = await startWrap(command, args, policy, flags.audit ? resolve(flags.audit) : null);
+    started = await startWrap(command, args, chosen.header, flags.audit ? resolve(flags.audit) : null);
   } catch (error) {
     if (error instanceof WrapStartError) {
       printWarnings();
@@ -53,8 +56,9 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     }
     throw error;
   }
-  // The session's modules load while the server starts, and while the warnings are placed.
+  // The session's modules load while the server starts, and while the policy compiles.
   const session = import("../lifecycle/wrap.js");
+  const policy = chosen.compile();
   printWarnings();
   // Started by hand, wrap would look frozen: say what runs and what it waits for.
   warn(

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AuditLog } from "../audit/log.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import type { PolicyHeader } from "../policy/settings.js";
 import { defaultAuditPath } from "../state/paths.js";
 import { type ServerProcess, startServer } from "../upstream/server-process.js";
 
@@ -31,7 +31,7 @@ export interface StartedWrap {
 export async function startWrap(
   command: string,
   args: readonly string[],
-  policy: CompiledPolicy,
+  policy: PolicyHeader,
   auditFlag: string | null,
 ): Promise<StartedWrap> {
   const sessionId = randomUUID();

@@ -6,6 +6,7 @@ import { ABSENT, compilePathCondition } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
+import { limitScopes, policyHeader } from "./settings.js";
 import type {
   Category,
   CompiledCondition,
@@ -80,9 +81,10 @@ export const MAX_AMOUNT = 1e15;
 export function ruleIdentity(rule: RuleDocument): string {
   if (rule.id !== undefined) return rule.id;
   const { tool, category, risk, when, rate_limit, budget } = rule;
+  const scopes = limitScopes(rule);
   const limits = {
-    rate_limit: rate_limit && { ...rate_limit, scope: rate_limit.scope ?? "session" },
-    budget: budget && { ...budget, scope: budget.scope ?? "server" },
+    rate_limit: rate_limit && { ...rate_limit, scope: scopes.rateLimit },
+    budget: budget && { ...budget, scope: scopes.budget },
   };
   const hash = createHash("sha256").update(canonicalJson({ tool, category, risk, when, ...limits }));
   return `auto-${hash.digest("hex").slice(0, 12)}`;
@@ -207,27 +209,28 @@ function pathReader(path: string): (call: ToolCall) => unknown {
 
 function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
   const limits: CompiledLimit[] = [];
+  const scopes = limitScopes(rule);
   const rate = rule.rate_limit;
-  if (rate) {
+  if (rate && scopes.rateLimit !== null) {
     limits.push({
       kind: "rate_limit",
       ruleId,
       max: rate.max,
       windowSeconds: rate.window,
-      scope: rate.scope ?? "session",
+      scope: scopes.rateLimit,
       sum: null,
       amountOf: () => 1,
     });
   }
   const budget = rule.budget;
-  if (budget) {
+  if (budget && scopes.budget !== null) {
     const read = pathReader(budget.sum);
     limits.push({
       kind: "budget",
       ruleId,
       max: budget.max,
       windowSeconds: budget.window,
-      scope: budget.scope ?? "server",
+      scope: scopes.budget,
       sum: budget.sum,
       amountOf(call) {
         const value = read(call);
@@ -273,15 +276,15 @@ export interface PolicyOrigin {
 /** Compiles a document that passed the schema and the semantic checks into rules with prebuilt predicates. */
 export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): CompiledPolicy {
   const overrides = new Map<string, Category>(Object.entries(document.classify ?? {}));
-  const auditPath = document.audit?.path;
+  const header = policyHeader(document, origin);
   return {
-    mode: document.mode ?? "enforce",
+    mode: header.mode,
     defaultAction: document.default,
     rules: (document.rules ?? []).map((rule, index) => compileRule(rule, index, origin)),
     categoryOverrides: overrides,
     allowsUndeclaredArguments: nameMatcher(asList(document.allow_undeclared_arguments) ?? []),
     audit: {
-      path: auditPath === undefined ? null : resolve(origin.baseDir, auditPath),
+      path: header.audit.path,
       includeArguments: document.audit?.include_arguments === true,
     },
     state: {
@@ -291,6 +294,6 @@ export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): C
       onUnavailable: document.state?.on_unavailable ?? "deny",
     },
     serverName: document.server ?? null,
-    source: origin.source,
+    source: header.source,
   };
 }

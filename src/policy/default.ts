@@ -1,4 +1,4 @@
-import { parsePolicy } from "./load.js";
+import { type PolicyReading, readPolicy } from "./load.js";
 import type { CompiledPolicy } from "./types.js";
 
 /** The policy used when the user gives none: it is written in the policy language so it validates like any other. */
@@ -28,9 +28,14 @@ rules:
 
 /** The built-in default policy, compiled from DEFAULT_POLICY_YAML. */
 export function builtInDefaultPolicy(): CompiledPolicy {
-  const result = parsePolicy(DEFAULT_POLICY_YAML, "built-in default");
+  return builtInDefaultReading().compile();
+}
+
+/** The built-in default policy as readPolicy reads a file: validated, compiled on request. */
+export function builtInDefaultReading(): Extract<PolicyReading, { ok: true }> {
+  const result = readPolicy(DEFAULT_POLICY_YAML, "built-in default", { warningsNow: false });
   // The text is a constant covered by tests: failing here is a bug in policylayer, not in the user's input.
   if (!result.ok)
     throw new Error(`the built-in default policy does not validate: ${result.errors[0]?.message}`);
-  return result.policy;
+  return result;
 }

@@ -9,6 +9,7 @@ import { compilePolicy } from "./compile.js";
 import { type PositionNode, PositionRecorder, yamlPositions } from "./positions.js";
 import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
+import { type PolicyHeader, policyHeader } from "./settings.js";
 import type { CompiledPolicy, PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
 
 type Segment = string | number;
@@ -231,9 +232,18 @@ function linePosition(text: string, offset: number): { line: number; col: number
   return { line, col: offset - lineStart + 1 };
 }
 
-/** A policy read as far as a start needs it: compiled, its warnings placed only when asked for. */
+/**
+ * A policy read as far as a start needs it: validated, with what it says about itself; compiled
+ * (once) and its warnings placed only when asked for.
+ */
 export type PolicyReading =
-  | { ok: true; policy: CompiledPolicy; warnings: () => PolicyError[] }
+  | {
+      ok: true;
+      document: PolicyDocument;
+      header: PolicyHeader;
+      compile: () => CompiledPolicy;
+      warnings: () => PolicyError[];
+    }
   | { ok: false; errors: PolicyError[] };
 
 /**
@@ -244,12 +254,13 @@ export type PolicyReading =
  */
 export function parsePolicy(text: string, fileName: string): PolicyLoadResult {
   const reading = readPolicy(text, fileName, { warningsNow: true });
-  return reading.ok ? { ok: true, policy: reading.policy, warnings: reading.warnings() } : reading;
+  return reading.ok ? { ok: true, policy: reading.compile(), warnings: reading.warnings() } : reading;
 }
 
 /**
- * parsePolicy, with the warnings of a valid file placed only when `warnings()` is called: wrap
- * starts the server first (placing them is ~10 ms). With `warningsNow`, the one parse also records
+ * parsePolicy, with a valid file compiled only when `compile()` is called and its warnings placed
+ * only when `warnings()` is: wrap starts the server first (compiling the bench's 50 rules and
+ * placing its warnings take ~25 ms of CPU under load). With `warningsNow`, the one parse also records
  * where the nodes are (positions.ts), for warnings asked for at once; without, a file that has
  * warnings is parsed a second time when they are asked for.
  */
@@ -269,13 +280,18 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
   const validate = policyValidator();
   if (validate(data) && semanticProblems(data).length === 0) {
     const document = data;
-    const policy = compilePolicy(document, { source: fileName, baseDir: dirname(resolve(fileName)) });
+    const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
+    let policy: CompiledPolicy | undefined;
+    const compile = () => {
+      policy ??= compilePolicy(document, origin);
+      return policy;
+    };
     const warnings = () => {
       const found = semanticWarnings(document);
       if (found.length === 0) return [];
       return placed(text, fileName, found, positions === null ? yamlPositions(text) : positions.root(text));
     };
-    return { ok: true, policy, warnings };
+    return { ok: true, document, header: policyHeader(document, origin), compile, warnings };
   }
   return refused(parsePolicyWithPositions(text, fileName), fileName, null);
 }
@@ -411,7 +427,7 @@ export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
   return typeof text === "string" ? parsePolicy(text, path) : text;
 }
 
-/** Reads a policy file as readPolicy reads its text: the warnings are placed when asked for. */
+/** Reads a policy file as readPolicy reads its text: compiled and its warnings placed when asked for. */
 export async function readPolicyFile(path: string): Promise<PolicyReading> {
   const text = await policyText(path);
   return typeof text === "string" ? readPolicy(text, path, { warningsNow: false }) : text;

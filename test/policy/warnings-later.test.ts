@@ -31,7 +31,7 @@ describe("a valid policy's warnings placed later", () => {
       if (!now.ok || !later.ok) continue;
       expect(later.warnings(), name).toEqual(now.warnings);
       expect(
-        later.policy.rules.map((rule) => rule.fingerprint),
+        later.compile().rules.map((rule) => rule.fingerprint),
         name,
       ).toEqual(now.policy.rules.map((rule) => rule.fingerprint));
       if (now.warnings.length > 0) withWarnings++;
