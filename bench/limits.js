@@ -2,7 +2,9 @@
 // finishes echo calls through the real gate under four policies (no limit; a session-scope
 // rate_limit; a global one in the local store; a global one in Redis on loopback, started here
 // when Debian's redis-server is installed) and prints the median over rounds of the mean time per
-// call, beside a Redis PING for one round trip. Run after `npm run build`.
+// call, beside a Redis PING for one round trip and the script's own time inside Redis. Calls are
+// timed back to back (they share a time bucket) and 2 ms apart (each opens a new one, as an
+// agent's calls do). Run after `npm run build`.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -65,28 +67,64 @@ async function startRedis(dir) {
 
 let legacyEra;
 
-/** Mean µs per call of deciding and finishing `calls` echo calls through `gate`. */
+/** Calls of the spaced measure are this far apart: more than a time bucket of a minute's window. */
+const SPACED_GAP_MS = 2;
+
+/** Finishes a forwarded bench echo; a denial is the bench's own mistake. */
+function finishEcho(verdict) {
+  if (!verdict.forward) throw new Error(`the bench echo was denied: ${JSON.stringify(verdict)}`);
+  verdict.finish("result");
+}
+
+/** Decides and finishes one echo call through `gate`: at once, or a promise when the store answers over the network. */
+function oneCall(gate, id) {
+  const verdict = gate.decideCall({
+    id,
+    call: { name: "echo", arguments: { text: "hello" } },
+    progressToken: null,
+    argumentsJson: '{"text":"hello"}',
+    era: legacyEra,
+    roundTrip: {},
+  });
+  if ("verdict" in verdict) return verdict.verdict.then(finishEcho);
+  finishEcho(verdict);
+  return null;
+}
+
+/** Mean µs per call of deciding and finishing `calls` echo calls through `gate`, back to back. */
 async function timeCalls(gate, calls, firstId) {
   const before = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) {
-    const args = { text: "hello" };
-    let verdict = gate.decideCall({
-      id: firstId + i,
-      call: { name: "echo", arguments: args },
-      progressToken: null,
-      argumentsJson: '{"text":"hello"}',
-      era: legacyEra,
-      roundTrip: {},
-    });
-    if ("verdict" in verdict) verdict = await verdict.verdict;
-    if (!verdict.forward) throw new Error(`the bench echo was denied: ${JSON.stringify(verdict)}`);
-    verdict.finish("result");
+    const pending = oneCall(gate, firstId + i);
+    if (pending !== null) await pending;
   }
   return Number(process.hrtime.bigint() - before) / 1000 / calls;
 }
 
+/**
+ * Mean µs per call of `calls` calls `gapMs` apart, each timed alone: every call opens a new time
+ * bucket (1 ms for a minute's window), as calls of an agent do, where back-to-back calls share one.
+ */
+async function timeSpacedCalls(gate, calls, firstId, gapMs) {
+  let totalNs = 0n;
+  for (let i = 0; i < calls; i++) {
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+    const before = process.hrtime.bigint();
+    const pending = oneCall(gate, firstId + i);
+    if (pending !== null) await pending;
+    totalNs += process.hrtime.bigint() - before;
+  }
+  return Number(totalNs) / 1000 / calls;
+}
+
+/** The calls and total µs Redis counted for EVALSHA so far (INFO commandstats). */
+async function evalshaStats(client) {
+  const match = /cmdstat_evalsha:calls=(\d+),usec=(\d+),/.exec(await client.info("commandstats"));
+  return match ? { calls: Number(match[1]), usec: Number(match[2]) } : { calls: 0, usec: 0 };
+}
+
 /** The limits benchmark: per-call µs for each way, medians over `rounds`. */
-export async function limitsBench({ rounds = 7, calls = 2000 } = {}) {
+export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 } = {}) {
   const { parsePolicy } = await import(dist("policy", "load.js"));
   const { Gate } = await import(dist("proxy", "gate.js"));
   const { AuditLog } = await import(dist("audit", "log.js"));
@@ -122,6 +160,7 @@ export async function limitsBench({ rounds = 7, calls = 2000 } = {}) {
     local: gateFor(policyYaml(rate("global")), local),
   };
   let ping = null;
+  let spacedPing = null;
   if (redis !== null) {
     const store = RedisLimitStore.open(redis.url, "bench:", () => {});
     const problem = await store.connected;
@@ -133,13 +172,43 @@ export async function limitsBench({ rounds = 7, calls = 2000 } = {}) {
       for (let i = 0; i < calls; i++) await store.ping();
       return Number(process.hrtime.bigint() - before) / 1000 / calls;
     };
+    spacedPing = async () => {
+      let totalNs = 0n;
+      for (let i = 0; i < spacedCalls; i++) {
+        await new Promise((resolve) => setTimeout(resolve, SPACED_GAP_MS));
+        const before = process.hrtime.bigint();
+        await store.ping();
+        totalNs += process.hrtime.bigint() - before;
+      }
+      return Number(totalNs) / 1000 / spacedCalls;
+    };
   }
+  const spacedWays = Object.fromEntries(Object.entries(ways).filter(([way]) => way !== "unlimited"));
   const perWay = Object.fromEntries([...Object.keys(ways), "redisPing"].map((way) => [way, []]));
+  const perSpacedWay = Object.fromEntries([...Object.keys(spacedWays), "redisPing"].map((way) => [way, []]));
+  // The script's own time inside Redis (INFO commandstats, before and after each measured loop),
+  // which the machine's load does not inflate the way it does a round trip.
+  const script = { burst: [], spaced: [] };
+  let stats = null;
+  if (redis !== null) {
+    const { Redis } = (await import("ioredis")).default;
+    stats = new Redis(redis.url);
+  }
+  const scriptUs = async (measure, into, round) => {
+    const before = stats === null ? null : await evalshaStats(stats);
+    const us = await measure();
+    if (before !== null && round > 0) {
+      const after = await evalshaStats(stats);
+      into.push((after.usec - before.usec) / Math.max(1, after.calls - before.calls));
+    }
+    return us;
+  };
   let id = 1;
   // One unmeasured round warms each way up.
   for (let round = 0; round <= rounds; round++) {
     for (const [way, gate] of Object.entries(ways)) {
-      const us = await timeCalls(gate, calls, id);
+      const measure = () => timeCalls(gate, calls, id);
+      const us = way === "redis" ? await scriptUs(measure, script.burst, round) : await measure();
       id += calls;
       if (round > 0) perWay[way].push(us);
     }
@@ -147,32 +216,47 @@ export async function limitsBench({ rounds = 7, calls = 2000 } = {}) {
       const us = await ping();
       if (round > 0) perWay.redisPing.push(us);
     }
+    for (const [way, gate] of Object.entries(spacedWays)) {
+      const measure = () => timeSpacedCalls(gate, spacedCalls, id, SPACED_GAP_MS);
+      const us = way === "redis" ? await scriptUs(measure, script.spaced, round) : await measure();
+      id += spacedCalls;
+      if (round > 0) perSpacedWay[way].push(us);
+    }
+    if (spacedPing !== null) {
+      const us = await spacedPing();
+      if (round > 0) perSpacedWay.redisPing.push(us);
+    }
   }
-  // The script's own time inside Redis, which the machine's load does not inflate the way it does a round trip.
-  let scriptUs = null;
-  if (redis !== null) {
-    const { Redis } = (await import("ioredis")).default;
-    const client = new Redis(redis.url);
-    const stats = await client.info("commandstats");
-    client.disconnect();
-    const match = /cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(stats);
-    scriptUs = match ? Number(match[1]) : null;
-  }
+  stats?.disconnect();
   for (const store of stores) await store.close();
   redis?.stop();
   rmSync(scratch, { recursive: true, force: true });
-  const result = Object.fromEntries(
-    Object.entries(perWay).map(([way, values]) => [way, values.length > 0 ? median(values) : null]),
-  );
+  const medians = (byWay) =>
+    Object.fromEntries(
+      Object.entries(byWay).map(([way, values]) => [way, values.length > 0 ? median(values) : null]),
+    );
+  const result = medians(perWay);
+  const spaced = medians(perSpacedWay);
+  const orNull = (value) => (value === undefined || Number.isNaN(value) ? null : value);
   return {
     perCallUs: result,
     addedUs: {
       session: result.session - result.unlimited,
       local: result.local - result.session,
-      redis: result.redis === null ? null : result.redis - result.session,
+      redis: result.redis === undefined ? null : result.redis - result.session,
     },
-    redisRoundTripUs: result.redisPing,
-    redisScriptUs: scriptUs,
+    redisRoundTripUs: orNull(result.redisPing),
+    redisScriptUs: script.burst.length > 0 ? median(script.burst) : null,
+    spaced: {
+      gapMs: SPACED_GAP_MS,
+      perCallUs: spaced,
+      addedUs: {
+        local: spaced.local - spaced.session,
+        redis: spaced.redis === undefined ? null : spaced.redis - spaced.session,
+      },
+      redisRoundTripUs: orNull(spaced.redisPing),
+      redisScriptUs: script.spaced.length > 0 ? median(script.spaced) : null,
+    },
   };
 }
 

@@ -346,6 +346,15 @@ async function main() {
   out.push(line(["limit, Redis loopback (+µs)", "", "", fmt(limits.addedUs.redis, 1)]));
   out.push(line(["  Redis PING round trip (µs)", "", "", fmt(limits.redisRoundTripUs, 1)]));
   out.push(line(["  its script inside Redis (µs)", "", "", fmt(limits.redisScriptUs, 1)]));
+  // The same calls 2 ms apart: each opens a new time bucket, as an agent's calls do.
+  out.push(
+    line([`  ${limits.spaced.gapMs} ms apart: local (+µs)`, "", "", fmt(limits.spaced.addedUs.local, 1)]),
+  );
+  out.push(
+    line([`  ${limits.spaced.gapMs} ms apart: Redis (+µs)`, "", "", fmt(limits.spaced.addedUs.redis, 1)]),
+  );
+  out.push(line(["  Redis PING round trip (µs)", "", "", fmt(limits.spaced.redisRoundTripUs, 1)]));
+  out.push(line(["  its script inside Redis (µs)", "", "", fmt(limits.spaced.redisScriptUs, 1)]));
 
   const { direct, relay, policylayer } = summary;
   const relayAddedUs = relay.sequentialP50Us - direct.sequentialP50Us;

@@ -389,15 +389,28 @@ export class RedisLimitStore implements SharedLimitStore {
 
   /**
    * Why this Redis cannot hold the counters, else null: a replica (read-only), or a node of a Redis
-   * Cluster that does not serve every slot (its MOVED redirects are not followed).
+   * Cluster that does not serve every slot (its MOVED redirects are not followed). A user whose ACL
+   * does not allow INFO or CLUSTER NODES is not refused for it: its calls say what they meet.
    */
   private async unfitBecause(): Promise<string | null> {
-    const replication = await this.deadlines.within(this.redis.info("replication"));
+    let replication: string;
+    let cluster: string;
+    try {
+      replication = await this.deadlines.within(this.redis.info("replication"));
+      cluster = await this.deadlines.within(this.redis.info("cluster"));
+    } catch {
+      return null;
+    }
     if (/^role:slave\b/m.test(replication))
       return "a read-only replica; policylayer counts in a single Redis or a primary";
-    const cluster = await this.deadlines.within(this.redis.info("cluster"));
     if (!/^cluster_enabled:1\b/m.test(cluster)) return null;
-    const served = slotsServedBy(String(await this.deadlines.within(this.redis.call("CLUSTER", "NODES"))));
+    let nodes: unknown;
+    try {
+      nodes = await this.deadlines.within(this.redis.call("CLUSTER", "NODES"));
+    } catch {
+      return null;
+    }
+    const served = slotsServedBy(String(nodes));
     return served === CLUSTER_SLOTS
       ? null
       : `a node of a Redis Cluster that serves ${served} of its ${CLUSTER_SLOTS} slots; policylayer does not follow a cluster's redirects: it counts in a single Redis, a primary, or a one-node cluster`;

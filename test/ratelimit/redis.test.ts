@@ -325,6 +325,34 @@ describe("limits shared through a real Redis", () => {
     expect(connected.stderr()).toContain("WRONGPASS");
   });
 
+  it("counts through an ACL user that may not run INFO or CLUSTER", async () => {
+    const { Redis } = await import("ioredis");
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call(
+        "ACL",
+        "SETUSER",
+        "counter-only",
+        "on",
+        ">pw-for-tests",
+        "~*",
+        "+@all",
+        "-info",
+        "-cluster",
+      );
+    } finally {
+      admin.disconnect();
+    }
+    const { machines, clients } = await wraps(
+      redisPolicy({ url: `redis://counter-only:pw-for-tests@127.0.0.1:${redis.port}/0` }),
+      1,
+    );
+    expect(await callOutcome(nth(clients, 0).client, "echo", { message: "counted" })).toBe("pass");
+    expect(nth(clients, 0).stderr()).not.toContain("the limit store cannot be");
+    const rows = await limitsJson(nth(machines, 0).dir, nth(machines, 0).policy);
+    expect(rows.find((r) => r.id === "echoes")?.used).toBe(1);
+  });
+
   it("starts when Redis cannot be reached, says so, and denies only the limited calls", async () => {
     const { dir, policy } = machine(redisPolicy({ url: `redis://127.0.0.1:${await freePort()}/0` }));
     const connected = await wrapOnMachine(policy, dir);
