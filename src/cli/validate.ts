@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { cutMarker, cutText, visibleText } from "../display/visible.js";
-import { formatPolicyError, formatPolicyWarning, loadPolicyFile, placed } from "../policy/load.js";
+import { formatPolicyError, formatPolicyWarning, parsePolicy, placed, policyText } from "../policy/load.js";
 import { namesAPath } from "../policy/path-rules.js";
 import { type PathSignal, schemaPathSignal } from "../policy/schema-paths.js";
 import type { SemanticProblem } from "../policy/semantics.js";
@@ -58,16 +57,17 @@ export function schemaPathProblems(policy: CompiledPolicy, tools: readonly JsonO
   return problems;
 }
 
-/** The warnings of a valid file, with those from the server's schemas placed among them in file order. */
-async function warningsOf(
+/** The warnings of a valid file (`text`, as it was read), with those from the server's schemas placed among them in file order. */
+function warningsOf(
   file: string,
+  text: string,
   policy: CompiledPolicy,
   warnings: PolicyError[],
   server: ServerTools,
 ) {
   const problems = schemaPathProblems(policy, server.tools);
   if (problems.length === 0) return warnings;
-  const located = placed(await readFile(file, "utf8"), file, problems);
+  const located = placed(text, file, problems);
   return [...warnings, ...located].sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
@@ -88,14 +88,18 @@ export async function validateCommand(
       : `; checked against the tools/list of ${server.commandLine} (${server.tools.length} tools)`;
   let exitCode = 0;
   for (const file of files) {
-    const result = await loadPolicyFile(file);
+    // Read once: the schema warnings are placed in the very text that was validated.
+    const text = await policyText(file);
+    const result = typeof text === "string" ? parsePolicy(text, file) : text;
     if (!result.ok) {
       for (const error of result.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
       exitCode = 1;
       continue;
     }
     const warnings =
-      server === null ? result.warnings : await warningsOf(file, result.policy, result.warnings, server);
+      server === null || typeof text !== "string"
+        ? result.warnings
+        : warningsOf(file, text, result.policy, result.warnings, server);
     for (const warning of warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
     process.stdout.write(`${file}: valid (${summarizePolicy(result.policy)})${visibleText(against)}\n`);
   }

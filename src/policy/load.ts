@@ -433,8 +433,8 @@ export async function readPolicyFile(path: string): Promise<PolicyReading> {
   return typeof text === "string" ? readPolicy(text, path, { warningsNow: false }) : text;
 }
 
-/** The text of a policy file, or why it cannot be read. */
-async function policyText(path: string): Promise<string | { ok: false; errors: PolicyError[] }> {
+/** The text of a policy file, or why it cannot be read (as loadPolicyFile reports it). */
+export async function policyText(path: string): Promise<string | { ok: false; errors: PolicyError[] }> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
