@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { resolve } from "node:path";
 import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
 import { ABSENT, compilePathCondition } from "./condition.js";

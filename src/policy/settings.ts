@@ -30,7 +30,7 @@ export function limitScopes(rule: RuleDocument): { rateLimit: LimitScope | null;
   };
 }
 
-/** True when a rule's limit counts beyond this session, in the shared store (limiter.ts usesSharedStore, from the document). */
+/** True when a rule's limit counts beyond this session, in the shared store (read from the document, before compiling). */
 export function countsInSharedStore(document: PolicyDocument): boolean {
   return (document.rules ?? []).some((rule) => {
     const { rateLimit, budget } = limitScopes(rule);

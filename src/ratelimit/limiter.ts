@@ -40,11 +40,6 @@ export interface LimiterOptions {
   now?: () => number;
 }
 
-/** Whether any limit of the policy is counted in the shared store (server or global scope). */
-export function usesSharedStore(policy: CompiledPolicy): boolean {
-  return policy.rules.some((rule) => rule.limits.some((limit) => limit.scope !== "session"));
-}
-
 const NOTHING_RESERVED: Reservation = { settle() {}, release() {} };
 
 /** A reservation of session-scope entries (this process) and shared ones (the store). */

@@ -3,12 +3,17 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readPolicy } from "../../src/policy/load.js";
 import { countsInSharedStore } from "../../src/policy/settings.js";
-import { usesSharedStore } from "../../src/ratelimit/limiter.js";
+import type { CompiledPolicy } from "../../src/policy/types.js";
 import { repoRoot } from "../helpers/paths.js";
 import { seededRandom } from "../helpers/random.js";
 
 // wrap opens the audit log and decides whether to open the shared limit store before it compiles
 // the policy (settings.ts); what it reads there must be what the compiled policy says.
+
+/** What the compiled policy says: some limit counts in the shared store (server or global scope). */
+function usesSharedStore(policy: CompiledPolicy): boolean {
+  return policy.rules.some((rule) => rule.limits.some((limit) => limit.scope !== "session"));
+}
 
 function validTexts(): { name: string; text: string }[] {
   const valid = join(repoRoot, "test", "fixtures", "policies", "valid");
