@@ -11,18 +11,25 @@ const BUSY_TIMEOUT_MS = 1000;
 /** Counters idle past their window are swept once in this many reservations (and when the store opens). */
 const SWEEP_EVERY = 4096;
 /** The schema's version (PRAGMA user_version); a store of another version is emptied and made anew. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** The `t_ms` of a counter's sum row: after every bucket, so a new bucket and the sum share a page. */
 const SUM_ROW = Number.MAX_SAFE_INTEGER;
 /** The error a reservation that does not fit aborts with (then the slow path says by how much). */
 const OVER = "policylayer: over the limit";
+
+/** SQL for "NEW.amount on top of `used` goes over NEW.max": fitsWithin's test, negated. */
+function overMax(used: string): string {
+  return `${used} + NEW.amount > NEW.max + NEW.max * 1e-9`;
+}
 
 /**
  * One table: per counter key, a row per time bucket (`t_ms`, `amount`) and one sum row (`t_ms` =
  * SUM_ROW, `amount` = the sum of the buckets, `window_ms`). Triggers on views do the work, so a
  * reservation is one statement (one write transaction): `expirations` drops the buckets that left
  * the window, `reservations` adds an amount or aborts with OVER, `releases` gives one back. An
- * emptied counter sums to exactly 0, whatever floating point left over.
+ * emptied counter sums to exactly 0, whatever floating point left over. What a reservation costs
+ * is mostly statements, not rows: the expiry runs only when a bucket left the window (the trigger's
+ * WHEN), and the limit check is the sum row's own upsert.
  */
 const SCHEMA = `
 DROP VIEW IF EXISTS releases;
@@ -39,25 +46,25 @@ CREATE TABLE counts (
   PRIMARY KEY (key, t_ms)
 ) WITHOUT ROWID;
 CREATE VIEW expirations (key, now_ms, window_ms) AS SELECT NULL, NULL, NULL WHERE 0;
-CREATE TRIGGER expire INSTEAD OF INSERT ON expirations BEGIN
+CREATE TRIGGER expire INSTEAD OF INSERT ON expirations
+  WHEN EXISTS (SELECT 1 FROM counts WHERE key = NEW.key AND t_ms <= NEW.now_ms - NEW.window_ms) BEGIN
   UPDATE counts SET amount = CASE
       WHEN EXISTS (SELECT 1 FROM counts WHERE key = NEW.key AND t_ms > NEW.now_ms - NEW.window_ms AND t_ms < ${SUM_ROW})
       THEN max(0, amount - (SELECT total(amount) FROM counts WHERE key = NEW.key AND t_ms <= NEW.now_ms - NEW.window_ms))
       ELSE 0 END
-    WHERE key = NEW.key AND t_ms = ${SUM_ROW}
-      AND EXISTS (SELECT 1 FROM counts WHERE key = NEW.key AND t_ms <= NEW.now_ms - NEW.window_ms);
+    WHERE key = NEW.key AND t_ms = ${SUM_ROW};
   DELETE FROM counts WHERE key = NEW.key AND t_ms <= NEW.now_ms - NEW.window_ms;
 END;
 CREATE VIEW reservations (key, t_ms, now_ms, window_ms, max, amount) AS SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 0;
 CREATE TRIGGER reserve INSTEAD OF INSERT ON reservations BEGIN
   INSERT INTO expirations VALUES (NEW.key, NEW.now_ms, NEW.window_ms);
-  SELECT RAISE(ABORT, '${OVER}')
-    WHERE coalesce((SELECT amount FROM counts WHERE key = NEW.key AND t_ms = ${SUM_ROW}), 0) + NEW.amount
-      > NEW.max + NEW.max * 1e-9;
+  INSERT INTO counts (key, t_ms, amount, window_ms)
+    VALUES (NEW.key, ${SUM_ROW}, CASE WHEN ${overMax("0")} THEN RAISE(ABORT, '${OVER}') ELSE NEW.amount END, NEW.window_ms)
+    ON CONFLICT (key, t_ms) DO UPDATE SET
+      amount = CASE WHEN ${overMax("amount")} THEN RAISE(ABORT, '${OVER}') ELSE amount + excluded.amount END,
+      window_ms = excluded.window_ms;
   INSERT INTO counts (key, t_ms, amount) VALUES (NEW.key, NEW.t_ms, NEW.amount)
     ON CONFLICT (key, t_ms) DO UPDATE SET amount = amount + excluded.amount;
-  INSERT INTO counts (key, t_ms, amount, window_ms) VALUES (NEW.key, ${SUM_ROW}, NEW.amount, NEW.window_ms)
-    ON CONFLICT (key, t_ms) DO UPDATE SET amount = amount + excluded.amount, window_ms = excluded.window_ms;
 END;
 CREATE VIEW releases (key, t_ms, amount) AS SELECT NULL, NULL, NULL WHERE 0;
 CREATE TRIGGER release INSTEAD OF INSERT ON releases BEGIN
@@ -272,7 +279,9 @@ export class LocalLimitStore implements SharedLimitStore {
       params.push(request.key, timeMs, nowMs, request.windowMs, request.max, request.amount);
       entries.push({ key: request.key, timeMs, amount: request.amount });
     }
-    // One array, not spread: libSQL flattens spread parameters, a cost on every call.
+    // One array, not spread: libSQL flattens spread parameters, a cost on every call. (run, not
+    // get, though get skips building run's result object: libSQL leaves a statement whose get
+    // failed unreset, and its next get fails again with the same error.)
     this.sql.reserve(requests.length).run(params);
     return { kind: "counted", entries };
   }

@@ -18,16 +18,20 @@ const RECONNECT_EVERY_MS = 500;
  * one field per time bucket that holds an amount) and a sorted set of those buckets, both expiring
  * with the window. Bucket times are the Redis server's own clock rounded up as bucketTimeMs does
  * (so wraps on machines whose clocks differ still share one window, and a counter holds at most
- * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call costs TIME, one HMGET, one HSET and two PEXPIREs
- * (a window from the call itself, so a key never outlives its window nor ends before the call
- * leaves it; skipped when a call of the same millisecond set them: the hash's 'seen'); a new
- * bucket adds a ZADD. Sums are written with 17 digits, exactly.
+ * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call in a bucket that already holds an amount costs TIME,
+ * one HMGET and one HSET; one that opens a bucket adds a ZADD and two PEXPIREATs (both keys end
+ * when that bucket, the newest, leaves the window: never before a call counted in it does, never
+ * after). Sums are written exactly: whole numbers as integers, others with 17 digits.
  */
 const COMMON_LUA = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local function fits(used, amount, max) return used + amount <= max + max * 1e-9 end
-local function exact(x) return string.format('%.17g', x) end
+-- Whole numbers (the usual case) as integers, cheaply; others with 17 digits: exactly, both.
+local function exact(x)
+  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then return string.format('%d', x) end
+  return string.format('%.17g', x)
+end
 local function bucket(win)
   local res = math.max(1, math.ceil(win / ${MAX_BUCKETS_PER_WINDOW}))
   return string.format('%d', math.ceil(now / res) * res)
@@ -74,12 +78,12 @@ end
 /** KEYS: hash and set per counter. ARGV: "reserve" or "check", n, then max, window ms, amount per counter. */
 const RESERVE_LUA = `${COMMON_LUA}
 local n = tonumber(ARGV[2])
-local stamps, totals, inBuckets, oldests, seens = {}, {}, {}, {}, {}
+local stamps, totals, inBuckets, oldests, fresh, wins, adds = {}, {}, {}, {}, {}, {}, {}
 for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
   local max, win, amount = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   local stamp = bucket(win)
-  local got = redis.call('HMGET', h, 'total', 'oldest', stamp, 'seen', 'window')
+  local got = redis.call('HMGET', h, 'total', 'oldest', stamp, 'window')
   local used, oldest, inBucket = tonumber(got[1]) or 0, tonumber(got[2]), tonumber(got[3])
   if oldest ~= nil and oldest + win <= now then used, inBucket, oldest = expire(h, z, win, stamp) end
   if not fits(used, amount, max) then
@@ -103,28 +107,26 @@ for i = 1, n do
     end
     return {0, i - 1, exact(used), tostring(retry)}
   end
-  stamps[i], totals[i], inBuckets[i], oldests[i] = stamp, used, inBucket, oldest
-  -- The keys' expiry is already where this call needs it when a call of this millisecond (and
-  -- window) counted in this bucket: both keys exist, and it set it.
-  seens[i] = inBucket ~= nil and tonumber(got[4]) == now and tonumber(got[5]) == win
+  stamps[i], totals[i], inBuckets[i], oldests[i], wins[i], adds[i] = stamp, used, inBucket, oldest, win, amount
+  -- A call that opens a bucket (or finds the window changed) sets the keys' expiry; later calls
+  -- in its bucket leave the window when it does, and find the expiry already where they need it.
+  fresh[i] = inBucket == nil or got[4] ~= ARGV[3 * i + 1]
 end
 if ARGV[1] ~= 'reserve' then return {1} end
 for i = 1, n do
-  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  local win, amount = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
+  local h, z, amount = KEYS[2 * i - 1], KEYS[2 * i], adds[i]
   local stamp, total = stamps[i], exact(totals[i] + amount)
-  if inBuckets[i] then
-    redis.call('HSET', h, 'total', total, stamp, exact(inBuckets[i] + amount), 'seen', now, 'window', ARGV[3 * i + 1])
+  if not fresh[i] then
+    redis.call('HSET', h, 'total', total, stamp, exact(inBuckets[i] + amount))
   else
     local oldest = oldests[i]
     if oldest == nil or tonumber(stamp) < oldest then oldest = stamp end
-    redis.call('HSET', h, 'total', total, stamp, exact(amount), 'seen', now, 'window', ARGV[3 * i + 1], 'oldest', oldest)
+    redis.call('HSET', h, 'total', total, stamp, exact((inBuckets[i] or 0) + amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
     redis.call('ZADD', z, stamp, stamp)
-  end
-  -- Both keys live a window past this call (its bucket, rounded up, is dropped by expire above).
-  if not seens[i] then
-    redis.call('PEXPIRE', h, win)
-    redis.call('PEXPIRE', z, win)
+    -- Both keys live until this bucket leaves the window, and no longer.
+    local leaves = exact(tonumber(stamp) + wins[i])
+    redis.call('PEXPIREAT', h, leaves)
+    redis.call('PEXPIREAT', z, leaves)
   end
 end
 return {1, unpack(stamps)}
