@@ -78,7 +78,8 @@ end
 /** KEYS: hash and set per counter. ARGV: "reserve" or "check", n, then max, window ms, amount per counter. */
 const RESERVE_LUA = `${COMMON_LUA}
 local n = tonumber(ARGV[2])
-local stamps, totals, inBuckets, oldests, fresh, wins, adds = {}, {}, {}, {}, {}, {}, {}
+-- What each counter's write needs, found while checking them all: one table per counter.
+local plans = {}
 for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
   local max, win, amount = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
@@ -107,29 +108,31 @@ for i = 1, n do
     end
     return {0, i - 1, exact(used), tostring(retry)}
   end
-  stamps[i], totals[i], inBuckets[i], oldests[i], wins[i], adds[i] = stamp, used, inBucket, oldest, win, amount
   -- A call that opens a bucket (or finds the window changed) sets the keys' expiry; later calls
   -- in its bucket leave the window when it does, and find the expiry already where they need it.
-  fresh[i] = inBucket == nil or got[4] ~= ARGV[3 * i + 1]
+  local fresh = inBucket == nil or got[4] ~= ARGV[3 * i + 1]
+  plans[i] = {stamp, used, inBucket, oldest, win, amount, fresh}
 end
 if ARGV[1] ~= 'reserve' then return {1} end
+local reply = {1}
 for i = 1, n do
-  local h, z, amount = KEYS[2 * i - 1], KEYS[2 * i], adds[i]
-  local stamp, total = stamps[i], exact(totals[i] + amount)
-  if not fresh[i] then
-    redis.call('HSET', h, 'total', total, stamp, exact(inBuckets[i] + amount))
+  local h, z, plan = KEYS[2 * i - 1], KEYS[2 * i], plans[i]
+  local stamp, used, inBucket, oldest, win, amount, fresh = unpack(plan, 1, 7)
+  local total = exact(used + amount)
+  if not fresh then
+    redis.call('HSET', h, 'total', total, stamp, exact(inBucket + amount))
   else
-    local oldest = oldests[i]
     if oldest == nil or tonumber(stamp) < oldest then oldest = stamp end
-    redis.call('HSET', h, 'total', total, stamp, exact((inBuckets[i] or 0) + amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
+    redis.call('HSET', h, 'total', total, stamp, exact((inBucket or 0) + amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
     redis.call('ZADD', z, stamp, stamp)
     -- Both keys live until this bucket leaves the window, and no longer.
-    local leaves = exact(tonumber(stamp) + wins[i])
+    local leaves = exact(tonumber(stamp) + win)
     redis.call('PEXPIREAT', h, leaves)
     redis.call('PEXPIREAT', z, leaves)
   end
+  reply[i + 1] = stamp
 end
-return {1, unpack(stamps)}
+return reply
 `;
 
 /** KEYS: hash and set per entry. ARGV: n, then bucket time and amount per entry. */
