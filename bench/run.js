@@ -340,7 +340,9 @@ async function main() {
   );
   out.push(line(["scenario", ...WAY_NAMES]));
   for (const [label, get] of rows) out.push(line([label, ...WAY_NAMES.map((way) => get(summary[way]))]));
-  out.push(line([`decision, ${DECISION_RULES} rules (µs/call)`, "", "", "", fmt(decision.decideMedianUs, 2)]));
+  out.push(
+    line([`decision, ${DECISION_RULES} rules (µs/call)`, "", "", "", fmt(decision.decideMedianUs, 2)]),
+  );
   out.push(line(["classify + decide (µs/call)", "", "", "", fmt(decision.classifyAndDecideMedianUs, 2)]));
   out.push(line(["classify, SageMaker (µs/call)", "", "", "", fmt(decision.classifySagemakerMedianUs, 2)]));
   // In process, through the real gate: what a limit adds to deciding and finishing one call.
