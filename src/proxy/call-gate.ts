@@ -64,8 +64,6 @@ export interface PendingVerdict {
 export interface CallGate {
   /** Decides one tools/call; synchronous unless a person must approve it outside the client. */
   decideCall(request: CallRequest): Verdict | PendingVerdict;
-  /** Whether the server's list has defined this tool (else its calls wait for the list first). */
-  knowsTool(name: string): boolean;
   /** The server listed tools: they are learnt for classifying calls, and the result comes back without the hidden ones. */
   listedTools(result: JsonObject): JsonObject;
   /** The server's whole current list names these tools: any other it listed before is no longer listed. */

@@ -5,6 +5,14 @@ import { IdTable } from "./id-table.js";
 /** Client requests that may be unanswered at once; more are refused, so memory stays bounded. */
 export const MAX_PENDING_REQUESTS = 10_000;
 
+/**
+ * How long a forwarded request the client cancelled waits for the server's answer. A server on the
+ * TypeScript SDK never answers one (the specification says it should not), one on the Python SDK
+ * answers at once with an error: after this, the call ends as cancelled (its audit line is written,
+ * its id is free again), and an answer still to come is dropped.
+ */
+export const CANCELLED_ANSWER_WAIT_MS = 5_000;
+
 /** A client request the server (or an approval) has not answered yet. */
 export interface PendingRequest {
   id: RequestId;
@@ -76,8 +84,9 @@ export class ClientRequests {
 
   /**
    * The client cancelled a request: marks it, and withdraws the question when it waits for a
-   * person (or for the limit store). A forwarded call keeps what it reserved of its limits. False
-   * when the server never saw the request (then it must not see the cancellation).
+   * person (or for the limit store). A forwarded call keeps what it reserved of its limits; one the
+   * server does not answer within CANCELLED_ANSWER_WAIT_MS ends as cancelled. False when the server
+   * never saw the request (then it must not see the cancellation).
    */
   cancel(requestId: RequestId): boolean {
     const entry = this.table.get(requestId);
@@ -89,7 +98,15 @@ export class ClientRequests {
     }
     entry.cancelled = true;
     if (!entry.approval) {
-      entry.forwarded?.cancelledByClient();
+      const forwarded = entry.forwarded;
+      forwarded?.cancelledByClient();
+      setTimeout(() => {
+        if (this.table.get(requestId) !== entry) return;
+        this.table.delete(requestId);
+        // Calls waiting for the definitions a cancelled tools/list would have brought wait no longer for it.
+        entry.listed?.(null);
+        forwarded?.finish("cancelled");
+      }, CANCELLED_ANSWER_WAIT_MS).unref();
       return true;
     }
     entry.approval.withdraw("the client cancelled the request");

@@ -134,12 +134,6 @@ export class Gate implements CallGate {
       if (!names.has(name)) this.profiles.set(name, noLongerListed(profile));
   }
 
-  /** Whether the server's current list has defined this tool (one it no longer lists is not defined). */
-  knowsTool(name: string): boolean {
-    const profile = this.profiles.get(name);
-    return profile !== undefined && profile.noLongerListed !== true;
-  }
-
   /** Decides one tools/call. Synchronous unless a person must approve it outside the client. */
   decideCall(request: CallRequest): Verdict | PendingVerdict {
     try {

@@ -68,7 +68,6 @@ export class ProxySession {
     this.definitions = new ToolListFetcher({
       listTools: (params) => this.listToolsOurselves(params),
       learn: (result) => options.gate.listedTools(result),
-      knows: (name) => options.gate.knowsTool(name),
       wholeListNames: (names) => options.gate.wholeListNames(names),
       ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
     });

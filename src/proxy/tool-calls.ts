@@ -50,11 +50,11 @@ export class ToolCalls {
     const era = requestEraOf(params);
     const request: CallRequest = { id, call, progressToken, argumentsJson, era, roundTrip };
     const gate = this.host.gate;
-    // A tool we know, or one the whole list we read does not have, is decided now; else the list is read first.
-    const verdict =
-      gate.knowsTool(call.name) || this.host.definitions.complete
-        ? gate.decideCall(request)
-        : this.decideOnceDefined(request);
+    // A tool whose current definition we have, or one the whole current list does not have, is
+    // decided now; else (unknown, or its list changed since) the list is read first.
+    const verdict = this.host.definitions.current(call.name)
+      ? gate.decideCall(request)
+      : this.decideOnceDefined(request);
     const forwarded: ForwardedLine = { id, era: era.era, params, argumentsJson, text };
     if ("forward" in verdict) this.applyVerdict(forwarded, verdict);
     else this.awaitVerdict(forwarded, verdict);

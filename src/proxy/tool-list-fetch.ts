@@ -19,8 +19,6 @@ export interface ToolListFetchOptions {
   listTools(params: JsonObject): OwnListRequest;
   /** Learns one page of the server's list (the session's one table of tool definitions). */
   learn(result: JsonObject): void;
-  /** Whether the table has a definition of this tool. */
-  knows(name: string): boolean;
   /** The whole current list was read: these are the names on all its pages (a tool not among them is no longer listed). */
   wholeListNames(names: ReadonlySet<string>): void;
   timeoutMs?: number;
@@ -50,7 +48,9 @@ interface Waiter {
  * every page of the server's list itself, once for all calls that wait meanwhile. Knows when the
  * whole list has been read (by us or by the client, page after page from the first), so a tool the
  * server does not list is then decided at once; the server's list_changed, or the end of the list's
- * ttlMs, makes that unknown again.
+ * ttlMs, makes that unknown again. A tool's definition counts as current when it was read since the
+ * server's last list_changed: a call of a tool whose definition may have changed waits for it to be
+ * read again, as a call of an unknown tool does.
  */
 export class ToolListFetcher {
   private readonly options: ToolListFetchOptions;
@@ -64,6 +64,8 @@ export class ToolListFetcher {
    */
   private wholeUntilMs = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
+  /** The tools whose definitions were read in this generation (since the last list_changed). */
+  private readonly currentNames = new Set<string>();
   /** The nextCursors the client reached from the first page, in this generation, with the tool names on the pages before each. */
   private readonly clientCursors = new Map<string, ReadonlySet<string>>();
   /** Our newest listing in flight. */
@@ -83,6 +85,23 @@ export class ToolListFetcher {
   }
 
   /**
+   * Whether a call of `name` can be decided now: its definition was read since the server's list
+   * last changed, or the whole current list was read without it. (A page's ttlMs bounds only the
+   * latter: a 2026-07-28 SDK server says 0, and reading the list again before every call would
+   * double each call's round trips.)
+   */
+  current(name: string): boolean {
+    return this.currentNames.has(name) || this.complete;
+  }
+
+  /** One page read in the current generation: the definitions on it are current. */
+  private readPage(page: JsonObject): void {
+    if (!Array.isArray(page.tools)) return;
+    for (const tool of page.tools)
+      if (isJsonObject(tool) && typeof tool.name === "string") this.currentNames.add(tool.name);
+  }
+
+  /**
    * The list's last page came: the whole list is known, for as long as the page's `ttlMs` says (if it
    * says); `names` are the tools on all its pages.
    */
@@ -98,6 +117,7 @@ export class ToolListFetcher {
     this.generation++;
     this.wholeUntilMs = Number.NEGATIVE_INFINITY;
     this.clientCursors.clear();
+    this.currentNames.clear();
   }
 
   /**
@@ -118,6 +138,7 @@ export class ToolListFetcher {
     return (result) => {
       if (answered) return;
       answered = true;
+      if (result !== null && generation === this.generation) this.readPage(result);
       if (result !== null && before !== undefined && generation === this.generation) {
         const names = withNamesOf(result, before);
         const next = result.nextCursor;
@@ -160,7 +181,7 @@ export class ToolListFetcher {
   private async obtain(name: string, era: RequestEra, waiter: Waiter): Promise<void> {
     if (this.clientListsInFlight > 0) {
       await new Promise<void>((resolve) => this.clientListsWaiters.push(resolve));
-      if (waiter.gaveUp || this.options.knows(name) || this.complete) return;
+      if (waiter.gaveUp || this.current(name)) return;
     }
     const listing = this.joinListing(era);
     waiter.listing = listing;
@@ -196,6 +217,7 @@ export class ToolListFetcher {
         current = this.options.listTools(paramsInEra(era, cursor === undefined ? {} : { cursor }));
         const result = await Promise.race([current.result, stopped]);
         this.options.learn(result);
+        if (generation === this.generation) this.readPage(result);
         names = withNamesOf(result, names);
         const next = result.nextCursor;
         if (next === undefined || next === null) {

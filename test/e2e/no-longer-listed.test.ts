@@ -1,26 +1,24 @@
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { pythonWithMcp } from "../helpers/python-sdk.js";
-import { RawSession } from "../helpers/raw-session.js";
-import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
+import { recordingPythonSession } from "../helpers/recording-python.js";
 
 // A tool the server stops listing is not decided by its old definition alone: once a whole fresh
 // tools/list leaves it out, each call gets the more severe of its last definition's reading and the
 // reading of a tool nobody lists (its name and arguments), and its old schema no longer reads arguments.
+// A tool the server redefines is not decided by the definition it had: after the server's
+// list_changed, its next call waits until the list is read again, and is decided on the new one.
 const retiringServer = fileURLToPath(new URL("../servers/retiring_server.py", import.meta.url));
+const redefiningServer = fileURLToPath(new URL("../servers/redefining_server.py", import.meta.url));
 const POLICY = [
   "version: 1",
   "default: deny",
   "rules:",
-  "  - tool: retire",
+  "  - tool: [retire, redefine]",
   "    action: allow",
   "  - category: read",
   "    action: allow",
   "",
 ].join("\n");
-
-type Result = { isError?: boolean; content: Array<{ text: string }> };
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -29,28 +27,8 @@ afterEach(async () => {
 
 /** policylayer wrap around the retiring server; `call` answers with the result and the call's audit line. */
 async function retiring(major: 1 | 2) {
-  const python = await pythonWithMcp(major);
-  const dir = tempDir();
-  cleanups.push(dir.cleanup);
-  const recordFile = join(dir.path, "records.jsonl");
-  const audit = join(dir.path, "audit.jsonl");
-  const session = new RawSession(
-    ["--policy", writePolicy(dir.path, POLICY), "--audit", audit, "--", python, retiringServer],
-    { RECORD_FILE: recordFile },
-  );
-  cleanups.push(async () => {
-    session.closeInput();
-    await session.exited;
-  });
-  const call = async (id: number, name: string, args: Record<string, unknown> = {}) => {
-    const answer = await session.request(id, "tools/call", { name, arguments: args });
-    const line = readJsonLines(audit)
-      .filter((entry) => entry.id === id)
-      .at(-1);
-    return { result: answer.result as Result, audit: line };
-  };
-  const ran = () => readJsonLines(recordFile).map((line) => line.tool);
-  await session.initialize();
+  const { session, call, records } = await recordingPythonSession(major, retiringServer, POLICY, cleanups);
+  const ran = () => records().map((line) => line.tool);
   expect((await session.listAllTools("first")).names).toEqual(["inbox_digest", "tidy", "retire"]);
   // Listed: inbox_digest reads by its definition (allowed), tidy destroys by its own (denied).
   const listed = await call(1, "inbox_digest");
@@ -91,5 +69,29 @@ describe.each([1, 2] as const)("a tool the server stops listing, on the Python S
     expect((await call(10, "not_listed_anywhere")).audit).toMatchObject({ decision: "deny" });
     await expectUnlistedReadings(call);
     expect(ran()).toEqual(["inbox_digest", "retire", "retire"]);
+  }, 120_000);
+});
+
+describe.each([1, 2] as const)("a tool the server redefines, on the Python SDK %i.x", (major) => {
+  it("is decided on its new definition after list_changed, though the client did not list again", async () => {
+    const { session, call, records } = await recordingPythonSession(
+      major,
+      redefiningServer,
+      POLICY,
+      cleanups,
+    );
+    expect((await session.listAllTools("first")).names).toEqual(["ledger", "redefine"]);
+    expect((await call(1, "ledger")).audit).toMatchObject({ decision: "allow", category: "read" });
+    expect((await call(2, "redefine")).result.isError).toBe(false);
+    // ledger now destroys: decided by its old definition, this call would run the destructive ledger.
+    // policylayer reads the list again, and the default denies it.
+    const redefined = await call(3, "ledger");
+    expect(redefined.result.isError).toBe(true);
+    expect(redefined.result.content[0]?.text).toContain("ledger");
+    expect(redefined.audit).toMatchObject({ decision: "deny", category: "destructive" });
+    expect(records()).toEqual([
+      { tool: "ledger", definition: "reads" },
+      { tool: "redefine", definition: "" },
+    ]);
   }, 120_000);
 });
