@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ListToolsError, listServerTools } from "../../src/upstream/list-tools.js";
 import { policylayerBin } from "../helpers/paths.js";
+import { isAlive } from "../helpers/raw-session.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const pagedServer = fileURLToPath(new URL("./servers/paged-server.mjs", import.meta.url));
@@ -61,19 +62,10 @@ describe("policylayer tools interrupted while listing", () => {
       child.kill("SIGINT");
       expect(await exited).toBe("SIGINT");
       await expect
-        .poll(() => isRunning(serverPid), { timeout: 10_000, message: "the server to be gone" })
+        .poll(() => isAlive(serverPid), { timeout: 10_000, message: "the server to be gone" })
         .toBe(false);
     } finally {
       dir.cleanup();
     }
   });
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { policylayerBin } from "./paths.js";
 
 /**
@@ -220,14 +221,30 @@ export class RawSession {
   }
 }
 
-/** True while a process with this pid exists. */
+/**
+ * True while a process with this pid runs. A zombie has ended (only its parent has not collected its
+ * exit status yet: an orphan waits for whoever adopts it, which under load can take a while).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+  return !isZombie(pid);
+}
+
+/** Linux: the process's state in /proc is Z. Elsewhere (no /proc) false. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return false;
+  }
+  // "pid (command) S ...": the command may hold spaces and parentheses, the state follows the last ")".
+  const close = stat.lastIndexOf(")");
+  return stat.charAt(close + 2) === "Z";
 }
 
 /** Waits until the process is gone, checking its pid; rejects after `timeoutMs`. */
