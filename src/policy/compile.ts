@@ -5,7 +5,7 @@ import { ABSENT, compilePathCondition } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
-import { limitScopes, policyHeader } from "./settings.js";
+import { limitScopes, type PolicyPlace, policyHeader } from "./settings.js";
 import type {
   Category,
   CompiledCondition,
@@ -265,9 +265,7 @@ function compileRule(rule: RuleDocument, index: number, origin: PolicyOrigin): C
 }
 
 /** Where a compiled policy came from, and the folder its relative audit path is resolved against. */
-export interface PolicyOrigin {
-  source: string;
-  baseDir: string;
+export interface PolicyOrigin extends PolicyPlace {
   /** How path_within and path_outside see the machine (the real one where absent). */
   paths?: PathContext;
 }
