@@ -96,9 +96,7 @@ export class ToolListFetcher {
 
   /** One page read in the current generation: the definitions on it are current. */
   private readPage(page: JsonObject): void {
-    if (!Array.isArray(page.tools)) return;
-    for (const tool of page.tools)
-      if (isJsonObject(tool) && typeof tool.name === "string") this.currentNames.add(tool.name);
+    for (const name of namesOn(page)) this.currentNames.add(name);
   }
 
   /**
@@ -254,11 +252,15 @@ export class ToolListFetcher {
   }
 }
 
+/** The names of the tools on one tools/list page. */
+function namesOn(page: JsonObject): string[] {
+  if (!Array.isArray(page.tools)) return [];
+  return page.tools.flatMap((tool) =>
+    isJsonObject(tool) && typeof tool.name === "string" ? [tool.name] : [],
+  );
+}
+
 /** `before` and the names of the tools on one tools/list page. */
 function withNamesOf(page: JsonObject, before: ReadonlySet<string>): ReadonlySet<string> {
-  const names = new Set(before);
-  if (Array.isArray(page.tools))
-    for (const tool of page.tools)
-      if (isJsonObject(tool) && typeof tool.name === "string") names.add(tool.name);
-  return names;
+  return new Set([...before, ...namesOn(page)]);
 }
