@@ -204,28 +204,39 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
     return us;
   };
   let id = 1;
+  // One round of one shape of calls (back to back, or spaced apart): every way, then a PING timed alike.
+  const measureRound = async (shape, round) => {
+    for (const [way, gate] of Object.entries(shape.ways)) {
+      const measure = () => shape.time(gate, id);
+      const us = way === "redis" ? await scriptUs(measure, shape.script, round) : await measure();
+      id += shape.calls;
+      if (round > 0) shape.results[way].push(us);
+    }
+    if (shape.ping !== null) {
+      const us = await shape.ping();
+      if (round > 0) shape.results.redisPing.push(us);
+    }
+  };
+  const backToBack = {
+    ways,
+    calls,
+    time: (gate, first) => timeCalls(gate, calls, first),
+    script: script.burst,
+    ping,
+    results: perWay,
+  };
+  const spacedApart = {
+    ways: spacedWays,
+    calls: spacedCalls,
+    time: (gate, first) => timeSpacedCalls(gate, spacedCalls, first, SPACED_GAP_MS),
+    script: script.spaced,
+    ping: spacedPing,
+    results: perSpacedWay,
+  };
   // One unmeasured round warms each way up.
   for (let round = 0; round <= rounds; round++) {
-    for (const [way, gate] of Object.entries(ways)) {
-      const measure = () => timeCalls(gate, calls, id);
-      const us = way === "redis" ? await scriptUs(measure, script.burst, round) : await measure();
-      id += calls;
-      if (round > 0) perWay[way].push(us);
-    }
-    if (ping !== null) {
-      const us = await ping();
-      if (round > 0) perWay.redisPing.push(us);
-    }
-    for (const [way, gate] of Object.entries(spacedWays)) {
-      const measure = () => timeSpacedCalls(gate, spacedCalls, id, SPACED_GAP_MS);
-      const us = way === "redis" ? await scriptUs(measure, script.spaced, round) : await measure();
-      id += spacedCalls;
-      if (round > 0) perSpacedWay[way].push(us);
-    }
-    if (spacedPing !== null) {
-      const us = await spacedPing();
-      if (round > 0) perSpacedWay.redisPing.push(us);
-    }
+    await measureRound(backToBack, round);
+    await measureRound(spacedApart, round);
   }
   stats?.disconnect();
   for (const store of stores) await store.close();
