@@ -23,14 +23,18 @@ const WITH_WARNING =
 
 type CallResult = { isError?: boolean; content: Array<{ type: string; text: string }> };
 
+/** wrap's arguments: `policy`, an audit log in the test's folder, then the server's command. */
+function wrapArgs(policy: string, ...server: string[]): string[] {
+  return ["--policy", policy, "--audit", join(dir.path, "audit.jsonl"), "--", ...server];
+}
+
 describe("what a client sends while wrap starts", () => {
   it("a denied call written before wrap has loaded is decided, and never reaches the server", async () => {
     const record = join(dir.path, "record.jsonl");
     const policy = writePolicy(dir.path, DENY_DELETE);
-    const session = new RawSession(
-      ["--policy", policy, "--audit", join(dir.path, "audit.jsonl"), "--", process.execPath, recordingServer],
-      { RECORD_FILE: record },
-    );
+    const session = new RawSession(wrapArgs(policy, process.execPath, recordingServer), {
+      RECORD_FILE: record,
+    });
     // All at once, as the process is spawned: wrap has not read its policy yet.
     session.write(
       [
@@ -101,15 +105,7 @@ describe("what a client sends while wrap starts", () => {
 describe("a policy's warnings at start", () => {
   it("are printed at FILE:LINE:COL before the line that says the server started", async () => {
     const policy = writePolicy(dir.path, WITH_WARNING);
-    const session = new RawSession([
-      "--policy",
-      policy,
-      "--audit",
-      join(dir.path, "audit.jsonl"),
-      "--",
-      process.execPath,
-      recordingServer,
-    ]);
+    const session = new RawSession(wrapArgs(policy, process.execPath, recordingServer));
     await session.initialize();
     session.child.stdin.end();
     await session.exited;
@@ -120,14 +116,7 @@ describe("a policy's warnings at start", () => {
 
   it("are printed before the error when the server command does not exist", async () => {
     const policy = writePolicy(dir.path, WITH_WARNING);
-    const session = new RawSession([
-      "--policy",
-      policy,
-      "--audit",
-      join(dir.path, "audit.jsonl"),
-      "--",
-      join(dir.path, "no-such-server"),
-    ]);
+    const session = new RawSession(wrapArgs(policy, join(dir.path, "no-such-server")));
     expect((await session.exited).code).toBe(127);
     const warning = session.stderr.indexOf(`${policy}:6:32: warning:`);
     expect(warning, session.stderr).toBeGreaterThanOrEqual(0);
