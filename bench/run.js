@@ -42,6 +42,13 @@ const WAYS = {
   // The relay plus what deciding on parsed messages needs at the least: each client line parsed and
   // serialized again. Not a budget: it shows how much of the gap to the relay that alone takes.
   "parse-relay": () => [node, [join(benchDir, "parse-relay.js"), node, ...serverCommand]],
+  // The parse-relay plus one audit line per answer, written before the answer leaves, as
+  // policylayer writes its own: the least a proxy that decides on parsed messages and audits them
+  // does per call. Not a budget either.
+  "audit-relay": (label) => [
+    node,
+    [join(benchDir, "audit-relay.js"), join(scratch, `audit-relay-${label}.jsonl`), node, ...serverCommand],
+  ],
   // The command as an installed `policylayer` runs: through its shebang (Windows has no shebangs:
   // there npm's shim reads it, here we name node).
   policylayer: (label) => {
@@ -331,35 +338,32 @@ async function main() {
     ],
     ["startup to initialize (ms)", (s) => fmt(s.startupMs, 1)],
   ];
-  const widths = [28, 10, 10, 12, 12];
+  const widths = [28, ...WAY_NAMES.map((way) => Math.max(10, way.length))];
   const line = (cells) =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(" ");
+  /** A row with a figure of policylayer's alone (in process), in its column. */
+  const ours = (label, figure) =>
+    line([label, ...WAY_NAMES.map((way) => (way === "policylayer" ? figure : ""))]);
   const out = [];
   out.push(
     `policylayer bench: ${ROUNDS} rounds, medians over rounds; node ${process.version}, ${(await import("node:os")).cpus().length} cores`,
   );
   out.push(line(["scenario", ...WAY_NAMES]));
   for (const [label, get] of rows) out.push(line([label, ...WAY_NAMES.map((way) => get(summary[way]))]));
-  out.push(
-    line([`decision, ${DECISION_RULES} rules (µs/call)`, "", "", "", fmt(decision.decideMedianUs, 2)]),
-  );
-  out.push(line(["classify + decide (µs/call)", "", "", "", fmt(decision.classifyAndDecideMedianUs, 2)]));
-  out.push(line(["classify, SageMaker (µs/call)", "", "", "", fmt(decision.classifySagemakerMedianUs, 2)]));
+  out.push(ours(`decision, ${DECISION_RULES} rules (µs/call)`, fmt(decision.decideMedianUs, 2)));
+  out.push(ours("classify + decide (µs/call)", fmt(decision.classifyAndDecideMedianUs, 2)));
+  out.push(ours("classify, SageMaker (µs/call)", fmt(decision.classifySagemakerMedianUs, 2)));
   // In process, through the real gate: what a limit adds to deciding and finishing one call.
-  out.push(line(["limit, session scope (+µs)", "", "", "", fmt(limits.addedUs.session, 1)]));
-  out.push(line(["limit, local store (+µs)", "", "", "", fmt(limits.addedUs.local, 1)]));
-  out.push(line(["limit, Redis loopback (+µs)", "", "", "", fmt(limits.addedUs.redis, 1)]));
-  out.push(line(["  Redis PING round trip (µs)", "", "", "", fmt(limits.redisRoundTripUs, 1)]));
-  out.push(line(["  its script inside Redis (µs)", "", "", "", fmt(limits.redisScriptUs, 1)]));
+  out.push(ours("limit, session scope (+µs)", fmt(limits.addedUs.session, 1)));
+  out.push(ours("limit, local store (+µs)", fmt(limits.addedUs.local, 1)));
+  out.push(ours("limit, Redis loopback (+µs)", fmt(limits.addedUs.redis, 1)));
+  out.push(ours("  Redis PING round trip (µs)", fmt(limits.redisRoundTripUs, 1)));
+  out.push(ours("  its script inside Redis (µs)", fmt(limits.redisScriptUs, 1)));
   // The same calls 2 ms apart: each opens a new time bucket, as an agent's calls do.
-  out.push(
-    line([`  ${limits.spaced.gapMs} ms apart: local (+µs)`, "", "", "", fmt(limits.spaced.addedUs.local, 1)]),
-  );
-  out.push(
-    line([`  ${limits.spaced.gapMs} ms apart: Redis (+µs)`, "", "", "", fmt(limits.spaced.addedUs.redis, 1)]),
-  );
-  out.push(line(["  Redis PING round trip (µs)", "", "", "", fmt(limits.spaced.redisRoundTripUs, 1)]));
-  out.push(line(["  its script inside Redis (µs)", "", "", "", fmt(limits.spaced.redisScriptUs, 1)]));
+  out.push(ours(`  ${limits.spaced.gapMs} ms apart: local (+µs)`, fmt(limits.spaced.addedUs.local, 1)));
+  out.push(ours(`  ${limits.spaced.gapMs} ms apart: Redis (+µs)`, fmt(limits.spaced.addedUs.redis, 1)));
+  out.push(ours("  Redis PING round trip (µs)", fmt(limits.spaced.redisRoundTripUs, 1)));
+  out.push(ours("  its script inside Redis (µs)", fmt(limits.spaced.redisScriptUs, 1)));
 
   const { direct, relay, policylayer } = summary;
   const relayAddedUs = relay.sequentialP50Us - direct.sequentialP50Us;
@@ -404,12 +408,17 @@ async function main() {
       `${fmt(decision.decideMedianUs, 2)} µs`,
     ],
   ];
-  // Not a budget line: how much of the sequential gap to the relay parsing and serializing alone takes.
-  const floor = summary["parse-relay"];
+  // Not budget lines: how much of the sequential gap to the relay parsing and serializing alone
+  // take, and how much they and an audit line before each answer take.
+  const floors = [
+    ["parse and serialize alone (parse-relay)", summary["parse-relay"]],
+    ["those and an audit line per answer (audit-relay)", summary["audit-relay"]],
+  ];
   out.push("");
-  out.push(
-    `parse and serialize alone (parse-relay) add ${fmt(floor.sequentialP50Us - relay.sequentialP50Us)} µs to the relay's sequential p50, ${fmt(floor.shortP50Us - relay.shortP50Us)} µs after ${SHORT_WARMUP_CALLS} calls; policylayer adds ${fmt(policylayer.sequentialP50Us - floor.sequentialP50Us)} and ${fmt(policylayer.shortP50Us - floor.shortP50Us)} µs to those`,
-  );
+  for (const [what, floor] of floors)
+    out.push(
+      `${what} add ${fmt(floor.sequentialP50Us - relay.sequentialP50Us)} µs to the relay's sequential p50, ${fmt(floor.shortP50Us - relay.shortP50Us)} µs after ${SHORT_WARMUP_CALLS} calls; policylayer adds ${fmt(policylayer.sequentialP50Us - floor.sequentialP50Us)} and ${fmt(policylayer.shortP50Us - floor.shortP50Us)} µs to those`,
+    );
   out.push("");
   out.push("budget:");
   for (const [what, pass, figures] of budget)

@@ -1,0 +1,68 @@
+// The floor of a proxy that decides on parsed messages and audits every call before its answer
+// leaves: parse-relay.js (each client line parsed, its serialization what the server gets), and for
+// each answer from the server one audit line written to a file (writeSync) before the answer is
+// passed on. No policy, no hash, no bookkeeping beyond the tool name of each pending id.
+// node audit-relay.js AUDIT_FILE COMMAND [ARGS...]
+import { spawn } from "node:child_process";
+import { closeSync, openSync, writeSync } from "node:fs";
+
+const [auditPath, command, ...args] = process.argv.slice(2);
+const audit = openSync(auditPath, "a");
+const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+/** Tool name (or method) of each request still waiting for its answer, by id. */
+const pending = new Map();
+
+let partial = null;
+process.stdin.on("data", (chunk) => {
+  let bytes = chunk;
+  if (partial !== null) {
+    bytes = Buffer.concat([partial, chunk]);
+    partial = null;
+  }
+  let out = "";
+  let start = 0;
+  let newline = bytes.indexOf(10, start);
+  while (newline !== -1) {
+    const message = JSON.parse(bytes.toString("utf8", start, newline));
+    if (message.id !== undefined && message.method !== undefined)
+      pending.set(message.id, message.params?.name ?? message.method);
+    out += `${JSON.stringify(message)}\n`;
+    start = newline + 1;
+    newline = bytes.indexOf(10, start);
+  }
+  if (start < bytes.length) partial = bytes.subarray(start);
+  if (out.length > 0) child.stdin.write(out);
+});
+process.stdin.on("end", () => child.stdin.end());
+
+const ID_KEY = Buffer.from('"id":');
+/** The first bytes of the server line being read, where its id is (bench/server.js writes it early). */
+let head = null;
+// As policylayer does: the audit lines of the answers a chunk ends go out in one write, before it.
+child.stdout.on("data", (chunk) => {
+  let lines = "";
+  let start = 0;
+  let newline = chunk.indexOf(10);
+  while (newline !== -1) {
+    const lineHead = head ?? chunk.subarray(start, Math.min(newline, start + 64));
+    head = null;
+    const at = lineHead.indexOf(ID_KEY);
+    if (at !== -1) {
+      const id = Number.parseInt(lineHead.toString("latin1", at + ID_KEY.length, at + 30), 10);
+      const tool = pending.get(id);
+      if (tool !== undefined) {
+        pending.delete(id);
+        lines += `${JSON.stringify({ time: new Date().toISOString(), id, tool, outcome: "result" })}\n`;
+      }
+    }
+    start = newline + 1;
+    newline = chunk.indexOf(10, start);
+  }
+  if (start < chunk.length) head ??= chunk.subarray(start, Math.min(chunk.length, start + 64));
+  if (lines.length > 0) writeSync(audit, lines);
+  process.stdout.write(chunk);
+});
+child.on("exit", (code) => {
+  closeSync(audit);
+  process.exit(code ?? 1);
+});
