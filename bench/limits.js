@@ -2,7 +2,8 @@
 // finishes echo calls through the real gate under four policies (no limit; a session-scope
 // rate_limit; a global one in the local store; a global one in Redis on loopback, started here
 // when Debian's redis-server is installed) and prints the median over rounds of the mean time per
-// call, beside a Redis PING for one round trip and the script's own time inside Redis. Calls are
+// call, beside a Redis PING for one round trip, the reservation's own EVALSHA sent bare by a client
+// of its own (its round trip, script included) and the script's own time inside Redis. Calls are
 // timed back to back (they share a time bucket) and 2 ms apart (each opens a new one, as an
 // agent's calls do). Run after `npm run build`.
 import { spawn } from "node:child_process";
@@ -162,30 +163,54 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
   let ping = null;
   let spacedPing = null;
   if (redis !== null) {
-    const store = RedisLimitStore.open(redis.url, "bench:", () => {});
+    const store = RedisLimitStore.open(redis.url, "policylayer:", () => {});
     const problem = await store.connected;
     if (problem !== null) throw problem;
     stores.push(store);
     ways.redis = gateFor(policyYaml(rate("global"), `state: { store: redis, url: "${redis.url}" }\n`), store);
-    ping = async () => {
-      const before = process.hrtime.bigint();
-      for (let i = 0; i < calls; i++) await store.ping();
-      return Number(process.hrtime.bigint() - before) / 1000 / calls;
+    // The reservation's own round trip, for comparison: the EVALSHA a limited call sends (its
+    // script, keys and arguments, caught from the store's client on one call), sent bare by a
+    // client of its own, with no policylayer code around it.
+    const client = store.redis;
+    const evalsha = client.evalsha;
+    let reservation = null;
+    client.evalsha = (...args) => {
+      reservation ??= args;
+      return evalsha.apply(client, args);
     };
-    spacedPing = async () => {
-      let totalNs = 0n;
-      for (let i = 0; i < spacedCalls; i++) {
-        await new Promise((resolve) => setTimeout(resolve, SPACED_GAP_MS));
+    await oneCall(ways.redis, 0);
+    client.evalsha = evalsha;
+    if (reservation === null) throw new Error("the Redis way sent no EVALSHA");
+    const bare = new (await import("ioredis")).default.Redis(redis.url);
+    stores.push({ close: async () => bare.disconnect() });
+    const roundTrips = (send) => ({
+      backToBack: async () => {
         const before = process.hrtime.bigint();
-        await store.ping();
-        totalNs += process.hrtime.bigint() - before;
-      }
-      return Number(totalNs) / 1000 / spacedCalls;
-    };
+        for (let i = 0; i < calls; i++) await send();
+        return Number(process.hrtime.bigint() - before) / 1000 / calls;
+      },
+      spaced: async () => {
+        let totalNs = 0n;
+        for (let i = 0; i < spacedCalls; i++) {
+          await new Promise((resolve) => setTimeout(resolve, SPACED_GAP_MS));
+          const before = process.hrtime.bigint();
+          await send();
+          totalNs += process.hrtime.bigint() - before;
+        }
+        return Number(totalNs) / 1000 / spacedCalls;
+      },
+    });
+    const pings = roundTrips(() => store.ping());
+    const scripts = roundTrips(() => bare.evalsha(...reservation));
+    ping = async () => [await pings.backToBack(), await scripts.backToBack()];
+    spacedPing = async () => [await pings.spaced(), await scripts.spaced()];
   }
   const spacedWays = Object.fromEntries(Object.entries(ways).filter(([way]) => way !== "unlimited"));
-  const perWay = Object.fromEntries([...Object.keys(ways), "redisPing"].map((way) => [way, []]));
-  const perSpacedWay = Object.fromEntries([...Object.keys(spacedWays), "redisPing"].map((way) => [way, []]));
+  const references = ["redisPing", "redisScript"];
+  const perWay = Object.fromEntries([...Object.keys(ways), ...references].map((way) => [way, []]));
+  const perSpacedWay = Object.fromEntries(
+    [...Object.keys(spacedWays), ...references].map((way) => [way, []]),
+  );
   // The script's own time inside Redis (INFO commandstats, before and after each measured loop),
   // which the machine's load does not inflate the way it does a round trip.
   const script = { burst: [], spaced: [] };
@@ -213,8 +238,11 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
       if (round > 0) shape.results[way].push(us);
     }
     if (shape.ping !== null) {
-      const us = await shape.ping();
-      if (round > 0) shape.results.redisPing.push(us);
+      const [pingUs, scriptUs] = await shape.ping();
+      if (round > 0) {
+        shape.results.redisPing.push(pingUs);
+        shape.results.redisScript.push(scriptUs);
+      }
     }
   };
   const backToBack = {
@@ -257,6 +285,7 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
       redis: result.redis === undefined ? null : result.redis - result.session,
     },
     redisRoundTripUs: orNull(result.redisPing),
+    redisScriptRoundTripUs: orNull(result.redisScript),
     redisScriptUs: script.burst.length > 0 ? median(script.burst) : null,
     spaced: {
       gapMs: SPACED_GAP_MS,
@@ -266,6 +295,7 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
         redis: spaced.redis === undefined ? null : spaced.redis - spaced.session,
       },
       redisRoundTripUs: orNull(spaced.redisPing),
+      redisScriptRoundTripUs: orNull(spaced.redisScript),
       redisScriptUs: script.spaced.length > 0 ? median(script.spaced) : null,
     },
   };

@@ -358,11 +358,13 @@ async function main() {
   out.push(ours("limit, local store (+µs)", fmt(limits.addedUs.local, 1)));
   out.push(ours("limit, Redis loopback (+µs)", fmt(limits.addedUs.redis, 1)));
   out.push(ours("  Redis PING round trip (µs)", fmt(limits.redisRoundTripUs, 1)));
+  out.push(ours("  its EVALSHA sent bare (µs)", fmt(limits.redisScriptRoundTripUs, 1)));
   out.push(ours("  its script inside Redis (µs)", fmt(limits.redisScriptUs, 1)));
   // The same calls 2 ms apart: each opens a new time bucket, as an agent's calls do.
   out.push(ours(`  ${limits.spaced.gapMs} ms apart: local (+µs)`, fmt(limits.spaced.addedUs.local, 1)));
   out.push(ours(`  ${limits.spaced.gapMs} ms apart: Redis (+µs)`, fmt(limits.spaced.addedUs.redis, 1)));
   out.push(ours("  Redis PING round trip (µs)", fmt(limits.spaced.redisRoundTripUs, 1)));
+  out.push(ours("  its EVALSHA sent bare (µs)", fmt(limits.spaced.redisScriptRoundTripUs, 1)));
   out.push(ours("  its script inside Redis (µs)", fmt(limits.spaced.redisScriptUs, 1)));
 
   const { direct, relay, policylayer } = summary;
