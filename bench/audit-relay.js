@@ -1,12 +1,21 @@
-// The floor of a proxy that decides on parsed messages and audits every call before its answer
-// leaves: parse-relay.js (each client line parsed, its serialization what the server gets), and for
-// each answer from the server one audit line written to a file (writeSync) before the answer is
-// passed on. No policy, no hash, no bookkeeping beyond the tool name of each pending id.
-// node audit-relay.js AUDIT_FILE COMMAND [ARGS...]
+// The floor of a proxy that validates its policy before it starts the server, decides on parsed
+// messages and audits every call before its answer leaves: the policy file read with js-yaml and
+// checked by the build's precompiled schema validator (no semantic checks, no compiling), then
+// parse-relay.js (each client line parsed, its serialization what the server gets), and for each
+// answer from the server one audit line written to a file (writeSync) before the answer is passed
+// on. No decisions, no hash, no bookkeeping beyond the tool name of each pending id.
+// node audit-relay.js POLICY_FILE AUDIT_FILE COMMAND [ARGS...]
 import { spawn } from "node:child_process";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { CORE_SCHEMA, load } from "js-yaml";
 
-const [auditPath, command, ...args] = process.argv.slice(2);
+const [policyPath, auditPath, command, ...args] = process.argv.slice(2);
+const validate = createRequire(import.meta.url)("../dist/policy/policy-validator.cjs");
+if (!validate(load(readFileSync(policyPath, "utf8"), { schema: CORE_SCHEMA }))) {
+  process.stderr.write(`audit-relay: ${policyPath} does not validate\n`);
+  process.exit(1);
+}
 const audit = openSync(auditPath, "a");
 const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
 /** Tool name (or method) of each request still waiting for its answer, by id. */

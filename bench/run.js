@@ -43,11 +43,18 @@ const WAYS = {
   // serialized again. Not a budget: it shows how much of the gap to the relay that alone takes.
   "parse-relay": () => [node, [join(benchDir, "parse-relay.js"), node, ...serverCommand]],
   // The parse-relay plus one audit line per answer, written before the answer leaves, as
-  // policylayer writes its own: the least a proxy that decides on parsed messages and audits them
-  // does per call. Not a budget either.
+  // policylayer writes its own, after the policy was validated: the least a proxy that validates
+  // its policy before it starts the server, decides on parsed messages and audits them does, at
+  // startup and per call. Not a budget either.
   "audit-relay": (label) => [
     node,
-    [join(benchDir, "audit-relay.js"), join(scratch, `audit-relay-${label}.jsonl`), node, ...serverCommand],
+    [
+      join(benchDir, "audit-relay.js"),
+      policyPath,
+      join(scratch, `audit-relay-${label}.jsonl`),
+      node,
+      ...serverCommand,
+    ],
   ],
   // The command as an installed `policylayer` runs: through its shebang (Windows has no shebangs:
   // there npm's shim reads it, here we name node).
@@ -421,6 +428,10 @@ async function main() {
     out.push(
       `${what} add ${fmt(floor.sequentialP50Us - relay.sequentialP50Us)} µs to the relay's sequential p50, ${fmt(floor.shortP50Us - relay.shortP50Us)} µs after ${SHORT_WARMUP_CALLS} calls; policylayer adds ${fmt(policylayer.sequentialP50Us - floor.sequentialP50Us)} and ${fmt(policylayer.shortP50Us - floor.shortP50Us)} µs to those`,
     );
+  const startFloor = summary["audit-relay"];
+  out.push(
+    `validating the policy before the server starts (audit-relay) adds ${fmt(startFloor.startupMs - relay.startupMs, 1)} ms to the relay's startup; policylayer adds ${fmt(policylayer.startupMs - startFloor.startupMs, 1)} ms to that`,
+  );
   out.push("");
   out.push("budget:");
   for (const [what, pass, figures] of budget)
