@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { CORE_SCHEMA, load } from "js-yaml";
+import { forwardParsedLines } from "./client-lines.js";
 
 const [policyPath, auditPath, command, ...args] = process.argv.slice(2);
 const validate = createRequire(import.meta.url)("../dist/policy/policy-validator.cjs");
@@ -21,28 +22,10 @@ const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
 /** Tool name (or method) of each request still waiting for its answer, by id. */
 const pending = new Map();
 
-let partial = null;
-process.stdin.on("data", (chunk) => {
-  let bytes = chunk;
-  if (partial !== null) {
-    bytes = Buffer.concat([partial, chunk]);
-    partial = null;
-  }
-  let out = "";
-  let start = 0;
-  let newline = bytes.indexOf(10, start);
-  while (newline !== -1) {
-    const message = JSON.parse(bytes.toString("utf8", start, newline));
-    if (message.id !== undefined && message.method !== undefined)
-      pending.set(message.id, message.params?.name ?? message.method);
-    out += `${JSON.stringify(message)}\n`;
-    start = newline + 1;
-    newline = bytes.indexOf(10, start);
-  }
-  if (start < bytes.length) partial = bytes.subarray(start);
-  if (out.length > 0) child.stdin.write(out);
+forwardParsedLines(process.stdin, child.stdin, (message) => {
+  if (message.id !== undefined && message.method !== undefined)
+    pending.set(message.id, message.params?.name ?? message.method);
 });
-process.stdin.on("end", () => child.stdin.end());
 
 const ID_KEY = Buffer.from('"id":');
 /** The first bytes of the server line being read, where its id is (bench/server.js writes it early). */
