@@ -94,9 +94,9 @@ export class ToolListFetcher {
     return this.currentNames.has(name) || this.complete;
   }
 
-  /** One page read in the current generation: the definitions on it are current. */
-  private readPage(page: JsonObject): void {
-    for (const name of namesOn(page)) this.currentNames.add(name);
+  /** The tools on one page read in the current generation: their definitions are current. */
+  private readDefinitions(names: readonly string[]): void {
+    for (const name of names) this.currentNames.add(name);
   }
 
   /**
@@ -136,12 +136,15 @@ export class ToolListFetcher {
     return (result) => {
       if (answered) return;
       answered = true;
-      if (result !== null && generation === this.generation) this.readPage(result);
-      if (result !== null && before !== undefined && generation === this.generation) {
-        const names = withNamesOf(result, before);
-        const next = result.nextCursor;
-        if (typeof next === "string") this.clientCursors.set(next, names);
-        else if (next === undefined || next === null) this.readWhole(result, names);
+      if (result !== null && generation === this.generation) {
+        const onPage = namesOn(result);
+        this.readDefinitions(onPage);
+        if (before !== undefined) {
+          const names = new Set([...before, ...onPage]);
+          const next = result.nextCursor;
+          if (typeof next === "string") this.clientCursors.set(next, names);
+          else if (next === undefined || next === null) this.readWhole(result, names);
+        }
       }
       this.clientListsInFlight--;
       if (this.clientListsInFlight > 0) return;
@@ -215,8 +218,9 @@ export class ToolListFetcher {
         current = this.options.listTools(paramsInEra(era, cursor === undefined ? {} : { cursor }));
         const result = await Promise.race([current.result, stopped]);
         this.options.learn(result);
-        if (generation === this.generation) this.readPage(result);
-        names = withNamesOf(result, names);
+        const onPage = namesOn(result);
+        if (generation === this.generation) this.readDefinitions(onPage);
+        names = new Set([...names, ...onPage]);
         const next = result.nextCursor;
         if (next === undefined || next === null) {
           if (generation === this.generation) this.readWhole(result, names);
@@ -258,9 +262,4 @@ function namesOn(page: JsonObject): string[] {
   return page.tools.flatMap((tool) =>
     isJsonObject(tool) && typeof tool.name === "string" ? [tool.name] : [],
   );
-}
-
-/** `before` and the names of the tools on one tools/list page. */
-function withNamesOf(page: JsonObject, before: ReadonlySet<string>): ReadonlySet<string> {
-  return new Set([...before, ...namesOn(page)]);
 }
