@@ -87,19 +87,24 @@ export async function validateCommand(
       ? ""
       : `; checked against the tools/list of ${server.commandLine} (${server.tools.length} tools)`;
   let exitCode = 0;
+  const refuse = (errors: readonly PolicyError[]) => {
+    for (const error of errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+    exitCode = 1;
+  };
   for (const file of files) {
     // Read once: the schema warnings are placed in the very text that was validated.
     const text = await policyText(file);
-    const result = typeof text === "string" ? parsePolicy(text, file) : text;
+    if (typeof text !== "string") {
+      refuse(text.errors);
+      continue;
+    }
+    const result = parsePolicy(text, file);
     if (!result.ok) {
-      for (const error of result.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
-      exitCode = 1;
+      refuse(result.errors);
       continue;
     }
     const warnings =
-      server === null || typeof text !== "string"
-        ? result.warnings
-        : warningsOf(file, text, result.policy, result.warnings, server);
+      server === null ? result.warnings : warningsOf(file, text, result.policy, result.warnings, server);
     for (const warning of warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
     process.stdout.write(`${file}: valid (${summarizePolicy(result.policy)})${visibleText(against)}\n`);
   }
