@@ -160,8 +160,9 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
     session: gateFor(policyYaml(rate("session")), null),
     local: gateFor(policyYaml(rate("global")), local),
   };
-  let ping = null;
-  let spacedPing = null;
+  // The two reference round trips (a PING, the bare EVALSHA), timed as each shape times its calls.
+  let references = null;
+  let spacedReferences = null;
   if (redis !== null) {
     const store = RedisLimitStore.open(redis.url, "policylayer:", () => {});
     const problem = await store.connected;
@@ -202,14 +203,14 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
     });
     const pings = roundTrips(() => store.ping());
     const scripts = roundTrips(() => bare.evalsha(...reservation));
-    ping = async () => [await pings.backToBack(), await scripts.backToBack()];
-    spacedPing = async () => [await pings.spaced(), await scripts.spaced()];
+    references = async () => [await pings.backToBack(), await scripts.backToBack()];
+    spacedReferences = async () => [await pings.spaced(), await scripts.spaced()];
   }
   const spacedWays = Object.fromEntries(Object.entries(ways).filter(([way]) => way !== "unlimited"));
-  const references = ["redisPing", "redisScript"];
-  const perWay = Object.fromEntries([...Object.keys(ways), ...references].map((way) => [way, []]));
+  const referenceWays = ["redisPing", "redisScript"];
+  const perWay = Object.fromEntries([...Object.keys(ways), ...referenceWays].map((way) => [way, []]));
   const perSpacedWay = Object.fromEntries(
-    [...Object.keys(spacedWays), ...references].map((way) => [way, []]),
+    [...Object.keys(spacedWays), ...referenceWays].map((way) => [way, []]),
   );
   // The script's own time inside Redis (INFO commandstats, before and after each measured loop),
   // which the machine's load does not inflate the way it does a round trip.
@@ -229,7 +230,7 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
     return us;
   };
   let id = 1;
-  // One round of one shape of calls (back to back, or spaced apart): every way, then a PING timed alike.
+  // One round of one shape of calls (back to back, or spaced apart): every way, then the references timed alike.
   const measureRound = async (shape, round) => {
     for (const [way, gate] of Object.entries(shape.ways)) {
       const measure = () => shape.time(gate, id);
@@ -237,8 +238,8 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
       id += shape.calls;
       if (round > 0) shape.results[way].push(us);
     }
-    if (shape.ping !== null) {
-      const [pingUs, scriptUs] = await shape.ping();
+    if (shape.references !== null) {
+      const [pingUs, scriptUs] = await shape.references();
       if (round > 0) {
         shape.results.redisPing.push(pingUs);
         shape.results.redisScript.push(scriptUs);
@@ -250,7 +251,7 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
     calls,
     time: (gate, first) => timeCalls(gate, calls, first),
     script: script.burst,
-    ping,
+    references,
     results: perWay,
   };
   const spacedApart = {
@@ -258,7 +259,7 @@ export async function limitsBench({ rounds = 7, calls = 2000, spacedCalls = 200 
     calls: spacedCalls,
     time: (gate, first) => timeSpacedCalls(gate, spacedCalls, first, SPACED_GAP_MS),
     script: script.spaced,
-    ping: spacedPing,
+    references: spacedReferences,
     results: perSpacedWay,
   };
   // One unmeasured round warms each way up.
