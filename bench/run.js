@@ -1,5 +1,6 @@
 // npm run bench: the cost of standing in the path, as ratios against a direct connection and a
 // plain byte relay measured in the same run. Options: --rounds N (default 5), --quick.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -293,12 +294,76 @@ async function decisionBench() {
   };
 }
 
+/** The CPU affinity mask of a process, as taskset prints it (hex), or null where taskset cannot tell. */
+function affinityOf(pid) {
+  const result = spawnSync("taskset", ["-p", String(pid)], { encoding: "utf8" });
+  return result.status === 0 ? (/:\s*([0-9a-f,]+)\s*$/.exec(result.stdout)?.[1] ?? null) : null;
+}
+
+/** Sets the affinity of every thread of a process (and so of the children it spawns later). */
+function setAffinity(pid, mask) {
+  const result = spawnSync("taskset", ["-a", "-p", mask, String(pid)], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`taskset -a -p ${mask} ${pid} failed: ${result.stderr}`);
+}
+
+/**
+ * Sequential round trips with the bench, the way and its server all on one CPU: no message then
+ * wakes a process on another CPU, so what is left is each way's own work per call. Not a budget
+ * line: it shows how much of the sequential gap is where the scheduler put the three processes
+ * (a wake-up of an idle CPU costs tens of µs on a virtual machine). Null where taskset is missing
+ * or the machine has one CPU.
+ */
+async function oneCpuSequential(ways) {
+  const original = process.platform === "linux" ? affinityOf(process.pid) : null;
+  if (original === null || (await import("node:os")).cpus().length < 2) return null;
+  // The highest CPU the bench may use (the first ones take more of the machine's interrupts).
+  const allowed = BigInt(`0x${original.replaceAll(",", "")}`);
+  let cpu = 1n;
+  while (cpu << 1n <= allowed) cpu <<= 1n;
+  while ((cpu & allowed) === 0n) cpu >>= 1n;
+  setAffinity(process.pid, cpu.toString(16));
+  try {
+    const perWay = Object.fromEntries(ways.map((way) => [way, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const way of ways.map((_, i) => ways[(i + round) % ways.length])) {
+        const { peer } = await start(way, `${way}-one-cpu-${round}`);
+        await sequential(peer, SHORT_WARMUP_CALLS);
+        const short = await sequential(peer, SHORT_CALLS);
+        await sequential(peer, WARMUP_CALLS);
+        const seq = await sequential(peer, SEQUENTIAL_CALLS);
+        const exit = await peer.close();
+        if (exit.code !== 0) throw new Error(`${way} exited with ${JSON.stringify(exit)}`);
+        perWay[way].push({ seq, short });
+      }
+    }
+    return Object.fromEntries(
+      ways.map((way) => {
+        const pick = (get) => median(perWay[way].map(get));
+        return [
+          way,
+          {
+            sequentialP50Us: pick((r) => r.seq.p50Us),
+            sequentialP99Us: pick((r) => r.seq.p99Us),
+            shortP50Us: pick((r) => r.short.p50Us),
+            shortP99Us: pick((r) => r.short.p99Us),
+          },
+        ];
+      }),
+    );
+  } finally {
+    setAffinity(process.pid, original);
+  }
+}
+
 function fmt(value, digits = 0) {
   return value === null || value === undefined ? "-" : value.toFixed(digits);
 }
 
 async function main() {
   const began = Date.now();
+  // First, while the bench's own heap is small (the large results come later).
+  const oneCpuWays = ["direct", "relay", "audit-relay", "policylayer"];
+  const oneCpu = await oneCpuSequential(oneCpuWays);
   const perRound = Object.fromEntries(WAY_NAMES.map((way) => [way, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate, and rotate who goes first, so drift in the machine's load spreads over all of them.
@@ -432,6 +497,24 @@ async function main() {
   out.push(
     `validating the policy before the server starts (audit-relay) adds ${fmt(startFloor.startupMs - relay.startupMs, 1)} ms to the relay's startup; policylayer adds ${fmt(policylayer.startupMs - startFloor.startupMs, 1)} ms to that`,
   );
+  if (oneCpu !== null) {
+    out.push("");
+    out.push(
+      "the same sequential calls with the bench, the way and its server on one CPU (no cross-CPU wake-ups):",
+    );
+    out.push(line(["scenario", ...oneCpuWays]));
+    for (const [label, key] of [
+      ["sequential echo p50 (µs)", "sequentialP50Us"],
+      ["sequential echo p99 (µs)", "sequentialP99Us"],
+      [`  after ${SHORT_WARMUP_CALLS} calls: p50 (µs)`, "shortP50Us"],
+      [`  after ${SHORT_WARMUP_CALLS} calls: p99 (µs)`, "shortP99Us"],
+    ])
+      out.push(line([label, ...oneCpuWays.map((way) => fmt(oneCpu[way][key]))]));
+    const added = (way, key) => oneCpu[way][key] - oneCpu.direct[key];
+    out.push(
+      `on one CPU, policylayer adds ${fmt(added("policylayer", "sequentialP50Us"))} µs to a sequential round trip where the relay adds ${fmt(added("relay", "sequentialP50Us"))} (the audit-relay ${fmt(added("audit-relay", "sequentialP50Us"))}); after ${SHORT_WARMUP_CALLS} calls ${fmt(added("policylayer", "shortP50Us"))} where the relay adds ${fmt(added("relay", "shortP50Us"))} (the audit-relay ${fmt(added("audit-relay", "shortP50Us"))})`,
+    );
+  }
   out.push("");
   out.push("budget:");
   for (const [what, pass, figures] of budget)
@@ -458,6 +541,7 @@ async function main() {
           DECISION_RULES,
         },
         summary,
+        oneCpu,
         decision,
         limits,
         budget: budget.map(([what, pass, figures]) => ({ what, pass, figures })),
