@@ -2,7 +2,7 @@
 // plain byte relay measured in the same run. Options: --rounds N (default 5), --quick.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expectEcho, McpPeer } from "./client.js";
@@ -167,21 +167,56 @@ async function largeResult(peer, way) {
   return { ms, peakRssBytes: way === "direct" ? null : peer.peakRssBytes() };
 }
 
+/** The sequential round trips of a session: p50 and p99 right after SHORT_WARMUP_CALLS calls (short), then warm. */
+async function sequentialPhases(peer) {
+  await sequential(peer, SHORT_WARMUP_CALLS);
+  const short = await sequential(peer, SHORT_CALLS);
+  await sequential(peer, WARMUP_CALLS);
+  const seq = await sequential(peer, SEQUENTIAL_CALLS);
+  return {
+    sequentialP50Us: seq.p50Us,
+    sequentialP99Us: seq.p99Us,
+    shortP50Us: short.p50Us,
+    shortP99Us: short.p99Us,
+  };
+}
+
+/** The figures sequentialPhases measures, and their rows in the printed tables. */
+const SEQUENTIAL_KEYS = ["sequentialP50Us", "sequentialP99Us", "shortP50Us", "shortP99Us"];
+const SEQUENTIAL_ROWS = [
+  ["sequential echo p50 (µs)", (s) => fmt(s.sequentialP50Us)],
+  ["sequential echo p99 (µs)", (s) => fmt(s.sequentialP99Us)],
+  [`  after ${SHORT_WARMUP_CALLS} calls: p50 (µs)`, (s) => fmt(s.shortP50Us)],
+  [`  after ${SHORT_WARMUP_CALLS} calls: p99 (µs)`, (s) => fmt(s.shortP99Us)],
+];
+
+/** Closes a session's peer; a way that does not exit cleanly fails the bench. */
+async function closeSession(peer, way) {
+  const exit = await peer.close();
+  if (exit.code !== 0) throw new Error(`${way} exited with ${JSON.stringify(exit)}`);
+}
+
+/** `list` rotated by `round`, so that who goes first changes from round to round. */
+function rotated(list, round) {
+  return list.map((_, i) => list[(i + round) % list.length]);
+}
+
+/** Per key, the median over rounds of that figure. */
+function medians(rounds, keys) {
+  return Object.fromEntries(keys.map((key) => [key, median(rounds.map((r) => r[key]))]));
+}
+
 /** One session of one way: startup, tools/list, warm-up, then each scenario in turn. */
 async function session(way, round) {
   const { peer, startupMs } = await start(way, `${way}-${round}`);
   const list = await peer.request("tools/list", {});
   if (!list.message?.result?.tools?.some((tool) => tool.name === "echo"))
     throw new Error(`${way}: echo is not listed`);
-  await sequential(peer, SHORT_WARMUP_CALLS);
-  const short = await sequential(peer, SHORT_CALLS);
-  await sequential(peer, WARMUP_CALLS);
-  const seq = await sequential(peer, SEQUENTIAL_CALLS);
+  const figures = await sequentialPhases(peer);
   await concurrent(peer, CONCURRENT_WARMUP_CALLS, IN_FLIGHT);
   const conc = await concurrent(peer, CONCURRENT_CALLS, IN_FLIGHT);
   const large = await largeResult(peer, way);
-  const exit = await peer.close();
-  if (exit.code !== 0) throw new Error(`${way} exited with ${JSON.stringify(exit)}`);
+  await closeSession(peer, way);
   const startups = [startupMs];
   for (let i = 1; i < STARTUPS_PER_ROUND; i++) {
     const extra = await start(way, `${way}-${round}-${i}`);
@@ -189,10 +224,7 @@ async function session(way, round) {
     await extra.peer.close();
   }
   return {
-    sequentialP50Us: seq.p50Us,
-    sequentialP99Us: seq.p99Us,
-    shortP50Us: short.p50Us,
-    shortP99Us: short.p99Us,
+    ...figures,
     concurrentCallsPerSecond: conc.callsPerSecond,
     concurrentCpuUsPerCall: conc.cpuUsPerCall,
     largeResultMs: large.ms,
@@ -315,7 +347,7 @@ function setAffinity(pid, mask) {
  */
 async function oneCpuSequential(ways) {
   const original = process.platform === "linux" ? affinityOf(process.pid) : null;
-  if (original === null || (await import("node:os")).cpus().length < 2) return null;
+  if (original === null || cpus().length < 2) return null;
   // The highest CPU the bench may use (the first ones take more of the machine's interrupts).
   const allowed = BigInt(`0x${original.replaceAll(",", "")}`);
   let cpu = 1n;
@@ -325,31 +357,13 @@ async function oneCpuSequential(ways) {
   try {
     const perWay = Object.fromEntries(ways.map((way) => [way, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const way of ways.map((_, i) => ways[(i + round) % ways.length])) {
+      for (const way of rotated(ways, round)) {
         const { peer } = await start(way, `${way}-one-cpu-${round}`);
-        await sequential(peer, SHORT_WARMUP_CALLS);
-        const short = await sequential(peer, SHORT_CALLS);
-        await sequential(peer, WARMUP_CALLS);
-        const seq = await sequential(peer, SEQUENTIAL_CALLS);
-        const exit = await peer.close();
-        if (exit.code !== 0) throw new Error(`${way} exited with ${JSON.stringify(exit)}`);
-        perWay[way].push({ seq, short });
+        perWay[way].push(await sequentialPhases(peer));
+        await closeSession(peer, way);
       }
     }
-    return Object.fromEntries(
-      ways.map((way) => {
-        const pick = (get) => median(perWay[way].map(get));
-        return [
-          way,
-          {
-            sequentialP50Us: pick((r) => r.seq.p50Us),
-            sequentialP99Us: pick((r) => r.seq.p99Us),
-            shortP50Us: pick((r) => r.short.p50Us),
-            shortP99Us: pick((r) => r.short.p99Us),
-          },
-        ];
-      }),
-    );
+    return Object.fromEntries(ways.map((way) => [way, medians(perWay[way], SEQUENTIAL_KEYS)]));
   } finally {
     setAffinity(process.pid, original);
   }
@@ -367,8 +381,7 @@ async function main() {
   const perRound = Object.fromEntries(WAY_NAMES.map((way) => [way, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate, and rotate who goes first, so drift in the machine's load spreads over all of them.
-    const order = WAY_NAMES.map((_, i) => WAY_NAMES[(i + round) % WAY_NAMES.length]);
-    for (const way of order) perRound[way].push(await session(way, round));
+    for (const way of rotated(WAY_NAMES, round)) perRound[way].push(await session(way, round));
     process.stderr.write(
       `round ${round + 1}/${ROUNDS} done (${((Date.now() - began) / 1000).toFixed(0)} s)\n`,
     );
@@ -376,19 +389,17 @@ async function main() {
   const summary = {};
   for (const way of WAY_NAMES) {
     const rounds = perRound[way];
-    const pick = (key) => median(rounds.map((r) => r[key]));
     summary[way] = {
-      sequentialP50Us: pick("sequentialP50Us"),
-      sequentialP99Us: pick("sequentialP99Us"),
-      shortP50Us: pick("shortP50Us"),
-      shortP99Us: pick("shortP99Us"),
-      concurrentCallsPerSecond: pick("concurrentCallsPerSecond"),
-      concurrentCpuUsPerCall: pick("concurrentCpuUsPerCall"),
-      largeResultMs: pick("largeResultMs"),
-      largeResultPeakRssBytes: pick("largeResultPeakRssBytes"),
+      ...medians(rounds, [
+        ...SEQUENTIAL_KEYS,
+        "concurrentCallsPerSecond",
+        "concurrentCpuUsPerCall",
+        "largeResultMs",
+        "largeResultPeakRssBytes",
+      ]),
       largeResultPeakRssMaxBytes:
         way === "direct" ? null : Math.max(...rounds.map((r) => r.largeResultPeakRssBytes)),
-      startupMs: pick("startupMs"),
+      startupMs: median(rounds.map((r) => r.startupMs)),
     };
   }
   const decision = await decisionBench();
@@ -396,10 +407,7 @@ async function main() {
 
   const MB = 1024 * 1024;
   const rows = [
-    ["sequential echo p50 (µs)", (s) => fmt(s.sequentialP50Us)],
-    ["sequential echo p99 (µs)", (s) => fmt(s.sequentialP99Us)],
-    [`  after ${SHORT_WARMUP_CALLS} calls: p50 (µs)`, (s) => fmt(s.shortP50Us)],
-    [`  after ${SHORT_WARMUP_CALLS} calls: p99 (µs)`, (s) => fmt(s.shortP99Us)],
+    ...SEQUENTIAL_ROWS,
     ["concurrent echo (calls/s)", (s) => fmt(s.concurrentCallsPerSecond)],
     // The process the client spawned (the server itself when direct), all its threads, no children.
     ["  its CPU per call (µs)", (s) => fmt(s.concurrentCpuUsPerCall, 1)],
@@ -418,7 +426,7 @@ async function main() {
     line([label, ...WAY_NAMES.map((way) => (way === "policylayer" ? figure : ""))]);
   const out = [];
   out.push(
-    `policylayer bench: ${ROUNDS} rounds, medians over rounds; node ${process.version}, ${(await import("node:os")).cpus().length} cores`,
+    `policylayer bench: ${ROUNDS} rounds, medians over rounds; node ${process.version}, ${cpus().length} cores`,
   );
   out.push(line(["scenario", ...WAY_NAMES]));
   for (const [label, get] of rows) out.push(line([label, ...WAY_NAMES.map((way) => get(summary[way]))]));
@@ -503,13 +511,8 @@ async function main() {
       "the same sequential calls with the bench, the way and its server on one CPU (no cross-CPU wake-ups):",
     );
     out.push(line(["scenario", ...oneCpuWays]));
-    for (const [label, key] of [
-      ["sequential echo p50 (µs)", "sequentialP50Us"],
-      ["sequential echo p99 (µs)", "sequentialP99Us"],
-      [`  after ${SHORT_WARMUP_CALLS} calls: p50 (µs)`, "shortP50Us"],
-      [`  after ${SHORT_WARMUP_CALLS} calls: p99 (µs)`, "shortP99Us"],
-    ])
-      out.push(line([label, ...oneCpuWays.map((way) => fmt(oneCpu[way][key]))]));
+    for (const [label, get] of SEQUENTIAL_ROWS)
+      out.push(line([label, ...oneCpuWays.map((way) => get(oneCpu[way]))]));
     const added = (way, key) => oneCpu[way][key] - oneCpu.direct[key];
     out.push(
       `on one CPU, policylayer adds ${fmt(added("policylayer", "sequentialP50Us"))} µs to a sequential round trip where the relay adds ${fmt(added("relay", "sequentialP50Us"))} (the audit-relay ${fmt(added("audit-relay", "sequentialP50Us"))}); after ${SHORT_WARMUP_CALLS} calls ${fmt(added("policylayer", "shortP50Us"))} where the relay adds ${fmt(added("relay", "shortP50Us"))} (the audit-relay ${fmt(added("audit-relay", "shortP50Us"))})`,
