@@ -81,10 +81,13 @@ function skipValue(bytes: Buffer, position: number): number {
   return -1;
 }
 
+/** wantedIndex's answer for a key JSON.parse cannot read (a bad escape): the line is no JSON. */
+const MALFORMED_KEY = -2;
+
 /**
- * The index in `wanted` of the name the key in [start, end) (between its quotes) spells, or -1;
- * compared byte by byte so that no string is made for keys we skip. A key with an escape is decoded
- * as JSON.parse would.
+ * The index in `wanted` of the name the key in [start, end) (between its quotes) spells, -1, or
+ * MALFORMED_KEY; compared byte by byte so that no string is made for keys we skip. A key with an
+ * escape is decoded as JSON.parse would.
  */
 function wantedIndex(bytes: Buffer, start: number, end: number, wanted: readonly string[]): number {
   const length = end - start;
@@ -97,7 +100,11 @@ function wantedIndex(bytes: Buffer, start: number, end: number, wanted: readonly
   }
   for (let at = start; at < end; at++) {
     if (bytes[at] !== BACKSLASH) continue;
-    return wanted.indexOf(String(JSON.parse(bytes.toString("utf8", start - 1, end + 1))));
+    try {
+      return wanted.indexOf(String(JSON.parse(bytes.toString("utf8", start - 1, end + 1))));
+    } catch {
+      return MALFORMED_KEY;
+    }
   }
   return -1;
 }
@@ -157,6 +164,7 @@ function scanObject(
     const keyEnd = skipString(bytes, at);
     if (keyEnd === -1) return RAN_OUT;
     const index = wantedIndex(bytes, at + 1, keyEnd - 1, wanted);
+    if (index === MALFORMED_KEY) return NOT_AN_OBJECT;
     at = skipWhitespace(bytes, keyEnd);
     if (bytes[at] !== COLON) return NOT_AN_OBJECT;
     const valueStart = skipWhitespace(bytes, at + 1);

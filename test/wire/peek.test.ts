@@ -2,38 +2,8 @@
 // whitespace, nesting), every member it finds parses to JSON.parse's value, and nothing it misses exists.
 import { describe, expect, it } from "vitest";
 import { scanMembers } from "../../src/wire/peek.js";
-import { type Random, seededRandom } from "../helpers/random.js";
-
-const NAMES = ["id", "result", "error", "method", "isError", "i\\u0064", "idx", "resul", ""];
-
-function text(random: Random): string {
-  const pieces = ["a", '\\"', "\\\\", "\\n", "é", "\\u00e9", "}", "]", ",", ":", "{", " ", "\\/"];
-  return `"${Array.from({ length: Math.floor(random.next() * 6) }, () => random.pick(pieces)).join("")}"`;
-}
-
-function space(random: Random): string {
-  return random.chance(0.7) ? "" : random.pick([" ", "\t", "\r\n", "  \n "]);
-}
-
-function value(random: Random, depth: number): string {
-  const kind = random.pick(["number", "string", "literal", "array", "object", "object"]);
-  if (depth > 3 || kind === "number") return random.pick(["0", "-1", "12.5e3", "123456789", "1E-7"]);
-  if (kind === "string") return text(random);
-  if (kind === "literal") return random.pick(["true", "false", "null"]);
-  if (kind === "array") {
-    const items = Array.from({ length: Math.floor(random.next() * 4) }, () => value(random, depth + 1));
-    return `[${items.map((item) => space(random) + item + space(random)).join(",")}]`;
-  }
-  return object(random, depth + 1);
-}
-
-function object(random: Random, depth: number): string {
-  const members = Array.from({ length: Math.floor(random.next() * 6) }, () => {
-    const name = random.chance(0.6) ? `"${random.pick(NAMES)}"` : text(random);
-    return `${space(random)}${name}${space(random)}:${space(random)}${value(random, depth)}${space(random)}`;
-  });
-  return `{${members.join(",")}${members.length === 0 ? space(random) : ""}}`;
-}
+import { object, space, value } from "../helpers/generated-json.js";
+import { seededRandom } from "../helpers/random.js";
 
 const WANTED = ["id", "result", "error", "method"];
 
@@ -74,6 +44,13 @@ describe("scanMembers against JSON.parse, over generated lines", () => {
       }
     }
     expect(objects).toBe(3000);
+  });
+
+  it("refuses a line with a key whose escape JSON.parse cannot read, instead of throwing", () => {
+    const ranges = new Int32Array(2 * WANTED.length);
+    const line = Buffer.from('{"jsonrpc":"2.0","\\x":1,"id":5,"result":{}}');
+    expect(() => JSON.parse(line.toString())).toThrow();
+    expect(scanMembers(line, { wanted: WANTED, ranges })).toBe(false);
   });
 
   it("refuses lines that are not objects", () => {
