@@ -8,7 +8,25 @@ export interface LineSink {
   line(content: Buffer, framedBytes: number): void;
   /** A line grew past the ceiling; its bytes are dropped up to the next newline. `head` is its start. */
   oversize(seenBytes: number, head: Buffer): void;
+  /**
+   * A line has reached STREAM_FROM_BYTES without its end: asked once, with its pieces so far, whether
+   * it is passed on as it comes. Null: it is gathered as any other line.
+   */
+  longLine?(pieces: readonly Buffer[]): LineStream | null;
 }
+
+/** Where the rest of a line that is passed on as it comes goes. */
+export interface LineStream {
+  /** The next piece, without the terminator. */
+  piece(bytes: Buffer): void;
+  /** The last piece, terminator included (it may be all of it). */
+  end(last: Buffer): void;
+  /** The line grew past the ceiling: nothing more of it follows (its bytes are dropped up to the newline). */
+  oversize(seenBytes: number): void;
+}
+
+/** How long a line gets before the sink is asked whether it is passed on as it comes (see longLine). */
+export const STREAM_FROM_BYTES = 256 * 1024;
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -23,6 +41,9 @@ export class LineSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private discarding = false;
+  /** Whether the sink was asked about the line being read (longLine), and where it goes if it said yes. */
+  private asked = false;
+  private stream: LineStream | null = null;
 
   constructor(
     private readonly sink: LineSink,
@@ -38,7 +59,10 @@ export class LineSplitter {
       start = newline + 1;
       newline = chunk.indexOf(NEWLINE, start);
     }
-    if (start < chunk.length) this.keep(chunk, start, chunk.length);
+    if (start < chunk.length) {
+      this.keep(chunk, start, chunk.length);
+      this.offerStream();
+    }
   }
 
   /** True when bytes of an unfinished line are held (the stream ended mid-line). */
@@ -51,18 +75,47 @@ export class LineSplitter {
     const length = end - start;
     if (this.pendingBytes + length > this.maxLineBytes) {
       this.discarding = true;
-      this.sink.oversize(this.pendingBytes + length, this.pending[0] ?? chunk.subarray(start, end));
+      const stream = this.stream;
+      if (stream === null)
+        this.sink.oversize(this.pendingBytes + length, this.pending[0] ?? chunk.subarray(start, end));
+      else stream.oversize(this.pendingBytes + length);
       this.pending = [];
       this.pendingBytes = 0;
+      this.stream = null;
       return;
     }
-    this.pending.push(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
+    const piece = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     this.pendingBytes += length;
+    if (this.stream !== null) {
+      this.stream.piece(piece);
+      return;
+    }
+    this.pending.push(piece);
+  }
+
+  /** Once a line held without its end is long enough: asks the sink whether it is passed on as it comes. */
+  private offerStream(): void {
+    if (this.asked || this.pendingBytes < STREAM_FROM_BYTES || this.sink.longLine === undefined) return;
+    if (this.discarding || this.stream !== null) return;
+    this.asked = true;
+    this.stream = this.sink.longLine(this.pending);
+    // Passed on: from here the splitter only counts the line's bytes (for the ceiling).
+    if (this.stream !== null) this.pending = [];
   }
 
   private finishLine(chunk: Buffer, start: number, end: number): void {
+    this.asked = false;
     if (this.discarding) {
       this.discarding = false;
+      return;
+    }
+    const stream = this.stream;
+    if (stream !== null) {
+      this.stream = null;
+      const bytes = this.pendingBytes + end - start;
+      this.pendingBytes = 0;
+      if (bytes > this.maxLineBytes) stream.oversize(bytes);
+      else stream.end(chunk.subarray(start, end + 1));
       return;
     }
     if (this.pendingBytes === 0) {

@@ -11,6 +11,8 @@ export class BatchedOutput {
   /** Whether the string in parts at the same index is all ASCII (written as latin1: a copy, no encoding). */
   private asciiParts: boolean[] = [];
   private holding = 0;
+  /** While a line is open (openLine): the other writes waiting for its end, as piece, ascii, piece, ascii... */
+  private heldBack: Array<string | Buffer | boolean> | null = null;
   private waitingForDrain = false;
   /** The first of the adjacent slices being gathered, and how many bytes they cover together. */
   private slice: Buffer | null = null;
@@ -37,6 +39,45 @@ export class BatchedOutput {
    * all ASCII, so its UTF-8 bytes are its latin1 bytes and need no encoding pass.
    */
   write(piece: string | Buffer, ascii = false): void {
+    if (this.heldBack !== null) {
+      this.heldBack.push(piece, ascii);
+      return;
+    }
+    this.gather(piece, ascii);
+  }
+
+  /** Writes the `length` bytes that start where `view` starts (they may run past its end, in the same memory). */
+  writeBytes(view: Buffer, length: number): void {
+    if (this.heldBack !== null) {
+      this.heldBack.push(extend(view, length), false);
+      return;
+    }
+    this.gatherBytes(view, length);
+  }
+
+  /**
+   * Starts a line that is passed on as it comes (openLinePiece, closeLine): until it is closed,
+   * every other write waits, so that nothing lands inside it.
+   */
+  openLine(): void {
+    this.heldBack = [];
+  }
+
+  /** A piece of the open line. */
+  openLinePiece(bytes: Buffer): void {
+    this.gatherBytes(bytes, bytes.length);
+  }
+
+  /** The open line's last piece (its terminator included); then the writes that waited for it. */
+  closeLine(last: string | Buffer): void {
+    const heldBack = this.heldBack ?? [];
+    this.heldBack = null;
+    this.gather(last, false);
+    for (let index = 0; index < heldBack.length; index += 2)
+      this.gather(heldBack[index] as string | Buffer, heldBack[index + 1] === true);
+  }
+
+  private gather(piece: string | Buffer, ascii: boolean): void {
     if (this.holding === 0) {
       this.emit(piece, ascii);
       return;
@@ -54,11 +95,10 @@ export class BatchedOutput {
       }
       return;
     }
-    this.writeBytes(piece, piece.length);
+    this.gatherBytes(piece, piece.length);
   }
 
-  /** Writes the `length` bytes that start where `view` starts (they may run past its end, in the same memory). */
-  writeBytes(view: Buffer, length: number): void {
+  private gatherBytes(view: Buffer, length: number): void {
     if (this.holding === 0) {
       this.emit(extend(view, length), false);
       return;

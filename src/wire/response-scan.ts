@@ -62,10 +62,13 @@ export class ResponseReader {
 
   /** How the response last read (from `content`) ended. */
   end(content: Buffer): ResponseEnd {
-    if (this.ranges[ERROR] !== -1 || this.ranges[RESULT] === -1) return "protocol_error";
     const inner = this.inner;
-    if (isLiteral(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED)) return "input_required";
-    return isLiteral(content, inner[0] as number, inner[1] as number, "true") ? "tool_error" : "result";
+    return responseEnd(
+      this.ranges[ERROR] !== -1,
+      this.ranges[RESULT] !== -1,
+      isLiteral(content, inner[0] as number, inner[1] as number, "true"),
+      isLiteral(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED),
+    );
   }
 
   /** The requestState of the result last read (from `content`), when it is a string. */
@@ -81,7 +84,20 @@ export class ResponseReader {
   }
 }
 
-const INPUT_REQUIRED = '"input_required"';
+/** A result's resultType asking the client for input (2026-07-28), as a JSON string literal. */
+export const INPUT_REQUIRED = '"input_required"';
+
+/** How a response ended, from what was read of it: its error and result members, isError: true, resultType. */
+export function responseEnd(
+  hasError: boolean,
+  hasResult: boolean,
+  isErrorTrue: boolean,
+  inputRequired: boolean,
+): ResponseEnd {
+  if (hasError || !hasResult) return "protocol_error";
+  if (inputRequired) return "input_required";
+  return isErrorTrue ? "tool_error" : "result";
+}
 
 /** Whether the value range [start, end) of `content` is exactly `literal` (ASCII). */
 function isLiteral(content: Buffer, start: number, end: number, literal: string): boolean {

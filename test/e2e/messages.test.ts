@@ -74,6 +74,10 @@ describe("large and oversize messages", () => {
       arguments: { bytes: 3_000_000 },
     });
     expect((response.error as { code: number }).code).toBe(-32001);
+    // Its id came first, so it was passed on as it came: what got out of it ends where no JSON parser reads on.
+    const cut = session.lines.find((line) => line.includes('"id":5') && !line.includes('"error"'));
+    expect(cut?.endsWith("\u0001")).toBe(true);
+    expect(Buffer.byteLength(cut ?? "")).toBeLessThanOrEqual(1_000_001);
     const echo = await session.request(6, "tools/call", { name: "echo", arguments: {} });
     expect((echo.result as { isError: boolean }).isError).toBe(false);
   });

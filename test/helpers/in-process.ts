@@ -11,15 +11,21 @@ import { readJsonLines } from "./tmp.js";
 
 type Message = Record<string, unknown>;
 
-/** A Writable that keeps every complete line written to it, parsed, in order. */
+/** A Writable that keeps every complete line written to it, in order, and counts every byte. */
 class LineSink extends Writable {
-  readonly messages: Message[] = [];
+  private readonly lines: string[] = [];
   private partial = "";
+  /** Bytes written so far, those of a line not yet ended included. */
+  bytes = 0;
+  /** Called with each chunk as it is written. */
+  observer: ((chunk: Buffer) => void) | null = null;
 
   constructor() {
     super({
       write: (chunk: Buffer, _encoding, done) => {
-        this.take(chunk.toString("utf8"));
+        this.bytes += chunk.length;
+        this.observer?.(chunk);
+        this.take(chunk.toString("latin1"));
         done();
       },
     });
@@ -28,12 +34,19 @@ class LineSink extends Writable {
   private take(text: string): void {
     const lines = (this.partial + text).split("\n");
     this.partial = lines.pop() ?? "";
-    for (const line of lines) this.messages.push(JSON.parse(line) as Message);
+    this.lines.push(...lines);
   }
 
-  /** The messages written since the last call. */
+  /** The messages written since the last call, parsed. */
   drain(): Message[] {
-    return this.messages.splice(0, this.messages.length);
+    return this.drainText().map(
+      (line) => JSON.parse(Buffer.from(line, "latin1").toString("utf8")) as Message,
+    );
+  }
+
+  /** The lines written since the last call, as their bytes (latin1), without their newlines. */
+  drainText(): string[] {
+    return this.lines.splice(0, this.lines.length);
   }
 }
 
@@ -89,6 +102,26 @@ export class InProcessProxy {
   /** Sends one message from the server. */
   fromServer(message: Message): void {
     this.serverOutput.emit("data", Buffer.from(`${JSON.stringify(message)}\n`));
+  }
+
+  /** Sends bytes from the server, as one chunk (a piece of a line, or several lines). */
+  fromServerBytes(bytes: Buffer | string): void {
+    this.serverOutput.emit("data", Buffer.from(bytes));
+  }
+
+  /** What the client was sent since the last call, as lines of bytes (latin1), unparsed. */
+  clientReceivedText(): string[] {
+    return this.toClient.drainText();
+  }
+
+  /** How many bytes the client was sent in all, those of a line not yet ended included. */
+  get clientReceivedBytes(): number {
+    return this.toClient.bytes;
+  }
+
+  /** Calls `observer` with every chunk written to the client, as it is written. */
+  observeClient(observer: (chunk: Buffer) => void): void {
+    this.toClient.observer = observer;
   }
 
   /**

@@ -41,11 +41,17 @@ export class RawSession {
           this.lineWaiters.splice(this.lineWaiters.indexOf(waiter), 1);
           waiter.resolve(line);
         }
-        const message: unknown = JSON.parse(line);
+        newline = this.stdoutBuffer.indexOf("\n");
+        let message: unknown;
+        try {
+          message = JSON.parse(line);
+        } catch {
+          // A line no JSON parser reads (an answer cut off): skipped, as the SDKs' clients do; it stays in lines.
+          continue;
+        }
         const waiter = this.messageWaiters.shift();
         if (waiter) waiter(message);
         else this.messages.push(message);
-        newline = this.stdoutBuffer.indexOf("\n");
       }
     });
     this.child.stderr.on("data", (chunk: Buffer) => {

@@ -140,3 +140,131 @@ describe("ProxySession with the gate, in process", () => {
     expect(audited).toMatchObject({ id: "a", outcome: "server_exited" });
   });
 });
+
+describe("server lines that are not JSON, in process", () => {
+  it("passes on a line with a key JSON cannot read as it came, and the call it names still waits", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromClient({ jsonrpc: "2.0", id: 41, method: "tools/call", params: { name: "echo" } });
+    session.serverReceived();
+    const broken = '{"jsonrpc":"2.0","\\x":1,"id":41,"result":{}}';
+    session.fromServerBytes(`${broken}\n`);
+    expect(session.clientReceivedText()).toEqual([broken]);
+    session.fromServer({ jsonrpc: "2.0", id: 41, result: { content: [] } });
+    expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: 41, result: { content: [] } }]);
+  });
+});
+
+describe("a long answer from the server, in process", () => {
+  const PIECE_BYTES = 64 * 1024;
+
+  /** A session with one allowed call in flight to the server; returns its id. */
+  function callInFlight(maxLineBytes?: number): { session: InProcessProxy; id: number } {
+    proxy = new InProcessProxy({
+      policy: policyFrom("version: 1\ndefault: allow\n"),
+      auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+      ...(maxLineBytes === undefined ? {} : { maxLineBytes }),
+    });
+    proxy.serverLists([]);
+    const id = nextId++;
+    proxy.fromClient({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "read", arguments: {} } });
+    expect(proxy.serverReceived()).toHaveLength(1);
+    return { session: proxy, id };
+  }
+
+  /** The line's bytes in pieces of PIECE_BYTES, the last with the newline. */
+  function pieces(line: string): Buffer[] {
+    const bytes = Buffer.from(`${line}\n`);
+    const out: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += PIECE_BYTES) out.push(bytes.subarray(at, at + PIECE_BYTES));
+    return out;
+  }
+
+  function callLines(session: InProcessProxy) {
+    return session.auditLines().filter((line) => line.event === "tools/call");
+  }
+
+  it("passes an answer whose id comes first on as it comes, byte for byte, with its audit line in the log before its end", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"x".repeat(900 * 1024)}"}],"isError":true}}`;
+    const all = pieces(line);
+    let auditedAtNewline: unknown[] | null = null;
+    session.observeClient((chunk) => {
+      if (chunk.includes(0x0a)) auditedAtNewline = callLines(session);
+    });
+    const before = session.clientReceivedBytes;
+    for (const piece of all.slice(0, 5)) session.fromServerBytes(piece);
+    // 320 KB have come: past 256 KB the line is passed on, before its end.
+    expect(session.clientReceivedBytes - before).toBe(5 * PIECE_BYTES);
+    expect(callLines(session)).toEqual([]);
+    for (const piece of all.slice(5)) session.fromServerBytes(piece);
+    const received = session.clientReceivedText();
+    expect(received.map((text) => text.length)).toEqual([line.length]);
+    expect(received[0] === line).toBe(true);
+    expect(auditedAtNewline).toMatchObject([{ id, outcome: "tool_error" }]);
+  });
+
+  it("gathers an answer whose id comes after its result, as the TypeScript SDK writes them, and passes it whole", () => {
+    const { session, id } = callInFlight();
+    const line = `{"result":{"content":[{"type":"text","text":"${"y".repeat(600 * 1024)}"}]},"jsonrpc":"2.0","id":${id}}`;
+    const all = pieces(line);
+    const before = session.clientReceivedBytes;
+    for (const piece of all.slice(0, -1)) session.fromServerBytes(piece);
+    expect(session.clientReceivedBytes - before).toBe(0);
+    session.fromServerBytes(all.at(-1) as Buffer);
+    const received = session.clientReceivedText();
+    expect(received.map((text) => text.length)).toEqual([line.length]);
+    expect(received[0] === line).toBe(true);
+    expect(callLines(session)).toMatchObject([{ id, outcome: "result" }]);
+  });
+
+  it("holds back a denial while an answer is passed on, and sends it whole after the answer's end", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"z".repeat(400 * 1024)}"}]}}`;
+    const all = pieces(line);
+    for (const piece of all.slice(0, 5)) session.fromServerBytes(piece);
+    session.fromClient({ jsonrpc: "2.0", id: "denied", method: "tools/call", params: { name: 7 } });
+    session.fromClient({ jsonrpc: "2.0", id: "ping", method: "ping" });
+    expect(session.serverReceived()).toMatchObject([{ id: "ping", method: "ping" }]);
+    for (const piece of all.slice(5)) session.fromServerBytes(piece);
+    const [answer, denial] = session.clientReceivedText();
+    expect(answer === line).toBe(true);
+    expect(JSON.parse(denial as string)).toMatchObject({ id: "denied", error: { code: -32602 } });
+  });
+
+  it("cuts off an answer that names a second id at its end, and answers the first with an error", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"w".repeat(400 * 1024)}"}]},"id":"in-process-list"}`;
+    for (const piece of pieces(line)) session.fromServerBytes(piece);
+    const [cut, error] = session.clientReceivedText();
+    expect(cut?.endsWith("\u0001")).toBe(true);
+    expect(() => JSON.parse(cut as string)).toThrow();
+    expect(JSON.parse(error as string)).toMatchObject({ id, error: { code: -32603 } });
+    expect(callLines(session)).toMatchObject([{ id, outcome: "protocol_error" }]);
+    expect(session.warnings.join("\n")).toContain("cut off a server message passed on as it came");
+  });
+
+  it("cuts off an answer that grows past the ceiling while it is passed on, and answers with message too large", () => {
+    const { session, id } = callInFlight(512 * 1024);
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"v".repeat(700 * 1024)}"}]}}`;
+    for (const piece of pieces(line)) session.fromServerBytes(piece);
+    const [cut, error] = session.clientReceivedText();
+    expect(cut?.length).toBeLessThanOrEqual(512 * 1024 + 1);
+    expect(cut?.endsWith("\u0001")).toBe(true);
+    expect(JSON.parse(error as string)).toMatchObject({ id, error: { code: -32001 } });
+    // The rest of the line was dropped: the next answer reads as it came.
+    session.fromClient({ jsonrpc: "2.0", id: "after", method: "ping" });
+    session.fromServer({ jsonrpc: "2.0", id: "after", result: {} });
+    expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: "after", result: {} }]);
+  });
+
+  it("cuts off an answer the server exits in the middle of, then answers its request with the exit", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"u".repeat(400 * 1024)}"}]}}`;
+    for (const piece of pieces(line).slice(0, 5)) session.fromServerBytes(piece);
+    session.session.serverExited("was killed by SIGKILL");
+    const [cut, error] = session.clientReceivedText();
+    expect(cut?.endsWith("\u0001")).toBe(true);
+    expect(JSON.parse(error as string)).toMatchObject({ id, error: { code: -32000 } });
+    expect(callLines(session)).toMatchObject([{ id, outcome: "server_exited" }]);
+  });
+});
