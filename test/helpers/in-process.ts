@@ -104,6 +104,11 @@ export class InProcessProxy {
     this.serverOutput.emit("data", Buffer.from(`${JSON.stringify(message)}\n`));
   }
 
+  /** Sends bytes from the client, as one chunk (a piece of a line, or several lines). */
+  fromClientBytes(bytes: Buffer | string): void {
+    this.clientInput.emit("data", Buffer.from(bytes));
+  }
+
   /** Sends bytes from the server, as one chunk (a piece of a line, or several lines). */
   fromServerBytes(bytes: Buffer | string): void {
     this.serverOutput.emit("data", Buffer.from(bytes));

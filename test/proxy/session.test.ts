@@ -1,7 +1,9 @@
 // The proxy session and its gate in this process, over streams, with a clock the test moves.
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { object } from "../helpers/generated-json.js";
 import { InProcessProxy } from "../helpers/in-process.js";
+import { type Random, seededRandom } from "../helpers/random.js";
 import { tempDir } from "../helpers/tmp.js";
 import { policyFrom } from "../policy/helpers.js";
 
@@ -266,5 +268,105 @@ describe("a long answer from the server, in process", () => {
     expect(cut?.endsWith("\u0001")).toBe(true);
     expect(JSON.parse(error as string)).toMatchObject({ id, error: { code: -32000 } });
     expect(callLines(session)).toMatchObject([{ id, outcome: "server_exited" }]);
+  });
+});
+
+describe("whatever the server writes, in process", () => {
+  /** One line the server might write: an answer to one of `ids` (its id anywhere, or first), or any object, maybe long, maybe with a byte changed. */
+  function serverLine(random: Random, ids: readonly (string | number)[]): string {
+    const id = JSON.stringify(random.pick(ids));
+    const body = object(random, 1);
+    const long = random.chance(0.15) ? `,"content":[{"type":"text","text":"${"x".repeat(300 * 1024)}"}]` : "";
+    const result = `{"isError":${random.pick(["true", "false", '"true"'])}${long}}`;
+    let line = random.pick([
+      `{"jsonrpc":"2.0","id":${id},"result":${result}}`,
+      `{"result":${result},"jsonrpc":"2.0","id":${id}}`,
+      `{"jsonrpc":"2.0","id":${id},"error":{"code":-1,"message":"no"}}`,
+      `{"jsonrpc":"2.0","id":${id},"result":${result},"id":${JSON.stringify(random.pick(ids))}}`,
+      `{"jsonrpc":"2.0","id":${id},"result":${result},"method":"x"}`,
+      body,
+    ]);
+    if (random.chance(0.3)) {
+      const bytes = [...line];
+      bytes[Math.floor(random.next() * bytes.length)] = random.pick([...'{}[]":,\\ 0a\r']);
+      line = bytes.join("");
+    }
+    return line;
+  }
+
+  it("never throws, and every line the client gets is a server line as it came, one cut off, or a message of ours", () => {
+    for (let seed = 1; seed <= 150; seed++) {
+      const random = seededRandom(seed);
+      const session = proxyWith("version: 1\ndefault: allow\n");
+      const ids = [1, 2, "three", "list"];
+      for (const id of ids.slice(0, 3))
+        session.fromClient({
+          jsonrpc: "2.0",
+          id,
+          method: "tools/call",
+          params: { name: "t", arguments: {} },
+        });
+      session.fromClient({ jsonrpc: "2.0", id: "list", method: "tools/list" });
+      session.serverReceived();
+      const output = Buffer.from(
+        `${Array.from({ length: 1 + Math.floor(random.next() * 6) }, () => serverLine(random, ids)).join("\n")}\n`,
+      );
+      const sent = new Set(output.toString("latin1").split("\n"));
+      let at = 0;
+      while (at < output.length) {
+        const size = random.chance(0.5) ? 64 * 1024 : 1 + Math.floor(random.next() * 2000);
+        session.fromServerBytes(output.subarray(at, at + size));
+        at += size;
+        if (random.chance(0.2))
+          session.fromClient({ jsonrpc: "2.0", id: `late-${at}`, method: "tools/call", params: { name: 5 } });
+      }
+      session.session.serverExited("exited with code 0");
+      for (const line of session.clientReceivedText()) {
+        if (sent.has(line)) continue;
+        if (line.endsWith("\u0001") && [...sent].some((whole) => whole.startsWith(line.slice(0, -1))))
+          continue;
+        expect(() => JSON.parse(Buffer.from(line, "latin1").toString("utf8")), `seed ${seed}`).not.toThrow();
+      }
+      session.close();
+    }
+  });
+});
+
+describe("whatever the client writes, in process", () => {
+  function clientLine(random: Random, seed: number): string {
+    const id = random.pick(["1", '"a"', "null", "1.5", "12345678901234567890", "{}", `${seed}`]);
+    const args = object(random, 1);
+    let line = random.pick([
+      `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":${args}}}`,
+      `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":${args},"name":"u"}}`,
+      `{"jsonrpc":"2.0","id":${id},"method":"ping"}`,
+      `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${id}}}`,
+      object(random, 0),
+    ]);
+    if (random.chance(0.4)) {
+      const bytes = [...line];
+      bytes[Math.floor(random.next() * bytes.length)] = random.pick([...'{}[]":,\\ 0a\r']);
+      line = bytes.join("");
+    }
+    return line;
+  }
+
+  it("never throws, and every line the server gets is one JSON-RPC 2.0 message", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = seededRandom(seed);
+      const session = proxyWith("version: 1\ndefault: allow\n");
+      const input = Buffer.from(
+        `${Array.from({ length: 1 + Math.floor(random.next() * 8) }, () => clientLine(random, seed)).join("\n")}\n`,
+      );
+      let at = 0;
+      while (at < input.length) {
+        const size = 1 + Math.floor(random.next() * 200);
+        session.fromClientBytes(input.subarray(at, at + size));
+        at += size;
+      }
+      for (const message of session.serverReceived()) expect(message.jsonrpc, `seed ${seed}`).toBe("2.0");
+      for (const answer of session.clientReceived()) expect(answer.jsonrpc, `seed ${seed}`).toBe("2.0");
+      session.close();
+    }
   });
 });
