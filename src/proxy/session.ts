@@ -11,15 +11,14 @@ import {
   type RequestId,
   toLine,
 } from "../wire/jsonrpc.js";
-import { LineSplitter, type LineStream } from "../wire/lines.js";
+import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
-import { parseRange } from "../wire/peek.js";
 import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
-import { ResponseStreamScan } from "../wire/response-stream.js";
 import type { LineText } from "../wire/serialize.js";
 import type { CallGate } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { OwnRequests } from "./own-requests.js";
+import { AnswerStreams } from "./streamed-answer.js";
 import { ToolCalls } from "./tool-calls.js";
 import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
@@ -41,9 +40,6 @@ export interface ProxyOptions {
 /** The server's notice that its tool list changed, as a JSON string literal. */
 const LIST_CHANGED = '"notifications/tools/list_changed"';
 
-/** What ends an answer cut off while it was passed on: a raw control character, then the newline. */
-const CUT_OFF = "\u0001\n";
-
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
 
@@ -55,8 +51,8 @@ export class ProxySession {
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
   private readonly responses = new ResponseReader();
-  /** The answer being passed on as it comes (see streamAnswer): its request, its id's bytes, the read so far. */
-  private streamed: { entry: PendingRequest; idBytes: Buffer; scan: ResponseStreamScan } | null = null;
+  /** Long answers passed on as they come. */
+  private readonly answerStreams: AnswerStreams;
   private readonly ownRequests = new OwnRequests("client");
   /** Our own requests to the server (tools/list); their answers never reach the client. */
   private readonly serverRequests = new OwnRequests("server");
@@ -77,6 +73,16 @@ export class ProxySession {
       learn: (result) => options.gate.listedTools(result),
       wholeListNames: (names) => options.gate.wholeListNames(names),
       ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
+    });
+    this.answerStreams = new AnswerStreams({
+      toClient: this.toClient,
+      pending: this.pending,
+      ownsRequest: (id) => this.serverRequests.owns(id),
+      clientGone: () => this.clientGone,
+      sendToClient: (line) => this.sendToClient(line),
+      warn: options.warn,
+      maxLineBytes: options.maxLineBytes,
+      now: () => Date.now(),
     });
     this.toolCalls = new ToolCalls({
       gate: options.gate,
@@ -103,7 +109,7 @@ export class ProxySession {
       {
         line: (content, framedBytes) => this.onServerLine(content, framedBytes),
         oversize: (seenBytes, head) => this.onServerOversize(seenBytes, head),
-        longLine: (pieces) => this.streamAnswer(pieces),
+        longLine: (pieces) => this.answerStreams.offer(pieces),
       },
       maxLineBytes,
     );
@@ -124,8 +130,7 @@ export class ProxySession {
   /** The server is gone: every request still pending gets an error, and later ones will too. */
   serverExited(description: string): void {
     this.serverGone = true;
-    // An answer it was in the middle of is cut off, so that the errors below are lines of their own.
-    if (this.streamed !== null) this.cutOffStreamedAnswer();
+    this.answerStreams.serverExited();
     this.serverRequests.rejectAll(`the MCP server ${description}`);
     for (const entry of this.pending.drain()) {
       entry.listed?.(null);
@@ -399,89 +404,6 @@ export class ProxySession {
       );
     }
     this.passToClient(content, framedBytes);
-  }
-
-  /**
-   * A long server line, before its end. An answer to a request of the client's that the server was
-   * asked (not tools/list, whose answer is filtered, nor a request of ours) is passed on as it comes,
-   * read piece by piece; only its last piece waits, for its audit line. Anything else, and an answer
-   * whose id does not come before its result, is gathered and read whole (null).
-   */
-  private streamAnswer(pieces: readonly Buffer[]): LineStream | null {
-    if (this.clientGone) return null;
-    const scan = new ResponseStreamScan();
-    for (const piece of pieces) scan.feed(piece);
-    const idBytes = scan.idSoFar;
-    if (!(idBytes instanceof Buffer)) return null;
-    let id: unknown;
-    try {
-      id = parseRange(idBytes, [0, idBytes.length]);
-    } catch {
-      return null;
-    }
-    if ((typeof id !== "string" && typeof id !== "number") || this.serverRequests.owns(id)) return null;
-    const entry = this.pending.get(id);
-    if (entry === undefined || entry.approval !== undefined || entry.method === "tools/list") return null;
-    this.streamed = { entry, idBytes, scan };
-    const toClient = this.toClient;
-    toClient.openLine();
-    for (const piece of pieces) toClient.openLinePiece(piece);
-    return {
-      piece: (bytes) => {
-        scan.feed(bytes);
-        if (!this.clientGone) toClient.openLinePiece(bytes);
-      },
-      end: (last) => this.endStreamedAnswer(last),
-      oversize: (seenBytes) =>
-        this.cutOffStreamedAnswer(
-          ErrorCode.MessageTooLarge,
-          `The server's answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes`,
-          `dropped the rest of a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
-        ),
-    };
-  }
-
-  /** The end of an answer passed on as it came: audited, then its last piece leaves (or it is cut off). */
-  private endStreamedAnswer(last: Buffer): void {
-    const streamed = this.streamed;
-    if (streamed === null) return;
-    const { entry, idBytes, scan } = streamed;
-    scan.feed(last);
-    const id = scan.member("id");
-    const answers =
-      scan.complete && id instanceof Buffer && id.equals(idBytes) && scan.member("method") === null;
-    if (!answers || this.pending.get(entry.id) !== entry) {
-      this.cutOffStreamedAnswer(
-        ErrorCode.InternalError,
-        "The server's answer could not be read as one JSON-RPC response to this request; policylayer cut it off",
-        `cut off a server message passed on as it came: ${answers ? "its request is no longer waiting" : "it is not one JSON-RPC response to the request its head named"}`,
-      );
-      return;
-    }
-    this.streamed = null;
-    this.pending.remove(entry);
-    const end = scan.end();
-    entry.forwarded?.finish(end, end === "input_required" ? scan.requestState() : undefined);
-    if (!this.clientGone) this.toClient.closeLine(last);
-  }
-
-  /**
-   * Ends the answer being passed on with bytes no JSON parser accepts (a control character: no
-   * line of JSON can hold one raw), so that the client drops what it got of it, and, given a
-   * reason, answers its request with an error instead.
-   */
-  private cutOffStreamedAnswer(code?: number, message?: string, warning?: string): void {
-    const streamed = this.streamed;
-    if (streamed === null) return;
-    this.streamed = null;
-    if (!this.clientGone) this.toClient.closeLine(CUT_OFF);
-    if (code === undefined || message === undefined) return;
-    if (warning !== undefined) this.options.warn(warning);
-    const { entry } = streamed;
-    if (this.pending.get(entry.id) !== entry) return;
-    this.pending.remove(entry);
-    entry.forwarded?.finish("protocol_error");
-    this.sendToClient(errorLine(entry.id, code, message));
   }
 
   /** A server response to a request of ours: read here, never passed to the client (a late one is dropped). */

@@ -13,7 +13,7 @@ export class BatchedOutput {
   private holding = 0;
   /** While a line is open (openLine): the other writes waiting for its end, as piece, ascii, piece, ascii... */
   private heldBack: Array<string | Buffer | boolean> | null = null;
-  private waitingForDrain = false;
+  private awaitingDrain = false;
   /** The first of the adjacent slices being gathered, and how many bytes they cover together. */
   private slice: Buffer | null = null;
   private sliceBytes = 0;
@@ -53,6 +53,16 @@ export class BatchedOutput {
       return;
     }
     this.gatherBytes(view, length);
+  }
+
+  /** Whether the stream's buffer is full and its source paused until it drains. */
+  get waitingForDrain(): boolean {
+    return this.awaitingDrain;
+  }
+
+  /** Whether writes are waiting for an open line's end. */
+  get holdsBack(): boolean {
+    return this.heldBack !== null && this.heldBack.length > 0;
   }
 
   /**
@@ -139,12 +149,12 @@ export class BatchedOutput {
   }
 
   private emit(piece: string | Buffer, ascii: boolean): void {
-    if (this.stream.write(piece, ascii ? "latin1" : "utf8") || this.waitingForDrain) return;
+    if (this.stream.write(piece, ascii ? "latin1" : "utf8") || this.awaitingDrain) return;
     // One drain listener at a time: every write into a full buffer returns false.
-    this.waitingForDrain = true;
+    this.awaitingDrain = true;
     this.source.pause();
     this.stream.once("drain", () => {
-      this.waitingForDrain = false;
+      this.awaitingDrain = false;
       this.source.resume();
     });
   }

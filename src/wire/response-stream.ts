@@ -26,6 +26,7 @@ const TOP_NAMES = ["id", "result", "error", "method"] as const;
 const INNER_NAMES = ["isError", "resultType", "requestState"] as const;
 const ID = 0;
 const RESULT = 1;
+const ERROR = 2;
 const METHOD = 3;
 
 /** A member's value as read: absent (null), its bytes, or "long": there, but longer than is kept. */
@@ -67,6 +68,8 @@ export class ResponseStreamScan {
   private opened = false;
   private closed = false;
   private failed = false;
+  /** Whether a top-level result or error member has begun. */
+  private answering = false;
   private reading = Reading.Walk;
   private readingKey = false;
   /** Inside a string: whether the first byte of the next piece is escaped. */
@@ -91,10 +94,14 @@ export class ResponseStreamScan {
     }
   }
 
-  /** The id read so far, once its value is complete; null when there is none yet, a method member was seen, or the read failed. */
+  /**
+   * The id read so far, once its value is complete and a result or an error member has begun (so
+   * the line is an answer, not a request of the server's, whose ids are of another space); null
+   * when not, when a method member was seen, or when the read failed.
+   */
   get idSoFar(): MemberValue {
     const top = this.top;
-    if (this.failed || top.values[METHOD] !== null) return null;
+    if (this.failed || !this.answering || top.values[METHOD] !== null) return null;
     if (this.level === top && top.member === ID) return null;
     return top.values[ID] ?? null;
   }
@@ -203,6 +210,7 @@ export class ResponseStreamScan {
     const level = this.level;
     const keep = level.member === -1 ? 0 : MAX_KEPT_BYTES;
     level.expect = Expect.CommaOrEnd;
+    if (level === this.top && (level.member === RESULT || level.member === ERROR)) this.answering = true;
     if (level === this.top && level.member === RESULT) {
       // The last result wins, as in JSON.parse: its inner members replace those of an earlier one.
       this.inner.values.fill(null);

@@ -1,6 +1,6 @@
 // The proxy session and its gate in this process, over streams, with a clock the test moves.
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { object } from "../helpers/generated-json.js";
 import { InProcessProxy } from "../helpers/in-process.js";
 import { type Random, seededRandom } from "../helpers/random.js";
@@ -219,6 +219,20 @@ describe("a long answer from the server, in process", () => {
     expect(callLines(session)).toMatchObject([{ id, outcome: "result" }]);
   });
 
+  it("gathers a long request of the server's whose id is that of a pending call, and leaves the call waiting", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"params":{"messages":[{"content":{"type":"text","text":"${"q".repeat(400 * 1024)}"}}]},"method":"sampling/createMessage"}`;
+    const before = session.clientReceivedBytes;
+    const all = pieces(line);
+    for (const piece of all.slice(0, -1)) session.fromServerBytes(piece);
+    expect(session.clientReceivedBytes - before).toBe(0);
+    session.fromServerBytes(all.at(-1) as Buffer);
+    const received = session.clientReceivedText();
+    expect(received.length === 1 && received[0] === line).toBe(true);
+    session.fromServer({ jsonrpc: "2.0", id, result: { content: [] } });
+    expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id, result: { content: [] } }]);
+  });
+
   it("holds back a denial while an answer is passed on, and sends it whole after the answer's end", () => {
     const { session, id } = callInFlight();
     const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"z".repeat(400 * 1024)}"}]}}`;
@@ -257,6 +271,50 @@ describe("a long answer from the server, in process", () => {
     session.fromClient({ jsonrpc: "2.0", id: "after", method: "ping" });
     session.fromServer({ jsonrpc: "2.0", id: "after", result: {} });
     expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: "after", result: {} }]);
+  });
+
+  it("cuts off an answer that stops in its middle for 5 s while a line of ours waits, then sends that line", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const { session, id } = callInFlight();
+      const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"s".repeat(400 * 1024)}"}]}}`;
+      const all = pieces(line);
+      for (const piece of all.slice(0, 5)) session.fromServerBytes(piece);
+      session.fromClient({ jsonrpc: "2.0", id: "denied", method: "tools/call", params: { name: 7 } });
+      // The client has read what it was sent (its stream drained): it is the server that stopped.
+      await new Promise((resolve) => setImmediate(resolve));
+      vi.advanceTimersByTime(4999);
+      expect(session.clientReceivedText()).toEqual([]);
+      vi.advanceTimersByTime(1);
+      const lines = session.clientReceivedText();
+      expect(lines[0]?.endsWith("\u0001")).toBe(true);
+      expect(lines.slice(1).map((text) => JSON.parse(text))).toMatchObject([
+        { id: "denied", error: { code: -32602 } },
+        { id, error: { code: -32603, message: expect.stringContaining("stopped in the middle") } },
+      ]);
+      // The rest of the line, when it comes, is dropped; what follows it reads as it came.
+      for (const piece of all.slice(5)) session.fromServerBytes(piece);
+      expect(session.clientReceivedText()).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("lets an answer that stops in its middle go on when nothing waits behind it", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const { session, id } = callInFlight();
+      const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"r".repeat(400 * 1024)}"}]}}`;
+      const all = pieces(line);
+      for (const piece of all.slice(0, 5)) session.fromServerBytes(piece);
+      vi.advanceTimersByTime(60_000);
+      for (const piece of all.slice(5)) session.fromServerBytes(piece);
+      const received = session.clientReceivedText();
+      expect(received.length).toBe(1);
+      expect(received[0] === line).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("cuts off an answer the server exits in the middle of, then answers its request with the exit", () => {

@@ -104,10 +104,17 @@ describe("ResponseStreamScan against scanMembers, over generated lines cut into 
     expect(scan.resultMember("isError")).toEqual(Buffer.from("true"));
   });
 
-  it("has no id so far once a method member was seen, and fails on bytes after the object", () => {
+  it("has no id so far before a result or an error, or once a method was seen, and fails on bytes after the object", () => {
     const request = new ResponseStreamScan();
     request.feed(Buffer.from('{"id":1,"method":"sampling/createMessage","params":{"x":'));
     expect(request.idSoFar).toBeNull();
+    // A request of the server's may put its params before its method: its id is of the server's space.
+    const paramsFirst = new ResponseStreamScan();
+    paramsFirst.feed(Buffer.from('{"jsonrpc":"2.0","id":1,"params":{"x":"'));
+    expect(paramsFirst.idSoFar).toBeNull();
+    const error = new ResponseStreamScan();
+    error.feed(Buffer.from('{"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"'));
+    expect(error.idSoFar).toEqual(Buffer.from("1"));
     const trailing = new ResponseStreamScan();
     trailing.feed(Buffer.from('{"id":1,"result":{}} x\n'));
     expect(trailing.complete).toBe(false);
