@@ -40,26 +40,32 @@ export function skipString(bytes: Buffer, position: number): number {
   }
 }
 
+/** The position of the delimiter that ends the scalar (number, literal) at `position`, or the bytes' end. */
+export function scalarEnd(bytes: Buffer, position: number): number {
+  let at = position;
+  while (at < bytes.length) {
+    const byte = bytes[at];
+    if (
+      byte === COMMA ||
+      byte === CLOSE_BRACE ||
+      byte === CLOSE_BRACKET ||
+      byte === 0x20 ||
+      byte === 0x0a ||
+      byte === 0x0d ||
+      byte === 0x09
+    )
+      break;
+    at++;
+  }
+  return at;
+}
+
 /** Returns the position just after the value starting at `position`, or -1 when it is malformed. */
 function skipValue(bytes: Buffer, position: number): number {
   const first = bytes[position];
   if (first === QUOTE) return skipString(bytes, position);
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-    let at = position;
-    while (at < bytes.length) {
-      const byte = bytes[at];
-      if (
-        byte === COMMA ||
-        byte === CLOSE_BRACE ||
-        byte === CLOSE_BRACKET ||
-        byte === 0x20 ||
-        byte === 0x0a ||
-        byte === 0x0d ||
-        byte === 0x09
-      )
-        break;
-      at++;
-    }
+    const at = scalarEnd(bytes, position);
     return at > position ? at : -1;
   }
   let depth = 0;

@@ -6,6 +6,7 @@
  * object (a malformed member, bytes after the object other than whitespace) fails the read.
  */
 
+import { scalarEnd } from "./peek.js";
 import { INPUT_REQUIRED, type ResponseEnd, responseEnd } from "./response-scan.js";
 
 const QUOTE = 0x22;
@@ -321,21 +322,7 @@ export class ResponseStreamScan {
 
   /** A scalar (a number or a literal): up to the delimiter after it, which the walk reads next. */
   private readScalar(bytes: Buffer, from: number): number {
-    let at = from;
-    while (at < bytes.length) {
-      const byte = bytes[at] as number;
-      if (
-        byte === COMMA ||
-        byte === CLOSE_BRACE ||
-        byte === CLOSE_BRACKET ||
-        byte === 0x20 ||
-        byte === 0x0a ||
-        byte === 0x0d ||
-        byte === 0x09
-      )
-        break;
-      at++;
-    }
+    const at = scalarEnd(bytes, from);
     this.keepRange(bytes, from, at);
     this.scalarBytes += at - from;
     if (at === bytes.length) return at;

@@ -43,3 +43,10 @@ export function object(random: Random, depth: number): string {
   });
   return `{${members.join(",")}${members.length === 0 ? space(random) : ""}}`;
 }
+
+/** The line with one character replaced by one that JSON gives a meaning to (or a digit, a letter, a CR). */
+export function withOneCharacterChanged(random: Random, line: string): string {
+  const characters = [...line];
+  characters[Math.floor(random.next() * characters.length)] = random.pick([...'{}[]":,\\ 0a\r']);
+  return characters.join("");
+}

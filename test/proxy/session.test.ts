@@ -1,7 +1,7 @@
 // The proxy session and its gate in this process, over streams, with a clock the test moves.
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { object } from "../helpers/generated-json.js";
+import { object, withOneCharacterChanged } from "../helpers/generated-json.js";
 import { InProcessProxy } from "../helpers/in-process.js";
 import { type Random, seededRandom } from "../helpers/random.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -336,7 +336,7 @@ describe("whatever the server writes, in process", () => {
     const body = object(random, 1);
     const long = random.chance(0.15) ? `,"content":[{"type":"text","text":"${"x".repeat(300 * 1024)}"}]` : "";
     const result = `{"isError":${random.pick(["true", "false", '"true"'])}${long}}`;
-    let line = random.pick([
+    const line = random.pick([
       `{"jsonrpc":"2.0","id":${id},"result":${result}}`,
       `{"result":${result},"jsonrpc":"2.0","id":${id}}`,
       `{"jsonrpc":"2.0","id":${id},"error":{"code":-1,"message":"no"}}`,
@@ -344,12 +344,7 @@ describe("whatever the server writes, in process", () => {
       `{"jsonrpc":"2.0","id":${id},"result":${result},"method":"x"}`,
       body,
     ]);
-    if (random.chance(0.3)) {
-      const bytes = [...line];
-      bytes[Math.floor(random.next() * bytes.length)] = random.pick([...'{}[]":,\\ 0a\r']);
-      line = bytes.join("");
-    }
-    return line;
+    return random.chance(0.3) ? withOneCharacterChanged(random, line) : line;
   }
 
   it("never throws, and every line the client gets is a server line as it came, one cut off, or a message of ours", () => {
@@ -394,19 +389,14 @@ describe("whatever the client writes, in process", () => {
   function clientLine(random: Random, seed: number): string {
     const id = random.pick(["1", '"a"', "null", "1.5", "12345678901234567890", "{}", `${seed}`]);
     const args = object(random, 1);
-    let line = random.pick([
+    const line = random.pick([
       `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":${args}}}`,
       `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":${args},"name":"u"}}`,
       `{"jsonrpc":"2.0","id":${id},"method":"ping"}`,
       `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${id}}}`,
       object(random, 0),
     ]);
-    if (random.chance(0.4)) {
-      const bytes = [...line];
-      bytes[Math.floor(random.next() * bytes.length)] = random.pick([...'{}[]":,\\ 0a\r']);
-      line = bytes.join("");
-    }
-    return line;
+    return random.chance(0.4) ? withOneCharacterChanged(random, line) : line;
   }
 
   it("never throws, and every line the server gets is one JSON-RPC 2.0 message", () => {
