@@ -65,6 +65,31 @@ for (const major of [1, 2] as const) {
       expect(auditedCalls().at(-1)).toMatchObject({ tool: "failing_blob", outcome: "tool_error" });
     });
 
+    it("cuts off an answer past --max-line-bytes: the SDK client gets -32001 for it, and the session goes on", async () => {
+      const small = await connectThroughProxy(
+        [
+          "--policy",
+          writePolicy(dir.path, "version: 1\ndefault: allow\n", "small.yaml"),
+          "--audit",
+          `${dir.path}/small.jsonl`,
+          "--max-line-bytes",
+          "1000000",
+        ],
+        [await pythonWithMcp(major), server],
+      );
+      try {
+        await expect(
+          small.client.callTool({ name: "blob", arguments: { size: 2_000_000 } }),
+        ).rejects.toMatchObject({
+          code: -32001,
+        });
+        const next = (await small.client.callTool({ name: "blob", arguments: { size: 5 } })) as ToolResult;
+        expect(next.content[0]?.text).toBe(expectedText(5));
+      } finally {
+        await small.close();
+      }
+    });
+
     it("goes on answering after long answers: the next short call passes as before", async () => {
       const result = (await proxied.client.callTool({ name: "blob", arguments: { size: 5 } })) as ToolResult;
       expect(result.content[0]?.text).toBe(expectedText(5));
