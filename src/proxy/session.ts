@@ -13,7 +13,7 @@ import {
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
-import { idOfHead, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
+import { idOfHead, NOT_A_MESSAGE, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import type { LineText } from "../wire/serialize.js";
 import type { CallGate } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
@@ -364,6 +364,15 @@ export class ProxySession {
   /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */
   private onServerLine(content: Buffer, framedBytes: number): void {
     const id = this.responses.read(content);
+    if (id === NOT_A_MESSAGE) {
+      // Fail closed: a lenient parser could read something in it that we did not (an unfiltered
+      // tools/list answer, a second answer). Its bytes are not shown: they are the server's.
+      if (!isBlank(content))
+        this.options.warn(
+          `dropped a server line of ${content.length} bytes that is not a JSON-RPC message policylayer can read`,
+        );
+      return;
+    }
     if (id === NOT_A_RESPONSE) {
       // What the client holds may be out of date: the next tool we do not know is looked up again.
       if (this.responses.isMethod(content, LIST_CHANGED)) this.definitions.listChanged();
@@ -390,6 +399,7 @@ export class ProxySession {
     }
     this.pending.remove(entry);
     if (entry.method === "tools/list") {
+      // An error answer has no tools to hide: it passes as it came.
       const filtered = this.responses.hasResult ? this.filteredToolsList(entry, content) : null;
       entry.listed?.(null);
       if (filtered === null) this.passToClient(content, framedBytes);
@@ -417,15 +427,23 @@ export class ProxySession {
     this.serverRequests.answer(id, isJsonObject(message) ? message : { error: { message: "not an object" } });
   }
 
-  /** The client's tools/list answer without the hidden tools (its tools learnt); null: pass it as it came. */
-  private filteredToolsList(entry: PendingRequest, content: Buffer): string | null {
+  /** The client's tools/list answer without the hidden tools (its tools learnt), or an error in its place. */
+  private filteredToolsList(entry: PendingRequest, content: Buffer): string {
     let message: unknown;
     try {
       message = parseJson(content);
     } catch {
-      return null;
+      message = null;
     }
-    if (!isJsonObject(message) || !isJsonObject(message.result)) return null;
+    if (!isJsonObject(message) || !isJsonObject(message.result)) {
+      // Fail closed: a list we cannot read is not shown, since a lenient parser might read tools in it.
+      this.options.warn("dropped a tools/list answer from the server that is not JSON policylayer can read");
+      return errorLine(
+        entry.id,
+        ErrorCode.InternalError,
+        "policylayer could not read the server's tools/list answer",
+      );
+    }
     try {
       const visible = this.options.gate.listedTools(message.result);
       entry.listed?.(message.result);

@@ -12,10 +12,13 @@ import type { ClientRequests, PendingRequest } from "./client-requests.js";
 export const CUT_OFF = "\u0001\n";
 
 /**
- * How long an answer being passed on may stop in its middle while lines of ours wait behind it
- * (and the client is reading), before it is cut off so that they can go.
+ * How long lines of ours may wait behind an answer being passed on, counted while the client is
+ * reading (not while it is the client that holds the answer up), before the answer is cut off so
+ * that they can go.
  */
-export const STALLED_ANSWER_MS = 5000;
+export const HELD_BACK_MS = 5000;
+/** How often the wait is looked at. */
+const WATCH_EVERY_MS = 250;
 
 /** What the streams need of the session. */
 export interface AnswerStreamHost {
@@ -48,7 +51,8 @@ export class AnswerStreams {
     const scan = new ResponseStreamScan();
     for (const piece of pieces) scan.feed(piece);
     const idBytes = scan.idSoFar;
-    if (!(idBytes instanceof Buffer)) return null;
+    // An object already closed is gathered: nothing of it may leave before it is checked.
+    if (!(idBytes instanceof Buffer) || scan.closedSoFar) return null;
     let id: unknown;
     try {
       id = parseRange(idBytes, [0, idBytes.length]);
@@ -75,7 +79,14 @@ export class AnswerStreams {
 class StreamedAnswer implements LineStream {
   /** Whether the answer is still being passed on (not ended, not cut off). */
   private open = true;
-  private lastPieceMs: number;
+  /**
+   * The line from its object's closing brace on: held back with the last piece until the answer is
+   * checked and audited, since a client that reads JSON values (not lines) has the answer at that brace.
+   */
+  private tail: Buffer[] = [];
+  /** How long lines of ours have waited behind the answer while the client was reading, as last looked at. */
+  private heldBackMs = 0;
+  private lastLookMs: number;
   private watch: NodeJS.Timeout | null = null;
 
   constructor(
@@ -85,24 +96,37 @@ class StreamedAnswer implements LineStream {
     private readonly scan: ResponseStreamScan,
     private readonly closed: () => void,
   ) {
-    this.lastPieceMs = host.now();
+    this.lastLookMs = host.now();
   }
 
+  /** Passes on the pieces the answer was recognised in (its object is still open after them). */
   begin(pieces: readonly Buffer[]): void {
     const toClient = this.host.toClient;
     toClient.openLine();
     for (const piece of pieces) toClient.openLinePiece(piece);
-    this.armWatch(STALLED_ANSWER_MS);
+    this.armWatch();
   }
 
   piece(bytes: Buffer): void {
     if (!this.open) return;
-    this.lastPieceMs = this.host.now();
-    this.scan.feed(bytes);
-    if (!this.host.clientGone()) this.host.toClient.openLinePiece(bytes);
+    const closedAt = this.scan.feed(bytes);
+    if (this.scan.failedSoFar) {
+      this.notTheAnswer("it is not one JSON-RPC response to the request its head named");
+      return;
+    }
+    if (this.tail.length > 0 || closedAt === 0) {
+      this.tail.push(bytes);
+      return;
+    }
+    if (closedAt === -1) {
+      if (!this.host.clientGone()) this.host.toClient.openLinePiece(bytes);
+      return;
+    }
+    if (!this.host.clientGone()) this.host.toClient.openLinePiece(bytes.subarray(0, closedAt));
+    this.tail.push(bytes.subarray(closedAt));
   }
 
-  /** The end of the line: audited, then its last piece leaves; or it is cut off when it is not the answer its head named. */
+  /** The end of the line: checked and audited, then the rest of it leaves; or it is cut off when it is not the answer its head named. */
   end(last: Buffer): void {
     if (!this.open) return;
     const { scan, entry, host } = this;
@@ -111,12 +135,10 @@ class StreamedAnswer implements LineStream {
     const answers =
       scan.complete && id instanceof Buffer && id.equals(this.idBytes) && scan.member("method") === null;
     if (!answers || host.pending.get(entry.id) !== entry) {
-      host.warn(
-        `cut off a server message passed on as it came: ${answers ? "its request is no longer waiting" : "it is not one JSON-RPC response to the request its head named"}`,
-      );
-      this.cutOff(
-        ErrorCode.InternalError,
-        "The server's answer could not be read as one JSON-RPC response to this request; policylayer cut it off",
+      this.notTheAnswer(
+        answers
+          ? "its request is no longer waiting"
+          : "it is not one JSON-RPC response to the request its head named",
       );
       return;
     }
@@ -124,7 +146,9 @@ class StreamedAnswer implements LineStream {
     host.pending.remove(entry);
     const end = scan.end();
     entry.forwarded?.finish(end, end === "input_required" ? scan.requestState() : undefined);
-    if (!host.clientGone()) host.toClient.closeLine(last);
+    if (host.clientGone()) return;
+    this.tail.push(last);
+    host.toClient.closeLine(this.tail.length === 1 ? last : Buffer.concat(this.tail));
   }
 
   oversize(seenBytes: number): void {
@@ -139,9 +163,18 @@ class StreamedAnswer implements LineStream {
     );
   }
 
+  private notTheAnswer(why: string): void {
+    this.host.warn(`cut off a server message passed on as it came: ${why}`);
+    this.cutOff(
+      ErrorCode.InternalError,
+      "The server's answer could not be read as one JSON-RPC response to this request; policylayer cut it off",
+    );
+  }
+
   /**
-   * Ends what the client got of the answer with CUT_OFF, so that it drops it, and, given a code,
-   * answers the request with that error instead. The rest of the line, if it comes, is dropped.
+   * Ends what the client got of the answer with CUT_OFF (its object never closed there), so that it
+   * drops it, and, given a code, answers the request with that error instead. The rest of the line,
+   * if it comes, is dropped.
    */
   cutOff(code?: number, message?: string): void {
     if (!this.open) return;
@@ -162,27 +195,31 @@ class StreamedAnswer implements LineStream {
   }
 
   /**
-   * Watches for an answer that stopped in its middle: once no piece has come for STALLED_ANSWER_MS
-   * while lines of ours wait behind it and the client is reading, it is cut off.
+   * Looks every WATCH_EVERY_MS at whether lines of ours wait behind the answer while the client is
+   * reading; once they have for HELD_BACK_MS in all, however the server goes on, the answer is cut off.
    */
-  private armWatch(delayMs: number): void {
+  private armWatch(): void {
     this.watch = setTimeout(() => {
       this.watch = null;
       if (!this.open) return;
       const { host } = this;
-      const idleMs = host.now() - this.lastPieceMs;
-      if (idleMs >= STALLED_ANSWER_MS && host.toClient.holdsBack && !host.toClient.waitingForDrain) {
+      const nowMs = host.now();
+      const sinceMs = nowMs - this.lastLookMs;
+      this.lastLookMs = nowMs;
+      if (!host.toClient.holdsBack) this.heldBackMs = 0;
+      else if (!host.toClient.waitingForDrain) this.heldBackMs += sinceMs;
+      if (this.heldBackMs >= HELD_BACK_MS) {
         host.warn(
-          `cut off a server message passed on as it came: the server wrote nothing more of it for ${STALLED_ANSWER_MS / 1000} s`,
+          `cut off a server message passed on as it came: lines of policylayer's waited behind it for ${HELD_BACK_MS / 1000} s`,
         );
         this.cutOff(
           ErrorCode.InternalError,
-          `The server stopped in the middle of its answer for ${STALLED_ANSWER_MS / 1000} s; policylayer cut it off`,
+          `The server's answer kept policylayer's own messages waiting for ${HELD_BACK_MS / 1000} s; policylayer cut it off`,
         );
         return;
       }
-      this.armWatch(Math.max(STALLED_ANSWER_MS - idleMs, 100));
-    }, delayMs);
+      this.armWatch();
+    }, WATCH_EVERY_MS);
     this.watch.unref();
   }
 }

@@ -6,8 +6,10 @@ const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 const [ID, RESULT, ERROR, METHOD] = [0, 2, 4, 6];
 const ID_MEMBER: readonly string[] = ["id"];
 
-/** What scanResponse answers for a line that is not a response with a readable id. */
+/** What ResponseReader.read answers for a message that is not a response with a readable id (a request, a notification). */
 export const NOT_A_RESPONSE: unique symbol = Symbol("not a response");
+/** What ResponseReader.read answers for a line that is no JSON-RPC message it can read: not an object, or malformed. */
+export const NOT_A_MESSAGE: unique symbol = Symbol("not a message");
 
 /**
  * How a response ended, from its members: a result, a result with isError: true, an error, or
@@ -33,17 +35,16 @@ export class ResponseReader {
   /** Whether the line last read could be scanned (then its members' ranges are known). */
   private scanned = false;
 
-  /** The id of the response in `content` (then the other readers answer for it), or NOT_A_RESPONSE. */
+  /** The id of the response in `content` (then the other readers answer for it), NOT_A_RESPONSE or NOT_A_MESSAGE. */
   read(content: Buffer): unknown {
     const ranges = this.ranges;
     this.scanned = scanMembers(content, this.scan);
-    if (!this.scanned || ranges[ID] === -1 || ranges[METHOD] !== -1) {
-      return NOT_A_RESPONSE;
-    }
+    if (!this.scanned) return NOT_A_MESSAGE;
+    if (ranges[ID] === -1 || ranges[METHOD] !== -1) return NOT_A_RESPONSE;
     try {
       return parseRange(content, [ranges[ID] as number, ranges[ID + 1] as number]);
     } catch {
-      return NOT_A_RESPONSE;
+      return NOT_A_MESSAGE;
     }
   }
 

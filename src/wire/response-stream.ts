@@ -20,7 +20,7 @@ const COMMA = 0x2c;
 
 /** The longest member value kept (an id, isError, resultType, requestState); a longer one is only known to be there. */
 const MAX_KEPT_BYTES = 64 * 1024;
-/** Longer than any escaped spelling of a name read (six bytes a character, quotes included); a longer key fails the read. */
+/** Longer than any escaped spelling of a name read (six bytes a character, quotes included); a longer key with an escape fails the read. */
 const MAX_KEY_BYTES = 1024;
 
 const TOP_NAMES = ["id", "result", "error", "method"] as const;
@@ -69,6 +69,10 @@ export class ResponseStreamScan {
   private opened = false;
   private closed = false;
   private failed = false;
+  /** Where in the piece being read the object closed, or -1. */
+  private closedAt = -1;
+  /** Whether the key being read has a backslash (then it must be short enough to be decoded and checked). */
+  private keyEscaped = false;
   /** Whether a top-level result or error member has begun. */
   private answering = false;
   private reading = Reading.Walk;
@@ -84,8 +88,12 @@ export class ResponseStreamScan {
   private keptLong = false;
   private scalarBytes = 0;
 
-  /** Reads the next piece of the line (its terminator may be in it). */
-  feed(bytes: Buffer): void {
+  /**
+   * Reads the next piece of the line (its terminator may be in it). Returns where in it the line's
+   * object closed (the position of its closing brace) when it closed in this piece, else -1.
+   */
+  feed(bytes: Buffer): number {
+    this.closedAt = -1;
     let at = 0;
     while (at < bytes.length && !this.failed) {
       if (this.reading === Reading.String) at = this.readString(bytes, at);
@@ -93,6 +101,17 @@ export class ResponseStreamScan {
       else if (this.reading === Reading.Nested) at = this.skipNested(bytes, at);
       else at = this.walk(bytes, at);
     }
+    return this.closedAt;
+  }
+
+  /** Whether the read failed: the bytes so far are not the start of an object it can walk. */
+  get failedSoFar(): boolean {
+    return this.failed;
+  }
+
+  /** Whether the line's object has closed (only whitespace may follow). */
+  get closedSoFar(): boolean {
+    return this.closed;
   }
 
   /**
@@ -177,6 +196,7 @@ export class ResponseStreamScan {
         if (byte === CLOSE_BRACE && level.expect === Expect.FirstKey) return this.closeLevel(at);
         if (byte !== QUOTE) return this.fail();
         this.readingKey = true;
+        this.keyEscaped = false;
         this.beginString(MAX_KEY_BYTES, byte);
         return at + 1;
       case Expect.Colon:
@@ -202,6 +222,7 @@ export class ResponseStreamScan {
       this.top.member = -1;
     } else {
       this.closed = true;
+      this.closedAt = at;
     }
     return at + 1;
   }
@@ -278,6 +299,7 @@ export class ResponseStreamScan {
     const after = this.stringEnd(bytes, from);
     const to = after === -1 ? bytes.length : after;
     this.keepRange(bytes, from, to);
+    if (this.readingKey && !this.keyEscaped) this.keyEscaped = bytes.subarray(from, to).includes(BACKSLASH);
     if (after === -1) return to;
     this.reading = Reading.Walk;
     if (!this.readingKey) {
@@ -286,8 +308,13 @@ export class ResponseStreamScan {
     }
     this.readingKey = false;
     const level = this.level;
-    // A key too long to keep is failed on rather than skipped: its escapes could not be checked.
-    if (this.keptLong || this.kept === null) return this.fail();
+    if (this.keptLong || this.kept === null) {
+      // Too long to be any name read; failed on only if it has escapes, which could not be checked.
+      if (this.keyEscaped) return this.fail();
+      level.member = -1;
+      level.expect = Expect.Colon;
+      return to;
+    }
     level.member = memberIndex(this.kept, level.names);
     if (level.member === MALFORMED_KEY) return this.fail();
     level.expect = Expect.Colon;

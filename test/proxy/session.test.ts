@@ -144,15 +144,42 @@ describe("ProxySession with the gate, in process", () => {
 });
 
 describe("server lines that are not JSON, in process", () => {
-  it("passes on a line with a key JSON cannot read as it came, and the call it names still waits", () => {
+  it("drops a line with a key JSON cannot read, says so, and the call it names still waits", () => {
     const session = proxyWith("version: 1\ndefault: allow\n");
     session.fromClient({ jsonrpc: "2.0", id: 41, method: "tools/call", params: { name: "echo" } });
     session.serverReceived();
-    const broken = '{"jsonrpc":"2.0","\\x":1,"id":41,"result":{}}';
-    session.fromServerBytes(`${broken}\n`);
-    expect(session.clientReceivedText()).toEqual([broken]);
+    session.fromServerBytes('{"jsonrpc":"2.0","\\x":1,"id":41,"result":{}}\n');
+    expect(session.clientReceivedText()).toEqual([]);
+    expect(session.warnings.join("\n")).toContain(
+      "dropped a server line of 44 bytes that is not a JSON-RPC message",
+    );
     session.fromServer({ jsonrpc: "2.0", id: 41, result: { content: [] } });
     expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: 41, result: { content: [] } }]);
+  });
+
+  it("drops a batch from the server, so that a tools/list answer inside it is never shown unfiltered", () => {
+    const session = proxyWith(
+      "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
+    );
+    session.fromClient({ jsonrpc: "2.0", id: "L2", method: "tools/list" });
+    session.serverReceived();
+    const tools = [{ name: "secret", inputSchema: { type: "object" } }];
+    session.fromServerBytes(`${JSON.stringify([{ jsonrpc: "2.0", id: "L2", result: { tools } }])}\n`);
+    expect(session.clientReceivedText()).toEqual([]);
+  });
+
+  it("answers a tools/list whose answer it cannot parse with an error, never with the answer unfiltered", () => {
+    const session = proxyWith(
+      "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
+    );
+    session.fromClient({ jsonrpc: "2.0", id: "L3", method: "tools/list" });
+    session.serverReceived();
+    const tools = [{ name: "secret", inputSchema: { type: "object" } }];
+    // Bytes after the object: the structural scan reads an answer to L3, JSON.parse refuses the line.
+    session.fromServerBytes(`${JSON.stringify({ jsonrpc: "2.0", id: "L3", result: { tools } })} x\n`);
+    const lines = session.clientReceivedText();
+    expect(lines.some((line) => line.includes("secret"))).toBe(false);
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ id: "L3", error: { code: -32603 } }]);
   });
 });
 
@@ -273,7 +300,7 @@ describe("a long answer from the server, in process", () => {
     expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: "after", result: {} }]);
   });
 
-  it("cuts off an answer that stops in its middle for 5 s while a line of ours waits, then sends that line", async () => {
+  it("cuts off an answer that keeps a line of ours waiting for 5 s while the client reads, then sends that line", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     try {
       const { session, id } = callInFlight();
@@ -290,7 +317,7 @@ describe("a long answer from the server, in process", () => {
       expect(lines[0]?.endsWith("\u0001")).toBe(true);
       expect(lines.slice(1).map((text) => JSON.parse(text))).toMatchObject([
         { id: "denied", error: { code: -32602 } },
-        { id, error: { code: -32603, message: expect.stringContaining("stopped in the middle") } },
+        { id, error: { code: -32603, message: expect.stringContaining("waiting for 5 s") } },
       ]);
       // The rest of the line, when it comes, is dropped; what follows it reads as it came.
       for (const piece of all.slice(5)) session.fromServerBytes(piece);
@@ -298,6 +325,65 @@ describe("a long answer from the server, in process", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("cuts off an answer the server trickles out while a line of ours waits, after 5 s however it goes on", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const { session, id } = callInFlight();
+      const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"t".repeat(400 * 1024)}"}]}}`;
+      const all = pieces(line);
+      for (const piece of all.slice(0, 5)) session.fromServerBytes(piece);
+      session.fromClient({ jsonrpc: "2.0", id: "denied", method: "tools/call", params: { name: 7 } });
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let second = 0; second < 4; second++) {
+        vi.advanceTimersByTime(1000);
+        session.fromServerBytes("t");
+      }
+      expect(session.clientReceivedText()).toEqual([]);
+      vi.advanceTimersByTime(1000);
+      const lines = session.clientReceivedText();
+      expect(lines[0]?.endsWith("\u0001")).toBe(true);
+      expect(lines.slice(1).map((text) => JSON.parse(text))).toMatchObject([
+        { id: "denied", error: { code: -32602 } },
+        { id, error: { code: -32603 } },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("holds back an answer's closing brace, not only its newline, until its audit line is written", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"b".repeat(400 * 1024)}"}]}}`;
+    const before = session.clientReceivedBytes;
+    // A client that reads JSON values rather than lines has the answer at its last brace.
+    for (const piece of pieces(line))
+      session.fromServerBytes(piece.at(-1) === 0x0a ? piece.subarray(0, -1) : piece);
+    expect(session.clientReceivedBytes - before).toBe(line.length - 1);
+    expect(callLines(session)).toEqual([]);
+    session.fromServerBytes("\n");
+    expect(session.clientReceivedText().map((text) => text === line)).toEqual([true]);
+    expect(callLines(session)).toMatchObject([{ id, outcome: "result" }]);
+  });
+
+  it("cuts off an answer another message follows before the newline, and never passes that message", () => {
+    const { session, id } = callInFlight();
+    session.fromClient({ jsonrpc: "2.0", id: "list-again", method: "tools/list" });
+    session.serverReceived();
+    const answer = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"c".repeat(400 * 1024)}"}]}}`;
+    const other =
+      '{"jsonrpc":"2.0","id":"list-again","result":{"tools":[{"name":"hidden","inputSchema":{"type":"object"}}]}}';
+    const all = pieces(answer);
+    for (const piece of all.slice(0, -1)) session.fromServerBytes(piece);
+    session.fromServerBytes((all.at(-1) as Buffer).subarray(0, -1));
+    session.fromServerBytes(other);
+    session.fromServerBytes("\n");
+    const lines = session.clientReceivedText();
+    // Its closing brace never left: the client has an object that never closes, then the cut.
+    expect(lines[0] === `${answer.slice(0, -1)}\u0001`).toBe(true);
+    expect(lines.some((text) => text.includes("hidden"))).toBe(false);
+    expect(JSON.parse(lines[1] as string)).toMatchObject({ id, error: { code: -32603 } });
   });
 
   it("lets an answer that stops in its middle go on when nothing waits behind it", () => {
