@@ -82,7 +82,6 @@ export class ProxySession {
       sendToClient: (line) => this.sendToClient(line),
       warn: options.warn,
       maxLineBytes: options.maxLineBytes,
-      now: () => Date.now(),
     });
     this.toolCalls = new ToolCalls({
       gate: options.gate,
@@ -340,25 +339,32 @@ export class ProxySession {
     this.options.warn(
       `dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
     );
+    this.answerInstead(
+      head,
+      ErrorCode.MessageTooLarge,
+      `The server's answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes`,
+      `its answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes (--max-line-bytes)`,
+    );
+  }
+
+  /**
+   * A server line that is not passed on: the request whose id its head names, if one waits for the
+   * server, gets `message` (a request of ours, `ownMessage`) instead of waiting for ever.
+   */
+  private answerInstead(head: Buffer, code: number, message: string, ownMessage: string): void {
     const id = idOfHead(head);
     if (this.serverRequests.owns(id)) {
       // Our own tools/list: the calls waiting for it are denied now, not at the timeout.
-      const message = `its answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes (--max-line-bytes)`;
-      this.serverRequests.answer(id, { error: { message } });
+      this.serverRequests.answer(id, { error: { message: ownMessage } });
       return;
     }
     const entry = id === null ? undefined : this.pending.get(id);
-    if (id === null || entry === undefined) return;
+    // A call still waiting for a person was never sent to the server: nothing of the server's answers it.
+    if (id === null || entry === undefined || entry.approval !== undefined) return;
     this.pending.remove(entry);
     entry.listed?.(null);
     entry.forwarded?.finish("protocol_error");
-    this.sendToClient(
-      errorLine(
-        id,
-        ErrorCode.MessageTooLarge,
-        `The server's answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes`,
-      ),
-    );
+    this.sendToClient(errorLine(id, code, message));
   }
 
   /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */
@@ -367,10 +373,16 @@ export class ProxySession {
     if (id === NOT_A_MESSAGE) {
       // Fail closed: a lenient parser could read something in it that we did not (an unfiltered
       // tools/list answer, a second answer). Its bytes are not shown: they are the server's.
-      if (!isBlank(content))
-        this.options.warn(
-          `dropped a server line of ${content.length} bytes that is not a JSON-RPC message policylayer can read`,
-        );
+      if (isBlank(content)) return;
+      this.options.warn(
+        `dropped a server line of ${content.length} bytes that is not a JSON-RPC message policylayer can read`,
+      );
+      this.answerInstead(
+        content,
+        ErrorCode.InternalError,
+        "The server's answer was not one JSON-RPC message policylayer could read; it was dropped",
+        "its answer was not one JSON-RPC message policylayer could read",
+      );
       return;
     }
     if (id === NOT_A_RESPONSE) {

@@ -30,8 +30,6 @@ export interface AnswerStreamHost {
   sendToClient(line: string): void;
   warn(message: string): void;
   maxLineBytes: number;
-  /** Milliseconds, for the stall watch. */
-  now(): number;
 }
 
 /** The answer being passed on, if any; at most one at a time (lines come one after another). */
@@ -84,9 +82,6 @@ class StreamedAnswer implements LineStream {
    * checked and audited, since a client that reads JSON values (not lines) has the answer at that brace.
    */
   private tail: Buffer[] = [];
-  /** How long lines of ours have waited behind the answer while the client was reading, as last looked at. */
-  private heldBackMs = 0;
-  private lastLookMs: number;
   private watch: NodeJS.Timeout | null = null;
 
   constructor(
@@ -95,9 +90,7 @@ class StreamedAnswer implements LineStream {
     private readonly idBytes: Buffer,
     private readonly scan: ResponseStreamScan,
     private readonly closed: () => void,
-  ) {
-    this.lastLookMs = host.now();
-  }
+  ) {}
 
   /** Passes on the pieces the answer was recognised in (its object is still open after them). */
   begin(pieces: readonly Buffer[]): void {
@@ -195,20 +188,15 @@ class StreamedAnswer implements LineStream {
   }
 
   /**
-   * Looks every WATCH_EVERY_MS at whether lines of ours wait behind the answer while the client is
-   * reading; once they have for HELD_BACK_MS in all, however the server goes on, the answer is cut off.
+   * Looks every WATCH_EVERY_MS at how long lines of ours have waited behind the answer while the
+   * client was reading; once that is HELD_BACK_MS, however the server goes on, the answer is cut off.
    */
   private armWatch(): void {
     this.watch = setTimeout(() => {
       this.watch = null;
       if (!this.open) return;
       const { host } = this;
-      const nowMs = host.now();
-      const sinceMs = nowMs - this.lastLookMs;
-      this.lastLookMs = nowMs;
-      if (!host.toClient.holdsBack) this.heldBackMs = 0;
-      else if (!host.toClient.waitingForDrain) this.heldBackMs += sinceMs;
-      if (this.heldBackMs >= HELD_BACK_MS) {
+      if (host.toClient.heldBackWhileReadingMs() >= HELD_BACK_MS) {
         host.warn(
           `cut off a server message passed on as it came: lines of policylayer's waited behind it for ${HELD_BACK_MS / 1000} s`,
         );

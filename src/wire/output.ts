@@ -18,10 +18,39 @@ export class BatchedOutput {
   private slice: Buffer | null = null;
   private sliceBytes = 0;
 
+  /** While writes are held back: when the first was (ms), and how long drains had been waited for by then. */
+  private heldBackSinceMs = 0;
+  private drainWaitBeforeHoldMs = 0;
+  /** How long drains were waited for in all (ms), and when the wait going on began. */
+  private drainWaitMs = 0;
+  private drainWaitStartedMs = 0;
+
   constructor(
     private readonly stream: Writable,
     private readonly source: Readable,
+    /** Milliseconds, for how long writes were held back (see heldBackWhileReadingMs). */
+    private readonly now: () => number = () => Date.now(),
   ) {}
+
+  /** How long the writes held back now have waited, less the time the stream's reader was not reading. */
+  heldBackWhileReadingMs(): number {
+    if (!this.holdsBack) return 0;
+    const nowMs = this.now();
+    return nowMs - this.heldBackSinceMs - (this.drainWaitedMs(nowMs) - this.drainWaitBeforeHoldMs);
+  }
+
+  private drainWaitedMs(nowMs: number): number {
+    return this.drainWaitMs + (this.awaitingDrain ? nowMs - this.drainWaitStartedMs : 0);
+  }
+
+  private holdBack(piece: string | Buffer, ascii: boolean): void {
+    const heldBack = this.heldBack as Array<string | Buffer | boolean>;
+    if (heldBack.length === 0) {
+      this.heldBackSinceMs = this.now();
+      this.drainWaitBeforeHoldMs = this.drainWaitedMs(this.heldBackSinceMs);
+    }
+    heldBack.push(piece, ascii);
+  }
 
   /** Runs `work`; what it writes leaves together when it ends. */
   hold(work: () => void): void {
@@ -40,7 +69,7 @@ export class BatchedOutput {
    */
   write(piece: string | Buffer, ascii = false): void {
     if (this.heldBack !== null) {
-      this.heldBack.push(piece, ascii);
+      this.holdBack(piece, ascii);
       return;
     }
     this.gather(piece, ascii);
@@ -49,7 +78,7 @@ export class BatchedOutput {
   /** Writes the `length` bytes that start where `view` starts (they may run past its end, in the same memory). */
   writeBytes(view: Buffer, length: number): void {
     if (this.heldBack !== null) {
-      this.heldBack.push(extend(view, length), false);
+      this.holdBack(extend(view, length), false);
       return;
     }
     this.gatherBytes(view, length);
@@ -152,8 +181,10 @@ export class BatchedOutput {
     if (this.stream.write(piece, ascii ? "latin1" : "utf8") || this.awaitingDrain) return;
     // One drain listener at a time: every write into a full buffer returns false.
     this.awaitingDrain = true;
+    this.drainWaitStartedMs = this.now();
     this.source.pause();
     this.stream.once("drain", () => {
+      this.drainWaitMs += this.now() - this.drainWaitStartedMs;
       this.awaitingDrain = false;
       this.source.resume();
     });

@@ -137,6 +137,8 @@ export interface MemberScan {
   end?: number;
   /** True with what was found before the bytes ran out (for the head of a line too large to keep). */
   partial?: boolean;
+  /** True when only whitespace may follow the object (a whole line that must be one message). */
+  whole?: boolean;
   /** Members inside one member's object value, found in the same pass (all -1 when it is absent or not an object). */
   nested?: NestedScan | null;
 }
@@ -146,10 +148,12 @@ export interface MemberScan {
  * ranges. Returns false when the bytes are not an object this scan can walk.
  */
 export function scanMembers(bytes: Buffer, scan: MemberScan): boolean {
-  const { wanted, ranges, start = 0, end = bytes.length, partial = false, nested = null } = scan;
+  const { wanted, ranges, start = 0, end = bytes.length, partial = false, whole = false, nested = null } = scan;
   if (nested !== null) nested.ranges.fill(-1, 0, 2 * nested.wanted.length);
   const after = scanObject(bytes, wanted, ranges, skipWhitespace(bytes, start), end, nested);
-  return after === RAN_OUT ? partial : after !== NOT_AN_OBJECT;
+  if (after === RAN_OUT) return partial;
+  if (after === NOT_AN_OBJECT) return false;
+  return !whole || skipWhitespace(bytes, after) >= end;
 }
 
 /** The walk of scanMembers over the object at `at`: the position after it, NOT_AN_OBJECT or RAN_OUT. */

@@ -29,6 +29,8 @@ export class ResponseReader {
   private readonly scan: MemberScan = {
     wanted: RESPONSE_MEMBERS,
     ranges: this.ranges,
+    // A second message after the first would be read by a client that decodes JSON values.
+    whole: true,
     nested: { member: RESULT / 2, wanted: ["isError", "resultType", "requestState"], ranges: this.inner },
   };
 

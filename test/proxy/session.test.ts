@@ -157,6 +157,35 @@ describe("server lines that are not JSON, in process", () => {
     expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: 41, result: { content: [] } }]);
   });
 
+  it("answers the call an unreadable answer names with -32603 and audits it, instead of leaving it waiting", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromClient({ jsonrpc: "2.0", id: 42, method: "tools/call", params: { name: "echo" } });
+    session.serverReceived();
+    session.fromServerBytes('{"jsonrpc":"2.0","id":42,"result":{"content":[]}\n');
+    expect(session.clientReceived()).toMatchObject([{ id: 42, error: { code: -32603 } }]);
+    expect(session.auditLines().filter((line) => line.event === "tools/call")).toMatchObject([
+      { id: 42, outcome: "protocol_error" },
+    ]);
+  });
+
+  it("drops a line with a second message after the first, so that a client reading JSON values never gets the second", () => {
+    const session = proxyWith(
+      "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
+    );
+    session.fromClient({ jsonrpc: "2.0", id: "L4", method: "tools/list" });
+    session.serverReceived();
+    const tools = [{ name: "secret", inputSchema: { type: "object" } }];
+    const notice = JSON.stringify({
+      jsonrpc: "2.0",
+      method: "notifications/message",
+      params: { level: "info", data: "x" },
+    });
+    session.fromServerBytes(`${notice}${JSON.stringify({ jsonrpc: "2.0", id: "L4", result: { tools } })}\n`);
+    expect(session.clientReceivedText()).toEqual([]);
+    session.fromServer({ jsonrpc: "2.0", id: "L4", result: { tools } });
+    expect(session.clientReceived()).toMatchObject([{ id: "L4", result: { tools: [] } }]);
+  });
+
   it("drops a batch from the server, so that a tools/list answer inside it is never shown unfiltered", () => {
     const session = proxyWith(
       "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
