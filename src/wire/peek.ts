@@ -148,7 +148,15 @@ export interface MemberScan {
  * ranges. Returns false when the bytes are not an object this scan can walk.
  */
 export function scanMembers(bytes: Buffer, scan: MemberScan): boolean {
-  const { wanted, ranges, start = 0, end = bytes.length, partial = false, whole = false, nested = null } = scan;
+  const {
+    wanted,
+    ranges,
+    start = 0,
+    end = bytes.length,
+    partial = false,
+    whole = false,
+    nested = null,
+  } = scan;
   if (nested !== null) nested.ranges.fill(-1, 0, 2 * nested.wanted.length);
   const after = scanObject(bytes, wanted, ranges, skipWhitespace(bytes, start), end, nested);
   if (after === RAN_OUT) return partial;
