@@ -14,6 +14,7 @@ import {
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_MESSAGE, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
+import { answerIdsOf } from "../wire/response-stream.js";
 import type { LineText } from "../wire/serialize.js";
 import type { CallGate } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
@@ -352,19 +353,20 @@ export class ProxySession {
    * server, gets `message` (a request of ours, `ownMessage`) instead of waiting for ever.
    */
   private answerInstead(head: Buffer, code: number, message: string, ownMessage: string): void {
-    const id = idOfHead(head);
-    if (this.serverRequests.owns(id)) {
-      // Our own tools/list: the calls waiting for it are denied now, not at the timeout.
-      this.serverRequests.answer(id, { error: { message: ownMessage } });
-      return;
+    for (const id of answerIdsOf(head)) {
+      if (this.serverRequests.owns(id)) {
+        // Our own tools/list: the calls waiting for it are denied now, not at the timeout.
+        this.serverRequests.answer(id, { error: { message: ownMessage } });
+        continue;
+      }
+      const entry = this.pending.get(id);
+      // A call still waiting for a person was never sent to the server: nothing of the server's answers it.
+      if (entry === undefined || entry.approval !== undefined) continue;
+      this.pending.remove(entry);
+      entry.listed?.(null);
+      entry.forwarded?.finish("protocol_error");
+      this.sendToClient(errorLine(id, code, message));
     }
-    const entry = id === null ? undefined : this.pending.get(id);
-    // A call still waiting for a person was never sent to the server: nothing of the server's answers it.
-    if (id === null || entry === undefined || entry.approval !== undefined) return;
-    this.pending.remove(entry);
-    entry.listed?.(null);
-    entry.forwarded?.finish("protocol_error");
-    this.sendToClient(errorLine(id, code, message));
   }
 
   /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */

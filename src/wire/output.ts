@@ -28,8 +28,8 @@ export class BatchedOutput {
   constructor(
     private readonly stream: Writable,
     private readonly source: Readable,
-    /** Milliseconds, for how long writes were held back (see heldBackWhileReadingMs). */
-    private readonly now: () => number = () => Date.now(),
+    /** Milliseconds, monotonic, for how long writes were held back (see heldBackWhileReadingMs). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** How long the writes held back now have waited, less the time the stream's reader was not reading. */

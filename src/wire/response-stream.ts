@@ -6,7 +6,7 @@
  * object (a malformed member, bytes after the object other than whitespace) fails the read.
  */
 
-import { scalarEnd } from "./peek.js";
+import { parseRange, scalarEnd } from "./peek.js";
 import { INPUT_REQUIRED, type ResponseEnd, responseEnd } from "./response-scan.js";
 
 const QUOTE = 0x22;
@@ -120,8 +120,13 @@ export class ResponseStreamScan {
    * when not, when a method member was seen, or when the read failed.
    */
   get idSoFar(): MemberValue {
+    return this.failed ? null : this.answerId;
+  }
+
+  /** As idSoFar, but also when the read failed after the id (for a line dropped as unreadable). */
+  get answerId(): MemberValue {
     const top = this.top;
-    if (this.failed || !this.answering || top.values[METHOD] !== null) return null;
+    if (!this.answering || top.values[METHOD] !== null) return null;
     if (this.level === top && top.member === ID) return null;
     return top.values[ID] ?? null;
   }
@@ -417,4 +422,34 @@ function memberIndex(key: number[], names: readonly string[]): number {
 /** Whether a value read is exactly `literal` (ASCII). */
 function spells(value: MemberValue, literal: string): boolean {
   return value instanceof Buffer && value.length === literal.length && value.toString("latin1") === literal;
+}
+
+/** A UTF-8 byte-order mark, which no JSON parser of the clients skips. */
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The ids of the answers in a server line that is not passed on (unreadable, or over the ceiling:
+ * then its head): of each object on it in turn, while they can be read, the id of one that is an
+ * answer so far (a result or an error begun, no method: a request of the server's has ids of its own).
+ */
+export function answerIdsOf(line: Buffer): Array<string | number> {
+  const ids: Array<string | number> = [];
+  let rest = line.subarray(0, BYTE_ORDER_MARK.length).equals(BYTE_ORDER_MARK) ? line.subarray(3) : line;
+  while (rest.length > 0) {
+    const scan = new ResponseStreamScan();
+    const closedAt = scan.feed(rest);
+    const id = scan.answerId;
+    if (id instanceof Buffer) {
+      try {
+        const value: unknown = parseRange(id, [0, id.length]);
+        if (typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value)))
+          ids.push(value);
+      } catch {
+        // Not an id any request carries.
+      }
+    }
+    if (closedAt === -1) break;
+    rest = rest.subarray(closedAt + 1);
+  }
+  return ids;
 }

@@ -181,9 +181,24 @@ describe("server lines that are not JSON, in process", () => {
       params: { level: "info", data: "x" },
     });
     session.fromServerBytes(`${notice}${JSON.stringify({ jsonrpc: "2.0", id: "L4", result: { tools } })}\n`);
+    const lines = session.clientReceivedText();
+    expect(lines.some((line) => line.includes("secret"))).toBe(false);
+    // The answer on the dropped line is answered with an error instead, not left waiting.
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ id: "L4", error: { code: -32603 } }]);
+  });
+
+  it("leaves a call waiting when the dropped line is a request of the server's with the same id", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromClient({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo" } });
+    session.serverReceived();
+    // The two sides number their requests apart: a server's request 1 is not an answer to the client's 1.
+    session.fromServerBytes('{"jsonrpc":"2.0","id":1,"method":"sampling/createMessage","params":{}} x\n');
     expect(session.clientReceivedText()).toEqual([]);
-    session.fromServer({ jsonrpc: "2.0", id: "L4", result: { tools } });
-    expect(session.clientReceived()).toMatchObject([{ id: "L4", result: { tools: [] } }]);
+    session.fromServer({ jsonrpc: "2.0", id: 1, result: { content: [] } });
+    expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: 1, result: { content: [] } }]);
+    expect(session.auditLines().filter((line) => line.event === "tools/call")).toMatchObject([
+      { id: 1, outcome: "result" },
+    ]);
   });
 
   it("drops a batch from the server, so that a tools/list answer inside it is never shown unfiltered", () => {
@@ -330,7 +345,7 @@ describe("a long answer from the server, in process", () => {
   });
 
   it("cuts off an answer that keeps a line of ours waiting for 5 s while the client reads, then sends that line", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     try {
       const { session, id } = callInFlight();
       const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"s".repeat(400 * 1024)}"}]}}`;
@@ -357,7 +372,7 @@ describe("a long answer from the server, in process", () => {
   });
 
   it("cuts off an answer the server trickles out while a line of ours waits, after 5 s however it goes on", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     try {
       const { session, id } = callInFlight();
       const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"t".repeat(400 * 1024)}"}]}}`;
@@ -416,7 +431,7 @@ describe("a long answer from the server, in process", () => {
   });
 
   it("lets an answer that stops in its middle go on when nothing waits behind it", () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     try {
       const { session, id } = callInFlight();
       const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"r".repeat(400 * 1024)}"}]}}`;

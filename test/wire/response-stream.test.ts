@@ -3,7 +3,7 @@
 // same lines with a byte changed, a read that completes finds exactly the members scanMembers finds.
 import { describe, expect, it } from "vitest";
 import { scanMembers } from "../../src/wire/peek.js";
-import { type MemberValue, ResponseStreamScan } from "../../src/wire/response-stream.js";
+import { answerIdsOf, type MemberValue, ResponseStreamScan } from "../../src/wire/response-stream.js";
 import { object, space } from "../helpers/generated-json.js";
 import { type Random, seededRandom } from "../helpers/random.js";
 
@@ -126,5 +126,19 @@ describe("ResponseStreamScan against scanMembers, over generated lines cut into 
     expect(scan.complete).toBe(true);
     expect(scan.member("id")).toBe("long");
     expect(scan.resultMember("requestState")).toEqual(Buffer.from('"s"'));
+  });
+
+  it("names the answers of a line that is not passed on: each object's while they can be read, no request's", () => {
+    const ids = (line: string) => answerIdsOf(Buffer.from(line));
+    expect(ids('{"id":5,"result":{}}{"id":"six","error":{"code":1}} {"method":"m","id":7}')).toEqual([
+      5,
+      "six",
+    ]);
+    expect(ids('\ufeff{"jsonrpc":"2.0","id":10,"result":{}}')).toEqual([10]);
+    expect(ids('{"jsonrpc":"2.0","id":42,"result":{"content":[]}')).toEqual([42]);
+    expect(ids('{"id":1,"method":"sampling/createMessage","params":{}} x')).toEqual([]);
+    expect(ids('{"id":1,"params":{},"result":{}}')).toEqual([1]);
+    expect(ids('{"id":12345678901234567890,"result":{}}')).toEqual([]);
+    expect(ids('[{"id":3,"result":{}}]')).toEqual([]);
   });
 });
