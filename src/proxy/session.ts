@@ -14,12 +14,11 @@ import {
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_MESSAGE, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
-import { answerIdsOf } from "../wire/response-stream.js";
 import type { LineText } from "../wire/serialize.js";
 import type { CallGate } from "./call-gate.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { OwnRequests } from "./own-requests.js";
-import { AnswerStreams } from "./streamed-answer.js";
+import { ServerAnswers } from "./server-answers.js";
 import { ToolCalls } from "./tool-calls.js";
 import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
@@ -52,8 +51,8 @@ export class ProxySession {
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
   private readonly responses = new ResponseReader();
-  /** Long answers passed on as they come. */
-  private readonly answerStreams: AnswerStreams;
+  /** Long answers passed on as they come, and answers given in the place of lines not passed on. */
+  private readonly serverAnswers: ServerAnswers;
   private readonly ownRequests = new OwnRequests("client");
   /** Our own requests to the server (tools/list); their answers never reach the client. */
   private readonly serverRequests = new OwnRequests("server");
@@ -75,10 +74,11 @@ export class ProxySession {
       wholeListNames: (names) => options.gate.wholeListNames(names),
       ...(options.definitionTimeoutMs === undefined ? {} : { timeoutMs: options.definitionTimeoutMs }),
     });
-    this.answerStreams = new AnswerStreams({
+    this.serverAnswers = new ServerAnswers({
       toClient: this.toClient,
       pending: this.pending,
       ownsRequest: (id) => this.serverRequests.owns(id),
+      failOwnRequest: (id, message) => this.serverRequests.answer(id, { error: { message } }),
       clientGone: () => this.clientGone,
       sendToClient: (line) => this.sendToClient(line),
       warn: options.warn,
@@ -109,7 +109,7 @@ export class ProxySession {
       {
         line: (content, framedBytes) => this.onServerLine(content, framedBytes),
         oversize: (seenBytes, head) => this.onServerOversize(seenBytes, head),
-        longLine: (pieces) => this.answerStreams.offer(pieces),
+        longLine: (pieces) => this.serverAnswers.offer(pieces),
       },
       maxLineBytes,
     );
@@ -130,7 +130,7 @@ export class ProxySession {
   /** The server is gone: every request still pending gets an error, and later ones will too. */
   serverExited(description: string): void {
     this.serverGone = true;
-    this.answerStreams.serverExited();
+    this.serverAnswers.serverExited();
     this.serverRequests.rejectAll(`the MCP server ${description}`);
     for (const entry of this.pending.drain()) {
       entry.listed?.(null);
@@ -340,33 +340,12 @@ export class ProxySession {
     this.options.warn(
       `dropped a server message of over ${seenBytes} bytes (ceiling ${this.options.maxLineBytes})`,
     );
-    this.answerInstead(
+    this.serverAnswers.answerInstead(
       head,
       ErrorCode.MessageTooLarge,
       `The server's answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes`,
       `its answer was over policylayer's ceiling of ${this.options.maxLineBytes} bytes (--max-line-bytes)`,
     );
-  }
-
-  /**
-   * A server line that is not passed on: the request whose id its head names, if one waits for the
-   * server, gets `message` (a request of ours, `ownMessage`) instead of waiting for ever.
-   */
-  private answerInstead(head: Buffer, code: number, message: string, ownMessage: string): void {
-    for (const id of answerIdsOf(head)) {
-      if (this.serverRequests.owns(id)) {
-        // Our own tools/list: the calls waiting for it are denied now, not at the timeout.
-        this.serverRequests.answer(id, { error: { message: ownMessage } });
-        continue;
-      }
-      const entry = this.pending.get(id);
-      // A call still waiting for a person was never sent to the server: nothing of the server's answers it.
-      if (entry === undefined || entry.approval !== undefined) continue;
-      this.pending.remove(entry);
-      entry.listed?.(null);
-      entry.forwarded?.finish("protocol_error");
-      this.sendToClient(errorLine(id, code, message));
-    }
   }
 
   /** A line from the server: `content`, then its terminator in the same memory (framedBytes in all). */
@@ -379,7 +358,7 @@ export class ProxySession {
       this.options.warn(
         `dropped a server line of ${content.length} bytes that is not a JSON-RPC message policylayer can read`,
       );
-      this.answerInstead(
+      this.serverAnswers.answerInstead(
         content,
         ErrorCode.InternalError,
         "The server's answer was not one JSON-RPC message policylayer could read; it was dropped",

@@ -1,11 +1,12 @@
-// A long answer from the server passed to the client as it comes (see LineSink.longLine), instead
-// of being gathered first: read piece by piece, its last piece held back for the call's audit line,
-// and cut off where it turns out not to be the answer its head promised.
+// Server answers that do not pass as one whole line read at once: a long answer passed to the client
+// as it comes (see LineSink.longLine), read piece by piece, its end held back for the call's audit
+// line, and cut off where it turns out not to be the answer its head promised; and the answers a
+// line that is not passed on names, which get an error in the server's place.
 import { ErrorCode, errorLine } from "../wire/jsonrpc.js";
 import type { LineStream } from "../wire/lines.js";
 import type { BatchedOutput } from "../wire/output.js";
 import { parseRange } from "../wire/peek.js";
-import { ResponseStreamScan } from "../wire/response-stream.js";
+import { answerIdsOf, ResponseStreamScan } from "../wire/response-stream.js";
 import type { ClientRequests, PendingRequest } from "./client-requests.js";
 
 /** What ends an answer cut off while it was passed on: a raw control character (no line of JSON holds one), then the newline. */
@@ -20,12 +21,14 @@ export const HELD_BACK_MS = 5000;
 /** How often the wait is looked at. */
 const WATCH_EVERY_MS = 250;
 
-/** What the streams need of the session. */
-export interface AnswerStreamHost {
+/** What the answers need of the session. */
+export interface ServerAnswersHost {
   readonly toClient: BatchedOutput;
   readonly pending: ClientRequests;
   /** Whether the id is that of a request of ours to the server (its answer never reaches the client). */
   ownsRequest(id: string | number): boolean;
+  /** Fails a request of ours to the server with `message`. */
+  failOwnRequest(id: string | number, message: string): void;
   clientGone(): boolean;
   sendToClient(line: string): void;
   warn(message: string): void;
@@ -33,10 +36,10 @@ export interface AnswerStreamHost {
 }
 
 /** The answer being passed on, if any; at most one at a time (lines come one after another). */
-export class AnswerStreams {
+export class ServerAnswers {
   private current: StreamedAnswer | null = null;
 
-  constructor(private readonly host: AnswerStreamHost) {}
+  constructor(private readonly host: ServerAnswersHost) {}
 
   /**
    * A long server line, before its end. An answer to a request of the client's that the server was
@@ -72,6 +75,32 @@ export class AnswerStreams {
   serverExited(): void {
     this.current?.cutOff();
   }
+
+  /**
+   * A server line that is not passed on (unreadable, or over the ceiling: then its head): each
+   * request an answer on it names, if it waits for the server, gets `message` (a request of ours,
+   * `ownMessage`) instead of waiting for ever.
+   */
+  answerInstead(line: Buffer, code: number, message: string, ownMessage: string): void {
+    const { host } = this;
+    for (const id of answerIdsOf(line)) {
+      // Our own tools/list: the calls waiting for it are denied now, not at the timeout.
+      if (host.ownsRequest(id)) host.failOwnRequest(id, ownMessage);
+      else {
+        const entry = host.pending.get(id);
+        // A call still waiting for a person was never sent to the server: nothing of the server's answers it.
+        if (entry !== undefined && entry.approval === undefined) failRequest(host, entry, code, message);
+      }
+    }
+  }
+}
+
+/** Answers a request that waits for the server with an error in its place, and audits it so. */
+function failRequest(host: ServerAnswersHost, entry: PendingRequest, code: number, message: string): void {
+  host.pending.remove(entry);
+  entry.listed?.(null);
+  entry.forwarded?.finish("protocol_error");
+  host.sendToClient(errorLine(entry.id, code, message));
 }
 
 class StreamedAnswer implements LineStream {
@@ -85,7 +114,7 @@ class StreamedAnswer implements LineStream {
   private watch: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly host: AnswerStreamHost,
+    private readonly host: ServerAnswersHost,
     private readonly entry: PendingRequest,
     private readonly idBytes: Buffer,
     private readonly scan: ResponseStreamScan,
@@ -174,10 +203,8 @@ class StreamedAnswer implements LineStream {
     this.close();
     const { host, entry } = this;
     if (!host.clientGone()) host.toClient.closeLine(CUT_OFF);
-    if (code === undefined || message === undefined || host.pending.get(entry.id) !== entry) return;
-    host.pending.remove(entry);
-    entry.forwarded?.finish("protocol_error");
-    host.sendToClient(errorLine(entry.id, code, message));
+    if (code !== undefined && message !== undefined && host.pending.get(entry.id) === entry)
+      failRequest(host, entry, code, message);
   }
 
   private close(): void {
