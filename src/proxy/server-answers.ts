@@ -5,7 +5,7 @@
 import { ErrorCode, errorLine } from "../wire/jsonrpc.js";
 import type { LineStream } from "../wire/lines.js";
 import type { BatchedOutput } from "../wire/output.js";
-import { parseRange } from "../wire/peek.js";
+import { requestIdIn } from "../wire/response-scan.js";
 import { answerIdsOf, ResponseStreamScan } from "../wire/response-stream.js";
 import type { ClientRequests, PendingRequest } from "./client-requests.js";
 
@@ -54,13 +54,8 @@ export class ServerAnswers {
     const idBytes = scan.idSoFar;
     // An object already closed is gathered: nothing of it may leave before it is checked.
     if (!(idBytes instanceof Buffer) || scan.closedSoFar) return null;
-    let id: unknown;
-    try {
-      id = parseRange(idBytes, [0, idBytes.length]);
-    } catch {
-      return null;
-    }
-    if ((typeof id !== "string" && typeof id !== "number") || host.ownsRequest(id)) return null;
+    const id = requestIdIn(idBytes, [0, idBytes.length]);
+    if (id === null || host.ownsRequest(id)) return null;
     const entry = host.pending.get(id);
     if (entry === undefined || entry.approval !== undefined || entry.method === "tools/list") return null;
     const answer = new StreamedAnswer(host, entry, idBytes, scan, () => {

@@ -13,7 +13,7 @@ export class BatchedOutput {
   private holding = 0;
   /** While a line is open (openLine): the other writes waiting for its end, as piece, ascii, piece, ascii... */
   private heldBack: Array<string | Buffer | boolean> | null = null;
-  private awaitingDrain = false;
+  private waitingForDrain = false;
   /** The first of the adjacent slices being gathered, and how many bytes they cover together. */
   private slice: Buffer | null = null;
   private sliceBytes = 0;
@@ -40,7 +40,7 @@ export class BatchedOutput {
   }
 
   private drainWaitedMs(nowMs: number): number {
-    return this.drainWaitMs + (this.awaitingDrain ? nowMs - this.drainWaitStartedMs : 0);
+    return this.drainWaitMs + (this.waitingForDrain ? nowMs - this.drainWaitStartedMs : 0);
   }
 
   private holdBack(piece: string | Buffer, ascii: boolean): void {
@@ -84,13 +84,8 @@ export class BatchedOutput {
     this.gatherBytes(view, length);
   }
 
-  /** Whether the stream's buffer is full and its source paused until it drains. */
-  get waitingForDrain(): boolean {
-    return this.awaitingDrain;
-  }
-
   /** Whether writes are waiting for an open line's end. */
-  get holdsBack(): boolean {
+  private get holdsBack(): boolean {
     return this.heldBack !== null && this.heldBack.length > 0;
   }
 
@@ -178,14 +173,14 @@ export class BatchedOutput {
   }
 
   private emit(piece: string | Buffer, ascii: boolean): void {
-    if (this.stream.write(piece, ascii ? "latin1" : "utf8") || this.awaitingDrain) return;
+    if (this.stream.write(piece, ascii ? "latin1" : "utf8") || this.waitingForDrain) return;
     // One drain listener at a time: every write into a full buffer returns false.
-    this.awaitingDrain = true;
+    this.waitingForDrain = true;
     this.drainWaitStartedMs = this.now();
     this.source.pause();
     this.stream.once("drain", () => {
       this.drainWaitMs += this.now() - this.drainWaitStartedMs;
-      this.awaitingDrain = false;
+      this.waitingForDrain = false;
       this.source.resume();
     });
   }

@@ -4,20 +4,22 @@
  * The scan is structural only: strings are skipped with native indexOf, values are not built.
  */
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
+/** The bytes of JSON's structure (response-stream.ts reads by them too). */
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
+export const OPEN_BRACKET = 0x5b;
+export const CLOSE_BRACKET = 0x5d;
+export const COLON = 0x3a;
+export const COMMA = 0x2c;
 const DIGIT_ZERO = 0x30;
 
 /** Byte range [start, end) of a member's value inside the line. */
 export type ValueRange = readonly [start: number, end: number];
 
-function skipWhitespace(bytes: Buffer, position: number): number {
+/** The position of the first byte from `position` on that is not JSON whitespace, or the bytes' end. */
+export function skipWhitespace(bytes: Buffer, position: number): number {
   let at = position;
   while (at < bytes.length) {
     const byte = bytes[at];

@@ -1,5 +1,5 @@
 import type { RequestId } from "./jsonrpc.js";
-import { type MemberScan, parseRange, peekMembers, scanMembers } from "./peek.js";
+import { type MemberScan, parseRange, peekMembers, scanMembers, type ValueRange } from "./peek.js";
 
 const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 /** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
@@ -110,9 +110,13 @@ function isLiteral(content: Buffer, start: number, end: number, literal: string)
 /** The id at the head of a message too large to keep, when it is one a response could carry. */
 export function idOfHead(head: Buffer): RequestId | null {
   const range = peekMembers(head, ID_MEMBER, 0, head.length, true)?.get("id");
-  if (!range) return null;
+  return range ? requestIdIn(head, range) : null;
+}
+
+/** The id in the value range of `bytes`, when it is one a request can carry (a string, a safe integer); else null. */
+export function requestIdIn(bytes: Buffer, range: ValueRange): RequestId | null {
   try {
-    const id = parseRange(head, range);
+    const id = parseRange(bytes, range);
     return typeof id === "string" || (typeof id === "number" && Number.isSafeInteger(id)) ? id : null;
   } catch {
     return null;

@@ -6,17 +6,20 @@
  * object (a malformed member, bytes after the object other than whitespace) fails the read.
  */
 
-import { parseRange, scalarEnd } from "./peek.js";
-import { INPUT_REQUIRED, type ResponseEnd, responseEnd } from "./response-scan.js";
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
+import type { RequestId } from "./jsonrpc.js";
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  scalarEnd,
+  skipWhitespace,
+} from "./peek.js";
+import { INPUT_REQUIRED, type ResponseEnd, requestIdIn, responseEnd } from "./response-scan.js";
 
 /** The longest member value kept (an id, isError, resultType, requestState); a longer one is only known to be there. */
 const MAX_KEPT_BYTES = 64 * 1024;
@@ -175,22 +178,16 @@ export class ResponseStreamScan {
 
   /** Between tokens: skips whitespace, then reads the token the level expects. */
   private walk(bytes: Buffer, from: number): number {
-    let at = from;
-    while (at < bytes.length) {
-      const byte = bytes[at] as number;
-      if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) {
-        at++;
-        continue;
-      }
-      if (this.closed) return this.fail();
-      if (!this.opened) {
-        if (byte !== OPEN_BRACE) return this.fail();
-        this.opened = true;
-        return at + 1;
-      }
-      return this.token(byte, at);
+    const at = skipWhitespace(bytes, from);
+    if (at === bytes.length) return at;
+    if (this.closed) return this.fail();
+    const byte = bytes[at] as number;
+    if (!this.opened) {
+      if (byte !== OPEN_BRACE) return this.fail();
+      this.opened = true;
+      return at + 1;
     }
-    return at;
+    return this.token(byte, at);
   }
 
   private token(byte: number, at: number): number {
@@ -432,22 +429,15 @@ const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
  * then its head): of each object on it in turn, while they can be read, the id of one that is an
  * answer so far (a result or an error begun, no method: a request of the server's has ids of its own).
  */
-export function answerIdsOf(line: Buffer): Array<string | number> {
-  const ids: Array<string | number> = [];
+export function answerIdsOf(line: Buffer): RequestId[] {
+  const ids: RequestId[] = [];
   let rest = line.subarray(0, BYTE_ORDER_MARK.length).equals(BYTE_ORDER_MARK) ? line.subarray(3) : line;
   while (rest.length > 0) {
     const scan = new ResponseStreamScan();
     const closedAt = scan.feed(rest);
     const id = scan.answerId;
-    if (id instanceof Buffer) {
-      try {
-        const value: unknown = parseRange(id, [0, id.length]);
-        if (typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value)))
-          ids.push(value);
-      } catch {
-        // Not an id any request carries.
-      }
-    }
+    const requestId = id instanceof Buffer ? requestIdIn(id, [0, id.length]) : null;
+    if (requestId !== null) ids.push(requestId);
     if (closedAt === -1) break;
     rest = rest.subarray(closedAt + 1);
   }
