@@ -34,6 +34,30 @@ function call(session: InProcessProxy, name: string, args: Record<string, unknow
   return { forwarded, result: answer?.result as Record<string, unknown> | undefined };
 }
 
+/** The audit log's tools/call lines so far. */
+function callLines(session: InProcessProxy) {
+  return session.auditLines().filter((line) => line.event === "tools/call");
+}
+
+/** Sends a tools/call of echo under `id`, which the policy lets through to the server. */
+function callSent(session: InProcessProxy, id: string | number): void {
+  session.fromClient({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "echo" } });
+  session.serverReceived();
+}
+
+/** A tool list with the one tool the policy of listingWithSecretHidden hides. */
+const SECRET_TOOLS = [{ name: "secret", inputSchema: { type: "object" } }];
+
+/** A session whose policy hides the tool `secret`, with the client's tools/list `id` at the server. */
+function listingWithSecretHidden(id: string): InProcessProxy {
+  const session = proxyWith(
+    "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
+  );
+  session.fromClient({ jsonrpc: "2.0", id, method: "tools/list" });
+  session.serverReceived();
+  return session;
+}
+
 describe("ProxySession with the gate, in process", () => {
   it("a rate-limited tool passes max times, is denied with a retry time, and passes again once that time has passed", () => {
     const session = proxyWith(
@@ -62,7 +86,7 @@ describe("ProxySession with the gate, in process", () => {
     expect(JSON.stringify(denied.result?.content)).toContain(
       'policylayer blocked the call to tool \\"delete_stack\\": no rule matched',
     );
-    const audited = session.auditLines().filter((line) => line.event === "tools/call");
+    const audited = callLines(session);
     expect(audited).toMatchObject([{ tool: "delete_stack", decision: "deny", policy_action: "deny" }]);
   });
 
@@ -84,7 +108,7 @@ describe("ProxySession with the gate, in process", () => {
     expect(session.clientReceived()).toEqual([
       { jsonrpc: "2.0", id, result: { content: [], isError: true } },
     ]);
-    const [audited] = session.auditLines().filter((line) => line.event === "tools/call");
+    const [audited] = callLines(session);
     expect(audited).toMatchObject({
       tool: "echo",
       decision: "allow",
@@ -138,7 +162,7 @@ describe("ProxySession with the gate, in process", () => {
         error: { code: -32000, message: "MCP server exited with code 1 before answering resources/list" },
       },
     ]);
-    const [audited] = session.auditLines().filter((line) => line.event === "tools/call");
+    const [audited] = callLines(session);
     expect(audited).toMatchObject({ id: "a", outcome: "server_exited" });
   });
 });
@@ -146,8 +170,7 @@ describe("ProxySession with the gate, in process", () => {
 describe("server lines that are not JSON, in process", () => {
   it("drops a line with a key JSON cannot read, says so, and the call it names still waits", () => {
     const session = proxyWith("version: 1\ndefault: allow\n");
-    session.fromClient({ jsonrpc: "2.0", id: 41, method: "tools/call", params: { name: "echo" } });
-    session.serverReceived();
+    callSent(session, 41);
     session.fromServerBytes('{"jsonrpc":"2.0","\\x":1,"id":41,"result":{}}\n');
     expect(session.clientReceivedText()).toEqual([]);
     expect(session.warnings.join("\n")).toContain(
@@ -159,22 +182,15 @@ describe("server lines that are not JSON, in process", () => {
 
   it("answers the call an unreadable answer names with -32603 and audits it, instead of leaving it waiting", () => {
     const session = proxyWith("version: 1\ndefault: allow\n");
-    session.fromClient({ jsonrpc: "2.0", id: 42, method: "tools/call", params: { name: "echo" } });
-    session.serverReceived();
+    callSent(session, 42);
     session.fromServerBytes('{"jsonrpc":"2.0","id":42,"result":{"content":[]}\n');
     expect(session.clientReceived()).toMatchObject([{ id: 42, error: { code: -32603 } }]);
-    expect(session.auditLines().filter((line) => line.event === "tools/call")).toMatchObject([
-      { id: 42, outcome: "protocol_error" },
-    ]);
+    expect(callLines(session)).toMatchObject([{ id: 42, outcome: "protocol_error" }]);
   });
 
   it("drops a line with a second message after the first, so that a client reading JSON values never gets the second", () => {
-    const session = proxyWith(
-      "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
-    );
-    session.fromClient({ jsonrpc: "2.0", id: "L4", method: "tools/list" });
-    session.serverReceived();
-    const tools = [{ name: "secret", inputSchema: { type: "object" } }];
+    const session = listingWithSecretHidden("L4");
+    const tools = SECRET_TOOLS;
     const notice = JSON.stringify({
       jsonrpc: "2.0",
       method: "notifications/message",
@@ -189,36 +205,25 @@ describe("server lines that are not JSON, in process", () => {
 
   it("leaves a call waiting when the dropped line is a request of the server's with the same id", () => {
     const session = proxyWith("version: 1\ndefault: allow\n");
-    session.fromClient({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo" } });
-    session.serverReceived();
+    callSent(session, 1);
     // The two sides number their requests apart: a server's request 1 is not an answer to the client's 1.
     session.fromServerBytes('{"jsonrpc":"2.0","id":1,"method":"sampling/createMessage","params":{}} x\n');
     expect(session.clientReceivedText()).toEqual([]);
     session.fromServer({ jsonrpc: "2.0", id: 1, result: { content: [] } });
     expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: 1, result: { content: [] } }]);
-    expect(session.auditLines().filter((line) => line.event === "tools/call")).toMatchObject([
-      { id: 1, outcome: "result" },
-    ]);
+    expect(callLines(session)).toMatchObject([{ id: 1, outcome: "result" }]);
   });
 
   it("drops a batch from the server, so that a tools/list answer inside it is never shown unfiltered", () => {
-    const session = proxyWith(
-      "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
-    );
-    session.fromClient({ jsonrpc: "2.0", id: "L2", method: "tools/list" });
-    session.serverReceived();
-    const tools = [{ name: "secret", inputSchema: { type: "object" } }];
+    const session = listingWithSecretHidden("L2");
+    const tools = SECRET_TOOLS;
     session.fromServerBytes(`${JSON.stringify([{ jsonrpc: "2.0", id: "L2", result: { tools } }])}\n`);
     expect(session.clientReceivedText()).toEqual([]);
   });
 
   it("answers a tools/list whose answer it cannot parse with an error, never with the answer unfiltered", () => {
-    const session = proxyWith(
-      "version: 1\ndefault: deny\nrules:\n  - { tool: secret, action: deny, hide: true }\n",
-    );
-    session.fromClient({ jsonrpc: "2.0", id: "L3", method: "tools/list" });
-    session.serverReceived();
-    const tools = [{ name: "secret", inputSchema: { type: "object" } }];
+    const session = listingWithSecretHidden("L3");
+    const tools = SECRET_TOOLS;
     // Bytes after the object: the structural scan reads an answer to L3, JSON.parse refuses the line.
     session.fromServerBytes(`${JSON.stringify({ jsonrpc: "2.0", id: "L3", result: { tools } })} x\n`);
     const lines = session.clientReceivedText();
@@ -250,10 +255,6 @@ describe("a long answer from the server, in process", () => {
     const out: Buffer[] = [];
     for (let at = 0; at < bytes.length; at += PIECE_BYTES) out.push(bytes.subarray(at, at + PIECE_BYTES));
     return out;
-  }
-
-  function callLines(session: InProcessProxy) {
-    return session.auditLines().filter((line) => line.event === "tools/call");
   }
 
   it("passes an answer whose id comes first on as it comes, byte for byte, with its audit line in the log before its end", () => {
