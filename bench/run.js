@@ -339,6 +339,27 @@ function setAffinity(pid, mask) {
 }
 
 /**
+ * How this machine's idle CPUs wait, where Linux says: the cpuidle driver, and for a virtual
+ * machine's haltpoll driver how long an idle CPU polls before it halts. With 0 ns it halts at once,
+ * and each message that wakes a process on an idle CPU pays the hypervisor's wake-up (tens of µs):
+ * then the sequential rows mostly say how often the scheduler put consecutive hops on different
+ * CPUs. Null where nothing can be read.
+ */
+function idleCpus() {
+  const read = (path) => {
+    try {
+      return readFileSync(path, "utf8").trim();
+    } catch {
+      return null;
+    }
+  };
+  const driver = read("/sys/devices/system/cpu/cpuidle/current_driver");
+  if (driver === null) return null;
+  const pollNs = read("/sys/module/haltpoll/parameters/guest_halt_poll_ns");
+  return { driver, haltPollNs: pollNs === null ? null : Number(pollNs) };
+}
+
+/**
  * Sequential round trips with the bench, the way and its server all on one CPU: no message then
  * wakes a process on another CPU, so what is left is each way's own work per call. Not a budget
  * line: it shows how much of the sequential gap is where the scheduler put the three processes
@@ -428,6 +449,11 @@ async function main() {
   out.push(
     `policylayer bench: ${ROUNDS} rounds, medians over rounds; node ${process.version}, ${cpus().length} cores`,
   );
+  const idle = idleCpus();
+  if (idle !== null)
+    out.push(
+      `idle CPUs: cpuidle driver ${idle.driver}${idle.haltPollNs === null ? "" : `, polling ${idle.haltPollNs} ns before halting${idle.haltPollNs === 0 ? " (an idle CPU halts at once: waking it costs tens of µs, so the sequential rows depend on where the scheduler puts each process)" : ""}`}`,
+    );
   out.push(line(["scenario", ...WAY_NAMES]));
   for (const [label, get] of rows) out.push(line([label, ...WAY_NAMES.map((way) => get(summary[way]))]));
   out.push(ours(`decision, ${DECISION_RULES} rules (µs/call)`, fmt(decision.decideMedianUs, 2)));
@@ -544,6 +570,7 @@ async function main() {
           DECISION_RULES,
         },
         summary,
+        idleCpus: idleCpus(),
         oneCpu,
         decision,
         limits,
