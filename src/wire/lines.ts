@@ -70,15 +70,16 @@ export class LineSplitter {
     return this.pendingBytes > 0 || this.discarding;
   }
 
-  private keep(chunk: Buffer, start: number, end: number): void {
+  /** Holds [start, end) of the chunk; `counted` of its bytes count toward the ceiling (not a terminator). */
+  private keep(chunk: Buffer, start: number, end: number, counted = end - start): void {
     if (this.discarding) return;
     const length = end - start;
-    if (this.pendingBytes + length > this.maxLineBytes) {
+    if (this.pendingBytes + counted > this.maxLineBytes) {
       this.discarding = true;
       const stream = this.stream;
       if (stream === null)
-        this.sink.oversize(this.pendingBytes + length, this.pending[0] ?? chunk.subarray(start, end));
-      else stream.oversize(this.pendingBytes + length);
+        this.sink.oversize(this.pendingBytes + counted, this.pending[0] ?? chunk.subarray(start, end));
+      else stream.oversize(this.pendingBytes + counted);
       this.pending = [];
       this.pendingBytes = 0;
       this.stream = null;
@@ -127,8 +128,9 @@ export class LineSplitter {
       this.deliver(chunk, start, end);
       return;
     }
-    // The newline is kept with the last piece, so that the joined line holds its terminator too.
-    this.keep(chunk, start, end + 1);
+    // The newline is kept with the last piece, so that the joined line holds its terminator too; as
+    // for a line in one chunk, only its content counts toward the ceiling.
+    this.keep(chunk, start, end + 1, end - start);
     if (this.discarding) {
       this.discarding = false;
       return;

@@ -65,6 +65,24 @@ describe("LineSplitter", () => {
     expect(result.oversize[0]?.head.startsWith('{"id":7')).toBe(true);
   });
 
+  it("counts a line's content toward the ceiling, not its terminator, in one chunk or in many", () => {
+    const atCeiling = "a".repeat(1000);
+    const over = "b".repeat(1001);
+    for (const chunks of [
+      [`${atCeiling}\n${over}\n`],
+      [atCeiling.slice(0, 400), atCeiling.slice(400), "\n", over.slice(0, 999), `${over.slice(999)}\n`],
+      [atCeiling, "\n", over, "\n"],
+      // A carriage return before the newline is content here, as in one chunk.
+      [atCeiling.slice(0, 10), `${atCeiling.slice(10, 999)}\r\n`, over.slice(0, 1000), "\r\n"],
+    ]) {
+      const result = split(chunks, 1000);
+      expect(result.lines).toEqual([
+        chunks.join("").startsWith(`${"a".repeat(999)}\r`) ? "a".repeat(999) : atCeiling,
+      ]);
+      expect(result.oversize.map((entry) => entry.seen)).toEqual([1001]);
+    }
+  });
+
   it("reports a single-chunk line over the ceiling", () => {
     const result = split([`${"z".repeat(2000)}\nok\n`], 1000);
     expect(result.lines).toEqual(["ok"]);
