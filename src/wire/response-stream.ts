@@ -428,11 +428,13 @@ const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
  * The ids of the answers in a server line that is not passed on (unreadable, or over the ceiling:
  * then its head): of each object on it in turn, while they can be read, the id of one that is an
  * answer so far (a result or an error begun, no method: a request of the server's has ids of its own).
+ * The objects may stand in a batch array (`[{...},{...}]`), which no client of today's protocol reads.
  */
 export function answerIdsOf(line: Buffer): RequestId[] {
   const ids: RequestId[] = [];
   let rest = line.subarray(0, BYTE_ORDER_MARK.length).equals(BYTE_ORDER_MARK) ? line.subarray(3) : line;
   while (rest.length > 0) {
+    rest = rest.subarray(batchSeparatorsEnd(rest));
     const scan = new ResponseStreamScan();
     const closedAt = scan.feed(rest);
     const id = scan.answerId;
@@ -442,4 +444,15 @@ export function answerIdsOf(line: Buffer): RequestId[] {
     rest = rest.subarray(closedAt + 1);
   }
   return ids;
+}
+
+/** Where the whitespace and batch punctuation (`[`, `,`, `]`) at the start of `bytes` end. */
+function batchSeparatorsEnd(bytes: Buffer): number {
+  let at = skipWhitespace(bytes, 0);
+  while (at < bytes.length) {
+    const byte = bytes[at];
+    if (byte !== OPEN_BRACKET && byte !== COMMA && byte !== CLOSE_BRACKET) break;
+    at = skipWhitespace(bytes, at + 1);
+  }
+  return at;
 }

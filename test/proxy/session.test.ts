@@ -218,7 +218,34 @@ describe("server lines that are not JSON, in process", () => {
     const session = listingWithSecretHidden("L2");
     const tools = SECRET_TOOLS;
     session.fromServerBytes(`${JSON.stringify([{ jsonrpc: "2.0", id: "L2", result: { tools } }])}\n`);
-    expect(session.clientReceivedText()).toEqual([]);
+    const lines = session.clientReceivedText();
+    expect(lines.some((line) => line.includes("secret"))).toBe(false);
+    // The request the answer in it names is answered with an error instead of waiting.
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ id: "L2", error: { code: -32603 } }]);
+  });
+
+  it("answers each call a batch of answers names with -32603, audited, and leaves the server's own requests alone", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    callSent(session, 51);
+    callSent(session, 52);
+    callSent(session, 53);
+    const batch = [
+      { jsonrpc: "2.0", id: 51, result: { content: [] } },
+      { jsonrpc: "2.0", id: 53, method: "sampling/createMessage", params: {} },
+      { jsonrpc: "2.0", id: 52, error: { code: 1, message: "x" } },
+    ];
+    session.fromServerBytes(`${JSON.stringify(batch)}\n`);
+    expect(session.clientReceived()).toMatchObject([
+      { id: 51, error: { code: -32603 } },
+      { id: 52, error: { code: -32603 } },
+    ]);
+    expect(callLines(session)).toMatchObject([
+      { id: 51, outcome: "protocol_error" },
+      { id: 52, outcome: "protocol_error" },
+    ]);
+    // Call 53 still waits for its answer.
+    session.fromServer({ jsonrpc: "2.0", id: 53, result: { content: [] } });
+    expect(session.clientReceived().at(-1)).toEqual({ jsonrpc: "2.0", id: 53, result: { content: [] } });
   });
 
   it("answers a tools/list whose answer it cannot parse with an error, never with the answer unfiltered", () => {

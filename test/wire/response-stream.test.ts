@@ -139,6 +139,14 @@ describe("ResponseStreamScan against scanMembers, over generated lines cut into 
     expect(ids('{"id":1,"method":"sampling/createMessage","params":{}} x')).toEqual([]);
     expect(ids('{"id":1,"params":{},"result":{}}')).toEqual([1]);
     expect(ids('{"id":12345678901234567890,"result":{}}')).toEqual([]);
-    expect(ids('[{"id":3,"result":{}}]')).toEqual([]);
+    // A batch: the answers in it, so that the requests they name are answered with an error.
+    expect(ids('[{"id":3,"result":{}}]')).toEqual([3]);
+    expect(
+      ids(
+        ' [ {"id":3,"result":{"a":[1,{"id":9,"result":{}}]}} , {"id":4,"error":{}} ,{"method":"m","id":5}]',
+      ),
+    ).toEqual([3, 4]);
+    expect(ids('[[{"id":6,"result":{}}]]')).toEqual([6]);
+    expect(ids('[1,{"id":7,"result":{}}]')).toEqual([]);
   });
 });
