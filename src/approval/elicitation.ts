@@ -1,6 +1,6 @@
 import { describeClassification } from "../classify/describe.js";
 import { argumentView, formatArgumentEntry } from "../display/arguments.js";
-import { visibleField } from "../display/visible.js";
+import { visibleField, visibleToolName } from "../display/visible.js";
 import { stringifyJson } from "../wire/json.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
 import type { ApprovalChannel, ChannelAnswer } from "./approver.js";
@@ -24,7 +24,7 @@ export function approvalMessage(request: ApprovalRequest, serverLabel: string): 
     `policylayer: approve this tool call?`,
     ``,
     `Server: ${visibleField(serverLabel)}`,
-    `Tool: ${visibleField(request.call.name)}`,
+    `Tool: ${visibleToolName(request.call.name)}`,
     `Classification: ${visibleField(describeClassification(request.classification))}`,
     `Why approval is needed: ${visibleField(request.decision.reason)}`,
     args.length === 0 ? "Arguments: none" : "Arguments:",
@@ -43,7 +43,7 @@ export function approvalElicitation(request: ApprovalRequest, serverLabel: strin
       properties: {
         approve: {
           type: "boolean",
-          title: `Run ${visibleField(request.call.name, 200)}?`,
+          title: `Run ${visibleToolName(request.call.name, 200)}?`,
           description: "Yes runs this exact call once; no denies it.",
         },
       },

@@ -3,7 +3,7 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { argumentView, formatArgumentEntry } from "../display/arguments.js";
 import { asSentence } from "../display/sentence.js";
-import { visibleField } from "../display/visible.js";
+import { visibleField, visibleToolName } from "../display/visible.js";
 import type { PendingRecord } from "./records.js";
 import { argumentsInline, pendingView } from "./view.js";
 
@@ -79,23 +79,40 @@ export function describeForPerson(entry: PendingRecord): string {
   const seconds = Math.max(0, Math.round((entry.expiresAt - entry.createdAt) / 1000));
   return (
     `approval ${visibleField(entry.id)}: ${visibleField(entry.server, NOTICE_FIELD_CHARS)} wants ` +
-    `${visibleField(entry.tool, NOTICE_FIELD_CHARS)} ${argumentsInline(pendingView(entry, NOTICE_VALUE_CHARS))} ` +
+    `${visibleToolName(entry.tool, NOTICE_FIELD_CHARS)} ${argumentsInline(pendingView(entry, NOTICE_VALUE_CHARS))} ` +
     `(${visibleField(entry.classification.category)}, ${visibleField(entry.classification.risk)} risk): ` +
     `${asSentence(visibleField(entry.reason, NOTICE_FIELD_CHARS))} ` +
     `Answer within ${seconds} s: policylayer approve ${entry.id} | policylayer deny ${entry.id} [--reason TEXT] | policylayer approvals --web`
   );
 }
 
+/**
+ * Text for a desktop notification with `<`, `>` and `&` shown as marks: most notification daemons
+ * read a body (and some a title) as markup, where `<span size='1'>` would hide what follows it.
+ * Marks read the same on a daemon that reads markup and on one that does not.
+ */
+function markupSafe(text: string): string {
+  return text.replace(
+    /[<>&]/g,
+    (character) => `⟨U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`,
+  );
+}
+
 /** A desktop notification's title and body: a short heads-up, every field visible, cuts marked. */
 export function notificationFor(entry: PendingRecord): { title: string; body: string } {
+  const { title, body } = notificationText(entry);
+  return { title: markupSafe(title), body: markupSafe(body) };
+}
+
+function notificationText(entry: PendingRecord): { title: string; body: string } {
   const view = argumentView(entry.argumentsJson, NOTIFICATION_VALUE_CHARS);
   const listed = view.entries.slice(0, NOTIFICATION_KEYS).map((entry) => formatArgumentEntry(entry));
   const unlisted = view.entries.length - listed.length;
   if (unlisted > 0) listed.push(`…⟨${unlisted} more arguments: policylayer approvals shows them⟩`);
   return {
-    title: `policylayer: approve ${visibleField(entry.tool, 60)}?`,
+    title: `policylayer: approve ${visibleToolName(entry.tool, 60)}?`,
     body:
-      `${visibleField(entry.server, 80)} wants ${visibleField(entry.tool, 80)} ` +
+      `${visibleField(entry.server, 80)} wants ${visibleToolName(entry.tool, 80)} ` +
       `(${visibleField(entry.classification.category)}, ${visibleField(entry.classification.risk)} risk)` +
       ` with ${listed.length === 0 ? "no arguments" : listed.join(", ")}. ` +
       `policylayer approve ${entry.id} | deny ${entry.id}`,

@@ -1,7 +1,7 @@
 // How a waiting call and a past decision are shown to a person (CLI, stderr, notification, page):
 // every field from the agent or the server through the one sanitizer, every argument key shown.
 import { type ArgumentEntry, argumentView, formatArgumentEntry } from "../display/arguments.js";
-import { visibleField } from "../display/visible.js";
+import { visibleField, visibleToolName } from "../display/visible.js";
 import type { PendingRecord, RecentDecision } from "./records.js";
 
 /** Longest value of one argument in the CLI list and on the page before it is shortened with a marker. */
@@ -29,7 +29,7 @@ export function pendingView(entry: PendingRecord, maxValueChars: number | null):
   return {
     id: visibleField(entry.id),
     server: visibleField(entry.server),
-    tool: visibleField(entry.tool),
+    tool: visibleToolName(entry.tool),
     category: visibleField(entry.classification.category),
     risk: visibleField(entry.classification.risk),
     reason: visibleField(entry.reason),
@@ -45,7 +45,7 @@ export function recentView(decision: RecentDecision): Record<keyof RecentDecisio
   return {
     id: visibleField(decision.id),
     server: visibleField(decision.server),
-    tool: visibleField(decision.tool),
+    tool: visibleToolName(decision.tool),
     classification: `${visibleField(decision.classification.category)}, ${visibleField(decision.classification.risk)} risk`,
     outcome: decision.outcome,
     decidedBy: visibleField(decision.decidedBy),

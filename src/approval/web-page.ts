@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 
 // The approval page: plain HTML, CSS and JavaScript, no build step. Untrusted text (tool names,
 // arguments, reasons) reaches the page already made visible by src/display (the `display` fields
-// of /api/state), only through textContent (never innerHTML), each field in a <bdi> of its own.
+// of /api/state), only through textContent (never innerHTML), each field in a <bdi dir="ltr"> of
+// its own and each JSON string in a value in one more: right-to-left text isolates itself, it never
+// reorders the brackets, commas, keys and other strings around it.
 
 const STYLE = `
 :root { color-scheme: light dark; font: 15px/1.4 system-ui, sans-serif; }
@@ -12,11 +14,11 @@ h1 { font-size: 1.3rem; margin: 0; }
 #status { color: GrayText; font-size: 0.9rem; }
 #status.error { color: #c00; }
 ul { list-style: none; padding: 0; }
-li.pending { border: 1px solid GrayText; border-radius: 6px; padding: 0.75rem; margin: 0.75rem 0; }
+li.pending { border: 1px solid GrayText; border-radius: 6px; padding: 0.75rem; margin: 0.75rem 0; overflow: hidden; }
 .title { font-weight: 600; }
 .meta { color: GrayText; font-size: 0.9rem; }
 ul.args { background: color-mix(in srgb, GrayText 12%, transparent); padding: 0.5rem; margin: 0.5rem 0; font: 0.9rem/1.4 ui-monospace, monospace; }
-ul.args li { white-space: pre-wrap; overflow-wrap: anywhere; }
+ul.args li { white-space: pre-wrap; overflow-wrap: anywhere; overflow: hidden; }
 .cut { color: #b60; font-weight: 600; }
 details.whole summary { cursor: pointer; color: #b60; }
 .actions { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
@@ -39,8 +41,31 @@ const rows = new Map();
 
 function node(tag, className, text) {
   const element = document.createElement(tag);
+  if (tag === "bdi") element.dir = "ltr";
   if (className) element.className = className;
   if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+const BACKSLASH = String.fromCharCode(92);
+
+// JSON text (a key or a value, perhaps cut short) laid out left to right, each string in it isolated.
+function jsonNode(className, text) {
+  const element = node("bdi", className);
+  let at = 0;
+  while (at < text.length) {
+    const quote = text.indexOf('"', at);
+    if (quote === -1) {
+      element.append(document.createTextNode(text.slice(at)));
+      break;
+    }
+    if (quote > at) element.append(document.createTextNode(text.slice(at, quote)));
+    let end = quote + 1;
+    while (end < text.length && text[end] !== '"') end += text[end] === BACKSLASH ? 2 : 1;
+    end = Math.min(end + 1, text.length);
+    element.append(node("bdi", "", text.slice(quote, end)));
+    at = end;
+  }
   return element;
 }
 
@@ -57,8 +82,8 @@ function argumentList(entries) {
   if (entries.length === 0) list.append(node("li", "", "no arguments"));
   for (const entry of entries) {
     const item = node("li");
-    if (entry.key) item.append(node("bdi", "key", entry.key), document.createTextNode(": "));
-    item.append(node("bdi", "value", entry.value));
+    if (entry.key) item.append(jsonNode("key", entry.key), document.createTextNode(": "));
+    item.append(jsonNode("value", entry.value));
     if (entry.omittedChars > 0) item.append(node("span", "cut", "…⟨" + entry.omittedChars + " more characters⟩"));
     list.append(item);
   }

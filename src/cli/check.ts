@@ -1,6 +1,6 @@
 import { describeClassification } from "../classify/describe.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
-import { terminalSafeJson, visibleText } from "../display/visible.js";
+import { terminalSafeJson, visibleText, visibleToolName } from "../display/visible.js";
 import {
   classifyForPolicy,
   type PolicyClassification,
@@ -82,7 +82,7 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
   const lines = [`${describeRule(rule)}: ${check.verdict === "matches" ? "MATCHES" : "no match"}`];
   if (rule.toolPatterns !== null) {
     lines.push(
-      `    tool ${rule.toolPatterns.map((p) => JSON.stringify(p)).join(" or ")}: ${yesNo(check.nameMatches)} ${call.name}`,
+      `    tool ${rule.toolPatterns.map((p) => JSON.stringify(p)).join(" or ")}: ${yesNo(check.nameMatches)} ${visibleToolName(call.name)}`,
     );
   }
   if (rule.categories !== null) {
@@ -247,7 +247,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
 
   const out: string[] = [
     `policy: ${policy.source} (${summarizePolicy(policy)})`,
-    `call: ${sent.name} ${JSON.stringify(sent.arguments)}`,
+    `call: ${visibleToolName(sent.name)} ${JSON.stringify(sent.arguments)}`,
     ...(changed ? [`read as the server will read it: ${JSON.stringify(call.arguments)}`] : []),
     `classification: ${classification.category} (${classification.risk} risk); ${note}`,
     ...classification.signals.map((signal) => `  - ${signal}`),
@@ -258,7 +258,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   out.push("", "rules, in order (the first that matches decides):");
   if (hider !== null) {
     out.push(
-      `  hiding is checked first: ${describeRule(hider)} hides ${call.name}, whose own classification is ${toolClass.category} (${toolClass.risk})`,
+      `  hiding is checked first: ${describeRule(hider)} hides ${visibleToolName(call.name)}, whose own classification is ${toolClass.category} (${toolClass.risk})`,
     );
   } else if (refusal !== null) {
     out.push(`  none: the arguments do not read as the tool's inputSchema declares them: ${refusal}`);
@@ -277,7 +277,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     refusal === null || decision.hidden
       ? decisionPhrase(decision)
       : "refused: its arguments do not read as declared";
-  out.push("", `result: ${resultWord(decision)}: ${call.name} is ${phrase}`);
+  out.push("", `result: ${resultWord(decision)}: ${visibleToolName(call.name)} is ${phrase}`);
   if (refusal !== null && !decision.hidden) out.push(`reason the agent is told: ${decision.reason}`);
   if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
     out.push(`reason the agent is told: ${decision.reason}`);

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { CATEGORIES, riskOf } from "../classify/categories.js";
 import type { Category, ToolProfile } from "../classify/types.js";
-import { terminalSafeJson, visibleText } from "../display/visible.js";
+import { terminalSafeJson, visibleField, visibleText, visibleToolName } from "../display/visible.js";
 import { formatPolicyError, parsePolicy } from "../policy/load.js";
 import {
   listToolsOf,
@@ -36,22 +36,37 @@ const SECTIONS: Readonly<Record<Category, { what: string; allowed: boolean }>> =
 /** One rule of the starter policy: a whole tool, or some values of its selector argument. */
 interface Entry {
   profile: ToolProfile;
-  description: string;
+  /** The description as comment lines (descriptionLines); empty when the tool has none. */
+  description: string[];
   category: Category;
   /** For a multiplexed tool: its selector argument and the values of this entry's category. */
   selector: { argument: string; values: string[] } | null;
   signals: string[];
 }
 
-/** The first line of a tool's description, on one line and short enough for a comment. */
-function firstLine(description: unknown): string {
-  if (typeof description !== "string") return "";
-  const line =
-    description
-      .split("\n")
-      .map((text) => visibleText(text.replace(/\p{Cc}/gu, " ").trim()))
-      .find((text) => text !== "") ?? "";
-  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
+/** Lines of a description a comment shows; more are counted, with where to read them. */
+const DESCRIPTION_LINES = 12;
+/** Longest description line in a comment before it is shortened with a marker. */
+const DESCRIPTION_LINE_CHARS = 100;
+
+/**
+ * A tool's description as comment lines: every non-empty line (the agent reads all of it, and
+ * instructions hidden after a harmless first line are the commonest tool poisoning), each visible
+ * and shortened with a marker, the lines past the twelfth counted.
+ */
+function descriptionLines(description: unknown): string[] {
+  if (typeof description !== "string") return [];
+  const lines = description
+    .split(/\r\n|\r|\n/)
+    .map((text) => text.trim())
+    .filter((text) => text !== "");
+  const shown = lines.slice(0, DESCRIPTION_LINES).map((text) => visibleField(text, DESCRIPTION_LINE_CHARS));
+  const rest = lines.length - shown.length;
+  if (rest > 0)
+    shown.push(
+      `…⟨${rest} more line${rest === 1 ? "" : "s"}: policylayer tools --json shows the whole description⟩`,
+    );
+  return shown;
 }
 
 const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n)$/i;
@@ -78,7 +93,7 @@ function entriesOf(server: ServerTools): Entry[] {
   }
   const entries: Entry[] = [];
   for (const profile of server.profiles.values()) {
-    const description = firstLine(descriptions.get(profile.name));
+    const description = descriptionLines(descriptions.get(profile.name));
     const selector = profile.selector;
     if (selector === undefined || !selectorUsable(selector.argument)) {
       const { category, signals } = profile.classification;
@@ -122,16 +137,18 @@ function toolMatch(name: string): { pattern: string; pin: string | null } {
 }
 
 function entryLabel(entry: Entry): string {
-  if (entry.selector === null) return entry.profile.name;
-  return `${entry.profile.name}(${entry.selector.argument}=${entry.selector.values.join("|")})`;
+  const name = visibleToolName(entry.profile.name);
+  if (entry.selector === null) return name;
+  return `${name}(${entry.selector.argument}=${entry.selector.values.join("|")})`;
 }
 
 /** One rule, with the comment that says what the tool is and why it is in this section. */
 function ruleText(entry: Entry, policyFile: string): string[] {
   const lines: string[] = [];
-  const described = entry.description === "" ? "(no description)" : entry.description;
+  const [first = "(no description)", ...more] = entry.description;
   // Names and signals come from the server: a comment stays one visible line, whatever they hold.
-  lines.push(`  # ${visibleText(`${entryLabel(entry)}: ${described}`)}`);
+  lines.push(`  # ${visibleText(`${entryLabel(entry)}: ${first}`)}`);
+  for (const line of more) lines.push(`  #   | ${line}`);
   lines.push(
     `  #   ${visibleText(`${entry.category} because ${entry.signals.join("; ") || "nothing else classified it"}`)}`,
   );

@@ -1,5 +1,5 @@
 import type { Classification, ToolProfile } from "../classify/types.js";
-import { terminalSafeJson, visibleText } from "../display/visible.js";
+import { terminalSafeJson, visibleText, visibleToolName } from "../display/visible.js";
 import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { choosePolicy, listToolsOf, requireServerCommand, type ServerTools, serverLabel } from "./common.js";
@@ -60,7 +60,8 @@ export function toolRows(policy: CompiledPolicy, profiles: Iterable<ToolProfile>
 }
 
 function label(row: ToolRow): string {
-  return row.value === null ? row.tool : `${row.tool}(${row.argument}=${row.value})`;
+  const tool = visibleToolName(row.tool);
+  return row.value === null ? tool : `${tool}(${row.argument}=${row.value})`;
 }
 
 function article(word: string): string {
@@ -116,7 +117,7 @@ function renderTable(rows: ToolRow[]): string {
   // Tool names, argument values and signals come from the server: every cell is shown visibly.
   const cells = rows.map((row) =>
     [
-      row.value === null ? row.tool : `  ${row.argument}=${row.value}`,
+      row.value === null ? visibleToolName(row.tool) : `  ${row.argument}=${row.value}`,
       row.classification.category,
       row.classification.risk,
       shortDecision(row.forecast),

@@ -5,12 +5,18 @@
  * Characters never shown raw: controls (C0, DEL, C1: escape sequences start with ESC or CSI),
  * format characters (bidi embeddings, overrides and isolates, U+200E/U+200F/U+061C, zero-width
  * space and joiners, U+2060, U+FEFF, U+00AD, tag characters), line and paragraph separators, lone
- * surrogates, and the characters that render as nothing (fillers, variation selectors).
+ * surrogates, every character Unicode says to render as nothing where it is not supported (fillers,
+ * variation selectors, and the code points kept for more of them, such as U+2065 and U+E0080),
+ * code points not assigned yet and private-use ones (a font may draw them as anything, or not at all).
  */
-const HIDDEN =
-  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each escape stands for one code point, matched on its own.
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0\u{E0100}-\u{E01EF}]/u;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}\p{Co}\p{Default_Ignorable_Code_Point}]/u;
 const HIDDEN_ALL = new RegExp(HIDDEN.source, "gu");
+
+/** Combining marks that stack on one base character: past the first few they draw over other lines. */
+const STACKED_MARKS = /[\p{Mn}\p{Me}]{5,}/u;
+const STACKED_MARKS_ALL = new RegExp(STACKED_MARKS.source, "gu");
+/** Combining marks kept as they are on one base character (scripts that stack them use fewer). */
+const MARKS_KEPT = 4;
 
 /** The visible mark for one hidden character: `⟨U+202E⟩`. */
 function markOf(character: string): string {
@@ -18,9 +24,37 @@ function markOf(character: string): string {
   return `⟨U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}⟩`;
 }
 
-/** The text with every control, bidi, invisible character and line break shown as a visible mark. */
+/** A run of stacked combining marks: the first few as they are, every later one through `mark`. */
+function stackedRun(run: string, mark: (character: string) => string): string {
+  const marks = Array.from(run);
+  return marks.slice(0, MARKS_KEPT).join("") + marks.slice(MARKS_KEPT).map(mark).join("");
+}
+
+/**
+ * The text with every control, bidi, invisible character and line break shown as a visible mark,
+ * and combining marks past the fourth on one character too.
+ */
 export function visibleText(text: string): string {
-  return HIDDEN.test(text) ? text.replace(HIDDEN_ALL, markOf) : text;
+  let shown = HIDDEN.test(text) ? text.replace(HIDDEN_ALL, markOf) : text;
+  if (STACKED_MARKS.test(shown)) shown = shown.replace(STACKED_MARKS_ALL, (run) => stackedRun(run, markOf));
+  return shown;
+}
+
+/** The characters a tool name shows as they are: printable ASCII, no space. */
+const TOOL_NAME_CHARACTER = /^[\x21-\x7e]$/;
+
+/**
+ * A tool name as a person reads it: as visibleField, and every character outside printable ASCII
+ * (the MCP specification asks for ASCII letters, digits, `_`, `-` and `.`), a space included, shown
+ * as a mark too, so that a name with a look-alike letter (Cyrillic `а` in `delete_аll`) never reads
+ * as the name it imitates.
+ */
+export function visibleToolName(name: string, maxChars: number | null = null): string {
+  const cut = cutText(name, maxChars);
+  let shown = "";
+  for (const character of cut.text)
+    shown += TOOL_NAME_CHARACTER.test(character) ? character : markOf(character);
+  return cut.omittedChars === 0 ? shown : `${shown}${cutMarker(cut.omittedChars)}`;
 }
 
 /** A text cut to at most `maxChars` characters (code points), and how many were left out. */
@@ -68,13 +102,20 @@ const JSON_WHITESPACE = new Set(["\n", "\r", "\t"]);
  * other than the whitespace between tokens stands inside a string, where an escape means the same.
  */
 export function terminalSafeJson(json: string): string {
-  if (!HIDDEN.test(json)) return json;
-  return json.replace(HIDDEN_ALL, (character) => {
-    if (JSON_WHITESPACE.has(character)) return character;
-    let escaped = "";
-    for (let index = 0; index < character.length; index += 1) {
-      escaped += `\\u${character.charCodeAt(index).toString(16).padStart(4, "0")}`;
-    }
-    return escaped;
-  });
+  let safe = HIDDEN.test(json)
+    ? json.replace(HIDDEN_ALL, (character) =>
+        JSON_WHITESPACE.has(character) ? character : jsonEscape(character),
+      )
+    : json;
+  if (STACKED_MARKS.test(safe)) safe = safe.replace(STACKED_MARKS_ALL, (run) => stackedRun(run, jsonEscape));
+  return safe;
+}
+
+/** One character as JSON's `\uXXXX` escapes (two for a character outside the BMP). */
+function jsonEscape(character: string): string {
+  let escaped = "";
+  for (let index = 0; index < character.length; index += 1) {
+    escaped += `\\u${character.charCodeAt(index).toString(16).padStart(4, "0")}`;
+  }
+  return escaped;
 }

@@ -129,7 +129,7 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
       '  why: needs a person⟨U+000A⟩  why: routine cleanup, safe — rule 1 (tool "delete_stack")',
     ]);
     expect(lines[0]).toContain(
-      `${submitted.id}  recording › drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩  arguments:`,
+      `${submitted.id}  recording › drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩⟨U+0020⟩⟨U+0020⟩arguments:⟨U+0020⟩`,
     );
     inbox.close();
   });

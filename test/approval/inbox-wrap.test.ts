@@ -233,7 +233,9 @@ describe("require_approval through the local inbox, with real wrap processes", (
         .split("\n")
         .find((line) => line.includes(`approval ${waiting.id}:`)) ?? "";
     expect(notice).not.toMatch(RAW_HIDDEN);
-    expect(notice).toContain("wants drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩  arguments:");
+    expect(notice).toContain(
+      "wants drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩⟨U+0020⟩⟨U+0020⟩arguments:⟨U+0020⟩",
+    );
     expect(notice).toContain(
       `{"ask":true,"stack":"⟨U+202E⟩dorp-tset","env":"pro⟨U+200B⟩d","mode":"a⟨U+009B⟩2Jb","note":"${" ".repeat(59)}…⟨342 more characters⟩,"last":"key"}`,
     );

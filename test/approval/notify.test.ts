@@ -2,7 +2,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
-import { describeForPerson } from "../../src/approval/notify.js";
+import { describeForPerson, notificationFor } from "../../src/approval/notify.js";
 import { pendingInput, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
@@ -15,6 +15,28 @@ describe("telling a person that a call waits", () => {
       `approval ${entry.id}: recording wants delete_stack {"stack":"prod","force":true} (destructive, critical risk): ` +
         `Deleting a stack destroys infrastructure. Answer within 90 s: policylayer approve ${entry.id} | ` +
         `policylayer deny ${entry.id} [--reason TEXT] | policylayer approvals --web`,
+    );
+    inbox.close();
+  });
+
+  it("writes <, > and & in a notification as marks, so a daemon that reads markup cannot hide a part of it", () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const { entry } = inbox.submit(
+      pendingInput({
+        tool: "delete<b>_files",
+        arguments: {
+          path: "/tmp/cache",
+          "<span size='1'>": 0,
+          also_delete: ["/home", "/etc"],
+          "</span>": "a&b",
+        },
+      }),
+    );
+    const { title, body } = notificationFor(entry);
+    for (const text of [title, body]) expect(text).not.toMatch(/[<>&]/);
+    expect(title).toBe("policylayer: approve delete⟨U+003C⟩b⟨U+003E⟩_files?");
+    expect(body).toContain(
+      `"⟨U+003C⟩span size='1'⟨U+003E⟩": 0, "also_delete": ["/home","/etc"], "⟨U+003C⟩/span⟨U+003E⟩": "a⟨U+0026⟩b"`,
     );
     inbox.close();
   });

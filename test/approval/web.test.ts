@@ -372,7 +372,8 @@ describe("the approval page in Chromium", () => {
       const title = (await row.locator(".title").textContent()) ?? "";
       expect(title).not.toMatch(RAW_HIDDEN);
       expect(title).toBe(
-        'recording › drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩  arguments: {"path":"/tmp/ok"}⟨U+000A⟩  why: routine cleanup, safe',
+        // The tool name's spaces are marks too: a name never reads as more than one word.
+        'recording › drop⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩safe_toolx⟨U+000A⟩⟨U+0020⟩⟨U+0020⟩arguments:⟨U+0020⟩{"path":"/tmp/ok"}⟨U+000A⟩⟨U+0020⟩⟨U+0020⟩why:⟨U+0020⟩routine⟨U+0020⟩cleanup,⟨U+0020⟩safe',
       );
       const items = await row.locator("ul.args > li").allTextContents();
       for (const item of items) expect(item).not.toMatch(RAW_HIDDEN);
@@ -409,6 +410,64 @@ describe("the approval page in Chromium", () => {
       expect(await wholeNote.isVisible()).toBe(true);
       const overflows = await wholeNote.evaluate((item) => item.scrollWidth > item.clientWidth + 1);
       expect(overflows).toBe(false);
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
+  });
+
+  it("lays every value out in the order it was sent: right-to-left text reorders nothing around it", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const steps = inbox.submit(
+      pendingInput({
+        // U+05C3, a Hebrew punctuation mark that looks like a colon: no control character, nothing to mark.
+        tool: "delete_\u0430ll",
+        arguments: {
+          steps: ["\u05c3", { run: "rm -rf /data" }, { run: "tar czf /backup/data.tgz /data" }],
+          pair: ["\u05d0\u05d1", "\u05d2\u05d3"],
+          note: `ok${"\u030d".repeat(190)}`,
+        },
+      }),
+    );
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+      await page.goto(web.url);
+      const row = page.locator(`li.pending[data-id="${steps.id}"]`);
+      await row.waitFor();
+      // A look-alike letter in a tool name is a mark: the name never reads as delete_all.
+      expect(await row.locator(".title").textContent()).toBe("recording › delete_⟨U+0430⟩ll");
+      const items = row.locator("ul.args > li");
+      /** Where each of `texts` starts on screen, left to right, in the list item `index`. */
+      const leftOf = (index: number, texts: string[]) =>
+        items.nth(index).evaluate((item, wanted) => {
+          const lefts: number[] = [];
+          for (const text of wanted) {
+            const walker = document.createTreeWalker(item, NodeFilter.SHOW_TEXT);
+            let found: Node | null = null;
+            for (let at = walker.nextNode(); at !== null && found === null; at = walker.nextNode())
+              if ((at.textContent ?? "").includes(text)) found = at;
+            if (found === null) throw new Error(`no text node holds ${text}`);
+            const range = document.createRange();
+            const start = (found.textContent ?? "").indexOf(text);
+            range.setStart(found, start);
+            range.setEnd(found, start + text.length);
+            lefts.push(range.getBoundingClientRect().left);
+          }
+          return lefts;
+        }, texts);
+      const [mark, remove, backup] = await leftOf(0, ["\u05c3", "rm -rf /data", "tar czf"]);
+      expect(mark).toBeLessThan(remove as number);
+      expect(remove).toBeLessThan(backup as number);
+      const [first, second] = await leftOf(1, ["\u05d0\u05d1", "\u05d2\u05d3"]);
+      expect(first).toBeLessThan(second as number);
+      // Combining marks past the fourth on one letter are marks: they cannot draw over other lines.
+      expect(await items.nth(2).textContent()).toBe(
+        `"note": "ok${"\u030d".repeat(4)}${"⟨U+030D⟩".repeat(186)}"`,
+      );
     } finally {
       await browser.close();
       web.child.kill("SIGTERM");

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { argumentView, formatArgumentEntry } from "../../src/display/arguments.js";
-import { cutText, terminalSafeJson, visibleField, visibleText } from "../../src/display/visible.js";
+import {
+  cutText,
+  terminalSafeJson,
+  visibleField,
+  visibleText,
+  visibleToolName,
+} from "../../src/display/visible.js";
 import {
   C1_CSI,
   CURSOR_UP_ERASE,
@@ -18,6 +24,13 @@ const EVERY_HIDDEN = [
   ..."\u200b\u200c\u200d\u2060\ufeff\u00ad\u2028\u2029\u180e\u034f\u3164\ufe0f",
   "\u{e0041}",
   "\ud800",
+  // Default-ignorable code points not assigned yet (fonts draw them as nothing), private use, unassigned.
+  ..."\u2065\ufff0\ufff8",
+  "\u{e0000}",
+  "\u{e0080}",
+  "\u{e01f0}",
+  "\ue000",
+  "\u{10ffff}",
 ];
 
 describe("visibleText", () => {
@@ -42,6 +55,15 @@ describe("visibleText", () => {
       const code = (character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
       expect([code, visibleText(`a${character}b`)]).toEqual([code, `a⟨U+${code}⟩b`]);
     }
+  });
+
+  it("shows combining marks past the fourth on one character as marks, so they cannot draw over other lines", () => {
+    expect(visibleText(`o${"\u0301".repeat(6)}k`)).toBe(`o${"\u0301".repeat(4)}⟨U+0301⟩⟨U+0301⟩k`);
+    // Vietnamese and Hebrew with points stack two or three: as they are.
+    for (const text of ["Việt", "\u05e9\u05c1\u05b8\u05d1"]) expect(visibleText(text)).toBe(text);
+    expect(terminalSafeJson(JSON.stringify(`o${"\u0301".repeat(5)}`))).toBe(
+      `"o${"\u0301".repeat(4)}\\u0301"`,
+    );
   });
 
   it("leaves ordinary text, accents, other scripts and emoji as they are", () => {
@@ -119,5 +141,15 @@ describe("argumentView", () => {
     ]);
     expect(view.incomplete).toBe(true);
     expect(argumentView("{}", 10)).toEqual({ entries: [], incomplete: false });
+  });
+});
+
+describe("visibleToolName", () => {
+  it("shows every character outside printable ASCII as a mark, so a look-alike name never reads as another", () => {
+    expect(visibleToolName("delete_\u0430ll")).toBe("delete_⟨U+0430⟩ll");
+    expect(visibleToolName("read file")).toBe("read⟨U+0020⟩file");
+    expect(visibleToolName("get-item.v2_A")).toBe("get-item.v2_A");
+    expect(visibleToolName("x\u202e")).toBe("x⟨U+202E⟩");
+    expect(visibleToolName("abcdef", 3)).toBe("abc…⟨3 more characters⟩");
   });
 });
