@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
+import { approximateNumber, compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
 import { ABSENT, compilePathCondition } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
@@ -182,8 +182,29 @@ function asList<T>(value: T | T[] | undefined): T[] | null {
 
 /** How a budget's amount is named when it cannot be counted: short, so a huge argument stays out of the reason. */
 function describeAmount(value: unknown): string {
-  const text = typeof value === "number" ? String(value) : JSON.stringify(value);
+  const text =
+    typeof value === "number"
+      ? String(value)
+      : value instanceof ExactNumber
+        ? value.text
+        : stringifyJson(value);
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+/**
+ * The amount a budget counts for an argument value: a number as it is; a number kept exact because
+ * a JavaScript number would change its spelling or its value (`100.0`, `5.50`, 21 digits) as the
+ * nearest double, or one a little above where that is below the exact value, so that a call is never
+ * counted for less than it asks; null for anything else.
+ */
+function countedAmount(value: unknown): number | null {
+  if (typeof value === "number") return value;
+  if (!(value instanceof ExactNumber)) return null;
+  // Below zero however little (-1e-400 is -0 as a double): refused as negative.
+  if (compareNumbers(value, 0) < 0) return -1;
+  const nearest = approximateNumber(value);
+  if (!Number.isFinite(nearest) || compareNumbers(value, nearest) <= 0) return nearest;
+  return nearest > 0 ? nearest * (1 + Number.EPSILON) : Number.MIN_VALUE;
 }
 
 /** The rule's rate_limit and budget as limits ready to count. */
@@ -234,9 +255,10 @@ function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
       amountOf(call) {
         const value = read(call);
         if (value === ABSENT) return `the call has no ${budget.sum} to count against the budget`;
-        if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_AMOUNT)
+        const amount = countedAmount(value);
+        if (amount === null || !Number.isFinite(amount) || amount < 0 || amount > MAX_AMOUNT)
           return `${budget.sum} must be a number from 0 to 1e15 to count against the budget, got ${describeAmount(value)}`;
-        return value;
+        return amount;
       },
     });
   }

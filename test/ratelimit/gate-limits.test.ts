@@ -9,6 +9,8 @@ import { Gate } from "../../src/proxy/gate.js";
 import { Limiter } from "../../src/ratelimit/limiter.js";
 import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
 import { requestEraOf } from "../../src/wire/era.js";
+import { ExactNumber } from "../../src/wire/exact-number.js";
+import { stringifyJson } from "../../src/wire/json.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -56,7 +58,7 @@ function decide(gate: Gate, name: string, args: Record<string, unknown> = {}): V
     id: nextId++,
     call: { name, arguments: args },
     progressToken: null,
-    argumentsJson: JSON.stringify(args),
+    argumentsJson: stringifyJson(args),
     era: requestEraOf(undefined),
     roundTrip: {},
   });
@@ -134,6 +136,33 @@ describe("reserve, then settle", () => {
       first.finish("protocol_error");
     }
     expect(decideNow(gate, "act").forward).toBe(false);
+  });
+});
+
+describe("budget amounts a JavaScript number would change", () => {
+  const budget = policyFrom(`version: 1
+default: deny
+rules:
+  - tool: transfer
+    action: allow
+    budget: { sum: args.amount, max: 115.5, window: 86400, scope: global }
+`);
+
+  it("counts 100.0, 5.50 and 1e1 as the numbers they are, and refuses one below zero however little", () => {
+    const gate = gateOn(machine(), budget);
+    for (const text of ["100.0", "5.50", "1e1", "-0", "0.0"]) {
+      const verdict = decideNow(gate, "transfer", { amount: new ExactNumber(text) });
+      expect([text, verdict.forward]).toEqual([text, true]);
+      if (verdict.forward) verdict.finish("result");
+    }
+    const over = decideNow(gate, "transfer", { amount: new ExactNumber("0.5000000000000000000001") });
+    expect(over.forward).toBe(false);
+    expect(reasonOf(over)).toContain("may add up to at most 115.5 in 86400 s; 0 is left");
+    const negative = decideNow(gate, "transfer", { amount: new ExactNumber("-1e-400") });
+    expect(reasonOf(negative)).toContain("must be a number from 0 to 1e15");
+    expect(reasonOf(negative)).toContain("got -1e-400");
+    const huge = decideNow(gate, "transfer", { amount: new ExactNumber("12345678901234567890") });
+    expect(reasonOf(huge)).toContain("got 12345678901234567890");
   });
 });
 
