@@ -1,5 +1,5 @@
 import type { RequestId } from "./jsonrpc.js";
-import { type MemberScan, parseRange, peekMembers, scanMembers, type ValueRange } from "./peek.js";
+import { type MemberScan, parseRange, peekMembers, QUOTE, scanMembers, type ValueRange } from "./peek.js";
 
 const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 /** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
@@ -42,7 +42,15 @@ export class ResponseReader {
     const ranges = this.ranges;
     this.scanned = scanMembers(content, this.scan);
     if (!this.scanned) return NOT_A_MESSAGE;
-    if (ranges[ID] === -1 || ranges[METHOD] !== -1) return NOT_A_RESPONSE;
+    if (ranges[METHOD] !== -1) {
+      // A method that is not a string, or a request with a result or an error too, is no JSON-RPC
+      // message, and a lenient client could take it for an answer (pydantic reads `"method": null`
+      // beside a result as the response): never passed on unread.
+      if (content[ranges[METHOD] as number] !== QUOTE || ranges[RESULT] !== -1 || ranges[ERROR] !== -1)
+        return NOT_A_MESSAGE;
+      return NOT_A_RESPONSE;
+    }
+    if (ranges[ID] === -1) return NOT_A_RESPONSE;
     try {
       return parseRange(content, [ranges[ID] as number, ranges[ID + 1] as number]);
     } catch {

@@ -123,13 +123,18 @@ export class ResponseStreamScan {
    * when not, when a method member was seen, or when the read failed.
    */
   get idSoFar(): MemberValue {
-    return this.failed ? null : this.answerId;
+    return this.failed || this.top.values[METHOD] !== null ? null : this.answerId;
   }
 
-  /** As idSoFar, but also when the read failed after the id (for a line dropped as unreadable). */
+  /**
+   * As idSoFar, but also when the read failed after the id, and when the line has a method that is
+   * not a string (for a line dropped as unreadable: `"method": null` beside a result is no request of
+   * the server's, and a lenient client would take it for the answer).
+   */
   get answerId(): MemberValue {
     const top = this.top;
-    if (!this.answering || top.values[METHOD] !== null) return null;
+    const method = top.values[METHOD] ?? null;
+    if (!this.answering || method === "long" || (method !== null && method[0] === QUOTE)) return null;
     if (this.level === top && top.member === ID) return null;
     return top.values[ID] ?? null;
   }

@@ -224,6 +224,32 @@ describe("server lines that are not JSON, in process", () => {
     expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ id: "L2", error: { code: -32603 } }]);
   });
 
+  it("drops an answer with a method that is not a string, which a lenient client would read as the answer", () => {
+    const session = listingWithSecretHidden("L5");
+    const tools = SECRET_TOOLS;
+    session.fromServerBytes(
+      `${JSON.stringify({ jsonrpc: "2.0", id: "L5", method: null, result: { tools } })}\n`,
+    );
+    const lines = session.clientReceivedText();
+    expect(lines.some((line) => line.includes("secret"))).toBe(false);
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ id: "L5", error: { code: -32603 } }]);
+
+    const calls = proxyWith("version: 1\ndefault: allow\n");
+    callSent(calls, 61);
+    calls.fromServerBytes('{"jsonrpc":"2.0","id":61,"method":5,"result":{"content":[]}}\n');
+    expect(calls.clientReceived()).toMatchObject([{ id: 61, error: { code: -32603 } }]);
+    expect(callLines(calls)).toMatchObject([{ id: 61, outcome: "protocol_error" }]);
+  });
+
+  it("drops a request of the server's that carries a result too, and the call with its id still waits", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    callSent(session, 62);
+    session.fromServerBytes('{"jsonrpc":"2.0","id":62,"method":"ping","result":{"content":[]}}\n');
+    expect(session.clientReceivedText()).toEqual([]);
+    session.fromServer({ jsonrpc: "2.0", id: 62, result: { content: [] } });
+    expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: 62, result: { content: [] } }]);
+  });
+
   it("answers each call a batch of answers names with -32603, audited, and leaves the server's own requests alone", () => {
     const session = proxyWith("version: 1\ndefault: allow\n");
     callSent(session, 51);

@@ -138,6 +138,9 @@ describe("ResponseStreamScan against scanMembers, over generated lines cut into 
     expect(ids('{"jsonrpc":"2.0","id":42,"result":{"content":[]}')).toEqual([42]);
     expect(ids('{"id":1,"method":"sampling/createMessage","params":{}} x')).toEqual([]);
     expect(ids('{"id":1,"params":{},"result":{}}')).toEqual([1]);
+    // A method that is not a string makes no request: the id names the answer a lenient client would read.
+    expect(ids('{"id":2,"method":null,"result":{}}')).toEqual([2]);
+    expect(ids('{"id":3,"method":{"a":1},"error":{}}')).toEqual([3]);
     expect(ids('{"id":12345678901234567890,"result":{}}')).toEqual([]);
     // A batch: the answers in it, so that the requests they name are answered with an error.
     expect(ids('[{"id":3,"result":{}}]')).toEqual([3]);
