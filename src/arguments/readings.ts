@@ -6,8 +6,15 @@
 // whose own code converts what its schema calls a string.
 
 import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
-import { parseJsonText } from "./exact.js";
-import { isLaxFailure, readBooleanNumber, readBooleanText, readIntegerText, readNumberText } from "./lax.js";
+import { parsePythonJsonText } from "./exact.js";
+import {
+  isLaxFailure,
+  type LaxFailure,
+  readBooleanNumber,
+  readBooleanText,
+  readIntegerText,
+  readNumberText,
+} from "./lax.js";
 import { jsonType, Type } from "./schema.js";
 
 /** The JSON types a condition compares with, as schema.ts's type bits: what other readings are worth making. */
@@ -32,9 +39,48 @@ export function otherReadings(value: unknown, wanted: number): unknown[] {
 }
 
 function numberReadings(value: number | ExactNumber, wanted: number): unknown[] {
-  if (!(wanted & Type.boolean)) return [];
-  const reading = readBooleanNumber(value);
-  return isLaxFailure(reading) ? [] : [reading];
+  const readings: unknown[] = [];
+  // A number kept exact (999.99999999999999999, 9007199254740993.0) is the nearest double to a server
+  // whose JSON parser makes floats of it (Python's json.loads, then a float or an int field).
+  if (wanted & Type.number && value instanceof ExactNumber) {
+    const nearest = Number(value.text);
+    if (!Number.isNaN(nearest) && compareNumbers(value, nearest) !== 0) readings.push(nearest);
+  }
+  if (wanted & Type.boolean) {
+    const reading = readBooleanNumber(value);
+    if (!isLaxFailure(reading)) readings.push(reading);
+  }
+  return readings;
+}
+
+/** Python's str.strip() whitespace (str.isspace), and more: a reading only ever widens what a deny rule sees. */
+const PYTHON_SPACE = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu;
+const DECIMAL_DIGIT = /\p{Nd}/u;
+const DECIMAL_DIGITS = /\p{Nd}/gu;
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+const PLAIN_FRACTION = /^([+-]?\d+)\/(\d+)$/;
+
+/** The value of one Unicode decimal digit: Unicode puts each set of ten in a run that starts at its zero. */
+function digitValue(digit: string): string {
+  const code = digit.codePointAt(0) ?? 0;
+  if (code < 0x80) return digit;
+  let zero = code;
+  while (DECIMAL_DIGIT.test(String.fromCodePoint(zero - 1))) zero--;
+  return String((code - zero) % 10);
+}
+
+/**
+ * The number a string is to Python's own int(), float(), Decimal() and Fraction() (a server's code,
+ * or a field of those types, which pydantic hands to them): any Unicode decimal digits (５０００,
+ * ١٢٣٤٥, 𝟓𝟎𝟎𝟎), Python's whitespace around it, underscores anywhere, a fraction `a/b`. Null where
+ * it reads as none.
+ */
+function pythonNumberReading(text: string): number | null {
+  const plain = text.replace(PYTHON_SPACE, "").replace(DECIMAL_DIGITS, digitValue).replaceAll("_", "");
+  if (PLAIN_NUMBER.test(plain)) return Number(plain);
+  const fraction = PLAIN_FRACTION.exec(plain);
+  if (fraction !== null && Number(fraction[2]) !== 0) return Number(fraction[1]) / Number(fraction[2]);
+  return null;
 }
 
 function stringReadings(text: string, wanted: number): unknown[] {
@@ -42,12 +88,9 @@ function stringReadings(text: string, wanted: number): unknown[] {
   if (wanted & Type.number) {
     // An integer field reads " 5_000 " where a float field does not, and the other way round for "1e3".
     // Both exact: "12345678901234567890" is that integer to an integer field, and a double to a float field.
-    for (const reading of [readIntegerText(text), readNumberText(text)]) {
-      const value = isLaxFailure(reading)
-        ? reading.fails === "inexact"
-          ? Number(reading.reading)
-          : null
-        : reading;
+    const lax = (reading: number | ExactNumber | LaxFailure) =>
+      isLaxFailure(reading) ? (reading.fails === "inexact" ? Number(reading.reading) : null) : reading;
+    for (const value of [lax(readIntegerText(text)), lax(readNumberText(text)), pythonNumberReading(text)]) {
       if (value === null || Number.isNaN(value)) continue;
       if (!readings.some((other) => isJsonNumber(other) && compareNumbers(other, value) === 0))
         readings.push(value);
@@ -58,7 +101,7 @@ function stringReadings(text: string, wanted: number): unknown[] {
     if (!isLaxFailure(reading)) readings.push(reading);
   }
   if (wanted & (Type.array | Type.object | Type.null)) {
-    const parsed = parseJsonText(text);
+    const parsed = parsePythonJsonText(text);
     if (parsed !== null && jsonType(parsed.value) & wanted) readings.push(parsed.value);
   }
   return readings;
@@ -66,7 +109,7 @@ function stringReadings(text: string, wanted: number): unknown[] {
 
 /** A list or an object that a string stands for as JSON text, for walking a path through it; null where it does not. */
 export function containerReading(text: string): unknown[] | Record<string, unknown> | null {
-  const parsed = parseJsonText(text);
+  const parsed = parsePythonJsonText(text);
   if (parsed === null || typeof parsed.value !== "object" || parsed.value === null) return null;
   return parsed.value as unknown[] | Record<string, unknown>;
 }

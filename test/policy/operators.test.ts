@@ -89,9 +89,57 @@ describe("condition operators", () => {
     expect(matches("{ path: args.a, op: neq, value: 5 }", { a: exact("5.0") })).toBe(false);
     expect(matches("{ path: args.a, op: in, value: [1, 0] }", { a: exact("-0") })).toBe(true);
     expect(matches("{ path: args.a, op: contains, value: 5 }", { a: [exact("5E0")] })).toBe(true);
+    // Exactly, 12345678901234567890 is not the policy's number; as the double a server's JSON parser
+    // makes of it (Python's json.loads, then a float field), it is: a deny rule holds on that reading,
+    // an allow rule only where every reading holds.
+    const huge = { a: exact("12345678901234567890") };
+    expect(matches("{ path: args.a, op: eq, value: 12345678901234567000 }", huge)).toBe(true);
+    const allowOnly = policyFrom(
+      "version: 1\ndefault: deny\nrules:\n  - when: [{ path: args.a, op: eq, value: 12345678901234567000 }]\n    action: allow\n",
+    );
+    expect(decideToolCall(allowOnly, { name: "t", arguments: huge }, readLow).action).toBe("deny");
+  });
+
+  it("decides a deny rule on the double a server would make of an exact number too", () => {
+    const exact = (text: string) => new ExactNumber(text);
+    expect(matches("{ path: args.a, op: gte, value: 1000 }", { a: exact("999.99999999999999999") })).toBe(
+      true,
+    );
     expect(
-      matches("{ path: args.a, op: eq, value: 12345678901234567000 }", { a: exact("12345678901234567890") }),
-    ).toBe(false);
+      matches("{ path: args.a, op: eq, value: 9007199254740992 }", { a: exact("9007199254740993.0") }),
+    ).toBe(true);
+    expect(matches("{ path: args.a, op: lte, value: 0 }", { a: exact("1e-400") })).toBe(true);
+    expect(matches("{ path: args.a, op: gte, value: 1000 }", { a: exact("999.9999999") })).toBe(false);
+  });
+
+  it("decides a number condition on the number Python's own int(), float() or Decimal() makes of a string", () => {
+    for (const text of [
+      "５０００",
+      "١٢٣٤٥",
+      "𝟓𝟎𝟎𝟎",
+      "_5000",
+      "5__000",
+      "5000_",
+      "\u001f5000",
+      "10000/2",
+      " 5000\u3000",
+    ])
+      expect([text, matches("{ path: args.amount, op: gt, value: 1000 }", { amount: text })]).toEqual([
+        text,
+        true,
+      ]);
+    expect(matches("{ path: args.amount, op: gt, value: 1000 }", { amount: "５" })).toBe(false);
+    expect(matches("{ path: args.amount, op: gt, value: 1000 }", { amount: "5000 kb" })).toBe(false);
+  });
+
+  it("reads JSON text as Python's json.loads does, NaN and Infinity included, for a path through it", () => {
+    expect(matches("{ path: args.x.amount, op: gt, value: 1000 }", { x: '{"amount": 5000, "z": NaN}' })).toBe(
+      true,
+    );
+    expect(matches("{ path: args.v.*, op: gt, value: 1000 }", { v: "[1, 5000, NaN]" })).toBe(true);
+    expect(matches("{ path: args.v.*, op: gt, value: 1000 }", { v: "[1, -Infinity]" })).toBe(false);
+    expect(matches("{ path: args.v.*, op: gt, value: 1000 }", { v: "[1, Infinity]" })).toBe(true);
+    expect(matches("{ path: args.v.*, op: gt, value: 1000 }", { v: '["NaN Infinity", 1]' })).toBe(false);
   });
 
   it("requires every condition of a rule to hold", () => {
