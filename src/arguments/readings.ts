@@ -54,6 +54,7 @@ function numberReadings(value: number | ExactNumber, wanted: number): unknown[] 
 }
 
 /** Python's str.strip() whitespace (str.isspace), and more: a reading only ever widens what a deny rule sees. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C to U+001F are whitespace to Python's str.strip().
 const PYTHON_SPACE = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu;
 const DECIMAL_DIGIT = /\p{Nd}/u;
 const DECIMAL_DIGITS = /\p{Nd}/gu;
