@@ -139,7 +139,7 @@ export class Limiter {
     const sharedLimits: CompiledLimit[] = [];
     for (const [i, limit] of rule.limits.entries()) {
       const amount = amounts[i] as number;
-      const windowMs = limit.windowSeconds * 1000;
+      const windowMs = windowMsOf(limit.windowSeconds);
       if (limit.scope !== "session") {
         shared.push({
           key: sharedCounterKey(policy.state.keyPrefix, limit, policy.serverName ?? this.options.serverLabel),
@@ -268,4 +268,13 @@ export class Limiter {
       ? { pass: false, reason, retryAfterSeconds: wholeSeconds(retryAfterMs) }
       : { pass: false, reason };
   }
+}
+
+/**
+ * A window in whole milliseconds, rounded up (the stores keep times in ms, and Redis's PEXPIREAT
+ * takes only integers: a window of 2.0005 s failed every call there); the product is taken to the
+ * microsecond first, so that 1.1 s is 1100 ms, not 1101.
+ */
+export function windowMsOf(windowSeconds: number): number {
+  return Math.ceil(Math.round(windowSeconds * 1_000_000) / 1000);
 }

@@ -34,6 +34,8 @@ function redisPolicy(
     url?: string;
     onUnavailable?: "deny" | "allow";
     echoMax?: number;
+    /** The echo rule's window in seconds (600). */
+    echoWindow?: number;
     budgetMax?: number;
     /** get-env (whose inputSchema declares no arguments) takes undeclared ones and counts args.a too. */
     untypedBudget?: boolean;
@@ -53,7 +55,7 @@ rules:
   - id: echoes
     tool: echo
     action: allow
-    rate_limit: { max: ${options.echoMax ?? 5}, window: 600, scope: global }
+    rate_limit: { max: ${options.echoMax ?? 5}, window: ${options.echoWindow ?? 600}, scope: global }
   - id: transfers
     tool: get-sum
     action: allow
@@ -170,6 +172,24 @@ describe("limits shared through a real Redis", () => {
       }
     } finally {
       client.disconnect();
+    }
+  });
+
+  it("counts in a window of a fraction of a millisecond more than whole seconds, with keys that expire", async () => {
+    const { clients } = await wraps(redisPolicy({ echoMax: 2, echoWindow: 30.0005 }), 1);
+    const client = nth(clients, 0).client;
+    const outcomes: string[] = [];
+    for (let n = 0; n < 3; n++) outcomes.push(await callOutcome(client, "echo", { message: `call ${n}` }));
+    expect(outcomes.slice(0, 2)).toEqual(["pass", "pass"]);
+    expect(outcomes[2]).toContain("at most 2 calls in 30.0005 s");
+    const { Redis } = await import("ioredis");
+    const redisClient = new Redis(redis.url);
+    try {
+      const keys = await redisClient.keys(`${lastPrefix}*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) expect(await redisClient.pttl(key)).toBeGreaterThan(0);
+    } finally {
+      redisClient.disconnect();
     }
   });
 
