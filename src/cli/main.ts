@@ -236,7 +236,9 @@ export async function main(argv: readonly string[], wrap: WrapAction): Promise<n
     .option("--yes", "do not ask (needed without a terminal)")
     .action(async (id: string | undefined, flags: { policy?: string; yes?: boolean }) => {
       const { limitsResetCommand } = await import("./limits.js");
-      exitCode = await limitsResetCommand(id, flags);
+      // `limits --policy F reset` gives the policy to the parent command: it is the same policy.
+      const policy = flags.policy ?? limits.opts<{ policy?: string }>().policy;
+      exitCode = await limitsResetCommand(id, policy === undefined ? flags : { ...flags, policy });
     });
 
   /** Usage errors of install, uninstall and status exit 2, as their help says. */

@@ -197,6 +197,10 @@ describe("policylayer limits", () => {
     expect(reset.exitCode).toBe(0);
     expect((await limitsJson(dir, policy)).map((row) => row.id)).toEqual(["spend"]);
     expect(await callOutcome(client, "echo", { message: "2" })).toBe("pass");
+    // --policy before reset names the same policy: its store is the one cleared.
+    const before = await cliOn(dir, ["limits", "--policy", policy, "reset", "spend", "--yes"]);
+    expect(before.exitCode, before.stderr).toBe(0);
+    expect((await limitsJson(dir, policy)).map((row) => row.id)).toEqual(["shared-echo"]);
   });
 
   it("opens no store for a policy whose limits are all of session scope", async () => {
