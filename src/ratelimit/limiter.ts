@@ -222,7 +222,9 @@ export class Limiter {
       this.handle === null ||
       previous === undefined ||
       previous.store !== state.store ||
-      previous.url !== state.url
+      previous.url !== state.url ||
+      // The Redis store writes keys of its own under the prefix it was opened with.
+      previous.keyPrefix !== state.keyPrefix
     ) {
       void this.handle?.store?.close();
       this.handle = this.options.sharedStore(policy);

@@ -139,6 +139,35 @@ describe("reserve, then settle", () => {
   });
 });
 
+describe("the shared store across reloads", () => {
+  it("opens the store again when a reload changes key_prefix, so no key is written under the old one", () => {
+    const dir = machine();
+    const opened: string[] = [];
+    const limiter = new Limiter({
+      serverLabel: "test-server",
+      sharedStore: (policy) => {
+        opened.push(policy.state.keyPrefix);
+        const store = LocalLimitStore.open(join(dir, "limits.db"));
+        cleanups.push(() => store.close());
+        return { store, unavailableBecause: "" };
+      },
+    });
+    const withPrefix = (prefix: string) =>
+      policyFrom(`version: 1
+default: deny
+state: { key_prefix: "${prefix}" }
+rules:
+  - { id: acts, tool: act, action: allow, rate_limit: { max: 5, window: 60, scope: global } }
+`);
+    const call = { name: "act", arguments: {} };
+    for (const policy of [withPrefix("old:"), withPrefix("old:"), withPrefix("teamb:")]) {
+      const verdict = limiter.reserve(policy, policy.rules[0] as CompiledPolicy["rules"][number], call, true);
+      expect("pass" in verdict && verdict.pass).toBe(true);
+    }
+    expect(opened).toEqual(["old:", "teamb:"]);
+  });
+});
+
 describe("budget amounts a JavaScript number would change", () => {
   const budget = policyFrom(`version: 1
 default: deny
