@@ -42,6 +42,8 @@ export interface ApprovalStageOptions {
   approver: Approver | null;
   inClient: InClientApprovals;
   limiter: Limiter;
+  /** The policy in force now: an approved call's limits are those of its rule in it. */
+  currentPolicy(): CompiledPolicy;
   deny(record: AuditRecord, denial: { reason: string; retryAfterSeconds?: number }): Verdict;
   /** `approvedBy`: who approved the logical call, so that a continuation the server asks for is not asked again. */
   forward(
@@ -164,7 +166,18 @@ export class ApprovalStage {
       if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
       return forward(verdict.reservation);
     };
-    const limited = this.options.limiter.reserve(limits.policy, limits.rule, context.request.call, true);
+    // A reload while the call waited: its rule's limits as they are now (a new max applies at once).
+    const policy = this.options.currentPolicy();
+    const rule =
+      policy === limits.policy
+        ? limits.rule
+        : policy.rules.find((candidate) => candidate.id === limits.rule.id);
+    if (rule === undefined) {
+      return this.options.deny(record, {
+        reason: `approved, but meanwhile the policy was reloaded without rule ${limits.rule.index + 1} (id ${limits.rule.id}), whose limits the call was to count against; call the tool again to have it decided by the policy in force`,
+      });
+    }
+    const limited = this.options.limiter.reserve(policy, rule, context.request.call, true);
     return limited instanceof Promise ? limited.then(settle) : settle(limited);
   }
 

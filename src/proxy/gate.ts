@@ -78,6 +78,7 @@ export class Gate implements CallGate {
       approver: options.approver ?? null,
       inClient: this.inClient,
       limiter: this.limiter,
+      currentPolicy: () => this.policy,
       deny: (record, denial) => this.deny(record, denial),
       forward: (record, startedMs, roundTrip, approvedBy, reservation) =>
         this.forward(record, startedMs, roundTrip, approvedBy, reservation),

@@ -252,6 +252,54 @@ rules:
   });
 });
 
+describe("an approval across a reload", () => {
+  const budgetOf = (max: number, tool = "transfer") =>
+    policyFrom(`version: 1
+default: deny
+rules:
+  - id: transfers
+    tool: ${tool}
+    action: require_approval
+    budget: { sum: args.amount, max: ${max}, window: 86400, scope: global }
+`);
+
+  /** An approver that approves when the test says so. */
+  function laterApprover() {
+    let approve: () => void = () => {};
+    const approver: Approver = () => ({
+      answer: new Promise<ApprovalAnswer>((resolve) => {
+        approve = () => resolve({ approved: true, channel: "test", decidedBy: "tester", reason: "" });
+      }),
+      withdraw: () => {},
+    });
+    return { approver, approve: () => approve() };
+  }
+
+  it("checks an approved call against the limits of its rule in the policy in force when it is approved", async () => {
+    const { approver, approve } = laterApprover();
+    const gate = gateOn(machine(), budgetOf(10), approver);
+    const waiting = decide(gate, "transfer", { amount: 6 });
+    expect("verdict" in waiting).toBe(true);
+    gate.setPolicy(budgetOf(5));
+    approve();
+    const verdict = await (waiting as PendingVerdict).verdict;
+    expect(verdict.forward).toBe(false);
+    expect(reasonOf(verdict)).toContain("approved, but meanwhile the limit was reached");
+    expect(reasonOf(verdict)).toContain("at most 5");
+  });
+
+  it("denies an approved call whose rule the reload took out, saying so", async () => {
+    const { approver, approve } = laterApprover();
+    const gate = gateOn(machine(), budgetOf(10), approver);
+    const waiting = decide(gate, "transfer", { amount: 6 });
+    gate.setPolicy(policyFrom("version: 1\ndefault: allow\nrules: []\n"));
+    approve();
+    const verdict = await (waiting as PendingVerdict).verdict;
+    expect(verdict.forward).toBe(false);
+    expect(reasonOf(verdict)).toContain("meanwhile the policy was reloaded without rule 1 (id transfers)");
+  });
+});
+
 describe("rule identity across reloads", () => {
   const withId = (max: number) =>
     policyFrom(`version: 1
