@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import { terminalSafeJson, visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from "../policy/types.js";
 import { counterKeyStart, parseCounterKey, ruleKeyStart } from "../ratelimit/keys.js";
 import type { SharedStoreHandle } from "../ratelimit/limiter.js";
@@ -22,14 +23,6 @@ export interface LimitRow {
   window_seconds: number;
   /** Seconds until the oldest counted unit leaves the window; 0 when nothing is counted. */
   frees_in_seconds: number;
-}
-
-/** Control, bidi and invisible characters shown as \u{...} marks, so a name cannot forge what a person reads. */
-function visible(text: string): string {
-  return text.replace(
-    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
-    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
-  );
 }
 
 function toolOf(rule: CompiledRule): string | null {
@@ -118,16 +111,23 @@ export async function limitsCommand(flags: { policy?: string; json?: boolean }):
   try {
     const rows = await limitRows(policy, store);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${terminalSafeJson(JSON.stringify(rows, null, 2))}\n`);
       return 0;
     }
     if (rows.length === 0)
       process.stdout.write(`No counts in the ${store.name} limit store for ${policy.source}.\n`);
     for (const row of rows) {
-      const server = row.server === null ? "" : ` server ${JSON.stringify(visible(row.server))}`;
+      const server = row.server === null ? "" : ` server ${visibleField(row.server)}`;
       const frees = row.used > 0 ? `, the next unit frees up in ${row.frees_in_seconds} s` : "";
       process.stdout.write(
-        `${row.id} (${row.kind}, ${row.scope}${server}, tool ${visible(row.tool ?? "any")}): ${row.used} of ${row.max} used in ${row.window_seconds} s, ${row.remaining} left${frees}\n`,
+        `${row.id} (${row.kind}, ${row.scope}${server}, tool ${
+          row.tool === null
+            ? "any"
+            : row.tool
+                .split(", ")
+                .map((name) => visibleToolName(name))
+                .join(", ")
+        }): ${row.used} of ${row.max} used in ${row.window_seconds} s, ${row.remaining} left${frees}\n`,
       );
     }
     for (const rule of sessionOnly)
