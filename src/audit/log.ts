@@ -1,6 +1,7 @@
 import { hash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { terminalSafeJson } from "../display/visible.js";
 import { canonicalJson } from "../policy/compile.js";
 import { stringifyJson } from "../wire/json.js";
 
@@ -223,7 +224,7 @@ export class AuditLog {
     const fd = openSync(path, "a", 0o600);
     const log = new AuditLog(path, fd);
     try {
-      writeSync(fd, `${JSON.stringify(sessionStart)}\n`);
+      writeSync(fd, `${terminalSafeJson(JSON.stringify(sessionStart))}\n`);
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -263,9 +264,14 @@ export class AuditLog {
     return this.lines.head(record);
   }
 
-  /** `ascii`: the caller knows the line is all ASCII. */
-  private appendLine(line: string, ascii: boolean): boolean {
+  /**
+   * `ascii`: the caller knows the line is all ASCII. A line that may not be has its C1 controls, bidi
+   * and invisible characters written as `\u` escapes (the same JSON value), so that the log shown on
+   * a terminal (`tail -f`, `cat`) cannot move, hide or reorder what a person reads there.
+   */
+  private appendLine(text: string, ascii: boolean): boolean {
     if (this.failure !== null) return false;
+    const line = ascii ? text : terminalSafeJson(text);
     if (this.held !== null) {
       this.held += line;
       this.heldAscii &&= ascii;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditLog, type AuditRecord, argumentsHash, CallLineWriter } from "../../src/audit/log.js";
 import { canonicalJson } from "../../src/policy/compile.js";
+import { RAW_HIDDEN } from "../helpers/attack-strings.js";
 import { tempDir } from "../helpers/tmp.js";
 
 describe("canonical arguments", () => {
@@ -84,6 +85,48 @@ describe("CallLineWriter", () => {
 });
 
 describe("AuditLog", () => {
+  it("writes C1 controls, bidi and invisible characters as \\u escapes: the same record, safe to show on a terminal", () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, "audit.jsonl");
+      const log = AuditLog.open(path, { event: "session_start", server: "uvx x\u009b2J" });
+      const record = {
+        time: "2026-11-24T14:00:00.000Z",
+        session: "s-1",
+        server: "uvx server",
+        event: "tools/call",
+        id: 1,
+        tool: "read\u009b2J\u009b1;1Hdelete_all\u202e",
+        decision: "deny",
+        policy_action: "deny",
+        mode: "enforce",
+        rule: null,
+        reason: "pro\u200bd \u2066x\u2069 é",
+        category: "read",
+        risk: "low",
+        args_sha256: "ab".repeat(32),
+      } satisfies AuditRecord;
+      log.appendCall(record);
+      log.batch(() => log.appendCall({ ...record, id: 2 }));
+      log.close();
+      const text = readFileSync(path, "utf8");
+      for (const line of text.trimEnd().split("\n")) expect(line).not.toMatch(RAW_HIDDEN);
+      expect(text).toContain("read\\u009b2J\\u009b1;1Hdelete_all\\u202e");
+      expect(text).toContain("é");
+      const lines = text
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(lines).toEqual([
+        { event: "session_start", server: "uvx x\u009b2J" },
+        record,
+        { ...record, id: 2 },
+      ]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it("writes ASCII and non-ASCII lines, in and out of a batch, as the UTF-8 of JSON.stringify", () => {
     const dir = tempDir();
     try {
