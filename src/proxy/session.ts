@@ -134,6 +134,8 @@ export class ProxySession {
     this.serverRequests.rejectAll(`the MCP server ${description}`);
     for (const entry of this.pending.drain()) {
       entry.listed?.(null);
+      // A call still waiting for its definition or a person: decided (and audited) now, not after the log closes.
+      entry.approval?.withdraw(`the MCP server ${description} before the call was decided`);
       entry.forwarded?.finish("server_exited");
       this.sendToClient(
         errorLine(

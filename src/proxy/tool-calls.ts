@@ -68,6 +68,7 @@ export class ToolCalls {
     const { call } = request;
     let withdrawn: string | null = null;
     let approval: PendingVerdict | null = null;
+    let defined = false;
     const verdict = this.host.definitions
       .definitionOf(call.name, request.era)
       .then(
@@ -75,6 +76,7 @@ export class ToolCalls {
         (error: unknown) => (error instanceof Error ? error.message : String(error)),
       )
       .then((unavailable): Verdict | Promise<Verdict> => {
+        defined = true;
         if (withdrawn !== null)
           return { forward: false, denial: { tool: call.name, reason: withdrawn, rule: null } };
         const decided = this.host.gate.decideCall(
@@ -87,8 +89,18 @@ export class ToolCalls {
     return {
       verdict,
       withdraw: (reason) => {
+        if (withdrawn !== null) return;
         withdrawn = reason;
-        approval?.withdraw(reason);
+        if (approval !== null) approval.withdraw(reason);
+        else if (!defined) {
+          // Still waiting for the definition (the client cancelled, the server exited): decided now,
+          // as a call whose definition could not be had, so that its audit line is written while
+          // the session's log is open.
+          const decided = this.host.gate.decideCall({ ...request, definitionUnavailable: reason });
+          if ("forward" in decided) {
+            if (decided.forward) decided.finish("not_forwarded");
+          } else decided.withdraw(reason);
+        }
       },
     };
   }

@@ -14,11 +14,17 @@ afterEach(() => proxy?.close());
 
 /** A session whose server listed no tools: every call is of a tool the server does not list, decided at once. */
 function proxyWith(policyYaml: string): InProcessProxy {
+  const session = proxyBeforeAnyList(policyYaml);
+  session.serverLists([]);
+  return session;
+}
+
+/** A session that has seen no tools/list yet: a call's tool is looked up in the server's list first. */
+function proxyBeforeAnyList(policyYaml: string): InProcessProxy {
   proxy = new InProcessProxy({
     policy: policyFrom(policyYaml),
     auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
   });
-  proxy.serverLists([]);
   return proxy;
 }
 
@@ -144,6 +150,37 @@ describe("ProxySession with the gate, in process", () => {
     expect(session.serverReceived()).toEqual([]);
     const [denied] = session.clientReceived();
     expect(denied).toMatchObject({ id: 1, result: { isError: true } });
+  });
+
+  it("audits a call still waiting for its definition when the server exits, at once, as a denial", () => {
+    const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
+    session.fromClient({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "wipe", arguments: {} },
+    });
+    expect(session.serverReceived()).toMatchObject([{ method: "tools/list" }]);
+    session.session.serverExited("exited with code 0");
+    // Synchronously: wrap closes the log right after the session hears of the exit.
+    expect(callLines(session)).toMatchObject([
+      { id: 7, tool: "wipe", decision: "deny", reason: expect.stringContaining("exited with code 0") },
+    ]);
+    expect(session.clientReceived()).toMatchObject([{ id: 7, error: { code: -32000 } }]);
+  });
+
+  it("audits a call still waiting for its definition that the client cancels, as a denial", async () => {
+    const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
+    session.fromClient({
+      jsonrpc: "2.0",
+      id: 8,
+      method: "tools/call",
+      params: { name: "wipe", arguments: {} },
+    });
+    session.fromClient({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 8 } });
+    expect(callLines(session)).toMatchObject([{ id: 8, tool: "wipe", decision: "deny" }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(callLines(session)).toHaveLength(1);
   });
 
   it("answers every pending request with an error when the server exits", () => {
