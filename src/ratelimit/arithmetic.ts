@@ -1,12 +1,17 @@
 /**
- * Fractional amounts are summed in floating point, where 0.1 + 0.2 is a hair over 0.3: a sum within
- * one part in a billion of `max` counts as reaching it. Whole numbers below 2^53 add up exactly.
+ * Fractional amounts are summed in floating point, where 0.1 + 0.2 is a hair over 0.3: a sum of
+ * them within one part in 10^12 of `max` counts as reaching it (a sum's rounding errors stay far
+ * below that). Whole numbers below 2^53 add up exactly: with `used`, `amount` and `max` all whole,
+ * the sum is compared as it is, so no rate limit or whole budget lets one unit more through.
  */
-const RELATIVE_TOLERANCE = 1e-9;
+export const RELATIVE_TOLERANCE = 1e-12;
 
 /** Whether `amount` more keeps a window's sum `used` within `max` (inclusive). */
 export function fitsWithin(used: number, amount: number, max: number): boolean {
-  return used + amount <= max + max * RELATIVE_TOLERANCE;
+  const sum = used + amount;
+  if (sum <= max) return true;
+  if (Number.isInteger(used) && Number.isInteger(amount) && Number.isInteger(max)) return false;
+  return sum <= max + max * RELATIVE_TOLERANCE;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type LibsqlDatabase from "libsql";
-import { bucketTimeMs, fitsWithin, millisecondsUntilFits } from "./arithmetic.js";
+import { bucketTimeMs, fitsWithin, millisecondsUntilFits, RELATIVE_TOLERANCE } from "./arithmetic.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
 type Database = LibsqlDatabase.Database;
@@ -19,7 +19,11 @@ const OVER = "policylayer: over the limit";
 
 /** SQL for "NEW.amount on top of `used` goes over NEW.max": fitsWithin's test, negated. */
 function overMax(used: string): string {
-  return `${used} + NEW.amount > NEW.max + NEW.max * 1e-9`;
+  const whole = (value: string) => `${value} = CAST(${value} AS INTEGER)`;
+  return (
+    `(${used} + NEW.amount > NEW.max AND (${whole(used)} AND ${whole("NEW.amount")} AND ${whole("NEW.max")}` +
+    ` OR ${used} + NEW.amount > NEW.max + NEW.max * ${RELATIVE_TOLERANCE}))`
+  );
 }
 
 /**

@@ -26,7 +26,13 @@ const RECONNECT_EVERY_MS = 500;
 const COMMON_LUA = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local function fits(used, amount, max) return used + amount <= max + max * 1e-9 end
+local function whole(x) return x == math.floor(x) end
+local function fits(used, amount, max)
+  local sum = used + amount
+  if sum <= max then return true end
+  if whole(used) and whole(amount) and whole(max) then return false end
+  return sum <= max + max * 1e-12
+end
 -- Whole numbers (the usual case) as integers, cheaply; others with 17 digits: exactly, both.
 local function exact(x)
   if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then return string.format('%d', x) end
@@ -283,6 +289,8 @@ export class RedisLimitStore implements SharedLimitStore {
   lastError = "";
   /** Settles when the first connection attempt has: null when Redis answered, else why not. */
   connected: Promise<RedisConnectError | null> = Promise.resolve(null);
+  /** Until the first connection has been tried to its end: a call then waits for it (within the deadline). */
+  private firstConnect = true;
 
   /** Every command waits at most OPERATION_TIMEOUT_MS (one timer for all, not one per command). */
   private readonly deadlines = new Deadlines(
@@ -347,6 +355,7 @@ export class RedisLimitStore implements SharedLimitStore {
         );
       } finally {
         reporting = true;
+        store.firstConnect = false;
       }
     })();
     return store;
@@ -435,6 +444,14 @@ export class RedisLimitStore implements SharedLimitStore {
     mode: "reserve" | "check",
   ): Promise<StoreAnswer> {
     if (this.redis.status !== "ready") {
+      if (this.firstConnect && this.lastError === "") {
+        // Opened a moment ago (a reload brought Redis in) and not failed yet: the call waits for the
+        // first connection, within the same deadline as any command, rather than being refused.
+        return this.deadlines.within(this.connected).then(
+          () => this.afterFirstConnect(requests, mode),
+          () => this.afterFirstConnect(requests, mode),
+        );
+      }
       const why = this.lastError === "" ? this.redis.status : this.lastError;
       return Promise.resolve({ kind: "unavailable", message: `not connected (${why})` });
     }
@@ -452,6 +469,14 @@ export class RedisLimitStore implements SharedLimitStore {
       (reply) => scriptAnswer(reply, requests, mode),
       (error: unknown) => ({ kind: "unavailable", message: commandErrorText(error) }),
     );
+  }
+
+  private afterFirstConnect(
+    requests: readonly CounterRequest[],
+    mode: "reserve" | "check",
+  ): Promise<StoreAnswer> {
+    this.firstConnect = false;
+    return this.reserveOrCheck(requests, mode);
   }
 
   /** The sorted set of a counter's milliseconds: beside the hash, under the prefix, never parsed as a counter. */
