@@ -41,6 +41,8 @@ export interface LimiterOptions {
 }
 
 const NOTHING_RESERVED: Reservation = { settle() {}, release() {} };
+/** How often a shared store that could not be opened is tried again, on the next limited call. */
+export const STORE_RETRY_MS = 5_000;
 
 /** A reservation of session-scope entries (this process) and shared ones (the store). */
 class HeldReservation implements Reservation {
@@ -104,6 +106,8 @@ export class Limiter {
   private readonly now: () => number;
   private handle: SharedStoreHandle | null = null;
   private handlePolicy: CompiledPolicy | null = null;
+  /** When the store was last opened (ms): one that could not be is tried again every STORE_RETRY_MS. */
+  private handleOpenedMs = 0;
 
   constructor(private readonly options: LimiterOptions) {
     this.now = options.now ?? Date.now;
@@ -224,10 +228,14 @@ export class Limiter {
       previous.store !== state.store ||
       previous.url !== state.url ||
       // The Redis store writes keys of its own under the prefix it was opened with.
-      previous.keyPrefix !== state.keyPrefix
+      previous.keyPrefix !== state.keyPrefix ||
+      // A store that could not be opened (an unwritable state folder) is tried again, so that
+      // counting resumes once it can be, without a restart.
+      (this.handle.store === null && this.now() - this.handleOpenedMs >= STORE_RETRY_MS)
     ) {
       void this.handle?.store?.close();
       this.handle = this.options.sharedStore(policy);
+      this.handleOpenedMs = this.now();
     }
     this.handlePolicy = policy;
     return this.handle;

@@ -168,6 +168,42 @@ rules:
   });
 });
 
+describe("a shared store that could not be opened", () => {
+  it("is tried again on a limited call 5 s later, and counting resumes without a restart", () => {
+    const dir = machine();
+    const clock = { ms: 1_000_000 };
+    let usable = false;
+    let opened = 0;
+    const limiter = new Limiter({
+      serverLabel: "test-server",
+      now: () => clock.ms,
+      sharedStore: () => {
+        opened++;
+        if (!usable) return { store: null, unavailableBecause: "the state folder cannot be written" };
+        const store = LocalLimitStore.open(join(dir, "limits.db"));
+        cleanups.push(() => store.close());
+        return { store, unavailableBecause: "" };
+      },
+    });
+    const policy = oneGlobalCall;
+    const rule = policy.rules[0] as CompiledPolicy["rules"][number];
+    const call = { name: "act", arguments: {} };
+    const passes = () => {
+      const verdict = limiter.reserve(policy, rule, call, true);
+      if (verdict instanceof Promise) throw new Error("the local store answers at once");
+      return verdict.pass;
+    };
+    expect(passes()).toBe(false);
+    usable = true;
+    clock.ms += 4_999;
+    expect(passes()).toBe(false);
+    expect(opened).toBe(1);
+    clock.ms += 1;
+    expect(passes()).toBe(true);
+    expect(opened).toBe(2);
+  });
+});
+
 describe("budget amounts a JavaScript number would change", () => {
   const budget = policyFrom(`version: 1
 default: deny
