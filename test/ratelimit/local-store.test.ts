@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
@@ -74,5 +75,32 @@ describe("the local store's windows", () => {
     expect(await store.usage("p:")).toEqual([{ key: request.key, used: 1, freesInMs: 59_000 }]);
     expect(await store.reset("p:")).toBe(1);
     expect(await store.usage("p:")).toEqual([]);
+  });
+
+  it("after another process's lock made a call wait its second out, answers at once for 2 s, then tries again", () => {
+    const clock = { ms: 10_000 };
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const path = join(dir.path, "limits.db");
+    const store = LocalLimitStore.open(path, () => clock.ms);
+    cleanups.push(() => store.close());
+    const request = { key: "k", max: 5, windowMs: 60_000, amount: 1 };
+    expect(store.reserve([request]).kind).toBe("counted");
+    // Another connection (as another process would) holds the write lock.
+    const Database = createRequire(import.meta.url)("libsql");
+    const holder = new Database(path);
+    holder.exec("BEGIN IMMEDIATE");
+    const locked = store.reserve([request]);
+    expect(locked).toMatchObject({ kind: "unavailable" });
+    holder.exec("ROLLBACK");
+    holder.close();
+    // Unlocked now, but not tried yet: the next calls in a row do not each wait a second.
+    clock.ms += 1_999;
+    expect(store.reserve([request])).toMatchObject({
+      kind: "unavailable",
+      message: expect.stringContaining("another process holds its lock; tried again in 2 s"),
+    });
+    clock.ms += 1;
+    expect(store.reserve([request]).kind).toBe("counted");
   });
 });
