@@ -4,8 +4,10 @@
 // rule's only when every reading does, so a spelling never turns a denial into an allow.
 
 import { argumentPath } from "../arguments/call.js";
+import { isLaxFailure, readIntegerText } from "../arguments/lax.js";
 import { containerReading, otherReadings, wantedTypes } from "../arguments/readings.js";
 import { Type } from "../arguments/schema.js";
+import { compareNumbers, numberFromText } from "../wire/exact-number.js";
 import type {
   CompiledCondition,
   ConditionDocument,
@@ -154,8 +156,21 @@ function visit(
       ? step(position, value[position])
       : at(ABSENT, trail, index);
   }
-  if (typeof value === "object" && value !== null && Object.hasOwn(value, segment)) {
-    return step(segment, Reflect.get(value, segment));
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.hasOwn(value, segment) ? [segment] : [];
+    // A deny rule's `args.limits.1` also looks under " 1", "01", "+1": a dict[int, ...] field reads
+    // each of them as the key 1 (the last one given wins there).
+    if (lookInsideText && INTEGER_SEGMENT.test(segment))
+      for (const key of Object.keys(value)) if (key !== segment && sameInteger(key, segment)) keys.push(key);
+    if (keys.length > 0) return keys.some((key) => step(key, Reflect.get(value, key)));
   }
   return at(ABSENT, trail, index);
+}
+
+const INTEGER_SEGMENT = /^-?\d+$/;
+
+/** Whether an object's key reads, to a pydantic integer field, as the integer `segment` spells. */
+function sameInteger(key: string, segment: string): boolean {
+  const reading = readIntegerText(key);
+  return !isLaxFailure(reading) && compareNumbers(reading, numberFromText(segment)) === 0;
 }

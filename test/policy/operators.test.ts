@@ -132,6 +132,22 @@ describe("condition operators", () => {
     expect(matches("{ path: args.amount, op: gt, value: 1000 }", { amount: "5000 kb" })).toBe(false);
   });
 
+  it("looks under every key a dict[int, ...] field reads as the integer of the path, for a deny rule", () => {
+    const limit = "{ path: args.limits.1, op: gt, value: 1000 }";
+    expect(matches(limit, { limits: { " 1": 5000 } })).toBe(true);
+    expect(matches(limit, { limits: { "1": 5, "01": 5000 } })).toBe(true);
+    expect(matches(limit, { limits: { "+1": 5000 } })).toBe(true);
+    expect(matches(limit, { limits: { "1": 5, "2": 5000 } })).toBe(false);
+    expect(matches(limit, { limits: { "1.5": 5000 } })).toBe(false);
+    // An allow rule holds only on the key as spelled.
+    const allowOnly = policyFrom(
+      "version: 1\ndefault: deny\nrules:\n  - when: [{ path: args.limits.1, op: lt, value: 10 }]\n    action: allow\n",
+    );
+    expect(decideToolCall(allowOnly, { name: "t", arguments: { limits: { "01": 5 } } }, readLow).action).toBe(
+      "deny",
+    );
+  });
+
   it("reads JSON text as Python's json.loads does, NaN and Infinity included, for a path through it", () => {
     expect(matches("{ path: args.x.amount, op: gt, value: 1000 }", { x: '{"amount": 5000, "z": NaN}' })).toBe(
       true,
