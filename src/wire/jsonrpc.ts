@@ -118,7 +118,10 @@ export function parseClientLine(line: Buffer): ClientMessage | EnvelopeError {
     );
   }
   if (id !== undefined && !isRequestId(id) && exactId === null) {
-    return invalid(null, ErrorCode.InvalidRequest, "Invalid Request: id must be a string or an integer");
+    // A number that is no integer (1.5, 1.0, 1e0, -0) is answered under that number as it came, so
+    // that the client can tell which of its requests was refused; anything else under null.
+    const asSent = typeof id === "number" || id instanceof ExactNumber ? id : null;
+    return invalid(asSent, ErrorCode.InvalidRequest, "Invalid Request: id must be a string or an integer");
   }
 
   if ("method" in value) {

@@ -167,11 +167,18 @@ describe("fail closed", () => {
       '{"jsonrpc":"2.0","id":{"a":1},"method":"tools/call","params":{"name":"echo"}}',
     ],
     ["an id that is a boolean", '{"jsonrpc":"2.0","id":true,"method":"tools/call","params":{"name":"echo"}}'],
-    ["an id that is a fraction", '{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"echo"}}'],
     ["a JSON value that is not an object", '"tools/call"'],
   ])("answers %s with -32600 and id null, and forwards nothing", async (_label, line) => {
     session.write(`${line}\n`);
     expectNullIdError(await session.responseTo(null), -32600);
+    await probe();
+    expect(callsReceived()).toEqual(["echo"]);
+  });
+
+  it("answers an id that is a fraction with -32600 under that id, so the client can match it, and forwards nothing", async () => {
+    session.write('{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"echo"}}\n');
+    const response = await session.responseTo(1.5);
+    expect((response.error as { code: number }).code).toBe(-32600);
     await probe();
     expect(callsReceived()).toEqual(["echo"]);
   });

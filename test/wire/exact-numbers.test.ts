@@ -177,6 +177,20 @@ describe("parseClientLine with exact numbers", () => {
     );
   });
 
+  it("refuses a request whose id is a number but no integer, answering that id as it was sent", () => {
+    for (const id of ["1.0", "1e0", "-0", "1.5", "-2.50"]) {
+      const result = parseClientLine(bytes(`{"jsonrpc":"2.0","id":${id},"method":"ping"}`));
+      expect(result.kind).toBe("invalid");
+      if (result.kind !== "invalid") return;
+      expect(result.code).toBe(-32600);
+      expect(toLine({ jsonrpc: "2.0", id: result.id, error: {} })).toBe(
+        `{"jsonrpc":"2.0","id":${id},"error":{}}\n`,
+      );
+    }
+    const boolean = parseClientLine(bytes('{"jsonrpc":"2.0","id":true,"method":"ping"}'));
+    expect(boolean.kind === "invalid" && boolean.id).toBe(null);
+  });
+
   it("passes a response to a server request with such an id, id exact", () => {
     const result = parseClientLine(bytes('{"jsonrpc":"2.0","id":9007199254740993,"result":{}}'));
     expect(result.kind).toBe("response");

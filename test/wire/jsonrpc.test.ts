@@ -24,7 +24,7 @@ describe("parseClientLine", () => {
     ["a batch", '[{"jsonrpc":"2.0","id":1,"method":"ping"}]', -32600, null],
     ["a non-object", '"hello"', -32600, null],
     ["a wrong jsonrpc version", '{"jsonrpc":"1.0","id":4,"method":"ping"}', -32600, 4],
-    ["a fractional id", '{"jsonrpc":"2.0","id":1.5,"method":"ping"}', -32600, null],
+    ["a fractional id", '{"jsonrpc":"2.0","id":1.5,"method":"ping"}', -32600, 1.5],
     // Answered with its exact digits (see exact-numbers.test.ts), no longer dropped unanswered.
     [
       "an unsafe integer id",
