@@ -1,3 +1,4 @@
+import { visibleToolName } from "../display/visible.js";
 import type { ProgressToken } from "../wire/jsonrpc.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "./request.js";
 
@@ -77,7 +78,7 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
               options.sendProgress(
                 token,
                 progress,
-                `waiting for a person to approve ${request.call.name} (${waitedSeconds} s of ${request.timeoutSeconds} s)`,
+                `waiting for a person to approve ${visibleToolName(request.call.name, 200)} (${waitedSeconds} s of ${request.timeoutSeconds} s)`,
               );
             }, options.progressIntervalMs);
       const timer = setTimeout(() => {

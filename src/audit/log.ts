@@ -271,7 +271,8 @@ export class AuditLog {
    */
   private appendLine(text: string, ascii: boolean): boolean {
     if (this.failure !== null) return false;
-    const line = ascii ? text : terminalSafeJson(text);
+    // DEL is ASCII, and JSON.stringify leaves it raw: an ASCII line with one is made safe too.
+    const line = ascii && !text.includes("\x7f") ? text : terminalSafeJson(text);
     if (this.held !== null) {
       this.held += line;
       this.heldAscii &&= ascii;

@@ -1,4 +1,4 @@
-import { cutMarker, cutText, visibleText } from "../display/visible.js";
+import { cutMarker, cutText, visibleText, visibleToolName } from "../display/visible.js";
 import { formatPolicyError, formatPolicyWarning, parsePolicy, placed, policyText } from "../policy/load.js";
 import { namesAPath } from "../policy/path-rules.js";
 import { type PathSignal, schemaPathSignal } from "../policy/schema-paths.js";
@@ -24,7 +24,7 @@ function quoted(text: string): string {
 /** One tool's signal in words: `archive: description "Path to the file"`. */
 function signalWords(tool: string, signal: PathSignal): string {
   const of = signal.ofList ? " of the list" : "";
-  return `${visibleText(tool)}: ${signal.keyword}${of} ${quoted(signal.text)}`;
+  return `${visibleToolName(tool)}: ${signal.keyword}${of} ${quoted(signal.text)}`;
 }
 
 /**

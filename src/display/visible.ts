@@ -93,6 +93,8 @@ export function visibleField(text: string, maxChars: number | null = null): stri
     : `${visibleText(cut.text)}${cutMarker(cut.omittedChars)}`;
 }
 
+const NOT_PLAIN_ASCII = /[^\x20-\x7e\n\r\t]/;
+
 /** JSON whitespace between tokens: the only control characters a serializer leaves outside escapes. */
 const JSON_WHITESPACE = new Set(["\n", "\r", "\t"]);
 
@@ -102,6 +104,8 @@ const JSON_WHITESPACE = new Set(["\n", "\r", "\t"]);
  * other than the whitespace between tokens stands inside a string, where an escape means the same.
  */
 export function terminalSafeJson(json: string): string {
+  // Printable ASCII and JSON's whitespace, the commonest case, in one quick pass.
+  if (!NOT_PLAIN_ASCII.test(json)) return json;
   let safe = HIDDEN.test(json)
     ? json.replace(HIDDEN_ALL, (character) =>
         JSON_WHITESPACE.has(character) ? character : jsonEscape(character),

@@ -3,6 +3,7 @@ import { type ApprovalChannel, createApprovalCoordinator } from "../approval/app
 import { elicitationChannel } from "../approval/elicitation.js";
 import { inboxChannel } from "../approval/inbox-channel.js";
 import { ApprovalInbox } from "../approval/inbox-wait.js";
+import { visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
@@ -76,7 +77,7 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     announce: (request, channel) => {
       if (channel === "inbox") return;
       warn(
-        `${request.call.name} is waiting for approval (${channel}, up to ${request.timeoutSeconds} s): ${request.decision.reason}`,
+        `${visibleToolName(request.call.name, 200)} is waiting for approval (${channel}, up to ${request.timeoutSeconds} s): ${visibleField(request.decision.reason, 300)}`,
       );
     },
   });

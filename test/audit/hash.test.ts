@@ -108,6 +108,9 @@ describe("AuditLog", () => {
       } satisfies AuditRecord;
       log.appendCall(record);
       log.batch(() => log.appendCall({ ...record, id: 2 }));
+      // All ASCII, but DEL, which JSON.stringify leaves raw, would hide itself on a terminal.
+      const deleted = { ...record, id: 3, tool: "read\x7f\x7f\x7f_notes", reason: "r", server: "s" };
+      log.appendCall(deleted);
       log.close();
       const text = readFileSync(path, "utf8");
       for (const line of text.trimEnd().split("\n")) expect(line).not.toMatch(RAW_HIDDEN);
@@ -121,7 +124,9 @@ describe("AuditLog", () => {
         { event: "session_start", server: "uvx x\u009b2J" },
         record,
         { ...record, id: 2 },
+        deleted,
       ]);
+      expect(text).toContain("read\\u007f\\u007f\\u007f_notes");
     } finally {
       dir.cleanup();
     }

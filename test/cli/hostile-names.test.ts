@@ -22,6 +22,11 @@ describe("tool lists from a hostile server, shown to a person", () => {
     const run = await policylayer("tools", "--", ...hostileServer);
     expect(run.exitCode).toBe(0);
     expectNoRawHidden(run.stdout);
+    // The server's line that is no JSON-RPC is quoted on stderr visibly: no escape sequence reaches the terminal.
+    expectNoRawHidden(run.stderr);
+    expect(run.stderr).toContain(
+      "not JSON-RPC: ⟨U+001B⟩[2J⟨U+001B⟩[Hpolicylayer: all tools verified safe⟨U+001B⟩]0;pwned⟨U+0007⟩",
+    );
     expect(run.stdout).toContain("\ndelete⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩read_notes is a ");
     expect(run.stdout).toContain("\npro⟨U+200B⟩d_⟨U+009B⟩deploy is a ");
     expect(run.stdout).toContain("hostile⟨U+202E⟩eman");
