@@ -1,5 +1,5 @@
 import { describeClassification } from "../classify/describe.js";
-import { argumentView, formatArgumentEntry } from "../display/arguments.js";
+import { argumentView, formatArgumentEntry, isolatedJsonStrings } from "../display/arguments.js";
 import { visibleField, visibleToolName } from "../display/visible.js";
 import { stringifyJson } from "../wire/json.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
@@ -28,7 +28,8 @@ export function approvalMessage(request: ApprovalRequest, serverLabel: string): 
     `Classification: ${visibleField(describeClassification(request.classification))}`,
     `Why approval is needed: ${visibleField(request.decision.reason)}`,
     args.length === 0 ? "Arguments: none" : "Arguments:",
-    ...args.map((entry) => `  ${formatArgumentEntry(entry)}`),
+    // A client lays this out with the bidi algorithm: each string isolated, so none reorders the rest.
+    ...args.map((entry) => `  ${isolatedJsonStrings(formatArgumentEntry(entry))}`),
     ``,
     `Answer within ${request.timeoutSeconds} seconds; no answer denies the call.`,
   ].join("\n");

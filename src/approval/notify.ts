@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { argumentView, formatArgumentEntry } from "../display/arguments.js";
+import { argumentView, formatArgumentEntry, isolatedJsonStrings } from "../display/arguments.js";
 import { asSentence } from "../display/sentence.js";
 import { visibleField, visibleToolName } from "../display/visible.js";
 import type { PendingRecord } from "./records.js";
@@ -106,7 +106,10 @@ export function notificationFor(entry: PendingRecord): { title: string; body: st
 
 function notificationText(entry: PendingRecord): { title: string; body: string } {
   const view = argumentView(entry.argumentsJson, NOTIFICATION_VALUE_CHARS);
-  const listed = view.entries.slice(0, NOTIFICATION_KEYS).map((entry) => formatArgumentEntry(entry));
+  // A notification daemon lays text out with the bidi algorithm: each string isolated.
+  const listed = view.entries
+    .slice(0, NOTIFICATION_KEYS)
+    .map((entry) => isolatedJsonStrings(formatArgumentEntry(entry)));
   const unlisted = view.entries.length - listed.length;
   if (unlisted > 0) listed.push(`…⟨${unlisted} more arguments: policylayer approvals shows them⟩`);
   return {

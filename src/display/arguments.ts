@@ -113,3 +113,32 @@ export function formatArgumentEntry(entry: ArgumentEntry, separator = ": "): str
   const value = entry.omittedChars === 0 ? entry.value : `${entry.value}${cutMarker(entry.omittedChars)}`;
   return entry.key.length === 0 ? value : `${entry.key}${separator}${value}`;
 }
+
+/** First-strong isolate and pop directional isolate: what a GUI lays out inside them cannot move what is outside. */
+const ISOLATE = "\u2068";
+const END_ISOLATE = "\u2069";
+
+/**
+ * JSON text (an entry as formatArgumentEntry writes it) for a surface that lays text out with the
+ * Unicode bidi algorithm (a client's window, a desktop notification): each string in it isolated,
+ * so that right-to-left text in one string cannot reorder the brackets, commas and strings around
+ * it (`["א","1","ב","2"]` otherwise reads as `["2","ב","1","א"]`). The isolates are policylayer's
+ * own; the text came visible (every bidi control of the agent's or the server's is a mark).
+ */
+export function isolatedJsonStrings(text: string): string {
+  let out = "";
+  let at = 0;
+  while (at < text.length) {
+    const quote = text.indexOf('"', at);
+    if (quote === -1) {
+      out += text.slice(at);
+      break;
+    }
+    let end = quote + 1;
+    while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+    end = Math.min(end + 1, text.length);
+    out += `${text.slice(at, quote)}${ISOLATE}${text.slice(quote, end)}${END_ISOLATE}`;
+    at = end;
+  }
+  return out;
+}

@@ -82,7 +82,9 @@ describe("require_approval through MCP elicitation in the client", () => {
     expect(result.content[0]?.text).toBe("called delete_stack");
     expect(callsReceived()).toEqual([DELETE]);
     expect(questions[0]).toContain("Tool: delete_stack");
-    expect(questions[0]).toContain('"stack": "prod"');
+    // Each JSON string isolated (U+2068 ... U+2069), so right-to-left text in one cannot reorder the line.
+    expect(questions[0]).toContain('\u2068"stack"\u2069: \u2068"prod"\u2069');
+    expect(questions[0]?.replace(/[\u2068\u2069]/g, "")).toContain('"stack": "prod"');
     expect(questions[0]).toContain("Deleting a stack needs a person");
     expect(approvalRecord()).toMatchObject({
       decision: "allow",

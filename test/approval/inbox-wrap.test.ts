@@ -247,7 +247,12 @@ describe("require_approval through the local inbox, with real wrap processes", (
         .filter((line) => line.startsWith("  why:")),
     ).toEqual([]);
 
-    const [title, body] = notified.slice(2);
+    const [title, rawBody] = notified.slice(2);
+    // policylayer's own isolates around each JSON string (for the bidi layout) are the only ones there.
+    const body = (rawBody ?? "").replace(
+      /\u2068("(?:[^"\\]|\\.)*"?(?:…⟨\d+ more characters⟩)?)\u2069/g,
+      "$1",
+    );
     for (const text of [title, body]) expect(text).not.toMatch(RAW_HIDDEN);
     expect(title).toMatch(/^policylayer: approve drop⟨U\+001B⟩\[1A.*…⟨\d+ more characters⟩\?$/);
     expect(body).toContain('"stack": "⟨U+202E⟩dorp-tset"');

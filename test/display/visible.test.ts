@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argumentView, formatArgumentEntry } from "../../src/display/arguments.js";
+import { argumentView, formatArgumentEntry, isolatedJsonStrings } from "../../src/display/arguments.js";
 import {
   cutText,
   terminalSafeJson,
@@ -151,5 +151,19 @@ describe("visibleToolName", () => {
     expect(visibleToolName("get-item.v2_A")).toBe("get-item.v2_A");
     expect(visibleToolName("x\u202e")).toBe("x⟨U+202E⟩");
     expect(visibleToolName("abcdef", 3)).toBe("abc…⟨3 more characters⟩");
+  });
+});
+
+describe("isolatedJsonStrings", () => {
+  it("isolates each JSON string, escaped quotes and a cut string included, and nothing else", () => {
+    const [i, e] = ["\u2068", "\u2069"];
+    expect(isolatedJsonStrings('"files": ["א","1","ב","2"]')).toBe(
+      `${i}"files"${e}: [${i}"א"${e},${i}"1"${e},${i}"ב"${e},${i}"2"${e}]`,
+    );
+    expect(isolatedJsonStrings('"a": "x\\"y", "n": 5')).toBe(`${i}"a"${e}: ${i}"x\\"y"${e}, ${i}"n"${e}: 5`);
+    expect(isolatedJsonStrings('"note": "abc…⟨3 more characters⟩')).toBe(
+      `${i}"note"${e}: ${i}"abc…⟨3 more characters⟩${e}`,
+    );
+    expect(isolatedJsonStrings("12")).toBe("12");
   });
 });
