@@ -14,6 +14,7 @@ import {
   readBooleanText,
   readIntegerText,
   readNumberText,
+  trimWhere,
 } from "./lax.js";
 import { jsonType, Type } from "./schema.js";
 
@@ -55,33 +56,59 @@ function numberReadings(value: number | ExactNumber, wanted: number): unknown[] 
 
 /** Python's str.strip() whitespace (str.isspace), and more: a reading only ever widens what a deny rule sees. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C to U+001F are whitespace to Python's str.strip().
-const PYTHON_SPACE = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu;
+const PYTHON_SPACE = /[\s\x1c-\x1f\x85]/u;
+/** What only Python's own readers take beyond pydantic's lax ones: non-ASCII text, underscores, controls, a fraction. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C to U+001F are whitespace to Python's str.strip().
+const BEYOND_LAX = /[^\x20-\x5e\x60-\x7e]|\//;
 const DECIMAL_DIGIT = /\p{Nd}/u;
-const DECIMAL_DIGITS = /\p{Nd}/gu;
+/** Decimal digits other than ASCII's, whose values digitValue finds. */
+const OTHER_DECIMAL_DIGITS = /(?![0-9])\p{Nd}/gu;
 const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+const PLAIN_SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
 const PLAIN_FRACTION = /^([+-]?\d+)\/(\d+)$/;
+/** Longer than any number a condition could tell from its neighbours: read no further (as Python's int() refuses 4300 digits). */
+const MAX_NUMBER_TEXT = 5000;
+
+/** Each non-ASCII decimal digit's value, found once. */
+const digitValues = new Map<string, string>();
 
 /** The value of one Unicode decimal digit: Unicode puts each set of ten in a run that starts at its zero. */
 function digitValue(digit: string): string {
-  const code = digit.codePointAt(0) ?? 0;
-  if (code < 0x80) return digit;
-  let zero = code;
-  while (DECIMAL_DIGIT.test(String.fromCodePoint(zero - 1))) zero--;
-  return String((code - zero) % 10);
+  let value = digitValues.get(digit);
+  if (value === undefined) {
+    const code = digit.codePointAt(0) ?? 0;
+    let zero = code;
+    while (DECIMAL_DIGIT.test(String.fromCodePoint(zero - 1))) zero--;
+    value = String((code - zero) % 10);
+    digitValues.set(digit, value);
+  }
+  return value;
 }
 
 /**
  * The number a string is to Python's own int(), float(), Decimal() and Fraction() (a server's code,
- * or a field of those types, which pydantic hands to them): any Unicode decimal digits (５０００,
- * ١٢٣٤٥, 𝟓𝟎𝟎𝟎), Python's whitespace around it, underscores anywhere, a fraction `a/b`. Null where
- * it reads as none.
+ * or a field of those types, which pydantic hands to them), where pydantic's lax readers do not
+ * read it: any Unicode decimal digits (５０００, ١٢٣٤٥, 𝟓𝟎𝟎𝟎), Python's whitespace around it,
+ * underscores anywhere, inf and nan, a fraction `a/b`. Null where it reads as none.
  */
 function pythonNumberReading(text: string): number | null {
-  const plain = text.replace(PYTHON_SPACE, "").replace(DECIMAL_DIGITS, digitValue).replaceAll("_", "");
+  if (text.length > MAX_NUMBER_TEXT || !BEYOND_LAX.test(text)) return null;
+  const plain = trimWhere(text, PYTHON_SPACE).replace(OTHER_DECIMAL_DIGITS, digitValue).replaceAll("_", "");
   if (PLAIN_NUMBER.test(plain)) return Number(plain);
+  if (PLAIN_SPECIAL.test(plain))
+    return /nan/i.test(plain) ? null : plain.startsWith("-") ? -Infinity : Infinity;
   const fraction = PLAIN_FRACTION.exec(plain);
-  if (fraction !== null && Number(fraction[2]) !== 0) return Number(fraction[1]) / Number(fraction[2]);
-  return null;
+  if (fraction === null || /^[+-]?0+$/.test(fraction[2] as string)) return null;
+  const quotient = Number(fraction[1]) / Number(fraction[2]);
+  // Both beyond a double (10^400 / 10^396): the quotient is still a number Python reads exactly.
+  return Number.isNaN(quotient) ? bigQuotient(fraction[1] as string, fraction[2] as string) : quotient;
+}
+
+/** a / b for integers too long for doubles, to about 15 digits. */
+function bigQuotient(a: string, b: string): number {
+  const scale = 10n ** 20n;
+  const scaled = (BigInt(a) * scale) / BigInt(b);
+  return Number(scaled) / 1e20;
 }
 
 function stringReadings(text: string, wanted: number): unknown[] {

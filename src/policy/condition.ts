@@ -157,12 +157,18 @@ function visit(
       : at(ABSENT, trail, index);
   }
   if (typeof value === "object" && value !== null) {
-    const keys = Object.hasOwn(value, segment) ? [segment] : [];
-    // A deny rule's `args.limits.1` also looks under " 1", "01", "+1": a dict[int, ...] field reads
-    // each of them as the key 1 (the last one given wins there).
-    if (lookInsideText && INTEGER_SEGMENT.test(segment))
-      for (const key of Object.keys(value)) if (key !== segment && sameInteger(key, segment)) keys.push(key);
-    if (keys.length > 0) return keys.some((key) => step(key, Reflect.get(value, key)));
+    const own = Object.hasOwn(value, segment);
+    // `args.limits.1` also reads " 1", "01", "+1": a dict[int, ...] field takes each of them as the
+    // key 1 (the last one given wins there). A deny rule holds when one of them does; an allow rule
+    // needs the key as spelled, and every one of them to hold.
+    const keys = INTEGER_SEGMENT.test(segment)
+      ? Object.keys(value).filter((key) => key === segment || sameInteger(key, segment))
+      : own
+        ? [segment]
+        : [];
+    const take = (key: string) => step(key, Reflect.get(value, key));
+    if (lookInsideText && keys.length > 0) return keys.some(take);
+    if (!lookInsideText && own) return keys.every(take);
   }
   return at(ABSENT, trail, index);
 }

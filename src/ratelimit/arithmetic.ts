@@ -1,10 +1,11 @@
 /**
  * Fractional amounts are summed in floating point, where 0.1 + 0.2 is a hair over 0.3: a sum of
- * them within one part in 10^12 of `max` counts as reaching it (a sum's rounding errors stay far
- * below that). Whole numbers below 2^53 add up exactly: with `used`, `amount` and `max` all whole,
- * the sum is compared as it is, so no rate limit or whole budget lets one unit more through.
+ * them within one part in 10^9 of `max` counts as reaching it (100,000 calls of 0.1 drift by two
+ * parts in 10^9 of a max of 10,000: 1e-12 refused the last of them). Whole numbers below 2^53 add up
+ * exactly: with `used`, `amount` and `max` all whole, the sum is compared as it is, so no rate limit
+ * or whole budget lets one unit more through.
  */
-export const RELATIVE_TOLERANCE = 1e-12;
+export const RELATIVE_TOLERANCE = 1e-9;
 
 /** Whether `amount` more keeps a window's sum `used` within `max` (inclusive). */
 export function fitsWithin(used: number, amount: number, max: number): boolean {

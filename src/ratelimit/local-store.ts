@@ -8,8 +8,6 @@ type Statement = LibsqlDatabase.Statement;
 
 /** How long one operation waits for another process's transaction before the store counts as unavailable. */
 const BUSY_TIMEOUT_MS = 1000;
-/** How long the store is not tried after a wait for another process's lock ran out. */
-const LOCKED_PAUSE_MS = 2000;
 /** Counters idle past their window are swept once in this many reservations (and when the store opens). */
 const SWEEP_EVERY = 4096;
 /** The schema's version (PRAGMA user_version); a store of another version is emptied and made anew. */
@@ -157,9 +155,8 @@ function hasSchema(db: Database): boolean {
 export class LocalLimitStore implements SharedLimitStore {
   readonly name = "local";
   private reservationsSinceSweep = 0;
-  /** While another process's lock keeps the store unusable: why, and until when it is not tried. */
+  /** While another process's lock keeps the store unusable: why (operations then do not wait for it). */
   private lockedMessage: string | null = null;
-  private lockedUntilMs = 0;
 
   private constructor(
     private readonly db: Database,
@@ -360,24 +357,28 @@ export class LocalLimitStore implements SharedLimitStore {
 
   /**
    * A store error (busy past its timeout, disk full, file removed) is an unavailable store, not a
-   * crash. After a wait for another process's lock ran out, the store is not tried for
-   * LOCKED_PAUSE_MS: each try blocks the whole session for BUSY_TIMEOUT_MS, and calls in a row
-   * would stall every other message behind them.
+   * crash. Once a wait for another process's lock has run out, the store is tried without waiting
+   * until a try succeeds: each wait blocks the whole session for BUSY_TIMEOUT_MS, and calls in a row
+   * would stall every other message behind them; counting resumes with the first call after the
+   * lock is let go.
    */
   private guarded(work: () => StoreAnswer): StoreAnswer {
-    if (this.lockedMessage !== null) {
-      if (this.now() < this.lockedUntilMs) return { kind: "unavailable", message: this.lockedMessage };
-      this.lockedMessage = null;
-    }
     try {
-      return work();
+      const answer = work();
+      if (this.lockedMessage !== null) this.waitForLocks(true);
+      return answer;
     } catch (error) {
       const message = `the local limit store failed: ${(error as Error).message}`;
-      if (/locked|busy/i.test(message)) {
-        this.lockedUntilMs = this.now() + LOCKED_PAUSE_MS;
-        this.lockedMessage = `${message} (another process holds its lock; tried again in ${LOCKED_PAUSE_MS / 1000} s)`;
-      }
-      return { kind: "unavailable", message };
+      if (!/locked|busy/i.test(message)) return { kind: "unavailable", message };
+      if (this.lockedMessage === null) this.waitForLocks(false);
+      this.lockedMessage = `${message} (another process holds its lock; calls do not wait for it until it lets go)`;
+      return { kind: "unavailable", message: this.lockedMessage };
     }
+  }
+
+  /** Whether an operation waits (up to BUSY_TIMEOUT_MS) for another process's lock, or fails at once. */
+  private waitForLocks(wait: boolean): void {
+    this.db.exec(`PRAGMA busy_timeout = ${wait ? BUSY_TIMEOUT_MS : 0}`);
+    if (wait) this.lockedMessage = null;
   }
 }

@@ -31,7 +31,7 @@ local function fits(used, amount, max)
   local sum = used + amount
   if sum <= max then return true end
   if whole(used) and whole(amount) and whole(max) then return false end
-  return sum <= max + max * 1e-12
+  return sum <= max + max * 1e-9
 end
 -- Whole numbers (the usual case) as integers, cheaply; others with 17 digits: exactly, both.
 local function exact(x)

@@ -128,7 +128,13 @@ describe("condition operators", () => {
         text,
         true,
       ]);
+    for (const text of ["_inf", "inf_", "\u001cinf", "_Infinity_", `1${"0".repeat(400)}/1${"0".repeat(396)}`])
+      expect([text, matches("{ path: args.amount, op: gt, value: 1000 }", { amount: text })]).toEqual([
+        text,
+        true,
+      ]);
     expect(matches("{ path: args.amount, op: gt, value: 1000 }", { amount: "５" })).toBe(false);
+    expect(matches("{ path: args.amount, op: gt, value: 1000 }", { amount: "_nan_" })).toBe(false);
     expect(matches("{ path: args.amount, op: gt, value: 1000 }", { amount: "5000 kb" })).toBe(false);
   });
 
@@ -146,6 +152,12 @@ describe("condition operators", () => {
     expect(decideToolCall(allowOnly, { name: "t", arguments: { limits: { "01": 5 } } }, readLow).action).toBe(
       "deny",
     );
+    const allows = (limits: Record<string, number>) =>
+      decideToolCall(allowOnly, { name: "t", arguments: { limits } }, readLow).action === "allow";
+    expect(allows({ "1": 5 })).toBe(true);
+    // Every key that reads as 1 must hold for the allow rule: pydantic keeps the last one given.
+    expect(allows({ "1": 5, " 1": 5000 })).toBe(false);
+    expect(allows({ "1": 5, " 1": 6 })).toBe(true);
   });
 
   it("reads JSON text as Python's json.loads does, NaN and Infinity included, for a path through it", () => {

@@ -24,6 +24,9 @@ const CASES: { max: number; amounts: number[]; fit: boolean[] }[] = [
   { max: 10.5, amounts: [10, 0.5, 0.5], fit: [true, true, false] },
 ];
 
+/** 100,000 calls of 0.1 against a max of 10,000: all fit, although their float sum drifts past it. */
+const LONG_SUM = { max: 10_000, amount: 0.1, calls: 100_000 };
+
 let counter = 0;
 async function reserveInTurn(store: SharedLimitStore, max: number, amounts: number[]): Promise<boolean[]> {
   const key = `sums:budget:{case${++counter}}:global`;
@@ -46,6 +49,14 @@ describe("where a sum reaches max", () => {
       });
       expect([max, amounts, fits]).toEqual([max, amounts, fit]);
     }
+    let used = 0;
+    let refused = 0;
+    for (let call = 0; call < LONG_SUM.calls; call++) {
+      if (fitsWithin(used, LONG_SUM.amount, LONG_SUM.max)) used += LONG_SUM.amount;
+      else refused++;
+    }
+    expect(refused).toBe(0);
+    expect(fitsWithin(used, LONG_SUM.amount, LONG_SUM.max)).toBe(false);
   });
 
   it("in the local store", async () => {
