@@ -58,7 +58,6 @@ function numberReadings(value: number | ExactNumber, wanted: number): unknown[] 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C to U+001F are whitespace to Python's str.strip().
 const PYTHON_SPACE = /[\s\x1c-\x1f\x85]/u;
 /** What only Python's own readers take beyond pydantic's lax ones: non-ASCII text, underscores, controls, a fraction. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C to U+001F are whitespace to Python's str.strip().
 const BEYOND_LAX = /[^\x20-\x5e\x60-\x7e]|\//;
 const DECIMAL_DIGIT = /\p{Nd}/u;
 /** Decimal digits other than ASCII's, whose values digitValue finds. */
