@@ -286,5 +286,6 @@ export class Limiter {
  * microsecond first, so that 1.1 s is 1100 ms, not 1101.
  */
 export function windowMsOf(windowSeconds: number): number {
-  return Math.ceil(Math.round(windowSeconds * 1_000_000) / 1000);
+  // At least 1 ms: a window the schema allows (any positive number) never counts for nothing.
+  return Math.max(1, Math.ceil(Math.round(windowSeconds * 1_000_000) / 1000));
 }

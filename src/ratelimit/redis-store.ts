@@ -297,6 +297,11 @@ export class RedisLimitStore implements SharedLimitStore {
     OPERATION_TIMEOUT_MS,
     `no answer within ${OPERATION_TIMEOUT_MS} ms`,
   );
+  /** A call that waits for the first connection waits half as long, so that it and the command stay near a second. */
+  private readonly connectDeadlines = new Deadlines(
+    OPERATION_TIMEOUT_MS / 2,
+    `not connected within ${OPERATION_TIMEOUT_MS / 2} ms`,
+  );
 
   private constructor(
     private readonly redis: RedisClient,
@@ -447,7 +452,7 @@ export class RedisLimitStore implements SharedLimitStore {
       if (this.firstConnect && this.lastError === "") {
         // Opened a moment ago (a reload brought Redis in) and not failed yet: the call waits for the
         // first connection, within the same deadline as any command, rather than being refused.
-        return this.deadlines.within(this.connected).then(
+        return this.connectDeadlines.within(this.connected).then(
           () => this.afterFirstConnect(requests, mode),
           () => this.afterFirstConnect(requests, mode),
         );
