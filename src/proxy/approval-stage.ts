@@ -31,6 +31,8 @@ export interface CallContext {
   inClient: Extract<InClientAnswer, { ok: true }> | null;
   /** Who approved the logical call in an earlier round (a server's continuation), else null. */
   approvedEarlierBy: string | null;
+  /** The policy the call was decided by (a reload while it waits for a person puts another in force). */
+  policy: CompiledPolicy;
 }
 
 /** What the approval stage needs of the gate: its parts, and how the gate denies or lets a call through. */
@@ -42,8 +44,9 @@ export interface ApprovalStageOptions {
   approver: Approver | null;
   inClient: InClientApprovals;
   limiter: Limiter;
-  /** The policy in force now: an approved call's limits are those of its rule in it. */
+  /** The policy in force now, and its decision on a call (after a reload, an approved call is decided again). */
   currentPolicy(): CompiledPolicy;
+  decideNow(call: CallContext["request"]["call"]): Decision;
   deny(record: AuditRecord, denial: { reason: string; retryAfterSeconds?: number }): Verdict;
   /** `approvedBy`: who approved the logical call, so that a continuation the server asks for is not asked again. */
   forward(
@@ -125,7 +128,22 @@ export class ApprovalStage {
     const approvedMs = now();
     const forward = (reservation: Reservation | null) =>
       this.options.forward(record, approvedMs, roundTrip, answer.decidedBy, reservation);
-    return limits === null ? forward(null) : this.reserveApproved(limits, context, forward);
+    const policy = this.options.currentPolicy();
+    if (policy === context.policy)
+      return limits === null ? forward(null) : this.reserveApproved(limits, context, forward);
+    // Reloaded while the call waited: the person approved this call, and the policy in force now
+    // decides it too. It is denied if that policy denies it; else it counts against the limits of
+    // the rule that decides it now (a new max, a budget added meanwhile).
+    const decidedNow = this.options.decideNow(context.request.call);
+    if (decidedNow.action === "deny" && policy.mode !== "monitor") {
+      return deny(record, {
+        reason: `approved, but meanwhile the policy was reloaded, and it denies this call: ${decidedNow.reason}`,
+      });
+    }
+    const rule = decidedNow.rule;
+    return rule === null || rule.limits.length === 0
+      ? forward(null)
+      : this.reserveApproved({ policy, rule }, context, forward);
   }
 
   private async answered(
@@ -166,17 +184,7 @@ export class ApprovalStage {
       if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
       return forward(verdict.reservation);
     };
-    // A reload while the call waited: its rule's limits as they are now (a new max applies at once).
-    const policy = this.options.currentPolicy();
-    const rule =
-      policy === limits.policy
-        ? limits.rule
-        : policy.rules.find((candidate) => candidate.id === limits.rule.id);
-    if (rule === undefined) {
-      return this.options.deny(record, {
-        reason: `approved, but meanwhile the policy was reloaded without rule ${limits.rule.index + 1} (id ${limits.rule.id}), whose limits the call was to count against; call the tool again to have it decided by the policy in force`,
-      });
-    }
+    const { policy, rule } = limits;
     const limited = this.options.limiter.reserve(policy, rule, context.request.call, true);
     return limited instanceof Promise ? limited.then(settle) : settle(limited);
   }

@@ -79,6 +79,10 @@ export class Gate implements CallGate {
       inClient: this.inClient,
       limiter: this.limiter,
       currentPolicy: () => this.policy,
+      decideNow: (call) => {
+        const classes = classifyForPolicy(this.policy, this.profiles.get(call.name), call);
+        return decideToolCall(this.policy, call, classes.call, classes.tool);
+      },
       deny: (record, denial) => this.deny(record, denial),
       forward: (record, startedMs, roundTrip, approvedBy, reservation) =>
         this.forward(record, startedMs, roundTrip, approvedBy, reservation),
@@ -219,6 +223,7 @@ export class Gate implements CallGate {
       startedMs,
       inClient,
       approvedEarlierBy: continuation?.approvedBy ?? null,
+      policy,
     };
 
     const rule = decision.rule;

@@ -324,15 +324,63 @@ rules:
     expect(reasonOf(verdict)).toContain("at most 5");
   });
 
-  it("denies an approved call whose rule the reload took out, saying so", async () => {
+  /** Asks about `args` under `before`, reloads `after` while the person decides, approves: the verdict. */
+  async function approvedAcross(
+    before: CompiledPolicy,
+    after: CompiledPolicy,
+    args: Record<string, unknown>,
+  ) {
     const { approver, approve } = laterApprover();
-    const gate = gateOn(machine(), budgetOf(10), approver);
-    const waiting = decide(gate, "transfer", { amount: 6 });
-    gate.setPolicy(policyFrom("version: 1\ndefault: allow\nrules: []\n"));
+    const gate = gateOn(machine(), before, approver);
+    const waiting = decide(gate, "transfer", args);
+    expect("verdict" in waiting).toBe(true);
+    gate.setPolicy(after);
     approve();
-    const verdict = await (waiting as PendingVerdict).verdict;
-    expect(verdict.forward).toBe(false);
-    expect(reasonOf(verdict)).toContain("meanwhile the policy was reloaded without rule 1 (id transfers)");
+    return (waiting as PendingVerdict).verdict;
+  }
+
+  it("denies an approved call that the reloaded policy denies: rule taken out, or turned to deny", async () => {
+    for (const after of [
+      policyFrom("version: 1\ndefault: deny\nrules: []\n"),
+      policyFrom("version: 1\ndefault: allow\nrules:\n  - { id: transfers, tool: transfer, action: deny }\n"),
+    ]) {
+      const verdict = await approvedAcross(budgetOf(10), after, { amount: 6 });
+      expect(verdict.forward).toBe(false);
+      expect(reasonOf(verdict)).toContain(
+        "approved, but meanwhile the policy was reloaded, and it denies this call",
+      );
+    }
+  });
+
+  it("counts an approved call against the limits of the rule that decides it now, a budget added meanwhile too", async () => {
+    const noLimit = policyFrom(
+      "version: 1\ndefault: deny\nrules:\n  - { tool: transfer, action: require_approval }\n",
+    );
+    const over = await approvedAcross(noLimit, budgetOf(5), { amount: 6 });
+    expect(over.forward).toBe(false);
+    expect(reasonOf(over)).toContain("approved, but meanwhile the limit was reached");
+    // A rule without an id whose max changed is another rule by identity, and still the one that decides.
+    const unnamed = (max: number) =>
+      policyFrom(`version: 1
+default: deny
+rules:
+  - tool: transfer
+    action: require_approval
+    budget: { sum: args.amount, max: ${max}, window: 86400, scope: global }
+`);
+    const fits = await approvedAcross(unnamed(10), unnamed(8), { amount: 6 });
+    expect(fits.forward).toBe(true);
+    if (fits.forward) fits.finish("result");
+    // The reloaded policy allows it outright: approved, it goes.
+    const allowed = await approvedAcross(
+      budgetOf(10),
+      policyFrom("version: 1\ndefault: allow\nrules: []\n"),
+      {
+        amount: 6,
+      },
+    );
+    expect(allowed.forward).toBe(true);
+    if (allowed.forward) allowed.finish("result");
   });
 });
 
