@@ -3,7 +3,7 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { argumentView, formatArgumentEntry, isolatedJsonStrings } from "../display/arguments.js";
 import { asSentence } from "../display/sentence.js";
-import { visibleField, visibleToolName } from "../display/visible.js";
+import { markOf, visibleField, visibleToolName } from "../display/visible.js";
 import type { PendingRecord } from "./records.js";
 import { argumentsInline, pendingView } from "./view.js";
 
@@ -92,10 +92,7 @@ export function describeForPerson(entry: PendingRecord): string {
  * Marks read the same on a daemon that reads markup and on one that does not.
  */
 function markupSafe(text: string): string {
-  return text.replace(
-    /[<>&]/g,
-    (character) => `⟨U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`,
-  );
+  return text.replace(/[<>&]/g, markOf);
 }
 
 /** A desktop notification's title and body: a short heads-up, every field visible, cuts marked. */

@@ -64,9 +64,13 @@ export function argsSha256(record: AuditRecord): string {
   return record.args_sha256;
 }
 
-/** Any character past U+007F (a lone surrogate too) takes more than one UTF-8 byte. */
+/**
+ * Whether the text is ASCII with no DEL: then its line is written as latin1 and needs no pass of
+ * terminalSafeJson (any character past U+007F, a lone surrogate too, takes more than one UTF-8
+ * byte; DEL is ASCII, but JSON.stringify leaves it raw, and it would hide itself on a terminal).
+ */
 function isAscii(text: string): boolean {
-  return Buffer.byteLength(text, "utf8") === text.length;
+  return Buffer.byteLength(text, "utf8") === text.length && !text.includes("\x7f");
 }
 
 /** One string field's JSON, remembering the last value (most calls repeat the last time, tool, hash). */
@@ -265,14 +269,13 @@ export class AuditLog {
   }
 
   /**
-   * `ascii`: the caller knows the line is all ASCII. A line that may not be has its C1 controls, bidi
+   * `ascii`: the caller knows the line is all ASCII, without DEL. A line that may not be has its C1 controls, bidi
    * and invisible characters written as `\u` escapes (the same JSON value), so that the log shown on
    * a terminal (`tail -f`, `cat`) cannot move, hide or reorder what a person reads there.
    */
   private appendLine(text: string, ascii: boolean): boolean {
     if (this.failure !== null) return false;
-    // DEL is ASCII, and JSON.stringify leaves it raw: an ASCII line with one is made safe too.
-    const line = ascii && !text.includes("\x7f") ? text : terminalSafeJson(text);
+    const line = ascii ? text : terminalSafeJson(text);
     if (this.held !== null) {
       this.held += line;
       this.heldAscii &&= ascii;

@@ -134,9 +134,7 @@ export function isolatedJsonStrings(text: string): string {
       out += text.slice(at);
       break;
     }
-    let end = quote + 1;
-    while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
-    end = Math.min(end + 1, text.length);
+    const end = endOfString(text, quote);
     out += `${text.slice(at, quote)}${ISOLATE}${text.slice(quote, end)}${END_ISOLATE}`;
     at = end;
   }

@@ -18,8 +18,8 @@ const STACKED_MARKS_ALL = new RegExp(STACKED_MARKS.source, "gu");
 /** Combining marks kept as they are on one base character (scripts that stack them use fewer). */
 const MARKS_KEPT = 4;
 
-/** The visible mark for one hidden character: `⟨U+202E⟩`. */
-function markOf(character: string): string {
+/** The visible mark for one character: `⟨U+202E⟩`. */
+export function markOf(character: string): string {
   const codePoint = character.codePointAt(0) ?? 0;
   return `⟨U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}⟩`;
 }
