@@ -1,8 +1,7 @@
 // Reading a call's arguments as a server that validates them against the tool's inputSchema will:
 // a string where a number, an integer or a boolean is declared is read as pydantic's lax mode reads
-// it, JSON text where a list or an object is declared is parsed, and the server's own pre-parsing of
-// top-level arguments (the Python MCP SDK's pre_parse_json) is done first. The reading is what is
-// decided and forwarded. Arguments that are already of their declared types are returned as they are.
+// it, and JSON text given for a top-level argument is parsed as the server's own pre-parsing (the
+// Python MCP SDK's pre_parse_json) does, before the rest. The reading is what is decided and forwarded. Arguments that are already of their declared types are returned as they are.
 
 import { jsonEqual } from "../policy/compile.js";
 import { isJsonNumber } from "../wire/exact-number.js";
@@ -144,12 +143,7 @@ function readTyped(node: TypedNode, value: unknown, strict: boolean, context: Co
       if (converted.fails === "inexact") inexact = converted.reading;
       continue;
     }
-    const read =
-      type === Type.array || type === Type.object
-        ? readTyped(node, converted, false, context, top)
-        : converted;
-    if (read !== FAILED && isAllowed(node, read)) return read;
-    if (read === FAILED) return FAILED;
+    if (isAllowed(node, converted)) return converted;
   }
   if (inexact !== null) {
     return fail(
@@ -163,16 +157,14 @@ function readTyped(node: TypedNode, value: unknown, strict: boolean, context: Co
   return fail(context, `must be ${describe(node)}; got ${shown(value)}${readsAsNothing(value)}`);
 }
 
-/** `value` read as one JSON type, where a lax validator reads it so; FAILED where it does not convert at all. */
+/** A scalar `value` read as one JSON type, where a lax validator reads it so; FAILED where it does not convert at all. */
 function convert(value: unknown, type: number): unknown | LaxFailure | typeof FAILED {
   if (typeof value === "string") {
     if (type === Type.integer) return readIntegerText(value);
     if (type === Type.number) return readNumberText(value);
     if (type === Type.boolean) return readBooleanText(value);
-    if (type === Type.array || type === Type.object) {
-      const parsed = parseJsonText(value);
-      return parsed !== null && jsonType(parsed.value) & type ? parsed.value : FAILED;
-    }
+    // JSON text for a list or an object is parsed only as a top-level argument (preParsed): pydantic
+    // itself refuses a string for a list or a model, so below the top the server refuses it too.
     return FAILED;
   }
   if (typeof value === "boolean")

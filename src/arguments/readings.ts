@@ -17,6 +17,7 @@ import {
   trimWhere,
 } from "./lax.js";
 import { jsonType, Type } from "./schema.js";
+import { stringForms } from "./string-forms.js";
 
 /** The JSON types a condition compares with, as schema.ts's type bits: what other readings are worth making. */
 export function wantedTypes(values: readonly unknown[]): number {
@@ -110,6 +111,24 @@ function bigQuotient(a: string, b: string): number {
   return Number(scaled) / 1e20;
 }
 
+const DECIMAL_TEXT = /^\s*\+?(-?)(\d*)(?:\.(\d*))?(e[+-]?\d+)?\s*$/i;
+
+/**
+ * A decimal's exact value, where no double holds it: `1000.0000000000000001` is more than 1000 to a
+ * Decimal field (and to Python's Decimal() or Fraction()). Null where the double readings are exact.
+ */
+function decimalReading(text: string): ExactNumber | null {
+  if (text.length > MAX_NUMBER_TEXT) return null;
+  const parts = DECIMAL_TEXT.exec(text);
+  if (parts === null) return null;
+  const [, sign, whole = "", fraction = "", exponent = ""] = parts;
+  if (whole === "" && fraction === "") return null;
+  const literal = `${sign}${whole.replace(/^0+(?=\d)/, "") || "0"}${fraction === "" ? "" : `.${fraction}`}${exponent}`;
+  const exact = new ExactNumber(literal);
+  const nearest = Number(literal);
+  return Number.isFinite(nearest) && compareNumbers(exact, nearest) !== 0 ? exact : null;
+}
+
 function stringReadings(text: string, wanted: number): unknown[] {
   const readings: unknown[] = [];
   if (wanted & Type.number) {
@@ -117,7 +136,13 @@ function stringReadings(text: string, wanted: number): unknown[] {
     // Both exact: "12345678901234567890" is that integer to an integer field, and a double to a float field.
     const lax = (reading: number | ExactNumber | LaxFailure) =>
       isLaxFailure(reading) ? (reading.fails === "inexact" ? Number(reading.reading) : null) : reading;
-    for (const value of [lax(readIntegerText(text)), lax(readNumberText(text)), pythonNumberReading(text)]) {
+    const values = [
+      lax(readIntegerText(text)),
+      lax(readNumberText(text)),
+      pythonNumberReading(text),
+      decimalReading(text),
+    ];
+    for (const value of values) {
       if (value === null || Number.isNaN(value)) continue;
       if (!readings.some((other) => isJsonNumber(other) && compareNumbers(other, value) === 0))
         readings.push(value);
@@ -127,6 +152,7 @@ function stringReadings(text: string, wanted: number): unknown[] {
     const reading = readBooleanText(text);
     if (!isLaxFailure(reading)) readings.push(reading);
   }
+  if (wanted & Type.string) readings.push(...stringForms(text));
   if (wanted & (Type.array | Type.object | Type.null)) {
     const parsed = parsePythonJsonText(text);
     if (parsed !== null && jsonType(parsed.value) & wanted) readings.push(parsed.value);

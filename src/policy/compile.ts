@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { stringForms } from "../arguments/string-forms.js";
 import { approximateNumber, compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
 import { ABSENT, compilePathCondition } from "./condition.js";
@@ -103,6 +104,17 @@ function numberPredicate(expected: unknown, holds: (order: number) => boolean): 
       : actual instanceof ExactNumber && holds(compareNumbers(actual, expected));
 }
 
+/**
+ * Whether a value equals one of `options`; a string option also matches its other spellings (a URL
+ * as a server serializes it, a UUID's canonical form), so that `eq: https://example.com` is the
+ * same as the `https://example.com/` a server makes of it.
+ */
+function inPredicate(options: readonly unknown[]): (actual: unknown) => boolean {
+  const spelled = options.flatMap((option) => (typeof option === "string" ? stringForms(option) : []));
+  const all = [...options, ...spelled];
+  return (actual) => all.some((option) => jsonEqual(actual, option));
+}
+
 /** The predicate on a present value for one operator; the schema has checked `value`'s type. */
 function valuePredicate(condition: ConditionDocument, origin: PolicyOrigin): (actual: unknown) => boolean {
   const expected = condition.value;
@@ -114,20 +126,20 @@ function valuePredicate(condition: ConditionDocument, origin: PolicyOrigin): (ac
       return condition.op === "path_within" ? within : (actual) => !within(actual);
     }
     case "eq":
-      return isPrimitive(expected)
-        ? (actual) => actual === expected || (actual instanceof ExactNumber && jsonEqual(actual, expected))
-        : (actual) => jsonEqual(actual, expected);
-    case "neq":
-      return isPrimitive(expected)
-        ? (actual) => actual !== expected && !(actual instanceof ExactNumber && jsonEqual(actual, expected))
-        : (actual) => !jsonEqual(actual, expected);
-    case "in": {
-      const options = Array.isArray(expected) ? expected : [];
-      return (actual) => options.some((option) => jsonEqual(actual, option));
+    case "neq": {
+      const equals =
+        typeof expected === "string" && stringForms(expected).length > 0
+          ? inPredicate([expected])
+          : isPrimitive(expected)
+            ? (actual: unknown) =>
+                actual === expected || (actual instanceof ExactNumber && jsonEqual(actual, expected))
+            : (actual: unknown) => jsonEqual(actual, expected);
+      return condition.op === "eq" ? equals : (actual) => !equals(actual);
     }
+    case "in":
     case "not_in": {
-      const options = Array.isArray(expected) ? expected : [];
-      return (actual) => !options.some((option) => jsonEqual(actual, option));
+      const within = inPredicate(Array.isArray(expected) ? expected : []);
+      return condition.op === "in" ? within : (actual) => !within(actual);
     }
     case "lt":
       return numberPredicate(expected, (order) => order < 0);

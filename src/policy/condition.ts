@@ -24,7 +24,10 @@ const EACH: unique symbol = Symbol("*");
 
 type Segment = string | typeof EACH;
 
-/** The types whose other readings a condition looks at: numbers for comparisons, the types of the values compared with. */
+/**
+ * The types whose other readings a condition looks at: numbers for comparisons, the types of the
+ * values compared with, strings (a URL's, a UUID's, an address's other spellings) for text operators.
+ */
 function conditionWants(condition: ConditionDocument): number {
   switch (condition.op) {
     case "lt":
@@ -39,7 +42,11 @@ function conditionWants(condition: ConditionDocument): number {
     case "not_in":
       return wantedTypes(Array.isArray(condition.value) ? condition.value : []);
     case "contains":
-      return Type.array;
+      return Type.array | Type.string;
+    case "regex":
+    case "glob":
+    case "starts_with":
+      return Type.string;
     default:
       return 0;
   }

@@ -26,6 +26,22 @@ rules:
     when: [{ path: args.instance_groups.*.InstanceCount, op: gt, value: 10 }]
     action: deny
     reason: at most 10 instances per group
+  - tool: fetch
+    when: [{ path: args.url, op: regex, value: '^https?://(localhost|127\\.0\\.0\\.1|169\\.254\\.169\\.254)([:/]|$)' }]
+    action: deny
+    reason: no fetching of local or metadata addresses
+  - tool: delete_record
+    when: [{ path: args.record_id, op: eq, value: a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11 }]
+    action: deny
+    reason: that record stays
+  - tool: connect
+    when: [{ path: args.host, op: in, value: ["::1", "127.0.0.1"] }]
+    action: deny
+    reason: no loopback
+  - tool: pay
+    when: [{ path: args.amount, op: gt, value: 1000 }]
+    action: deny
+    reason: payments above 1000 need a person
 `;
 
 const NUMBERS_5000 = [" 5000 ", "5_000", "5000.0", "+5000", "05000", "5000\n", 5000, 5000.0];
@@ -178,6 +194,43 @@ for (const major of [1, 2] as const) {
       expect(result.content[0]?.text).toContain(
         "argument field_schema is not declared by the tool's inputSchema",
       );
+      expect(executed()).toEqual([]);
+    });
+
+    it("decides a URL, a UUID and an address as the server's types read them, and the server executes none of the denied ones", async () => {
+      const denied: Array<[string, Record<string, unknown>, string]> = [
+        ["fetch", { url: "http://0xA9FEA9FE/latest/meta-data/" }, "no fetching of local"],
+        ["fetch", { url: "http://2852039166/latest/meta-data/" }, "no fetching of local"],
+        ["fetch", { url: "HTTP://LOCALHOST/admin" }, "no fetching of local"],
+        ["fetch", { url: "http://127.1/admin" }, "no fetching of local"],
+        ["fetch", { url: "http:\\\\localhost\\admin" }, "no fetching of local"],
+        ["fetch", { url: "http://local\thost/admin" }, "no fetching of local"],
+        ["delete_record", { record_id: "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11" }, "that record stays"],
+        [
+          "delete_record",
+          { record_id: "urn:uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" },
+          "that record stays",
+        ],
+        ["delete_record", { record_id: "a0eebc999c0b4ef8bb6d6bb9bd380a11" }, "that record stays"],
+        ["connect", { host: "0:0:0:0:0:0:0:1" }, "no loopback"],
+        ["pay", { amount: "1000.0000000000000001" }, "payments above 1000"],
+      ];
+      for (const [tool, args, reason] of denied) {
+        const result = await call(tool, args);
+        expect(result.isError, JSON.stringify(args)).toBe(true);
+        expect(result.content[0]?.text).toContain(reason);
+      }
+      expect(executed()).toEqual([]);
+      // What the server made of the first URL: the metadata address the rule names.
+      const allowed = await call("fetch", { url: "HTTP://Example.COM/a" });
+      expect(allowed.isError).toBe(false);
+      expect(executed()[0]?.arguments.url?.value).toBe("http://example.com/a");
+    });
+
+    it("refuses JSON text for a list inside an object, as pydantic does, and the server never sees it", async () => {
+      const result = await call("configure", { spec: { ports: "[22, 80]" } });
+      expect(result.isError).toBe(true);
+      expect(result.content[0]?.text).toContain("argument spec.ports must be a list");
       expect(executed()).toEqual([]);
     });
 

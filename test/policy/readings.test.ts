@@ -125,3 +125,68 @@ describe("the readings a server could make of a value, where no schema typed it"
     expect(finding).toEqual({ holds: true, path: "args.amount", value: "5_000", reading: 5000 });
   });
 });
+
+describe("the spellings a server's own types read as the same string", () => {
+  const metadata =
+    '{ path: args.url, op: regex, value: "^https?://(localhost|127\\\\.0\\\\.0\\\\.1|169\\\\.254\\\\.169\\\\.254)([:/]|$)" }';
+
+  it("decides a URL as a server that parses it (pydantic's HttpUrl, WHATWG) reads it", () => {
+    for (const url of [
+      "http://0xA9FEA9FE/latest/meta-data/",
+      "http://2852039166/latest/meta-data/",
+      "HTTP://LOCALHOST/admin",
+      "http://127.1/admin",
+      "http:\\\\localhost\\admin",
+      "http://local\thost/admin",
+      "http://169.254.43518/latest/",
+      "http://loc%61lhost/",
+      "http://ＬＯＣＡＬＨＯＳＴ/",
+      "http://localhost./",
+      " http://localhost/",
+    ]) {
+      expect(decide(metadata, "deny", { url }), url).toBe("deny");
+    }
+    expect(decide(metadata, "deny", { url: "https://example.com/" })).toBe("allow");
+    const contains = '{ path: args.link, op: contains, value: "169.254.169.254" }';
+    expect(decide(contains, "deny", { link: "http://169.254.43518/latest/" })).toBe("deny");
+  });
+
+  it("lets an allow rule hold only where every spelling does, and reads its own URL as a server serializes it", () => {
+    const api = '{ path: args.url, op: starts_with, value: "https://api.example.com/" }';
+    expect(decide(api, "allow", { url: "https://api.example.com/v1?q=a b" })).toBe("allow");
+    expect(decide(api, "allow", { url: "HTTPS://evil.example/x" })).toBe("deny");
+    const exactly = '{ path: args.url, op: eq, value: "https://api.example.com" }';
+    expect(decide(exactly, "allow", { url: "https://api.example.com" })).toBe("allow");
+    expect(decide(exactly, "allow", { url: "https://api.example.com/" })).toBe("allow");
+    expect(decide(exactly, "allow", { url: "https://api.example.com.evil/" })).toBe("deny");
+    // A string that is no URL of a special scheme keeps its one spelling: a Windows path stays as written.
+    const windows = '{ path: args.path, op: starts_with, value: "C:\\\\Users\\\\" }';
+    expect(decide(windows, "allow", { path: "C:\\Users\\me" })).toBe("allow");
+  });
+
+  it("reads a UUID in any form Python's UUID() takes, and an IPv6 address compressed", () => {
+    const id = '{ path: args.record_id, op: eq, value: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" }';
+    for (const record_id of [
+      "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
+      "urn:uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "a0eebc999c0b4ef8bb6d6bb9bd380a11",
+      "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+    ]) {
+      expect(decide(id, "deny", { record_id }), record_id).toBe("deny");
+    }
+    expect(decide(id, "deny", { record_id: "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" })).toBe("allow");
+    const loopback = '{ path: args.host, op: in, value: ["::1", "127.0.0.1"] }';
+    for (const host of ["0:0:0:0:0:0:0:1", "0000::1", "::ffff:127.0.0.1", "::ffff:7f00:1"]) {
+      expect(decide(loopback, "deny", { host }), host).toBe("deny");
+    }
+    expect(decide(loopback, "deny", { host: "::2" })).toBe("allow");
+  });
+
+  it("compares a decimal exactly where no double holds it, as a Decimal field does", () => {
+    const over = "{ path: args.amount, op: gt, value: 1000 }";
+    expect(decide(over, "deny", { amount: "1000.0000000000000001" })).toBe("deny");
+    expect(decide(over, "deny", { amount: " +1000.0000000000000001 " })).toBe("deny");
+    expect(decide(over, "deny", { amount: "1000.000" })).toBe("allow");
+    expect(decide(over, "deny", { amount: "999.99999999999999999" })).toBe("allow");
+  });
+});

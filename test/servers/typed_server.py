@@ -7,9 +7,11 @@ exactly what the server would have acted on.
 
 import json
 import os
+from decimal import Decimal
+from uuid import UUID
 
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel
+from pydantic import BaseModel, HttpUrl, IPvAnyAddress
 
 try:
     from mcp.server.mcpserver import MCPServer as Server  # mcp 2.x
@@ -24,6 +26,10 @@ class InstanceGroup(BaseModel):
     InstanceCount: int
 
 
+class Spec(BaseModel):
+    ports: list[int]
+
+
 def typed(value):
     """A parsed value as JSON, with the Python type of every scalar."""
     if isinstance(value, BaseModel):
@@ -36,7 +42,8 @@ def typed(value):
 
 
 def record(tool, **arguments):
-    line = json.dumps({"tool": tool, "arguments": {k: typed(v) for k, v in arguments.items()}})
+    # str(): a URL, a UUID, an address or a Decimal as the server will use it.
+    line = json.dumps({"tool": tool, "arguments": {k: typed(v) for k, v in arguments.items()}}, default=str)
     with open(os.environ["RECORD_FILE"], "a", encoding="utf-8") as out:
         out.write(line + "\n")
     return "recorded"
@@ -83,6 +90,36 @@ def tidy(target: str) -> str:
     """Tidies a target up."""
     # Only its definition (the annotations) says what it does: its name and arguments read harmless.
     return record("tidy", target=target)
+
+
+@server.tool()
+def fetch(url: HttpUrl) -> str:
+    """Fetches a web page."""
+    return record("fetch", url=url)
+
+
+@server.tool()
+def delete_record(record_id: UUID) -> str:
+    """Deletes a record."""
+    return record("delete_record", record_id=record_id)
+
+
+@server.tool()
+def connect(host: IPvAnyAddress) -> str:
+    """Connects to a host."""
+    return record("connect", host=host)
+
+
+@server.tool()
+def pay(amount: Decimal) -> str:
+    """Pays an amount."""
+    return record("pay", amount=amount)
+
+
+@server.tool()
+def configure(spec: Spec) -> str:
+    """Opens ports."""
+    return record("configure", spec=spec)
 
 
 if __name__ == "__main__":

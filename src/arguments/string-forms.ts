@@ -1,0 +1,76 @@
+// The other spellings of a string that a server's own types read as the same value, for conditions
+// on strings: a URL as the WHATWG URL Standard serializes it (pydantic's AnyUrl and HttpUrl, Node's
+// URL and fetch: `HTTP://0xA9FEA9FE\latest` is http://169.254.169.254/latest), a UUID in its
+// canonical form (Python's UUID() takes upper case, `urn:uuid:`, braces and no hyphens), and an IPv6
+// address compressed (RFC 5952; Python's ipaddress) with an IPv4-mapped one's IPv4 address.
+
+/** WHATWG's special schemes, whose hosts it parses (IPv4 in hex, decimal and short forms, case, IDNA). */
+const SPECIAL_URL = /^[\0- ]*(?:https?|wss?|ftp|file):/i;
+/** A scheme, with the tabs and newlines WHATWG's parser removes from anywhere in a URL: looked for first, at the start only. */
+const SCHEME_LIKE = /^[\0- ]*[a-z\t\n\r]{2,12}:/i;
+const TAB_OR_NEWLINE = /[\t\n\r]/g;
+const UUID_LIKE = /^[0-9a-f{}\-urnid:]{32,49}$/i;
+const UUID_PREFIX = /^(?:urn:)?(?:uuid:)?/;
+const HEX32 = /^[0-9a-f]{32}$/;
+const IPV6_LIKE = /^[0-9a-f:.]{2,45}$/i;
+const MAPPED_IPV4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+/** Longer than any URL a server takes (HttpUrl's limit is 2083): read no further. */
+const MAX_URL_TEXT = 8192;
+
+/** The spellings other than `text` itself that a server may read `text` as: [] for most strings. */
+export function stringForms(text: string): string[] {
+  const forms: string[] = [];
+  const add = (form: string | null) => {
+    if (form !== null && form !== text && !forms.includes(form)) forms.push(form);
+  };
+  // Cheap tests first: this runs for every string a condition on strings does not decide at once.
+  if (text.length <= MAX_URL_TEXT && SCHEME_LIKE.test(text) && SPECIAL_URL.test(schemeOf(text))) {
+    const url = urlForm(text);
+    if (url !== null) {
+      add(url.href);
+      // A host's trailing dot names the same host to a resolver.
+      if (url.hostname.endsWith(".")) {
+        url.hostname = url.hostname.slice(0, -1);
+        add(url.href);
+      }
+    }
+  }
+  if (text.length >= 32 && text.length <= 49 && UUID_LIKE.test(text)) add(uuidForm(text));
+  if (text.length <= 45 && text.includes(":") && IPV6_LIKE.test(text))
+    for (const form of ipv6Forms(text)) add(form);
+  return forms;
+}
+
+/** The start of a text that SCHEME_LIKE matched, without its tabs and newlines. */
+function schemeOf(text: string): string {
+  return text.slice(0, 64).replace(TAB_OR_NEWLINE, "");
+}
+
+function urlForm(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
+function uuidForm(text: string): string | null {
+  let hex = text.toLowerCase().replace(UUID_PREFIX, "");
+  if (hex.startsWith("{") && hex.endsWith("}")) hex = hex.slice(1, -1);
+  hex = hex.replaceAll("-", "");
+  if (!HEX32.test(hex)) return null;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The address compressed; for an IPv4-mapped one also `::ffff:1.2.3.4` and `1.2.3.4`, which it reaches. */
+function ipv6Forms(text: string): string[] {
+  const url = urlForm(`http://[${text}]/`);
+  if (url === null) return [];
+  const compressed = url.hostname.slice(1, -1);
+  const mapped = MAPPED_IPV4.exec(compressed);
+  if (mapped === null) return [compressed];
+  const high = Number.parseInt(mapped[1] as string, 16);
+  const low = Number.parseInt(mapped[2] as string, 16);
+  const ipv4 = `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  return [compressed, `::ffff:${ipv4}`, ipv4];
+}
