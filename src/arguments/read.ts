@@ -30,7 +30,12 @@ export type ArgumentReading =
   | { ok: false; problem: ArgumentProblem };
 
 export interface ReadOptions {
-  /** Let keys the schema does not declare through as sent (a policy's choice for a tool); refused otherwise. */
+  /**
+   * Let top-level keys the schema does not declare through as sent (a policy's choice for a tool);
+   * refused otherwise. Inside a declared object an undeclared key stays refused: there it is most
+   * often a model's field name beside its alias, which pydantic takes (populate_by_name) where a
+   * condition on the alias would not see it.
+   */
   allowUndeclared: boolean;
 }
 
@@ -207,7 +212,7 @@ function readObject(
     let read: Read;
     if (declared !== undefined) {
       read = readValue(declared, top ? preParsed(declared, original) : original, strict, context);
-    } else if (node.properties === null || context.options.allowUndeclared) {
+    } else if (node.properties === null || (top && context.options.allowUndeclared)) {
       read = readValue(node.additionalProperties, original, strict, context);
     } else {
       const names = [...node.properties.keys()];

@@ -168,6 +168,11 @@ describe("reading arguments against a tool's inputSchema", () => {
       arguments: { amount: 7, extra: "x" },
       changed: true,
     });
+    // Inside a declared object, a field's own name beside its alias stays refused: pydantic would take it.
+    expect(read(scaleSchema, nested, true)).toMatchObject({
+      ok: false,
+      problem: { path: ["instance_groups", 0, "instance_count"] },
+    });
   });
 
   it("reads through anyOf and nullable as pydantic's smart union does", () => {
