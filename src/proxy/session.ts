@@ -221,19 +221,20 @@ export class ProxySession {
       );
       return;
     }
-    if (method === "tools/call") {
-      this.toolCalls.call(id, message, request.text);
-      return;
-    }
     const params = message.params;
-    const entry: PendingRequest = { id, method };
+    // The era of every request, tools/call too (a 2026-07-28 client may send nothing else), until one is seen.
     if (method === "initialize") {
       this.legacySeen = true;
       this.clientCapabilities =
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
-    } else if (!this.modernSeen && requestEraOf(params).era === "modern") {
+    } else if (!this.legacySeen && !this.modernSeen && requestEraOf(params).era === "modern") {
       this.modernSeen = true;
     }
+    if (method === "tools/call") {
+      this.toolCalls.call(id, message, request.text);
+      return;
+    }
+    const entry: PendingRequest = { id, method };
     if (method === "subscriptions/listen" && asksForToolChanges(params)) entry.toolsListChanged = true;
     // A list the client asked for is awaited by calls that need a definition, rather than fetched twice.
     if (method === "tools/list")
