@@ -39,6 +39,8 @@ export interface ProxyOptions {
 
 /** The server's notice that its tool list changed, as a JSON string literal. */
 const LIST_CHANGED = '"notifications/tools/list_changed"';
+/** The server's notice that it gave up a request (a listen stream it tore down), as a JSON string literal. */
+const CANCELLED = '"notifications/cancelled"';
 
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
@@ -372,6 +374,7 @@ export class ProxySession {
     if (id === NOT_A_RESPONSE) {
       // What the client holds may be out of date: the next tool we do not know is looked up again.
       if (this.responses.isMethod(content, LIST_CHANGED)) this.definitions.listChanged();
+      else if (this.responses.isMethod(content, CANCELLED)) this.serverCancelled(content);
       this.passToClient(content, framedBytes);
       return;
     }
@@ -410,6 +413,23 @@ export class ProxySession {
       );
     }
     this.passToClient(content, framedBytes);
+  }
+
+  /**
+   * The server gave up a request: when it names an open listen stream (spec 2026-07-28,
+   * subscriptions: the server's signal that it tore the stream down), the stream is closed here too,
+   * so nothing more is announced on it and its id is free again.
+   */
+  private serverCancelled(content: Buffer): void {
+    let message: unknown;
+    try {
+      message = parseJson(content);
+    } catch {
+      return;
+    }
+    const params = isJsonObject(message) ? message.params : undefined;
+    const entry = isJsonObject(params) ? this.pending.get(params.requestId) : undefined;
+    if (entry?.method === "subscriptions/listen") this.pending.remove(entry);
   }
 
   /** A server response to a request of ours: read here, never passed to the client (a late one is dropped). */

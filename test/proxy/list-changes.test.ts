@@ -16,6 +16,29 @@ const MODERN_META = {
   "io.modelcontextprotocol/clientCapabilities": {},
 };
 
+/** A session whose server listed no tools, so calls are decided at once. */
+function modernSession(): InProcessProxy {
+  proxy = new InProcessProxy({
+    policy: policyFrom("version: 1\ndefault: allow\n"),
+    auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+  });
+  proxy.fromClient({ jsonrpc: "2.0", id: "list", method: "tools/list", params: { _meta: MODERN_META } });
+  proxy.serverReceived();
+  proxy.fromServer({ jsonrpc: "2.0", id: "list", result: { tools: [], resultType: "complete" } });
+  proxy.clientReceived();
+  return proxy;
+}
+
+/** Opens a listen stream for tools/list changes under `id`. */
+function listen(session: InProcessProxy, id: string): void {
+  session.fromClient({
+    jsonrpc: "2.0",
+    id,
+    method: "subscriptions/listen",
+    params: { notifications: { toolsListChanged: true }, _meta: MODERN_META },
+  });
+}
+
 describe("list changes for a 2026-07-28 client, in process", () => {
   it("sends nothing unsolicited to a client that only sent tools/call", () => {
     proxy = new InProcessProxy({
@@ -39,5 +62,38 @@ describe("list changes for a 2026-07-28 client, in process", () => {
     session.clientReceived();
     session.session.toolsListChanged();
     expect(session.clientReceived()).toEqual([]);
+  });
+
+  it("closes a listen stream the server cancels: nothing more is sent on it, and its id may open another", () => {
+    const session = modernSession();
+    listen(session, "L1");
+    expect(session.serverReceived()).toMatchObject([{ id: "L1", method: "subscriptions/listen" }]);
+    const cancelled = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "L1" } };
+    session.fromServer(cancelled);
+    expect(session.clientReceived()).toEqual([cancelled]);
+    session.session.toolsListChanged();
+    expect(session.clientReceived()).toEqual([]);
+    listen(session, "L1");
+    expect(session.clientReceived()).toEqual([]);
+    expect(session.serverReceived()).toMatchObject([{ id: "L1", method: "subscriptions/listen" }]);
+  });
+
+  it("owes no answer at the server's exit for a listen stream the server cancelled", () => {
+    const session = modernSession();
+    listen(session, "L1");
+    session.fromServer({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "L1" } });
+    session.clientReceived();
+    session.session.serverExited("exited with code 0");
+    expect(session.clientReceived()).toEqual([]);
+  });
+
+  it("keeps a pending request the server's cancellation names when it is not a listen stream", () => {
+    const session = modernSession();
+    session.fromClient({ jsonrpc: "2.0", id: 5, method: "resources/list", params: { _meta: MODERN_META } });
+    session.serverReceived();
+    session.fromServer({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 5 } });
+    session.clientReceived();
+    session.fromServer({ jsonrpc: "2.0", id: 5, result: { resources: [], resultType: "complete" } });
+    expect(session.clientReceived()).toMatchObject([{ id: 5, result: { resources: [] } }]);
   });
 });
