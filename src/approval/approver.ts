@@ -21,7 +21,7 @@ export interface ApproverOptions {
   channels: (request: ApprovalRequest) => ApprovalChannel[];
   /** Pending approvals allowed at once in this session; past it, new ones are denied. */
   maxPending: number;
-  /** Sends notifications/progress to the client for a request that carried a progressToken. */
+  /** Sends notifications/progress to the client for a request that carried a progressToken (negative: see ticks). */
   sendProgress: (token: ProgressToken, progress: number, message: string) => void;
   /** How often progress is sent while a call waits. */
   progressIntervalMs: number;
@@ -66,7 +66,10 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
     let asking: Waiting | null = null;
     const answer = new Promise<ApprovalAnswer>((resolve) => {
       const asked = channel.ask(request);
-      let progress = 0;
+      // Our ticks count up to -1 from minus the most the timeout lets happen (a tick runs no sooner
+      // than its interval, and the timeout stops them): the server's own progress on the same token
+      // (never changed, and >= 0) is then greater, so progress only increases (spec: it MUST).
+      let progress = -Math.floor((request.timeoutSeconds * 1000) / options.progressIntervalMs) - 1;
       const startedMs = Date.now();
       const token = request.progressToken;
       const ticker =
