@@ -1,6 +1,6 @@
 import { visibleToolName } from "../display/visible.js";
 import type { ProgressToken } from "../wire/jsonrpc.js";
-import type { ApprovalAnswer, ApprovalRequest, Approver } from "./request.js";
+import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "./request.js";
 
 /** What one channel says: yes or no, who decided, and why. */
 export interface ChannelAnswer {
@@ -32,7 +32,7 @@ export interface ApproverOptions {
 /** An approver plus the handle that withdraws every question when the session ends. */
 export interface ApprovalCoordinator {
   approver: Approver;
-  /** The session ends: every pending approval is withdrawn. */
+  /** The session ends (the client or the server went away): every pending approval is withdrawn, later ones are denied at once. */
   withdrawAll(reason: string): void;
 }
 
@@ -49,17 +49,24 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
   const waiting = new Map<string, Waiting>();
   const keyOf = (id: string | number) => `${typeof id}:${id}`;
 
+  /** Why nobody can be asked any more (the session ends), once withdrawAll was called. */
+  let endedBecause: string | null = null;
+
+  const refused = (channel: string, reason: string): AskedApproval => ({
+    answer: Promise.resolve({ approved: false, channel, decidedBy: "policylayer", reason }),
+    withdraw: () => {},
+  });
+
   const approver: Approver = (request) => {
+    // No channel is opened once the session ends (the inbox is closed then).
+    if (endedBecause !== null) return refused("none", endedBecause);
     const channel = options.channels(request)[0];
     if (!channel) return null;
     if (waiting.size >= options.maxPending) {
-      const answer = Promise.resolve({
-        approved: false,
-        channel: channel.name,
-        decidedBy: "policylayer",
-        reason: `too many calls are already waiting for approval in this session (at most ${options.maxPending}); try again once they are decided`,
-      });
-      return { answer, withdraw: () => {} };
+      return refused(
+        channel.name,
+        `too many calls are already waiting for approval in this session (at most ${options.maxPending}); try again once they are decided`,
+      );
     }
     const key = keyOf(request.requestId);
     // Set by the promise's executor, which runs at once.
@@ -138,6 +145,7 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
   return {
     approver,
     withdrawAll(reason) {
+      endedBecause = reason;
       for (const [key, entry] of [...waiting]) withdrawEntry(key, entry, reason);
     },
   };

@@ -49,6 +49,8 @@ export class ProxySession {
   private readonly pending = new ClientRequests();
   private readonly options: ProxyOptions;
   private serverGone = false;
+  /** The server's input is closed (the session ends): nothing more is written to it. */
+  private serverInputClosed = false;
   private clientGone = false;
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
@@ -90,7 +92,7 @@ export class ProxySession {
       gate: options.gate,
       definitions: this.definitions,
       pending: this.pending,
-      serverGone: () => this.serverGone,
+      serverClosed: () => this.serverGone || this.serverInputClosed,
       toServer: this.toServer,
       sendToClient: (line) => this.sendToClient(line),
       warn: options.warn,
@@ -147,6 +149,20 @@ export class ProxySession {
         ),
       );
     }
+  }
+
+  /**
+   * The client closed its input: resolves once no call of it is still being decided (a definition
+   * fetched, the limit store asked: each bounded by its timeout; calls waiting for a person are
+   * withdrawn by whoever asks), so that the server's input can be closed after the last of them.
+   */
+  clientInputEnded(): Promise<void> {
+    return this.toolCalls.allDecided();
+  }
+
+  /** The server's input is about to close: a call decided from now on is answered with an error, never sent. */
+  closeServerInput(): void {
+    this.serverInputClosed = true;
   }
 
   /** The client is gone: nothing more will be written to it. */
@@ -261,8 +277,10 @@ export class ProxySession {
 
   /** Sends tools/list to the server as a request of our own: its answer is read here, never passed on. */
   private listToolsOurselves(params: JsonObject): OwnListRequest {
-    if (this.serverGone)
-      return { result: Promise.reject(new Error("the MCP server has exited")), cancel: () => {} };
+    if (this.serverGone || this.serverInputClosed) {
+      const reason = this.serverGone ? "the MCP server has exited" : "the MCP server's input is closed";
+      return { result: Promise.reject(new Error(reason)), cancel: () => {} };
+    }
     const { id, response } = this.serverRequests.open();
     this.toServer.write(toLine({ jsonrpc: "2.0", id, method: "tools/list", params }), false);
     return {
@@ -473,7 +491,7 @@ export class ProxySession {
 
   /** `text`: what is known of the text of the line the message came from (see LineText). */
   private sendToServer(message: JsonObject, text: LineText): void {
-    if (!this.serverGone) this.toServer.write(toLine(message), text === "ascii");
+    if (!this.serverGone && !this.serverInputClosed) this.toServer.write(toLine(message), text === "ascii");
   }
 
   /** Writes to the client, pausing the server's output while the client is not reading. */

@@ -1,4 +1,4 @@
-// The approval coordinator's own progress while a call waits for a person.
+// The approval coordinator: its own progress while a call waits for a person, and the session's end.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApprovalCoordinator } from "../../src/approval/approver.js";
 import type { ApprovalRequest } from "../../src/approval/request.js";
@@ -48,5 +48,20 @@ describe("progress while a call waits for a person", () => {
     await vi.advanceTimersByTimeAsync(1000);
     await asked?.answer;
     expect(progress).toEqual([-2, -1]);
+  });
+});
+
+describe("the session's end", () => {
+  it("withdraws every question, and denies one asked afterwards at once without opening a channel", async () => {
+    const { coordinator } = unansweredCoordinator(1000);
+    const waiting = coordinator.approver(question(50));
+    coordinator.withdrawAll("the client closed its input before a person answered");
+    expect(await waiting?.answer).toMatchObject({ approved: false, decidedBy: "client" });
+    const later = coordinator.approver(question(50));
+    expect(await later?.answer).toMatchObject({
+      approved: false,
+      channel: "none",
+      reason: "the client closed its input before a person answered",
+    });
   });
 });
