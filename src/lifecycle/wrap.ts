@@ -140,6 +140,8 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   };
   process.stdin.on("end", clientInputEnded);
   process.stdin.on("error", clientInputEnded);
+  // A server that closed its output cannot answer, though it may still run: it is ended.
+  server.stdout.once("end", () => shutDown(null));
   process.stdout.on("error", () => {
     session.clientClosed();
     shutDown(null);

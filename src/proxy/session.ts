@@ -49,6 +49,8 @@ export class ProxySession {
   private readonly pending = new ClientRequests();
   private readonly options: ProxyOptions;
   private serverGone = false;
+  /** The server closed its output: nothing it is asked from now on can be answered. */
+  private serverOutputEnded = false;
   /** The server's input is closed (the session ends): nothing more is written to it. */
   private serverInputClosed = false;
   private clientGone = false;
@@ -129,6 +131,10 @@ export class ProxySession {
     serverOutput.on("data", (chunk: Buffer) =>
       toClient.hold(() => gate.finishing(() => fromServer.push(chunk))),
     );
+    // What is pending is answered when the process exits (wrap ends it now): its exit names itself.
+    serverOutput.once("end", () => {
+      this.serverOutputEnded = true;
+    });
   }
 
   /** The server is gone: every request still pending gets an error, and later ones will too. */
@@ -222,9 +228,10 @@ export class ProxySession {
       );
       return;
     }
-    if (this.serverGone) {
+    if (this.serverGone || this.serverOutputEnded) {
+      const gone = this.serverGone ? "has exited" : "closed its output";
       this.sendToClient(
-        errorLine(id, ErrorCode.ServerExited, `MCP server has exited; ${method} cannot be answered`),
+        errorLine(id, ErrorCode.ServerExited, `MCP server ${gone}; ${method} cannot be answered`),
       );
       return;
     }
