@@ -1,6 +1,6 @@
 import { visibleToolName } from "../display/visible.js";
 import type { ProgressToken } from "../wire/jsonrpc.js";
-import type { ApprovalAnswer, ApprovalRequest, Approver } from "./request.js";
+import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "./request.js";
 
 /** What one channel says: yes or no, who decided, and why. */
 export interface ChannelAnswer {
@@ -21,7 +21,7 @@ export interface ApproverOptions {
   channels: (request: ApprovalRequest) => ApprovalChannel[];
   /** Pending approvals allowed at once in this session; past it, new ones are denied. */
   maxPending: number;
-  /** Sends notifications/progress to the client for a request that carried a progressToken. */
+  /** Sends notifications/progress to the client for a request that carried a progressToken (negative: see ticks). */
   sendProgress: (token: ProgressToken, progress: number, message: string) => void;
   /** How often progress is sent while a call waits. */
   progressIntervalMs: number;
@@ -32,7 +32,7 @@ export interface ApproverOptions {
 /** An approver plus the handle that withdraws every question when the session ends. */
 export interface ApprovalCoordinator {
   approver: Approver;
-  /** The session ends: every pending approval is withdrawn. */
+  /** The session ends (the client or the server went away): every pending approval is withdrawn, later ones are denied at once. */
   withdrawAll(reason: string): void;
 }
 
@@ -49,24 +49,34 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
   const waiting = new Map<string, Waiting>();
   const keyOf = (id: string | number) => `${typeof id}:${id}`;
 
+  /** Why nobody can be asked any more (the session ends), once withdrawAll was called. */
+  let endedBecause: string | null = null;
+
+  const refused = (channel: string, reason: string): AskedApproval => ({
+    answer: Promise.resolve({ approved: false, channel, decidedBy: "policylayer", reason }),
+    withdraw: () => {},
+  });
+
   const approver: Approver = (request) => {
+    // No channel is opened once the session ends (the inbox is closed then).
+    if (endedBecause !== null) return refused("none", endedBecause);
     const channel = options.channels(request)[0];
     if (!channel) return null;
     if (waiting.size >= options.maxPending) {
-      const answer = Promise.resolve({
-        approved: false,
-        channel: channel.name,
-        decidedBy: "policylayer",
-        reason: `too many calls are already waiting for approval in this session (at most ${options.maxPending}); try again once they are decided`,
-      });
-      return { answer, withdraw: () => {} };
+      return refused(
+        channel.name,
+        `too many calls are already waiting for approval in this session (at most ${options.maxPending}); try again once they are decided`,
+      );
     }
     const key = keyOf(request.requestId);
     // Set by the promise's executor, which runs at once.
     let asking: Waiting | null = null;
     const answer = new Promise<ApprovalAnswer>((resolve) => {
       const asked = channel.ask(request);
-      let progress = 0;
+      // Our ticks count up to -1 from minus the most the timeout lets happen (a tick runs no sooner
+      // than its interval, and the timeout stops them): the server's own progress on the same token
+      // (never changed, and >= 0) is then greater, so progress only increases (spec: it MUST).
+      let progress = -Math.floor((request.timeoutSeconds * 1000) / options.progressIntervalMs) - 1;
       const startedMs = Date.now();
       const token = request.progressToken;
       const ticker =
@@ -135,6 +145,7 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
   return {
     approver,
     withdrawAll(reason) {
+      endedBecause = reason;
       for (const [key, entry] of [...waiting]) withdrawEntry(key, entry, reason);
     },
   };

@@ -126,15 +126,22 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   const shutDown = (firstSignal: NodeJS.Signals | null): void => {
     if (shuttingDown) return;
     shuttingDown = true;
+    // From here a call decided late is answered with an error, never written to a closing input.
+    session.closeServerInput();
     void stopServer(server, options.graceMs, firstSignal);
   };
 
-  process.stdin.on("end", () => {
-    shutDown(null);
-  });
-  process.stdin.on("error", () => {
-    shutDown(null);
-  });
+  // A one-shot client (`printf ... | policylayer wrap`) closes its input right after its calls: those
+  // still being decided are, then the server's input closes, so it answers what it got and exits.
+  // Nobody is left to answer a person's question: those calls are denied at once.
+  const clientInputEnded = () => {
+    approvals.withdrawAll("the client closed its input before a person answered");
+    void session.clientInputEnded().then(() => shutDown(null));
+  };
+  process.stdin.on("end", clientInputEnded);
+  process.stdin.on("error", clientInputEnded);
+  // A server that closed its output cannot answer, though it may still run: it is ended.
+  server.stdout.once("end", () => shutDown(null));
   process.stdout.on("error", () => {
     session.clientClosed();
     shutDown(null);

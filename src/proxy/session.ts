@@ -39,6 +39,8 @@ export interface ProxyOptions {
 
 /** The server's notice that its tool list changed, as a JSON string literal. */
 const LIST_CHANGED = '"notifications/tools/list_changed"';
+/** The server's notice that it gave up a request (a listen stream it tore down), as a JSON string literal. */
+const CANCELLED = '"notifications/cancelled"';
 
 /** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
 const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
@@ -47,6 +49,10 @@ export class ProxySession {
   private readonly pending = new ClientRequests();
   private readonly options: ProxyOptions;
   private serverGone = false;
+  /** The server closed its output: nothing it is asked from now on can be answered. */
+  private serverOutputEnded = false;
+  /** The server's input is closed (the session ends): nothing more is written to it. */
+  private serverInputClosed = false;
   private clientGone = false;
   private readonly toServer: BatchedOutput;
   private readonly toClient: BatchedOutput;
@@ -88,7 +94,7 @@ export class ProxySession {
       gate: options.gate,
       definitions: this.definitions,
       pending: this.pending,
-      serverGone: () => this.serverGone,
+      serverClosed: () => this.serverGone || this.serverInputClosed,
       toServer: this.toServer,
       sendToClient: (line) => this.sendToClient(line),
       warn: options.warn,
@@ -125,6 +131,10 @@ export class ProxySession {
     serverOutput.on("data", (chunk: Buffer) =>
       toClient.hold(() => gate.finishing(() => fromServer.push(chunk))),
     );
+    // What is pending is answered when the process exits (wrap ends it now): its exit names itself.
+    serverOutput.once("end", () => {
+      this.serverOutputEnded = true;
+    });
   }
 
   /** The server is gone: every request still pending gets an error, and later ones will too. */
@@ -145,6 +155,20 @@ export class ProxySession {
         ),
       );
     }
+  }
+
+  /**
+   * The client closed its input: resolves once no call of it is still being decided (a definition
+   * fetched, the limit store asked: each bounded by its timeout; calls waiting for a person are
+   * withdrawn by whoever asks), so that the server's input can be closed after the last of them.
+   */
+  clientInputEnded(): Promise<void> {
+    return this.toolCalls.allDecided();
+  }
+
+  /** The server's input is about to close: a call decided from now on is answered with an error, never sent. */
+  closeServerInput(): void {
+    this.serverInputClosed = true;
   }
 
   /** The client is gone: nothing more will be written to it. */
@@ -204,9 +228,10 @@ export class ProxySession {
       );
       return;
     }
-    if (this.serverGone) {
+    if (this.serverGone || this.serverOutputEnded) {
+      const gone = this.serverGone ? "has exited" : "closed its output";
       this.sendToClient(
-        errorLine(id, ErrorCode.ServerExited, `MCP server has exited; ${method} cannot be answered`),
+        errorLine(id, ErrorCode.ServerExited, `MCP server ${gone}; ${method} cannot be answered`),
       );
       return;
     }
@@ -221,19 +246,20 @@ export class ProxySession {
       );
       return;
     }
-    if (method === "tools/call") {
-      this.toolCalls.call(id, message, request.text);
-      return;
-    }
     const params = message.params;
-    const entry: PendingRequest = { id, method };
+    // The era of every request, tools/call too (a 2026-07-28 client may send nothing else), until one is seen.
     if (method === "initialize") {
       this.legacySeen = true;
       this.clientCapabilities =
         isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
-    } else if (!this.modernSeen && requestEraOf(params).era === "modern") {
+    } else if (!this.legacySeen && !this.modernSeen && requestEraOf(params).era === "modern") {
       this.modernSeen = true;
     }
+    if (method === "tools/call") {
+      this.toolCalls.call(id, message, request.text);
+      return;
+    }
+    const entry: PendingRequest = { id, method };
     if (method === "subscriptions/listen" && asksForToolChanges(params)) entry.toolsListChanged = true;
     // A list the client asked for is awaited by calls that need a definition, rather than fetched twice.
     if (method === "tools/list")
@@ -258,8 +284,10 @@ export class ProxySession {
 
   /** Sends tools/list to the server as a request of our own: its answer is read here, never passed on. */
   private listToolsOurselves(params: JsonObject): OwnListRequest {
-    if (this.serverGone)
-      return { result: Promise.reject(new Error("the MCP server has exited")), cancel: () => {} };
+    if (this.serverGone || this.serverInputClosed) {
+      const reason = this.serverGone ? "the MCP server has exited" : "the MCP server's input is closed";
+      return { result: Promise.reject(new Error(reason)), cancel: () => {} };
+    }
     const { id, response } = this.serverRequests.open();
     this.toServer.write(toLine({ jsonrpc: "2.0", id, method: "tools/list", params }), false);
     return {
@@ -371,6 +399,7 @@ export class ProxySession {
     if (id === NOT_A_RESPONSE) {
       // What the client holds may be out of date: the next tool we do not know is looked up again.
       if (this.responses.isMethod(content, LIST_CHANGED)) this.definitions.listChanged();
+      else if (this.responses.isMethod(content, CANCELLED)) this.serverCancelled(content);
       this.passToClient(content, framedBytes);
       return;
     }
@@ -409,6 +438,23 @@ export class ProxySession {
       );
     }
     this.passToClient(content, framedBytes);
+  }
+
+  /**
+   * The server gave up a request: when it names an open listen stream (spec 2026-07-28,
+   * subscriptions: the server's signal that it tore the stream down), the stream is closed here too,
+   * so nothing more is announced on it and its id is free again.
+   */
+  private serverCancelled(content: Buffer): void {
+    let message: unknown;
+    try {
+      message = parseJson(content);
+    } catch {
+      return;
+    }
+    const params = isJsonObject(message) ? message.params : undefined;
+    const entry = isJsonObject(params) ? this.pending.get(params.requestId) : undefined;
+    if (entry?.method === "subscriptions/listen") this.pending.remove(entry);
   }
 
   /** A server response to a request of ours: read here, never passed to the client (a late one is dropped). */
@@ -452,7 +498,7 @@ export class ProxySession {
 
   /** `text`: what is known of the text of the line the message came from (see LineText). */
   private sendToServer(message: JsonObject, text: LineText): void {
-    if (!this.serverGone) this.toServer.write(toLine(message), text === "ascii");
+    if (!this.serverGone && !this.serverInputClosed) this.toServer.write(toLine(message), text === "ascii");
   }
 
   /** Writes to the client, pausing the server's output while the client is not reading. */

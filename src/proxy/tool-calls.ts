@@ -20,8 +20,8 @@ export interface ToolCallHost {
   gate: CallGate;
   definitions: ToolListFetcher;
   pending: ClientRequests;
-  /** Whether the server has exited (then nothing more is written to it). */
-  serverGone(): boolean;
+  /** Whether the server has exited or its input is closed (then nothing more is written to it). */
+  serverClosed(): boolean;
   toServer: BatchedOutput;
   sendToClient(line: string): void;
   warn(message: string): void;
@@ -33,7 +33,17 @@ export interface ToolCallHost {
  * written to the server as decided.
  */
 export class ToolCalls {
+  /** Calls still being decided (their definition fetched, the limit store or a person asked). */
+  private undecided = 0;
+  private readonly whenAllDecided: Array<() => void> = [];
+
   constructor(private readonly host: ToolCallHost) {}
+
+  /** Resolves once no call is still being decided: each held one was answered or written to the server. */
+  allDecided(): Promise<void> {
+    if (this.undecided === 0) return Promise.resolve();
+    return new Promise((resolve) => this.whenAllDecided.push(resolve));
+  }
 
   /** A tools/call request (its id not in use): decided, then answered or forwarded. */
   call(id: RequestId, message: JsonObject, text: LineText): void {
@@ -110,34 +120,46 @@ export class ToolCalls {
     const { id } = forwarded;
     const entry: PendingRequest = { id, method: "tools/call", approval };
     this.host.pending.track(entry);
-    approval.verdict.then(
-      (settled) => {
-        // A server that exited meanwhile cleared pending, and serverExited answered the call already.
-        if (this.host.pending.get(id) !== entry) {
-          if (settled.forward) settled.finish("not_forwarded");
-          return;
-        }
-        this.host.pending.remove(entry);
-        if (entry.cancelled) {
-          if (settled.forward) settled.finish("cancelled");
-          return;
-        }
-        try {
-          this.applyVerdict(forwarded, settled);
-        } catch (error) {
-          this.host.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
-          this.host.pending.get(id)?.forwarded?.finish("protocol_error");
-          this.host.pending.forget(id);
-          this.host.sendToClient(
-            errorLine(id, ErrorCode.InternalError, "Internal error: policylayer could not forward this call"),
-          );
-        }
-      },
-      (error: unknown) => {
-        this.host.warn(`approval failed: ${String(error)}`);
-        this.host.pending.remove(entry);
-      },
-    );
+    this.undecided += 1;
+    approval.verdict
+      .then(
+        (settled) => {
+          // A server that exited meanwhile cleared pending, and serverExited answered the call already.
+          if (this.host.pending.get(id) !== entry) {
+            if (settled.forward) settled.finish("not_forwarded");
+            return;
+          }
+          this.host.pending.remove(entry);
+          if (entry.cancelled) {
+            if (settled.forward) settled.finish("cancelled");
+            return;
+          }
+          try {
+            this.applyVerdict(forwarded, settled);
+          } catch (error) {
+            this.host.warn(`internal error after approval: ${(error as Error).stack ?? error}`);
+            this.host.pending.get(id)?.forwarded?.finish("protocol_error");
+            this.host.pending.forget(id);
+            this.host.sendToClient(
+              errorLine(
+                id,
+                ErrorCode.InternalError,
+                "Internal error: policylayer could not forward this call",
+              ),
+            );
+          }
+        },
+        (error: unknown) => {
+          this.host.warn(`approval failed: ${String(error)}`);
+          this.host.pending.remove(entry);
+        },
+      )
+      .finally(() => this.decidedOne());
+  }
+
+  private decidedOne(): void {
+    this.undecided -= 1;
+    if (this.undecided === 0) for (const resolve of this.whenAllDecided.splice(0)) resolve();
   }
 
   /** Answers the call (denial, our input_required) or sends it to the server as decided. */
@@ -148,8 +170,19 @@ export class ToolCalls {
       else this.host.sendToClient(resultLine(id, verdict.inputRequired));
       return;
     }
+    if (this.host.serverClosed()) {
+      // Decided after the server's input was closed (the client went away meanwhile): never sent.
+      verdict.finish("not_forwarded");
+      this.host.sendToClient(
+        errorLine(
+          id,
+          ErrorCode.ServerExited,
+          "MCP server's input is closed (the session is ending); tools/call was not forwarded",
+        ),
+      );
+      return;
+    }
     this.host.pending.track({ id, method: "tools/call", forwarded: verdict });
-    if (this.host.serverGone()) return;
     // Where reading the arguments as the server will changed them, the reading goes (not known to be ASCII).
     const read = verdict.argumentsJson;
     const decidedJson = read ?? argumentsJson;

@@ -4,9 +4,8 @@ import { isJsonObject, type JsonObject } from "./jsonrpc.js";
 // capabilities in reserved `_meta` keys (spec 2026-07-28 basic/index.mdx, "_meta"), and each result
 // must carry `resultType` (ibid., "ResultType"). These helpers read that envelope from one request.
 
-/** The reserved `_meta` prefix; keys under it form a request's era envelope. */
-const RESERVED_PREFIX = "io.modelcontextprotocol/";
 export const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
+export const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
 export const META_CLIENT_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
 export const META_SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 
@@ -19,9 +18,10 @@ export interface RequestEra {
   /** The `_meta` protocol version of a modern request; null for a legacy one. */
   protocolVersion: string | null;
   /**
-   * The request's `io.modelcontextprotocol/*` `_meta` members (protocol version, client info and
-   * capabilities, log level): put them on a request of our own made on this request's behalf, so a
-   * modern server is not pinned to the legacy era by it. Null for a legacy request.
+   * The request's protocol version, client info and client capabilities, as its `_meta` carries them:
+   * put on a request of our own made on this request's behalf, so a modern server is not pinned to
+   * the legacy era by it. Nothing else (a log level would let the server send log messages tied to a
+   * request the client never made). Null for a legacy request.
    */
   envelope: JsonObject | null;
   /** The capabilities declared on this request (modern only; legacy ones come from initialize). */
@@ -37,11 +37,11 @@ export function requestEraOf(params: unknown): RequestEra {
   if (!isJsonObject(meta)) return LEGACY;
   const protocolVersion = meta[META_PROTOCOL_VERSION];
   if (typeof protocolVersion !== "string") return LEGACY;
-  const envelope: JsonObject = {};
-  for (const key of Object.keys(meta)) {
-    if (key.startsWith(RESERVED_PREFIX) && key !== META_SUBSCRIPTION_ID) envelope[key] = meta[key];
-  }
+  const envelope: JsonObject = { [META_PROTOCOL_VERSION]: protocolVersion };
+  const clientInfo = meta[META_CLIENT_INFO];
+  if (clientInfo !== undefined) envelope[META_CLIENT_INFO] = clientInfo;
   const capabilities = meta[META_CLIENT_CAPABILITIES];
+  if (capabilities !== undefined) envelope[META_CLIENT_CAPABILITIES] = capabilities;
   return {
     era: "modern",
     protocolVersion,

@@ -85,6 +85,24 @@ describe("no process outlives the session", () => {
     await waitForExit(grandchildPid, 5000);
   });
 
+  it("server closes its stdout but keeps running: pending requests get an error, and the server is ended", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild({ IGNORE_EOF: "1" });
+    session.send({
+      jsonrpc: "2.0",
+      id: "hung",
+      method: "tools/call",
+      params: { name: "hang", arguments: {} },
+    });
+    const closing = await session.request("closing", "tools/call", { name: "close_output", arguments: {} });
+    expect((closing.error as { code: number }).code).toBe(-32000);
+    const hung = await session.responseTo("hung");
+    expect((hung.error as { code: number }).code).toBe(-32000);
+    // It ignores its stdin closing: SIGTERM, after the grace period, ends it.
+    expect((await session.exited).code).toBe(143);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+  });
+
   it.each(["SIGTERM", "SIGINT"] as const)(
     "%s to policylayer reaches the server's process group",
     async (signal) => {

@@ -104,6 +104,11 @@ export class InProcessProxy {
     this.serverOutput.emit("data", Buffer.from(`${JSON.stringify(message)}\n`));
   }
 
+  /** The server closes its output (the process may still run). */
+  serverClosesOutput(): void {
+    this.serverOutput.emit("end");
+  }
+
   /** Sends bytes from the client, as one chunk (a piece of a line, or several lines). */
   fromClientBytes(bytes: Buffer | string): void {
     this.clientInput.emit("data", Buffer.from(bytes));

@@ -202,6 +202,28 @@ describe("ProxySession with the gate, in process", () => {
     const [audited] = callLines(session);
     expect(audited).toMatchObject({ id: "a", outcome: "server_exited" });
   });
+
+  it("refuses a request at once once the server closed its output, and answers the pending ones at its exit", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromClient({ jsonrpc: "2.0", id: "a", method: "resources/list" });
+    session.serverReceived();
+    session.serverClosesOutput();
+    session.fromClient({ jsonrpc: "2.0", id: "b", method: "tools/call", params: { name: "echo" } });
+    expect(session.serverReceived()).toEqual([]);
+    expect(session.clientReceived()).toMatchObject([
+      {
+        id: "b",
+        error: { code: -32000, message: "MCP server closed its output; tools/call cannot be answered" },
+      },
+    ]);
+    session.session.serverExited("was ended by SIGTERM");
+    expect(session.clientReceived()).toMatchObject([
+      {
+        id: "a",
+        error: { code: -32000, message: "MCP server was ended by SIGTERM before answering resources/list" },
+      },
+    ]);
+  });
 });
 
 describe("server lines that are not JSON, in process", () => {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // A small MCP server of our own, for what real servers cannot do on demand: record every line
-// that reaches it (RECORD_FILE), crash, hang, ignore SIGTERM, start a grandchild, and answer
+// that reaches it (RECORD_FILE), crash, hang, close its stdout, ignore SIGTERM, start a grandchild, and answer
 // with huge or malformed output. Plain JavaScript so tests need no build step for it.
 import { spawn } from "node:child_process";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, writeFileSync } from "node:fs";
 
 const recordFile = process.env.RECORD_FILE;
 if (process.env.STARTED_FILE) writeFileSync(process.env.STARTED_FILE, String(process.pid));
@@ -105,6 +105,10 @@ function handle(message) {
         process.exit(Number(args.code ?? 3));
         return;
       case "hang":
+        return;
+      case "close_output":
+        // Unlisted: closes stdout and answers nothing more, while the process keeps running.
+        closeSync(1);
         return;
       case "huge":
         send({ jsonrpc: "2.0", id, result: textResult("x".repeat(Number(args.bytes ?? 1024))) });

@@ -22,6 +22,22 @@ describe("the era of one request", () => {
     });
   });
 
+  it("takes only the protocol version, client info and capabilities into the envelope, not a log level or a future key", () => {
+    const era = requestEraOf({
+      _meta: {
+        ...MODERN_META,
+        "io.modelcontextprotocol/logLevel": "debug",
+        "io.modelcontextprotocol/subscriptionId": "listen:0",
+        "io.modelcontextprotocol/futureKey": true,
+      },
+    });
+    expect(era.envelope).toEqual({
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
+      "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } },
+    });
+  });
+
   it("is legacy without _meta, without a protocol version, or with a non-string one", () => {
     expect(requestEraOf(undefined).era).toBe("legacy");
     expect(requestEraOf({ name: "x" }).era).toBe("legacy");

@@ -1,0 +1,67 @@
+// The approval coordinator: its own progress while a call waits for a person, and the session's end.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApprovalCoordinator } from "../../src/approval/approver.js";
+import type { ApprovalRequest } from "../../src/approval/request.js";
+
+afterEach(() => vi.useRealTimers());
+
+/** A require_approval call of delete_stack that carries progress token 7. */
+function question(timeoutSeconds: number): ApprovalRequest {
+  return {
+    requestId: 1,
+    call: { name: "delete_stack", arguments: {} },
+    classification: { category: "destructive", risk: "critical", signals: [] },
+    decision: { action: "require_approval", rule: null, reason: "deleting", hidden: false },
+    timeoutSeconds,
+    progressToken: 7,
+    era: "legacy",
+  };
+}
+
+/** A coordinator whose one channel never answers, and the progress it sent. */
+function unansweredCoordinator(progressIntervalMs: number) {
+  const progress: number[] = [];
+  const coordinator = createApprovalCoordinator({
+    channels: () => [{ name: "inbox", ask: () => ({ answer: new Promise(() => {}), withdraw: () => {} }) }],
+    maxPending: 4,
+    sendProgress: (_token, value) => progress.push(value),
+    progressIntervalMs,
+    announce: () => {},
+  });
+  return { coordinator, progress };
+}
+
+describe("progress while a call waits for a person", () => {
+  it("counts up to -1 from minus the most ticks the timeout allows, so the server's own progress afterwards is greater", async () => {
+    vi.useFakeTimers();
+    const { coordinator, progress } = unansweredCoordinator(1000);
+    const asked = coordinator.approver(question(5));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(await asked?.answer).toMatchObject({ approved: false, decidedBy: "timeout" });
+    expect(progress).toEqual([-5, -4, -3, -2, -1]);
+  });
+
+  it("starts lower by as many ticks as the timeout allows when the interval does not divide it", async () => {
+    vi.useFakeTimers();
+    const { coordinator, progress } = unansweredCoordinator(400);
+    const asked = coordinator.approver(question(1));
+    await vi.advanceTimersByTimeAsync(1000);
+    await asked?.answer;
+    expect(progress).toEqual([-2, -1]);
+  });
+});
+
+describe("the session's end", () => {
+  it("withdraws every question, and denies one asked afterwards at once without opening a channel", async () => {
+    const { coordinator } = unansweredCoordinator(1000);
+    const waiting = coordinator.approver(question(50));
+    coordinator.withdrawAll("the client closed its input before a person answered");
+    expect(await waiting?.answer).toMatchObject({ approved: false, decidedBy: "client" });
+    const later = coordinator.approver(question(50));
+    expect(await later?.answer).toMatchObject({
+      approved: false,
+      channel: "none",
+      reason: "the client closed its input before a person answered",
+    });
+  });
+});
