@@ -278,9 +278,9 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
   }
   if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
   const validate = policyValidator();
-  if (validate(data) && semanticProblems(data).length === 0) {
+  const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
+  if (validate(data) && semanticProblems(data, origin).length === 0) {
     const document = data;
-    const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
     let policy: CompiledPolicy | undefined;
     const compile = () => {
       policy ??= compilePolicy(document, origin);
@@ -404,9 +404,10 @@ function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadRes
   };
   const validate = policyValidator();
   if (!validate(data)) return fail(schemaFindings(validate.errors ?? [], data));
-  const problems = semanticProblems(data);
+  const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
+  const problems = semanticProblems(data, origin);
   if (problems.length > 0) return fail(problems.map(findingOf));
-  const policy = compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) });
+  const policy = compilePolicy(data, origin);
   return { ok: true, policy, warnings: placed(text, fileName, semanticWarnings(data)) };
 }
 

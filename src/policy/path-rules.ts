@@ -82,16 +82,21 @@ function isInside(location: string, folder: string): boolean {
   return location === folder || location.startsWith(`${folder}/`);
 }
 
+/**
+ * A folder of a path rule as it is resolved once, when the policy is loaded: relative ones against
+ * the policy's folder. Throws PathResolutionError for one that cannot be (the policy is refused).
+ */
+export function resolvedFolder(folder: string, policyDir: string, context: PathContext): string {
+  return resolveExisting(absoluteAsWritten(folder, { ...context, cwd: policyDir }), context);
+}
+
 /** The predicate of path_within (or, negated, path_outside) over folders as written in the policy. */
 export function pathWithinPredicate(
   folders: readonly string[],
   policyDir: string,
   context: PathContext,
 ): (actual: unknown) => boolean {
-  // Folders are resolved once, when the policy is loaded; relative ones against the policy's folder.
-  const resolved = folders.map((folder) =>
-    resolveExisting(absoluteAsWritten(folder, { ...context, cwd: policyDir }), context),
-  );
+  const resolved = folders.map((folder) => resolvedFolder(folder, policyDir, context));
   return (actual) =>
     typeof actual === "string" &&
     realLocations(actual, context).every((location) => resolved.some((folder) => isInside(location, folder)));

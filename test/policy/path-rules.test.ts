@@ -117,6 +117,32 @@ describe("validate on path conditions", () => {
       expect(namesAPath(name), name).toBe(false);
   });
 
+  it("refuses, at the folder's FILE:LINE:COL, a folder that cannot be resolved", () => {
+    const folders = {
+      "a loop of symlinks": JSON.stringify(`${allowed}/loop/x`),
+      "a NUL character": '"/tmp/a\\0b"',
+      "more than 256 components": JSON.stringify(`/${"a/".repeat(300)}`),
+      "more than 4096 characters": JSON.stringify(`/${"a".repeat(5000)}`),
+    };
+    for (const [what, folder] of Object.entries(folders)) {
+      const result = parsePolicy(
+        `version: 1\ndefault: allow\nrules:\n  - action: deny\n    when:\n      - { path: args.path, op: path_outside, value: [/srv, ${folder}] }\n`,
+        "p.yaml",
+      );
+      expect(result.ok, what).toBe(false);
+      if (result.ok) continue;
+      expect(result.errors, what).toEqual([
+        expect.objectContaining({
+          line: 6,
+          col: 60,
+          message: expect.stringMatching(
+            /^rules\[0\]\.when\[0\]\.value\[1\] must be a folder policylayer can resolve: /,
+          ),
+        }),
+      ]);
+    }
+  });
+
   it("refuses ~name folders, which it cannot read", () => {
     const result = parsePolicy(
       "version: 1\ndefault: allow\nrules:\n  - when: [{ path: args.path, op: path_within, value: [~bob/x] }]\n    action: allow\n",
