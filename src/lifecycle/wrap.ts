@@ -7,7 +7,7 @@ import { visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
-import { Limiter, type SharedStoreHandle } from "../ratelimit/limiter.js";
+import { Limiter, type SharedStoreHandle, sameSharedStore } from "../ratelimit/limiter.js";
 import { openSharedStore } from "../ratelimit/open-store.js";
 import { describeExit, endGroup, exitCodeOf, stopServer } from "../upstream/server-process.js";
 import { type ReloadOptions, startReloading } from "./reload.js";
@@ -81,11 +81,13 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   let openedAtStart = options.sharedStore;
   const limiter = new Limiter({
     serverLabel,
-    // The store opened at start first; a reload that changes `state:` opens the new one.
+    // The store opened at start while the policy asks for that one (a reload before the first
+    // shared-scope call may have changed `state:`); else it is closed and the one asked for opened.
     sharedStore: (policy) => {
       const handle = openedAtStart;
       openedAtStart = null;
-      if (handle !== null) return handle;
+      if (handle !== null && sameSharedStore(policy.state, options.policy.state)) return handle;
+      void handle?.store?.close();
       try {
         return openSharedStore(policy, warn);
       } catch (error) {
