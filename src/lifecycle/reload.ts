@@ -4,6 +4,8 @@ import type { CompiledPolicy } from "../policy/types.js";
 export interface ReloadTarget {
   readonly currentPolicy: CompiledPolicy;
   setPolicy(policy: CompiledPolicy): void;
+  /** The tools the server has listed that `policy` hides; null while no list has been seen. */
+  hiddenToolNames(policy: CompiledPolicy): ReadonlySet<string> | null;
 }
 
 export interface ReloadOptions {
@@ -13,10 +15,25 @@ export interface ReloadOptions {
   warn: (message: string) => void;
 }
 
-/** What decides which tools are hidden: the hiding rules (by content) and whether the mode enforces them. */
+/**
+ * What decides which tools are hidden: the hiding rules (by content), the `classify:` overrides
+ * and whether the mode enforces them.
+ */
 function hidingKey(policy: CompiledPolicy): string {
   const hiding = policy.rules.filter((rule) => rule.hide).map((rule) => rule.fingerprint);
-  return `${policy.mode}:${hiding.join(",")}`;
+  const overrides = [...policy.categoryOverrides].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${policy.mode}:${hiding.join(",")}:${JSON.stringify(overrides)}`;
+}
+
+/**
+ * Whether the client's copy of tools/list is stale after `after` replaces `before`: a listed tool
+ * is hidden or shown now. Before any list was seen, whether what decides hiding changed.
+ */
+function hidingDiffers(target: ReloadTarget, before: CompiledPolicy, after: CompiledPolicy): boolean {
+  const hiddenBefore = target.hiddenToolNames(before);
+  const hiddenAfter = target.hiddenToolNames(after);
+  if (hiddenBefore === null || hiddenAfter === null) return hidingKey(before) !== hidingKey(after);
+  return hiddenBefore.size !== hiddenAfter.size || [...hiddenBefore].some((name) => !hiddenAfter.has(name));
 }
 
 /**
@@ -44,10 +61,10 @@ export function startReloading(
       result = [`the policy could not be loaded: ${error instanceof Error ? error.message : String(error)}`];
     }
     if (Array.isArray(result)) return refused(result);
-    const hidingBefore = hidingKey(target.currentPolicy);
+    const before = target.currentPolicy;
     target.setPolicy(result);
     warn(`policy reloaded from ${result.source} (${result.rules.length} rules, ${result.mode} mode)`);
-    if (hidingKey(result) !== hidingBefore) hidingChanged();
+    if (hidingDiffers(target, before, result)) hidingChanged();
   };
   let reloading = Promise.resolve();
   return watchPolicy(() => {

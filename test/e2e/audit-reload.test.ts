@@ -224,4 +224,41 @@ describe("reloads that change hiding", () => {
     expect(names).toContain("delete_stack");
     expect(names).not.toContain("echo");
   });
+
+  it("tell the client when only a classify: override changes which listed tools are hidden, and not when none does", async () => {
+    const hideDestructive = "rules:\n  - category: destructive\n    action: deny\n    hide: true\n";
+    const policyPath = writePolicy(dir.path, `version: 1\ndefault: allow\n${hideDestructive}`);
+    session = new RawSession([
+      "--policy",
+      policyPath,
+      "--audit",
+      join(dir.path, "a.jsonl"),
+      "--",
+      process.execPath,
+      recordingServer,
+    ]);
+    await session.initialize();
+    expect((await session.listAllTools("before")).names).toContain("echo");
+    // An override that hides nothing listed: no notification; the next message is the answer to "ping".
+    let mark = session.stderrMark();
+    writeFileSync(
+      policyPath,
+      `version: 1\ndefault: allow\nclassify:\n  not_listed: destructive\n${hideDestructive}`,
+    );
+    await session.waitForStderrAfter(mark, /policy reloaded/, 10_000);
+    session.send({ jsonrpc: "2.0", id: "ping", method: "ping" });
+    expect(await session.next()).toMatchObject({ id: "ping" });
+    mark = session.stderrMark();
+    writeFileSync(
+      policyPath,
+      `version: 1\ndefault: allow\nclassify:\n  echo: destructive\n${hideDestructive}`,
+    );
+    await session.waitForStderrAfter(mark, /policy reloaded/, 10_000);
+    expect(await session.next()).toEqual({
+      jsonrpc: "2.0",
+      method: "notifications/tools/list_changed",
+      params: {},
+    });
+    expect((await session.listAllTools("after")).names).not.toContain("echo");
+  });
 });

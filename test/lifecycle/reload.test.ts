@@ -11,6 +11,7 @@ function reloader(outcomes: Array<() => CompiledPolicy | string[]>) {
   const target = {
     currentPolicy: ALLOW,
     setPolicy: (policy: CompiledPolicy) => (target.currentPolicy = policy),
+    hiddenToolNames: () => null,
   };
   const said: string[] = [];
   let onChange = () => {};
