@@ -434,10 +434,40 @@ export async function readPolicyFile(path: string): Promise<PolicyReading> {
   return typeof text === "string" ? readPolicy(text, path, { warningsNow: false }) : text;
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** The UTF-8 text of `bytes`, or the line and column of its first byte that is not UTF-8. */
+function utf8Text(bytes: Uint8Array): string | { line: number; col: number; byte: number } {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // Up to the first bad byte the lenient decoding is exact: find where its first U+FFFD stands for no EF BF BD.
+  }
+  const lenient = lenientUtf8.decode(bytes);
+  let offset = 0;
+  let index = 0;
+  for (const char of lenient) {
+    const point = char.codePointAt(0) ?? 0;
+    const replaced =
+      point === 0xfffd &&
+      !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd);
+    if (replaced) break;
+    offset += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+    index += char.length;
+  }
+  const { line, col } = linePosition(lenient, index);
+  return { line, col, byte: bytes[offset] ?? 0 };
+}
+
 /** The text of a policy file, or why it cannot be read (as loadPolicyFile reports it). */
 export async function policyText(path: string): Promise<string | { ok: false; errors: PolicyError[] }> {
   try {
-    return await readFile(path, "utf8");
+    const text = utf8Text(await readFile(path));
+    if (typeof text === "string") return text;
+    const byte = `0x${text.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    const message = `the file is not valid UTF-8 (a byte ${byte} here); save it as UTF-8`;
+    return { ok: false, errors: [{ file: path, line: text.line, col: text.col, path: "", message }] };
   } catch (error) {
     const code = error instanceof Error && "code" in error ? String(error.code) : "";
     const why =
