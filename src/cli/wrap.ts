@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { startWrap, WrapStartError } from "../lifecycle/start.js";
-import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { formatPolicyError, formatPolicyWarning, loadPolicyFile } from "../policy/load.js";
 import { countsInSharedStore } from "../policy/settings.js";
 import { policyFileFingerprint, watchPolicyFile } from "../policy/watch.js";
 import type { SharedStoreHandle } from "../ratelimit/limiter.js";
@@ -76,7 +76,8 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
         ? null
         : async () => {
             const loaded = await loadPolicyFile(policyPath);
-            return loaded.ok ? loaded.policy : loaded.errors.map(formatPolicyError);
+            if (!loaded.ok) return loaded.errors.map(formatPolicyError);
+            return { policy: loaded.policy, warnings: loaded.warnings.map(formatPolicyWarning) };
           },
     watchPolicy:
       policyPath === null ? null : (onChange) => watchPolicyFile(policyPath, onChange, readFingerprint),

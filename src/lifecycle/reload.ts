@@ -8,9 +8,15 @@ export interface ReloadTarget {
   hiddenToolNames(policy: CompiledPolicy): ReadonlySet<string> | null;
 }
 
+/** A policy that validated, and its warnings as FILE:LINE:COL: warning: lines. */
+export interface ReloadedPolicy {
+  policy: CompiledPolicy;
+  warnings: string[];
+}
+
 export interface ReloadOptions {
-  /** Reloads the policy; returns the new one, or the errors that kept the old one in force. */
-  reloadPolicy: (() => Promise<CompiledPolicy | string[]>) | null;
+  /** Reloads the policy; returns the new one with its warnings, or the errors that kept the old one in force. */
+  reloadPolicy: (() => Promise<ReloadedPolicy | string[]>) | null;
   watchPolicy: ((onChange: () => void) => () => void) | null;
   warn: (message: string) => void;
 }
@@ -54,17 +60,19 @@ export function startReloading(
     for (const error of errors) warn(error);
   };
   const reloadOnce = async () => {
-    let result: CompiledPolicy | string[];
+    let result: ReloadedPolicy | string[];
     try {
       result = await reloadPolicy();
     } catch (error) {
       result = [`the policy could not be loaded: ${error instanceof Error ? error.message : String(error)}`];
     }
     if (Array.isArray(result)) return refused(result);
+    const { policy, warnings } = result;
     const before = target.currentPolicy;
-    target.setPolicy(result);
-    warn(`policy reloaded from ${result.source} (${result.rules.length} rules, ${result.mode} mode)`);
-    if (hidingDiffers(target, before, result)) hidingChanged();
+    target.setPolicy(policy);
+    warn(`policy reloaded from ${policy.source} (${policy.rules.length} rules, ${policy.mode} mode)`);
+    for (const warning of warnings) warn(warning);
+    if (hidingDiffers(target, before, policy)) hidingChanged();
   };
   let reloading = Promise.resolve();
   return watchPolicy(() => {

@@ -213,4 +213,18 @@ describe("a reload that cannot take effect", () => {
     await changeAndAwait(wrap, RELOADED, () => writeFileSync(policyPath, DENY_ECHO("v2")), "next edit");
     expect(await echoVerdict(wrap)).toContain("echo is off in v2");
   });
+
+  it("a reloaded policy's warnings are printed after the reloaded line, at FILE:LINE:COL", async () => {
+    const policyPath = join(dir.path, "policy.yaml");
+    writeFileSync(policyPath, ALLOW_ECHO);
+    const wrap = await startWrap(policyPath);
+    const mark = wrap.stderrMark();
+    const warned = `${ALLOW_ECHO}rules:\n  - tool: echo\n    when:\n      - { path: args.file_path, op: starts_with, value: /etc }\n    action: deny\n`;
+    await changeAndAwait(wrap, RELOADED, () => writeFileSync(policyPath, warned), "a policy with a warning");
+    await wrap.waitForStderrAfter(
+      mark,
+      /policy reloaded from [^\n]*\n(policylayer: )?[^\n]*policy\.yaml:6:37: warning: rules\[0\]\.when\[0\]\.op starts_with on args\.file_path/,
+      DEADLINE_MS,
+    );
+  });
 });

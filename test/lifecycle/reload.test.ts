@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startReloading } from "../../src/lifecycle/reload.js";
+import { type ReloadedPolicy, startReloading } from "../../src/lifecycle/reload.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { policyFrom } from "../policy/helpers.js";
 
@@ -7,7 +7,7 @@ const ALLOW = policyFrom("version: 1\ndefault: allow\n");
 const DENY = policyFrom("version: 1\ndefault: deny\n");
 
 /** A reloader driven by hand: `edit()` is the watcher firing; each reload's outcome comes from `outcomes`. */
-function reloader(outcomes: Array<() => CompiledPolicy | string[]>) {
+function reloader(outcomes: Array<() => ReloadedPolicy | string[]>) {
   const target = {
     currentPolicy: ALLOW,
     setPolicy: (policy: CompiledPolicy) => (target.currentPolicy = policy),
@@ -51,7 +51,7 @@ describe("reloading the policy", () => {
       () => {
         throw new Error("ELOOP: too many symbolic links encountered");
       },
-      () => DENY,
+      () => ({ policy: DENY, warnings: [] }),
     ]);
     await edit();
     expect(target.currentPolicy).toBe(ALLOW);
