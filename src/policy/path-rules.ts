@@ -8,7 +8,9 @@ import { posix } from "node:path";
  * and by a symlink in /tmp that points out. A path is read the two ways a server may read it:
  * normalized first and then resolved (Node's path.resolve, then realpath: server-filesystem), and
  * as the kernel resolves it (symlinks first, then `..`). It is within a folder only when both
- * readings are. The part of the path that exists is resolved with realpath; the rest is kept as written.
+ * readings are. A path that starts with `~` is read both as the home folder and literally (against
+ * the working directory), and every reading must be within. The part of the path that exists is
+ * resolved with realpath; the rest is kept as written.
  */
 
 /** What a relative path or `~` means, and how symlinks are resolved: the server's view of the machine. */
@@ -65,9 +67,26 @@ function resolveExisting(path: string, context: PathContext): string {
   return posix.normalize(path);
 }
 
-/** The places a path argument may lead to: normalized then resolved, and resolved as the kernel does. */
+/**
+ * The absolute paths a path argument may mean as written: a `~` path both as the home folder (a
+ * shell, expanduser) and literally, a folder named `~` in the working directory (Python's
+ * pathlib.Path, and most code that does not expand it).
+ */
+function absoluteReadings(raw: string, context: PathContext): string[] {
+  const expanded = absoluteAsWritten(raw, context);
+  return raw.startsWith("~") ? [expanded, `${context.cwd}/${raw}`] : [expanded];
+}
+
+/** The places a path argument may lead to: each reading normalized then resolved, and resolved as the kernel does. */
 export function realLocations(raw: string, context: PathContext): string[] {
-  const written = absoluteAsWritten(raw, context);
+  const locations = new Set<string>();
+  for (const written of absoluteReadings(raw, context))
+    for (const location of locationsOf(written, context)) locations.add(location);
+  return [...locations];
+}
+
+/** Where one absolute path as written leads: normalized then resolved, and resolved as the kernel does. */
+function locationsOf(written: string, context: PathContext): string[] {
   const normalized = posix.normalize(written);
   const first = resolveExisting(normalized, context);
   // Without . or .. (or repeated slashes) the two readings are the same path.

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideToolCall } from "../../src/policy/decide.js";
 import { parsePolicy } from "../../src/policy/load.js";
-import { machinePathContext, namesAPath, realLocations } from "../../src/policy/path-rules.js";
+import {
+  machinePathContext,
+  namesAPath,
+  pathWithinPredicate,
+  realLocations,
+} from "../../src/policy/path-rules.js";
 import { tempDir } from "../helpers/tmp.js";
 import { policyFrom, readLow } from "./helpers.js";
 
@@ -60,17 +65,28 @@ describe("path_within", () => {
     expect(allowedPath(5)).toBe(false);
   });
 
+  it("holds for a ~ path only when the home folder and the literal ~ folder in the working directory are both within", () => {
+    // The server runs in `allowed`: pathlib.Path("~/notes.txt") is allowed/~/notes.txt there.
+    const context = { ...machinePathContext(), cwd: allowed };
+    const within = (folders: string[]) => pathWithinPredicate(folders, "/", context)("~/notes.txt");
+    expect(within([homedir()])).toBe(false);
+    expect(within([allowed])).toBe(false);
+    expect(within([homedir(), allowed])).toBe(true);
+  });
+
   it("throws (the gate denies the call) for a loop of symlinks", () => {
     expect(() => allowedPath(`${allowed}/loop/x`)).toThrow(/cannot resolve/);
   });
 });
 
 describe("realLocations", () => {
-  it("reads ~ as the home folder and a relative path against the working directory", () => {
-    const context = machinePathContext();
+  it("reads ~ as the home folder and literally, and a relative path against the working directory", () => {
+    const context = { ...machinePathContext(), cwd: "/nonexistent-base" };
     expect(realLocations("~/x-policylayer-missing", context)).toEqual([
       join(homedir(), "x-policylayer-missing"),
+      "/nonexistent-base/~/x-policylayer-missing",
     ]);
+    expect(realLocations("~", context)).toEqual([homedir(), "/nonexistent-base/~"]);
     expect(realLocations("x-policylayer-missing", { ...context, cwd: "/nonexistent-base" })).toEqual([
       "/nonexistent-base/x-policylayer-missing",
     ]);
