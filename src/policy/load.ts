@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type { Ajv, CodeOptions, ErrorObject, ValidateFunction } from "ajv";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import { load as loadYaml } from "js-yaml";
 import type { Document } from "yaml";
 import { compilePolicy } from "./compile.js";
 import { type PositionNode, PositionRecorder, yamlPositions } from "./positions.js";
@@ -11,6 +11,7 @@ import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
 import { type PolicyHeader, policyHeader } from "./settings.js";
 import type { CompiledPolicy, PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
+import { inexactNumberProblems, POLICY_YAML_SCHEMA } from "./yaml-numbers.js";
 
 type Segment = string | number;
 
@@ -247,7 +248,8 @@ export type PolicyReading =
   | { ok: false; errors: PolicyError[] };
 
 /**
- * Reads a policy's text: parsed once by js-yaml (YAML 1.2 core schema), validated and compiled.
+ * Reads a policy's text: parsed once by js-yaml (YAML 1.2 core schema, numbers a double cannot hold
+ * exactly refused: yaml-numbers.ts), validated and compiled.
  * Only a file with errors is parsed again, by the \`yaml\` library, to place each error at
  * FILE:LINE:COL; the verdict never rests on a second parser, and where the two disagree the
  * file is refused.
@@ -269,7 +271,7 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
   const positions = options.warningsNow ? new PositionRecorder() : null;
   try {
     data = loadYaml(text, {
-      schema: CORE_SCHEMA,
+      schema: POLICY_YAML_SCHEMA,
       filename: fileName,
       ...(positions === null ? {} : { listener: positions.listener }),
     });
@@ -277,6 +279,12 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
     return refused(parsePolicyWithPositions(text, fileName), fileName, error);
   }
   if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
+  const inexact = inexactNumberProblems(data);
+  if (inexact.length > 0)
+    return {
+      ok: false,
+      errors: placed(text, fileName, inexact, positions?.root(text) ?? yamlPositions(text)),
+    };
   const validate = policyValidator();
   const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
   if (validate(data) && semanticProblems(data, origin).length === 0) {
