@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { startWrap, WrapStartError } from "../lifecycle/start.js";
-import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { formatPolicyError, formatPolicyWarning, loadPolicyFile } from "../policy/load.js";
 import { countsInSharedStore } from "../policy/settings.js";
-import { watchPolicyFile } from "../policy/watch.js";
+import { policyFileFingerprint, watchPolicyFile } from "../policy/watch.js";
 import type { SharedStoreHandle } from "../ratelimit/limiter.js";
 import { flushedWithin } from "./exit.js";
 import { chosenPolicyPath, readChosenPolicy, warn } from "./policy-choice.js";
@@ -26,6 +26,8 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     return 2;
   }
   const policyPath = chosenPolicyPath(flags.policy);
+  // Taken before the file is read, so that an edit while wrap starts is reloaded, not lost.
+  const readFingerprint = policyPath === null ? "" : policyFileFingerprint(policyPath);
   const chosen = await readChosenPolicy(policyPath, ", so the server was not started");
   if (chosen === null) return 1;
   // The policy is compiled and its warnings placed once the server is starting (or has failed to
@@ -74,9 +76,11 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
         ? null
         : async () => {
             const loaded = await loadPolicyFile(policyPath);
-            return loaded.ok ? loaded.policy : loaded.errors.map(formatPolicyError);
+            if (!loaded.ok) return loaded.errors.map(formatPolicyError);
+            return { policy: loaded.policy, warnings: loaded.warnings.map(formatPolicyWarning) };
           },
-    watchPolicy: policyPath === null ? null : (onChange) => watchPolicyFile(policyPath, onChange),
+    watchPolicy:
+      policyPath === null ? null : (onChange) => watchPolicyFile(policyPath, onChange, readFingerprint),
     maxLineBytes: flags.maxLineBytes,
     graceMs: flags.graceMs,
     listTimeoutMs: flags.listTimeoutMs,

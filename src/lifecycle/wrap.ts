@@ -7,16 +7,14 @@ import { visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
-import { Limiter, type SharedStoreHandle } from "../ratelimit/limiter.js";
+import { Limiter, type SharedStoreHandle, sameSharedStore } from "../ratelimit/limiter.js";
 import { openSharedStore } from "../ratelimit/open-store.js";
 import { describeExit, endGroup, exitCodeOf, stopServer } from "../upstream/server-process.js";
+import { type ReloadOptions, startReloading } from "./reload.js";
 import type { StartedWrap } from "./start.js";
 
-export interface WrapOptions {
+export interface WrapOptions extends ReloadOptions {
   policy: CompiledPolicy;
-  /** Reloads the policy; returns the new one, or the errors that kept the old one in force. */
-  reloadPolicy: (() => Promise<CompiledPolicy | string[]>) | null;
-  watchPolicy: ((onChange: () => void) => () => void) | null;
   maxLineBytes: number;
   /** How long each shutdown step waits before the next, harsher one. */
   graceMs: number;
@@ -26,7 +24,6 @@ export interface WrapOptions {
   approvalInbox: boolean;
   /** The shared limit store opened at start, or null when the policy had no server or global limits. */
   sharedStore: SharedStoreHandle | null;
-  warn: (message: string) => void;
 }
 
 /** Calls of one session that may wait for a person at once; more are denied at once. */
@@ -84,11 +81,13 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   let openedAtStart = options.sharedStore;
   const limiter = new Limiter({
     serverLabel,
-    // The store opened at start first; a reload that changes `state:` opens the new one.
+    // The store opened at start while the policy asks for that one (a reload before the first
+    // shared-scope call may have changed `state:`); else it is closed and the one asked for opened.
     sharedStore: (policy) => {
       const handle = openedAtStart;
       openedAtStart = null;
-      if (handle !== null) return handle;
+      if (handle !== null && sameSharedStore(policy.state, options.policy.state)) return handle;
+      void handle?.store?.close();
       try {
         return openSharedStore(policy, warn);
       } catch (error) {
@@ -179,30 +178,4 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   await limiter.close();
   started.release();
   return exitCodeOf(result);
-}
-
-/** What decides which tools are hidden: the hiding rules (by content) and whether the mode enforces them. */
-function hidingKey(policy: CompiledPolicy): string {
-  const hiding = policy.rules.filter((rule) => rule.hide).map((rule) => rule.fingerprint);
-  return `${policy.mode}:${hiding.join(",")}`;
-}
-
-function startReloading(options: WrapOptions, gate: Gate, hidingChanged: () => void): () => void {
-  const { reloadPolicy, watchPolicy, warn } = options;
-  if (!reloadPolicy || !watchPolicy) return () => {};
-  let reloading = Promise.resolve();
-  return watchPolicy(() => {
-    reloading = reloading.then(async () => {
-      const result = await reloadPolicy();
-      if (Array.isArray(result)) {
-        warn("the edited policy does not validate; the last good policy stays in force:");
-        for (const error of result) warn(error);
-        return;
-      }
-      const hidingBefore = hidingKey(gate.currentPolicy);
-      gate.setPolicy(result);
-      warn(`policy reloaded from ${result.source} (${result.rules.length} rules, ${result.mode} mode)`);
-      if (hidingKey(result) !== hidingBefore) hidingChanged();
-    });
-  });
 }

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type { Ajv, CodeOptions, ErrorObject, ValidateFunction } from "ajv";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import { load as loadYaml } from "js-yaml";
 import type { Document } from "yaml";
 import { compilePolicy } from "./compile.js";
 import { type PositionNode, PositionRecorder, yamlPositions } from "./positions.js";
@@ -11,6 +11,7 @@ import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
 import { type PolicyHeader, policyHeader } from "./settings.js";
 import type { CompiledPolicy, PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
+import { inexactNumberProblems, POLICY_YAML_SCHEMA } from "./yaml-numbers.js";
 
 type Segment = string | number;
 
@@ -247,7 +248,8 @@ export type PolicyReading =
   | { ok: false; errors: PolicyError[] };
 
 /**
- * Reads a policy's text: parsed once by js-yaml (YAML 1.2 core schema), validated and compiled.
+ * Reads a policy's text: parsed once by js-yaml (YAML 1.2 core schema, numbers a double cannot hold
+ * exactly refused: yaml-numbers.ts), validated and compiled.
  * Only a file with errors is parsed again, by the \`yaml\` library, to place each error at
  * FILE:LINE:COL; the verdict never rests on a second parser, and where the two disagree the
  * file is refused.
@@ -269,7 +271,7 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
   const positions = options.warningsNow ? new PositionRecorder() : null;
   try {
     data = loadYaml(text, {
-      schema: CORE_SCHEMA,
+      schema: POLICY_YAML_SCHEMA,
       filename: fileName,
       ...(positions === null ? {} : { listener: positions.listener }),
     });
@@ -277,10 +279,16 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
     return refused(parsePolicyWithPositions(text, fileName), fileName, error);
   }
   if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
+  const inexact = inexactNumberProblems(data);
+  if (inexact.length > 0)
+    return {
+      ok: false,
+      errors: placed(text, fileName, inexact, positions?.root(text) ?? yamlPositions(text)),
+    };
   const validate = policyValidator();
-  if (validate(data) && semanticProblems(data).length === 0) {
+  const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
+  if (validate(data) && semanticProblems(data, origin).length === 0) {
     const document = data;
-    const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
     let policy: CompiledPolicy | undefined;
     const compile = () => {
       policy ??= compilePolicy(document, origin);
@@ -404,9 +412,10 @@ function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadRes
   };
   const validate = policyValidator();
   if (!validate(data)) return fail(schemaFindings(validate.errors ?? [], data));
-  const problems = semanticProblems(data);
+  const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
+  const problems = semanticProblems(data, origin);
   if (problems.length > 0) return fail(problems.map(findingOf));
-  const policy = compilePolicy(data, { source: fileName, baseDir: dirname(resolve(fileName)) });
+  const policy = compilePolicy(data, origin);
   return { ok: true, policy, warnings: placed(text, fileName, semanticWarnings(data)) };
 }
 
@@ -433,10 +442,40 @@ export async function readPolicyFile(path: string): Promise<PolicyReading> {
   return typeof text === "string" ? readPolicy(text, path, { warningsNow: false }) : text;
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** The UTF-8 text of `bytes`, or the line and column of its first byte that is not UTF-8. */
+function utf8Text(bytes: Uint8Array): string | { line: number; col: number; byte: number } {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // Up to the first bad byte the lenient decoding is exact: find where its first U+FFFD stands for no EF BF BD.
+  }
+  const lenient = lenientUtf8.decode(bytes);
+  let offset = 0;
+  let index = 0;
+  for (const char of lenient) {
+    const point = char.codePointAt(0) ?? 0;
+    const replaced =
+      point === 0xfffd &&
+      !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd);
+    if (replaced) break;
+    offset += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+    index += char.length;
+  }
+  const { line, col } = linePosition(lenient, index);
+  return { line, col, byte: bytes[offset] ?? 0 };
+}
+
 /** The text of a policy file, or why it cannot be read (as loadPolicyFile reports it). */
 export async function policyText(path: string): Promise<string | { ok: false; errors: PolicyError[] }> {
   try {
-    return await readFile(path, "utf8");
+    const text = utf8Text(await readFile(path));
+    if (typeof text === "string") return text;
+    const byte = `0x${text.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    const message = `the file is not valid UTF-8 (a byte ${byte} here); save it as UTF-8`;
+    return { ok: false, errors: [{ file: path, line: text.line, col: text.col, path: "", message }] };
   } catch (error) {
     const code = error instanceof Error && "code" in error ? String(error.code) : "";
     const why =

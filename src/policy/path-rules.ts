@@ -8,7 +8,9 @@ import { posix } from "node:path";
  * and by a symlink in /tmp that points out. A path is read the two ways a server may read it:
  * normalized first and then resolved (Node's path.resolve, then realpath: server-filesystem), and
  * as the kernel resolves it (symlinks first, then `..`). It is within a folder only when both
- * readings are. The part of the path that exists is resolved with realpath; the rest is kept as written.
+ * readings are. A path that starts with `~` is read both as the home folder and literally (against
+ * the working directory), and every reading must be within. The part of the path that exists is
+ * resolved with realpath; the rest is kept as written.
  */
 
 /** What a relative path or `~` means, and how symlinks are resolved: the server's view of the machine. */
@@ -65,9 +67,26 @@ function resolveExisting(path: string, context: PathContext): string {
   return posix.normalize(path);
 }
 
-/** The places a path argument may lead to: normalized then resolved, and resolved as the kernel does. */
+/**
+ * The absolute paths a path argument may mean as written: a `~` path both as the home folder (a
+ * shell, expanduser) and literally, a folder named `~` in the working directory (Python's
+ * pathlib.Path, and most code that does not expand it).
+ */
+function absoluteReadings(raw: string, context: PathContext): string[] {
+  const expanded = absoluteAsWritten(raw, context);
+  return raw.startsWith("~") ? [expanded, `${context.cwd}/${raw}`] : [expanded];
+}
+
+/** The places a path argument may lead to: each reading normalized then resolved, and resolved as the kernel does. */
 export function realLocations(raw: string, context: PathContext): string[] {
-  const written = absoluteAsWritten(raw, context);
+  const locations = new Set<string>();
+  for (const written of absoluteReadings(raw, context))
+    for (const location of locationsOf(written, context)) locations.add(location);
+  return [...locations];
+}
+
+/** Where one absolute path as written leads: normalized then resolved, and resolved as the kernel does. */
+function locationsOf(written: string, context: PathContext): string[] {
   const normalized = posix.normalize(written);
   const first = resolveExisting(normalized, context);
   // Without . or .. (or repeated slashes) the two readings are the same path.
@@ -82,16 +101,21 @@ function isInside(location: string, folder: string): boolean {
   return location === folder || location.startsWith(`${folder}/`);
 }
 
+/**
+ * A folder of a path rule as it is resolved once, when the policy is loaded: relative ones against
+ * the policy's folder. Throws PathResolutionError for one that cannot be (the policy is refused).
+ */
+export function resolvedFolder(folder: string, policyDir: string, context: PathContext): string {
+  return resolveExisting(absoluteAsWritten(folder, { ...context, cwd: policyDir }), context);
+}
+
 /** The predicate of path_within (or, negated, path_outside) over folders as written in the policy. */
 export function pathWithinPredicate(
   folders: readonly string[],
   policyDir: string,
   context: PathContext,
 ): (actual: unknown) => boolean {
-  // Folders are resolved once, when the policy is loaded; relative ones against the policy's folder.
-  const resolved = folders.map((folder) =>
-    resolveExisting(absoluteAsWritten(folder, { ...context, cwd: policyDir }), context),
-  );
+  const resolved = folders.map((folder) => resolvedFolder(folder, policyDir, context));
   return (actual) =>
     typeof actual === "string" &&
     realLocations(actual, context).every((location) => resolved.some((folder) => isInside(location, folder)));

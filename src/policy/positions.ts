@@ -1,4 +1,5 @@
-import { CORE_SCHEMA, load } from "js-yaml";
+import { load } from "js-yaml";
+import { POLICY_YAML_SCHEMA } from "./yaml-numbers.js";
 
 /**
  * Where the nodes of a YAML document start, read from js-yaml's parse events: enough to place the
@@ -58,7 +59,7 @@ export class PositionRecorder {
 export function yamlPositions(text: string): PositionNode | null {
   const recorder = new PositionRecorder();
   try {
-    load(text, { schema: CORE_SCHEMA, listener: recorder.listener });
+    load(text, { schema: POLICY_YAML_SCHEMA, listener: recorder.listener });
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
-import { MAX_AMOUNT } from "./compile.js";
+import { MAX_AMOUNT, type PolicyOrigin } from "./compile.js";
 import { globProblem } from "./glob.js";
 import { compileLinearRegex, isRegexProblem, slashedPatternWarning } from "./linear-regex.js";
-import { namesAPath } from "./path-rules.js";
+import { machinePathContext, namesAPath, PathResolutionError, resolvedFolder } from "./path-rules.js";
 import type { PolicyDocument, RuleDocument } from "./types.js";
 
 /** A problem the schema cannot express, at a path of keys and indexes into the document. */
@@ -13,7 +13,7 @@ export interface SemanticProblem {
   message: string;
 }
 
-function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
+function ruleProblems(rule: RuleDocument, index: number, origin: PolicyOrigin): SemanticProblem[] {
   const at = (...rest: (string | number)[]) => ["rules", index, ...rest];
   const problems: SemanticProblem[] = [];
   const actionWords = `got action ${JSON.stringify(rule.action)}`;
@@ -96,14 +96,13 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
     } else if (condition.op === "path_within" || condition.op === "path_outside") {
       const folders = Array.isArray(condition.value) ? condition.value : [condition.value];
       folders.forEach((folder, k) => {
-        const text = String(folder);
-        if (text.startsWith("~") && text !== "~" && !text.startsWith("~/")) {
+        const message = folderProblem(String(folder), origin);
+        if (message !== null)
           problems.push({
             path: Array.isArray(condition.value) ? [...path, k] : path,
             atKey: false,
-            message: `must be a folder; ${JSON.stringify(text)} names another user's home, which policylayer does not read: write the absolute path`,
+            message,
           });
-        }
       });
     } else if (condition.op === "glob") {
       const problem = globProblem(value);
@@ -111,6 +110,19 @@ function ruleProblems(rule: RuleDocument, index: number): SemanticProblem[] {
     }
   });
   return problems;
+}
+
+/** Why a path rule's folder cannot be used (compiling it would throw), else null. */
+function folderProblem(folder: string, origin: PolicyOrigin): string | null {
+  if (folder.startsWith("~") && folder !== "~" && !folder.startsWith("~/"))
+    return `must be a folder; ${JSON.stringify(folder)} names another user's home, which policylayer does not read: write the absolute path`;
+  try {
+    resolvedFolder(folder, origin.baseDir, origin.paths ?? machinePathContext());
+    return null;
+  } catch (error) {
+    if (!(error instanceof PathResolutionError)) throw error;
+    return `must be a folder policylayer can resolve: ${error.message}`;
+  }
 }
 
 /** The longest window a limit may have: a year. */
@@ -161,13 +173,16 @@ function undeclaredArgumentsProblems(document: PolicyDocument): SemanticProblem[
   });
 }
 
-/** The checks after the schema: option combinations, regexes that compile, globs we can honour. */
-export function semanticProblems(document: PolicyDocument): SemanticProblem[] {
+/**
+ * The checks after the schema: option combinations, regexes that compile, globs we can honour,
+ * path rules' folders that resolve on this machine (read from `origin`).
+ */
+export function semanticProblems(document: PolicyDocument, origin: PolicyOrigin): SemanticProblem[] {
   const rules = document.rules ?? [];
   return [
     ...undeclaredArgumentsProblems(document),
     ...stateProblems(document),
-    ...rules.flatMap(ruleProblems),
+    ...rules.flatMap((rule, index) => ruleProblems(rule, index, origin)),
     ...duplicateIdProblems(rules),
   ];
 }

@@ -7,7 +7,7 @@ const SAFETY_CHECK_MS = 1000;
 const SETTLE_MS = 30;
 
 /** What identifies one version of the policy file: where the path leads, which file, its size and times. */
-function fingerprintOf(path: string): string {
+export function policyFileFingerprint(path: string): string {
   try {
     const stats = statSync(path, { bigint: true });
     return `${realpathSync(path)}|${stats.dev}:${stats.ino}|${stats.size}|${stats.mtimeNs}|${stats.ctimeNs}`;
@@ -49,9 +49,15 @@ function foldersBehind(path: string): Set<string> {
  * by a switched symlink (in the same folder or a ConfigMap's `..data`), or with its whole
  * folder replaced. Watches every folder the path depends on, works out again after every change
  * what those are, and checks the file once a second besides, in case no watcher could see it.
+ * `readFingerprint` is the file's fingerprint taken before the policy in force was read: a change
+ * made since then (while wrap was starting) is a change too.
  */
-export function watchPolicyFile(path: string, onChange: () => void): () => void {
-  let last = fingerprintOf(path);
+export function watchPolicyFile(
+  path: string,
+  onChange: () => void,
+  readFingerprint = policyFileFingerprint(path),
+): () => void {
+  let last = readFingerprint;
   // Per folder: its watcher and which folder it watches (a folder replaced under the same name is another one).
   const watchers = new Map<string, { watcher: FSWatcher; identity: string }>();
   let settle: NodeJS.Timeout | null = null;
@@ -91,7 +97,7 @@ export function watchPolicyFile(path: string, onChange: () => void): () => void 
   const check = () => {
     if (stopped) return;
     rewatch();
-    const now = fingerprintOf(path);
+    const now = policyFileFingerprint(path);
     if (now === last) return;
     last = now;
     onChange();
@@ -105,6 +111,7 @@ export function watchPolicyFile(path: string, onChange: () => void): () => void 
   }
 
   rewatch();
+  if (policyFileFingerprint(path) !== last) soon();
   const safety = setInterval(check, SAFETY_CHECK_MS);
   safety.unref();
   return () => {

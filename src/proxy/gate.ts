@@ -38,6 +38,11 @@ export interface GateOptions {
 /** Server-issued states remembered at once per session, for counting a multi-round-trip call once. */
 const MAX_CONTINUATIONS = 1024;
 
+/** Whether `policy` hides the tool (by name, category or risk, `classify:` overrides counted). */
+function hides(policy: CompiledPolicy, profile: ToolProfile): boolean {
+  return hidingRule(policy, profile.name, toolClassForPolicy(policy, profile)) !== null;
+}
+
 /**
  * Everything between a parsed tools/call and the proxy's forward-or-deny: classification,
  * the pure policy decision, rate limits, approval and the audit line. Fails closed: any
@@ -125,9 +130,18 @@ export class Gate implements CallGate {
     const visible = result.tools.filter((tool) => {
       const profile = isJsonObject(tool) && typeof tool.name === "string" ? listed.get(tool.name) : undefined;
       if (profile === undefined || !enforce) return true;
-      return hidingRule(this.policy, profile.name, toolClassForPolicy(this.policy, profile)) === null;
+      return !hides(this.policy, profile);
     });
     return { ...result, tools: visible };
+  }
+
+  /** The tools the server has listed that `policy` hides; null while no list has been seen. */
+  hiddenToolNames(policy: CompiledPolicy): ReadonlySet<string> | null {
+    if (this.profiles.size === 0) return null;
+    const hidden = new Set<string>();
+    if (policy.mode !== "enforce") return hidden;
+    for (const profile of this.profiles.values()) if (hides(policy, profile)) hidden.add(profile.name);
+    return hidden;
   }
 
   /**

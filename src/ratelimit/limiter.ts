@@ -1,4 +1,10 @@
-import type { CompiledLimit, CompiledPolicy, CompiledRule, ToolCall } from "../policy/types.js";
+import type {
+  CompiledLimit,
+  CompiledPolicy,
+  CompiledRule,
+  StateSettings,
+  ToolCall,
+} from "../policy/types.js";
 import { bucketTimeMs } from "./arithmetic.js";
 import { sessionCounterKey, sharedCounterKey } from "./keys.js";
 import { SlidingWindowLimiter } from "./sliding-window.js";
@@ -225,10 +231,7 @@ export class Limiter {
     if (
       this.handle === null ||
       previous === undefined ||
-      previous.store !== state.store ||
-      previous.url !== state.url ||
-      // The Redis store writes keys of its own under the prefix it was opened with.
-      previous.keyPrefix !== state.keyPrefix ||
+      !sameSharedStore(previous, state) ||
       // A store that could not be opened (an unwritable state folder) is tried again, so that
       // counting resumes once it can be, without a restart.
       (this.handle.store === null && this.now() - this.handleOpenedMs >= STORE_RETRY_MS)
@@ -278,6 +281,12 @@ export class Limiter {
       ? { pass: false, reason, retryAfterSeconds: wholeSeconds(retryAfterMs) }
       : { pass: false, reason };
   }
+}
+
+/** Whether a store opened for `state` serves `other` too: the same store and URL, and the same key prefix. */
+export function sameSharedStore(state: StateSettings, other: StateSettings): boolean {
+  // The Redis store writes keys of its own under the prefix it was opened with.
+  return state.store === other.store && state.url === other.url && state.keyPrefix === other.keyPrefix;
 }
 
 /**

@@ -341,7 +341,14 @@ export class RedisLimitStore implements SharedLimitStore {
     });
     store.connected = (async () => {
       try {
-        await redis.connect();
+        try {
+          // A server that accepts the connection but never answers leaves connect() pending for ever.
+          await store.deadlines.within(redis.connect());
+        } catch (error) {
+          // Dropped, not closed: the client connects again every half second, and counts once Redis answers.
+          if (redis.status !== "ready") redis.disconnect(true);
+          throw error;
+        }
         await store.ping();
         const unfit = await store.unfitBecause();
         if (unfit === null) return null;

@@ -18,6 +18,21 @@ afterEach(async () => {
   dir.cleanup();
 });
 
+/** wrap with the policy file at `policyPath` around the recording server, initialized. */
+async function wrapWithPolicy(policyPath: string): Promise<RawSession> {
+  const wrap = new RawSession([
+    "--policy",
+    policyPath,
+    "--audit",
+    join(dir.path, "a.jsonl"),
+    "--",
+    process.execPath,
+    recordingServer,
+  ]);
+  await wrap.initialize();
+  return wrap;
+}
+
 function isError(response: Record<string, unknown>): boolean {
   return (response.result as { isError: boolean }).isError;
 }
@@ -135,16 +150,7 @@ describe("audit failures", () => {
 describe("policy reload", () => {
   it("puts an edited policy in force from the next call, and keeps the last good one when an edit does not validate", async () => {
     const policyPath = writePolicy(dir.path, "version: 1\ndefault: allow\n");
-    session = new RawSession([
-      "--policy",
-      policyPath,
-      "--audit",
-      join(dir.path, "a.jsonl"),
-      "--",
-      process.execPath,
-      recordingServer,
-    ]);
-    await session.initialize();
+    session = await wrapWithPolicy(policyPath);
     expect(isError(await session.request(1, "tools/call", { name: "echo", arguments: {} }))).toBe(false);
 
     writeFileSync(
@@ -201,16 +207,7 @@ describe("choosing the policy", () => {
 describe("reloads that change hiding", () => {
   it("tell the client to fetch tools/list again, and the new list hides the tool", async () => {
     const policyPath = writePolicy(dir.path, "version: 1\ndefault: allow\n");
-    session = new RawSession([
-      "--policy",
-      policyPath,
-      "--audit",
-      join(dir.path, "a.jsonl"),
-      "--",
-      process.execPath,
-      recordingServer,
-    ]);
-    await session.initialize();
+    session = await wrapWithPolicy(policyPath);
     writeFileSync(
       policyPath,
       "version: 1\ndefault: allow\nrules:\n  - tool: echo\n    action: deny\n    hide: true\n",
@@ -223,5 +220,33 @@ describe("reloads that change hiding", () => {
     const { names } = await session.listAllTools("after-reload");
     expect(names).toContain("delete_stack");
     expect(names).not.toContain("echo");
+  });
+
+  it("tell the client when only a classify: override changes which listed tools are hidden, and not when none does", async () => {
+    const hideDestructive = "rules:\n  - category: destructive\n    action: deny\n    hide: true\n";
+    const policyPath = writePolicy(dir.path, `version: 1\ndefault: allow\n${hideDestructive}`);
+    session = await wrapWithPolicy(policyPath);
+    expect((await session.listAllTools("before")).names).toContain("echo");
+    // An override that hides nothing listed: no notification; the next message is the answer to "ping".
+    let mark = session.stderrMark();
+    writeFileSync(
+      policyPath,
+      `version: 1\ndefault: allow\nclassify:\n  not_listed: destructive\n${hideDestructive}`,
+    );
+    await session.waitForStderrAfter(mark, /policy reloaded/, 10_000);
+    session.send({ jsonrpc: "2.0", id: "ping", method: "ping" });
+    expect(await session.next()).toMatchObject({ id: "ping" });
+    mark = session.stderrMark();
+    writeFileSync(
+      policyPath,
+      `version: 1\ndefault: allow\nclassify:\n  echo: destructive\n${hideDestructive}`,
+    );
+    await session.waitForStderrAfter(mark, /policy reloaded/, 10_000);
+    expect(await session.next()).toEqual({
+      jsonrpc: "2.0",
+      method: "notifications/tools/list_changed",
+      params: {},
+    });
+    expect((await session.listAllTools("after")).names).not.toContain("echo");
   });
 });

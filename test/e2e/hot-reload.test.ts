@@ -194,3 +194,37 @@ describe("hot reload follows what editors and deployment tools do", () => {
     expect(await echoVerdict(wrap)).toContain("echo is off in folder two");
   });
 });
+
+describe("a reload that cannot take effect", () => {
+  it("a path_within folder behind a loop of symlinks: reported at FILE:LINE:COL, the last good policy kept, later edits still reload", async () => {
+    symlinkSync("loop", join(dir.path, "loop"));
+    const policyPath = join(dir.path, "policy.yaml");
+    writeFileSync(policyPath, ALLOW_ECHO);
+    const wrap = await startWrap(policyPath);
+    const loopRule = `version: 1\ndefault: allow\nrules:\n  - tool: echo\n    when:\n      - { path: args.path, op: path_within, value: ${JSON.stringify(join(dir.path, "loop", "x"))} }\n    action: deny\n`;
+    const mark = wrap.stderrMark();
+    await changeAndAwait(wrap, REFUSED, () => writeFileSync(policyPath, loopRule), "folder behind a loop");
+    await wrap.waitForStderrAfter(
+      mark,
+      /policy\.yaml:6:52: rules\[0\]\.when\[0\]\.value must be a folder policylayer can resolve: .*ELOOP/,
+      DEADLINE_MS,
+    );
+    expect(await echoVerdict(wrap)).toBe("allowed");
+    await changeAndAwait(wrap, RELOADED, () => writeFileSync(policyPath, DENY_ECHO("v2")), "next edit");
+    expect(await echoVerdict(wrap)).toContain("echo is off in v2");
+  });
+
+  it("a reloaded policy's warnings are printed after the reloaded line, at FILE:LINE:COL", async () => {
+    const policyPath = join(dir.path, "policy.yaml");
+    writeFileSync(policyPath, ALLOW_ECHO);
+    const wrap = await startWrap(policyPath);
+    const mark = wrap.stderrMark();
+    const warned = `${ALLOW_ECHO}rules:\n  - tool: echo\n    when:\n      - { path: args.file_path, op: starts_with, value: /etc }\n    action: deny\n`;
+    await changeAndAwait(wrap, RELOADED, () => writeFileSync(policyPath, warned), "a policy with a warning");
+    await wrap.waitForStderrAfter(
+      mark,
+      /policy reloaded from [^\n]*\n(policylayer: )?[^\n]*policy\.yaml:6:37: warning: rules\[0\]\.when\[0\]\.op starts_with on args\.file_path/,
+      DEADLINE_MS,
+    );
+  });
+});

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideToolCall } from "../../src/policy/decide.js";
 import { parsePolicy } from "../../src/policy/load.js";
-import { machinePathContext, namesAPath, realLocations } from "../../src/policy/path-rules.js";
+import {
+  machinePathContext,
+  namesAPath,
+  pathWithinPredicate,
+  realLocations,
+} from "../../src/policy/path-rules.js";
 import { tempDir } from "../helpers/tmp.js";
 import { policyFrom, readLow } from "./helpers.js";
 
@@ -60,17 +65,28 @@ describe("path_within", () => {
     expect(allowedPath(5)).toBe(false);
   });
 
+  it("holds for a ~ path only when the home folder and the literal ~ folder in the working directory are both within", () => {
+    // The server runs in `allowed`: pathlib.Path("~/notes.txt") is allowed/~/notes.txt there.
+    const context = { ...machinePathContext(), cwd: allowed };
+    const within = (folders: string[]) => pathWithinPredicate(folders, "/", context)("~/notes.txt");
+    expect(within([homedir()])).toBe(false);
+    expect(within([allowed])).toBe(false);
+    expect(within([homedir(), allowed])).toBe(true);
+  });
+
   it("throws (the gate denies the call) for a loop of symlinks", () => {
     expect(() => allowedPath(`${allowed}/loop/x`)).toThrow(/cannot resolve/);
   });
 });
 
 describe("realLocations", () => {
-  it("reads ~ as the home folder and a relative path against the working directory", () => {
-    const context = machinePathContext();
+  it("reads ~ as the home folder and literally, and a relative path against the working directory", () => {
+    const context = { ...machinePathContext(), cwd: "/nonexistent-base" };
     expect(realLocations("~/x-policylayer-missing", context)).toEqual([
       join(homedir(), "x-policylayer-missing"),
+      "/nonexistent-base/~/x-policylayer-missing",
     ]);
+    expect(realLocations("~", context)).toEqual([homedir(), "/nonexistent-base/~"]);
     expect(realLocations("x-policylayer-missing", { ...context, cwd: "/nonexistent-base" })).toEqual([
       "/nonexistent-base/x-policylayer-missing",
     ]);
@@ -115,6 +131,32 @@ describe("validate on path conditions", () => {
       "args.paths.*.size",
     ])
       expect(namesAPath(name), name).toBe(false);
+  });
+
+  it("refuses, at the folder's FILE:LINE:COL, a folder that cannot be resolved", () => {
+    const folders = {
+      "a loop of symlinks": JSON.stringify(`${allowed}/loop/x`),
+      "a NUL character": '"/tmp/a\\0b"',
+      "more than 256 components": JSON.stringify(`/${"a/".repeat(300)}`),
+      "more than 4096 characters": JSON.stringify(`/${"a".repeat(5000)}`),
+    };
+    for (const [what, folder] of Object.entries(folders)) {
+      const result = parsePolicy(
+        `version: 1\ndefault: allow\nrules:\n  - action: deny\n    when:\n      - { path: args.path, op: path_outside, value: [/srv, ${folder}] }\n`,
+        "p.yaml",
+      );
+      expect(result.ok, what).toBe(false);
+      if (result.ok) continue;
+      expect(result.errors, what).toEqual([
+        expect.objectContaining({
+          line: 6,
+          col: 60,
+          message: expect.stringMatching(
+            /^rules\[0\]\.when\[0\]\.value\[1\] must be a folder policylayer can resolve: /,
+          ),
+        }),
+      ]);
+    }
   });
 
   it("refuses ~name folders, which it cannot read", () => {

@@ -373,6 +373,41 @@ describe("limits shared through a real Redis", () => {
     expect(rows.find((r) => r.id === "echoes")?.used).toBe(1);
   });
 
+  it("counts in Redis after a reload moved state: there before any shared-scope call, not in the store opened at start", async () => {
+    const local = redisPolicy().replace(/^state:\n(?: {2}.*\n)+/m, "");
+    const { dir, policy } = machine(local);
+    const connected = await wrapOnMachine(policy, dir);
+    opened.push(connected);
+    writePolicy(dir, redisPolicy());
+    await waitFor("the reload", 10_000, async () => connected.stderr().includes("policy reloaded"));
+    expect(await callOutcome(connected.client, "echo", { message: "counted in redis" })).toBe("pass");
+    const rows = await limitsJson(dir, policy);
+    expect(rows.find((r) => r.id === "echoes")?.used).toBe(1);
+  });
+
+  it("starts within about a second when Redis accepts connections but never answers, says so, and counts once it answers", async () => {
+    const hung = await startRedis();
+    try {
+      hung.pause();
+      const { dir, policy } = machine(redisPolicy({ url: hung.url }));
+      const connected = await wrapOnMachine(policy, dir);
+      opened.push(connected);
+      expect(connected.stderr()).toContain("the limit store cannot be reached");
+      expect(connected.stderr()).toContain("no answer within 1000 ms");
+      expect(await callOutcome(connected.client, "echo", { message: "limited" })).toContain(
+        "the redis limit store cannot be reached",
+      );
+      expect(await callOutcome(connected.client, "get-env", {})).toBe("pass");
+      hung.resume();
+      await waitFor("counting in the resumed Redis", 10_000, async () => {
+        return (await callOutcome(connected.client, "echo", { message: "counted" })) === "pass";
+      });
+    } finally {
+      hung.resume();
+      await hung.cleanup();
+    }
+  });
+
   it("starts when Redis cannot be reached, says so, and denies only the limited calls", async () => {
     const { dir, policy } = machine(redisPolicy({ url: `redis://127.0.0.1:${await freePort()}/0` }));
     const connected = await wrapOnMachine(policy, dir);
