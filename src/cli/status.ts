@@ -62,7 +62,7 @@ async function statusOf(
   }
   const state = readFileState(config.file);
   for (const entry of entries) {
-    const kind = classifyEntry(entry.value);
+    const kind = classifyEntry(entry.value, config.client);
     const row: ServerStatus = {
       name: entry.name,
       scope: entry.scope,

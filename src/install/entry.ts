@@ -1,6 +1,7 @@
 // What a server entry of a client's config is (stdio, remote, already behind policylayer), and the
 // command and args that put it behind policylayer or take it out again. Pure: no files, no processes.
 import { basename } from "node:path";
+import type { ClientName } from "./clients.js";
 
 /** A command and its arguments, as a stdio entry has them. */
 export interface CommandLine {
@@ -23,27 +24,70 @@ export interface WrappedCommand {
 /** What install can do with an entry. */
 export type EntryKind =
   | { kind: "remote"; transport: string }
-  | { kind: "stdio"; line: CommandLine; wrapped: WrappedCommand | null }
+  | {
+      kind: "stdio";
+      line: CommandLine;
+      wrapped: WrappedCommand | null;
+      /** The url key (or remote type) the entry has beside its command, when the client's documentation does not say which wins. */
+      alsoRemote: string | null;
+    }
   | { kind: "unsupported"; reason: string };
 
 const REMOTE_TYPES = new Set(["http", "sse", "streamable-http", "streamableHttp", "ws", "websocket"]);
 const URL_KEYS = ["url", "httpUrl", "serverUrl"] as const;
 
+/**
+ * How each client picks an entry's transport, as it does itself: Claude Code (its schema: `type`
+ * missing or "stdio" is a command), VS Code and Claude Desktop read `type` first, then `command`;
+ * Gemini CLI takes httpUrl, then url, then command (mcp-client.ts createTransport); Codex takes an
+ * entry with `command` for stdio (and refuses a `url` beside it). Cursor and Windsurf document no
+ * order: an entry with both a command and a url is ambiguous there.
+ */
+type Precedence = "type-then-command" | "url-then-command" | "command" | "unknown";
+
+const PRECEDENCE: Record<ClientName, Precedence> = {
+  "claude-code": "type-then-command",
+  "claude-desktop": "type-then-command",
+  vscode: "type-then-command",
+  gemini: "url-then-command",
+  codex: "command",
+  cursor: "unknown",
+  windsurf: "unknown",
+};
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Classifies a server entry's parsed value. */
-export function classifyEntry(value: unknown): EntryKind {
+/** The first url key the entry has, in `keys`' order. */
+function urlKeyOf(value: Record<string, unknown>, keys: readonly string[]): string | null {
+  return keys.find((key) => typeof value[key] === "string") ?? null;
+}
+
+/** The entry's `type` when it names a remote transport. */
+function remoteType(value: Record<string, unknown>): string | null {
+  return typeof value.type === "string" && REMOTE_TYPES.has(value.type) ? value.type : null;
+}
+
+/** The remote transport the client takes the entry for before looking at its command; null when the command decides. */
+function remoteFirst(value: Record<string, unknown>, precedence: Precedence): string | null {
+  if (precedence === "type-then-command") return remoteType(value);
+  if (precedence === "url-then-command") return urlKeyOf(value, ["httpUrl", "url"]);
+  return null;
+}
+
+/** Classifies a server entry's parsed value as `client` reads it. */
+export function classifyEntry(value: unknown, client: ClientName): EntryKind {
   if (!isRecord(value)) return { kind: "unsupported", reason: "the entry is not an object" };
-  const type = value.type;
-  if (typeof type === "string" && REMOTE_TYPES.has(type)) return { kind: "remote", transport: type };
-  for (const key of URL_KEYS) {
-    if (typeof value[key] === "string") return { kind: "remote", transport: key };
-  }
+  const precedence = PRECEDENCE[client];
+  const remote = remoteFirst(value, precedence);
+  if (remote !== null) return { kind: "remote", transport: remote };
   const command = value.command;
-  if (typeof command !== "string" || command.length === 0)
+  if (typeof command !== "string" || command.length === 0) {
+    const transport = remoteType(value) ?? urlKeyOf(value, URL_KEYS);
+    if (transport !== null) return { kind: "remote", transport };
     return { kind: "unsupported", reason: "it has no command (a string) and no url" };
+  }
   if (value.experimental_environment === "remote")
     return {
       kind: "unsupported",
@@ -54,7 +98,10 @@ export function classifyEntry(value: unknown): EntryKind {
   if (!Array.isArray(args) || !args.every((arg): arg is string => typeof arg === "string"))
     return { kind: "unsupported", reason: "its args are not a list of strings" };
   const line = { command, args: [...args] };
-  return { kind: "stdio", line, wrapped: parseWrapped(line) };
+  const type = remoteType(value);
+  const alsoRemote =
+    precedence === "unknown" ? (urlKeyOf(value, URL_KEYS) ?? (type === null ? null : `type ${type}`)) : null;
+  return { kind: "stdio", line, wrapped: parseWrapped(line), alsoRemote };
 }
 
 const CLI_NAME = /^policylayer(\.(js|mjs|cjs|cmd|exe|ps1))?$/i;

@@ -93,7 +93,7 @@ function checkedText(
       want === "restore"
         ? entry !== undefined && text.slice(entry.start, entry.end) === records[key]?.original
         : (() => {
-            const kind = classifyEntry(value);
+            const kind = classifyEntry(value, config.client);
             return kind.kind === "stdio" && sameLine(kind.line, want);
           })();
     if (!ok)
@@ -133,6 +133,12 @@ function jsonValue(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value ?? null));
 }
 
+/** The warning for an entry with a command and a url where the client's documentation does not say which it uses. */
+function ambiguityNote(client: string, alsoRemote: string | null): string | null {
+  if (alsoRemote === null) return null;
+  return `it has a command and also ${alsoRemote}, and ${client}'s documentation does not say which one it uses: its command is wrapped, so that it cannot run unguarded; remove the one it should not use`;
+}
+
 /** Plans `install` for one parsed file: wraps the chosen stdio entries, updates policies of wrapped ones. */
 export function planInstall(
   config: ClientConfig,
@@ -153,7 +159,7 @@ export function planInstall(
   for (const entry of document.entries(config.containers)) {
     if (!selected(selection, entry)) continue;
     const base = { name: entry.name, scope: entry.scope, warning: null };
-    const kind = classifyEntry(entry.value);
+    const kind = classifyEntry(entry.value, config.client);
     if (kind.kind === "remote") {
       reports.push({ ...base, outcome: "remote", detail: `remote (${kind.transport}): not wrapped` });
       continue;
@@ -204,6 +210,7 @@ export function planInstall(
       commandFound(entry, server)
         ? null
         : `its command ${JSON.stringify(server.command)} is not found on this machine; wrapped all the same`,
+      ambiguityNote(config.client, kind.alsoRemote),
       sandboxNote(entry.value, stateDir(entryEnv(entry.value))),
     ].filter((warning) => warning !== null);
     reports.push({
@@ -217,7 +224,7 @@ export function planInstall(
   const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
   for (const [key, { entry, fresh }] of toRecord) {
     const written = afterEntries.get(key);
-    const kind = classifyEntry(entry.value);
+    const kind = classifyEntry(entry.value, config.client);
     if (written === undefined || kind.kind !== "stdio") continue;
     const previous = fresh ? undefined : entries[key];
     const original = previous ?? {
@@ -259,7 +266,7 @@ export function planUninstall(
       reports.push({ ...base, outcome: "restore", detail: "restored exactly as it was before install" });
       continue;
     }
-    const kind = classifyEntry(entry.value);
+    const kind = classifyEntry(entry.value, config.client);
     const wrapped = kind.kind === "stdio" ? kind.wrapped : null;
     if (wrapped === null) {
       if (kind.kind === "remote") {

@@ -52,7 +52,7 @@ export async function prepareStarterPolicies(
   for (const { config, entries } of files) {
     for (const entry of entries) {
       if (selection !== "all" && !selection.names.has(entry.name)) continue;
-      const kind = classifyEntry(entry.value);
+      const kind = classifyEntry(entry.value, config.client);
       if (kind.kind !== "stdio") continue;
       const server = kind.wrapped?.server ?? kind.line;
       const path = starterPolicyPath(config.client, entry.name);

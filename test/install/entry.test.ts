@@ -9,8 +9,8 @@ describe("what an entry is", () => {
     [{ type: "http", url: "https://x" }, "http"],
     [{ type: "sse", command: "ignored" }, "sse"],
     [{ type: "streamable-http", url: "https://x" }, "streamable-http"],
-  ])("calls %j remote", (value, transport) => {
-    expect(classifyEntry(value)).toEqual({ kind: "remote", transport });
+  ])("calls %j remote in Claude Code", (value, transport) => {
+    expect(classifyEntry(value, "claude-code")).toEqual({ kind: "remote", transport });
   });
 
   it.each([
@@ -19,10 +19,50 @@ describe("what an entry is", () => {
     [{ command: "npx", args: [1] }, "its args are not a list of strings"],
     ["npx", "the entry is not an object"],
   ])("will not wrap %j", (value, reason) => {
-    const kind = classifyEntry(value);
+    const kind = classifyEntry(value, "claude-code");
     expect(kind.kind).toBe("unsupported");
     expect(kind.kind === "unsupported" && kind.reason).toContain(reason);
   });
+
+  const stray = { command: "npx", args: ["srv"], url: "https://x/mcp" };
+  it.each([
+    ["claude-code", stray],
+    ["claude-code", { ...stray, type: "stdio" }],
+    ["vscode", { ...stray, type: "stdio" }],
+    ["vscode", stray],
+    ["claude-desktop", stray],
+    ["codex", stray],
+    ["gemini", { type: "sse", command: "npx", args: ["srv"] }],
+  ] as const)("takes %s's entry %j with a command for the command it runs", (client, value) => {
+    expect(classifyEntry(value, client)).toEqual({
+      kind: "stdio",
+      line: { command: "npx", args: ["srv"] },
+      wrapped: null,
+      alsoRemote: null,
+    });
+  });
+
+  it.each([
+    ["claude-code", { type: "http", command: "npx", url: "https://x/mcp" }, "http"],
+    ["vscode", { type: "sse", command: "npx" }, "sse"],
+    ["gemini", stray, "url"],
+    ["gemini", { ...stray, httpUrl: "https://y/mcp" }, "httpUrl"],
+  ] as const)("takes %s's entry %j for the remote server it connects to", (client, value, transport) => {
+    expect(classifyEntry(value, client)).toEqual({ kind: "remote", transport });
+  });
+
+  it.each([
+    ["cursor", stray, "url"],
+    ["windsurf", { command: "npx", args: ["srv"], serverUrl: "https://x/mcp" }, "serverUrl"],
+    ["cursor", { type: "sse", command: "npx", args: ["srv"] }, "type sse"],
+  ] as const)(
+    "calls %s's entry %j with a command and a url ambiguous, never remote",
+    (client, value, also) => {
+      const kind = classifyEntry(value, client);
+      expect(kind.kind).toBe("stdio");
+      expect(kind.kind === "stdio" && kind.alsoRemote).toBe(also);
+    },
+  );
 
   it("recognizes policylayer run directly, through node, through npx, and on Windows", () => {
     const server = { command: "uvx", args: ["srv", "--flag"] };
