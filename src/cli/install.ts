@@ -4,7 +4,6 @@
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { thisMachine } from "../install/clients.js";
-import { commandFound } from "../install/command-lookup.js";
 import {
   ConcurrentChange,
   type ReadConfig,
@@ -13,9 +12,9 @@ import {
   UnreadableConfig,
 } from "../install/config-file.js";
 import { type ConfigDocument, type ConfigEntry, ConfigParseError, EditRefused } from "../install/document.js";
-import { entryCwd } from "../install/entry.js";
 import { parseDocument } from "../install/formats.js";
 import { selfLauncher } from "../install/launcher.js";
+import { machineChecks } from "../install/machine-checks.js";
 import { changesFile, type FilePlan, planInstall, planUninstall, type Selection } from "../install/plan.js";
 import { prepareStarterPolicies, type StarterPolicies, writeStarterPolicies } from "../install/starter.js";
 import { type FileState, readFileState, writeFileState } from "../install/state.js";
@@ -161,11 +160,13 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
       [...loaded.values()].flatMap((file) => file.entries),
       configs.map((config) => config.file),
     );
+  const checks = machineChecks(machine);
   let starters: StarterPolicies | null = null;
   if (mode === "install" && flags.init === true) {
     starters = await prepareStarterPolicies(
       [...loaded.values()].map((file) => ({ config: configOf(configs, file), entries: file.entries })),
       selection,
+      checks,
       flags.dryRun === true,
     );
     if (starters.refused) refused = true;
@@ -184,8 +185,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
               selection,
               launcher,
               (server) => starters?.choiceFor(file, server) ?? { policy, given: policy !== null },
-              (server, line) =>
-                commandFound(line.command, resolve(machine.cwd, entryCwd(server.value) ?? ".")),
+              checks,
               now,
             )
           : planUninstall(config, entry.document, entry.state, selection);

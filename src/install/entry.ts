@@ -1,6 +1,7 @@
 // What a server entry of a client's config is (stdio, remote, already behind policylayer), and the
 // command and args that put it behind policylayer or take it out again. Pure: no files, no processes.
 import { basename } from "node:path";
+import { quickWrapArguments } from "../cli/wrap-arguments.js";
 import type { ClientName } from "./clients.js";
 
 /** A command and its arguments, as a stdio entry has them. */
@@ -9,14 +10,16 @@ export interface CommandLine {
   args: string[];
 }
 
-/** An entry that already runs `policylayer wrap ... -- SERVER`. */
+/** An entry that already runs `policylayer wrap [...] [--] SERVER`. */
 export interface WrappedCommand {
   /** The words up to and including `wrap` (the launcher: policylayer, or node and the CLI's path). */
   launcher: string[];
-  /** The wrap options between `wrap` and `--`, as they stand. */
+  /** The wrap options between `wrap` and the server's command (without `--`), as they stand. */
   options: string[];
   /** The value of `--policy`, or null when the built-in default policy decides. */
   policy: string | null;
+  /** Whether `--` stands before the server's command (wrap also takes a server after its options without one). */
+  separated: boolean;
   /** The server's own command line, after `--`. */
   server: CommandLine;
 }
@@ -30,6 +33,8 @@ export type EntryKind =
       wrapped: WrappedCommand | null;
       /** The url key (or remote type) the entry has beside its command, when the client's documentation does not say which wins. */
       alsoRemote: string | null;
+      /** The words before `wrap` of a line that looks wrapped but whose launcher is no policylayer install (then `wrapped` is null). */
+      unknownLauncher: string[] | null;
     }
   | { kind: "unsupported"; reason: string };
 
@@ -76,8 +81,15 @@ function remoteFirst(value: Record<string, unknown>, precedence: Precedence): st
   return null;
 }
 
-/** Classifies a server entry's parsed value as `client` reads it. */
-export function classifyEntry(value: unknown, client: ClientName): EntryKind {
+/**
+ * Classifies a server entry's parsed value as `client` reads it. A line that looks wrapped counts
+ * as wrapped only when `isPolicylayer` says its launcher (the words up to `wrap`) is a real install.
+ */
+export function classifyEntry(
+  value: unknown,
+  client: ClientName,
+  isPolicylayer: (launcher: readonly string[]) => boolean,
+): EntryKind {
   if (!isRecord(value)) return { kind: "unsupported", reason: "the entry is not an object" };
   const precedence = PRECEDENCE[client];
   const remote = remoteFirst(value, precedence);
@@ -101,7 +113,15 @@ export function classifyEntry(value: unknown, client: ClientName): EntryKind {
   const type = remoteType(value);
   const alsoRemote =
     precedence === "unknown" ? (urlKeyOf(value, URL_KEYS) ?? (type === null ? null : `type ${type}`)) : null;
-  return { kind: "stdio", line, wrapped: parseWrapped(line), alsoRemote };
+  const looksWrapped = parseWrapped(line);
+  const ours = looksWrapped !== null && isPolicylayer(looksWrapped.launcher);
+  return {
+    kind: "stdio",
+    line,
+    wrapped: ours ? looksWrapped : null,
+    alsoRemote,
+    unknownLauncher: looksWrapped !== null && !ours ? looksWrapped.launcher.slice(0, -1) : null,
+  };
 }
 
 const CLI_NAME = /^policylayer(\.(js|mjs|cjs|cmd|exe|ps1))?$/i;
@@ -116,26 +136,45 @@ function wrapIndex(words: readonly string[]): number {
   return -1;
 }
 
-/** The parts of a `policylayer wrap [OPTIONS] -- SERVER...` line; null for any other line. */
-export function parseWrapped(line: CommandLine): WrappedCommand | null {
-  const words = [line.command, ...line.args];
-  const wrap = wrapIndex(words);
-  if (wrap === -1) return null;
-  const separator = words.indexOf("--", wrap + 1);
-  const serverCommand = separator === -1 ? undefined : words[separator + 1];
-  if (serverCommand === undefined) return null;
-  const options = words.slice(wrap + 1, separator);
+/** The value of the last --policy among wrap's options (either spelling), or null. */
+function policyOption(options: readonly string[]): string | null {
   let policy: string | null = null;
   for (let i = 0; i < options.length; i++) {
     const option = options[i] ?? "";
     if (option === "--policy") policy = options[i + 1] ?? null;
     else if (option.startsWith("--policy=")) policy = option.slice("--policy=".length);
   }
+  return policy;
+}
+
+/**
+ * The parts of a `policylayer wrap [OPTIONS] [--] SERVER...` line, its options read as wrap reads
+ * them (quickWrapArguments: the server starts at `--` or at the first word that is not an option);
+ * a line wrap's quick path leaves to commander counts only with `--`. Null for any other line.
+ */
+export function parseWrapped(line: CommandLine): WrappedCommand | null {
+  const words = [line.command, ...line.args];
+  const wrap = wrapIndex(words);
+  if (wrap === -1) return null;
+  const rest = words.slice(wrap + 1);
+  const quick = quickWrapArguments(["node", "policylayer", "wrap", ...rest]);
+  let serverWords: string[];
+  if (quick !== null) serverWords = quick.words;
+  else {
+    const separator = rest.indexOf("--");
+    serverWords = separator === -1 ? [] : rest.slice(separator + 1);
+  }
+  const [serverCommand, ...serverArgs] = serverWords;
+  if (serverCommand === undefined) return null;
+  const before = rest.slice(0, rest.length - serverWords.length);
+  const separated = before.at(-1) === "--";
+  const options = separated ? before.slice(0, -1) : before;
   return {
     launcher: words.slice(0, wrap + 1),
     options,
-    policy,
-    server: { command: serverCommand, args: words.slice(separator + 2) },
+    policy: policyOption(options),
+    separated,
+    server: { command: serverCommand, args: serverArgs },
   };
 }
 
@@ -173,7 +212,13 @@ export function withPolicy(wrapped: WrappedCommand, policy: string): CommandLine
   if (command === undefined) throw new Error("the policylayer launcher is empty");
   return {
     command,
-    args: [...launcherArgs, ...options, "--", wrapped.server.command, ...wrapped.server.args],
+    args: [
+      ...launcherArgs,
+      ...options,
+      ...(wrapped.separated ? ["--"] : []),
+      wrapped.server.command,
+      ...wrapped.server.args,
+    ],
   };
 }
 

@@ -15,6 +15,7 @@ import {
 import {
   type CommandLine,
   classifyEntry,
+  type EntryKind,
   entryEnv,
   sameLine,
   sandboxNote,
@@ -22,6 +23,7 @@ import {
   wrappedLine,
 } from "./entry.js";
 import { parseDocument } from "./formats.js";
+import type { MachineChecks } from "./machine-checks.js";
 import type { FileState, InstalledEntry } from "./state.js";
 
 /** What happens (or happened) to one entry, in words for the plan. */
@@ -93,7 +95,7 @@ function checkedText(
       want === "restore"
         ? entry !== undefined && text.slice(entry.start, entry.end) === records[key]?.original
         : (() => {
-            const kind = classifyEntry(value, config.client);
+            const kind = classifyEntry(value, config.client, () => false); // only the line matters here
             return kind.kind === "stdio" && sameLine(kind.line, want);
           })();
     if (!ok)
@@ -133,6 +135,15 @@ function jsonValue(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value ?? null));
 }
 
+/** An entry as its client reads it, a line that says `wrap` counting as wrapped only when it runs a real policylayer. */
+export function classifyOnMachine(
+  entry: ConfigEntry,
+  config: ClientConfig,
+  checks: MachineChecks,
+): EntryKind {
+  return classifyEntry(entry.value, config.client, (launcher) => checks.isPolicylayer(entry, launcher));
+}
+
 /** The warning for an entry with a command and a url where the client's documentation does not say which it uses. */
 function ambiguityNote(client: string, alsoRemote: string | null): string | null {
   if (alsoRemote === null) return null;
@@ -147,7 +158,7 @@ export function planInstall(
   selection: Selection,
   launcher: readonly string[],
   policyFor: (entry: ConfigEntry) => PolicyChoice,
-  commandFound: (entry: ConfigEntry, line: CommandLine) => boolean,
+  checks: MachineChecks,
   now: Date,
 ): FilePlan {
   const reports: EntryReport[] = [];
@@ -159,7 +170,7 @@ export function planInstall(
   for (const entry of document.entries(config.containers)) {
     if (!selected(selection, entry)) continue;
     const base = { name: entry.name, scope: entry.scope, warning: null };
-    const kind = classifyEntry(entry.value, config.client);
+    const kind = classifyOnMachine(entry, config, checks);
     if (kind.kind === "remote") {
       reports.push({ ...base, outcome: "remote", detail: `remote (${kind.transport}): not wrapped` });
       continue;
@@ -207,7 +218,7 @@ export function planInstall(
       toRecord.set(entry.key, { entry, fresh: outcome === "wrap" });
     const uses = policy === null ? "the built-in default policy" : policy;
     const warnings = [
-      commandFound(entry, server)
+      checks.commandFound(entry, server)
         ? null
         : `its command ${JSON.stringify(server.command)} is not found on this machine; wrapped all the same`,
       ambiguityNote(config.client, kind.alsoRemote),
@@ -216,7 +227,12 @@ export function planInstall(
     reports.push({
       ...base,
       outcome,
-      detail: outcome === "wrap" ? `wrap with ${uses}` : `policy changes to ${policy}`,
+      detail:
+        outcome === "update-policy"
+          ? `policy changes to ${policy}`
+          : kind.unknownLauncher === null
+            ? `wrap with ${uses}`
+            : `wrap with ${uses} (it runs ${kind.unknownLauncher.join(" ")} wrap, which is not a policylayer install: not protected until now)`,
       warning: warnings.length === 0 ? null : warnings.join("; "),
     });
   }
@@ -224,7 +240,7 @@ export function planInstall(
   const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
   for (const [key, { entry, fresh }] of toRecord) {
     const written = afterEntries.get(key);
-    const kind = classifyEntry(entry.value, config.client);
+    const kind = classifyOnMachine(entry, config, checks);
     if (written === undefined || kind.kind !== "stdio") continue;
     const previous = fresh ? undefined : entries[key];
     const original = previous ?? {
@@ -266,7 +282,9 @@ export function planUninstall(
       reports.push({ ...base, outcome: "restore", detail: "restored exactly as it was before install" });
       continue;
     }
-    const kind = classifyEntry(entry.value, config.client);
+    // Any `policylayer wrap` line is taken apart, its launcher found or not: one may uninstall after
+    // removing the package, and the words after `--` are what the look-alike ran anyway.
+    const kind = classifyEntry(entry.value, config.client, () => true);
     const wrapped = kind.kind === "stdio" ? kind.wrapped : null;
     if (wrapped === null) {
       if (kind.kind === "remote") {

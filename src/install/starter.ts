@@ -11,8 +11,9 @@ import { warn } from "../cli/policy-choice.js";
 import { formatPolicyError, loadPolicyFile, parsePolicy } from "../policy/load.js";
 import type { ClientConfig } from "./clients.js";
 import type { ConfigEntry } from "./document.js";
-import { classifyEntry, entryCwd, entryEnv } from "./entry.js";
-import type { PolicyChoice, Selection } from "./plan.js";
+import { entryCwd, entryEnv } from "./entry.js";
+import type { MachineChecks } from "./machine-checks.js";
+import { classifyOnMachine, type PolicyChoice, type Selection } from "./plan.js";
 import { entryLabel } from "./targets.js";
 
 /** The starter policies of one install run: the choice per entry, and the files still to write. */
@@ -44,6 +45,7 @@ export function starterPolicyPath(
 export async function prepareStarterPolicies(
   files: { config: ClientConfig; entries: ConfigEntry[] }[],
   selection: Selection,
+  checks: MachineChecks,
   dryRun: boolean,
 ): Promise<StarterPolicies> {
   const choices = new Map<string, PolicyChoice>();
@@ -52,7 +54,7 @@ export async function prepareStarterPolicies(
   for (const { config, entries } of files) {
     for (const entry of entries) {
       if (selection !== "all" && !selection.names.has(entry.name)) continue;
-      const kind = classifyEntry(entry.value, config.client);
+      const kind = classifyOnMachine(entry, config, checks);
       if (kind.kind !== "stdio") continue;
       const server = kind.wrapped?.server ?? kind.line;
       const path = starterPolicyPath(config.client, entry.name);
