@@ -19,6 +19,7 @@ import {
   entryEnv,
   sameLine,
   sandboxNote,
+  type WrappedCommand,
   withPolicy,
   wrappedLine,
 } from "./entry.js";
@@ -150,6 +151,32 @@ function ambiguityNote(client: string, alsoRemote: string | null): string | null
   return `it has a command and also ${alsoRemote}, and ${client}'s documentation does not say which one it uses: its command is wrapped, so that it cannot run unguarded; remove the one it should not use`;
 }
 
+/**
+ * What uninstall restores a wrapped entry to after a policy change: the older record while the entry
+ * is still as install wrote it; after a hand edit since (of the server's words or anything else), the
+ * entry as it is now with the server's current words as command and args, so that no edit is lost.
+ * Null when that text cannot be made.
+ */
+function rebasedOriginal(
+  document: ConfigDocument,
+  entry: ConfigEntry,
+  wrapped: WrappedCommand | null,
+  previous: InstalledEntry | undefined,
+): Pick<InstalledEntry, "original" | "originalLine"> | null {
+  if (previous === undefined || wrapped === null) return null;
+  const current = document.text.slice(entry.start, entry.end);
+  if (current === previous.installed && sameLine(wrapped.server, previous.originalLine)) return previous;
+  try {
+    const edits = document.setCommandLine(entry, wrapped.server.command, wrapped.server.args);
+    const grown = edits.reduce((sum, edit) => sum + edit.content.length - edit.length, 0);
+    const original = applyTextEdits(document.text, edits).slice(entry.start, entry.end + grown);
+    return { original, originalLine: wrapped.server };
+  } catch (error) {
+    if (!(error instanceof EditRefused)) throw error;
+    return null;
+  }
+}
+
 /** Plans `install` for one parsed file: wraps the chosen stdio entries, updates policies of wrapped ones. */
 export function planInstall(
   config: ClientConfig,
@@ -242,11 +269,13 @@ export function planInstall(
     const written = afterEntries.get(key);
     const kind = classifyOnMachine(entry, config, checks);
     if (written === undefined || kind.kind !== "stdio") continue;
-    const previous = fresh ? undefined : entries[key];
-    const original = previous ?? {
-      original: document.text.slice(entry.start, entry.end),
-      originalLine: kind.line,
-    };
+    const original = fresh
+      ? { original: document.text.slice(entry.start, entry.end), originalLine: kind.line }
+      : rebasedOriginal(document, entry, kind.wrapped, entries[key]);
+    if (original === null) {
+      delete entries[key]; // uninstall then takes the words after `--`, as for an entry wrapped by hand
+      continue;
+    }
     entries[key] = {
       name: entry.name,
       original: original.original,
@@ -301,7 +330,8 @@ export function planUninstall(
       }
       continue;
     }
-    const line = record?.originalLine ?? wrapped.server;
+    // The server's words as they stand now: a hand edit of them since install is kept, never undone.
+    const line = wrapped.server;
     try {
       edits.push(...document.setCommandLine(entry, line.command, line.args));
     } catch (error) {
@@ -316,6 +346,13 @@ export function planUninstall(
         ...base,
         outcome: "unwrap",
         detail: "unwrapped (policylayer kept no record of it): the command after -- is its command again",
+      });
+    } else if (!sameLine(line, record.originalLine)) {
+      reports.push({
+        ...base,
+        outcome: "restore-edited",
+        detail:
+          "its server's command or args were edited by hand after install: the words after -- are its command and args now, as you left them",
       });
     } else if (isDeepStrictEqual(jsonValue(entry.value), record.installedValue)) {
       reports.push({
