@@ -14,12 +14,18 @@ import {
 import { type ConfigDocument, type ConfigEntry, ConfigParseError, EditRefused } from "../install/document.js";
 import { parseDocument } from "../install/formats.js";
 import { selfLauncher } from "../install/launcher.js";
-import { machineChecks } from "../install/machine-checks.js";
+import { type MachineChecks, machineChecks } from "../install/machine-checks.js";
 import { changesFile, type FilePlan, planInstall, planUninstall, type Selection } from "../install/plan.js";
-import { prepareStarterPolicies, type StarterPolicies, writeStarterPolicies } from "../install/starter.js";
-import { type FileState, readFileState, writeFileState } from "../install/state.js";
+import {
+  generateStarterPolicies,
+  planStarterPolicies,
+  type StarterPolicies,
+  writeStarterPolicies,
+} from "../install/starter.js";
+import { type FileState, readFileState, UnreadableState, writeFileState } from "../install/state.js";
 import { checkServerNames, chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { shellWord } from "./common.js";
 import { warn } from "./policy-choice.js";
 
 export interface InstallFlags {
@@ -69,7 +75,14 @@ function loadConfigs(configs: ReturnType<typeof chooseConfigs>): {
       const entries = document.entries(config.containers);
       loaded.set(config.file, { read, document, state: readFileState(config.file), entries, plan: null });
     } catch (error) {
-      if (!(error instanceof ConfigParseError || error instanceof UnreadableConfig)) throw error;
+      if (
+        !(
+          error instanceof ConfigParseError ||
+          error instanceof UnreadableConfig ||
+          error instanceof UnreadableState
+        )
+      )
+        throw error;
       warn(`${error.message}; this file is left as it is`);
       refused = true;
     }
@@ -134,6 +147,64 @@ async function checkedPolicy(flag: string): Promise<string | null> {
   return null;
 }
 
+/** What every file's plan is made from. */
+interface Planning {
+  mode: Mode;
+  flags: InstallFlags;
+  configs: ReturnType<typeof chooseConfigs>;
+  selection: Selection;
+  policy: string | null;
+  checks: MachineChecks;
+  now: Date;
+}
+
+/** Plans every loaded file and prints each plan; false when one was refused. */
+function planFiles(
+  planning: Planning,
+  loaded: Map<string, Loaded>,
+  starters: StarterPolicies | null,
+): boolean {
+  const { mode, flags, selection, policy, checks, now } = planning;
+  const launcher = selfLauncher();
+  let ok = true;
+  for (const [file, entry] of loaded) {
+    const config = configOf(planning.configs, entry);
+    entry.plan = null;
+    try {
+      entry.plan =
+        mode === "install"
+          ? planInstall(
+              config,
+              entry.document,
+              entry.state,
+              selection,
+              launcher,
+              (server) => starters?.choiceFor(file, server) ?? { policy, given: policy !== null },
+              checks,
+              now,
+            )
+          : planUninstall(config, entry.document, entry.state, selection);
+    } catch (error) {
+      if (!(error instanceof EditRefused || error instanceof ConfigParseError)) throw error;
+      warn(`${error.message}`);
+      ok = false;
+      continue;
+    }
+    printPlan(entry.plan);
+    // A server asked for by name that cannot be changed is a refusal.
+    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
+      ok = false;
+  }
+  return ok;
+}
+
+/** The loaded files whose plan changes them. */
+function changingFiles(loaded: Map<string, Loaded>): (Loaded & { plan: FilePlan })[] {
+  return [...loaded.values()].filter(
+    (entry): entry is Loaded & { plan: FilePlan } => entry.plan !== null && changesFile(entry.plan),
+  );
+}
+
 async function run(mode: Mode, flags: InstallFlags): Promise<number> {
   checkFlags(mode, flags);
   const machine = thisMachine();
@@ -163,77 +234,69 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
   const checks = machineChecks(machine);
   let starters: StarterPolicies | null = null;
   if (mode === "install" && flags.init === true) {
-    starters = await prepareStarterPolicies(
+    // Only the paths: no server is started before the plan is shown and confirmed.
+    starters = await planStarterPolicies(
       [...loaded.values()].map((file) => ({ config: configOf(configs, file), entries: file.entries })),
       selection,
       checks,
-      flags.dryRun === true,
     );
     if (starters.refused) refused = true;
   }
-  const launcher = selfLauncher();
-  const now = new Date();
-  for (const [file, entry] of loaded) {
-    const config = configOf(configs, entry);
-    try {
-      entry.plan =
-        mode === "install"
-          ? planInstall(
-              config,
-              entry.document,
-              entry.state,
-              selection,
-              launcher,
-              (server) => starters?.choiceFor(file, server) ?? { policy, given: policy !== null },
-              checks,
-              now,
-            )
-          : planUninstall(config, entry.document, entry.state, selection);
-    } catch (error) {
-      if (!(error instanceof EditRefused || error instanceof ConfigParseError)) throw error;
-      warn(`${error.message}`);
-      refused = true;
-      continue;
-    }
-    printPlan(entry.plan);
-    // A server asked for by name that cannot be changed is a refusal.
-    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
-      refused = true;
-  }
-  const changing = [...loaded.values()].filter(
-    (entry): entry is Loaded & { plan: FilePlan } => entry.plan !== null && changesFile(entry.plan),
-  );
+  const planning: Planning = { mode, flags, configs, selection, policy, checks, now: new Date() };
+  if (!planFiles(planning, loaded, starters)) refused = true;
+  let changing = changingFiles(loaded);
   if (changing.length === 0) {
     say("nothing to change");
     return refused ? 1 : 0;
   }
+  const toStart = starters?.toGenerate ?? [];
+  if (toStart.length > 0) {
+    say("to write the starter policies, --init starts these servers once to read their tools:");
+    for (const item of toStart)
+      say(
+        `  ${printable([item.server.command, ...item.server.args].map(shellWord).join(" "))} (for ${printable(item.path)})`,
+      );
+  }
   if (flags.dryRun === true) {
     await printDiffs(changing.map((entry) => entry.plan));
-    say("dry run: nothing was written");
+    say(`dry run: nothing was written${toStart.length > 0 ? " and no server was started" : ""}`);
     return refused ? 1 : 0;
   }
   if (flags.yes !== true) {
     if (!(process.stdin.isTTY && process.stdout.isTTY)) {
       warn(
-        `no terminal to confirm on, so nothing was written; pass --yes to ${mode} without asking, or --dry-run to see the changes`,
+        `no terminal to confirm on, so nothing was ${toStart.length > 0 ? "started or " : ""}written; pass --yes to ${mode} without asking, or --dry-run to see the changes`,
       );
       return 2;
     }
     const files = changing.length === 1 ? "this file" : `these ${changing.length} files`;
+    const start = toStart.length > 0 ? "Start the servers above to read their tools, then wrap" : "Wrap";
     if (
       !(await confirm(
-        `${mode === "install" ? "Wrap" : "Restore"} the servers above and write ${files}? [y/N] `,
+        `${mode === "install" ? start : "Restore"} the servers above and write ${files}? [y/N] `,
       ))
     ) {
       say("nothing was written");
       return refused ? 1 : 0;
     }
   }
+  if (starters !== null && toStart.length > 0) {
+    starters = await generateStarterPolicies(starters);
+    if (starters.refused) {
+      refused = true;
+      // An entry whose server could not be listed is not wrapped: plan again with it refused.
+      say("not every starter policy could be made; the plan is now:");
+      if (!planFiles(planning, loaded, starters)) refused = true;
+      changing = changingFiles(loaded);
+    }
+  }
   if (starters !== null && !writeStarterPolicies(starters)) refused = true;
+  let written = 0;
   for (const entry of changing) {
     try {
       const backup = applyPlan(mode, entry, entry.plan);
-      say(`wrote ${entry.plan.config.file} (the previous version is in ${backup})`);
+      say(`wrote ${printable(entry.plan.config.file)} (the previous version is in ${printable(backup)})`);
+      written++;
     } catch (error) {
       // A concurrent change, a full disk, a state folder we may not write: this file stays as it was.
       warn(
@@ -245,7 +308,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
     }
   }
   const clients = [...new Set(changing.map((entry) => entry.plan.config.client))];
-  say(`restart ${clients.join(", ")} to use the changed servers`);
+  if (written > 0) say(`restart ${clients.join(", ")} to use the changed servers`);
   return refused ? 1 : 0;
 }
 

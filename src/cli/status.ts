@@ -7,7 +7,7 @@ import { ConfigParseError } from "../install/document.js";
 import { parseDocument } from "../install/formats.js";
 import { type MachineChecks, machineChecks } from "../install/machine-checks.js";
 import { classifyOnMachine } from "../install/plan.js";
-import { readFileState } from "../install/state.js";
+import { readFileState, UnreadableState } from "../install/state.js";
 import { chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
 import { loadPolicyFile } from "../policy/load.js";
 import { warn } from "./policy-choice.js";
@@ -52,15 +52,23 @@ async function statusOf(
 ): Promise<ConfigStatus> {
   const out: ConfigStatus = { client: config.client, file: config.file, error: null, servers: [] };
   let entries: ReturnType<ReturnType<typeof parseDocument>["entries"]>;
+  let state: ReturnType<typeof readFileState>;
   try {
     const read = readConfig(config.file);
     entries = parseDocument(config, read.text).entries(config.containers);
+    state = readFileState(config.file);
   } catch (error) {
-    if (!(error instanceof ConfigParseError || error instanceof UnreadableConfig)) throw error;
+    if (
+      !(
+        error instanceof ConfigParseError ||
+        error instanceof UnreadableConfig ||
+        error instanceof UnreadableState
+      )
+    )
+      throw error;
     out.error = error.message;
     return out;
   }
-  const state = readFileState(config.file);
   for (const entry of entries) {
     const kind = classifyOnMachine(entry, config, checks);
     const row: ServerStatus = {
