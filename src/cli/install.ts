@@ -3,6 +3,7 @@
 // and without a terminal nothing is written unless --yes is given.
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { visibleText } from "../display/visible.js";
 import { thisMachine } from "../install/clients.js";
 import {
   ConcurrentChange,
@@ -23,7 +24,7 @@ import {
   writeStarterPolicies,
 } from "../install/starter.js";
 import { type FileState, readFileState, UnreadableState, writeFileState } from "../install/state.js";
-import { checkServerNames, chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
+import { checkServerNames, chooseConfigs, entryLabel, UsageError } from "../install/targets.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import { shellWord } from "./common.js";
 import { warn } from "./policy-choice.js";
@@ -91,12 +92,12 @@ function loadConfigs(configs: ReturnType<typeof chooseConfigs>): {
 }
 
 function printPlan(plan: FilePlan): void {
-  say(`${plan.config.file} (${plan.config.client}):`);
+  say(`${visibleText(plan.config.file)} (${plan.config.client}):`);
   if (plan.reports.length === 0) say("  no servers");
   for (const report of plan.reports) {
-    say(`  ${entryLabel(report)}: ${printable(report.detail)}`);
+    say(`  ${entryLabel(report)}: ${visibleText(report.detail)}`);
     if (report.warning !== null)
-      warn(`${plan.config.file}: ${entryLabel(report)}: ${printable(report.warning)}`);
+      warn(`${plan.config.file}: ${entryLabel(report)}: ${visibleText(report.warning)}`);
   }
 }
 
@@ -126,14 +127,33 @@ function applyPlan(mode: Mode, loaded: Loaded, plan: FilePlan): string {
   return backup;
 }
 
+/** A unified diff made safe for a terminal: every line through visibleText, its line breaks (a CR before one too) and tabs kept. */
+function visibleDiff(patch: string): string {
+  return patch
+    .split("\n")
+    .map((line) => {
+      const lineEnd = line.endsWith("\r") ? "\r" : "";
+      const body = lineEnd === "" ? line : line.slice(0, -1);
+      return body.split("\t").map(visibleText).join("\t") + lineEnd;
+    })
+    .join("\n");
+}
+
 async function printDiffs(plans: FilePlan[]): Promise<void> {
   const { createTwoFilesPatch } = await import("diff");
   for (const plan of plans) {
-    process.stdout.write(
-      createTwoFilesPatch(plan.config.file, plan.config.file, plan.oldText, plan.newText, "", "", {
+    const patch = createTwoFilesPatch(
+      plan.config.file,
+      plan.config.file,
+      plan.oldText,
+      plan.newText,
+      "",
+      "",
+      {
         context: 3,
-      }),
+      },
     );
+    process.stdout.write(visibleDiff(patch));
   }
 }
 
@@ -215,7 +235,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
   }
   if (flags.config === undefined) {
     say(`considering ${configs.length} config file${configs.length === 1 ? "" : "s"}:`);
-    for (const config of configs) say(`  ${config.client.padEnd(14)} ${config.file}`);
+    for (const config of configs) say(`  ${config.client.padEnd(14)} ${visibleText(config.file)}`);
   }
   let policy: string | null = null;
   if (mode === "install" && flags.policy !== undefined) {
@@ -254,7 +274,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
     say("to write the starter policies, --init starts these servers once to read their tools:");
     for (const item of toStart)
       say(
-        `  ${printable([item.server.command, ...item.server.args].map(shellWord).join(" "))} (for ${printable(item.path)})`,
+        `  ${visibleText([item.server.command, ...item.server.args].map(shellWord).join(" "))} (for ${visibleText(item.path)})`,
       );
   }
   if (flags.dryRun === true) {
@@ -295,7 +315,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
   for (const entry of changing) {
     try {
       const backup = applyPlan(mode, entry, entry.plan);
-      say(`wrote ${printable(entry.plan.config.file)} (the previous version is in ${printable(backup)})`);
+      say(`wrote ${visibleText(entry.plan.config.file)} (the previous version is in ${visibleText(backup)})`);
       written++;
     } catch (error) {
       // A concurrent change, a full disk, a state folder we may not write: this file stays as it was.

@@ -1,6 +1,7 @@
 // `policylayer status`: for each client config, each server: wrapped or not, with which policy and
 // whether it validates, whether its command is found, and which entries are remote.
 import { resolve } from "node:path";
+import { terminalSafeJson, visibleText } from "../display/visible.js";
 import { thisMachine } from "../install/clients.js";
 import { readConfig, UnreadableConfig } from "../install/config-file.js";
 import { ConfigParseError } from "../install/document.js";
@@ -8,7 +9,7 @@ import { parseDocument } from "../install/formats.js";
 import { type MachineChecks, machineChecks } from "../install/machine-checks.js";
 import { classifyOnMachine } from "../install/plan.js";
 import { readFileState, UnreadableState } from "../install/state.js";
-import { chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
+import { chooseConfigs, entryLabel, UsageError } from "../install/targets.js";
 import { loadPolicyFile } from "../policy/load.js";
 import { warn } from "./policy-choice.js";
 
@@ -110,20 +111,20 @@ function yesNo(value: boolean | null, yes: string, no: string): string {
 
 function printHuman(configs: ConfigStatus[]): void {
   for (const config of configs) {
-    process.stdout.write(`${config.file} (${config.client}):\n`);
+    process.stdout.write(`${visibleText(config.file)} (${config.client}):\n`);
     if (config.error !== null) {
-      process.stdout.write(`  cannot read it: ${printable(config.error)}\n`);
+      process.stdout.write(`  cannot read it: ${visibleText(config.error)}\n`);
       continue;
     }
     if (config.servers.length === 0) process.stdout.write("  no servers\n");
     for (const server of config.servers) {
       const parts: string[] = [];
       if (server.remote) parts.push(`remote (${server.transport}): not wrapped`);
-      else if (server.launcher_found === false) parts.push(`not wrapped: ${printable(server.note ?? "")}`);
+      else if (server.launcher_found === false) parts.push(`not wrapped: ${visibleText(server.note ?? "")}`);
       else if (server.note !== null) parts.push(`not a stdio entry install can wrap: ${server.note}`);
       else if (server.wrapped) {
         parts.push(
-          `wrapped, policy ${printable(server.policy ?? "")}${yesNo(server.policy_valid, "", " (does not validate!)")}`,
+          `wrapped, policy ${visibleText(server.policy ?? "")}${yesNo(server.policy_valid, "", " (does not validate!)")}`,
         );
       } else parts.push("not wrapped");
       if (server.command_found === false) parts.push("command not found on PATH");
@@ -150,7 +151,8 @@ export async function statusCommand(flags: {
   const statuses: ConfigStatus[] = [];
   const checks = machineChecks(machine);
   for (const config of configs) statuses.push(await statusOf(config, machine.cwd, checks));
-  if (flags.json === true) process.stdout.write(`${JSON.stringify({ configs: statuses }, null, 2)}\n`);
+  if (flags.json === true)
+    process.stdout.write(`${terminalSafeJson(JSON.stringify({ configs: statuses }, null, 2))}\n`);
   else if (statuses.length === 0)
     process.stdout.write("no MCP client config file found; name one with --client NAME --config FILE\n");
   else printHuman(statuses);

@@ -10,6 +10,7 @@ import { errorCode } from "../approval/files.js";
 import { listToolsOf } from "../cli/common.js";
 import { starterPolicy } from "../cli/init.js";
 import { warn } from "../cli/policy-choice.js";
+import { visibleText } from "../display/visible.js";
 import { formatPolicyError, loadPolicyFile, parsePolicy } from "../policy/load.js";
 import type { ClientConfig } from "./clients.js";
 import type { ConfigEntry } from "./document.js";
@@ -154,7 +155,7 @@ export function writeStarterPolicies(starters: StarterPolicies): boolean {
     try {
       mkdirSync(join(path, ".."), { recursive: true });
       writeFileSync(path, text, { flag: "wx" });
-      process.stdout.write(`wrote the starter policy ${path}\n`);
+      process.stdout.write(`wrote the starter policy ${visibleText(path)}\n`);
     } catch (error) {
       if (errorCode(error) === "EEXIST") continue;
       warn(`cannot write ${path}: ${(error as Error).message}`);
