@@ -1,5 +1,5 @@
-// What install, uninstall and status say when something goes wrong: never nothing, never too much.
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+// When something goes wrong or is unusual: install, uninstall and status say it, and leave files as they were.
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, sandbox } from "./sandbox.js";
@@ -42,4 +42,22 @@ describe("an unexpected error", () => {
       );
     }
   });
+});
+
+describe("root writing another user's config file", () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    "keeps the file's owner and group on the new file and the backup",
+    async () => {
+      const file = box.write("home/.cursor/mcp.json", CURSOR);
+      chownSync(file, 1234, 1235);
+      chmodSync(file, 0o600);
+      const run = await box.run("install", "--client", "cursor", "--yes");
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(readFileSync(file, "utf8")).toContain("wrap");
+      for (const path of [file, join(file, "..", box.backupsOf(file)[0] ?? "")]) {
+        const stats = statSync(path);
+        expect([stats.uid, stats.gid, stats.mode & 0o777]).toEqual([1234, 1235, 0o600]);
+      }
+    },
+  );
 });
