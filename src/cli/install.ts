@@ -290,13 +290,15 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
       return 2;
     }
     const files = changing.length === 1 ? "this file" : `these ${changing.length} files`;
-    const start = toStart.length > 0 ? "Start the servers above to read their tools, then wrap" : "Wrap";
-    if (
-      !(await confirm(
-        `${mode === "install" ? start : "Restore"} the servers above and write ${files}? [y/N] `,
-      ))
-    ) {
-      say("nothing was written");
+    const servers = toStart.length === 1 ? "the server" : `the ${toStart.length} servers`;
+    const verb =
+      mode === "uninstall"
+        ? "Restore"
+        : toStart.length > 0
+          ? `Start ${servers} named above, then wrap`
+          : "Wrap";
+    if (!(await confirm(`${verb} the servers above and write ${files}? [y/N] `))) {
+      say(`nothing was ${toStart.length > 0 ? "started or " : ""}written`);
       return refused ? 1 : 0;
     }
   }
