@@ -76,7 +76,6 @@ export async function planStarterPolicies(
   let refused = false;
   for (const { config, entries } of files) {
     for (const entry of entries) {
-      if (selection !== "all" && !selection.names.has(entry.name)) continue;
       const kind = classifyOnMachine(entry, config, checks);
       if (kind.kind !== "stdio") continue;
       const server = kind.wrapped?.server ?? kind.line;
@@ -86,6 +85,8 @@ export async function planStarterPolicies(
       if (owner !== undefined && !sameLine(owner, server))
         path = starterPolicyPath(config.client, entry.name, process.env, key);
       if (!claimed.has(path)) claimed.set(path, server);
+      // Paths are claimed by every entry, chosen or not, so that --server never changes which file is whose.
+      if (selection !== "all" && !selection.names.has(entry.name)) continue;
       const existing = existsSync(path) ? await loadPolicyFile(path) : null;
       if (existing !== null && !existing.ok) {
         warn(`the starter policy ${path} for ${entryLabel(entry)} does not validate; fix it or remove it:`);

@@ -78,6 +78,18 @@ describe("install --init and servers whose starter policies would share a file",
     expect(readFileSync(policyOf(project), "utf8")).toContain("exec_shell");
   });
 
+  it("keeps each server's file its own when they are chosen one at a time with --server", async () => {
+    const file = box.write("home/.cursor/mcp.json", cursorFile({ "a b": ["one"], a_b: ["two"] }));
+    for (const name of ["a b", "a_b"]) {
+      const run = await box.run("install", "--client", "cursor", "--init", "--server", name, "--yes");
+      expect(run.exitCode, run.stderr).toBe(0);
+    }
+    const servers = JSON.parse(readFileSync(file, "utf8")).mcpServers;
+    const policyOf = (args: string[]): string => args[args.indexOf("--policy") + 1] ?? "";
+    expect(readFileSync(policyOf(servers["a b"].args), "utf8")).toContain("tool: one");
+    expect(readFileSync(policyOf(servers.a_b.args), "utf8")).toContain("tool: two");
+  });
+
   it("gives names that differ only in characters replaced by _ a file each", async () => {
     box.write("home/.cursor/mcp.json", cursorFile({ "a b": ["one"], a_b: ["two"] }));
     const run = await box.run("install", "--client", "cursor", "--init", "--yes");
