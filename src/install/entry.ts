@@ -20,7 +20,7 @@ export interface WrappedCommand {
   policy: string | null;
   /** Whether `--` stands before the server's command (wrap also takes a server after its options without one). */
   separated: boolean;
-  /** The server's own command line, after `--`. */
+  /** The server's own command line: after `--`, or after wrap's options. */
   server: CommandLine;
 }
 
