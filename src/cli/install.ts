@@ -3,8 +3,8 @@
 // and without a terminal nothing is written unless --yes is given.
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { visibleText } from "../display/visible.js";
 import { thisMachine } from "../install/clients.js";
-import { commandFound } from "../install/command-lookup.js";
 import {
   ConcurrentChange,
   type ReadConfig,
@@ -13,14 +13,20 @@ import {
   UnreadableConfig,
 } from "../install/config-file.js";
 import { type ConfigDocument, type ConfigEntry, ConfigParseError, EditRefused } from "../install/document.js";
-import { entryCwd } from "../install/entry.js";
 import { parseDocument } from "../install/formats.js";
 import { selfLauncher } from "../install/launcher.js";
+import { type MachineChecks, machineChecks } from "../install/machine-checks.js";
 import { changesFile, type FilePlan, planInstall, planUninstall, type Selection } from "../install/plan.js";
-import { prepareStarterPolicies, type StarterPolicies, writeStarterPolicies } from "../install/starter.js";
-import { type FileState, readFileState, writeFileState } from "../install/state.js";
-import { checkServerNames, chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
+import {
+  generateStarterPolicies,
+  planStarterPolicies,
+  type StarterPolicies,
+  writeStarterPolicies,
+} from "../install/starter.js";
+import { type FileState, readFileState, UnreadableState, writeFileState } from "../install/state.js";
+import { checkServerNames, chooseConfigs, entryLabel, UsageError } from "../install/targets.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
+import { shellWord } from "./common.js";
 import { warn } from "./policy-choice.js";
 
 export interface InstallFlags {
@@ -70,7 +76,14 @@ function loadConfigs(configs: ReturnType<typeof chooseConfigs>): {
       const entries = document.entries(config.containers);
       loaded.set(config.file, { read, document, state: readFileState(config.file), entries, plan: null });
     } catch (error) {
-      if (!(error instanceof ConfigParseError || error instanceof UnreadableConfig)) throw error;
+      if (
+        !(
+          error instanceof ConfigParseError ||
+          error instanceof UnreadableConfig ||
+          error instanceof UnreadableState
+        )
+      )
+        throw error;
       warn(`${error.message}; this file is left as it is`);
       refused = true;
     }
@@ -79,12 +92,12 @@ function loadConfigs(configs: ReturnType<typeof chooseConfigs>): {
 }
 
 function printPlan(plan: FilePlan): void {
-  say(`${plan.config.file} (${plan.config.client}):`);
+  say(`${visibleText(plan.config.file)} (${plan.config.client}):`);
   if (plan.reports.length === 0) say("  no servers");
   for (const report of plan.reports) {
-    say(`  ${entryLabel(report)}: ${printable(report.detail)}`);
+    say(`  ${entryLabel(report)}: ${visibleText(report.detail)}`);
     if (report.warning !== null)
-      warn(`${plan.config.file}: ${entryLabel(report)}: ${printable(report.warning)}`);
+      warn(`${plan.config.file}: ${entryLabel(report)}: ${visibleText(report.warning)}`);
   }
 }
 
@@ -114,14 +127,33 @@ function applyPlan(mode: Mode, loaded: Loaded, plan: FilePlan): string {
   return backup;
 }
 
+/** A unified diff made safe for a terminal: every line through visibleText, its line breaks (a CR before one too) and tabs kept. */
+function visibleDiff(patch: string): string {
+  return patch
+    .split("\n")
+    .map((line) => {
+      const lineEnd = line.endsWith("\r") ? "\r" : "";
+      const body = lineEnd === "" ? line : line.slice(0, -1);
+      return body.split("\t").map(visibleText).join("\t") + lineEnd;
+    })
+    .join("\n");
+}
+
 async function printDiffs(plans: FilePlan[]): Promise<void> {
   const { createTwoFilesPatch } = await import("diff");
   for (const plan of plans) {
-    process.stdout.write(
-      createTwoFilesPatch(plan.config.file, plan.config.file, plan.oldText, plan.newText, "", "", {
+    const patch = createTwoFilesPatch(
+      plan.config.file,
+      plan.config.file,
+      plan.oldText,
+      plan.newText,
+      "",
+      "",
+      {
         context: 3,
-      }),
+      },
     );
+    process.stdout.write(visibleDiff(patch));
   }
 }
 
@@ -135,6 +167,64 @@ async function checkedPolicy(flag: string): Promise<string | null> {
   return null;
 }
 
+/** What every file's plan is made from. */
+interface Planning {
+  mode: Mode;
+  flags: InstallFlags;
+  configs: ReturnType<typeof chooseConfigs>;
+  selection: Selection;
+  policy: string | null;
+  checks: MachineChecks;
+  now: Date;
+}
+
+/** Plans every loaded file and prints each plan; false when one was refused. */
+function planFiles(
+  planning: Planning,
+  loaded: Map<string, Loaded>,
+  starters: StarterPolicies | null,
+): boolean {
+  const { mode, flags, selection, policy, checks, now } = planning;
+  const launcher = selfLauncher();
+  let ok = true;
+  for (const [file, entry] of loaded) {
+    const config = configOf(planning.configs, entry);
+    entry.plan = null;
+    try {
+      entry.plan =
+        mode === "install"
+          ? planInstall(
+              config,
+              entry.document,
+              entry.state,
+              selection,
+              launcher,
+              (server) => starters?.choiceFor(file, server) ?? { policy, given: policy !== null },
+              checks,
+              now,
+            )
+          : planUninstall(config, entry.document, entry.state, selection);
+    } catch (error) {
+      if (!(error instanceof EditRefused || error instanceof ConfigParseError)) throw error;
+      warn(`${error.message}`);
+      ok = false;
+      continue;
+    }
+    printPlan(entry.plan);
+    // A server asked for by name that cannot be changed is a refusal.
+    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
+      ok = false;
+  }
+  return ok;
+}
+
+/** The loaded files whose plan changes them. */
+function changingFiles(loaded: Map<string, Loaded>): (Loaded & { plan: FilePlan })[] {
+  return [...loaded.values()].filter(
+    (entry): entry is Loaded & { plan: FilePlan } => entry.plan !== null && changesFile(entry.plan),
+  );
+}
+
 async function run(mode: Mode, flags: InstallFlags): Promise<number> {
   checkFlags(mode, flags);
   const machine = thisMachine();
@@ -145,7 +235,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
   }
   if (flags.config === undefined) {
     say(`considering ${configs.length} config file${configs.length === 1 ? "" : "s"}:`);
-    for (const config of configs) say(`  ${config.client.padEnd(14)} ${config.file}`);
+    for (const config of configs) say(`  ${config.client.padEnd(14)} ${visibleText(config.file)}`);
   }
   let policy: string | null = null;
   if (mode === "install" && flags.policy !== undefined) {
@@ -161,79 +251,74 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
       [...loaded.values()].flatMap((file) => file.entries),
       configs.map((config) => config.file),
     );
+  const checks = machineChecks(machine);
   let starters: StarterPolicies | null = null;
   if (mode === "install" && flags.init === true) {
-    starters = await prepareStarterPolicies(
+    // Only the paths: no server is started before the plan is shown and confirmed.
+    starters = await planStarterPolicies(
       [...loaded.values()].map((file) => ({ config: configOf(configs, file), entries: file.entries })),
       selection,
-      flags.dryRun === true,
+      checks,
     );
     if (starters.refused) refused = true;
   }
-  const launcher = selfLauncher();
-  const now = new Date();
-  for (const [file, entry] of loaded) {
-    const config = configOf(configs, entry);
-    try {
-      entry.plan =
-        mode === "install"
-          ? planInstall(
-              config,
-              entry.document,
-              entry.state,
-              selection,
-              launcher,
-              (server) => starters?.choiceFor(file, server) ?? { policy, given: policy !== null },
-              (server, line) =>
-                commandFound(line.command, resolve(machine.cwd, entryCwd(server.value) ?? ".")),
-              now,
-            )
-          : planUninstall(config, entry.document, entry.state, selection);
-    } catch (error) {
-      if (!(error instanceof EditRefused || error instanceof ConfigParseError)) throw error;
-      warn(`${error.message}`);
-      refused = true;
-      continue;
-    }
-    printPlan(entry.plan);
-    // A server asked for by name that cannot be changed is a refusal.
-    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
-      refused = true;
-  }
-  const changing = [...loaded.values()].filter(
-    (entry): entry is Loaded & { plan: FilePlan } => entry.plan !== null && changesFile(entry.plan),
-  );
+  const planning: Planning = { mode, flags, configs, selection, policy, checks, now: new Date() };
+  if (!planFiles(planning, loaded, starters)) refused = true;
+  let changing = changingFiles(loaded);
   if (changing.length === 0) {
     say("nothing to change");
     return refused ? 1 : 0;
   }
+  const toStart = starters?.toGenerate ?? [];
+  if (toStart.length > 0) {
+    say("to write the starter policies, --init starts these servers once to read their tools:");
+    for (const item of toStart)
+      say(
+        `  ${visibleText([item.server.command, ...item.server.args].map(shellWord).join(" "))} (for ${visibleText(item.path)})`,
+      );
+  }
   if (flags.dryRun === true) {
     await printDiffs(changing.map((entry) => entry.plan));
-    say("dry run: nothing was written");
+    say(`dry run: nothing was written${toStart.length > 0 ? " and no server was started" : ""}`);
     return refused ? 1 : 0;
   }
   if (flags.yes !== true) {
     if (!(process.stdin.isTTY && process.stdout.isTTY)) {
       warn(
-        `no terminal to confirm on, so nothing was written; pass --yes to ${mode} without asking, or --dry-run to see the changes`,
+        `no terminal to confirm on, so nothing was ${toStart.length > 0 ? "started or " : ""}written; pass --yes to ${mode} without asking, or --dry-run to see the changes`,
       );
       return 2;
     }
     const files = changing.length === 1 ? "this file" : `these ${changing.length} files`;
-    if (
-      !(await confirm(
-        `${mode === "install" ? "Wrap" : "Restore"} the servers above and write ${files}? [y/N] `,
-      ))
-    ) {
-      say("nothing was written");
+    const servers = toStart.length === 1 ? "the server" : `the ${toStart.length} servers`;
+    const verb =
+      mode === "uninstall"
+        ? "Restore"
+        : toStart.length > 0
+          ? `Start ${servers} named above, then wrap`
+          : "Wrap";
+    if (!(await confirm(`${verb} the servers above and write ${files}? [y/N] `))) {
+      say(`nothing was ${toStart.length > 0 ? "started or " : ""}written`);
       return refused ? 1 : 0;
     }
   }
+  if (starters !== null && toStart.length > 0) {
+    starters = await generateStarterPolicies(starters);
+    if (starters.refused) {
+      refused = true;
+      // An entry whose server could not be listed is not wrapped: plan again with it refused.
+      say("not every starter policy could be made; the plan is now:");
+      if (!planFiles(planning, loaded, starters)) refused = true;
+      changing = changingFiles(loaded);
+    }
+  }
   if (starters !== null && !writeStarterPolicies(starters)) refused = true;
+  let written = 0;
   for (const entry of changing) {
     try {
       const backup = applyPlan(mode, entry, entry.plan);
-      say(`wrote ${entry.plan.config.file} (the previous version is in ${backup})`);
+      say(`wrote ${visibleText(entry.plan.config.file)} (the previous version is in ${visibleText(backup)})`);
+      written++;
     } catch (error) {
       // A concurrent change, a full disk, a state folder we may not write: this file stays as it was.
       warn(
@@ -245,7 +330,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
     }
   }
   const clients = [...new Set(changing.map((entry) => entry.plan.config.client))];
-  say(`restart ${clients.join(", ")} to use the changed servers`);
+  if (written > 0) say(`restart ${clients.join(", ")} to use the changed servers`);
   return refused ? 1 : 0;
 }
 

@@ -300,6 +300,10 @@ export async function main(argv: readonly string[], wrap: WrapAction): Promise<n
     await program.parseAsync(argv.slice(), { from: "node" });
   } catch (error) {
     const code = (error as { exitCode?: unknown }).exitCode;
+    if (error instanceof CommanderError && typeof code === "number") return code; // commander has said why
+    // An error nothing above expected: say what it was (made safe for a terminal), never end silently.
+    const { warn } = await import("./policy-choice.js");
+    warn(error instanceof Error ? error.message : String(error));
     return typeof code === "number" ? code : 1;
   }
   return exitCode;

@@ -1,15 +1,15 @@
 // `policylayer status`: for each client config, each server: wrapped or not, with which policy and
 // whether it validates, whether its command is found, and which entries are remote.
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { terminalSafeJson, visibleText } from "../display/visible.js";
 import { thisMachine } from "../install/clients.js";
-import { commandFound } from "../install/command-lookup.js";
 import { readConfig, UnreadableConfig } from "../install/config-file.js";
 import { ConfigParseError } from "../install/document.js";
-import { classifyEntry, entryCwd } from "../install/entry.js";
 import { parseDocument } from "../install/formats.js";
-import { readFileState } from "../install/state.js";
-import { chooseConfigs, entryLabel, printable, UsageError } from "../install/targets.js";
+import { type MachineChecks, machineChecks } from "../install/machine-checks.js";
+import { classifyOnMachine } from "../install/plan.js";
+import { readFileState, UnreadableState } from "../install/state.js";
+import { chooseConfigs, entryLabel, UsageError } from "../install/targets.js";
 import { loadPolicyFile } from "../policy/load.js";
 import { warn } from "./policy-choice.js";
 
@@ -49,20 +49,29 @@ async function policyValid(path: string, cwd: string): Promise<boolean> {
 async function statusOf(
   config: ReturnType<typeof chooseConfigs>[number],
   cwd: string,
+  checks: MachineChecks,
 ): Promise<ConfigStatus> {
   const out: ConfigStatus = { client: config.client, file: config.file, error: null, servers: [] };
   let entries: ReturnType<ReturnType<typeof parseDocument>["entries"]>;
+  let state: ReturnType<typeof readFileState>;
   try {
     const read = readConfig(config.file);
     entries = parseDocument(config, read.text).entries(config.containers);
+    state = readFileState(config.file);
   } catch (error) {
-    if (!(error instanceof ConfigParseError || error instanceof UnreadableConfig)) throw error;
+    if (
+      !(
+        error instanceof ConfigParseError ||
+        error instanceof UnreadableConfig ||
+        error instanceof UnreadableState
+      )
+    )
+      throw error;
     out.error = error.message;
     return out;
   }
-  const state = readFileState(config.file);
   for (const entry of entries) {
-    const kind = classifyEntry(entry.value);
+    const kind = classifyOnMachine(entry, config, checks);
     const row: ServerStatus = {
       name: entry.name,
       scope: entry.scope,
@@ -79,16 +88,16 @@ async function statusOf(
     if (kind.kind === "stdio") {
       const wrapped = kind.wrapped;
       const server = wrapped?.server ?? kind.line;
-      row.command_found = commandFound(server.command, resolve(cwd, entryCwd(entry.value) ?? "."));
+      row.command_found = checks.commandFound(entry, server);
       if (wrapped !== null) {
         row.wrapped = true;
         row.policy = wrapped.policy ?? DEFAULT_POLICY;
         row.policy_valid = wrapped.policy === null ? true : await policyValid(wrapped.policy, cwd);
-        const [launcher, cli] = wrapped.launcher;
-        row.launcher_found =
-          launcher !== undefined &&
-          commandFound(launcher, cwd) &&
-          (wrapped.launcher.length < 3 || (cli !== undefined && existsSync(resolve(cwd, cli))));
+        row.launcher_found = true;
+      } else if (kind.unknownLauncher !== null) {
+        // `... wrap` run by something that is no policylayer install: not protected.
+        row.launcher_found = false;
+        row.note = `it runs ${kind.unknownLauncher.join(" ")} wrap, which is not a policylayer install: not protected; policylayer install wraps it`;
       }
     }
     out.servers.push(row);
@@ -102,21 +111,21 @@ function yesNo(value: boolean | null, yes: string, no: string): string {
 
 function printHuman(configs: ConfigStatus[]): void {
   for (const config of configs) {
-    process.stdout.write(`${config.file} (${config.client}):\n`);
+    process.stdout.write(`${visibleText(config.file)} (${config.client}):\n`);
     if (config.error !== null) {
-      process.stdout.write(`  cannot read it: ${printable(config.error)}\n`);
+      process.stdout.write(`  cannot read it: ${visibleText(config.error)}\n`);
       continue;
     }
     if (config.servers.length === 0) process.stdout.write("  no servers\n");
     for (const server of config.servers) {
       const parts: string[] = [];
       if (server.remote) parts.push(`remote (${server.transport}): not wrapped`);
+      else if (server.launcher_found === false) parts.push(`not wrapped: ${visibleText(server.note ?? "")}`);
       else if (server.note !== null) parts.push(`not a stdio entry install can wrap: ${server.note}`);
       else if (server.wrapped) {
         parts.push(
-          `wrapped, policy ${printable(server.policy ?? "")}${yesNo(server.policy_valid, "", " (does not validate!)")}`,
+          `wrapped, policy ${visibleText(server.policy ?? "")}${yesNo(server.policy_valid, "", " (does not validate!)")}`,
         );
-        if (server.launcher_found === false) parts.push("the policylayer it runs is not found");
       } else parts.push("not wrapped");
       if (server.command_found === false) parts.push("command not found on PATH");
       process.stdout.write(`  ${entryLabel(server)}: ${parts.join("; ")}\n`);
@@ -140,8 +149,10 @@ export async function statusCommand(flags: {
     return 2;
   }
   const statuses: ConfigStatus[] = [];
-  for (const config of configs) statuses.push(await statusOf(config, machine.cwd));
-  if (flags.json === true) process.stdout.write(`${JSON.stringify({ configs: statuses }, null, 2)}\n`);
+  const checks = machineChecks(machine);
+  for (const config of configs) statuses.push(await statusOf(config, machine.cwd, checks));
+  if (flags.json === true)
+    process.stdout.write(`${terminalSafeJson(JSON.stringify({ configs: statuses }, null, 2))}\n`);
   else if (statuses.length === 0)
     process.stdout.write("no MCP client config file found; name one with --client NAME --config FILE\n");
   else printHuman(statuses);

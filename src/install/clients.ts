@@ -1,6 +1,6 @@
 // The MCP clients whose config files install edits: where each keeps its file, in which format,
 // and under which keys its servers are. Checked against each client's documentation (README).
-import { existsSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { claudeProjectKey } from "./claude-project.js";
@@ -108,11 +108,9 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
   switch (client) {
     case "claude-desktop":
       return [claudeDesktopFile(machine)];
-    case "claude-code": {
-      // The project's .mcp.json when the current folder has one, else the user's ~/.claude.json.
-      const project = join(cwd, ".mcp.json");
-      return [existsSync(project) ? project : claudeUserFile(machine)];
-    }
+    case "claude-code":
+      // Claude Code merges them all: the user and local scopes in ~/.claude.json, the project scope in ./.mcp.json.
+      return [claudeUserFile(machine), join(cwd, ".mcp.json")];
     case "cursor":
       return [join(home, ".cursor", "mcp.json"), join(cwd, ".cursor", "mcp.json")];
     case "vscode":
@@ -130,15 +128,29 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
   }
 }
 
-/** The config files that exist: of one client, or of every client when `client` is null. */
+/** A file's real path (symbolic links resolved), or null when it does not exist. */
+function realFile(file: string): string | null {
+  try {
+    return realpathSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The config files that exist: of one client, or of every client when `client` is null. A file
+ * reached under two spellings (a symbolic link to the home folder, with the home folder as the
+ * current one) is taken once, under the first.
+ */
 export function existingConfigs(client: ClientName | null, machine: Machine): ClientConfig[] {
   const clients = client === null ? CLIENT_NAMES : [client];
   const found: ClientConfig[] = [];
   const seen = new Set<string>();
   for (const name of clients) {
     for (const file of defaultFiles(name, machine)) {
-      if (seen.has(`${name}\0${file}`) || !existsSync(file)) continue;
-      seen.add(`${name}\0${file}`);
+      const real = realFile(file);
+      if (real === null || seen.has(`${name}\0${real}`)) continue;
+      seen.add(`${name}\0${real}`);
       found.push(configAt(name, file, machine));
     }
   }

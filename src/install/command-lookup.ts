@@ -13,16 +13,33 @@ function executable(path: string): boolean {
   }
 }
 
-/** True when `command` names an executable: as a path (relative to `cwd`), or on `env.PATH`. */
-export function commandFound(command: string, cwd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+/** Whether a command is written as a path (relative to the start folder) rather than a name looked up on PATH. */
+export function isPathCommand(command: string): boolean {
+  return command.includes("/") || command.includes("\\") || isAbsolute(command);
+}
+
+/** The executable `command` names: as a path (relative to `cwd`), or on `env.PATH`; null when there is none. */
+export function commandPath(
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const extensions =
     process.platform === "win32" ? ["", ...(env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";")] : [""];
-  if (command.includes("/") || command.includes("\\") || isAbsolute(command)) {
-    const path = resolve(cwd, command);
-    return extensions.some((extension) => executable(path + extension));
+  const candidates = isPathCommand(command)
+    ? [resolve(cwd, command)]
+    : (env.PATH ?? "")
+        .split(delimiter)
+        .filter((folder) => folder.length > 0)
+        .map((folder) => join(folder, command));
+  for (const candidate of candidates) {
+    const found = extensions.map((extension) => candidate + extension).find(executable);
+    if (found !== undefined) return found;
   }
-  const folders = (env.PATH ?? "").split(delimiter).filter((folder) => folder.length > 0);
-  return folders.some((folder) =>
-    extensions.some((extension) => executable(join(folder, command + extension))),
-  );
+  return null;
+}
+
+/** True when `command` names an executable: as a path (relative to `cwd`), or on `env.PATH`. */
+export function commandFound(command: string, cwd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return commandPath(command, cwd, env) !== null;
 }

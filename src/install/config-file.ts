@@ -1,12 +1,14 @@
 // Reading a client's config file, and replacing it safely: a timestamped backup beside it, a refusal
 // when it changed on disk since it was read, and an atomic rename of a temporary file in the same
-// folder that keeps the file's mode.
+// folder that keeps the file's mode (and, when root writes it, its owner).
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
+  chownSync,
   closeSync,
   constants,
   copyFileSync,
+  fchownSync,
   fsyncSync,
   openSync,
   readFileSync,
@@ -27,6 +29,9 @@ export interface ReadConfig {
   bytes: Buffer;
   text: string;
   mode: number;
+  /** The owner and group: kept on the new file and the backup when root writes another user's file. */
+  uid: number;
+  gid: number;
 }
 
 /** The file changed on disk between reading it and writing it: nothing was written. */
@@ -53,7 +58,8 @@ export function readConfig(path: string): ReadConfig {
   } catch {
     throw new UnreadableConfig(`${path} is not UTF-8 text; nothing was changed`);
   }
-  return { path, target, bytes, text, mode: statSync(target).mode & 0o7777 };
+  const stats = statSync(target);
+  return { path, target, bytes, text, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid };
 }
 
 /** A timestamp for file names: 2026-12-01T08-53-00-123Z. */
@@ -87,6 +93,9 @@ export function replaceConfig(read: ReadConfig, text: string, now = new Date()):
   const backup = `${read.target}.policylayer-backup-${fileStamp(now)}`;
   copyFileSync(read.target, backup, constants.COPYFILE_EXCL);
   chmodSync(backup, read.mode);
+  // Only root makes files for another user: then they get the old file's owner, not root.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(backup, read.uid, read.gid);
   const tmp = join(
     dirname(read.target),
     `.${basename(read.target)}.policylayer-${process.pid}-${randomBytes(4).toString("hex")}.tmp`,
@@ -94,6 +103,7 @@ export function replaceConfig(read: ReadConfig, text: string, now = new Date()):
   try {
     const fd = openSync(tmp, "wx", read.mode);
     try {
+      if (asRoot) fchownSync(fd, read.uid, read.gid);
       writeSync(fd, text);
       fsyncSync(fd);
     } finally {

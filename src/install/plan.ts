@@ -15,13 +15,16 @@ import {
 import {
   type CommandLine,
   classifyEntry,
+  type EntryKind,
   entryEnv,
   sameLine,
   sandboxNote,
+  type WrappedCommand,
   withPolicy,
   wrappedLine,
 } from "./entry.js";
 import { parseDocument } from "./formats.js";
+import type { MachineChecks } from "./machine-checks.js";
 import type { FileState, InstalledEntry } from "./state.js";
 
 /** What happens (or happened) to one entry, in words for the plan. */
@@ -93,7 +96,7 @@ function checkedText(
       want === "restore"
         ? entry !== undefined && text.slice(entry.start, entry.end) === records[key]?.original
         : (() => {
-            const kind = classifyEntry(value);
+            const kind = classifyEntry(value, config.client, () => false); // only the line matters here
             return kind.kind === "stdio" && sameLine(kind.line, want);
           })();
     if (!ok)
@@ -133,6 +136,47 @@ function jsonValue(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value ?? null));
 }
 
+/** An entry as its client reads it, a line that says `wrap` counting as wrapped only when it runs a real policylayer. */
+export function classifyOnMachine(
+  entry: ConfigEntry,
+  config: ClientConfig,
+  checks: MachineChecks,
+): EntryKind {
+  return classifyEntry(entry.value, config.client, (launcher) => checks.isPolicylayer(entry, launcher));
+}
+
+/** The warning for an entry with a command and a url where the client's documentation does not say which it uses. */
+function ambiguityNote(client: string, alsoRemote: string | null): string | null {
+  if (alsoRemote === null) return null;
+  return `it has a command and also ${alsoRemote}, and ${client}'s documentation does not say which one it uses: its command is wrapped, so that it cannot run unguarded; remove the one it should not use`;
+}
+
+/**
+ * What uninstall restores a wrapped entry to after a policy change: the older record while the entry
+ * is still as install wrote it; after a hand edit since (of the server's words or anything else), the
+ * entry as it is now with the server's current words as command and args, so that no edit is lost.
+ * Null when that text cannot be made.
+ */
+function rebasedOriginal(
+  document: ConfigDocument,
+  entry: ConfigEntry,
+  wrapped: WrappedCommand | null,
+  previous: InstalledEntry | undefined,
+): Pick<InstalledEntry, "original" | "originalLine"> | null {
+  if (previous === undefined || wrapped === null) return null;
+  const current = document.text.slice(entry.start, entry.end);
+  if (current === previous.installed && sameLine(wrapped.server, previous.originalLine)) return previous;
+  try {
+    const edits = document.setCommandLine(entry, wrapped.server.command, wrapped.server.args);
+    const grown = edits.reduce((sum, edit) => sum + edit.content.length - edit.length, 0);
+    const original = applyTextEdits(document.text, edits).slice(entry.start, entry.end + grown);
+    return { original, originalLine: wrapped.server };
+  } catch (error) {
+    if (!(error instanceof EditRefused)) throw error;
+    return null;
+  }
+}
+
 /** Plans `install` for one parsed file: wraps the chosen stdio entries, updates policies of wrapped ones. */
 export function planInstall(
   config: ClientConfig,
@@ -141,7 +185,7 @@ export function planInstall(
   selection: Selection,
   launcher: readonly string[],
   policyFor: (entry: ConfigEntry) => PolicyChoice,
-  commandFound: (entry: ConfigEntry, line: CommandLine) => boolean,
+  checks: MachineChecks,
   now: Date,
 ): FilePlan {
   const reports: EntryReport[] = [];
@@ -153,7 +197,7 @@ export function planInstall(
   for (const entry of document.entries(config.containers)) {
     if (!selected(selection, entry)) continue;
     const base = { name: entry.name, scope: entry.scope, warning: null };
-    const kind = classifyEntry(entry.value);
+    const kind = classifyOnMachine(entry, config, checks);
     if (kind.kind === "remote") {
       reports.push({ ...base, outcome: "remote", detail: `remote (${kind.transport}): not wrapped` });
       continue;
@@ -201,15 +245,21 @@ export function planInstall(
       toRecord.set(entry.key, { entry, fresh: outcome === "wrap" });
     const uses = policy === null ? "the built-in default policy" : policy;
     const warnings = [
-      commandFound(entry, server)
+      checks.commandFound(entry, server)
         ? null
         : `its command ${JSON.stringify(server.command)} is not found on this machine; wrapped all the same`,
+      ambiguityNote(config.client, kind.alsoRemote),
       sandboxNote(entry.value, stateDir(entryEnv(entry.value))),
     ].filter((warning) => warning !== null);
     reports.push({
       ...base,
       outcome,
-      detail: outcome === "wrap" ? `wrap with ${uses}` : `policy changes to ${policy}`,
+      detail:
+        outcome === "update-policy"
+          ? `policy changes to ${policy}`
+          : kind.unknownLauncher === null
+            ? `wrap with ${uses}`
+            : `wrap with ${uses} (it runs ${kind.unknownLauncher.join(" ")} wrap, which is not a policylayer install: not protected until now)`,
       warning: warnings.length === 0 ? null : warnings.join("; "),
     });
   }
@@ -217,13 +267,15 @@ export function planInstall(
   const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
   for (const [key, { entry, fresh }] of toRecord) {
     const written = afterEntries.get(key);
-    const kind = classifyEntry(entry.value);
+    const kind = classifyOnMachine(entry, config, checks);
     if (written === undefined || kind.kind !== "stdio") continue;
-    const previous = fresh ? undefined : entries[key];
-    const original = previous ?? {
-      original: document.text.slice(entry.start, entry.end),
-      originalLine: kind.line,
-    };
+    const original = fresh
+      ? { original: document.text.slice(entry.start, entry.end), originalLine: kind.line }
+      : rebasedOriginal(document, entry, kind.wrapped, entries[key]);
+    if (original === null) {
+      delete entries[key]; // uninstall then takes the words after `--`, as for an entry wrapped by hand
+      continue;
+    }
     entries[key] = {
       name: entry.name,
       original: original.original,
@@ -259,7 +311,9 @@ export function planUninstall(
       reports.push({ ...base, outcome: "restore", detail: "restored exactly as it was before install" });
       continue;
     }
-    const kind = classifyEntry(entry.value);
+    // Any `policylayer wrap` line is taken apart, its launcher found or not: one may uninstall after
+    // removing the package, and the words after `--` are what the look-alike ran anyway.
+    const kind = classifyEntry(entry.value, config.client, () => true);
     const wrapped = kind.kind === "stdio" ? kind.wrapped : null;
     if (wrapped === null) {
       if (kind.kind === "remote") {
@@ -276,7 +330,8 @@ export function planUninstall(
       }
       continue;
     }
-    const line = record?.originalLine ?? wrapped.server;
+    // The server's words as they stand now: a hand edit of them since install is kept, never undone.
+    const line = wrapped.server;
     try {
       edits.push(...document.setCommandLine(entry, line.command, line.args));
     } catch (error) {
@@ -291,6 +346,13 @@ export function planUninstall(
         ...base,
         outcome: "unwrap",
         detail: "unwrapped (policylayer kept no record of it): the command after -- is its command again",
+      });
+    } else if (!sameLine(line, record.originalLine)) {
+      reports.push({
+        ...base,
+        outcome: "restore-edited",
+        detail:
+          "its server's command or args were edited by hand after install: the words after -- are its command and args now, as you left them",
       });
     } else if (isDeepStrictEqual(jsonValue(entry.value), record.installedValue)) {
       reports.push({

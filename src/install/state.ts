@@ -55,7 +55,10 @@ function isInstalledEntry(value: unknown): value is InstalledEntry {
   );
 }
 
-/** The records of a config file (none when install never wrapped anything in it). */
+/** A record file that cannot be read or does not hold records: names the file and what to do. */
+export class UnreadableState extends Error {}
+
+/** The records of a config file (none when install never wrapped anything in it); throws UnreadableState. */
 export function readFileState(file: string, env: NodeJS.ProcessEnv = process.env): FileState {
   const path = statePath(file, env);
   let text: string;
@@ -63,22 +66,30 @@ export function readFileState(file: string, env: NodeJS.ProcessEnv = process.env
     text = readFileSync(path, "utf8");
   } catch (error) {
     if (errorCode(error) === "ENOENT") return { version: 1, file, entries: {} };
-    throw error;
+    throw new UnreadableState(
+      `cannot read ${path} (policylayer's record of ${file}): ${(error as Error).message}`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(`${path} (policylayer's record of ${file}) is not JSON; move it away to continue`);
+    throw new UnreadableState(
+      `${path} (policylayer's record of ${file}) is not JSON; move it away to continue`,
+    );
   }
   const entries: Record<string, InstalledEntry> = {};
   const raw =
     typeof parsed === "object" && parsed !== null ? (parsed as { entries?: unknown }).entries : undefined;
   if (typeof raw !== "object" || raw === null)
-    throw new Error(`${path} (policylayer's record of ${file}) has no entries; move it away to continue`);
+    throw new UnreadableState(
+      `${path} (policylayer's record of ${file}) has no entries; move it away to continue`,
+    );
   for (const [key, value] of Object.entries(raw)) {
     if (!isInstalledEntry(value))
-      throw new Error(`${path}: the record of ${key} is incomplete; move the file away to continue`);
+      throw new UnreadableState(
+        `${path}: the record of ${key} is incomplete; move the file away to continue`,
+      );
     entries[key] = value;
   }
   return { version: 1, file, entries };

@@ -1,5 +1,6 @@
 // Which config files a command works on, from --client and --config; and how entries are named to a person.
 import { existsSync } from "node:fs";
+import { visibleText } from "../display/visible.js";
 import {
   CLIENT_NAMES,
   type ClientConfig,
@@ -32,19 +33,11 @@ export function chooseConfigs(flags: { client?: string; config?: string }, machi
   return existingConfigs(client, machine);
 }
 
-/** Text from a config file shown to a person: control, format and line-separator characters as visible \u{...} marks. */
-export function printable(text: string): string {
-  return text.replace(
-    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
-    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
-  );
-}
-
-/** An entry's name for output, with its scope when it has one. */
+/** An entry's name for output, with its scope when it has one, made visible (display's visibleText). */
 export function entryLabel(entry: { name: string; scope: string | null }): string {
   return entry.scope === null
-    ? printable(entry.name)
-    : `${printable(entry.name)} (${printable(entry.scope)})`;
+    ? visibleText(entry.name)
+    : `${visibleText(entry.name)} (${visibleText(entry.scope)})`;
 }
 
 /** The entries a --server list names, checked: every name must be in at least one of the files. */
@@ -57,6 +50,6 @@ export function checkServerNames(
   const missing = names.filter((name) => !known.has(name));
   if (missing.length > 0)
     throw new UsageError(
-      `no server named ${missing.map((name) => JSON.stringify(printable(name))).join(", ")} in ${files.join(", ") || "any client config"}`,
+      `no server named ${missing.map((name) => JSON.stringify(visibleText(name))).join(", ")} in ${files.join(", ") || "any client config"}`,
     );
 }

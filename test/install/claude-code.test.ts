@@ -129,3 +129,18 @@ describe("Claude Code's local scope inside a git repository", () => {
     expect(lineOf(await mcpList(worktree), "notes")).toBe(`notes: ${node} ${memoryIndex} - ✔ Connected`);
   }, 300_000);
 });
+
+describe("Claude Code and an entry with a stray url", () => {
+  it("runs the entry's command, so install wraps it and Claude Code then runs it through policylayer", async () => {
+    const entry = JSON.parse(memoryJson("notes"));
+    entry.mcpServers.notes.url = "https://example.invalid/mcp";
+    const file = box.write("project/.mcp.json", `${JSON.stringify(entry, null, 2)}\n`);
+    expect(lineOf(await mcpList(), "notes")).toBe(`notes: ${node} ${memoryIndex} - ✔ Connected`);
+
+    const install = await box.run("install", "--client", "claude-code", "--config", file, "--yes");
+    expect(install.exitCode, install.stderr).toBe(0);
+    expect(lineOf(await mcpList(), "notes")).toBe(
+      `notes: ${node} ${policylayerBin} wrap -- ${node} ${memoryIndex} - ✔ Connected`,
+    );
+  }, 300_000);
+});

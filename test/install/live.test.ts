@@ -1,7 +1,8 @@
 // install with real servers and a real terminal: --init from a live tool list, the wrapped entry
 // started as its client would start it, and the confirmation prompt on a pseudo-terminal.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { execa } from "execa";
@@ -174,6 +175,27 @@ describe("on a terminal", () => {
     const accepted = await onTerminal(["install", "--client", "claude-desktop"], () => {}, "y");
     expect(accepted.exitCode).toBe(0);
     expect(readFileSync(file, "utf8")).toContain('"wrap"');
+  });
+
+  it("with --init, names the servers it will start and starts none when the user says no", async () => {
+    const started = join(box.root, "started");
+    const toolsServer = fileURLToPath(new URL("./tools-server.mjs", import.meta.url));
+    const entry = {
+      command: process.execPath,
+      args: [toolsServer, "read_notes"],
+      env: { STARTED_FILE: started },
+    };
+    const file = box.write(DESKTOP, `${JSON.stringify({ mcpServers: { notes: entry } }, null, 2)}\n`);
+    const before = readFileSync(file, "utf8");
+    const declined = await onTerminal(["install", "--client", "claude-desktop", "--init"], () => {}, "n");
+    expect(declined.output).toContain("--init starts these servers once to read their tools:");
+    expect(declined.output).toContain("Start the server named above, then wrap the servers above");
+    expect(declined.exitCode).toBe(0);
+    expect(existsSync(started)).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe(before);
+    const accepted = await onTerminal(["install", "--client", "claude-desktop", "--init"], () => {}, "y");
+    expect(accepted.exitCode).toBe(0);
+    expect(readFileSync(started, "utf8")).toBe("read_notes\n");
   });
 
   it("refuses to write a file that another program changed while the user was reading the plan", async () => {
