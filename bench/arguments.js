@@ -115,4 +115,23 @@ for (let round = 0; round < ROUNDS; round++) {
   compileUs.push(Number(process.hrtime.bigint() - before) / 1000 / 10_000);
 }
 console.log(`compiling one schema (once per tools/list): ${median(compileUs).toFixed(2)} µs`);
+
+// Hostile text: every reading a number, boolean or list condition makes of a 100,000-character string
+// that almost reads as a number. Each reader runs in linear time: a pattern that backtracked
+// (`[0-9]+\.?[0-9]*` once did) took seconds here.
+const { otherReadings } = await import(join(root, "dist", "arguments", "readings.js"));
+const hostile = {
+  "digits then x": `${"1".repeat(100_000)}x`,
+  "spaces then x": `${" ".repeat(100_000)}x`,
+  "Arabic digits then x": `${"\u0661".repeat(4_999)}x`,
+  "1_ repeated": "1_".repeat(50_000),
+};
+const ALL_TYPES = 127;
+for (const [name, text] of Object.entries(hostile)) {
+  const before = process.hrtime.bigint();
+  sink += otherReadings(text, ALL_TYPES).length + 1;
+  console.log(
+    `every reading of ${text.length} characters, ${name}: ${(Number(process.hrtime.bigint() - before) / 1e6).toFixed(2)} ms`,
+  );
+}
 if (sink === 0) console.log("");

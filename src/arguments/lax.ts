@@ -20,7 +20,8 @@ export function isLaxFailure(value: unknown): value is LaxFailure {
 const RUST_WHITESPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 const JSON_INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
 // Rust's f64 grammar: a sign, then inf, infinity or nan (any case), or digits with an optional point and exponent.
-const RUST_FLOAT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+// Each digit can belong to one place only (no `[0-9]+\.?[0-9]*`): a long string that fails fails in linear time.
+const RUST_FLOAT = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const RUST_FLOAT_SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
 /** Python's limit on the digits of an int read from text (CPython 3.11+, enforced by pydantic too). */
 const MAX_INTEGER_TEXT = 4300;

@@ -63,7 +63,7 @@ const BEYOND_LAX = /[^\x20-\x5e\x60-\x7e]|\//;
 const DECIMAL_DIGIT = /\p{Nd}/u;
 /** Decimal digits other than ASCII's, whose values digitValue finds. */
 const OTHER_DECIMAL_DIGITS = /(?![0-9])\p{Nd}/gu;
-const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const PLAIN_SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
 const PLAIN_FRACTION = /^([+-]?\d+)\/(\d+)$/;
 /** Longer than any number a condition could tell from its neighbours: read no further (as Python's int() refuses 4300 digits). */
@@ -111,7 +111,8 @@ function bigQuotient(a: string, b: string): number {
   return Number(scaled) / 1e20;
 }
 
-const DECIMAL_TEXT = /^\s*\+?(-?)(\d*)(?:\.(\d*))?(e[+-]?\d+)?\s*$/i;
+/** Matched against trimmed text: surrounding `\s*` here would backtrack quadratically over a run of spaces. */
+const DECIMAL_TEXT = /^\+?(-?)(\d*)(?:\.(\d*))?(e[+-]?\d+)?$/i;
 
 /**
  * A decimal's exact value, where no double holds it: `1000.0000000000000001` is more than 1000 to a
@@ -119,7 +120,7 @@ const DECIMAL_TEXT = /^\s*\+?(-?)(\d*)(?:\.(\d*))?(e[+-]?\d+)?\s*$/i;
  */
 function decimalReading(text: string): ExactNumber | null {
   if (text.length > MAX_NUMBER_TEXT) return null;
-  const parts = DECIMAL_TEXT.exec(text);
+  const parts = DECIMAL_TEXT.exec(text.trim());
   if (parts === null) return null;
   const [, sign, whole = "", fraction = "", exponent = ""] = parts;
   if (whole === "" && fraction === "") return null;

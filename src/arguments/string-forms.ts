@@ -33,6 +33,14 @@ export function stringForms(text: string): string[] {
         url.hostname = url.hostname.slice(0, -1);
         add(url.href);
       }
+      // An IPv4-mapped IPv6 host ([::ffff:a9fe:a9fe]) reaches the IPv4 address it maps.
+      if (url.hostname.startsWith("[")) {
+        const ipv4 = ipv6Forms(url.hostname.slice(1, -1)).at(-1);
+        if (ipv4 !== undefined && !ipv4.includes(":")) {
+          url.hostname = ipv4;
+          add(url.href);
+        }
+      }
     }
   }
   if (text.length >= 32 && text.length <= 49 && UUID_LIKE.test(text)) add(uuidForm(text));

@@ -97,7 +97,7 @@ function printPlan(plan: FilePlan): void {
   for (const report of plan.reports) {
     say(`  ${entryLabel(report)}: ${visibleText(report.detail)}`);
     if (report.warning !== null)
-      warn(`${plan.config.file}: ${entryLabel(report)}: ${visibleText(report.warning)}`);
+      warn(`${visibleText(plan.config.file)}: ${entryLabel(report)}: ${visibleText(report.warning)}`);
   }
 }
 
@@ -324,7 +324,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
       warn(
         error instanceof ConcurrentChange
           ? error.message
-          : `cannot write ${entry.plan.config.file}: ${(error as Error).message}; it is left as it was`,
+          : `cannot write ${visibleText(entry.plan.config.file)}: ${visibleText((error as Error).message)}; it is left as it was`,
       );
       refused = true;
     }

@@ -143,6 +143,10 @@ describe("the spellings a server's own types read as the same string", () => {
       "http://ＬＯＣＡＬＨＯＳＴ/",
       "http://localhost./",
       " http://localhost/",
+      "http://[::ffff:169.254.169.254]/latest",
+      "http://[::ffff:a9fe:a9fe]/latest",
+      "http://[0:0:0:0:0:ffff:a9fe:a9fe]/latest",
+      "http://[::ffff:127.0.0.1]/",
     ]) {
       expect(decide(metadata, "deny", { url }), url).toBe("deny");
     }
