@@ -2,6 +2,7 @@ import { appendFileSync, readFileSync, renameSync, statSync, writeFileSync } fro
 import { join } from "node:path";
 import { type InboxPaths, inboxPaths } from "../state/paths.js";
 import { ensurePrivateDir, errorMessage } from "./files.js";
+import { assertNoOtherWriter } from "./folder-trust.js";
 import type { DecisionRecord, PendingRecord, RecentDecision } from "./records.js";
 
 // The approval inbox's shared folder: what both sides (the waiting wrap, the answering CLI and page) need.
@@ -14,19 +15,31 @@ export const STALE_AFTER_EXPIRY_MS = 60 * 60 * 1000;
 const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_KEEP_LINES = 200;
 
-/** Creates (0700) or checks the inbox's folders; throws an error that names the folder and the fix. */
+/**
+ * Creates (0700) or checks the inbox's folders, and checks that no other user can write the state
+ * directory or a folder above it; throws an error that names the folder and the fix.
+ */
 export function prepareInbox(dir: string): InboxPaths {
   const paths = inboxPaths(dir);
   for (const folder of [paths.root, paths.pending, paths.decisions, paths.tmp]) {
     try {
       ensurePrivateDir(folder);
     } catch (error) {
-      throw new Error(
-        `approval inbox: cannot use ${folder}: ${errorMessage(error)}; set POLICYLAYER_STATE_DIR to a folder of your own that you can write, or fix this one's owner and permissions`,
-      );
+      throw unusable(folder, error);
     }
   }
+  try {
+    assertNoOtherWriter(dir);
+  } catch (error) {
+    throw unusable(dir, error);
+  }
   return paths;
+}
+
+function unusable(folder: string, error: unknown): Error {
+  return new Error(
+    `approval inbox: cannot use ${folder}: ${errorMessage(error)}; set POLICYLAYER_STATE_DIR to a folder of your own that you can write, or fix this one's owner and permissions`,
+  );
 }
 
 /** The pending file of approval `id`. */
