@@ -15,6 +15,7 @@ import {
   pendingView,
 } from "../approval/view.js";
 import { startApprovalServer } from "../approval/web.js";
+import { OPENED_ADDRESS_MS, PRINTED_ADDRESS_MS } from "../approval/web-session.js";
 import { terminalSafeJson } from "../display/visible.js";
 import { stateDir } from "../state/paths.js";
 
@@ -149,17 +150,20 @@ function openInBrowser(url: string): void {
 async function serveWeb(port: number | undefined, open: boolean): Promise<number> {
   let server: Awaited<ReturnType<typeof startApprovalServer>>;
   try {
-    server = await startApprovalServer(port === undefined ? {} : { port });
+    const warn = (message: string) => process.stderr.write(`policylayer: ${message}\n`);
+    server = await startApprovalServer(port === undefined ? { warn } : { port, warn });
   } catch (error) {
     process.stderr.write(`policylayer: ${errorMessage(error)}\n`);
     return 1;
   }
-  process.stdout.write(`${server.url}\n`);
+  process.stdout.write(`${server.pageAddress(PRINTED_ADDRESS_MS)}\n`);
   if (server.tokenReplaced !== null) process.stderr.write(`policylayer: ${server.tokenReplaced}\n`);
   process.stderr.write(
-    "policylayer: approval page on 127.0.0.1 only; keep the address private, it carries your token. Stop with Ctrl-C.\n",
+    `policylayer: approval page on 127.0.0.1 only; the address works once, within ${PRINTED_ADDRESS_MS / 60_000} minutes, in one browser. Stop with Ctrl-C.\n`,
   );
-  if (open) openInBrowser(server.url);
+  // The browser gets an address of its own: its command line is visible to every local user, so it
+  // carries a nonce that works once, for a minute, never the token.
+  if (open) openInBrowser(server.pageAddress(OPENED_ADDRESS_MS));
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

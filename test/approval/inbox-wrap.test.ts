@@ -135,7 +135,7 @@ describe("require_approval through the local inbox, with real wrap processes", (
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await page.goto(server.url);
+      await page.goto(server.pageAddress(60_000));
       const approveButton = page
         .locator(`li.pending[data-id="${a.id}"]`)
         .getByRole("button", { name: "Approve" });
@@ -247,16 +247,12 @@ describe("require_approval through the local inbox, with real wrap processes", (
         .filter((line) => line.startsWith("  why:")),
     ).toEqual([]);
 
-    const [title, rawBody] = notified.slice(2);
-    // policylayer's own isolates around each JSON string (for the bidi layout) are the only ones there.
-    const body = (rawBody ?? "").replace(
-      /\u2068("(?:[^"\\]|\\.)*"?(?:…⟨\d+ more characters⟩)?)\u2069/g,
-      "$1",
-    );
+    const [title, body = ""] = notified.slice(2);
     for (const text of [title, body]) expect(text).not.toMatch(RAW_HIDDEN);
     expect(title).toMatch(/^policylayer: approve drop⟨U\+001B⟩\[1A.*…⟨\d+ more characters⟩\?$/);
-    expect(body).toContain('"stack": "⟨U+202E⟩dorp-tset"');
-    expect(body).toContain('"last": "key"');
+    // notify-send's command line is public: the arguments stay out of it, only counted.
+    expect(body).toContain("with 6 arguments (policylayer approvals shows them)");
+    for (const value of ["dorp-tset", "stack", "last"]) expect(body).not.toContain(value);
     expect(body).toContain(`policylayer approve ${waiting.id}`);
 
     expect(await policylayer("deny", waiting.id)).toMatchObject({ code: 0 });
