@@ -2,20 +2,13 @@ import { readFileSync, rmSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { inboxPaths, stateDir } from "../state/paths.js";
-import {
-  errorCode,
-  listNames,
-  pruneOlderThan,
-  readJsonFile,
-  UntrustedFileError,
-  writeNewFile,
-} from "./files.js";
+import { errorCode, listNames, readJsonFile, UntrustedFileError, writeNewFile } from "./files.js";
 import {
   appendRecent,
   decisionFile,
-  KEEP_DECISIONS_MS,
   pendingFile,
   prepareInbox,
+  pruneDecisions,
   recentLine,
   STALE_AFTER_EXPIRY_MS,
 } from "./inbox-folder.js";
@@ -143,7 +136,7 @@ export function decide(
     return answeredAlready(readJsonFile(decisionPath), now);
   }
   appendRecent(paths, recentLine(entry, record));
-  pruneOlderThan(paths.decisions, now - KEEP_DECISIONS_MS);
+  pruneDecisions(paths, now);
   return "decided";
 }
 

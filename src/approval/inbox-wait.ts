@@ -8,9 +8,9 @@ import { pruneOlderThan, readJsonFile, UntrustedFileError, writeNewFile } from "
 import {
   appendRecent,
   decisionFile,
-  KEEP_DECISIONS_MS,
   pendingFile,
   prepareInbox,
+  pruneDecisions,
   recentLine,
   STALE_AFTER_EXPIRY_MS,
 } from "./inbox-folder.js";
@@ -27,6 +27,8 @@ import type { ApprovalRequest } from "./request.js";
 
 /** The safety net for file systems where fs.watch misses events (network homes); fs.watch is the fast path. */
 const DECISION_POLL_MS = 1000;
+/** How often a long-running wrap clears spent decisions and withdrawals while it submits calls. */
+const PRUNE_EVERY_MS = 60_000;
 
 /** What a wrap process tells the inbox about a call that waits for a person. */
 export interface PendingApprovalInput {
@@ -95,19 +97,22 @@ export class ApprovalInbox {
   private watcher: FSWatcher | null = null;
   private poll: NodeJS.Timeout | null = null;
   private closed = false;
+  private prunedAt: number;
 
   private constructor(
     /** The state directory. */
     readonly dir: string,
     private readonly paths: InboxPaths,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.prunedAt = now();
+  }
 
   /** Opens the inbox under the state directory (default: stateDir()); throws when its folder is unusable. */
   static open(dir: string = stateDir(), options: { now?: () => number } = {}): ApprovalInbox {
     const paths = prepareInbox(dir);
     const now = options.now ?? Date.now;
-    pruneOlderThan(paths.decisions, now() - KEEP_DECISIONS_MS);
+    pruneDecisions(paths, now());
     pruneOlderThan(paths.tmp, now() - STALE_AFTER_EXPIRY_MS);
     return new ApprovalInbox(dir, paths, now);
   }
@@ -118,6 +123,10 @@ export class ApprovalInbox {
     // Checked again for every call: a folder that became writable by others since open is refused.
     prepareInbox(this.dir);
     const createdAt = this.now();
+    if (createdAt - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = createdAt;
+      pruneDecisions(this.paths, createdAt);
+    }
     const fullJson = stringifyJson(input.arguments);
     const truncated = fullJson.length > MAX_STORED_ARGUMENT_CHARS;
     const base = {
