@@ -98,8 +98,19 @@ function refusal(id: string, result: Exclude<DecideResult, "decided">): string {
   }
 }
 
-/** Writes one answer to the inbox and reports it; exit 0 when it was recorded. */
-function answer(id: string, approved: boolean, reason: string | undefined): number {
+/**
+ * Writes one answer to the inbox and reports it; exit 0 when it was recorded. Without a terminal
+ * it takes `--yes`: a program (an agent with a shell tool) should not answer by accident.
+ */
+function answer(id: string, approved: boolean, flags: { reason?: string; yes?: boolean }): number {
+  if (!process.stdin.isTTY && flags.yes !== true) {
+    const command = approved ? "approve" : "deny";
+    process.stderr.write(
+      `policylayer: ${command} was run without a terminal, so it may be a program rather than you; nothing was answered. Run it in a terminal, or add --yes: policylayer ${command} ${id} --yes\n`,
+    );
+    return 1;
+  }
+  const reason = flags.reason;
   let result: DecideResult;
   try {
     result = decide(stateDir(), id, {
@@ -119,14 +130,14 @@ function answer(id: string, approved: boolean, reason: string | undefined): numb
   return 0;
 }
 
-/** `policylayer approve ID`. */
-export async function approveCommand(id: string): Promise<number> {
-  return answer(id, true, undefined);
+/** `policylayer approve ID [--yes]`. */
+export async function approveCommand(id: string, flags: { yes?: boolean }): Promise<number> {
+  return answer(id, true, flags);
 }
 
-/** `policylayer deny ID [--reason TEXT]`. */
-export async function denyCommand(id: string, flags: { reason?: string }): Promise<number> {
-  return answer(id, false, flags.reason);
+/** `policylayer deny ID [--reason TEXT] [--yes]`. */
+export async function denyCommand(id: string, flags: { reason?: string; yes?: boolean }): Promise<number> {
+  return answer(id, false, flags);
 }
 
 /** Opens a URL in the desktop's browser; failures are ignored (the address is printed anyway). */

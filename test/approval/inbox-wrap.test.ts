@@ -108,22 +108,24 @@ describe("require_approval through the local inbox, with real wrap processes", (
     expect(first.wrap.stderr()).toContain(`policylayer approve ${a.id}`);
     expect(callsReceived(first.recordFile)).toEqual([]);
 
-    expect(await policylayer("approve", a.id)).toMatchObject({ code: 0 });
+    expect(await policylayer("approve", a.id, "--yes")).toMatchObject({ code: 0 });
     expect(((await approved) as ToolResult).isError).toBeFalsy();
     expect(callsReceived(first.recordFile)).toEqual([{ name: "delete_stack", arguments: { stack: "a" } }]);
 
-    expect(await policylayer("deny", b.id, "--reason", "not on a Friday")).toMatchObject({ code: 0 });
+    expect(await policylayer("deny", b.id, "--reason", "not on a Friday", "--yes")).toMatchObject({
+      code: 0,
+    });
     const refusal = (await denied) as ToolResult;
     expect(refusal.isError).toBe(true);
     expect(refusal.content[0]?.text).toContain("not on a Friday");
     expect(callsReceived(second.recordFile)).toEqual([]);
 
     // The approval cannot be replayed: the same call again waits under a new id.
-    expect(await policylayer("approve", a.id)).toMatchObject({ code: 1 });
+    expect(await policylayer("approve", a.id, "--yes")).toMatchObject({ code: 1 });
     const again = first.wrap.client.callTool({ name: "delete_stack", arguments: { stack: "a" } });
     const repeated = await waitingCall('{"stack":"a"}');
     expect(repeated.id).not.toBe(a.id);
-    expect(await policylayer("deny", repeated.id)).toMatchObject({ code: 0 });
+    expect(await policylayer("deny", repeated.id, "--yes")).toMatchObject({ code: 0 });
     expect(((await again) as ToolResult).isError).toBe(true);
     expect(callsReceived(first.recordFile)).toHaveLength(1);
   });
@@ -179,7 +181,7 @@ describe("require_approval through the local inbox, with real wrap processes", (
     await expect
       .poll(() => listPending(stateDir).length, { timeout: 15_000, message: "the inbox to be empty" })
       .toBe(0);
-    expect(await policylayer("approve", waiting.id)).toMatchObject({ code: 1 });
+    expect(await policylayer("approve", waiting.id, "--yes")).toMatchObject({ code: 1 });
     expect(callsReceived(recordFile)).toEqual([]);
   });
 
@@ -255,7 +257,7 @@ describe("require_approval through the local inbox, with real wrap processes", (
     for (const value of ["dorp-tset", "stack", "last"]) expect(body).not.toContain(value);
     expect(body).toContain(`policylayer approve ${waiting.id}`);
 
-    expect(await policylayer("deny", waiting.id)).toMatchObject({ code: 0 });
+    expect(await policylayer("deny", waiting.id, "--yes")).toMatchObject({ code: 0 });
     expect(((await call) as ToolResult).isError).toBe(true);
     expect(callsReceived(recordFile)).toEqual([]);
   });
