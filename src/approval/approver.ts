@@ -1,6 +1,7 @@
 import { visibleToolName } from "../display/visible.js";
 import type { ProgressToken } from "../wire/jsonrpc.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver, AskedApproval } from "./request.js";
+import { APPROVAL_REQUEST_BURST, APPROVAL_REQUESTS_PER_MINUTE, RequestBucket } from "./request-bucket.js";
 
 /** What one channel says: yes or no, who decided, and why. */
 export interface ChannelAnswer {
@@ -27,6 +28,10 @@ export interface ApproverOptions {
   progressIntervalMs: number;
   /** Tells the person that something waits (stderr, desktop notification). */
   announce: (request: ApprovalRequest, channel: string) => void;
+  /** Approval requests this session may make at once, and per minute after (default: 16 and 10). */
+  requestRate?: { burst: number; perMinute: number };
+  /** The clock of the request rate (default: Date.now). */
+  now?: () => number;
 }
 
 /** An approver plus the handle that withdraws every question when the session ends. */
@@ -51,6 +56,11 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
 
   /** Why nobody can be asked any more (the session ends), once withdrawAll was called. */
   let endedBecause: string | null = null;
+  const rate = options.requestRate ?? {
+    burst: APPROVAL_REQUEST_BURST,
+    perMinute: APPROVAL_REQUESTS_PER_MINUTE,
+  };
+  const bucket = new RequestBucket(rate.burst, rate.perMinute, options.now ?? Date.now);
 
   const refused = (channel: string, reason: string): AskedApproval => ({
     answer: Promise.resolve({ approved: false, channel, decidedBy: "policylayer", reason }),
@@ -66,6 +76,14 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
       return refused(
         channel.name,
         `too many calls are already waiting for approval in this session (at most ${options.maxPending}); try again once they are decided`,
+      );
+    }
+    // Counted whether or not the question is later cancelled: asking and cancelling at once still asks.
+    const allowance = bucket.take();
+    if (!allowance.taken) {
+      return refused(
+        channel.name,
+        `too many approval requests in this session (at most ${rate.burst} at once and ${rate.perMinute} a minute), so the call was denied without asking anyone; try again in ${allowance.retryAfterSeconds} s`,
       );
     }
     const key = keyOf(request.requestId);

@@ -1,11 +1,17 @@
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
   linkSync,
+  lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
+  type Stats,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -14,8 +20,9 @@ import { basename, join } from "node:path";
 /** Creates a folder only its owner can enter (0700), or checks and tightens an existing one. */
 export function ensurePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
-  const stats = statSync(path);
-  if (!stats.isDirectory()) throw new Error(`${path} is not a folder`);
+  // lstat: a link named like the folder could point anywhere, so it is refused, not followed.
+  const stats = lstatSync(path);
+  if (!stats.isDirectory()) throw new Error(`${path} is not a folder (a link or a file)`);
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid) {
     throw new Error(
@@ -44,20 +51,49 @@ export function writeNewFile(path: string, content: string, tmpDir: string): boo
   }
 }
 
-/** The parsed JSON of a file, null when the file does not exist or is not JSON. */
+/** A file that exists but may have been written by someone else: its content must not be believed. */
+export class UntrustedFileError extends Error {}
+
+/**
+ * The parsed JSON of a file of yours, null when the file does not exist or is not JSON. Throws
+ * UntrustedFileError when it is a link, not a regular file, not yours, or writable by others:
+ * anyone who could have written it could have forged it.
+ */
 export function readJsonFile(path: string): unknown {
-  let text: string;
+  let fd: number;
   try {
-    text = readFileSync(path, "utf8");
+    // O_NOFOLLOW: a link is refused, not followed; O_NONBLOCK: a FIFO in its place cannot stall us.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (errorCode(error) === "ENOENT") return null;
+    if (errorCode(error) === "ELOOP") throw new UntrustedFileError(`${path} is a link, not a file`);
     throw error;
+  }
+  let text: string;
+  try {
+    const why = untrustedReason(fstatSync(fd));
+    if (why !== null) throw new UntrustedFileError(`${path} ${why}`);
+    text = readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
   }
   try {
     return JSON.parse(text);
   } catch {
     return null;
   }
+}
+
+/** Why an open file's content cannot be believed, or null when it is a regular file of yours that only you can write. */
+function untrustedReason(stats: Stats): string | null {
+  if (!stats.isFile()) return "is not a regular file";
+  const uid = process.getuid?.();
+  if (uid === undefined) return null;
+  if (stats.uid !== uid) return `belongs to user id ${stats.uid}, not to you (${uid})`;
+  if ((stats.mode & 0o022) !== 0) {
+    return `has mode ${(stats.mode & 0o777).toString(8).padStart(4, "0")}, so others could have written it`;
+  }
+  return null;
 }
 
 /** The names in a folder, [] when the folder does not exist. */

@@ -2,13 +2,13 @@ import { readFileSync, rmSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { inboxPaths, stateDir } from "../state/paths.js";
-import { errorCode, listNames, pruneOlderThan, readJsonFile, writeNewFile } from "./files.js";
+import { errorCode, listNames, readJsonFile, UntrustedFileError, writeNewFile } from "./files.js";
 import {
   appendRecent,
   decisionFile,
-  KEEP_DECISIONS_MS,
   pendingFile,
   prepareInbox,
+  pruneDecisions,
   recentLine,
   STALE_AFTER_EXPIRY_MS,
 } from "./inbox-folder.js";
@@ -51,23 +51,35 @@ export function writerGone(writer: { host: string; pid: number }): boolean {
  * entries of wrap processes that are gone.
  */
 export function listPending(dir: string = stateDir(), now: number = Date.now()): PendingApproval[] {
-  const paths = inboxPaths(dir);
+  // A folder others can write could hold their entries: refused before anything is shown.
+  const paths = prepareInbox(dir);
   const waiting: PendingApproval[] = [];
   for (const name of listNames(paths.pending)) {
     const id = name.endsWith(".json") ? normalizeApprovalId(name.slice(0, -".json".length)) : null;
     if (id === null) continue;
     const file = join(paths.pending, name);
-    const entry = parsePendingRecord(readJsonFile(file));
+    const entry = parsePendingRecord(readTrustedOrNull(file));
     if (entry === null || entry.id !== id) continue;
     const stale = writerGone(entry) || now > entry.expiresAt + STALE_AFTER_EXPIRY_MS;
     if (stale) {
       rmSync(file, { force: true });
       continue;
     }
-    if (entry.expiresAt <= now || readJsonFile(join(paths.decisions, name)) !== null) continue;
+    // A decision slot that holds a file not ours counts as decided: the wrap denies the call.
+    if (entry.expiresAt <= now || readTrustedOrNull(join(paths.decisions, name), true) !== null) continue;
     waiting.push({ ...entry, ageMs: Math.max(0, now - entry.createdAt), timeLeftMs: entry.expiresAt - now });
   }
   return waiting.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+}
+
+/** A file's JSON; a file that cannot be trusted reads as `untrusted` (null: skipped; true: taken). */
+function readTrustedOrNull(path: string, untrusted: true | null = null): unknown {
+  try {
+    return readJsonFile(path);
+  } catch (error) {
+    if (error instanceof UntrustedFileError) return untrusted;
+    throw error;
+  }
 }
 
 /** The outcome of a person's answer. */
@@ -94,7 +106,8 @@ export function decide(
 ): DecideResult {
   const id = normalizeApprovalId(idText);
   if (id === null) return "unknown";
-  const paths = inboxPaths(dir);
+  // Before anything is read: an answer written into a folder others can write could be swapped.
+  const paths = prepareInbox(dir);
   const decisionPath = decisionFile(paths, id);
   const pendingPath = pendingFile(paths, id);
   const earlier = readJsonFile(decisionPath);
@@ -111,7 +124,6 @@ export function decide(
     return "unknown";
   }
   if (entry.expiresAt <= now) return "expired";
-  prepareInbox(dir);
   const record: DecisionRecord = {
     id,
     outcome: input.approved ? "approved" : "denied",
@@ -124,7 +136,7 @@ export function decide(
     return answeredAlready(readJsonFile(decisionPath), now);
   }
   appendRecent(paths, recentLine(entry, record));
-  pruneOlderThan(paths.decisions, now - KEEP_DECISIONS_MS);
+  pruneDecisions(paths, now);
   return "decided";
 }
 

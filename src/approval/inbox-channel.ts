@@ -1,6 +1,10 @@
 import type { ApprovalChannel } from "./approver.js";
 import { type ApprovalInbox, pendingInputFor } from "./inbox-wait.js";
+import { NotificationThrottle } from "./notice-throttle.js";
 import { describeForPerson, notificationFor, notifyDesktop } from "./notify.js";
+
+/** One for the whole process: every session's questions share the person's attention. */
+const desktopNotices = new NotificationThrottle(notifyDesktop);
 
 /**
  * Channel 2: the local approval inbox, for clients that cannot ask. The person is told on our
@@ -17,7 +21,7 @@ export function inboxChannel(
       const submitted = inbox().submit(pendingInputFor(request, context));
       warn(describeForPerson(submitted.entry));
       const notification = notificationFor(submitted.entry);
-      notifyDesktop(notification.title, notification.body);
+      desktopNotices.notify(notification.title, notification.body);
       return {
         answer: submitted.decision.then((decision) => ({
           approved: decision.approved,

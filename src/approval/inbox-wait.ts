@@ -4,13 +4,13 @@ import { argumentsHash } from "../audit/log.js";
 import { describeRule } from "../policy/describe.js";
 import { type InboxPaths, stateDir } from "../state/paths.js";
 import { stringifyJson } from "../wire/json.js";
-import { pruneOlderThan, readJsonFile, writeNewFile } from "./files.js";
+import { pruneOlderThan, readJsonFile, UntrustedFileError, writeNewFile } from "./files.js";
 import {
   appendRecent,
   decisionFile,
-  KEEP_DECISIONS_MS,
   pendingFile,
   prepareInbox,
+  pruneDecisions,
   recentLine,
   STALE_AFTER_EXPIRY_MS,
 } from "./inbox-folder.js";
@@ -27,6 +27,8 @@ import type { ApprovalRequest } from "./request.js";
 
 /** The safety net for file systems where fs.watch misses events (network homes); fs.watch is the fast path. */
 const DECISION_POLL_MS = 1000;
+/** How often a long-running wrap clears spent decisions and withdrawals while it submits calls. */
+const PRUNE_EVERY_MS = 60_000;
 
 /** What a wrap process tells the inbox about a call that waits for a person. */
 export interface PendingApprovalInput {
@@ -95,19 +97,22 @@ export class ApprovalInbox {
   private watcher: FSWatcher | null = null;
   private poll: NodeJS.Timeout | null = null;
   private closed = false;
+  private prunedAt: number;
 
   private constructor(
     /** The state directory. */
     readonly dir: string,
     private readonly paths: InboxPaths,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.prunedAt = now();
+  }
 
   /** Opens the inbox under the state directory (default: stateDir()); throws when its folder is unusable. */
   static open(dir: string = stateDir(), options: { now?: () => number } = {}): ApprovalInbox {
     const paths = prepareInbox(dir);
     const now = options.now ?? Date.now;
-    pruneOlderThan(paths.decisions, now() - KEEP_DECISIONS_MS);
+    pruneDecisions(paths, now());
     pruneOlderThan(paths.tmp, now() - STALE_AFTER_EXPIRY_MS);
     return new ApprovalInbox(dir, paths, now);
   }
@@ -115,7 +120,13 @@ export class ApprovalInbox {
   /** Puts a call in the inbox; throws when the pending file cannot be written (deny the call then). */
   submit(input: PendingApprovalInput): SubmittedApproval {
     if (this.closed) throw new Error("approval inbox: submit() after close()");
+    // Checked again for every call: a folder that became writable by others since open is refused.
+    prepareInbox(this.dir);
     const createdAt = this.now();
+    if (createdAt - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = createdAt;
+      pruneDecisions(this.paths, createdAt);
+    }
     const fullJson = stringifyJson(input.arguments);
     const truncated = fullJson.length > MAX_STORED_ARGUMENT_CHARS;
     const base = {
@@ -156,11 +167,20 @@ export class ApprovalInbox {
     // A fresh id never collides in practice; the loop makes "never reused" a checked fact, not a hope.
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const entry: PendingRecord = { id: newApprovalId(), ...base };
-      if (readJsonFile(this.decisionPath(entry.id)) !== null) continue;
+      if (this.slotTaken(entry.id)) continue;
       if (writeNewFile(this.pendingPath(entry.id), `${JSON.stringify(entry)}\n`, this.paths.tmp))
         return entry;
     }
     throw new Error(`approval inbox: could not find an unused approval id in ${this.paths.pending}`);
+  }
+
+  /** Whether approval `id`'s decision slot holds anything (a file that cannot be trusted counts). */
+  private slotTaken(id: string): boolean {
+    try {
+      return readJsonFile(this.decisionPath(id)) !== null;
+    } catch {
+      return true;
+    }
   }
 
   private withdraw(id: string, reason: string): void {
@@ -191,13 +211,16 @@ export class ApprovalInbox {
     const waiting = this.waiting.get(id);
     if (!waiting) return;
     let raw: unknown;
+    let untrusted: string | null = null;
     try {
       raw = readJsonFile(this.decisionPath(id));
-    } catch {
-      return;
+    } catch (error) {
+      // A passing read error (the folder busy, a network home) is retried at the next poll.
+      if (!(error instanceof UntrustedFileError)) return;
+      untrusted = error.message;
     }
-    if (raw === null) return;
-    const record = parseDecisionRecord(raw);
+    if (raw === null && untrusted === null) return;
+    const record = untrusted === null ? parseDecisionRecord(raw) : null;
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.stopWatching();
     rmSync(this.pendingPath(id), { force: true });
@@ -206,7 +229,10 @@ export class ApprovalInbox {
       waiting.resolve({
         approved: false,
         decidedBy: "policylayer",
-        reason: `the approval inbox holds an unreadable answer for ${id} (${this.decisionPath(id)}), so the call was denied`,
+        reason:
+          untrusted === null
+            ? `the approval inbox holds an unreadable answer for ${id} (${this.decisionPath(id)}), so the call was denied`
+            : `the approval inbox's answer for ${id} cannot be trusted (${untrusted}), so the call was denied`,
         note: null,
         decidedAt: this.now(),
       });

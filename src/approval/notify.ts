@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { argumentView, formatArgumentEntry, isolatedJsonStrings } from "../display/arguments.js";
+import { argumentView } from "../display/arguments.js";
 import { asSentence } from "../display/sentence.js";
 import { markOf, visibleField, visibleToolName } from "../display/visible.js";
 import type { PendingRecord } from "./records.js";
@@ -11,10 +11,8 @@ import { argumentsInline, pendingView } from "./view.js";
 const NOTICE_VALUE_CHARS = 60;
 /** Longest name or reason in a notice before it is shortened with a marker. */
 const NOTICE_FIELD_CHARS = 300;
-/** Arguments a desktop notification lists by key; more are counted, not listed. */
-const NOTIFICATION_KEYS = 12;
-/** Longest value of one argument in a desktop notification. */
-const NOTIFICATION_VALUE_CHARS = 24;
+/** Values are not shown in a desktop notification; only their keys are counted. */
+const NOTIFICATION_VALUE_CHARS = 1;
 
 type NotifierCommand = (title: string, body: string) => [string, string[]];
 
@@ -102,19 +100,17 @@ export function notificationFor(entry: PendingRecord): { title: string; body: st
 }
 
 function notificationText(entry: PendingRecord): { title: string; body: string } {
-  const view = argumentView(entry.argumentsJson, NOTIFICATION_VALUE_CHARS);
-  // A notification daemon lays text out with the bidi algorithm: each string isolated.
-  const listed = view.entries
-    .slice(0, NOTIFICATION_KEYS)
-    .map((entry) => isolatedJsonStrings(formatArgumentEntry(entry)));
-  const unlisted = view.entries.length - listed.length;
-  if (unlisted > 0) listed.push(`…⟨${unlisted} more arguments: policylayer approvals shows them⟩`);
+  // No argument text: notify-send takes it on its command line, which every local user can read.
+  const count = argumentView(entry.argumentsJson, NOTIFICATION_VALUE_CHARS).entries.length;
+  const what =
+    count === 0
+      ? "no arguments"
+      : `${count} argument${count === 1 ? "" : "s"} (policylayer approvals shows them)`;
   return {
     title: `policylayer: approve ${visibleToolName(entry.tool, 60)}?`,
     body:
       `${visibleField(entry.server, 80)} wants ${visibleToolName(entry.tool, 80)} ` +
       `(${visibleField(entry.classification.category)}, ${visibleField(entry.classification.risk)} risk)` +
-      ` with ${listed.length === 0 ? "no arguments" : listed.join(", ")}. ` +
-      `policylayer approve ${entry.id} | deny ${entry.id}`,
+      ` with ${what}. policylayer approve ${entry.id} | deny ${entry.id}`,
   };
 }

@@ -32,7 +32,6 @@ li.recent { padding: 0.25rem 0; border-bottom: 1px solid color-mix(in srgb, Gray
 
 const SCRIPT = `
 "use strict";
-const token = new URLSearchParams(location.search).get("token") || "";
 const pendingList = document.getElementById("pending");
 const emptyNote = document.getElementById("empty");
 const recentList = document.getElementById("recent");
@@ -105,8 +104,8 @@ function argumentsBlock(entry) {
 }
 
 async function api(path, init) {
-  const headers = Object.assign({ "X-Policylayer-Token": token }, (init && init.headers) || {});
-  const response = await fetch(path, Object.assign({}, init, { headers, cache: "no-store" }));
+  // The session cookie (HttpOnly, set when the one-time address was opened) goes with every request.
+  const response = await fetch(path, Object.assign({}, init, { cache: "no-store", credentials: "same-origin" }));
   const body = await response.json().catch(() => ({}));
   if (!response.ok && response.status !== 409) throw new Error(body.message || "the server answered " + response.status);
   return body;

@@ -1,11 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { lstatSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { lstatSync, renameSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { stateDir } from "../state/paths.js";
 import { isJsonObject } from "../wire/jsonrpc.js";
-import { errorCode, errorMessage, readJsonFile, writeNewFile } from "./files.js";
+import { errorCode, errorMessage, readJsonFile } from "./files.js";
 import {
   type DecideResult,
   decide,
@@ -17,19 +17,20 @@ import {
 import { prepareInbox } from "./inbox-folder.js";
 import { LISTED_VALUE_CHARS, pendingView, recentView } from "./view.js";
 import { APPROVAL_PAGE_CSP, APPROVAL_PAGE_HTML } from "./web-page.js";
+import { cookieValue, PageSessions, type Redeemed, secretMatches } from "./web-session.js";
 
 /** The header API requests carry the token in. */
 const TOKEN_HEADER = "x-policylayer-token";
 /** Largest decision request body accepted: an id, a boolean and a reason. */
 const MAX_BODY_BYTES = 16 * 1024;
 const RECENT_SHOWN = 20;
-const TOKEN_PATTERN = /^[0-9a-f]{64}$/;
 
 /** A running approval page. */
 export interface ApprovalServer {
-  /** The page's address, token included: `http://127.0.0.1:PORT/?token=…`. */
-  url: string;
+  /** A fresh address of the page for one browser: `http://127.0.0.1:PORT/?nonce=…`, usable once within `validMs`. */
+  pageAddress(validMs: number): string;
   port: number;
+  /** The token that opens the API in the X-Policylayer-Token header (scripts, tests); new at every start. */
   token: string;
   /** Why the token file was replaced at start (see approvalToken), or null. */
   tokenReplaced: string | null;
@@ -43,6 +44,10 @@ export interface ApprovalServerOptions {
   port?: number;
   /** Who the page's answers are recorded as (default: `web:<os user name>`). */
   decidedBy?: string;
+  /** The clock of the page's one-time addresses (default: Date.now). */
+  now?: () => number;
+  /** Tells the person something they must act on (an address opened twice). */
+  warn?: (message: string) => void;
 }
 
 /** The approval page's token and, when the file on disk could not be trusted as it was, what was done about it. */
@@ -53,9 +58,9 @@ export interface ApprovalToken {
 }
 
 /**
- * The per-user secret of the approval page: 32 random bytes as hex in `approvals/web-token` (0600),
- * made on first use. A file others could read (mode wider than 0600) may have been read: it is
- * replaced with a new token, never used. A file that is not a regular file of ours is refused.
+ * A new secret for the approval page's API: 32 random bytes as hex, written to `approvals/web-token`
+ * (0600) for scripts of yours, replacing the last page's. A file there that others could read
+ * (mode wider than 0600) is reported; one that is not a regular file of ours is refused.
  */
 export function approvalToken(dir: string = stateDir()): ApprovalToken {
   const paths = prepareInbox(dir);
@@ -76,16 +81,14 @@ export function approvalToken(dir: string = stateDir()): ApprovalToken {
     }
     if ((existing.mode & 0o077) !== 0) {
       const mode = (existing.mode & 0o777).toString(8).padStart(4, "0");
-      rmSync(file, { force: true });
       replaced = `${file} had mode ${mode}, so others could read the token; it was replaced with a new one (mode 0600)`;
     }
   }
-  if (replaced !== null || existing === null)
-    writeNewFile(file, `${randomBytes(32).toString("hex")}\n`, paths.tmp);
-  const token = readFileSync(file, "utf8").trim();
-  if (!TOKEN_PATTERN.test(token)) {
-    throw new Error(`approval page: ${file} does not hold a valid token; delete it and a new one is made`);
-  }
+  const token = randomBytes(32).toString("hex");
+  // Written whole under another name, then renamed over the old one: a reader never sees half a token.
+  const tmp = join(paths.tmp, `web-token.${process.pid}.${randomBytes(6).toString("hex")}`);
+  writeFileSync(tmp, `${token}\n`, { mode: 0o600, flag: "wx" });
+  renameSync(tmp, file);
   return { token, replaced };
 }
 
@@ -106,19 +109,18 @@ function presencePath(dir: string): string {
 
 /** The approval page a `policylayer approvals --web` of this user serves, or null when none runs (address without the token). */
 export function runningApprovalPage(dir: string = stateDir()): { address: string; pid: number } | null {
-  const value = readJsonFile(presencePath(dir));
+  let value: unknown;
+  try {
+    value = readJsonFile(presencePath(dir));
+  } catch {
+    // A presence file that is not ours (or unreadable) points nowhere we should send a person.
+    return null;
+  }
   if (!isJsonObject(value)) return null;
   const { pid, host, port } = value;
   if (typeof pid !== "number" || typeof host !== "string" || typeof port !== "number") return null;
   if (host !== hostname() || writerGone({ host, pid })) return null;
   return { address: `http://127.0.0.1:${port}/`, pid };
-}
-
-/** Compares a presented token with the real one in constant time (hashes first, so lengths match). */
-function tokenMatches(presented: string | null, token: string): boolean {
-  if (presented === null) return false;
-  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
-  return timingSafeEqual(digest(presented), digest(token));
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
@@ -137,6 +139,26 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 function sendJson(response: ServerResponse, status: number, value: unknown): void {
   send(response, status, "application/json; charset=utf-8", JSON.stringify(value));
 }
+
+/** Sends the browser on to `/` with its session cookie: the nonce leaves the address bar. */
+function sendSessionCookie(response: ServerResponse, cookieName: string, session: string): void {
+  response.writeHead(303, {
+    Location: "/",
+    "Set-Cookie": `${cookieName}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+    "Content-Length": 0,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+  });
+  response.end();
+}
+
+const NONCE_REFUSALS: Record<Exclude<Redeemed, { session: string }>["refused"], string> = {
+  unknown: "this address is not (or no longer) valid: open the address `policylayer approvals --web` prints",
+  expired:
+    "this address has expired (it is valid for a short while only): stop `policylayer approvals --web` and start it again for a new one",
+  "used-twice":
+    "this address was opened twice, so someone else may have seen it: the session it opened was ended; stop `policylayer approvals --web` and start it again",
+};
 
 /** The request body as text, or null when it is larger than MAX_BODY_BYTES. */
 async function readBody(request: IncomingMessage): Promise<string | null> {
@@ -173,9 +195,10 @@ function parseDecisionRequest(text: string): { id: string; approved: boolean; re
 }
 
 /**
- * Serves the approval page on 127.0.0.1: every request needs the per-user token (in the page's
- * `?token=` or the X-Policylayer-Token header) and a loopback Host header, against DNS rebinding.
- * It reads the shared inbox folder, so it outlives any one wrap process.
+ * Serves the approval page on 127.0.0.1: every request needs a loopback Host header (against DNS
+ * rebinding) and either the session cookie a one-time address was traded for (the browser) or the
+ * token in the X-Policylayer-Token header (scripts). It reads the shared inbox folder, so it
+ * outlives any one wrap process.
  */
 export async function startApprovalServer(options: ApprovalServerOptions = {}): Promise<ApprovalServer> {
   const dir = options.dir ?? stateDir();
@@ -185,7 +208,11 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
   }
   const { token, replaced: tokenReplaced } = approvalToken(dir);
   const decidedBy = options.decidedBy ?? `web:${localUserName()}`;
+  const sessions = new PageSessions(options.now ?? Date.now);
+  const warn = options.warn ?? (() => {});
   let allowedHosts = new Set<string>();
+  // Cookies are kept per host, not per port: the name keeps two pages on different ports apart.
+  let cookieName = "policylayer";
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const host = (request.headers.host ?? "").toLowerCase();
@@ -194,16 +221,27 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
       return;
     }
     const url = new URL(request.url ?? "/", `http://${host}`);
-    const isPage = url.pathname === "/";
+    const route = `${request.method ?? ""} ${url.pathname}`;
     const header = request.headers[TOKEN_HEADER];
-    const presented = typeof header === "string" ? header : isPage ? url.searchParams.get("token") : null;
-    if (!tokenMatches(presented, token)) {
+    const byToken = secretMatches(typeof header === "string" ? header : null, token);
+    const bySession = sessions.isSession(cookieValue(request.headers.cookie, cookieName));
+    const nonce = url.searchParams.get("nonce");
+    if (route === "GET /" && nonce !== null && !bySession) {
+      const redeemed = sessions.redeem(nonce);
+      if ("session" in redeemed) {
+        sendSessionCookie(response, cookieName, redeemed.session);
+        return;
+      }
+      if (redeemed.refused === "used-twice") warn(`approval page: ${NONCE_REFUSALS["used-twice"]}`);
+      sendJson(response, 403, { message: NONCE_REFUSALS[redeemed.refused] });
+      return;
+    }
+    if (!byToken && !bySession) {
       sendJson(response, 403, {
-        message: "missing or wrong token: open the address `policylayer approvals --web` prints",
+        message: "not signed in: open the address `policylayer approvals --web` prints",
       });
       return;
     }
-    const route = `${request.method ?? ""} ${url.pathname}`;
     if (route === "GET /") {
       send(response, 200, "text/html; charset=utf-8", APPROVAL_PAGE_HTML);
     } else if (route === "GET /api/state") {
@@ -222,8 +260,11 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
       });
     } else if (route === "POST /api/decisions") {
       const origin = request.headers.origin;
-      if (origin !== undefined && !allowedHosts.has(origin.toLowerCase().replace(/^http:\/\//, ""))) {
-        sendJson(response, 403, { message: `requests from ${origin} are refused` });
+      // A browser always sends Origin with a POST: one without it came by cookie from elsewhere.
+      const sameOrigin =
+        origin === undefined ? byToken : allowedHosts.has(origin.toLowerCase().replace(/^http:\/\//, ""));
+      if (!sameOrigin) {
+        sendJson(response, 403, { message: `requests from ${origin ?? "no origin"} are refused` });
         return;
       }
       if (!(request.headers["content-type"] ?? "").startsWith("application/json")) {
@@ -275,12 +316,13 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
     throw new Error("approval page: the server has no TCP address");
   const port = address.port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  cookieName = `policylayer_${port}`;
   const presence = presencePath(dir);
   const presenceTmp = join(dir, "approvals", "tmp", `web.${process.pid}.json`);
   writeFileSync(presenceTmp, JSON.stringify({ pid: process.pid, host: hostname(), port }), { mode: 0o600 });
   renameSync(presenceTmp, presence);
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    pageAddress: (validMs) => `http://127.0.0.1:${port}/?nonce=${sessions.mintNonce(validMs)}`,
     port,
     token,
     tokenReplaced,

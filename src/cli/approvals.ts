@@ -15,6 +15,7 @@ import {
   pendingView,
 } from "../approval/view.js";
 import { startApprovalServer } from "../approval/web.js";
+import { OPENED_ADDRESS_MS, PRINTED_ADDRESS_MS } from "../approval/web-session.js";
 import { terminalSafeJson } from "../display/visible.js";
 import { stateDir } from "../state/paths.js";
 
@@ -97,8 +98,19 @@ function refusal(id: string, result: Exclude<DecideResult, "decided">): string {
   }
 }
 
-/** Writes one answer to the inbox and reports it; exit 0 when it was recorded. */
-function answer(id: string, approved: boolean, reason: string | undefined): number {
+/**
+ * Writes one answer to the inbox and reports it; exit 0 when it was recorded. Without a terminal
+ * it takes `--yes`: a program (an agent with a shell tool) should not answer by accident.
+ */
+function answer(id: string, approved: boolean, flags: { reason?: string; yes?: boolean }): number {
+  if (!process.stdin.isTTY && flags.yes !== true) {
+    const command = approved ? "approve" : "deny";
+    process.stderr.write(
+      `policylayer: ${command} was run without a terminal, so it may be a program rather than you; nothing was answered. Run it in a terminal, or add --yes: policylayer ${command} ${id} --yes\n`,
+    );
+    return 1;
+  }
+  const reason = flags.reason;
   let result: DecideResult;
   try {
     result = decide(stateDir(), id, {
@@ -118,14 +130,14 @@ function answer(id: string, approved: boolean, reason: string | undefined): numb
   return 0;
 }
 
-/** `policylayer approve ID`. */
-export async function approveCommand(id: string): Promise<number> {
-  return answer(id, true, undefined);
+/** `policylayer approve ID [--yes]`. */
+export async function approveCommand(id: string, flags: { yes?: boolean }): Promise<number> {
+  return answer(id, true, flags);
 }
 
-/** `policylayer deny ID [--reason TEXT]`. */
-export async function denyCommand(id: string, flags: { reason?: string }): Promise<number> {
-  return answer(id, false, flags.reason);
+/** `policylayer deny ID [--reason TEXT] [--yes]`. */
+export async function denyCommand(id: string, flags: { reason?: string; yes?: boolean }): Promise<number> {
+  return answer(id, false, flags);
 }
 
 /** Opens a URL in the desktop's browser; failures are ignored (the address is printed anyway). */
@@ -149,17 +161,20 @@ function openInBrowser(url: string): void {
 async function serveWeb(port: number | undefined, open: boolean): Promise<number> {
   let server: Awaited<ReturnType<typeof startApprovalServer>>;
   try {
-    server = await startApprovalServer(port === undefined ? {} : { port });
+    const warn = (message: string) => process.stderr.write(`policylayer: ${message}\n`);
+    server = await startApprovalServer(port === undefined ? { warn } : { port, warn });
   } catch (error) {
     process.stderr.write(`policylayer: ${errorMessage(error)}\n`);
     return 1;
   }
-  process.stdout.write(`${server.url}\n`);
+  process.stdout.write(`${server.pageAddress(PRINTED_ADDRESS_MS)}\n`);
   if (server.tokenReplaced !== null) process.stderr.write(`policylayer: ${server.tokenReplaced}\n`);
   process.stderr.write(
-    "policylayer: approval page on 127.0.0.1 only; keep the address private, it carries your token. Stop with Ctrl-C.\n",
+    `policylayer: approval page on 127.0.0.1 only; the address works once, within ${PRINTED_ADDRESS_MS / 60_000} minutes, in one browser. Stop with Ctrl-C.\n`,
   );
-  if (open) openInBrowser(server.url);
+  // The browser gets an address of its own: its command line is visible to every local user, so it
+  // carries a nonce that works once, for a minute, never the token.
+  if (open) openInBrowser(server.pageAddress(OPENED_ADDRESS_MS));
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -202,9 +202,10 @@ export async function main(argv: readonly string[], wrap: WrapAction): Promise<n
     .command("approve")
     .description("Approve a call waiting in the approval inbox")
     .argument("<id>", "the approval id shown by policylayer approvals")
-    .action(async (id: string) => {
+    .option("--yes", "answer even without a terminal (from a script)")
+    .action(async (id: string, flags: { yes?: boolean }) => {
       const { approveCommand } = await import("./approvals.js");
-      exitCode = await approveCommand(id);
+      exitCode = await approveCommand(id, flags);
     });
 
   program
@@ -212,7 +213,8 @@ export async function main(argv: readonly string[], wrap: WrapAction): Promise<n
     .description("Deny a call waiting in the approval inbox")
     .argument("<id>", "the approval id shown by policylayer approvals")
     .option("--reason <text>", "why; the agent is told")
-    .action(async (id: string, flags: { reason?: string }) => {
+    .option("--yes", "answer even without a terminal (from a script)")
+    .action(async (id: string, flags: { reason?: string; yes?: boolean }) => {
       const { denyCommand } = await import("./approvals.js");
       exitCode = await denyCommand(id, flags);
     });

@@ -65,3 +65,44 @@ describe("the session's end", () => {
     });
   });
 });
+
+describe("the session's approval request rate", () => {
+  it("denies a request past the burst at once, without asking or announcing, and allows one again as the bucket refills", async () => {
+    let now = 0;
+    let asked = 0;
+    let announced = 0;
+    const coordinator = createApprovalCoordinator({
+      channels: () => [
+        {
+          name: "inbox",
+          ask: () => {
+            asked += 1;
+            return { answer: new Promise(() => {}), withdraw: () => {} };
+          },
+        },
+      ],
+      maxPending: 100,
+      sendProgress: () => {},
+      progressIntervalMs: 1000,
+      announce: () => {
+        announced += 1;
+      },
+      requestRate: { burst: 3, perMinute: 10 },
+      now: () => now,
+    });
+    // Ask and cancel at once, again and again: every request counts.
+    for (let n = 0; n < 3; n += 1) coordinator.approver(question(50))?.withdraw("cancelled");
+    const over = coordinator.approver(question(50));
+    expect(await over?.answer).toMatchObject({
+      approved: false,
+      decidedBy: "policylayer",
+      reason:
+        "too many approval requests in this session (at most 3 at once and 10 a minute), so the call was denied without asking anyone; try again in 6 s",
+    });
+    expect([asked, announced]).toEqual([3, 3]);
+    now += 6000;
+    coordinator.approver(question(50))?.withdraw("cancelled");
+    expect(asked).toBe(4);
+    coordinator.withdrawAll("done");
+  });
+});

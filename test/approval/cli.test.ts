@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { localUserName } from "../../src/approval/inbox-answer.js";
+import { listPending, localUserName } from "../../src/approval/inbox-answer.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import {
   C1_CSI,
@@ -56,7 +56,7 @@ describe("policylayer approvals, approve, deny", () => {
       { id: other.id, pid: other.pid, tool: "write_file" },
     ]);
 
-    expect(await policylayer("approve", here.id)).toEqual({
+    expect(await policylayer("approve", here.id, "--yes")).toEqual({
       code: 0,
       stdout: `approved ${here.id}\n`,
       stderr: "",
@@ -66,7 +66,9 @@ describe("policylayer approvals, approve, deny", () => {
       decidedBy: `cli:${localUserName()}`,
     });
 
-    expect(await policylayer("deny", other.id.toUpperCase(), "--reason", "not on a Friday")).toMatchObject({
+    expect(
+      await policylayer("deny", other.id.toUpperCase(), "--reason", "not on a Friday", "--yes"),
+    ).toMatchObject({
       code: 0,
     });
     await expect(other.decision).resolves.toMatchObject({
@@ -82,13 +84,13 @@ describe("policylayer approvals, approve, deny", () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open(dir);
     const submitted = inbox.submit(pendingInput());
-    expect(await policylayer("deny", submitted.id)).toMatchObject({ code: 0 });
-    expect(await policylayer("approve", submitted.id)).toEqual({
+    expect(await policylayer("deny", submitted.id, "--yes")).toMatchObject({ code: 0 });
+    expect(await policylayer("approve", submitted.id, "--yes")).toEqual({
       code: 1,
       stdout: "",
       stderr: `policylayer: ${submitted.id} has already been decided; each call is decided once\n`,
     });
-    const unknown = await policylayer("approve", "zzzzzzzzzz");
+    const unknown = await policylayer("approve", "zzzzzzzzzz", "--yes");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(
       /no call is waiting for approval with id "zzzzzzzzzz".*run `policylayer approvals`/,
@@ -100,7 +102,7 @@ describe("policylayer approvals, approve, deny", () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open(dir, { now: () => Date.now() - 60_000 });
     const submitted = inbox.submit(pendingInput({ timeoutSeconds: 30 }));
-    const expired = await policylayer("approve", submitted.id);
+    const expired = await policylayer("approve", submitted.id, "--yes");
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/expired: its approval timeout passed and the call was denied/);
     inbox.close();
@@ -174,6 +176,22 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
     const parsed = JSON.parse(listed.stdout) as { id: string; tool: string; argumentsJson: string }[];
     expect(parsed.map((entry) => [entry.id, entry.tool])).toEqual([[submitted.id, CURSOR_UP_ERASE]]);
     expect(JSON.parse(parsed[0]?.argumentsJson ?? "")).toEqual(args);
+    inbox.close();
+  });
+});
+
+describe("policylayer approve and deny without a terminal", () => {
+  it("answer nothing without --yes, and say how to answer", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const submitted = inbox.submit(pendingInput());
+    for (const command of ["approve", "deny"]) {
+      expect(await policylayer(command, submitted.id)).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `policylayer: ${command} was run without a terminal, so it may be a program rather than you; nothing was answered. Run it in a terminal, or add --yes: policylayer ${command} ${submitted.id} --yes\n`,
+      });
+    }
+    expect(listPending(stateFolder()).map((entry) => entry.id)).toEqual([submitted.id]);
     inbox.close();
   });
 });

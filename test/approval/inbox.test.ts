@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decide, listPending, recentDecisions } from "../../src/approval/inbox-answer.js";
@@ -179,6 +179,28 @@ process.stdout.write(decide(process.env.POLICYLAYER_STATE_DIR, ${JSON.stringify(
       approved: winner % 2 === 0,
       decidedBy: `cli:p${winner}`,
     });
+    inbox.close();
+  });
+
+  it("keeps a withdrawal only until a while after the call's expiry, an answer a day", () => {
+    const dir = stateFolder();
+    let now = 1_000_000;
+    const inbox = ApprovalInbox.open(dir, { now: () => now });
+    const withdrawn = inbox.submit(pendingInput({ timeoutSeconds: 10 }));
+    const answered = inbox.submit(pendingInput({ timeoutSeconds: 10 }));
+    withdrawn.withdraw("the client cancelled the call");
+    decide(dir, answered.id, { approved: false, decidedBy: "cli:alice" }, now);
+    const slot = (id: string) => join(inboxPaths(dir).decisions, `${id}.json`);
+    // Five minutes past the expiry: a late answer still hears "expired".
+    now += 10_000 + 5 * 60_000;
+    ApprovalInbox.open(dir, { now: () => now }).close();
+    expect(existsSync(slot(withdrawn.id))).toBe(true);
+    expect(decide(dir, withdrawn.id, { approved: true, decidedBy: "cli:alice" }, now)).toBe("expired");
+    now += 1;
+    ApprovalInbox.open(dir, { now: () => now }).close();
+    expect(existsSync(slot(withdrawn.id))).toBe(false);
+    expect(existsSync(slot(answered.id))).toBe(true);
+    expect(decide(dir, withdrawn.id, { approved: true, decidedBy: "cli:alice" }, now)).toBe("unknown");
     inbox.close();
   });
 

@@ -19,7 +19,7 @@ describe("telling a person that a call waits", () => {
     inbox.close();
   });
 
-  it("writes <, > and & in a notification as marks, so a daemon that reads markup cannot hide a part of it", () => {
+  it("writes <, > and & in a notification as marks, and leaves the arguments out (notify-send's command line is public)", () => {
     const inbox = ApprovalInbox.open(stateFolder());
     const { entry } = inbox.submit(
       pendingInput({
@@ -35,11 +35,9 @@ describe("telling a person that a call waits", () => {
     const { title, body } = notificationFor(entry);
     for (const text of [title, body]) expect(text).not.toMatch(/[<>&]/);
     expect(title).toBe("policylayer: approve delete⟨U+003C⟩b⟨U+003E⟩_files?");
-    expect(body.replace(/[\u2068\u2069]/g, "")).toContain(
-      `"⟨U+003C⟩span size='1'⟨U+003E⟩": 0, "also_delete": ["/home","/etc"], "⟨U+003C⟩/span⟨U+003E⟩": "a⟨U+0026⟩b"`,
+    expect(body).toBe(
+      `recording wants delete⟨U+003C⟩b⟨U+003E⟩_files (destructive, critical risk) with 4 arguments (policylayer approvals shows them). policylayer approve ${entry.id} | deny ${entry.id}`,
     );
-    // Each string isolated, for a daemon that lays text out with the bidi algorithm.
-    expect(body).toContain('\u2068"also_delete"\u2069: [\u2068"/home"\u2069,\u2068"/etc"\u2069]');
     inbox.close();
   });
 

@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, readFileSync, renameSync, statSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -58,7 +67,7 @@ afterEach(async () => {
 });
 
 describe("the approval page's guards", () => {
-  it("refuses requests without the right token with 403", async () => {
+  it("refuses requests without the right token or a session with 403", async () => {
     server = await startApprovalServer({ dir: stateFolder() });
     const host = `127.0.0.1:${server.port}`;
     expect((await rawRequest(server.port, { path: "/", headers: { Host: host } })).status).toBe(403);
@@ -66,13 +75,17 @@ describe("the approval page's guards", () => {
       403,
     );
     expect((await rawRequest(server.port, { path: "/api/state", headers: { Host: host } })).status).toBe(403);
-    // The page's query token does not open the API: it takes the header only.
-    const viaQuery = await rawRequest(server.port, {
-      path: `/api/state?token=${server.token}`,
-      headers: { Host: host },
+    // A token in the address opens nothing, the page included: it takes the header only.
+    for (const path of [`/api/state?token=${server.token}`, `/?token=${server.token}`]) {
+      expect([path, (await rawRequest(server.port, { path, headers: { Host: host } })).status]).toEqual([
+        path,
+        403,
+      ]);
+    }
+    const page = await rawRequest(server.port, {
+      path: "/",
+      headers: { Host: host, "X-Policylayer-Token": server.token },
     });
-    expect(viaQuery.status).toBe(403);
-    const page = await rawRequest(server.port, { path: `/?token=${server.token}`, headers: { Host: host } });
     expect(page.status).toBe(200);
     expect(page.headers["content-security-policy"]).toMatch(/default-src 'none'; script-src 'sha256-/);
     expect(page.headers["access-control-allow-origin"]).toBeUndefined();
@@ -94,7 +107,7 @@ describe("the approval page's guards", () => {
       expect([host, answer.status]).toEqual([host, 421]);
     }
     const page = await rawRequest(server.port, {
-      path: `/?token=${server.token}`,
+      path: `/?nonce=${server.pageAddress(60_000).split("nonce=")[1]}`,
       headers: { Host: `evil.example:${server.port}` },
     });
     expect(page.status).toBe(421);
@@ -155,9 +168,11 @@ describe("the approval page's guards", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8").trim()).toBe(server.token);
     const host = `127.0.0.1:${server.port}`;
-    expect((await rawRequest(server.port, { path: `/?token=${old}`, headers: { Host: host } })).status).toBe(
-      403,
-    );
+    const withOld = await rawRequest(server.port, {
+      path: "/api/state",
+      headers: { Host: host, "X-Policylayer-Token": old },
+    });
+    expect(withOld.status).toBe(403);
   });
 
   it("refuses a web-token that is a link", async () => {
@@ -193,14 +208,20 @@ describe("the approval page's guards", () => {
     await new Promise((resolve) => second.child.once("exit", resolve));
   });
 
-  it("keeps the same token for the same user across restarts", async () => {
+  it("makes a new token at every start, and the last one opens nothing", async () => {
     const dir = stateFolder();
     server = await startApprovalServer({ dir });
     const first = server.token;
     await server.close();
     server = await startApprovalServer({ dir });
-    expect(server.token).toBe(first);
-    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(server.token).not.toBe(first);
+    expect(server.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(join(dir, "approvals", "web-token"), "utf8").trim()).toBe(server.token);
+    const withFirst = await rawRequest(server.port, {
+      path: "/api/state",
+      headers: { Host: `127.0.0.1:${server.port}`, "X-Policylayer-Token": first },
+    });
+    expect(withFirst.status).toBe(403);
   });
 });
 
@@ -232,7 +253,7 @@ describe("the approval page in Chromium", () => {
       pendingInput({ server: "filesystem", tool: "write_file", arguments: { path: "/etc/hosts" } }),
     );
     const web = await startWebCommand(dir);
-    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?nonce=[0-9a-f]{64}$/);
 
     const browser = await launchChromium();
     try {
@@ -474,4 +495,113 @@ describe("the approval page in Chromium", () => {
       inbox.close();
     }
   });
+});
+
+describe("the approval page's one-time addresses", () => {
+  /** Opens `address` as a browser would and returns the status, the cookie it set, and the cookie header to send back. */
+  async function open(port: number, address: string) {
+    const answer = await rawRequest(port, {
+      path: new URL(address).pathname + new URL(address).search,
+      headers: { Host: `127.0.0.1:${port}` },
+    });
+    const setCookie = answer.headers["set-cookie"]?.[0] ?? "";
+    return { ...answer, setCookie, cookie: setCookie.split(";")[0] ?? "" };
+  }
+
+  it("trades an address once for an HttpOnly, SameSite=Strict cookie that opens the API", async () => {
+    server = await startApprovalServer({ dir: stateFolder() });
+    const opened = await open(server.port, server.pageAddress(60_000));
+    expect(opened.status).toBe(303);
+    expect(opened.headers.location).toBe("/");
+    expect(opened.setCookie).toMatch(
+      new RegExp(`^policylayer_${server.port}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/$`),
+    );
+    const host = `127.0.0.1:${server.port}`;
+    for (const path of ["/", "/api/state"]) {
+      const answer = await rawRequest(server.port, { path, headers: { Host: host, Cookie: opened.cookie } });
+      expect([path, answer.status]).toEqual([path, 200]);
+    }
+    // The session is not the token, and the token file never learns it.
+    expect(opened.cookie).not.toContain(server.token);
+  });
+
+  it("ends the session of an address opened twice, and says so on stderr", async () => {
+    const warnings: string[] = [];
+    server = await startApprovalServer({ dir: stateFolder(), warn: (message) => warnings.push(message) });
+    const address = server.pageAddress(60_000);
+    const first = await open(server.port, address);
+    const second = await open(server.port, address);
+    expect(second.status).toBe(403);
+    expect(JSON.parse(second.body).message).toMatch(
+      /^this address was opened twice, so someone else may have seen it/,
+    );
+    const api = await rawRequest(server.port, {
+      path: "/api/state",
+      headers: { Host: `127.0.0.1:${server.port}`, Cookie: first.cookie },
+    });
+    expect(api.status).toBe(403);
+    expect(warnings).toEqual([expect.stringMatching(/^approval page: this address was opened twice/)]);
+  });
+
+  it("refuses an address past its time", async () => {
+    let now = 1_000_000;
+    server = await startApprovalServer({ dir: stateFolder(), now: () => now });
+    const address = server.pageAddress(60_000);
+    now += 60_000;
+    const late = await open(server.port, address);
+    expect(late.status).toBe(403);
+    expect(JSON.parse(late.body).message).toMatch(/^this address has expired/);
+  });
+
+  it("refuses a decision that comes by cookie without an Origin header", async () => {
+    const dir = stateFolder();
+    server = await startApprovalServer({ dir });
+    const inbox = ApprovalInbox.open(dir);
+    const submitted = inbox.submit(pendingInput());
+    const { cookie } = await open(server.port, server.pageAddress(60_000));
+    const answer = await rawRequest(server.port, {
+      method: "POST",
+      path: "/api/decisions",
+      headers: { Host: `127.0.0.1:${server.port}`, Cookie: cookie, "Content-Type": "application/json" },
+      body: JSON.stringify({ id: submitted.id, approved: true }),
+    });
+    expect(answer.status).toBe(403);
+    expect(listPending(dir).map((entry) => entry.id)).toEqual([submitted.id]);
+    inbox.close();
+  });
+
+  it.runIf(process.platform === "linux")(
+    "gives the browser's command line a one-time address, never the token",
+    async () => {
+      const dir = stateFolder();
+      const bin = join(dir, "bin");
+      mkdirSync(bin);
+      const received = join(dir, "xdg-open.json");
+      writeFileSync(
+        join(bin, "xdg-open"),
+        `#!${process.execPath}\nrequire("node:fs").writeFileSync(${JSON.stringify(received)}, JSON.stringify(process.argv.slice(2)));\n`,
+        { mode: 0o755 },
+      );
+      const child = spawn(process.execPath, [policylayerBin, "approvals", "--web"], {
+        env: { ...process.env, POLICYLAYER_STATE_DIR: dir, PATH: `${bin}:${process.env.PATH ?? ""}` },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      try {
+        await expect
+          .poll(() => existsSync(received), { timeout: 15_000, message: "the stand-in xdg-open to run" })
+          .toBe(true);
+        const argv: string[] = JSON.parse(readFileSync(received, "utf8"));
+        const token = readFileSync(join(dir, "approvals", "web-token"), "utf8").trim();
+        expect(argv).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/\?nonce=[0-9a-f]{64}$/)]);
+        expect(argv.join(" ")).not.toContain(token);
+        const address = argv[0] as string;
+        const port = Number(new URL(address).port);
+        expect((await open(port, address)).status).toBe(303);
+        expect((await open(port, address)).status).toBe(403);
+      } finally {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+    },
+  );
 });

@@ -208,7 +208,9 @@ describe("a 2026-07-28 request that does not declare elicitation", () => {
         .toBe(1);
       const [waiting] = listPending(stateDir);
       expect(waiting?.argumentsJson).toBe('{"env":"inbox"}');
-      expect(await runPolicylayer(stateDir, "approve", waiting?.id as string)).toMatchObject({ code: 0 });
+      expect(await runPolicylayer(stateDir, "approve", waiting?.id as string, "--yes")).toMatchObject({
+        code: 0,
+      });
       expect(textOf(await call)).toBe('deploy ran with {"env":"inbox"}');
       expect(executed("deploy").filter((entry) => JSON.stringify(entry).includes("inbox"))).toHaveLength(1);
     } finally {

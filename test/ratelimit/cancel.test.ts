@@ -92,7 +92,7 @@ describe("a call the client cancels", () => {
     expect(await limitsJson(dir, policy)).toEqual([]);
     const approved = callOutcome(connected.client, "echo", { n: 2 });
     const second = await waitingFor('{"n":2}');
-    expect(await cliOn(dir, ["approve", second.id])).toMatchObject({ exitCode: 0 });
+    expect(await cliOn(dir, ["approve", second.id, "--yes"])).toMatchObject({ exitCode: 0 });
     expect(await approved).toBe("pass");
     const received = readJsonLines(recordFile).filter((line) => line.method === "tools/call");
     expect(received.map((line) => line.params)).toEqual([{ name: "echo", arguments: { n: 2 } }]);

@@ -1,0 +1,48 @@
+import { lstatSync, realpathSync, type Stats } from "node:fs";
+import { dirname } from "node:path";
+
+// Whether another local user could swap the inbox under us: by renaming, replacing or adding
+// entries in the state directory or in any folder above it.
+
+/** Why another user could change the entries of the folder (or the link) `stats` describes, or null when only you and root can. */
+export function otherWriterReason(stats: Stats, uid: number): string | null {
+  if (stats.uid !== uid && stats.uid !== 0) {
+    return `it belongs to user id ${stats.uid}, who can rename or replace what is in it`;
+  }
+  // A link's own mode means nothing; its owner (checked above) and its folder (checked on its own) do.
+  if (stats.isSymbolicLink()) return null;
+  if ((stats.mode & 0o022) === 0) return null;
+  // Sticky (like /tmp): others may add entries of their own, never rename or remove ours.
+  if ((stats.mode & 0o1000) !== 0) return null;
+  const mode = (stats.mode & 0o7777).toString(8).padStart(4, "0");
+  const who = (stats.mode & 0o002) !== 0 ? "every user" : "its group";
+  return `its mode ${mode} lets ${who} rename or replace what is in it (and it has no sticky bit)`;
+}
+
+/** The path and every folder above it, up to the root. */
+function withAncestors(path: string): string[] {
+  const chain = [path];
+  for (let parent = dirname(path); parent !== chain.at(-1); parent = dirname(parent)) chain.push(parent);
+  return chain;
+}
+
+/**
+ * Throws when another user can write the folder `dir` or any folder above it, as written and as
+ * resolved (links followed): such a user could rename the inbox away and answer in its place.
+ * Does nothing where there are no user ids (Windows).
+ */
+export function assertNoOtherWriter(dir: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  const checked = new Set<string>();
+  for (const path of [...withAncestors(dir), ...withAncestors(realpathSync(dir))]) {
+    if (checked.has(path)) continue;
+    checked.add(path);
+    const reason = otherWriterReason(lstatSync(path), uid);
+    if (reason !== null) {
+      throw new Error(
+        `${path} is not safe for approvals: ${reason}, so another user could put their own answers in your inbox`,
+      );
+    }
+  }
+}

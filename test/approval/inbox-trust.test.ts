@@ -1,0 +1,134 @@
+import { chmodSync, chownSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { decide, listPending } from "../../src/approval/inbox-answer.js";
+import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
+import { inboxPaths } from "../../src/state/paths.js";
+import { pendingInput, useStateDir } from "./helpers.js";
+
+const stateFolder = useStateDir();
+const asRoot = process.getuid?.() === 0;
+/** A user id nobody on the test machine has. */
+const OTHER_UID = 54_321;
+
+/** An "approved" decision for `id`, as `policylayer approve` would write it, put in the slot by `place`. */
+function forgeApproval(dir: string, id: string, place: (file: string, content: string) => void): void {
+  const record = {
+    id,
+    outcome: "approved",
+    decidedBy: "cli:mallory",
+    reason: "",
+    decidedAt: 1,
+    expiresAt: 9e15,
+  };
+  place(join(inboxPaths(dir).decisions, `${id}.json`), `${JSON.stringify(record)}\n`);
+}
+
+describe("the approval inbox refuses folders another user can write", () => {
+  it("refuses a state directory inside a folder every user can write, naming that folder", () => {
+    const shared = join(stateFolder(), "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const dir = join(shared, "state");
+    const refusal = `approval inbox: cannot use ${dir}: ${shared} is not safe for approvals: its mode 0777 lets every user rename or replace what is in it (and it has no sticky bit)`;
+    expect(() => ApprovalInbox.open(dir)).toThrow(refusal);
+    expect(() => listPending(dir)).toThrow(refusal);
+    expect(() => decide(dir, "0123456789", { approved: true, decidedBy: "cli:alice" })).toThrow(refusal);
+  });
+
+  it("refuses a state directory its group can write", () => {
+    const dir = join(stateFolder(), "state");
+    mkdirSync(dir);
+    chmodSync(dir, 0o770);
+    expect(() => ApprovalInbox.open(dir)).toThrow(
+      `${dir} is not safe for approvals: its mode 0770 lets its group`,
+    );
+  });
+
+  it("accepts a folder every user can write when it has the sticky bit, like /tmp", () => {
+    const sticky = join(stateFolder(), "sticky");
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777);
+    ApprovalInbox.open(join(sticky, "state")).close();
+  });
+
+  it("refuses approvals/ when it is a link, even to a folder of yours", () => {
+    const dir = stateFolder();
+    const elsewhere = join(dir, "elsewhere");
+    mkdirSync(elsewhere, { mode: 0o700 });
+    symlinkSync(elsewhere, join(dir, "approvals"));
+    expect(() => ApprovalInbox.open(dir)).toThrow(
+      `approval inbox: cannot use ${dir}/approvals: ${dir}/approvals is not a folder (a link or a file)`,
+    );
+  });
+
+  it.skipIf(!asRoot)("refuses a folder above the state directory that belongs to another user", () => {
+    const theirs = join(stateFolder(), "theirs");
+    mkdirSync(theirs, { mode: 0o755 });
+    chownSync(theirs, OTHER_UID, OTHER_UID);
+    const dir = join(theirs, "state");
+    mkdirSync(dir, { mode: 0o700 });
+    expect(() => ApprovalInbox.open(dir)).toThrow(
+      `${theirs} is not safe for approvals: it belongs to user id ${OTHER_UID}, who can rename or replace what is in it`,
+    );
+  });
+});
+
+describe("the waiting wrap believes only decision files of its own user", () => {
+  it("denies the call when its decision file is a link to an approval", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const submitted = inbox.submit(pendingInput());
+    forgeApproval(dir, submitted.id, (file, content) => {
+      const real = join(dir, "forged.json");
+      writeFileSync(real, content, { mode: 0o600 });
+      symlinkSync(real, file);
+    });
+    await expect(submitted.decision).resolves.toMatchObject({
+      approved: false,
+      decidedBy: "policylayer",
+      reason: expect.stringMatching(/cannot be trusted \(.*is a link, not a file\), so the call was denied$/),
+    });
+    inbox.close();
+  });
+
+  it("denies the call when others could have written its decision file (mode 0666)", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const submitted = inbox.submit(pendingInput());
+    forgeApproval(dir, submitted.id, (file, content) => {
+      const tmp = join(inboxPaths(dir).tmp, "forged");
+      writeFileSync(tmp, content);
+      chmodSync(tmp, 0o666);
+      renameSync(tmp, file);
+    });
+    await expect(submitted.decision).resolves.toMatchObject({
+      approved: false,
+      reason: expect.stringMatching(
+        /has mode 0666, so others could have written it\), so the call was denied$/,
+      ),
+    });
+    inbox.close();
+  });
+
+  it.skipIf(!asRoot)("denies the call when its decision file belongs to another user", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const submitted = inbox.submit(pendingInput());
+    forgeApproval(dir, submitted.id, (file, content) => {
+      const tmp = join(inboxPaths(dir).tmp, "forged");
+      writeFileSync(tmp, content, { mode: 0o600 });
+      chownSync(tmp, OTHER_UID, OTHER_UID);
+      renameSync(tmp, file);
+    });
+    await expect(submitted.decision).resolves.toMatchObject({
+      approved: false,
+      reason: expect.stringMatching(
+        new RegExp(`belongs to user id ${OTHER_UID}, not to you \\(0\\)\\), so the call`),
+      ),
+    });
+    // The person is not shown the call as waiting: its slot is taken.
+    expect(listPending(dir)).toEqual([]);
+    inbox.close();
+  });
+});
