@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import { declaresFormElicitation, META_SUBSCRIPTION_ID, requestEraOf } from "../wire/era.js";
+import { META_SUBSCRIPTION_ID } from "../wire/era.js";
 import { parseJson } from "../wire/json.js";
 import {
   type ClientMessage,
@@ -16,6 +16,8 @@ import { BatchedOutput } from "../wire/output.js";
 import { idOfHead, NOT_A_MESSAGE, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import type { LineText } from "../wire/serialize.js";
 import type { CallGate } from "./call-gate.js";
+import { ClientEra } from "./client-era.js";
+import { asksForToolChanges, isBlank, isNearMiss } from "./client-lines.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { OwnRequests } from "./own-requests.js";
 import { ServerAnswers } from "./server-answers.js";
@@ -42,9 +44,6 @@ const LIST_CHANGED = '"notifications/tools/list_changed"';
 /** The server's notice that it gave up a request (a listen stream it tore down), as a JSON string literal. */
 const CANCELLED = '"notifications/cancelled"';
 
-/** Methods we intercept; a near-miss spelling of one is refused rather than guessed at. */
-const INTERCEPTED_METHODS = ["tools/call", "tools/list"];
-
 export class ProxySession {
   private readonly pending = new ClientRequests();
   private readonly options: ProxyOptions;
@@ -64,11 +63,7 @@ export class ProxySession {
   private readonly serverRequests = new OwnRequests("server");
   private readonly definitions: ToolListFetcher;
   private readonly toolCalls: ToolCalls;
-  /** Capabilities the client declared at initialize (for elicitation-based approval). */
-  private clientCapabilities: JsonObject | null = null;
-  /** Whether the client sent initialize (2025 era) / a request with a 2026-07-28 envelope. */
-  private legacySeen = false;
-  private modernSeen = false;
+  private readonly clientEra = new ClientEra();
 
   constructor(options: ProxyOptions) {
     this.options = options;
@@ -247,14 +242,8 @@ export class ProxySession {
       return;
     }
     const params = message.params;
-    // The era of every request, tools/call too (a 2026-07-28 client may send nothing else), until one is seen.
-    if (method === "initialize") {
-      this.legacySeen = true;
-      this.clientCapabilities =
-        isJsonObject(params) && isJsonObject(params.capabilities) ? params.capabilities : null;
-    } else if (!this.legacySeen && !this.modernSeen && requestEraOf(params).era === "modern") {
-      this.modernSeen = true;
-    }
+    // The era of every request, tools/call too (a 2026-07-28 client may send nothing else).
+    this.clientEra.noteRequest(method, params);
     if (method === "tools/call") {
       this.toolCalls.call(id, message, request.text);
       return;
@@ -279,7 +268,7 @@ export class ProxySession {
         _meta: { [META_SUBSCRIPTION_ID]: listener.id },
       });
     }
-    if (this.legacySeen || !this.modernSeen) this.notifyClient("notifications/tools/list_changed", {});
+    if (this.clientEra.takesUnsolicited) this.notifyClient("notifications/tools/list_changed", {});
   }
 
   /** Sends tools/list to the server as a request of our own: its answer is read here, never passed on. */
@@ -328,7 +317,7 @@ export class ProxySession {
 
   /** True when the client declared form elicitation at initialize, so we can ask it ourselves. */
   get clientCanElicit(): boolean {
-    return declaresFormElicitation(this.clientCapabilities);
+    return this.clientEra.canElicit;
   }
 
   /** Sends a request of our own to the client; the server never sees it or its answer. */
@@ -510,25 +499,4 @@ export class ProxySession {
   private passToClient(content: Buffer, framedBytes: number): void {
     if (!this.clientGone) this.toClient.writeBytes(content, framedBytes);
   }
-}
-
-/** Whether subscriptions/listen params ask for tools/list changes. */
-function asksForToolChanges(params: unknown): boolean {
-  return (
-    isJsonObject(params) &&
-    isJsonObject(params.notifications) &&
-    params.notifications.toolsListChanged === true
-  );
-}
-
-function isBlank(content: Buffer): boolean {
-  for (const byte of content) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
-  return true;
-}
-
-/** A method that is not one we intercept but normalizes to one ("Tools/Call", " tools/call"). */
-function isNearMiss(method: string): boolean {
-  if (INTERCEPTED_METHODS.includes(method)) return false;
-  const normalized = method.trim().toLowerCase().replace(/\s+/g, "");
-  return INTERCEPTED_METHODS.includes(normalized);
 }
