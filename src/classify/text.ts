@@ -103,7 +103,10 @@ interface DescriptionFacts {
   firstWords: readonly string[];
   /** A financial noun that a changing verb of the first sentence acts on ("accept UPI payments"), if any. */
   moneyObject: string | undefined;
+  /** A read-only phrase that describes the tool itself (in the first sentence, or "this tool is read-only"). */
   readOnlyPhrase: string | undefined;
+  /** The most severe operation other than a read the description names besides its lead, if any. */
+  otherOperation: { verb: string; category: Category } | undefined;
   destructivePhrase: string | undefined;
 }
 
@@ -163,6 +166,25 @@ function moneyObject(words: readonly string[]): string | undefined {
   return undefined;
 }
 
+// What a read-only query does: these words name it, not another operation.
+const READ_QUERY_WORDS: ReadonlySet<string> = new Set(["query", "queries", "select", "statement"]);
+
+// The most severe changing or running operation the description names besides its lead verb, with
+// identifiers split ("DeleteCluster", "ExecuteCommand"): a tool that lists them is not read-only.
+function otherOperation(
+  description: string,
+  leadVerb: string | undefined,
+): DescriptionFacts["otherOperation"] {
+  let found: DescriptionFacts["otherOperation"];
+  for (const word of splitWords(description)) {
+    if (READ_QUERY_WORDS.has(word)) continue;
+    const verb = verbCategory(word, true);
+    if (verb === undefined || verb.category === "read" || verb.verb === leadVerb) continue;
+    if (found === undefined || severityRank(verb.category) > severityRank(found.category)) found = verb;
+  }
+  return found;
+}
+
 // The first sentence's first verb and the verbs joined to it, the most severe verb anywhere, and
 // telling phrases.
 function descriptionFacts(description: string): DescriptionFacts {
@@ -203,7 +225,10 @@ function descriptionFacts(description: string): DescriptionFacts {
     moneyObject: moneyObject(firstWords),
     mostSevere,
     firstWords,
-    readOnlyPhrase: READ_ONLY_PHRASES.find((phrase) => lower.includes(phrase)),
+    readOnlyPhrase: READ_ONLY_PHRASES.find(
+      (phrase) => firstSentence.includes(phrase) || lower.includes(`this tool is ${phrase}`),
+    ),
+    otherOperation: otherOperation(description, lead?.verb),
     destructivePhrase: DESTRUCTIVE_PHRASES.find((phrase) => lower.includes(phrase)),
   };
 }
@@ -264,8 +289,15 @@ export function textVerdict(name: string, description: string, inputSchema: unkn
   }
 
   if (category === "execute" && facts.readOnlyPhrase !== undefined) {
-    category = "read";
-    signals.push(`description says "${facts.readOnlyPhrase}"`);
+    const other = facts.otherOperation;
+    if (other === undefined) {
+      category = "read";
+      signals.push(`description says "${facts.readOnlyPhrase}"`);
+    } else {
+      // "read-only" for some operations of a tool that also names others (DeleteCluster, INSERT).
+      category = moreSevere(category, other.category);
+      signals.push(`description says "${facts.readOnlyPhrase}" but also names ${other.verb}: leaning severe`);
+    }
   }
   if (
     category !== "read" &&

@@ -143,6 +143,29 @@ describe("names, descriptions and schemas without annotations", () => {
     expect(profileTool(money).classification.category).toBe("financial");
   });
 
+  it("takes a query that says it is read-only in its first sentence as a read", () => {
+    const tool = { name: "query", description: "Run a read-only SQL query" };
+    expect(profileTool(tool).classification.category).toBe("read");
+  });
+
+  it("does not read a tool whose read-only phrase describes only some of its operations", () => {
+    const ecs = {
+      name: "ecs_resource_management",
+      description:
+        "Execute ECS API operations directly. Supported: DeleteCluster, DescribeClusters (read-only)",
+    };
+    expect(profileTool(ecs).classification.category).toBe("execute");
+  });
+
+  it("leans severe when a read-only tool also names an operation that changes data", () => {
+    const tool = { name: "run", description: "Runs a read-only query, or an INSERT when asked." };
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("execute");
+    expect(classification.signals).toContain(
+      'description says "read-only" but also names insert: leaning severe',
+    );
+  });
+
   it("notes a filesystem path argument", () => {
     const tool = { name: "read_text", inputSchema: { properties: { path: { type: "string" } } } };
     expect(profileTool(tool).classification.signals).toContain("accepts a filesystem path (path)");
