@@ -1,18 +1,18 @@
 // What a tool's name, description and input schema say it does, before annotations are weighed.
 import { moreSevere, severityRank } from "./categories.js";
 import { splitWords, textWords } from "./names.js";
-import { isFreeText, propertyDescription, schemaProperties } from "./schema.js";
+import { isFreeTextOrList, propertyDescription, schemaProperties } from "./schema.js";
 import type { Category } from "./types.js";
 import {
   CONNECTOR_WORDS,
   DATA_QUERY_LANGUAGES,
   DESCRIPTION_FINANCIAL_NOUNS,
   DESTRUCTIVE_PHRASES,
-  EXECUTE_PROPERTIES,
   FINANCIAL_NOUNS,
   FINANCIAL_PROPERTIES,
   FINANCIAL_VERBS_AS_NOUNS,
   HTTP_METHOD_WORDS,
+  isCodePropertyName,
   MULTIPLEXER_VERBS,
   OBJECT_DEPENDENT_READ_VERBS,
   PATH_PROPERTIES,
@@ -338,11 +338,11 @@ function schemaVerdict(
   for (const [property, schema] of schemaProperties(inputSchema)) {
     const key = property.toLowerCase();
     const isCode =
-      EXECUTE_PROPERTIES.has(key) ||
+      isCodePropertyName(splitWords(property)) ||
       (key === "query" && mentionsSql.test(`${propertyDescription(schema)} ${description}`));
     if (
       isCode &&
-      isFreeText(schema) &&
+      isFreeTextOrList(schema) &&
       nameCategory !== "read" &&
       severityRank(category) < severityRank("execute")
     ) {

@@ -127,9 +127,29 @@ export const DATA_QUERY_LANGUAGES: ReadonlySet<string> = new Set([
 
 /** Property names whose free-text value is code or a command to run. */
 // biome-ignore format: word lists read better packed
-export const EXECUTE_PROPERTIES: ReadonlySet<string> = new Set([
+const EXECUTE_PROPERTIES: ReadonlySet<string> = new Set([
   "sql", "code", "command", "cmd", "script", "javascript", "js", "python", "shell", "bash", "statement",
 ]);
+
+// Words after a code word that still name code (sql_list, sql_statements, script_body), and code
+// words that name code after a qualifier (cli_command, raw_sql). "code" and "statement" alone lead:
+// country_code and bank_statement are not code.
+// biome-ignore format: word lists read better packed
+const CODE_CONTAINER_WORDS: ReadonlySet<string> = new Set([
+  "list", "statement", "statements", "text", "body", "string", "strings", "query", "queries", "block",
+  "snippet", "line", "lines", "array", "to", "run",
+]);
+// biome-ignore format: word lists read better packed
+const CODE_SUFFIX_WORDS: ReadonlySet<string> = new Set([
+  "sql", "command", "commands", "cmd", "script", "scripts", "javascript", "python", "shell", "bash",
+]);
+
+/** Whether a property name, split into words, names code or a command to run: sql, sql_list, cli_command. */
+export function isCodePropertyName(words: readonly string[]): boolean {
+  const [first = "", ...rest] = words;
+  if (EXECUTE_PROPERTIES.has(first) && rest.every((word) => CODE_CONTAINER_WORDS.has(word))) return true;
+  return rest.length > 0 && CODE_SUFFIX_WORDS.has(rest[rest.length - 1] ?? "");
+}
 
 /** Property names that carry an amount of money. */
 // biome-ignore format: word lists read better packed

@@ -166,6 +166,30 @@ describe("names, descriptions and schemas without annotations", () => {
     );
   });
 
+  it.each([
+    ["sql_list", { type: "array", items: { type: "string" } }],
+    ["sql_statements", { type: "string" }],
+    ["cli_command", { type: "string" }],
+    ["shellCommand", { type: "string" }],
+  ])("takes a %s property as code to run", (property, schema) => {
+    const tool = { name: "apply_changes", inputSchema: { properties: { [property]: schema } } };
+    expect(profileTool(tool).classification.signals).toContain(
+      `accepts code or a command to run (${property})`,
+    );
+    expect(profileTool(tool).classification.category).toBe("execute");
+  });
+
+  it.each(["country_code", "bank_statement", "command_id", "sql_dialect"])(
+    "does not take %s for code",
+    (property) => {
+      const tool = {
+        name: "update_address",
+        inputSchema: { properties: { [property]: { type: "string" } } },
+      };
+      expect(profileTool(tool).classification.category).toBe("write");
+    },
+  );
+
   it("notes a filesystem path argument", () => {
     const tool = { name: "read_text", inputSchema: { properties: { path: { type: "string" } } } };
     expect(profileTool(tool).classification.signals).toContain("accepts a filesystem path (path)");
@@ -247,6 +271,12 @@ describe("classifyCall", () => {
     expect(call.signals[0]).toBe(
       "the server does not list this tool: the most severe reading of its name and arguments",
     );
+  });
+
+  it("reads a list of statements in a call of an unlisted tool as code to run", () => {
+    const classification = classifyCall(undefined, "transact", { sql_list: ["DELETE FROM t"] });
+    expect(classification.category).toBe("execute");
+    expect(classification.signals).toContain("sql_list may be code to run");
   });
 
   it("shares the profile's frozen classification, so no caller can change the profile through it", () => {
