@@ -101,6 +101,8 @@ interface DescriptionFacts {
   mostSevere: { verb: string; category: Category } | undefined;
   /** The words of the first sentence. */
   firstWords: readonly string[];
+  /** A verb of the first sentence that moves money ("by placing sell orders"), if any. */
+  moneyVerb: string | undefined;
   /** A financial noun that a changing verb of the first sentence acts on ("accept UPI payments"), if any. */
   moneyObject: string | undefined;
   /** A read-only phrase that describes the tool itself (in the first sentence, or "this tool is read-only"). */
@@ -223,6 +225,9 @@ function descriptionFacts(description: string): DescriptionFacts {
     lead,
     joined,
     moneyObject: moneyObject(firstWords),
+    moneyVerb: firstWords
+      .map((word) => verbCategory(word, true))
+      .find((found) => found?.category === "financial" && !FINANCIAL_VERBS_AS_NOUNS.has(found.verb))?.verb,
     mostSevere,
     firstWords,
     readOnlyPhrase: READ_ONLY_PHRASES.find(
@@ -282,6 +287,11 @@ export function textVerdict(name: string, description: string, inputSchema: unkn
   if (readQuery !== undefined) {
     category = "read";
     signals.push(`a query of ${readQuery} reads`);
+  }
+  if (category !== "read" && category !== "financial" && facts.moneyVerb !== undefined) {
+    // close_position "Closes a position by placing a sell order": the means moves money.
+    category = "financial";
+    signals.push(`description says ${facts.moneyVerb}: leaning severe`);
   }
   if (category === "write" && facts.moneyObject !== undefined) {
     category = "financial";

@@ -151,10 +151,11 @@ export function isCodePropertyName(words: readonly string[]): boolean {
   return rest.length > 0 && CODE_SUFFIX_WORDS.has(rest[rest.length - 1] ?? "");
 }
 
-/** Property names that carry an amount of money. */
+/** Property names that carry an amount of money, or of shares to trade (qty). */
 // biome-ignore format: word lists read better packed
 export const FINANCIAL_PROPERTIES: ReadonlySet<string> = new Set([
   "amount", "currency", "payment", "payment_method", "paymentmethod", "amount_cents", "unit_amount",
+  "qty", "lamports", "amountwei", "amount_wei",
 ]);
 
 /** Property names that carry a filesystem path. */

@@ -190,6 +190,24 @@ describe("names, descriptions and schemas without annotations", () => {
     },
   );
 
+  it("takes a close that sells as financial: the description's means moves money", () => {
+    const tool = { name: "close_position", description: "Closes a position by placing a sell order." };
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("financial");
+    expect(classification.signals).toContain("description says sell: leaning severe");
+  });
+
+  it.each(["qty", "lamports", "amountWei"])(
+    "takes a %s property of a changing tool as financial",
+    (property) => {
+      const tool = {
+        name: "close_position",
+        inputSchema: { properties: { [property]: { type: "string" } } },
+      };
+      expect(profileTool(tool).classification.category).toBe("financial");
+    },
+  );
+
   it("notes a filesystem path argument", () => {
     const tool = { name: "read_text", inputSchema: { properties: { path: { type: "string" } } } };
     expect(profileTool(tool).classification.signals).toContain("accepts a filesystem path (path)");
