@@ -41,12 +41,12 @@ const DESTRUCTIVE_VERBS = [
   "delete", "remove", "rm", "del", "destroy", "drop", "purge", "erase", "wipe", "truncate", "terminate",
   "kill", "uninstall", "clear", "prune", "evict", "cleanup", "flush", "shred", "discard", "overwrite",
   "expunge", "nuke", "decommission", "teardown", "trash", "drain", "reset", "unpublish", "deregister",
-  "unregister", "revoke", "empty",
+  "unregister", "revoke", "empty", "pop", "trim",
 ];
 // biome-ignore format: word lists read better packed
 const FINANCIAL_VERBS = [
   "pay", "charge", "refund", "purchase", "buy", "sell", "invoice", "bill", "withdraw", "deposit", "payout",
-  "tip", "donate", "void", "settle", "remit", "trade", "swap",
+  "tip", "donate", "void", "settle", "remit", "trade", "swap", "exercise", "stake", "mint", "burn", "redeem",
 ];
 
 // Write verbs too, at least: a tool that manages things changes them.
@@ -105,7 +105,7 @@ export const DESCRIPTION_FINANCIAL_NOUNS: ReadonlySet<string> = new Set([
  */
 // biome-ignore format: word lists read better packed
 export const FINANCIAL_VERBS_AS_NOUNS: ReadonlySet<string> = new Set([
-  "purchase", "charge", "refund", "invoice", "bill", "deposit", "payout", "trade", "swap", "tip",
+  "purchase", "charge", "refund", "invoice", "bill", "deposit", "payout", "trade", "swap", "tip", "stake",
 ]);
 
 /** Read verbs whose object decides: capturing a screenshot reads, capturing a payment moves money. */

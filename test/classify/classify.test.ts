@@ -208,6 +208,20 @@ describe("names, descriptions and schemas without annotations", () => {
     },
   );
 
+  it.each([
+    ["exercise_options_position", "financial"],
+    ["mint_tokens", "financial"],
+    ["redeem_voucher", "financial"],
+    ["pop_element", "destructive"],
+    ["trim_array", "destructive"],
+  ])("takes %s as %s", (name, category) => {
+    expect(profileTool({ name }).classification.category).toBe(category);
+  });
+
+  it("reads a stake quote: stake names the thing a later verb acts on", () => {
+    expect(profileTool({ name: "stake_quote" }).classification.category).toBe("read");
+  });
+
   it("notes a filesystem path argument", () => {
     const tool = { name: "read_text", inputSchema: { properties: { path: { type: "string" } } } };
     expect(profileTool(tool).classification.signals).toContain("accepts a filesystem path (path)");
