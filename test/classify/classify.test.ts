@@ -76,9 +76,11 @@ describe("annotations", () => {
     expect(profileTool(tool).classification.category).toBe("destructive");
   });
 
-  it("keeps a clearly read-named tool read when only destructiveHint: true is given", () => {
+  it("leans severe when destructiveHint: true contradicts a read name, and says so", () => {
     const tool = { name: "get_stack", description: "Get a stack.", annotations: { destructiveHint: true } };
-    expect(profileTool(tool).classification.category).toBe("read");
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("destructive");
+    expect(classification.signals.some((signal) => signal.startsWith("conflict:"))).toBe(true);
   });
 
   it("makes destructiveHint: false at least write, even for a read name", () => {
