@@ -69,19 +69,11 @@ export function applyHints(hints: Hints, text: TextVerdict): Verdict {
 
   const signals: string[] = [];
   if (hints.readOnly === false) signals.push("readOnlyHint: false");
-  const clearlyRead = text.category === "read" && text.nameCategory === "read";
   let category = moreSevere("write", text.category);
 
   if (hints.destructive === true) {
     signals.push("destructiveHint: true");
-    if (clearlyRead && hints.readOnly === undefined) {
-      signals.push(`${reason}, and nothing says it changes anything: read despite destructiveHint`);
-      return { category: "read", signals: [...signals, ...text.signals, ...extra] };
-    }
-    if (clearlyRead) {
-      signals.push(`conflict: readOnlyHint: false but ${reason}; leaning severe`);
-      return { category: "write", signals: [...signals, ...text.signals, ...extra] };
-    }
+    // get_x with destructiveHint: true: the server's word against the name's; the more severe wins.
     category = moreSevere("destructive", text.category);
   } else if (hints.destructive === false) {
     signals.push("destructiveHint: false");

@@ -4,7 +4,7 @@ import { splitWords } from "./names.js";
 import { isSelectorName, profileTool } from "./profile.js";
 import { nameVerdict } from "./text.js";
 import type { Category, Classification, ToolProfile } from "./types.js";
-import { EXECUTE_PROPERTIES, FINANCIAL_PROPERTIES } from "./verbs.js";
+import { FINANCIAL_PROPERTIES, isCodePropertyName } from "./verbs.js";
 
 // A tool the server does not list: the most severe reading of its name and of its arguments, since no
 // definition says which of them matter (operation: "delete", a `sql` string, an `amount`).
@@ -16,7 +16,7 @@ function unlistedClassification(toolName: string, args: Record<string, unknown>)
   };
   for (const [key, value] of Object.entries(args)) {
     const lower = key.toLowerCase();
-    if (EXECUTE_PROPERTIES.has(lower) && typeof value === "string")
+    if (isCodePropertyName(splitWords(key)) && isTextOrTexts(value))
       consider("execute", `${key} may be code to run`);
     if (FINANCIAL_PROPERTIES.has(lower)) consider("financial", `${key} may be an amount of money`);
     if (typeof value !== "string" || !isSelectorName(key)) continue;
@@ -31,6 +31,12 @@ function unlistedClassification(toolName: string, args: Record<string, unknown>)
       ...worst.signals,
     ],
   };
+}
+
+function isTextOrTexts(value: unknown): boolean {
+  return (
+    typeof value === "string" || (Array.isArray(value) && value.some((item) => typeof item === "string"))
+  );
 }
 
 /** The profile's classification with one more signal in front (profiles' own are frozen and shared). */

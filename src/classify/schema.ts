@@ -39,6 +39,15 @@ export function isFreeText(property: Record<string, unknown>): boolean {
   return branches.some((branch) => branch.type === "string");
 }
 
+/** Whether a property's value is free text or a list of free texts (sql_list: ["INSERT ...", ...]). */
+export function isFreeTextOrList(property: Record<string, unknown>): boolean {
+  if (isFreeText(property)) return true;
+  const branches = [property, ...arrayOfRecords(property.anyOf), ...arrayOfRecords(property.oneOf)];
+  return branches.some(
+    (branch) => branch.type === "array" && isRecord(branch.items) && isFreeText(branch.items),
+  );
+}
+
 /** A property's description, or "" if it has none. */
 export function propertyDescription(property: Record<string, unknown>): string {
   return typeof property.description === "string" ? property.description : "";

@@ -1,18 +1,18 @@
 // What a tool's name, description and input schema say it does, before annotations are weighed.
 import { moreSevere, severityRank } from "./categories.js";
 import { splitWords, textWords } from "./names.js";
-import { isFreeText, propertyDescription, schemaProperties } from "./schema.js";
+import { isFreeTextOrList, propertyDescription, schemaProperties } from "./schema.js";
 import type { Category } from "./types.js";
 import {
   CONNECTOR_WORDS,
   DATA_QUERY_LANGUAGES,
   DESCRIPTION_FINANCIAL_NOUNS,
   DESTRUCTIVE_PHRASES,
-  EXECUTE_PROPERTIES,
   FINANCIAL_NOUNS,
   FINANCIAL_PROPERTIES,
   FINANCIAL_VERBS_AS_NOUNS,
   HTTP_METHOD_WORDS,
+  isCodePropertyName,
   MULTIPLEXER_VERBS,
   OBJECT_DEPENDENT_READ_VERBS,
   PATH_PROPERTIES,
@@ -101,9 +101,14 @@ interface DescriptionFacts {
   mostSevere: { verb: string; category: Category } | undefined;
   /** The words of the first sentence. */
   firstWords: readonly string[];
+  /** A verb of the first sentence that moves money ("by placing sell orders"), if any. */
+  moneyVerb: string | undefined;
   /** A financial noun that a changing verb of the first sentence acts on ("accept UPI payments"), if any. */
   moneyObject: string | undefined;
+  /** A read-only phrase that describes the tool itself (in the first sentence, or "this tool is read-only"). */
   readOnlyPhrase: string | undefined;
+  /** The most severe operation other than a read the description names besides its lead, if any. */
+  otherOperation: { verb: string; category: Category } | undefined;
   destructivePhrase: string | undefined;
 }
 
@@ -163,6 +168,25 @@ function moneyObject(words: readonly string[]): string | undefined {
   return undefined;
 }
 
+// What a read-only query does: these words name it, not another operation.
+const READ_QUERY_WORDS: ReadonlySet<string> = new Set(["query", "queries", "select", "statement"]);
+
+// The most severe changing or running operation the description names besides its lead verb, with
+// identifiers split ("DeleteCluster", "ExecuteCommand"): a tool that lists them is not read-only.
+function otherOperation(
+  description: string,
+  leadVerb: string | undefined,
+): DescriptionFacts["otherOperation"] {
+  let found: DescriptionFacts["otherOperation"];
+  for (const word of splitWords(description)) {
+    if (READ_QUERY_WORDS.has(word)) continue;
+    const verb = verbCategory(word, true);
+    if (verb === undefined || verb.category === "read" || verb.verb === leadVerb) continue;
+    if (found === undefined || severityRank(verb.category) > severityRank(found.category)) found = verb;
+  }
+  return found;
+}
+
 // The first sentence's first verb and the verbs joined to it, the most severe verb anywhere, and
 // telling phrases.
 function descriptionFacts(description: string): DescriptionFacts {
@@ -201,9 +225,15 @@ function descriptionFacts(description: string): DescriptionFacts {
     lead,
     joined,
     moneyObject: moneyObject(firstWords),
+    moneyVerb: firstWords
+      .map((word) => verbCategory(word, true))
+      .find((found) => found?.category === "financial" && !FINANCIAL_VERBS_AS_NOUNS.has(found.verb))?.verb,
     mostSevere,
     firstWords,
-    readOnlyPhrase: READ_ONLY_PHRASES.find((phrase) => lower.includes(phrase)),
+    readOnlyPhrase: READ_ONLY_PHRASES.find(
+      (phrase) => firstSentence.includes(phrase) || lower.includes(`this tool is ${phrase}`),
+    ),
+    otherOperation: otherOperation(description, lead?.verb),
     destructivePhrase: DESTRUCTIVE_PHRASES.find((phrase) => lower.includes(phrase)),
   };
 }
@@ -258,14 +288,26 @@ export function textVerdict(name: string, description: string, inputSchema: unkn
     category = "read";
     signals.push(`a query of ${readQuery} reads`);
   }
+  if (category !== "read" && category !== "financial" && facts.moneyVerb !== undefined) {
+    // close_position "Closes a position by placing a sell order": the means moves money.
+    category = "financial";
+    signals.push(`description says ${facts.moneyVerb}: leaning severe`);
+  }
   if (category === "write" && facts.moneyObject !== undefined) {
     category = "financial";
     signals.push(`description changes something financial (${facts.moneyObject})`);
   }
 
   if (category === "execute" && facts.readOnlyPhrase !== undefined) {
-    category = "read";
-    signals.push(`description says "${facts.readOnlyPhrase}"`);
+    const other = facts.otherOperation;
+    if (other === undefined) {
+      category = "read";
+      signals.push(`description says "${facts.readOnlyPhrase}"`);
+    } else {
+      // "read-only" for some operations of a tool that also names others (DeleteCluster, INSERT).
+      category = moreSevere(category, other.category);
+      signals.push(`description says "${facts.readOnlyPhrase}" but also names ${other.verb}: leaning severe`);
+    }
   }
   if (
     category !== "read" &&
@@ -306,11 +348,11 @@ function schemaVerdict(
   for (const [property, schema] of schemaProperties(inputSchema)) {
     const key = property.toLowerCase();
     const isCode =
-      EXECUTE_PROPERTIES.has(key) ||
+      isCodePropertyName(splitWords(property)) ||
       (key === "query" && mentionsSql.test(`${propertyDescription(schema)} ${description}`));
     if (
       isCode &&
-      isFreeText(schema) &&
+      isFreeTextOrList(schema) &&
       nameCategory !== "read" &&
       severityRank(category) < severityRank("execute")
     ) {

@@ -41,12 +41,12 @@ const DESTRUCTIVE_VERBS = [
   "delete", "remove", "rm", "del", "destroy", "drop", "purge", "erase", "wipe", "truncate", "terminate",
   "kill", "uninstall", "clear", "prune", "evict", "cleanup", "flush", "shred", "discard", "overwrite",
   "expunge", "nuke", "decommission", "teardown", "trash", "drain", "reset", "unpublish", "deregister",
-  "unregister", "revoke", "empty",
+  "unregister", "revoke", "empty", "pop", "trim",
 ];
 // biome-ignore format: word lists read better packed
 const FINANCIAL_VERBS = [
   "pay", "charge", "refund", "purchase", "buy", "sell", "invoice", "bill", "withdraw", "deposit", "payout",
-  "tip", "donate", "void", "settle", "remit", "trade", "swap",
+  "tip", "donate", "void", "settle", "remit", "trade", "swap", "exercise", "stake", "mint", "burn", "redeem",
 ];
 
 // Write verbs too, at least: a tool that manages things changes them.
@@ -105,7 +105,7 @@ export const DESCRIPTION_FINANCIAL_NOUNS: ReadonlySet<string> = new Set([
  */
 // biome-ignore format: word lists read better packed
 export const FINANCIAL_VERBS_AS_NOUNS: ReadonlySet<string> = new Set([
-  "purchase", "charge", "refund", "invoice", "bill", "deposit", "payout", "trade", "swap", "tip",
+  "purchase", "charge", "refund", "invoice", "bill", "deposit", "payout", "trade", "swap", "tip", "stake",
 ]);
 
 /** Read verbs whose object decides: capturing a screenshot reads, capturing a payment moves money. */
@@ -127,14 +127,35 @@ export const DATA_QUERY_LANGUAGES: ReadonlySet<string> = new Set([
 
 /** Property names whose free-text value is code or a command to run. */
 // biome-ignore format: word lists read better packed
-export const EXECUTE_PROPERTIES: ReadonlySet<string> = new Set([
+const EXECUTE_PROPERTIES: ReadonlySet<string> = new Set([
   "sql", "code", "command", "cmd", "script", "javascript", "js", "python", "shell", "bash", "statement",
 ]);
 
-/** Property names that carry an amount of money. */
+// Words after a code word that still name code (sql_list, sql_statements, script_body), and code
+// words that name code after a qualifier (cli_command, raw_sql). "code" and "statement" alone lead:
+// country_code and bank_statement are not code.
+// biome-ignore format: word lists read better packed
+const CODE_CONTAINER_WORDS: ReadonlySet<string> = new Set([
+  "list", "statement", "statements", "text", "body", "string", "strings", "query", "queries", "block",
+  "snippet", "line", "lines", "array", "to", "run",
+]);
+// biome-ignore format: word lists read better packed
+const CODE_SUFFIX_WORDS: ReadonlySet<string> = new Set([
+  "sql", "command", "commands", "cmd", "script", "scripts", "javascript", "python", "shell", "bash",
+]);
+
+/** Whether a property name, split into words, names code or a command to run: sql, sql_list, cli_command. */
+export function isCodePropertyName(words: readonly string[]): boolean {
+  const [first = "", ...rest] = words;
+  if (EXECUTE_PROPERTIES.has(first) && rest.every((word) => CODE_CONTAINER_WORDS.has(word))) return true;
+  return rest.length > 0 && CODE_SUFFIX_WORDS.has(rest[rest.length - 1] ?? "");
+}
+
+/** Property names that carry an amount of money, or of shares to trade (qty). */
 // biome-ignore format: word lists read better packed
 export const FINANCIAL_PROPERTIES: ReadonlySet<string> = new Set([
   "amount", "currency", "payment", "payment_method", "paymentmethod", "amount_cents", "unit_amount",
+  "qty", "lamports", "amountwei", "amount_wei",
 ]);
 
 /** Property names that carry a filesystem path. */

@@ -76,9 +76,11 @@ describe("annotations", () => {
     expect(profileTool(tool).classification.category).toBe("destructive");
   });
 
-  it("keeps a clearly read-named tool read when only destructiveHint: true is given", () => {
+  it("leans severe when destructiveHint: true contradicts a read name, and says so", () => {
     const tool = { name: "get_stack", description: "Get a stack.", annotations: { destructiveHint: true } };
-    expect(profileTool(tool).classification.category).toBe("read");
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("destructive");
+    expect(classification.signals.some((signal) => signal.startsWith("conflict:"))).toBe(true);
   });
 
   it("makes destructiveHint: false at least write, even for a read name", () => {
@@ -141,6 +143,85 @@ describe("names, descriptions and schemas without annotations", () => {
     const money = { name: "send_funds", inputSchema: { properties: { amount: { type: "number" } } } };
     expect(profileTool(code).classification.category).toBe("execute");
     expect(profileTool(money).classification.category).toBe("financial");
+  });
+
+  it("takes a query that says it is read-only in its first sentence as a read", () => {
+    const tool = { name: "query", description: "Run a read-only SQL query" };
+    expect(profileTool(tool).classification.category).toBe("read");
+  });
+
+  it("does not read a tool whose read-only phrase describes only some of its operations", () => {
+    const ecs = {
+      name: "ecs_resource_management",
+      description:
+        "Execute ECS API operations directly. Supported: DeleteCluster, DescribeClusters (read-only)",
+    };
+    expect(profileTool(ecs).classification.category).toBe("execute");
+  });
+
+  it("leans severe when a read-only tool also names an operation that changes data", () => {
+    const tool = { name: "run", description: "Runs a read-only query, or an INSERT when asked." };
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("execute");
+    expect(classification.signals).toContain(
+      'description says "read-only" but also names insert: leaning severe',
+    );
+  });
+
+  it.each([
+    ["sql_list", { type: "array", items: { type: "string" } }],
+    ["sql_statements", { type: "string" }],
+    ["cli_command", { type: "string" }],
+    ["shellCommand", { type: "string" }],
+  ])("takes a %s property as code to run", (property, schema) => {
+    const tool = { name: "apply_changes", inputSchema: { properties: { [property]: schema } } };
+    expect(profileTool(tool).classification.signals).toContain(
+      `accepts code or a command to run (${property})`,
+    );
+    expect(profileTool(tool).classification.category).toBe("execute");
+  });
+
+  it.each(["country_code", "bank_statement", "command_id", "sql_dialect"])(
+    "does not take %s for code",
+    (property) => {
+      const tool = {
+        name: "update_address",
+        inputSchema: { properties: { [property]: { type: "string" } } },
+      };
+      expect(profileTool(tool).classification.category).toBe("write");
+    },
+  );
+
+  it("takes a close that sells as financial: the description's means moves money", () => {
+    const tool = { name: "close_position", description: "Closes a position by placing a sell order." };
+    const { classification } = profileTool(tool);
+    expect(classification.category).toBe("financial");
+    expect(classification.signals).toContain("description says sell: leaning severe");
+  });
+
+  it.each(["qty", "lamports", "amountWei"])(
+    "takes a %s property of a changing tool as financial",
+    (property) => {
+      const tool = {
+        name: "close_position",
+        inputSchema: { properties: { [property]: { type: "string" } } },
+      };
+      expect(profileTool(tool).classification.category).toBe("financial");
+    },
+  );
+
+  it.each([
+    ["exercise_options_position", "financial"],
+    ["mint_tokens", "financial"],
+    ["redeem_voucher", "financial"],
+    ["pop_element", "destructive"],
+    ["trim_array", "destructive"],
+  ])("takes %s as %s", (name, category) => {
+    expect(profileTool({ name }).classification.category).toBe(category);
+  });
+
+  it("reads a stake quote: stake names the thing a later verb acts on", () => {
+    expect(profileTool({ name: "stake_quote" }).classification.category).toBe("read");
   });
 
   it("notes a filesystem path argument", () => {
@@ -224,6 +305,12 @@ describe("classifyCall", () => {
     expect(call.signals[0]).toBe(
       "the server does not list this tool: the most severe reading of its name and arguments",
     );
+  });
+
+  it("reads a list of statements in a call of an unlisted tool as code to run", () => {
+    const classification = classifyCall(undefined, "transact", { sql_list: ["DELETE FROM t"] });
+    expect(classification.category).toBe("execute");
+    expect(classification.signals).toContain("sql_list may be code to run");
   });
 
   it("shares the profile's frozen classification, so no caller can change the profile through it", () => {
