@@ -1,7 +1,8 @@
 // Reading a call's arguments as a server that validates them against the tool's inputSchema will:
 // a string where a number, an integer or a boolean is declared is read as pydantic's lax mode reads
 // it, and JSON text given for a top-level argument is parsed as the server's own pre-parsing (the
-// Python MCP SDK's pre_parse_json) does, before the rest. The reading is what is decided and forwarded. Arguments that are already of their declared types are returned as they are.
+// Python MCP SDK's pre_parse_json) does, before the rest. The reading is what is decided and
+// forwarded. Arguments that are already of their declared types are returned as they are.
 
 import { jsonEqual } from "../policy/compile.js";
 import { isJsonNumber } from "../wire/exact-number.js";

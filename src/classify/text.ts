@@ -107,8 +107,6 @@ interface DescriptionFacts {
   moneyObject: string | undefined;
   /** A read-only phrase that describes the tool itself (in the first sentence, or "this tool is read-only"). */
   readOnlyPhrase: string | undefined;
-  /** The most severe operation other than a read the description names besides its lead, if any. */
-  otherOperation: { verb: string; category: Category } | undefined;
   destructivePhrase: string | undefined;
 }
 
@@ -176,8 +174,8 @@ const READ_QUERY_WORDS: ReadonlySet<string> = new Set(["query", "queries", "sele
 function otherOperation(
   description: string,
   leadVerb: string | undefined,
-): DescriptionFacts["otherOperation"] {
-  let found: DescriptionFacts["otherOperation"];
+): { verb: string; category: Category } | undefined {
+  let found: { verb: string; category: Category } | undefined;
   for (const word of splitWords(description)) {
     if (READ_QUERY_WORDS.has(word)) continue;
     const verb = verbCategory(word, true);
@@ -233,7 +231,6 @@ function descriptionFacts(description: string): DescriptionFacts {
     readOnlyPhrase: READ_ONLY_PHRASES.find(
       (phrase) => firstSentence.includes(phrase) || lower.includes(`this tool is ${phrase}`),
     ),
-    otherOperation: otherOperation(description, lead?.verb),
     destructivePhrase: DESTRUCTIVE_PHRASES.find((phrase) => lower.includes(phrase)),
   };
 }
@@ -299,7 +296,8 @@ export function textVerdict(name: string, description: string, inputSchema: unkn
   }
 
   if (category === "execute" && facts.readOnlyPhrase !== undefined) {
-    const other = facts.otherOperation;
+    // Looked for only here: the whole description's words, for the few tools that say "read-only".
+    const other = otherOperation(description, facts.lead?.verb);
     if (other === undefined) {
       category = "read";
       signals.push(`description says "${facts.readOnlyPhrase}"`);

@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import type { Ajv, CodeOptions, ErrorObject, ValidateFunction } from "ajv";
 import { load as loadYaml } from "js-yaml";
 import type { Document } from "yaml";
-import { compilePolicy } from "./compile.js";
+import { compilePolicy, type PolicyOrigin } from "./compile.js";
 import { type PositionNode, PositionRecorder, yamlPositions } from "./positions.js";
 import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
@@ -247,6 +247,11 @@ export type PolicyReading =
     }
   | { ok: false; errors: PolicyError[] };
 
+/** Where a policy file's relative path-rule folders are read from: its own folder. */
+function originOf(fileName: string): PolicyOrigin {
+  return { source: fileName, baseDir: dirname(resolve(fileName)) };
+}
+
 /**
  * Reads a policy's text: parsed once by js-yaml (YAML 1.2 core schema, numbers a double cannot hold
  * exactly refused: yaml-numbers.ts), validated and compiled.
@@ -286,7 +291,7 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
       errors: placed(text, fileName, inexact, positions?.root(text) ?? yamlPositions(text)),
     };
   const validate = policyValidator();
-  const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
+  const origin = originOf(fileName);
   if (validate(data) && semanticProblems(data, origin).length === 0) {
     const document = data;
     let policy: CompiledPolicy | undefined;
@@ -412,7 +417,7 @@ function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadRes
   };
   const validate = policyValidator();
   if (!validate(data)) return fail(schemaFindings(validate.errors ?? [], data));
-  const origin = { source: fileName, baseDir: dirname(resolve(fileName)) };
+  const origin = originOf(fileName);
   const problems = semanticProblems(data, origin);
   if (problems.length > 0) return fail(problems.map(findingOf));
   const policy = compilePolicy(data, origin);
