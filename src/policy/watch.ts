@@ -1,5 +1,5 @@
 import { type FSWatcher, lstatSync, readlinkSync, realpathSync, statSync, watch } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 
 /** How often the policy file is checked even when no watcher fired (folder replaced, missed events). */
 const SAFETY_CHECK_MS = 1000;
@@ -17,12 +17,20 @@ export function policyFileFingerprint(path: string): string {
 }
 
 /**
- * The folders whose entries decide what the path reads: its own folder, the folder of every
- * symlink it passes through (a dotfiles link to another folder), and the folder it resolves to
- * in the end (a Kubernetes ConfigMap's `..data` link to a folder that is swapped).
+ * The folders whose entries decide what the path reads, each with the names in it along the way:
+ * its own folder, the folder of every symlink it passes through (a dotfiles link to another
+ * folder), and the folder it resolves to in the end (a Kubernetes ConfigMap's `..data` link to a
+ * folder that is swapped).
  */
-function foldersBehind(path: string): Set<string> {
-  const folders = new Set([dirname(path)]);
+function foldersBehind(path: string): Map<string, Set<string>> {
+  const folders = new Map<string, Set<string>>();
+  const add = (file: string) => {
+    const folder = dirname(file);
+    const names = folders.get(folder);
+    if (names === undefined) folders.set(folder, new Set([basename(file)]));
+    else names.add(basename(file));
+  };
+  add(path);
   let current = path;
   for (let hops = 0; hops < 40; hops += 1) {
     let target: string;
@@ -32,11 +40,11 @@ function foldersBehind(path: string): Set<string> {
     } catch {
       break;
     }
-    folders.add(dirname(target));
+    add(target);
     current = target;
   }
   try {
-    folders.add(dirname(realpathSync(path)));
+    add(realpathSync(path));
   } catch {
     // Not there right now: the safety check finds it when it is back.
   }
@@ -51,15 +59,22 @@ function foldersBehind(path: string): Set<string> {
  * what those are, and checks the file once a second besides, in case no watcher could see it.
  * `readFingerprint` is the file's fingerprint taken before the policy in force was read: a change
  * made since then (while wrap was starting) is a change too.
+ *
+ * Another file written in place in a watched folder (an audit log beside the policy, appended on
+ * every call) is not a reason to look: only an entry created, removed or renamed, or a change to
+ * a name along the path, is. Otherwise each of its writes would put the check off again (and cost
+ * the proxy a timer per call), and while it is written more often than SETTLE_MS an edit of the
+ * policy would wait for the safety check.
  */
 export function watchPolicyFile(
   path: string,
   onChange: () => void,
   readFingerprint = policyFileFingerprint(path),
+  safetyCheckMs = SAFETY_CHECK_MS,
 ): () => void {
   let last = readFingerprint;
   // Per folder: its watcher and which folder it watches (a folder replaced under the same name is another one).
-  const watchers = new Map<string, { watcher: FSWatcher; identity: string }>();
+  const watchers = new Map<string, { watcher: FSWatcher; identity: string; names: Set<string> }>();
   let settle: NodeJS.Timeout | null = null;
   let stopped = false;
 
@@ -70,7 +85,7 @@ export function watchPolicyFile(
   const rewatch = () => {
     const wanted = foldersBehind(path);
     for (const folder of watchers.keys()) if (!wanted.has(folder)) unwatch(folder);
-    for (const folder of wanted) {
+    for (const [folder, names] of wanted) {
       let identity: string;
       try {
         const stats = statSync(folder);
@@ -79,16 +94,25 @@ export function watchPolicyFile(
         unwatch(folder);
         continue;
       }
-      if (watchers.get(folder)?.identity === identity) continue;
+      const watched = watchers.get(folder);
+      if (watched?.identity === identity) {
+        watched.names = names;
+        continue;
+      }
       unwatch(folder);
       try {
-        const watcher = watch(folder, { persistent: false }, soon);
+        const watcher = watch(folder, { persistent: false }, (event, name) => {
+          const entry = watchers.get(folder);
+          // "change": a file's content or attributes; a name missing (some systems): look anyway.
+          if (event === "change" && name && entry?.watcher === watcher && !entry.names.has(name)) return;
+          soon();
+        });
         // A folder that goes away ends its watcher; the safety check watches again what is there then.
         watcher.on("error", () => {
           if (watchers.get(folder)?.watcher === watcher) unwatch(folder);
           else watcher.close();
         });
-        watchers.set(folder, { watcher, identity });
+        watchers.set(folder, { watcher, identity, names });
       } catch {
         // Cannot be watched (gone, no permission): the safety check still sees changes.
       }
@@ -112,7 +136,7 @@ export function watchPolicyFile(
 
   rewatch();
   if (policyFileFingerprint(path) !== last) soon();
-  const safety = setInterval(check, SAFETY_CHECK_MS);
+  const safety = setInterval(check, safetyCheckMs);
   safety.unref();
   return () => {
     stopped = true;
