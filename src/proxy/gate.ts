@@ -18,7 +18,7 @@ import { serializeParsed } from "../wire/serialize.js";
 import { ApprovalStage, type ApprovedLimits, type CallContext } from "./approval-stage.js";
 import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import { type Continuation, ServerContinuations } from "./continuations.js";
-import { type CallEnd, ForwardedCall } from "./forwarded-call.js";
+import { type CallEnd, ForwardedCall, OpenCalls } from "./forwarded-call.js";
 
 export interface GateOptions {
   policy: CompiledPolicy;
@@ -98,6 +98,7 @@ export class Gate implements CallGate {
       continuations: this.continuations,
       now: this.now,
       warn: options.warn,
+      open: new OpenCalls(this.now),
     };
   }
 

@@ -39,7 +39,10 @@ describe("a forwarded call the client cancels and server-everything never answer
     await progressed;
     controller.abort("changed my mind");
     await expect(call).rejects.toThrow();
-    const line = () => readJsonLines(audit).find((entry) => entry.tool === "trigger-long-running-operation");
+    const line = () =>
+      readJsonLines(audit).find(
+        (entry) => entry.event === "tools/call" && entry.tool === "trigger-long-running-operation",
+      );
     await expect
       .poll(() => line()?.outcome, {
         timeout: CANCELLED_ANSWER_WAIT_MS + 10_000,

@@ -49,7 +49,9 @@ describe("the real awslabs.sagemaker-ai-mcp-server through policylayer", () => {
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toContain('"manage_hyperpod_stacks"');
     expect(result.content[0]?.text).toContain("ask the platform team");
-    const record = readJsonLines(auditFile).find((line) => line.tool === "manage_hyperpod_stacks");
+    const record = readJsonLines(auditFile).find(
+      (line) => line.event === "tools/call" && line.tool === "manage_hyperpod_stacks",
+    );
     expect(record).toMatchObject({
       decision: "deny",
       category: "destructive",
@@ -68,7 +70,9 @@ describe("the real awslabs.sagemaker-ai-mcp-server through policylayer", () => {
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toBe("Error executing tool describe_hp_cluster");
     expect(JSON.stringify(result)).not.toContain("policylayer");
-    const record = readJsonLines(auditFile).find((line) => line.tool === "describe_hp_cluster");
+    const record = readJsonLines(auditFile).find(
+      (line) => line.event === "tools/call" && line.tool === "describe_hp_cluster",
+    );
     expect(record).toMatchObject({ decision: "allow", category: "read" });
     expect(["result", "tool_error"]).toContain(record?.outcome);
   });
