@@ -26,11 +26,26 @@ export function wantedTypes(values: readonly unknown[]): number {
   return bits;
 }
 
-/** The readings of `value` of the `wanted` types other than the value itself: [] for most values. */
-export function otherReadings(value: unknown, wanted: number): unknown[] {
+/** Strings up to this long have their readings remembered (the last one only): see otherReadings. */
+const REMEMBERED_TEXT_CHARS = 65_536;
+let lastText: string | null = null;
+let lastWanted = 0;
+let lastTextReadings: readonly unknown[] = [];
+
+/**
+ * The readings of `value` of the `wanted` types other than the value itself: [] for most values.
+ * The last string's are remembered, since the rules of a policy test the same argument one after
+ * another (twenty `contains` rules on one text read it once, not twenty times). Not to be changed.
+ */
+export function otherReadings(value: unknown, wanted: number): readonly unknown[] {
   switch (typeof value) {
     case "string":
-      return stringReadings(value, wanted);
+      if (value === lastText && wanted === lastWanted) return lastTextReadings;
+      if (value.length > REMEMBERED_TEXT_CHARS) return stringReadings(value, wanted);
+      lastTextReadings = stringReadings(value, wanted);
+      lastText = value;
+      lastWanted = wanted;
+      return lastTextReadings;
     case "boolean":
       return wanted & Type.number ? [Number(value)] : [];
     case "number":
