@@ -12,6 +12,11 @@ const require = createRequire(import.meta.url);
 const OPERATION_TIMEOUT_MS = 1000;
 /** How often a lost connection is tried again: counting resumes within this of Redis coming back. */
 const RECONNECT_EVERY_MS = 500;
+/**
+ * The most values a script hands one command through unpack: Redis's Lua refuses more than about
+ * 8,000 ("too many results to unpack"), and a refused call's script failed as an unreachable store.
+ */
+const MAX_UNPACKED = 4096;
 
 /**
  * Each counter is a hash (`total`, `window` in ms, `oldest`: no later than its oldest bucket, and
@@ -107,7 +112,7 @@ for i = 1, n do
           if fits(left, amount, max) then done = true break end
         end
         if #times < page then done = true end
-        start, page = start + page, math.min(page * 8, 8192)
+        start, page = start + page, math.min(page * 8, ${MAX_UNPACKED})
       end
       retry = last and last + win - now or win
       if retry < 1 then retry = 1 end

@@ -1,0 +1,92 @@
+// The Redis store's scripts on a real Redis, below the wrap: counters of many buckets, and what
+// `policylayer limits` reads from them.
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parsePolicy } from "../../src/policy/load.js";
+import type { CompiledRule } from "../../src/policy/types.js";
+import { Limiter } from "../../src/ratelimit/limiter.js";
+import { RedisLimitStore } from "../../src/ratelimit/redis-store.js";
+import { type RunningRedis, startRedis } from "../helpers/redis.js";
+
+let redis: RunningRedis;
+let admin: Redis;
+const stores: RedisLimitStore[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = new Redis(redis.url);
+});
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+afterAll(async () => {
+  admin?.disconnect();
+  await redis?.cleanup();
+});
+
+let prefixes = 0;
+/** A store opened on the test Redis under a key prefix of its own, connected. */
+async function storeUnderOwnPrefix(): Promise<{ store: RedisLimitStore; prefix: string }> {
+  const prefix = `rs${++prefixes}:`;
+  const store = RedisLimitStore.open(redis.url, prefix, () => {});
+  stores.push(store);
+  const problem = await store.connected;
+  if (problem !== null) throw new Error(`the test Redis did not connect: ${problem.message}`);
+  return { store, prefix };
+}
+
+/** The Redis server's clock in ms (the store counts by it). */
+async function redisNowMs(): Promise<number> {
+  const [seconds, micros] = await admin.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+describe("a Redis counter of many time buckets", () => {
+  it("refuses a call that would need more than 8,000 of them to leave as over the limit, not as an unreachable store (which on_unavailable: allow let through)", async () => {
+    const { store, prefix } = await storeUnderOwnPrefix();
+    const parsed = parsePolicy(
+      `version: 1
+default: deny
+state: { store: redis, key_prefix: "${prefix}", on_unavailable: allow }
+rules:
+  - { id: spend, tool: pay, action: allow, budget: { sum: args.amount, max: 12000, window: 600, scope: global } }
+`,
+      "many-buckets.yaml",
+    );
+    if (!parsed.ok) throw new Error(`test policy does not validate: ${parsed.errors[0]?.message}`);
+    const policy = parsed.policy;
+    const rule = policy.rules[0] as CompiledRule;
+    const key = `${prefix}budget:{spend}:global`;
+    const windowMs = 600_000;
+    // 12,000 calls of 1, each in a bucket of its own (10 ms for a 600 s window), as a busy
+    // minute leaves them: written as the reserve script writes them, in one pipeline.
+    const buckets = 12_000;
+    const newest = Math.floor((await redisNowMs()) / 10) * 10;
+    const times = Array.from({ length: buckets }, (_, i) => String(newest - 10 * (buckets - 1 - i)));
+    const hash: string[] = [
+      "total",
+      String(buckets),
+      "window",
+      String(windowMs),
+      "oldest",
+      times[0] as string,
+    ];
+    for (const time of times) hash.push(time, "1");
+    const timesKey = `${prefix}times:budget:{spend}:global`;
+    await admin
+      .multi()
+      .hset(key, ...hash)
+      .zadd(timesKey, ...times.flatMap((time) => [time, time]))
+      .pexpireat(key, newest + windowMs)
+      .pexpireat(timesKey, newest + windowMs)
+      .exec();
+    const answer = await store.reserve([{ key, max: 12_000, windowMs, amount: 5_000 }]);
+    expect(answer).toMatchObject({ kind: "over", index: 0, used: 12_000 });
+    const limiter = new Limiter({
+      serverLabel: "test",
+      sharedStore: () => ({ store, unavailableBecause: "" }),
+    });
+    const verdict = await limiter.reserve(policy, rule, { name: "pay", arguments: { amount: 5_000 } }, true);
+    expect(verdict.pass).toBe(false);
+    if (!verdict.pass) expect(verdict.reason).toContain("0 is left; enough frees up in");
+  });
+});
