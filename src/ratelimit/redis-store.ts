@@ -170,13 +170,26 @@ end
 return 1
 `;
 
-/** KEYS: hash and set of one counter. Answers its sum and the ms until its oldest amount leaves. */
+/**
+ * KEYS: hash and set of one counter. Answers its sum and the ms until its oldest amount above 0
+ * leaves (a budget counts calls of 0 too, and they free nothing), 0 when there is none.
+ */
 const USAGE_LUA = `${COMMON_LUA}
 local win = tonumber(redis.call('HGET', KEYS[1], 'window') or '0')
 local used = expire(KEYS[1], KEYS[2], win)
-local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-local frees = 0
-if oldest[2] then frees = tonumber(oldest[2]) + win - now end
+local frees, start, page = 0, 0, 32
+while true do
+  local times = redis.call('ZRANGE', KEYS[2], start, start + page - 1)
+  if #times == 0 then break end
+  local amounts = redis.call('HMGET', KEYS[1], unpack(times))
+  local found = nil
+  for j = 1, #times do
+    if (tonumber(amounts[j]) or 0) > 0 then found = tonumber(times[j]) break end
+  end
+  if found then frees = found + win - now break end
+  if #times < page then break end
+  start, page = start + page, math.min(page * 8, ${MAX_UNPACKED})
+end
 return {exact(used), tostring(frees)}
 `;
 

@@ -46,4 +46,38 @@ rules:
     clock.ms += 10_000;
     expect((await limitRows(policy, store))[0]?.frees_in_seconds).toBe(86_392);
   });
+
+  it("say nothing is used while only amounts of 0 are counted, and time the next unit by the oldest amount above 0", async () => {
+    const parsed = parsePolicy(
+      `version: 1
+default: deny
+rules:
+  - id: spend
+    tool: pay
+    action: allow
+    budget: { sum: args.amount, max: 10, window: 600, scope: global }
+`,
+      "limits-rows.yaml",
+    );
+    if (!parsed.ok) throw new Error(`test policy does not validate: ${parsed.errors[0]?.message}`);
+    const policy = parsed.policy;
+    const limit = policy.rules[0]?.limits[0];
+    if (limit === undefined) throw new Error("the test rule has no limit");
+    const clock = { ms: 1_000_000 };
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const store = LocalLimitStore.open(join(dir.path, "limits.db"), () => clock.ms);
+    cleanups.push(() => store.close());
+    const request = {
+      key: sharedCounterKey(policy.state.keyPrefix, limit, "unused for global scope"),
+      max: 10,
+      windowMs: 600_000,
+      amount: 0,
+    };
+    expect(store.reserve([request]).kind).toBe("counted");
+    expect(await limitRows(policy, store)).toEqual([]);
+    clock.ms += 100_000;
+    expect(store.reserve([{ ...request, amount: 2 }]).kind).toBe("counted");
+    expect(await limitRows(policy, store)).toMatchObject([{ id: "spend", used: 2, frees_in_seconds: 600 }]);
+  });
 });

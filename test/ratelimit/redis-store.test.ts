@@ -40,6 +40,15 @@ async function redisNowMs(): Promise<number> {
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
+/** Waits until the Redis server's clock reads `ms` or later; fails after 10 s of waiting. */
+async function redisClockReaches(ms: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await redisNowMs()) < ms) {
+    if (Date.now() > deadline) throw new Error(`waited 10 s for the Redis clock to reach ${ms}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe("a Redis counter of many time buckets", () => {
   it("refuses a call that would need more than 8,000 of them to leave as over the limit, not as an unreachable store (which on_unavailable: allow let through)", async () => {
     const { store, prefix } = await storeUnderOwnPrefix();
@@ -88,5 +97,20 @@ rules:
     const verdict = await limiter.reserve(policy, rule, { name: "pay", arguments: { amount: 5_000 } }, true);
     expect(verdict.pass).toBe(false);
     if (!verdict.pass) expect(verdict.reason).toContain("0 is left; enough frees up in");
+  });
+});
+
+describe("what policylayer limits reads from a Redis counter", () => {
+  it("is nothing while only amounts of 0 are counted, and times the next unit by the oldest amount above 0", async () => {
+    const { store, prefix } = await storeUnderOwnPrefix();
+    const request = { key: `${prefix}budget:{spend}:global`, max: 10, windowMs: 60_000, amount: 0 };
+    expect((await store.reserve([request])).kind).toBe("counted");
+    expect(await store.usage(prefix)).toEqual([]);
+    await redisClockReaches((await redisNowMs()) + 1_500);
+    expect((await store.reserve([{ ...request, amount: 2 }])).kind).toBe("counted");
+    const [usage] = await store.usage(prefix);
+    expect(usage?.used).toBe(2);
+    // The amount of 0, counted 1.5 s earlier, frees nothing when it leaves.
+    expect(usage?.freesInMs).toBeGreaterThan(59_000);
   });
 });
