@@ -177,7 +177,7 @@ export async function limitsResetCommand(
     if (id === undefined) removed = await store.reset(prefix);
     else
       for (const kind of ["rate_limit", "budget"] as const)
-        removed += await store.reset(ruleKeyStart(prefix, kind, id));
+        removed += await store.reset(prefix, ruleKeyStart(prefix, kind, id));
     process.stdout.write(
       `Cleared ${removed} counter${removed === 1 ? "" : "s"} (${what}). Session counts inside running wraps are not affected.\n`,
     );

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type LibsqlDatabase from "libsql";
 import { bucketTimeMs, fitsWithin, millisecondsUntilFits, RELATIVE_TOLERANCE } from "./arithmetic.js";
+import { parseCounterKey } from "./keys.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
 type Database = LibsqlDatabase.Database;
@@ -264,16 +265,18 @@ export class LocalLimitStore implements SharedLimitStore {
     return usages;
   }
 
-  async reset(keyPrefix: string): Promise<number> {
+  async reset(keyPrefix: string, keyStart: string = keyPrefix): Promise<number> {
     let removed = 0;
     this.transaction(() => {
-      const where = "substr(key, 1, ?) = ?";
-      const row = this.db
-        .prepare(`SELECT count(*) FROM counts WHERE t_ms = ${SUM_ROW} AND ${where}`)
+      const keys = this.db
+        .prepare(`SELECT key FROM counts WHERE t_ms = ${SUM_ROW} AND substr(key, 1, ?) = ?`)
         .raw(true)
-        .get(keyPrefix.length, keyPrefix);
-      removed = numberAt(row, 0);
-      this.db.prepare(`DELETE FROM counts WHERE ${where}`).run(keyPrefix.length, keyPrefix);
+        .all(keyStart.length, keyStart)
+        .map((row) => (Array.isArray(row) ? String(row[0]) : ""))
+        .filter((key) => parseCounterKey(keyPrefix, key) !== null);
+      const remove = this.db.prepare("DELETE FROM counts WHERE key = ?");
+      for (const key of keys) remove.run(key);
+      removed = keys.length;
       return { kind: "counted", entries: [] };
     });
     return removed;

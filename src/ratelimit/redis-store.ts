@@ -421,8 +421,8 @@ export class RedisLimitStore implements SharedLimitStore {
     return usages.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  async reset(keyPrefix: string): Promise<number> {
-    const keys = await this.counterKeys(keyPrefix);
+  async reset(keyPrefix: string, keyStart: string = keyPrefix): Promise<number> {
+    const keys = (await this.counterKeys(keyStart)).filter((key) => parseCounterKey(keyPrefix, key) !== null);
     for (const key of keys) await this.deadlines.within(this.redis.del(key, this.timesKey(key)));
     return keys.length;
   }

@@ -114,3 +114,34 @@ describe("what policylayer limits reads from a Redis counter", () => {
     expect(usage?.freesInMs).toBeGreaterThan(59_000);
   });
 });
+
+describe("resetting the counts of a key_prefix in Redis", () => {
+  it("removes its counters (one rule's, or all), and no key of another prefix or of anyone else", async () => {
+    const { store, prefix } = await storeUnderOwnPrefix();
+    const longer = `${prefix}staging:`;
+    const counted = (key: string) => ({ key, max: 5, windowMs: 60_000, amount: 1 });
+    const a = `${prefix}rate_limit:{a}:global`;
+    const b = `${prefix}budget:{b}:server:srv:1`;
+    const staging = `${longer}rate_limit:{a}:global`;
+    for (const key of [a, b]) expect((await store.reserve([counted(key)])).kind).toBe("counted");
+    // Another policy's, whose key_prefix starts with this one's.
+    const other = RedisLimitStore.open(redis.url, longer, () => {});
+    stores.push(other);
+    expect((await other.reserve([counted(staging)])).kind).toBe("counted");
+    await admin.set(`${prefix}someone-else`, "kept");
+    await admin.set(`${prefix}rate_limit:not-a-counter`, "kept");
+    const keys = async () => (await admin.keys(`${prefix}*`)).sort();
+    const before = await keys();
+    expect(await store.reset(prefix, `${prefix}budget:{b}:`)).toBe(1);
+    expect(await keys()).toEqual(before.filter((key) => !key.endsWith("budget:{b}:server:srv:1")));
+    expect(await store.reset(prefix)).toBe(1);
+    expect(await keys()).toEqual(
+      [
+        `${prefix}someone-else`,
+        `${prefix}rate_limit:not-a-counter`,
+        staging,
+        `${prefix}staging:times:rate_limit:{a}:global`,
+      ].sort(),
+    );
+  });
+});
