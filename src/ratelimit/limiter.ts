@@ -168,7 +168,9 @@ export class Limiter {
       }
       sessionEntries.push({ key, timeMs: bucketTimeMs(nowMs, windowMs), amount });
     }
-    if (count) for (const entry of sessionEntries) this.session.add(entry.key, entry.timeMs, entry.amount);
+    if (count)
+      for (const entry of sessionEntries)
+        entry.timeMs = this.session.add(entry.key, entry.timeMs, entry.amount);
     if (shared.length === 0) {
       return count && sessionEntries.length > 0
         ? {
