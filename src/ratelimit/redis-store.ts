@@ -309,6 +309,11 @@ export class RedisLimitStore implements SharedLimitStore {
   connected: Promise<RedisConnectError | null> = Promise.resolve(null);
   /** Until the first connection has been tried to its end: a call then waits for it (within the deadline). */
   private firstConnect = true;
+  /**
+   * Why this Redis cannot hold the counters as the URL asks, however often it is tried: a database
+   * it does not have (ioredis's SELECT fails, and its commands would then count in database 0).
+   */
+  private unusableBecause: string | null = null;
 
   /** Every command waits at most OPERATION_TIMEOUT_MS (one timer for all, not one per command). */
   private readonly deadlines = new Deadlines(
@@ -349,6 +354,8 @@ export class RedisLimitStore implements SharedLimitStore {
     let reporting = false;
     redis.on("error", (error: unknown) => {
       const message = errorText(error);
+      if (/DB index is out of range/i.test(message))
+        store.unusableBecause = `it has no database ${new URL(url).pathname.slice(1)} (${message})`;
       if (reporting && message !== store.lastError) onError(`redis ${redactedUrl(url)}: ${message}`);
       store.lastError = message;
     });
@@ -368,6 +375,11 @@ export class RedisLimitStore implements SharedLimitStore {
           throw error;
         }
         await store.ping();
+        if (store.unusableBecause !== null)
+          return new RedisConnectError(
+            `redis ${redactedUrl(url)}: ${store.unusableBecause}`,
+            "name a database this Redis has in state.url (or $POLICYLAYER_REDIS_URL): 0 to 15 unless its `databases` setting allows more",
+          );
         const unfit = await store.unfitBecause();
         if (unfit === null) return null;
         return new RedisConnectError(
@@ -473,6 +485,8 @@ export class RedisLimitStore implements SharedLimitStore {
     requests: readonly CounterRequest[],
     mode: "reserve" | "check",
   ): Promise<StoreAnswer> {
+    if (this.unusableBecause !== null)
+      return Promise.resolve({ kind: "unavailable", message: this.unusableBecause });
     if (this.redis.status !== "ready") {
       if (this.firstConnect && this.lastError === "") {
         // Opened a moment ago (a reload brought Redis in) and not failed yet: the call waits for the

@@ -107,3 +107,39 @@ describe("a password with characters that mean something in a URL", () => {
     }
   });
 });
+
+describe("a database number the Redis server does not have", () => {
+  let redis: RunningRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.cleanup();
+  });
+
+  it("keeps wrap from starting (ioredis's SELECT failed, and every count went to database 0)", async () => {
+    const url = `redis://127.0.0.1:${redis.port}/16`;
+    const refusal = openSharedStoreAtStart(policyOn(url, "deny"), () => {}, {});
+    await expect(refusal).rejects.toBeInstanceOf(LimitStoreConfigError);
+    await expect(refusal).rejects.toThrow("database 16");
+  });
+
+  it("with on_unavailable: allow, starts, warns, and counts nothing in another database", async () => {
+    const url = `redis://127.0.0.1:${redis.port}/16`;
+    const warnings: string[] = [];
+    const handle = await openSharedStoreAtStart(
+      policyOn(url, "allow"),
+      (message) => warnings.push(message),
+      {},
+    );
+    try {
+      expect(warnings.join("\n")).toContain("database 16");
+      const answer = await handle.store?.reserve([
+        { key: "url-test:rate_limit:{echoes}:global", max: 5, windowMs: 60_000, amount: 1 },
+      ]);
+      expect(answer).toMatchObject({ kind: "unavailable", message: expect.stringContaining("database 16") });
+    } finally {
+      await handle.store?.close();
+    }
+  });
+});
