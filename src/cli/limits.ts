@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { terminalSafeJson, visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from "../policy/types.js";
+import { amountText } from "../ratelimit/arithmetic.js";
 import { counterKeyStart, parseCounterKey, ruleKeyStart } from "../ratelimit/keys.js";
 import type { SharedStoreHandle } from "../ratelimit/limiter.js";
 import { LimitStoreConfigError, openSharedStore } from "../ratelimit/open-store.js";
@@ -127,7 +128,7 @@ export async function limitsCommand(flags: { policy?: string; json?: boolean }):
                 .split(", ")
                 .map((name) => visibleToolName(name))
                 .join(", ")
-        }): ${row.used} of ${row.max} used in ${row.window_seconds} s, ${row.remaining} left${frees}\n`,
+        }): ${amountText(row.used, row.max)} of ${amountText(row.max)} used in ${row.window_seconds} s, ${amountText(row.remaining, row.max)} left${frees}\n`,
       );
     }
     for (const rule of sessionOnly)

@@ -80,3 +80,22 @@ describe("a session-scope count given back", () => {
     expect(typeof attempt(policy)).not.toBe("string");
   });
 });
+
+describe("a budget's denial", () => {
+  const tinyBudget = policyFrom(`version: 1
+default: deny
+rules:
+  - { id: btc, tool: pay, action: allow, budget: { sum: args.amount, max: 0.001, window: 600, scope: session } }
+`);
+
+  it("says how much is left in amounts smaller than a millionth, as they are", () => {
+    const { limiter } = limiterAt({ ms: 10_000_000 });
+    const rule = tinyBudget.rules[0] as CompiledRule;
+    const pay = (amount: number) =>
+      limiter.reserve(tinyBudget, rule, { name: "pay", arguments: { amount } }, true);
+    expect(pay(0.0009995)).toMatchObject({ pass: true });
+    const denied = pay(0.000001);
+    if (denied instanceof Promise || denied.pass) throw new Error("expected a denial at once");
+    expect(denied.reason).toContain("may add up to at most 0.001 in 600 s; 0.0000005 is left;");
+  });
+});
