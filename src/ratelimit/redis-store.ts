@@ -24,8 +24,8 @@ const MAX_UNPACKED = 4096;
  * with the window. Bucket times are the Redis server's own clock rounded up as bucketTimeMs does
  * (so wraps on machines whose clocks differ still share one window, and a counter holds at most
  * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call in a bucket that already holds an amount costs TIME,
- * one HMGET and one HSET; one that opens a bucket adds a ZADD and two PEXPIREATs (both keys end
- * when that bucket, the newest, leaves the window: never before a call counted in it does, never
+ * one HMGET and one HSET; one that opens a bucket adds a ZADD, a ZRANGE and two PEXPIREATs (both
+ * keys end when the newest bucket leaves the window: never before a call counted in it does, never
  * after). Sums are written exactly: whole numbers as integers, others with 17 digits.
  */
 const COMMON_LUA = `
@@ -136,8 +136,9 @@ for i = 1, n do
     if oldest == nil or tonumber(stamp) < oldest then oldest = stamp end
     redis.call('HSET', h, 'total', total, stamp, exact((inBucket or 0) + amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
     redis.call('ZADD', z, stamp, stamp)
-    -- Both keys live until this bucket leaves the window, and no longer.
-    local leaves = exact(tonumber(stamp) + win)
+    -- Both keys live until the newest bucket leaves the window, and no longer: usually this one,
+    -- but not when Redis's clock stepped back or a reload made the window's buckets finer.
+    local leaves = exact(tonumber(redis.call('ZRANGE', z, -1, -1)[1]) + win)
     redis.call('PEXPIREAT', h, leaves)
     redis.call('PEXPIREAT', z, leaves)
   end

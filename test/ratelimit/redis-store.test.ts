@@ -145,3 +145,29 @@ describe("resetting the counts of a key_prefix in Redis", () => {
     );
   });
 });
+
+describe("the expiry of a Redis counter's keys", () => {
+  it("is never before its newest bucket leaves, when a bucket earlier than that one is opened (a reload gave the rule a shorter window)", async () => {
+    const { store, prefix } = await storeUnderOwnPrefix();
+    const key = `${prefix}rate_limit:{acts}:global`;
+    const request = { key, max: 10, windowMs: 86_400_000, amount: 1 };
+    // A day's buckets are 1.44 s, the time rounded up: find one at least 20 ms ahead of the clock.
+    let dayBucketMs = 0;
+    for (let attempt = 0; ; attempt++) {
+      const answer = await store.reserve([request]);
+      if (answer.kind !== "counted") throw new Error(`expected the call to be counted, got ${answer.kind}`);
+      dayBucketMs = answer.entries[0]?.timeMs ?? 0;
+      if (dayBucketMs - (await redisNowMs()) >= 20) break;
+      if (attempt === 5) throw new Error("no day bucket 20 ms ahead of the Redis clock in 6 tries");
+      await redisClockReaches(dayBucketMs + 1);
+    }
+    // The same rule (kept by its id) with a window of a minute: buckets of 1 ms, now before the day's bucket.
+    const minute = await store.reserve([{ ...request, windowMs: 60_000 }]);
+    if (minute.kind !== "counted") throw new Error(`expected the call to be counted, got ${minute.kind}`);
+    expect(minute.entries[0]?.timeMs).toBeLessThan(dayBucketMs);
+    for (const counterKey of [key, `${prefix}times:rate_limit:{acts}:global`])
+      expect(Number(await admin.call("PEXPIRETIME", counterKey))).toBeGreaterThanOrEqual(
+        dayBucketMs + 60_000,
+      );
+  });
+});
