@@ -81,3 +81,35 @@ rules:
     expect(await limitRows(policy, store)).toMatchObject([{ id: "spend", used: 2, frees_in_seconds: 600 }]);
   });
 });
+
+describe("policylayer limits --json rows of fractional amounts given back", () => {
+  it("show nothing used once every amount in a bucket was given back, though floats left a remainder of 3e-17", async () => {
+    const parsed = parsePolicy(
+      `version: 1
+default: deny
+rules:
+  - id: spend
+    tool: pay
+    action: allow
+    budget: { sum: args.amount, max: 0.3, window: 600, scope: global }
+`,
+      "limits-rows.yaml",
+    );
+    if (!parsed.ok) throw new Error(`test policy does not validate: ${parsed.errors[0]?.message}`);
+    const policy = parsed.policy;
+    const limit = policy.rules[0]?.limits[0];
+    if (limit === undefined) throw new Error("the test rule has no limit");
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const store = LocalLimitStore.open(join(dir.path, "limits.db"), () => 1_000_000);
+    cleanups.push(() => store.close());
+    const key = sharedCounterKey(policy.state.keyPrefix, limit, "unused for global scope");
+    // Two calls in one bucket (the clock stands still), both given back: 0.1 + 0.2 - 0.2 - 0.1 is not 0.
+    const answers = [0.1, 0.2].map((amount) => store.reserve([{ key, max: 0.3, windowMs: 600_000, amount }]));
+    for (const answer of answers.reverse()) {
+      if (answer.kind !== "counted") throw new Error(`expected a counted reservation, got ${answer.kind}`);
+      store.release(answer.entries);
+    }
+    expect(await limitRows(policy, store)).toEqual([]);
+  });
+});
