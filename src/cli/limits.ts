@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { terminalSafeJson, visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from "../policy/types.js";
+import { amountText, RELATIVE_TOLERANCE } from "../ratelimit/arithmetic.js";
 import { counterKeyStart, parseCounterKey, ruleKeyStart } from "../ratelimit/keys.js";
 import type { SharedStoreHandle } from "../ratelimit/limiter.js";
 import { LimitStoreConfigError, openSharedStore } from "../ratelimit/open-store.js";
@@ -62,6 +63,15 @@ function freesInSeconds(freesInMs: number, windowSeconds: number): number {
   return Math.min(windowSeconds, Math.ceil(freesInMs / 1000));
 }
 
+/**
+ * What a counter holds, with the float noise that fractional amounts given back leave behind
+ * (0.1 + 0.2 - 0.2 - 0.1 is 3e-17) read as the nothing it is: a fraction within the tolerance the
+ * limit itself allows over max (RELATIVE_TOLERANCE).
+ */
+function usedOf(used: number, max: number): number {
+  return Number.isInteger(used) || used > max * RELATIVE_TOLERANCE ? used : 0;
+}
+
 /** The policy's shared limits with what the store counts for them now. */
 export async function limitRows(policy: CompiledPolicy, store: SharedLimitStore): Promise<LimitRow[]> {
   const prefix = policy.state.keyPrefix;
@@ -71,7 +81,8 @@ export async function limitRows(policy: CompiledPolicy, store: SharedLimitStore)
       if (limit.scope === "session") continue;
       for (const usage of await store.usage(counterKeyStart(prefix, limit))) {
         const parsed = parseCounterKey(prefix, usage.key);
-        if (parsed === null || parsed.scope !== limit.scope) continue;
+        const used = usedOf(usage.used, limit.max);
+        if (parsed === null || parsed.scope !== limit.scope || used === 0) continue;
         rows.push({
           id: rule.id,
           tool: toolOf(rule),
@@ -79,8 +90,8 @@ export async function limitRows(policy: CompiledPolicy, store: SharedLimitStore)
           scope: limit.scope,
           server: parsed.server,
           max: limit.max,
-          used: usage.used,
-          remaining: Math.max(0, limit.max - usage.used),
+          used,
+          remaining: Math.max(0, limit.max - used),
           window_seconds: limit.windowSeconds,
           frees_in_seconds: freesInSeconds(usage.freesInMs, limit.windowSeconds),
         });
@@ -127,7 +138,7 @@ export async function limitsCommand(flags: { policy?: string; json?: boolean }):
                 .split(", ")
                 .map((name) => visibleToolName(name))
                 .join(", ")
-        }): ${row.used} of ${row.max} used in ${row.window_seconds} s, ${row.remaining} left${frees}\n`,
+        }): ${amountText(row.used, row.max)} of ${amountText(row.max)} used in ${row.window_seconds} s, ${amountText(row.remaining, row.max)} left${frees}\n`,
       );
     }
     for (const rule of sessionOnly)
@@ -177,7 +188,7 @@ export async function limitsResetCommand(
     if (id === undefined) removed = await store.reset(prefix);
     else
       for (const kind of ["rate_limit", "budget"] as const)
-        removed += await store.reset(ruleKeyStart(prefix, kind, id));
+        removed += await store.reset(prefix, ruleKeyStart(prefix, kind, id));
     process.stdout.write(
       `Cleared ${removed} counter${removed === 1 ? "" : "s"} (${what}). Session counts inside running wraps are not affected.\n`,
     );

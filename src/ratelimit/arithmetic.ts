@@ -16,6 +16,20 @@ export function fitsWithin(used: number, amount: number, max: number): boolean {
 }
 
 /**
+ * An amount as people read it: to 15 significant digits of `scale` (the budget's max), so that
+ * summing's float noise does not show (0.3, not 0.30000000000000004) and an amount far below a
+ * millionth does not round away (0.0000005 left of a max of 0.001, not 0.000001).
+ */
+export function amountText(value: number, scale: number = value): string {
+  if (Number.isInteger(value)) return String(value);
+  const magnitude = Math.max(Math.abs(scale), Math.abs(value));
+  // Node 20's Intl takes at most 20 fraction digits: an amount below that, not noise, is written as it is.
+  const decimals = Math.min(20, Math.max(0, 15 - Math.ceil(Math.log10(magnitude))));
+  const text = value.toLocaleString("en-US", { maximumFractionDigits: decimals, useGrouping: false });
+  return Number(text) === 0 && Math.abs(value) >= magnitude * 1e-15 ? String(value) : text;
+}
+
+/**
  * The milliseconds until enough of a window's buckets (time and amount, oldest first) have left it
  * for `amount` to fit; Infinity when it never will (amount over max). Reads only as many buckets
  * as it needs, so a full counter of many buckets is not read whole for each call it refuses.

@@ -5,7 +5,7 @@ import type {
   StateSettings,
   ToolCall,
 } from "../policy/types.js";
-import { bucketTimeMs } from "./arithmetic.js";
+import { amountText, bucketTimeMs } from "./arithmetic.js";
 import { sessionCounterKey, sharedCounterKey } from "./keys.js";
 import { SlidingWindowLimiter } from "./sliding-window.js";
 import type { CountedEntry, CounterRequest, SharedLimitStore, StoreAnswer } from "./store.js";
@@ -78,11 +78,6 @@ function wholeSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
-/** A number for people: whole numbers as they are, fractions to at most six places. */
-function amountWords(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(6)));
-}
-
 /** The sentence an agent reads when a limit refuses its call. */
 function overLimitReason(
   rule: CompiledRule,
@@ -99,7 +94,7 @@ function overLimitReason(
   const when = Number.isFinite(retryAfterMs)
     ? `; enough frees up in ${wholeSeconds(retryAfterMs)} s`
     : "; this amount alone is over the budget";
-  return `budget of rule ${rule.index + 1}${scope}: ${limit.sum} may add up to at most ${amountWords(limit.max)} in ${limit.windowSeconds} s; ${amountWords(left)} is left${when}${why}`;
+  return `budget of rule ${rule.index + 1}${scope}: ${limit.sum} may add up to at most ${amountText(limit.max)} in ${limit.windowSeconds} s; ${amountText(left, limit.max)} is left${when}${why}`;
 }
 
 /**
@@ -168,7 +163,9 @@ export class Limiter {
       }
       sessionEntries.push({ key, timeMs: bucketTimeMs(nowMs, windowMs), amount });
     }
-    if (count) for (const entry of sessionEntries) this.session.add(entry.key, entry.timeMs, entry.amount);
+    if (count)
+      for (const entry of sessionEntries)
+        entry.timeMs = this.session.add(entry.key, entry.timeMs, entry.amount);
     if (shared.length === 0) {
       return count && sessionEntries.length > 0
         ? {

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type LibsqlDatabase from "libsql";
 import { bucketTimeMs, fitsWithin, millisecondsUntilFits, RELATIVE_TOLERANCE } from "./arithmetic.js";
+import { parseCounterKey } from "./keys.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
 type Database = LibsqlDatabase.Database;
@@ -102,6 +103,8 @@ class Statements {
   readonly expire: Statement;
   readonly sum: Statement;
   readonly buckets: Statement;
+  /** The time of a counter's oldest bucket that holds more than 0 (a budget counts calls of 0 too). */
+  readonly oldestAmount: Statement;
   readonly begin: Statement;
   readonly commit: Statement;
   readonly rollback: Statement;
@@ -116,6 +119,9 @@ class Statements {
       .prepare(
         `SELECT t_ms, amount FROM counts WHERE key = ? AND t_ms > ? AND t_ms < ${SUM_ROW} ORDER BY t_ms LIMIT ?`,
       )
+      .raw(true);
+    this.oldestAmount = db
+      .prepare(`SELECT min(t_ms) FROM counts WHERE key = ? AND t_ms < ${SUM_ROW} AND amount > 0`)
       .raw(true);
     this.begin = db.prepare("BEGIN IMMEDIATE");
     this.commit = db.prepare("COMMIT");
@@ -248,8 +254,10 @@ export class LocalLimitStore implements SharedLimitStore {
         const key = Array.isArray(row) ? String(row[0]) : "";
         const windowMs = numberAt(row, 1);
         const used = this.expiredSum(key, windowMs, nowMs);
-        const oldest = this.sql.buckets.get(key, Number.MIN_SAFE_INTEGER, 1);
-        const freesInMs = oldest === undefined ? 0 : Math.max(0, numberAt(oldest, 0) + windowMs - nowMs);
+        // An amount of 0 frees nothing when it leaves: the next unit frees with the oldest above it.
+        const oldest = this.sql.oldestAmount.get(key);
+        const oldestMs = Array.isArray(oldest) && typeof oldest[0] === "number" ? oldest[0] : null;
+        const freesInMs = oldestMs === null ? 0 : Math.max(0, oldestMs + windowMs - nowMs);
         if (used > 0 || freesInMs > 0) usages.push({ key, used, freesInMs });
       }
       return { kind: "counted", entries: [] };
@@ -257,16 +265,18 @@ export class LocalLimitStore implements SharedLimitStore {
     return usages;
   }
 
-  async reset(keyPrefix: string): Promise<number> {
+  async reset(keyPrefix: string, keyStart: string = keyPrefix): Promise<number> {
     let removed = 0;
     this.transaction(() => {
-      const where = "substr(key, 1, ?) = ?";
-      const row = this.db
-        .prepare(`SELECT count(*) FROM counts WHERE t_ms = ${SUM_ROW} AND ${where}`)
+      const keys = this.db
+        .prepare(`SELECT key FROM counts WHERE t_ms = ${SUM_ROW} AND substr(key, 1, ?) = ?`)
         .raw(true)
-        .get(keyPrefix.length, keyPrefix);
-      removed = numberAt(row, 0);
-      this.db.prepare(`DELETE FROM counts WHERE ${where}`).run(keyPrefix.length, keyPrefix);
+        .all(keyStart.length, keyStart)
+        .map((row) => (Array.isArray(row) ? String(row[0]) : ""))
+        .filter((key) => parseCounterKey(keyPrefix, key) !== null);
+      const remove = this.db.prepare("DELETE FROM counts WHERE key = ?");
+      for (const key of keys) remove.run(key);
+      removed = keys.length;
       return { kind: "counted", entries: [] };
     });
     return removed;

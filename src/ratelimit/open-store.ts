@@ -17,21 +17,51 @@ export function localStorePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), "limits.db");
 }
 
-/** The Redis URL in force: $POLICYLAYER_REDIS_URL, else state.url, else the default; refused when it is no redis URL. */
+/** How a Redis URL is written, for the messages that refuse one. */
+const URL_FORM =
+  "write it as redis://[user:password@]host:port/db, or rediss://... for TLS, with @ : / ? # % in the user or password percent-encoded (%40 %3A %2F %3F %23 %25)";
+
+/**
+ * The Redis URL in force: $POLICYLAYER_REDIS_URL, else state.url, else the default. ioredis reads it
+ * again to connect, so only a URL it reads as this check does passes (decide on one reading): a
+ * scheme in lower case from the first character (it takes TLS from a case-sensitive "rediss://", and
+ * fails on a leading blank), a user and password it can percent-decode (it throws URIError out of
+ * the constructor), a database that is a number (it sends SELECT NaN, whose error is thrown
+ * unhandled), and no ?options (they override the options set here, the timeouts among them).
+ */
 export function redisUrl(state: StateSettings, env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.POLICYLAYER_REDIS_URL;
   const url = fromEnv !== undefined && fromEnv !== "" ? fromEnv : (state.url ?? DEFAULT_REDIS_URL);
   const where = fromEnv ? "$POLICYLAYER_REDIS_URL" : "state.url";
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
+  if (!/^rediss?:\/\//.test(url)) {
+    // The scheme alone: what follows it may hold the password.
+    const scheme = /^[^:/@]{0,12}:?/.exec(url)?.[0] ?? "";
     throw new LimitStoreConfigError(
-      `${where} is not a URL (${redactedUrl(url)}); write it as redis://[user:password@]host:port/db or rediss://... for TLS`,
+      `${where} must start with redis:// or rediss:// (in lower case), got ${JSON.stringify(scheme)}...; ${URL_FORM}`,
     );
   }
-  if (protocol !== "redis:" && protocol !== "rediss:")
-    throw new LimitStoreConfigError(`${where} must start with redis:// or rediss://, got ${protocol}//`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LimitStoreConfigError(`${where} is not a URL (${redactedUrl(url)}); ${URL_FORM}`);
+  }
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    throw new LimitStoreConfigError(
+      `the user or password in ${where} (${redactedUrl(url)}) has a % that starts no %XX escape; ${URL_FORM}`,
+    );
+  }
+  if (!/^(\/\d*)?$/.test(parsed.pathname))
+    throw new LimitStoreConfigError(
+      `the database in ${where} must be a number, got ${JSON.stringify(parsed.pathname.slice(1))}; ${URL_FORM}`,
+    );
+  if (parsed.search !== "" || parsed.hash !== "")
+    throw new LimitStoreConfigError(
+      `${where} takes no ?options or #fragment (they may hold a password): policylayer sets the connection's options itself; ${URL_FORM}`,
+    );
   return url;
 }
 

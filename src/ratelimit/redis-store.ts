@@ -12,6 +12,11 @@ const require = createRequire(import.meta.url);
 const OPERATION_TIMEOUT_MS = 1000;
 /** How often a lost connection is tried again: counting resumes within this of Redis coming back. */
 const RECONNECT_EVERY_MS = 500;
+/**
+ * The most values a script hands one command through unpack: Redis's Lua refuses more than about
+ * 8,000 ("too many results to unpack"), and a refused call's script failed as an unreachable store.
+ */
+const MAX_UNPACKED = 4096;
 
 /**
  * Each counter is a hash (`total`, `window` in ms, `oldest`: no later than its oldest bucket, and
@@ -19,8 +24,8 @@ const RECONNECT_EVERY_MS = 500;
  * with the window. Bucket times are the Redis server's own clock rounded up as bucketTimeMs does
  * (so wraps on machines whose clocks differ still share one window, and a counter holds at most
  * MAX_BUCKETS_PER_WINDOW + 1 buckets). A call in a bucket that already holds an amount costs TIME,
- * one HMGET and one HSET; one that opens a bucket adds a ZADD and two PEXPIREATs (both keys end
- * when that bucket, the newest, leaves the window: never before a call counted in it does, never
+ * one HMGET and one HSET; one that opens a bucket adds a ZADD, a ZRANGE and two PEXPIREATs (both
+ * keys end when the newest bucket leaves the window: never before a call counted in it does, never
  * after). Sums are written exactly: whole numbers as integers, others with 17 digits.
  */
 const COMMON_LUA = `
@@ -107,7 +112,7 @@ for i = 1, n do
           if fits(left, amount, max) then done = true break end
         end
         if #times < page then done = true end
-        start, page = start + page, math.min(page * 8, 8192)
+        start, page = start + page, math.min(page * 8, ${MAX_UNPACKED})
       end
       retry = last and last + win - now or win
       if retry < 1 then retry = 1 end
@@ -131,8 +136,9 @@ for i = 1, n do
     if oldest == nil or tonumber(stamp) < oldest then oldest = stamp end
     redis.call('HSET', h, 'total', total, stamp, exact((inBucket or 0) + amount), 'window', ARGV[3 * i + 1], 'oldest', oldest)
     redis.call('ZADD', z, stamp, stamp)
-    -- Both keys live until this bucket leaves the window, and no longer.
-    local leaves = exact(tonumber(stamp) + win)
+    -- Both keys live until the newest bucket leaves the window, and no longer: usually this one,
+    -- but not when Redis's clock stepped back or a reload made the window's buckets finer.
+    local leaves = exact(tonumber(redis.call('ZRANGE', z, -1, -1)[1]) + win)
     redis.call('PEXPIREAT', h, leaves)
     redis.call('PEXPIREAT', z, leaves)
   end
@@ -165,13 +171,26 @@ end
 return 1
 `;
 
-/** KEYS: hash and set of one counter. Answers its sum and the ms until its oldest amount leaves. */
+/**
+ * KEYS: hash and set of one counter. Answers its sum and the ms until its oldest amount above 0
+ * leaves (a budget counts calls of 0 too, and they free nothing), 0 when there is none.
+ */
 const USAGE_LUA = `${COMMON_LUA}
 local win = tonumber(redis.call('HGET', KEYS[1], 'window') or '0')
 local used = expire(KEYS[1], KEYS[2], win)
-local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-local frees = 0
-if oldest[2] then frees = tonumber(oldest[2]) + win - now end
+local frees, start, page = 0, 0, 32
+while true do
+  local times = redis.call('ZRANGE', KEYS[2], start, start + page - 1)
+  if #times == 0 then break end
+  local amounts = redis.call('HMGET', KEYS[1], unpack(times))
+  local found = nil
+  for j = 1, #times do
+    if (tonumber(amounts[j]) or 0) > 0 then found = tonumber(times[j]) break end
+  end
+  if found then frees = found + win - now break end
+  if #times < page then break end
+  start, page = start + page, math.min(page * 8, ${MAX_UNPACKED})
+end
 return {exact(used), tostring(frees)}
 `;
 
@@ -291,6 +310,11 @@ export class RedisLimitStore implements SharedLimitStore {
   connected: Promise<RedisConnectError | null> = Promise.resolve(null);
   /** Until the first connection has been tried to its end: a call then waits for it (within the deadline). */
   private firstConnect = true;
+  /**
+   * Why this Redis cannot hold the counters as the URL asks, however often it is tried: a database
+   * it does not have (ioredis's SELECT fails, and its commands would then count in database 0).
+   */
+  private unusableBecause: string | null = null;
 
   /** Every command waits at most OPERATION_TIMEOUT_MS (one timer for all, not one per command). */
   private readonly deadlines = new Deadlines(
@@ -331,6 +355,8 @@ export class RedisLimitStore implements SharedLimitStore {
     let reporting = false;
     redis.on("error", (error: unknown) => {
       const message = errorText(error);
+      if (/DB index is out of range/i.test(message))
+        store.unusableBecause = `it has no database ${new URL(url).pathname.slice(1)} (${message})`;
       if (reporting && message !== store.lastError) onError(`redis ${redactedUrl(url)}: ${message}`);
       store.lastError = message;
     });
@@ -350,6 +376,11 @@ export class RedisLimitStore implements SharedLimitStore {
           throw error;
         }
         await store.ping();
+        if (store.unusableBecause !== null)
+          return new RedisConnectError(
+            `redis ${redactedUrl(url)}: ${store.unusableBecause}`,
+            "name a database this Redis has in state.url (or $POLICYLAYER_REDIS_URL): 0 to 15 unless its `databases` setting allows more",
+          );
         const unfit = await store.unfitBecause();
         if (unfit === null) return null;
         return new RedisConnectError(
@@ -403,8 +434,8 @@ export class RedisLimitStore implements SharedLimitStore {
     return usages.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  async reset(keyPrefix: string): Promise<number> {
-    const keys = await this.counterKeys(keyPrefix);
+  async reset(keyPrefix: string, keyStart: string = keyPrefix): Promise<number> {
+    const keys = (await this.counterKeys(keyStart)).filter((key) => parseCounterKey(keyPrefix, key) !== null);
     for (const key of keys) await this.deadlines.within(this.redis.del(key, this.timesKey(key)));
     return keys.length;
   }
@@ -455,6 +486,8 @@ export class RedisLimitStore implements SharedLimitStore {
     requests: readonly CounterRequest[],
     mode: "reserve" | "check",
   ): Promise<StoreAnswer> {
+    if (this.unusableBecause !== null)
+      return Promise.resolve({ kind: "unavailable", message: this.unusableBecause });
     if (this.redis.status !== "ready") {
       if (this.firstConnect && this.lastError === "") {
         // Opened a moment ago (a reload brought Redis in) and not failed yet: the call waits for the

@@ -49,21 +49,28 @@ export class SlidingWindowLimiter {
     return millisecondsUntilFits(window.total, amount, max, windowMs, nowMs, bucketsOf(window));
   }
 
-  /** Counts `amount` in the bucket at `timeMs` (bucketTimeMs) without checking (the caller checked with retryAfter). */
-  add(key: string, timeMs: number, amount: number): void {
+  /**
+   * Counts `amount` in the bucket at `timeMs` (bucketTimeMs) without checking (the caller checked
+   * with retryAfter); returns the time it was counted at, which giveBack needs. A time before the
+   * newest bucket's (the clock stepped back, or a reload made a window's buckets finer) is counted
+   * in that bucket: the times stay in order, and the amount leaves no sooner than its window.
+   */
+  add(key: string, timeMs: number, amount: number): number {
     let window = this.windows.get(key);
     if (window === undefined) {
       window = { timesMs: [], amounts: [], head: 0, total: 0 };
       this.windows.set(key, window);
     }
     const last = window.timesMs.length - 1;
-    if (last >= window.head && window.timesMs[last] === timeMs) {
-      window.amounts[last] = (window.amounts[last] as number) + amount;
-    } else {
-      window.timesMs.push(timeMs);
-      window.amounts.push(amount);
-    }
+    const newestMs = last >= window.head ? (window.timesMs[last] as number) : null;
     window.total += amount;
+    if (newestMs !== null && newestMs >= timeMs) {
+      window.amounts[last] = (window.amounts[last] as number) + amount;
+      return newestMs;
+    }
+    window.timesMs.push(timeMs);
+    window.amounts.push(amount);
+    return timeMs;
   }
 
   /** Gives back what `add` counted at `timeMs` (a reservation released); nothing when it already left. */

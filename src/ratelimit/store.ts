@@ -51,7 +51,11 @@ export interface SharedLimitStore {
   release(entries: readonly CountedEntry[]): void;
   /** The counters whose keys start with `keyPrefix`, with what is counted in their windows now. */
   usage(keyPrefix: string): Promise<CounterUsage[]>;
-  /** Removes every counter whose key starts with `keyPrefix`; resolves with how many were removed. */
-  reset(keyPrefix: string): Promise<number>;
+  /**
+   * Removes the counters written under the key_prefix `keyPrefix` whose keys start with `keyStart`
+   * (one rule's), all of them by default; resolves with how many were removed. Counters of a longer
+   * key_prefix that starts with `keyPrefix` (another policy's) are left alone.
+   */
+  reset(keyPrefix: string, keyStart?: string): Promise<number>;
   close(): Promise<void>;
 }

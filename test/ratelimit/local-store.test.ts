@@ -66,7 +66,7 @@ describe("the local store's windows", () => {
   it("gives a released reservation back, and reports what is used and when it frees up", async () => {
     const clock = { ms: 1_000 };
     const store = storeAt(clock);
-    const request = { key: "p:rate_limit:r:global", max: 5, windowMs: 60_000, amount: 1 };
+    const request = { key: "p:rate_limit:{r}:global", max: 5, windowMs: 60_000, amount: 1 };
     const held = store.reserve([request]);
     clock.ms = 2_000;
     store.reserve([request]);
@@ -75,6 +75,16 @@ describe("the local store's windows", () => {
     expect(await store.usage("p:")).toEqual([{ key: request.key, used: 1, freesInMs: 59_000 }]);
     expect(await store.reset("p:")).toBe(1);
     expect(await store.usage("p:")).toEqual([]);
+  });
+
+  it("resets the counters of its key_prefix only, not those of a longer key_prefix that starts with it (as Redis does)", async () => {
+    const store = storeAt({ ms: 1_000 });
+    const mine = { key: "team:rate_limit:{r}:global", max: 5, windowMs: 60_000, amount: 1 };
+    const staging = { ...mine, key: "team:staging:rate_limit:{r}:global" };
+    expect(store.reserve([mine]).kind).toBe("counted");
+    expect(store.reserve([staging]).kind).toBe("counted");
+    expect(await store.reset("team:")).toBe(1);
+    expect((await store.usage("team:")).map((usage) => usage.key)).toEqual([staging.key]);
   });
 
   it("after another process's lock made a call wait its second out, does not wait again until the lock is let go", () => {
