@@ -337,7 +337,7 @@ export const policySchema = {
           type: "string",
           pattern: "^rediss?://",
           description:
-            "For store redis: redis://[user:password@]host:port/db, or rediss:// for TLS. $POLICYLAYER_REDIS_URL overrides it. Default redis://127.0.0.1:6379/0.",
+            "For store redis: redis://[user:password@]host:port/db, or rediss:// for TLS; @ : / ? # % in a user name or password percent-encoded, db a number the server has, no ?options. $POLICYLAYER_REDIS_URL overrides it. Default redis://127.0.0.1:6379/0.",
           "x-expected": "a redis:// or rediss:// URL",
         },
         key_prefix: {
