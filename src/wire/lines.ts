@@ -65,9 +65,20 @@ export class LineSplitter {
     }
   }
 
-  /** True when bytes of an unfinished line are held (the stream ended mid-line). */
-  get hasPartialLine(): boolean {
-    return this.pendingBytes > 0 || this.discarding;
+  /**
+   * The input ended: the bytes of the line it ended in the middle of, which are forgotten; null when
+   * it ended between lines, or inside a line over the ceiling (oversize reported that one).
+   */
+  endInput(): Buffer | null {
+    const partial =
+      this.discarding || this.stream !== null || this.pendingBytes === 0
+        ? null
+        : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.discarding = false;
+    this.asked = false;
+    return partial;
   }
 
   /** Holds [start, end) of the chunk; `counted` of its bytes count toward the ceiling (not a terminator). */

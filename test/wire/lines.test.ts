@@ -16,7 +16,7 @@ function split(chunks: Array<string | Buffer>, maxLineBytes = 1024) {
     maxLineBytes,
   );
   for (const chunk of chunks) splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return { lines, framed, oversize, partial: splitter.hasPartialLine };
+  return { lines, framed, oversize, partial: splitter.endInput()?.toString("utf8") ?? null };
 }
 
 describe("LineSplitter", () => {
@@ -48,9 +48,16 @@ describe("LineSplitter", () => {
   });
 
   it("holds an unfinished line until its newline comes", () => {
-    const result = split(["abc"]);
+    const result = split(["ab", "c"]);
     expect(result.lines).toEqual([]);
-    expect(result.partial).toBe(true);
+    expect(result.partial).toBe("abc");
+  });
+
+  it("hands back nothing at the input's end after a whole line, or inside a line over the ceiling (oversize told of it)", () => {
+    expect(split(["abc\n"]).partial).toBeNull();
+    const result = split(["x".repeat(20), "y"], 16);
+    expect(result.oversize).toHaveLength(1);
+    expect(result.partial).toBeNull();
   });
 
   it("has no 64 KB limit", () => {
