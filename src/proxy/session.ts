@@ -463,7 +463,8 @@ export class ProxySession {
   private answerOwnRequest(id: RequestId, content: Buffer): void {
     let message: unknown;
     try {
-      message = JSON.parse(content.toString("utf8"));
+      // Read as the client's own lists are (filteredToolsList), so both teach the same definitions.
+      message = parseJson(content);
     } catch {
       message = { error: { message: "the server's answer is not JSON" } };
     }

@@ -152,6 +152,20 @@ describe("ProxySession with the gate, in process", () => {
     expect(denied).toMatchObject({ id: 1, result: { isError: true } });
   });
 
+  it("reads a list's ttlMs by its value however it is written: 0.0 and 0E3 run out at once, as 0 does", () => {
+    for (const ttl of ["0", "0.0", "0E3"]) {
+      const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
+      session.fromClient({ jsonrpc: "2.0", id: "list", method: "tools/list" });
+      session.serverReceived();
+      session.fromServerBytes(`{"jsonrpc":"2.0","id":"list","result":{"tools":[],"ttlMs":${ttl}}}\n`);
+      session.clientReceived();
+      session.fromClient({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "fresh" } });
+      // The whole list it read has run out: the unlisted tool is looked up again, not decided at once.
+      expect(session.serverReceived(), `ttlMs ${ttl}`).toMatchObject([{ method: "tools/list" }]);
+      session.close();
+    }
+  });
+
   it("audits a call still waiting for its definition when the server exits, at once, as a denial", () => {
     const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
     session.fromClient({
