@@ -1,5 +1,13 @@
 import type { RequestId } from "./jsonrpc.js";
-import { type MemberScan, parseRange, peekMembers, QUOTE, scanMembers, type ValueRange } from "./peek.js";
+import {
+  BACKSLASH,
+  type MemberScan,
+  parseRange,
+  peekMembers,
+  QUOTE,
+  scanMembers,
+  type ValueRange,
+} from "./peek.js";
 
 const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 /** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
@@ -58,12 +66,22 @@ export class ResponseReader {
     }
   }
 
-  /** Whether the line last read (from `content`) has a method member spelled exactly `literal` (a JSON string, quotes included). */
+  /**
+   * Whether the line last read (from `content`) has the method `literal` names (a JSON string of
+   * ASCII without escapes, quotes included): spelled so, or with escapes (`\/`, `\u0065`), as the client reads it.
+   */
   isMethod(content: Buffer, literal: string): boolean {
-    const ranges = this.ranges;
-    return (
-      this.scanned && isLiteral(content, ranges[METHOD] as number, ranges[METHOD + 1] as number, literal)
-    );
+    const start = this.ranges[METHOD] as number;
+    const end = this.ranges[METHOD + 1] as number;
+    if (!this.scanned || start === -1) return false;
+    if (isLiteral(content, start, end, literal)) return true;
+    // An escape makes a spelling longer than the name: only such a spelling is decoded.
+    if (end - start <= literal.length || !hasBackslash(content, start, end)) return false;
+    try {
+      return JSON.parse(content.toString("utf8", start, end)) === literal.slice(1, -1);
+    } catch {
+      return false;
+    }
   }
 
   /** Whether the response last read has a result member. */
@@ -108,6 +126,12 @@ export function responseEnd(
   if (hasError || !hasResult) return "protocol_error";
   if (inputRequired) return "input_required";
   return isErrorTrue ? "tool_error" : "result";
+}
+
+/** Whether [start, end) of `content` holds a backslash (a short range: a method name). */
+function hasBackslash(content: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; at++) if (content[at] === BACKSLASH) return true;
+  return false;
 }
 
 /** Whether the value range [start, end) of `content` is exactly `literal` (ASCII). */

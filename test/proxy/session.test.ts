@@ -166,6 +166,20 @@ describe("ProxySession with the gate, in process", () => {
     }
   });
 
+  it("reads the server's list_changed by its value however its method is escaped, as the client does", () => {
+    for (const method of ["notifications/tools/list_changed", "notifications\\/tools\\/list_chang\\u0065d"]) {
+      const session = proxyWith("version: 1\ndefault: allow\n");
+      session.fromServerBytes(`{"jsonrpc":"2.0","method":"${method}"}\n`);
+      expect(session.clientReceived()).toEqual([
+        { jsonrpc: "2.0", method: "notifications/tools/list_changed" },
+      ]);
+      session.fromClient({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "fresh" } });
+      // The list the proxy had read may be out of date: the unlisted tool is looked up again.
+      expect(session.serverReceived(), method).toMatchObject([{ method: "tools/list" }]);
+      session.close();
+    }
+  });
+
   it("audits a call still waiting for its definition when the server exits, at once, as a denial", () => {
     const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
     session.fromClient({
