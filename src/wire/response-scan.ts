@@ -71,17 +71,10 @@ export class ResponseReader {
    * ASCII without escapes, quotes included): spelled so, or with escapes (`\/`, `\u0065`), as the client reads it.
    */
   isMethod(content: Buffer, literal: string): boolean {
-    const start = this.ranges[METHOD] as number;
-    const end = this.ranges[METHOD + 1] as number;
-    if (!this.scanned || start === -1) return false;
-    if (isLiteral(content, start, end, literal)) return true;
-    // An escape makes a spelling longer than the name: only such a spelling is decoded.
-    if (end - start <= literal.length || !hasBackslash(content, start, end)) return false;
-    try {
-      return JSON.parse(content.toString("utf8", start, end)) === literal.slice(1, -1);
-    } catch {
-      return false;
-    }
+    const ranges = this.ranges;
+    return (
+      this.scanned && spellsString(content, ranges[METHOD] as number, ranges[METHOD + 1] as number, literal)
+    );
   }
 
   /** Whether the response last read has a result member. */
@@ -96,7 +89,7 @@ export class ResponseReader {
       this.ranges[ERROR] !== -1,
       this.ranges[RESULT] !== -1,
       isLiteral(content, inner[0] as number, inner[1] as number, "true"),
-      isLiteral(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED),
+      spellsString(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED),
     );
   }
 
@@ -128,7 +121,22 @@ export function responseEnd(
   return isErrorTrue ? "tool_error" : "result";
 }
 
-/** Whether [start, end) of `content` holds a backslash (a short range: a method name). */
+/**
+ * Whether the value range [start, end) of `bytes` is the string `literal` (a JSON string of ASCII
+ * without escapes, quotes included), spelled so or with escapes (`\/`, `\u0065`), as a client decodes it.
+ */
+export function spellsString(bytes: Buffer, start: number, end: number, literal: string): boolean {
+  if (isLiteral(bytes, start, end, literal)) return true;
+  // An escape makes a spelling longer than the string: only such a spelling is decoded.
+  if (start === -1 || end - start <= literal.length || !hasBackslash(bytes, start, end)) return false;
+  try {
+    return JSON.parse(bytes.toString("utf8", start, end)) === literal.slice(1, -1);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether [start, end) of `content` holds a backslash (a short range: a method name, a resultType). */
 function hasBackslash(content: Buffer, start: number, end: number): boolean {
   for (let at = start; at < end; at++) if (content[at] === BACKSLASH) return true;
   return false;

@@ -180,6 +180,29 @@ describe("ProxySession with the gate, in process", () => {
     }
   });
 
+  it("reads a result's resultType by its value however it is escaped: an escaped input_required is the call going on", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromClient({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "greet", arguments: {} },
+    });
+    session.serverReceived();
+    session.fromServerBytes(
+      '{"jsonrpc":"2.0","id":1,"result":{"resultType":"input\\u005frequired","inputRequests":{},"requestState":"state-1"}}\n',
+    );
+    session.clientReceived();
+    const retry = { name: "greet", arguments: {}, requestState: "state-1", inputResponses: {} };
+    session.fromClient({ jsonrpc: "2.0", id: 2, method: "tools/call", params: retry });
+    session.serverReceived();
+    session.fromServer({ jsonrpc: "2.0", id: 2, result: { content: [], resultType: "complete" } });
+    expect(callLines(session)).toMatchObject([
+      { id: 1, outcome: "input_required" },
+      { id: 2, continues: 1, outcome: "result" },
+    ]);
+  });
+
   it("audits a call still waiting for its definition when the server exits, at once, as a denial", () => {
     const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
     session.fromClient({
@@ -396,6 +419,14 @@ describe("a long answer from the server, in process", () => {
     for (let at = 0; at < bytes.length; at += PIECE_BYTES) out.push(bytes.subarray(at, at + PIECE_BYTES));
     return out;
   }
+
+  it("reads the resultType of an answer passed on as it comes by its value however it is escaped", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"x".repeat(300 * 1024)}"}],"resultType":"input\\u005frequired","requestState":"s"}}`;
+    for (const piece of pieces(line)) session.fromServerBytes(piece);
+    expect(session.clientReceivedText()).toEqual([line]);
+    expect(callLines(session)).toMatchObject([{ id, outcome: "input_required" }]);
+  });
 
   it("passes an answer whose id comes first on as it comes, byte for byte, with its audit line in the log before its end", () => {
     const { session, id } = callInFlight();
