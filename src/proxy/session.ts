@@ -202,6 +202,15 @@ export class ProxySession {
       // Fail closed and keep running: e.g. arguments nested too deeply to serialize. Nothing was
       // forwarded (serialization comes before the write), so the request gets an internal error.
       this.options.warn(`internal error on a client message: ${(error as Error).stack ?? error}`);
+      if (message.kind === "response" && !this.ownRequests.owns(message.id)) {
+        // The server's request would wait for ever for an answer that never went: an error goes in its place.
+        const failure = {
+          code: ErrorCode.InternalError,
+          message: "policylayer could not forward the client's answer to this request",
+        };
+        this.sendToServer({ jsonrpc: "2.0", id: message.id, error: failure }, "escaped");
+        return;
+      }
       if (message.kind !== "request") return;
       const entry = this.pending.get(message.id);
       entry?.forwarded?.finish("protocol_error");

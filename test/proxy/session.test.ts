@@ -203,6 +203,18 @@ describe("ProxySession with the gate, in process", () => {
     ]);
   });
 
+  it("answers the server's request with an error when the client's answer to it cannot be forwarded (nested too deeply), so it does not wait for ever", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromServer({ jsonrpc: "2.0", id: 5, method: "sampling/createMessage", params: { messages: [] } });
+    session.clientReceived();
+    const depth = 20_000;
+    session.fromClientBytes(
+      `{"jsonrpc":"2.0","id":5,"result":{"a":${"[".repeat(depth)}${"]".repeat(depth)}}}\n`,
+    );
+    expect(session.serverReceived()).toMatchObject([{ jsonrpc: "2.0", id: 5, error: { code: -32603 } }]);
+    expect(session.clientReceived()).toEqual([]);
+  });
+
   it("audits a call still waiting for its definition when the server exits, at once, as a denial", () => {
     const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
     session.fromClient({
