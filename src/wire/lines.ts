@@ -89,7 +89,7 @@ export class LineSplitter {
       this.discarding = true;
       const stream = this.stream;
       if (stream === null)
-        this.sink.oversize(this.pendingBytes + counted, this.pending[0] ?? chunk.subarray(start, end));
+        this.sink.oversize(this.pendingBytes + counted, this.head(chunk.subarray(start, end)));
       else stream.oversize(this.pendingBytes + counted);
       this.pending = [];
       this.pendingBytes = 0;
@@ -103,6 +103,21 @@ export class LineSplitter {
       return;
     }
     this.pending.push(piece);
+  }
+
+  /**
+   * The first HEAD_BYTES of the line being dropped: the pieces held of it, then `last`. Its first
+   * piece alone may be a few bytes (the end of the chunk that ended the line before), short of its id.
+   */
+  private head(last: Buffer): Buffer {
+    const pieces: Buffer[] = [];
+    let bytes = 0;
+    for (const piece of [...this.pending, last]) {
+      if (bytes >= HEAD_BYTES) break;
+      pieces.push(piece);
+      bytes += piece.length;
+    }
+    return Buffer.concat(pieces, Math.min(bytes, HEAD_BYTES));
   }
 
   /** Once a line held without its end is long enough: asks the sink whether it is passed on as it comes. */

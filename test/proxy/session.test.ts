@@ -215,6 +215,22 @@ describe("ProxySession with the gate, in process", () => {
     expect(session.clientReceived()).toEqual([]);
   });
 
+  it("answers a message over the ceiling under its id when the id came in a later chunk than the line's start", () => {
+    const session = new InProcessProxy({
+      policy: policyFrom("version: 1\ndefault: allow\n"),
+      auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+      maxLineBytes: 1024,
+    });
+    proxy = session;
+    // The chunk that ends one line holds the first bytes of the next, as stdin's chunks fall.
+    session.fromClientBytes('{"jsonrpc":"2.0","id":1,"method":"ping"}\n{"jsonrpc":"2.0",');
+    session.fromClientBytes(
+      `"id":9,"method":"tools/call","params":{"name":"x","arguments":{"a":"${"v".repeat(2000)}"}}}\n`,
+    );
+    expect(session.serverReceived()).toMatchObject([{ id: 1, method: "ping" }]);
+    expect(session.clientReceived()).toMatchObject([{ id: 9, error: { code: -32001 } }]);
+  });
+
   it("audits a call still waiting for its definition when the server exits, at once, as a denial", () => {
     const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
     session.fromClient({
@@ -512,6 +528,20 @@ describe("a long answer from the server, in process", () => {
     expect(JSON.parse(error as string)).toMatchObject({ id, error: { code: -32603 } });
     expect(callLines(session)).toMatchObject([{ id, outcome: "protocol_error" }]);
     expect(session.warnings.join("\n")).toContain("cut off a server message passed on as it came");
+  });
+
+  it("answers a call with message too large when the server's answer over the ceiling names its id only in a later chunk", () => {
+    const { session, id } = callInFlight(1024);
+    session.fromServerBytes(
+      '{"jsonrpc":"2.0","method":"notifications/message","params":{}}\n{"jsonrpc":"2.0",',
+    );
+    session.fromServerBytes(
+      `"id":${id},"result":{"content":[{"type":"text","text":"${"v".repeat(2000)}"}]}}\n`,
+    );
+    expect(session.clientReceived()).toMatchObject([
+      { method: "notifications/message" },
+      { id, error: { code: -32001 } },
+    ]);
   });
 
   it("cuts off an answer that grows past the ceiling while it is passed on, and answers with message too large", () => {

@@ -72,6 +72,13 @@ describe("LineSplitter", () => {
     expect(result.oversize[0]?.head.startsWith('{"id":7')).toBe(true);
   });
 
+  it("hands the start of a line over the ceiling to oversize however the line was cut into chunks", () => {
+    const result = split(['prev\n{"jsonrpc":', '"2.0","id":', '7,"x":"', "y".repeat(1200), '"}\n'], 1000);
+    expect(result.lines).toEqual(["prev"]);
+    expect(result.oversize).toHaveLength(1);
+    expect(result.oversize[0]?.head.startsWith('{"jsonrpc":"2.0","id":7,"x":"yyy')).toBe(true);
+  });
+
   it("counts a line's content toward the ceiling, not its terminator, in one chunk or in many", () => {
     const atCeiling = "a".repeat(1000);
     const over = "b".repeat(1001);
