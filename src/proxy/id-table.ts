@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { RequestId } from "../wire/jsonrpc.js";
 
 /** Slot states of the number table. */
@@ -31,6 +32,8 @@ export class IdTable<T> {
   /** Null-prototype: "__proto__" and "constructor" are ids like any other. */
   private strings: Record<string, T> = Object.create(null);
   private stringsCount = 0;
+  /** Mixed into every number's home slot, so that no peer can choose ids that share one (see slotOf). */
+  private readonly seed = randomBytes(4).readInt32LE(0);
 
   get size(): number {
     return this.numbersCount + this.stringsCount;
@@ -62,7 +65,7 @@ export class IdTable<T> {
     }
     if (2 * (this.occupied + 1) > this.keys.length) this.rebuild();
     const mask = this.keys.length - 1;
-    let slot = slotOf(id, mask);
+    let slot = slotOf(id, this.seed, mask);
     while (this.states[slot] === USED) slot = (slot + 1) & mask;
     if (this.states[slot] === EMPTY) this.occupied++;
     this.keys[slot] = id;
@@ -108,7 +111,7 @@ export class IdTable<T> {
   /** The slot holding number `id`, or -1. */
   private find(id: number): number {
     const mask = this.keys.length - 1;
-    let slot = slotOf(id, mask);
+    let slot = slotOf(id, this.seed, mask);
     for (;;) {
       const state = this.states[slot];
       if (state === EMPTY) return -1;
@@ -132,8 +135,13 @@ export class IdTable<T> {
   }
 }
 
-/** The home slot of a number id: consecutive ids fill consecutive slots. */
-function slotOf(id: number, mask: number): number {
-  // Safe integers up to 2^53: fold the high part in, so ids that differ only above bit 31 spread too.
-  return (id + ((id / 4294967296) | 0)) & mask;
+/**
+ * The home slot of a number id: its low and high 32 bits (safe integers reach 2^53) mixed with the
+ * table's secret seed. The client picks the ids: a plain fold would let it choose thousands that share
+ * one slot, and every lookup would then walk them all.
+ */
+function slotOf(id: number, seed: number, mask: number): number {
+  let hash = Math.imul((id | 0) ^ seed, 0x9e3779b1) ^ ((id / 4294967296) | 0);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  return (hash ^ (hash >>> 13)) & mask;
 }

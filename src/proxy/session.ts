@@ -64,6 +64,8 @@ export class ProxySession {
   private readonly definitions: ToolListFetcher;
   private readonly toolCalls: ToolCalls;
   private readonly clientEra = new ClientEra();
+  /** The client's lines, once started (its input may end in the middle of one). */
+  private fromClient: LineSplitter | null = null;
 
   constructor(options: ProxyOptions) {
     this.options = options;
@@ -106,6 +108,7 @@ export class ProxySession {
       },
       maxLineBytes,
     );
+    this.fromClient = fromClient;
     const fromServer = new LineSplitter(
       {
         line: (content, framedBytes) => this.onServerLine(content, framedBytes),
@@ -158,7 +161,17 @@ export class ProxySession {
    * withdrawn by whoever asks), so that the server's input can be closed after the last of them.
    */
   clientInputEnded(): Promise<void> {
+    const partial = this.fromClient?.endInput() ?? null;
+    if (partial !== null && !isBlank(partial)) this.onClientPartialLine(partial);
     return this.toolCalls.allDecided();
+  }
+
+  /** The client's input ended inside a message (no newline after it): not forwarded, and answered so. */
+  private onClientPartialLine(partial: Buffer): void {
+    const message =
+      "Parse error: the input ended in the middle of a message (no newline after it); it was not forwarded";
+    this.options.warn(`refused a client message of ${partial.length} bytes: ${message}`);
+    this.sendToClient(errorLine(idOfHead(partial), ErrorCode.ParseError, message));
   }
 
   /** The server's input is about to close: a call decided from now on is answered with an error, never sent. */
@@ -189,6 +202,15 @@ export class ProxySession {
       // Fail closed and keep running: e.g. arguments nested too deeply to serialize. Nothing was
       // forwarded (serialization comes before the write), so the request gets an internal error.
       this.options.warn(`internal error on a client message: ${(error as Error).stack ?? error}`);
+      if (message.kind === "response" && !this.ownRequests.owns(message.id)) {
+        // The server's request would wait for ever for an answer that never went: an error goes in its place.
+        const failure = {
+          code: ErrorCode.InternalError,
+          message: "policylayer could not forward the client's answer to this request",
+        };
+        this.sendToServer({ jsonrpc: "2.0", id: message.id, error: failure }, "escaped");
+        return;
+      }
       if (message.kind !== "request") return;
       const entry = this.pending.get(message.id);
       entry?.forwarded?.finish("protocol_error");
@@ -450,7 +472,8 @@ export class ProxySession {
   private answerOwnRequest(id: RequestId, content: Buffer): void {
     let message: unknown;
     try {
-      message = JSON.parse(content.toString("utf8"));
+      // Read as the client's own lists are (filteredToolsList), so both teach the same definitions.
+      message = parseJson(content);
     } catch {
       message = { error: { message: "the server's answer is not JSON" } };
     }

@@ -1,6 +1,7 @@
 // Reading the server's tool list on behalf of a tools/call whose tool policylayer does not know yet,
 // so that no decision depends on whether the client happened to list the tools first.
 import { paramsInEra, type RequestEra } from "../wire/era.js";
+import { approximateNumber, isJsonNumber } from "../wire/exact-number.js";
 import { isJsonObject, type JsonObject } from "../wire/jsonrpc.js";
 
 /** How long a call may wait for the server's list before it is denied (a cold uvx start takes seconds). */
@@ -105,9 +106,9 @@ export class ToolListFetcher {
    */
   private readWhole(lastPage: JsonObject, names: ReadonlySet<string>): void {
     this.options.wholeListNames(names);
-    const ttlMs = lastPage.ttlMs;
-    this.wholeUntilMs =
-      typeof ttlMs === "number" && ttlMs >= 0 ? this.now() + ttlMs : Number.POSITIVE_INFINITY;
+    // By its value however it is written (0.0 and 0E3 are ExactNumbers: see wire/json.ts).
+    const ttlMs = isJsonNumber(lastPage.ttlMs) ? approximateNumber(lastPage.ttlMs) : Number.NaN;
+    this.wholeUntilMs = ttlMs >= 0 ? this.now() + ttlMs : Number.POSITIVE_INFINITY;
   }
 
   /** The server said its tool list changed: the next unknown tool reads it again. */

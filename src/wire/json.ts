@@ -124,21 +124,58 @@ export function parseJson(bytes: Buffer, latin1 = false): unknown {
   return JSON.parse(marked + decode(copied, bytes.length), reviveExact);
 }
 
-// A string (skipped) or a number literal, in JSON text held as a string.
-const STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/** A number literal where it starts (sticky: matched at lastIndex only). */
+const NUMBER_AT = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * The index just after the string whose opening quote is at `start` in `text`, or -1 where it never
+ * ends. Each quote is looked at once, so text full of escaped quotes costs its length, not its square.
+ */
+function stringEnd(text: string, start: number): number {
+  let at = start + 1;
+  for (;;) {
+    const quote = text.indexOf('"', at);
+    if (quote === -1) return -1;
+    let backslashes = 0;
+    for (let back = quote - 1; back > start && text.charCodeAt(back) === BACKSLASH; back--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    at = quote + 1;
+  }
+}
 
 /**
  * parseJson for JSON text held as a JavaScript string (JSON text sent inside a string argument):
  * number literals JavaScript would change become ExactNumber values. Throws as JSON.parse does.
  */
 export function parseJsonString(text: string): unknown {
-  let exact = false;
-  const marked = text.replace(STRING_OR_NUMBER, (token) => {
-    if (token.startsWith('"') || typeof numberFromText(token) === "number") return token;
-    exact = true;
-    return `${MARK_IN_JSON}${token}"`;
-  });
-  return exact ? JSON.parse(marked, reviveExact) : JSON.parse(text);
+  let marked = "";
+  let copied = 0;
+  let at = 0;
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (code === QUOTE) {
+      at = stringEnd(text, at);
+      // A string without its end: not JSON, and JSON.parse says so.
+      if (at === -1) break;
+      continue;
+    }
+    if (code !== MINUS && (code < DIGIT_ZERO || code > DIGIT_NINE)) {
+      at++;
+      continue;
+    }
+    NUMBER_AT.lastIndex = at;
+    const token = NUMBER_AT.exec(text)?.[0];
+    if (token === undefined) {
+      at++;
+      continue;
+    }
+    if (typeof numberFromText(token) !== "number") {
+      marked += `${text.slice(copied, at)}${MARK_IN_JSON}${token}"`;
+      copied = at + token.length;
+    }
+    at += token.length;
+  }
+  return copied === 0 ? JSON.parse(text) : JSON.parse(marked + text.slice(copied), reviveExact);
 }
 
 /**

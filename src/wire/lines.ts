@@ -65,9 +65,20 @@ export class LineSplitter {
     }
   }
 
-  /** True when bytes of an unfinished line are held (the stream ended mid-line). */
-  get hasPartialLine(): boolean {
-    return this.pendingBytes > 0 || this.discarding;
+  /**
+   * The input ended: the bytes of the line it ended in the middle of, which are forgotten; null when
+   * it ended between lines, or inside a line over the ceiling (oversize reported that one).
+   */
+  endInput(): Buffer | null {
+    const partial =
+      this.discarding || this.stream !== null || this.pendingBytes === 0
+        ? null
+        : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.discarding = false;
+    this.asked = false;
+    return partial;
   }
 
   /** Holds [start, end) of the chunk; `counted` of its bytes count toward the ceiling (not a terminator). */
@@ -78,7 +89,7 @@ export class LineSplitter {
       this.discarding = true;
       const stream = this.stream;
       if (stream === null)
-        this.sink.oversize(this.pendingBytes + counted, this.pending[0] ?? chunk.subarray(start, end));
+        this.sink.oversize(this.pendingBytes + counted, this.head(chunk.subarray(start, end)));
       else stream.oversize(this.pendingBytes + counted);
       this.pending = [];
       this.pendingBytes = 0;
@@ -92,6 +103,21 @@ export class LineSplitter {
       return;
     }
     this.pending.push(piece);
+  }
+
+  /**
+   * The first HEAD_BYTES of the line being dropped: the pieces held of it, then `last`. Its first
+   * piece alone may be a few bytes (the end of the chunk that ended the line before), short of its id.
+   */
+  private head(last: Buffer): Buffer {
+    const pieces: Buffer[] = [];
+    let bytes = 0;
+    for (const piece of [...this.pending, last]) {
+      if (bytes >= HEAD_BYTES) break;
+      pieces.push(piece);
+      bytes += piece.length;
+    }
+    return Buffer.concat(pieces, Math.min(bytes, HEAD_BYTES));
   }
 
   /** Once a line held without its end is long enough: asks the sink whether it is passed on as it comes. */

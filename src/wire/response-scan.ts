@@ -1,5 +1,13 @@
 import type { RequestId } from "./jsonrpc.js";
-import { type MemberScan, parseRange, peekMembers, QUOTE, scanMembers, type ValueRange } from "./peek.js";
+import {
+  BACKSLASH,
+  type MemberScan,
+  parseRange,
+  peekMembers,
+  QUOTE,
+  scanMembers,
+  type ValueRange,
+} from "./peek.js";
 
 const RESPONSE_MEMBERS: readonly string[] = ["id", "result", "error", "method"];
 /** Where each of RESPONSE_MEMBERS' value ranges starts in scanMembers' answer. */
@@ -58,11 +66,14 @@ export class ResponseReader {
     }
   }
 
-  /** Whether the line last read (from `content`) has a method member spelled exactly `literal` (a JSON string, quotes included). */
+  /**
+   * Whether the line last read (from `content`) has the method `literal` names (a JSON string of
+   * ASCII without escapes, quotes included): spelled so, or with escapes (`\/`, `\u0065`), as the client reads it.
+   */
   isMethod(content: Buffer, literal: string): boolean {
     const ranges = this.ranges;
     return (
-      this.scanned && isLiteral(content, ranges[METHOD] as number, ranges[METHOD + 1] as number, literal)
+      this.scanned && spellsString(content, ranges[METHOD] as number, ranges[METHOD + 1] as number, literal)
     );
   }
 
@@ -78,7 +89,7 @@ export class ResponseReader {
       this.ranges[ERROR] !== -1,
       this.ranges[RESULT] !== -1,
       isLiteral(content, inner[0] as number, inner[1] as number, "true"),
-      isLiteral(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED),
+      spellsString(content, inner[2] as number, inner[3] as number, INPUT_REQUIRED),
     );
   }
 
@@ -108,6 +119,27 @@ export function responseEnd(
   if (hasError || !hasResult) return "protocol_error";
   if (inputRequired) return "input_required";
   return isErrorTrue ? "tool_error" : "result";
+}
+
+/**
+ * Whether the value range [start, end) of `bytes` is the string `literal` (a JSON string of ASCII
+ * without escapes, quotes included), spelled so or with escapes (`\/`, `\u0065`), as a client decodes it.
+ */
+export function spellsString(bytes: Buffer, start: number, end: number, literal: string): boolean {
+  if (isLiteral(bytes, start, end, literal)) return true;
+  // An escape makes a spelling longer than the string: only such a spelling is decoded.
+  if (start === -1 || end - start <= literal.length || !hasBackslash(bytes, start, end)) return false;
+  try {
+    return JSON.parse(bytes.toString("utf8", start, end)) === literal.slice(1, -1);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether [start, end) of `content` holds a backslash (a short range: a method name, a resultType). */
+function hasBackslash(content: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; at++) if (content[at] === BACKSLASH) return true;
+  return false;
 }
 
 /** Whether the value range [start, end) of `content` is exactly `literal` (ASCII). */

@@ -19,7 +19,7 @@ import {
   scalarEnd,
   skipWhitespace,
 } from "./peek.js";
-import { INPUT_REQUIRED, type ResponseEnd, requestIdIn, responseEnd } from "./response-scan.js";
+import { INPUT_REQUIRED, type ResponseEnd, requestIdIn, responseEnd, spellsString } from "./response-scan.js";
 
 /** The longest member value kept (an id, isError, resultType, requestState); a longer one is only known to be there. */
 const MAX_KEPT_BYTES = 64 * 1024;
@@ -156,11 +156,12 @@ export class ResponseStreamScan {
 
   /** After the whole line: how the response ended (as ResponseReader.end reads a whole line). */
   end(): ResponseEnd {
+    const resultType = this.resultMember("resultType");
     return responseEnd(
       this.member("error") !== null,
       this.member("result") !== null,
       spells(this.resultMember("isError"), "true"),
-      spells(this.resultMember("resultType"), INPUT_REQUIRED),
+      resultType instanceof Buffer && spellsString(resultType, 0, resultType.length, INPUT_REQUIRED),
     );
   }
 

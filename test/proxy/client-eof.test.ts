@@ -61,6 +61,18 @@ describe("the client closes its input while a call is held, in process", () => {
     expect(await settled(proxy.session.clientInputEnded())).toBe(true);
   });
 
+  it("answers a message the input ended in the middle of (no newline after it) with a parse error under its id, and forwards nothing", async () => {
+    proxy = new InProcessProxy({
+      policy: policyFrom("version: 1\ndefault: allow\n"),
+      auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+    });
+    proxy.fromClientBytes('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"wipe"}}');
+    await proxy.session.clientInputEnded();
+    expect(proxy.serverReceived()).toEqual([]);
+    expect(proxy.clientReceived()).toMatchObject([{ jsonrpc: "2.0", id: 7, error: { code: -32700 } }]);
+    expect(proxy.warnings.join("\n")).toContain("the input ended in the middle of a message");
+  });
+
   it("answers a call decided after the server's input closed with an error, audited as not forwarded", async () => {
     const { session, listId } = callWaitingForItsDefinition();
     session.session.closeServerInput();

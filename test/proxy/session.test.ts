@@ -152,6 +152,85 @@ describe("ProxySession with the gate, in process", () => {
     expect(denied).toMatchObject({ id: 1, result: { isError: true } });
   });
 
+  it("reads a list's ttlMs by its value however it is written: 0.0 and 0E3 run out at once, as 0 does", () => {
+    for (const ttl of ["0", "0.0", "0E3"]) {
+      const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
+      session.fromClient({ jsonrpc: "2.0", id: "list", method: "tools/list" });
+      session.serverReceived();
+      session.fromServerBytes(`{"jsonrpc":"2.0","id":"list","result":{"tools":[],"ttlMs":${ttl}}}\n`);
+      session.clientReceived();
+      session.fromClient({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "fresh" } });
+      // The whole list it read has run out: the unlisted tool is looked up again, not decided at once.
+      expect(session.serverReceived(), `ttlMs ${ttl}`).toMatchObject([{ method: "tools/list" }]);
+      session.close();
+    }
+  });
+
+  it("reads the server's list_changed by its value however its method is escaped, as the client does", () => {
+    for (const method of ["notifications/tools/list_changed", "notifications\\/tools\\/list_chang\\u0065d"]) {
+      const session = proxyWith("version: 1\ndefault: allow\n");
+      session.fromServerBytes(`{"jsonrpc":"2.0","method":"${method}"}\n`);
+      expect(session.clientReceived()).toEqual([
+        { jsonrpc: "2.0", method: "notifications/tools/list_changed" },
+      ]);
+      session.fromClient({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "fresh" } });
+      // The list the proxy had read may be out of date: the unlisted tool is looked up again.
+      expect(session.serverReceived(), method).toMatchObject([{ method: "tools/list" }]);
+      session.close();
+    }
+  });
+
+  it("reads a result's resultType by its value however it is escaped: an escaped input_required is the call going on", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromClient({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "greet", arguments: {} },
+    });
+    session.serverReceived();
+    session.fromServerBytes(
+      '{"jsonrpc":"2.0","id":1,"result":{"resultType":"input\\u005frequired","inputRequests":{},"requestState":"state-1"}}\n',
+    );
+    session.clientReceived();
+    const retry = { name: "greet", arguments: {}, requestState: "state-1", inputResponses: {} };
+    session.fromClient({ jsonrpc: "2.0", id: 2, method: "tools/call", params: retry });
+    session.serverReceived();
+    session.fromServer({ jsonrpc: "2.0", id: 2, result: { content: [], resultType: "complete" } });
+    expect(callLines(session)).toMatchObject([
+      { id: 1, outcome: "input_required" },
+      { id: 2, continues: 1, outcome: "result" },
+    ]);
+  });
+
+  it("answers the server's request with an error when the client's answer to it cannot be forwarded (nested too deeply), so it does not wait for ever", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    session.fromServer({ jsonrpc: "2.0", id: 5, method: "sampling/createMessage", params: { messages: [] } });
+    session.clientReceived();
+    const depth = 20_000;
+    session.fromClientBytes(
+      `{"jsonrpc":"2.0","id":5,"result":{"a":${"[".repeat(depth)}${"]".repeat(depth)}}}\n`,
+    );
+    expect(session.serverReceived()).toMatchObject([{ jsonrpc: "2.0", id: 5, error: { code: -32603 } }]);
+    expect(session.clientReceived()).toEqual([]);
+  });
+
+  it("answers a message over the ceiling under its id when the id came in a later chunk than the line's start", () => {
+    const session = new InProcessProxy({
+      policy: policyFrom("version: 1\ndefault: allow\n"),
+      auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+      maxLineBytes: 1024,
+    });
+    proxy = session;
+    // The chunk that ends one line holds the first bytes of the next, as stdin's chunks fall.
+    session.fromClientBytes('{"jsonrpc":"2.0","id":1,"method":"ping"}\n{"jsonrpc":"2.0",');
+    session.fromClientBytes(
+      `"id":9,"method":"tools/call","params":{"name":"x","arguments":{"a":"${"v".repeat(2000)}"}}}\n`,
+    );
+    expect(session.serverReceived()).toMatchObject([{ id: 1, method: "ping" }]);
+    expect(session.clientReceived()).toMatchObject([{ id: 9, error: { code: -32001 } }]);
+  });
+
   it("audits a call still waiting for its definition when the server exits, at once, as a denial", () => {
     const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
     session.fromClient({
@@ -369,6 +448,14 @@ describe("a long answer from the server, in process", () => {
     return out;
   }
 
+  it("reads the resultType of an answer passed on as it comes by its value however it is escaped", () => {
+    const { session, id } = callInFlight();
+    const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"x".repeat(300 * 1024)}"}],"resultType":"input\\u005frequired","requestState":"s"}}`;
+    for (const piece of pieces(line)) session.fromServerBytes(piece);
+    expect(session.clientReceivedText()).toEqual([line]);
+    expect(callLines(session)).toMatchObject([{ id, outcome: "input_required" }]);
+  });
+
   it("passes an answer whose id comes first on as it comes, byte for byte, with its audit line in the log before its end", () => {
     const { session, id } = callInFlight();
     const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"x".repeat(900 * 1024)}"}],"isError":true}}`;
@@ -441,6 +528,20 @@ describe("a long answer from the server, in process", () => {
     expect(JSON.parse(error as string)).toMatchObject({ id, error: { code: -32603 } });
     expect(callLines(session)).toMatchObject([{ id, outcome: "protocol_error" }]);
     expect(session.warnings.join("\n")).toContain("cut off a server message passed on as it came");
+  });
+
+  it("answers a call with message too large when the server's answer over the ceiling names its id only in a later chunk", () => {
+    const { session, id } = callInFlight(1024);
+    session.fromServerBytes(
+      '{"jsonrpc":"2.0","method":"notifications/message","params":{}}\n{"jsonrpc":"2.0",',
+    );
+    session.fromServerBytes(
+      `"id":${id},"result":{"content":[{"type":"text","text":"${"v".repeat(2000)}"}]}}\n`,
+    );
+    expect(session.clientReceived()).toMatchObject([
+      { method: "notifications/message" },
+      { id, error: { code: -32001 } },
+    ]);
   });
 
   it("cuts off an answer that grows past the ceiling while it is passed on, and answers with message too large", () => {

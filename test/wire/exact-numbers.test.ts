@@ -159,6 +159,17 @@ describe("parseJson and parseJsonString on text that is not JSON", () => {
     }
   });
 
+  it("reads text with a string that never ends in time linear in its length, however many escaped quotes it holds", () => {
+    // Each `\"` would start the scan of a string to the text's end again: quadratic, seconds per 64 KB.
+    const text = `["${'\\"'.repeat(50_000)}`;
+    const startedMs = performance.now();
+    expect(() => parseJsonString(text)).toThrow(SyntaxError);
+    const elapsedMs = performance.now() - startedMs;
+    expect(elapsedMs, "milliseconds to refuse 100 KB of escaped quotes without a string end").toBeLessThan(
+      500,
+    );
+  });
+
   it("reads JSON text held as a string with its numbers exact, strings untouched", () => {
     const value = parseJsonString('[12345678901234567890, "12345678901234567890", -0.0, 5, "\\"1e400"]');
     expect(stringifyJson(value)).toBe('[12345678901234567890,"12345678901234567890",-0.0,5,"\\"1e400"]');

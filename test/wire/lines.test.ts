@@ -16,7 +16,7 @@ function split(chunks: Array<string | Buffer>, maxLineBytes = 1024) {
     maxLineBytes,
   );
   for (const chunk of chunks) splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return { lines, framed, oversize, partial: splitter.hasPartialLine };
+  return { lines, framed, oversize, partial: splitter.endInput()?.toString("utf8") ?? null };
 }
 
 describe("LineSplitter", () => {
@@ -48,9 +48,16 @@ describe("LineSplitter", () => {
   });
 
   it("holds an unfinished line until its newline comes", () => {
-    const result = split(["abc"]);
+    const result = split(["ab", "c"]);
     expect(result.lines).toEqual([]);
-    expect(result.partial).toBe(true);
+    expect(result.partial).toBe("abc");
+  });
+
+  it("hands back nothing at the input's end after a whole line, or inside a line over the ceiling (oversize told of it)", () => {
+    expect(split(["abc\n"]).partial).toBeNull();
+    const result = split(["x".repeat(20), "y"], 16);
+    expect(result.oversize).toHaveLength(1);
+    expect(result.partial).toBeNull();
   });
 
   it("has no 64 KB limit", () => {
@@ -63,6 +70,13 @@ describe("LineSplitter", () => {
     expect(result.lines).toEqual(["next"]);
     expect(result.oversize).toHaveLength(1);
     expect(result.oversize[0]?.head.startsWith('{"id":7')).toBe(true);
+  });
+
+  it("hands the start of a line over the ceiling to oversize however the line was cut into chunks", () => {
+    const result = split(['prev\n{"jsonrpc":', '"2.0","id":', '7,"x":"', "y".repeat(1200), '"}\n'], 1000);
+    expect(result.lines).toEqual(["prev"]);
+    expect(result.oversize).toHaveLength(1);
+    expect(result.oversize[0]?.head.startsWith('{"jsonrpc":"2.0","id":7,"x":"yyy')).toBe(true);
   });
 
   it("counts a line's content toward the ceiling, not its terminator, in one chunk or in many", () => {
