@@ -1,3 +1,6 @@
+/** The rejection of a promise whose time was up (not an error of its own). */
+export class DeadlineExceeded extends Error {}
+
 /** One promise being watched: when it started, and how it is failed once its time is up. */
 interface Watched {
   startedMs: number;
@@ -30,7 +33,7 @@ export class Deadlines {
       const watched: Watched = {
         startedMs: Date.now(),
         over: false,
-        fail: () => reject(new Error(this.timeoutMessage)),
+        fail: () => reject(new DeadlineExceeded(this.timeoutMessage)),
       };
       this.waiting.push(watched);
       this.timer ??= setTimeout(() => this.failOverdue(), this.limitMs).unref();

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type { Redis as RedisClient } from "ioredis";
 import { MAX_BUCKETS_PER_WINDOW } from "./arithmetic.js";
-import { Deadlines } from "./deadline.js";
+import { DeadlineExceeded, Deadlines } from "./deadline.js";
 import { parseCounterKey } from "./keys.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
 
@@ -258,6 +258,11 @@ function errorText(error: unknown): string {
 }
 
 /** A command's error as a limited call's denial says it: Redis's own words, and what they mean here. */
+/** Whether a command's error is Redis's own answer (the connection carried it), not the client's. */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === "ReplyError";
+}
+
 function commandErrorText(error: unknown): string {
   const text = errorText(error);
   if (/^(MOVED|ASK) /.test(text))
@@ -315,6 +320,12 @@ export class RedisLimitStore implements SharedLimitStore {
    * it does not have (ioredis's SELECT fails, and its commands would then count in database 0).
    */
   private unusableBecause: string | null = null;
+  /** When the connection last carried an answer (a reply or Redis's own error). */
+  private lastReplyMs = 0;
+  /** Whether a second connection is being tried to tell a silent connection from a hung Redis. */
+  private probing = false;
+  /** Says something about the connection on stderr. */
+  private report: (message: string) => void = () => {};
 
   /** Every command waits at most OPERATION_TIMEOUT_MS (one timer for all, not one per command). */
   private readonly deadlines = new Deadlines(
@@ -351,6 +362,7 @@ export class RedisLimitStore implements SharedLimitStore {
       retryStrategy: () => RECONNECT_EVERY_MS,
     });
     const store = new RedisLimitStore(redis, keyPrefix, url);
+    store.report = (message) => onError(`redis ${redactedUrl(url)}: ${message}`);
     // Errors while connecting are the caller's to report; later ones are reported once per change.
     let reporting = false;
     redis.on("error", (error: unknown) => {
@@ -510,10 +522,44 @@ export class RedisLimitStore implements SharedLimitStore {
       const answer = scriptAnswer(reply, requests, mode);
       if (answer.kind === "counted" && answer.entries.length > 0) this.release(answer.entries);
     };
+    const sentMs = Date.now();
     return this.deadlines.within(this.run(RESERVE, keys, args), late).then(
       (reply) => scriptAnswer(reply, requests, mode),
-      (error: unknown) => ({ kind: "unavailable", message: commandErrorText(error) }),
+      (error: unknown) => {
+        if (error instanceof DeadlineExceeded) this.suspectSilence(sentMs);
+        return { kind: "unavailable", message: commandErrorText(error) };
+      },
     );
+  }
+
+  /**
+   * A command sent at `sentMs` got no answer in time, and none has come since. Either Redis hangs
+   * (then its answers come once it goes on, and what it counted late is given back), or the
+   * connection went silent without a reset (a network path that failed, a failover that moved the
+   * address), which TCP notices only after many minutes. A second connection tells them apart:
+   * if Redis answers a PING on it, the first is dropped and made again, and counting resumes
+   * (what the silent connection's scripts may have counted stays counted until its window ends:
+   * never fewer counts than calls). At most one such try at a time.
+   */
+  private suspectSilence(sentMs: number): void {
+    if (this.probing || this.redis.status !== "ready" || this.lastReplyMs >= sentMs) return;
+    this.probing = true;
+    const probe = this.redis.duplicate({ retryStrategy: () => null });
+    this.deadlines
+      .within(probe.connect().then(() => probe.ping()))
+      .then(
+        () => {
+          if (this.lastReplyMs >= sentMs || this.redis.status !== "ready") return;
+          this.lastError = "no answer on its connection while a new one is answered";
+          this.report(`${this.lastError}: connecting again`);
+          this.redis.disconnect(true);
+        },
+        () => {},
+      )
+      .finally(() => {
+        probe.disconnect();
+        this.probing = false;
+      });
   }
 
   private afterFirstConnect(
@@ -546,9 +592,14 @@ export class RedisLimitStore implements SharedLimitStore {
 
   /** One round trip: EVALSHA, and EVAL only the first time a server has not seen the script. */
   private run(code: Script, keys: string[], args: string[]): Promise<unknown> {
-    return this.redis.evalsha(code.sha1, keys.length, ...keys, ...args).catch((error: unknown) => {
+    const answered = (reply: unknown) => {
+      this.lastReplyMs = Date.now();
+      return reply;
+    };
+    return this.redis.evalsha(code.sha1, keys.length, ...keys, ...args).then(answered, (error: unknown) => {
+      if (isReplyError(error)) this.lastReplyMs = Date.now();
       if (!errorText(error).startsWith("NOSCRIPT")) throw error;
-      return this.redis.eval(code.source, keys.length, ...keys, ...args);
+      return this.redis.eval(code.source, keys.length, ...keys, ...args).then(answered);
     });
   }
 }

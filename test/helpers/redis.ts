@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { tempDir } from "./tmp.js";
@@ -146,4 +146,67 @@ async function serveSlots(
   } finally {
     client.disconnect();
   }
+}
+
+/** A TCP relay in front of a Redis whose connections can go silent, as across a network that drops them. */
+export interface SilenceableRelay {
+  port: number;
+  /**
+   * The connections open now go silent: nothing more passes either way and neither end is closed
+   * or reset (as when a network path fails, or a failover moves the address). New connections pass.
+   */
+  silenceOpenConnections(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A relay on a free loopback port to the Redis on `targetPort`. A hand-made peer because no real
+ * network can be made to drop packets here without root and a firewall: it models the one thing
+ * the tests need, a connection that stays open and carries nothing.
+ */
+export async function startSilenceableRelay(targetPort: number): Promise<SilenceableRelay> {
+  const pairs = new Set<{ client: Socket; server: Socket }>();
+  const silenced: Socket[] = [];
+  const relay = createServer((client) => {
+    const server = connect(targetPort, "127.0.0.1");
+    const pair = { client, server };
+    pairs.add(pair);
+    client.pipe(server);
+    server.pipe(client);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      server.destroy();
+    };
+    client.on("error", end).on("close", end);
+    server.on("error", end).on("close", end);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  const address = relay.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return {
+    port,
+    silenceOpenConnections() {
+      for (const { client, server } of pairs) {
+        client.unpipe(server);
+        server.unpipe(client);
+        // Read and drop what comes, so that neither side's writes ever fail or block.
+        client.removeAllListeners("data");
+        server.removeAllListeners("data");
+        client.on("data", () => {});
+        server.on("data", () => {});
+        silenced.push(client, server);
+      }
+      pairs.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const { client, server } of pairs) {
+          client.destroy();
+          server.destroy();
+        }
+        for (const socket of silenced) socket.destroy();
+      }),
+  };
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Connected } from "../helpers/clients.js";
 import { npmServer, policylayerBin } from "../helpers/paths.js";
-import { freePort, type RunningRedis, startRedis } from "../helpers/redis.js";
+import { freePort, type RunningRedis, startRedis, startSilenceableRelay } from "../helpers/redis.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
 import { callOutcome, limitsJson, nth, passes, wrapOnMachine } from "./helpers.js";
 
@@ -306,6 +306,35 @@ describe("limits shared through a real Redis", () => {
       const rows = await limitsJson(nth(machines, 0).dir, nth(machines, 0).policy);
       return rows.find((r) => r.id === "echoes")?.used === 2;
     });
+  });
+
+  it("counts again within 10 s when its connection goes silent (a network path that fails without a reset) and a new one gets through", async () => {
+    const relay = await startSilenceableRelay(redis.port);
+    try {
+      const url = `redis://:${PASSWORD}@127.0.0.1:${relay.port}/0`;
+      const { machines, clients } = await wraps(redisPolicy({ echoMax: 100, url }), 1);
+      const client = nth(clients, 0).client;
+      expect(await callOutcome(client, "echo", { message: "before" })).toBe("pass");
+      relay.silenceOpenConnections();
+      const silencedAt = Date.now();
+      const denied = await callOutcome(client, "echo", { message: "while silent" });
+      expect(denied).toContain("the redis limit store cannot be reached: no answer within 1000 ms");
+      const recoveredInMs = await waitFor(
+        "a counted call over a new connection after the old one went silent",
+        10_000,
+        async () => (await callOutcome(client, "echo", { message: "after" })) === "pass",
+      );
+      console.log(`redis connection silenced: counted again ${Date.now() - silencedAt} ms after`);
+      expect(recoveredInMs).toBeLessThan(10_000);
+      // The first call and the one that passed are counted; the call denied meanwhile may have reached
+      // Redis before its connection went quiet, and then counts too (it is never given back twice).
+      const [row] = (await limitsJson(nth(machines, 0).dir, nth(machines, 0).policy)).filter(
+        (r) => r.id === "echoes",
+      );
+      expect(row?.used).toBeGreaterThanOrEqual(2);
+    } finally {
+      await relay.close();
+    }
   });
 
   it("with on_unavailable: allow, lets limited calls through while Redis is down and audits them as not counted", async () => {
