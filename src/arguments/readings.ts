@@ -65,7 +65,9 @@ const DECIMAL_DIGIT = /\p{Nd}/u;
 const OTHER_DECIMAL_DIGITS = /(?![0-9])\p{Nd}/gu;
 const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const PLAIN_SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
-const PLAIN_FRACTION = /^([+-]?\d+)\/(\d+)$/;
+// Python 3.12 and later take whitespace around the slash (Fraction("5000 / 1")); \d and the spaces never overlap: linear.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C to U+001F are whitespace to Python's \s.
+const PLAIN_FRACTION = /^([+-]?\d+)[\s\x1c-\x1f\x85]*\/[\s\x1c-\x1f\x85]*(\d+)$/;
 /** Longer than any number a condition could tell from its neighbours: read no further (as Python's int() refuses 4300 digits). */
 const MAX_NUMBER_TEXT = 5000;
 
@@ -89,7 +91,7 @@ function digitValue(digit: string): string {
  * The number a string is to Python's own int(), float(), Decimal() and Fraction() (a server's code,
  * or a field of those types, which pydantic hands to them), where pydantic's lax readers do not
  * read it: any Unicode decimal digits (５０００, ١٢٣٤٥, 𝟓𝟎𝟎𝟎), Python's whitespace around it,
- * underscores anywhere, inf and nan, a fraction `a/b`. Null where it reads as none.
+ * underscores anywhere, inf and nan, a fraction `a/b` (`a / b` in Python 3.12 and later). Null where it reads as none.
  */
 function pythonNumberReading(text: string): number | null {
   if (text.length > MAX_NUMBER_TEXT || !BEYOND_LAX.test(text)) return null;
