@@ -2,7 +2,8 @@
 // on strings: a URL as the WHATWG URL Standard serializes it (pydantic's AnyUrl and HttpUrl, Node's
 // URL and fetch: `HTTP://0xA9FEA9FE\latest` is http://169.254.169.254/latest), a UUID in its
 // canonical form (Python's UUID() takes upper case, `urn:uuid:`, braces and no hyphens), and an IPv6
-// address compressed (RFC 5952; Python's ipaddress) with an IPv4-mapped one's IPv4 address.
+// address compressed (RFC 5952; Python's ipaddress) with an IPv4-mapped one's IPv4 address, and without
+// its zone index.
 
 /** WHATWG's special schemes, whose hosts it parses (IPv4 in hex, decimal and short forms, case, IDNA). */
 const SPECIAL_URL = /^[\0- ]*(?:https?|wss?|ftp|file):/i;
@@ -44,8 +45,7 @@ export function stringForms(text: string): string[] {
     }
   }
   if (text.length >= 32 && text.length <= 49 && UUID_LIKE.test(text)) add(uuidForm(text));
-  if (text.length <= 45 && text.includes(":") && IPV6_LIKE.test(text))
-    for (const form of ipv6Forms(text)) add(form);
+  if (text.includes(":")) for (const form of addressForms(text)) add(form);
   return forms;
 }
 
@@ -68,6 +68,21 @@ function uuidForm(text: string): string | null {
   hex = hex.replaceAll("-", "");
   if (!HEX32.test(hex)) return null;
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * An IPv6 address's forms; with a zone index (`::1%lo`, which Python's IPv6Address takes and keeps),
+ * also the forms of the address without it: the zone names an interface, the address is the same.
+ */
+function addressForms(text: string): string[] {
+  const zoneAt = text.indexOf("%");
+  if (zoneAt === -1) return text.length <= 45 && IPV6_LIKE.test(text) ? ipv6Forms(text) : [];
+  const address = text.slice(0, zoneAt);
+  const zone = text.slice(zoneAt);
+  // Python refuses an empty zone and a second %.
+  if (address.length > 45 || zone.length < 2 || zone.includes("%", 1) || !IPV6_LIKE.test(address)) return [];
+  const unzoned = ipv6Forms(address);
+  return [...unzoned.map((form) => form + zone), ...unzoned];
 }
 
 /** The address compressed; for an IPv4-mapped one also `::ffff:1.2.3.4` and `1.2.3.4`, which it reaches. */

@@ -213,6 +213,8 @@ for (const major of [1, 2] as const) {
         ],
         ["delete_record", { record_id: "a0eebc999c0b4ef8bb6d6bb9bd380a11" }, "that record stays"],
         ["connect", { host: "0:0:0:0:0:0:0:1" }, "no loopback"],
+        ["connect", { host: "::1%lo" }, "no loopback"],
+        ["connect", { host: "0:0::1%1" }, "no loopback"],
         ["pay", { amount: "1000.0000000000000001" }, "payments above 1000"],
       ];
       for (const [tool, args, reason] of denied) {

@@ -180,10 +180,22 @@ describe("the spellings a server's own types read as the same string", () => {
     }
     expect(decide(id, "deny", { record_id: "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" })).toBe("allow");
     const loopback = '{ path: args.host, op: in, value: ["::1", "127.0.0.1"] }';
-    for (const host of ["0:0:0:0:0:0:0:1", "0000::1", "::ffff:127.0.0.1", "::ffff:7f00:1"]) {
+    // A zone index (Python's IPv6Address takes "::1%lo" since 3.9) names an interface, not another address.
+    for (const host of [
+      "0:0:0:0:0:0:0:1",
+      "0000::1",
+      "::ffff:127.0.0.1",
+      "::ffff:7f00:1",
+      "::1%lo",
+      "0:0::1%eth0",
+      "::ffff:127.0.0.1%1",
+    ]) {
       expect(decide(loopback, "deny", { host }), host).toBe("deny");
     }
     expect(decide(loopback, "deny", { host: "::2" })).toBe("allow");
+    expect(decide(loopback, "deny", { host: "::2%lo" })).toBe("allow");
+    const scoped = '{ path: args.host, op: eq, value: "fe80::1%eth0" }';
+    expect(decide(scoped, "deny", { host: "FE80:0::1%eth0" })).toBe("deny");
   });
 
   it("compares a decimal exactly where no double holds it, as a Decimal field does", () => {
