@@ -204,5 +204,19 @@ describe("the spellings a server's own types read as the same string", () => {
     expect(decide(over, "deny", { amount: " +1000.0000000000000001 " })).toBe("deny");
     expect(decide(over, "deny", { amount: "1000.000" })).toBe("allow");
     expect(decide(over, "deny", { amount: "999.99999999999999999" })).toBe("allow");
+    // Decimal() takes underscores, any decimal digits and any length: each of these is above 1000.
+    for (const amount of [
+      "1000.0000000000000000_1",
+      "１０００.０００００００００００００００００１",
+      ` 1${"0".repeat(6000)}_0`,
+      `５${"0".repeat(6000)}`,
+      `${"0".repeat(6000)}1000.0000000000000000001`,
+      `1000.${"0".repeat(6000)}1`,
+      `1000${"0".repeat(100_000)}1.5`,
+    ])
+      expect(decide(over, "deny", { amount }), amount.slice(0, 40)).toBe("deny");
+    expect(decide(over, "deny", { amount: `1000.${"0".repeat(6000)}` })).toBe("allow");
+    expect(decide(over, "deny", { amount: `999.${"9".repeat(6000)}` })).toBe("allow");
+    expect(decide(over, "deny", { amount: `${"0".repeat(6000)}1000` })).toBe("allow");
   });
 });
