@@ -175,9 +175,25 @@ describe("the spellings a server's own types read as the same string", () => {
       "urn:uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
       "a0eebc999c0b4ef8bb6d6bb9bd380a11",
       "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+      // Python's UUID() removes every urn:, uuid: and hyphen, and braces at either end, then reads 32 characters with int(_, 16).
+      "a-0-e-e-b-c-9-9-9-c-0-b-4-e-f-8-b-b-6-d-6-b-b-9-b-d-3-8-0-a-1-1",
+      "{{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}",
+      "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "urn:urn:uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "a0eebc99urn:-9c0b-4ef8-bb6d-6bb9bd380a11",
     ]) {
       expect(decide(id, "deny", { record_id }), record_id).toBe("deny");
     }
+    const zeros = '{ path: args.record_id, op: eq, value: "00eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" }';
+    for (const record_id of [
+      " 0eebc999c0b4ef8bb6d6bb9bd380a11",
+      "+0eebc999c0b4ef8bb6d6bb9bd380a11",
+      "0xeebc999c0b4ef8bb6d6bb9bd380a11",
+      "0e_ebc999c0b4ef8bb6d6bb9bd380a11",
+    ])
+      expect(decide(zeros, "deny", { record_id }), record_id).toBe("deny");
+    expect(decide(id, "deny", { record_id: "-{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}-" })).toBe("allow");
     expect(decide(id, "deny", { record_id: "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" })).toBe("allow");
     const loopback = '{ path: args.host, op: in, value: ["::1", "127.0.0.1"] }';
     // A zone index (Python's IPv6Address takes "::1%lo" since 3.9) names an interface, not another address.
