@@ -46,7 +46,8 @@ export function trimWhere(text: string, space: RegExp): string {
 /** Underscores between digits removed, as pydantic's strip_underscores; null where there are none or they are misplaced. */
 function stripUnderscores(text: string): string | null {
   if (!text.includes("_") || text.startsWith("_") || text.endsWith("_") || text.includes("__")) return null;
-  return text.replaceAll("_", "");
+  // split and join: several times faster than replaceAll over a long run of underscores.
+  return text.split("_").join("");
 }
 
 /** pydantic's strip_leading_zeros: null where the text cannot start a number. */

@@ -5,7 +5,7 @@
 // forwarded. Arguments that are already of their declared types are returned as they are.
 
 import { jsonEqual } from "../policy/compile.js";
-import { isJsonNumber } from "../wire/exact-number.js";
+import { ExactNumber, isIntegral, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
 import { parseJsonText } from "./exact.js";
 import {
@@ -175,6 +175,13 @@ function convert(value: unknown, type: number): unknown | LaxFailure | typeof FA
   }
   if (typeof value === "boolean")
     return type === Type.integer || type === Type.number ? Number(value) : FAILED;
+  if (value instanceof ExactNumber && !isIntegral(value) && type !== Type.number) {
+    // A literal no double holds (5000.0000000000001, 1e-400) is a float to the server's JSON parser,
+    // rounded (5000.0, 0.0), and that float is what pydantic reads for an int or a bool.
+    const nearest = Number(value.text);
+    if (type === Type.integer) return Number.isInteger(nearest) ? nearest : FAILED;
+    if (type === Type.boolean) return readBooleanNumber(nearest);
+  }
   if (type === Type.boolean && isJsonNumber(value)) return readBooleanNumber(value);
   return FAILED;
 }

@@ -80,9 +80,11 @@ const DECIMAL_DIGIT = /\p{Nd}/u;
 const OTHER_DECIMAL_DIGITS = /(?![0-9])\p{Nd}/gu;
 const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const PLAIN_SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
-const PLAIN_FRACTION = /^([+-]?\d+)\/(\d+)$/;
-/** Longer than any number a condition could tell from its neighbours: read no further (as Python's int() refuses 4300 digits). */
-const MAX_NUMBER_TEXT = 5000;
+// Python 3.12 and later take whitespace around the slash (Fraction("5000 / 1")); \d and the spaces never overlap: linear.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+001C to U+001F are whitespace to Python's \s.
+const PLAIN_FRACTION = /^([+-]?\d+)[\s\x1c-\x1f\x85]*\/[\s\x1c-\x1f\x85]*(\d+)$/;
+/** Longer than Python's int() reads (4300 digits) in each part of a fraction: such a fraction is not read. */
+const MAX_FRACTION_TEXT = 9000;
 
 /** Each non-ASCII decimal digit's value, found once. */
 const digitValues = new Map<string, string>();
@@ -100,18 +102,32 @@ function digitValue(digit: string): string {
   return value;
 }
 
+/** `text` as Python's own number readers see it: their whitespace trimmed, every decimal digit as ASCII, no underscores. */
+function pythonPlain(text: string): string {
+  // Text with none of these (BEYOND_LAX) is plain ASCII with at most spaces around it.
+  if (!BEYOND_LAX.test(text)) return text.trim();
+  // Each pass only where it has work: this runs on every string a number condition meets, a megabyte long too.
+  let plain = trimWhere(text, PYTHON_SPACE);
+  if (NON_ASCII.test(plain)) plain = plain.replace(OTHER_DECIMAL_DIGITS, digitValue);
+  return plain.includes("_") ? plain.split("_").join("") : plain;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /**
  * The number a string is to Python's own int(), float(), Decimal() and Fraction() (a server's code,
  * or a field of those types, which pydantic hands to them), where pydantic's lax readers do not
  * read it: any Unicode decimal digits (５０００, ١٢٣٤٥, 𝟓𝟎𝟎𝟎), Python's whitespace around it,
- * underscores anywhere, inf and nan, a fraction `a/b`. Null where it reads as none.
+ * underscores anywhere, inf and nan, a fraction `a/b` (`a / b` in Python 3.12 and later), of any
+ * length (Decimal() and float() have no limit). `plain` is pythonPlain(text). Null where it reads as none.
  */
-function pythonNumberReading(text: string): number | null {
-  if (text.length > MAX_NUMBER_TEXT || !BEYOND_LAX.test(text)) return null;
-  const plain = trimWhere(text, PYTHON_SPACE).replace(OTHER_DECIMAL_DIGITS, digitValue).replaceAll("_", "");
+function pythonNumberReading(text: string, plain: string): number | null {
+  if (!BEYOND_LAX.test(text)) return null;
   if (PLAIN_NUMBER.test(plain)) return Number(plain);
   if (PLAIN_SPECIAL.test(plain))
     return /nan/i.test(plain) ? null : plain.startsWith("-") ? -Infinity : Infinity;
+  // Fraction() reads its parts with int(), which refuses 4300 digits: no longer parts are read.
+  if (plain.length > MAX_FRACTION_TEXT) return null;
   const fraction = PLAIN_FRACTION.exec(plain);
   if (fraction === null || /^[+-]?0+$/.test(fraction[2] as string)) return null;
   const quotient = Number(fraction[1]) / Number(fraction[2]);
@@ -127,21 +143,43 @@ function bigQuotient(a: string, b: string): number {
 }
 
 /** Matched against trimmed text: surrounding `\s*` here would backtrack quadratically over a run of spaces. */
-const DECIMAL_TEXT = /^\+?(-?)(\d*)(?:\.(\d*))?(e[+-]?\d+)?$/i;
+const DECIMAL_TEXT = /^\+?(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d{1,18}))?$/i;
+/** Significant digits a decimal reading keeps: more than any policy number has (17). */
+const KEPT_DIGITS = 40;
 
 /**
- * A decimal's exact value, where no double holds it: `1000.0000000000000001` is more than 1000 to a
- * Decimal field (and to Python's Decimal() or Fraction()). Null where the double readings are exact.
+ * A decimal as a short literal that compares with every policy number as the decimal does, in time
+ * linear in its digits (the exact comparison of a long literal is not): its significant digits, cut
+ * after KEPT_DIGITS with a 5 for a nonzero rest, which no number of 17 digits lies between.
  */
-function decimalReading(text: string): ExactNumber | null {
-  if (text.length > MAX_NUMBER_TEXT) return null;
-  const parts = DECIMAL_TEXT.exec(text.trim());
+function shortDecimal(sign: string, whole: string, fraction: string, exponent: string): string {
+  const digits = whole + fraction;
+  let first = 0;
+  while (first < digits.length && digits.charCodeAt(first) === ZERO) first++;
+  if (first === digits.length) return "0";
+  let last = digits.length - 1;
+  while (digits.charCodeAt(last) === ZERO) last--;
+  let significant = digits.slice(first, last + 1);
+  if (significant.length > KEPT_DIGITS) significant = `${significant.slice(0, KEPT_DIGITS)}5`;
+  // The value is 0.significant × 10^scale.
+  const scale = BigInt(exponent === "" ? "0" : exponent) + BigInt(whole.length - first);
+  return `${sign}0.${significant}e${scale}`;
+}
+
+const ZERO = 0x30;
+
+/**
+ * A decimal's exact value, where no double holds it: `1000.0000000000000001` (or `1000.` and 6,000
+ * zeros and a 1) is more than 1000 to a Decimal field (and to Python's Decimal() or Fraction()).
+ * `plain` is pythonPlain(text). Null where the double readings are exact.
+ */
+function decimalReading(plain: string): ExactNumber | null {
+  const parts = DECIMAL_TEXT.exec(plain);
   if (parts === null) return null;
-  const [, sign, whole = "", fraction = "", exponent = ""] = parts;
+  const [, sign = "", whole = "", fraction = "", exponent = ""] = parts;
   if (whole === "" && fraction === "") return null;
-  const literal = `${sign}${whole.replace(/^0+(?=\d)/, "") || "0"}${fraction === "" ? "" : `.${fraction}`}${exponent}`;
-  const exact = new ExactNumber(literal);
-  const nearest = Number(literal);
+  const exact = new ExactNumber(shortDecimal(sign, whole, fraction, exponent));
+  const nearest = Number(exact.text);
   return Number.isFinite(nearest) && compareNumbers(exact, nearest) !== 0 ? exact : null;
 }
 
@@ -150,13 +188,14 @@ function stringReadings(text: string, wanted: number): unknown[] {
   if (wanted & Type.number) {
     // An integer field reads " 5_000 " where a float field does not, and the other way round for "1e3".
     // Both exact: "12345678901234567890" is that integer to an integer field, and a double to a float field.
+    const plain = pythonPlain(text);
     const lax = (reading: number | ExactNumber | LaxFailure) =>
       isLaxFailure(reading) ? (reading.fails === "inexact" ? Number(reading.reading) : null) : reading;
     const values = [
       lax(readIntegerText(text)),
       lax(readNumberText(text)),
-      pythonNumberReading(text),
-      decimalReading(text),
+      pythonNumberReading(text, plain),
+      decimalReading(plain),
     ];
     for (const value of values) {
       if (value === null || Number.isNaN(value)) continue;

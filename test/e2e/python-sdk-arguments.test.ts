@@ -213,7 +213,16 @@ for (const major of [1, 2] as const) {
         ],
         ["delete_record", { record_id: "a0eebc999c0b4ef8bb6d6bb9bd380a11" }, "that record stays"],
         ["connect", { host: "0:0:0:0:0:0:0:1" }, "no loopback"],
+        ["connect", { host: "::1%lo" }, "no loopback"],
+        ["connect", { host: "0:0::1%1" }, "no loopback"],
         ["pay", { amount: "1000.0000000000000001" }, "payments above 1000"],
+        // Decimal() takes underscores, any decimal digits and any length.
+        ["pay", { amount: "1000.0000000000000000_1" }, "payments above 1000"],
+        ["pay", { amount: "１０００.０００００００００００００００００１" }, "payments above 1000"],
+        ["pay", { amount: ` 1${"0".repeat(6000)}_0` }, "payments above 1000"],
+        ["pay", { amount: `５${"0".repeat(6000)}` }, "payments above 1000"],
+        ["pay", { amount: `${"0".repeat(6000)}1000.0000000000000000001` }, "payments above 1000"],
+        ["pay", { amount: `1000.${"0".repeat(6000)}1` }, "payments above 1000"],
       ];
       for (const [tool, args, reason] of denied) {
         const result = await call(tool, args);

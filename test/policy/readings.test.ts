@@ -175,15 +175,43 @@ describe("the spellings a server's own types read as the same string", () => {
       "urn:uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
       "a0eebc999c0b4ef8bb6d6bb9bd380a11",
       "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+      // Python's UUID() removes every urn:, uuid: and hyphen, and braces at either end, then reads 32 characters with int(_, 16).
+      "a-0-e-e-b-c-9-9-9-c-0-b-4-e-f-8-b-b-6-d-6-b-b-9-b-d-3-8-0-a-1-1",
+      "{{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}",
+      "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "urn:urn:uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "a0eebc99urn:-9c0b-4ef8-bb6d-6bb9bd380a11",
     ]) {
       expect(decide(id, "deny", { record_id }), record_id).toBe("deny");
     }
+    const zeros = '{ path: args.record_id, op: eq, value: "00eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" }';
+    for (const record_id of [
+      " 0eebc999c0b4ef8bb6d6bb9bd380a11",
+      "+0eebc999c0b4ef8bb6d6bb9bd380a11",
+      "0xeebc999c0b4ef8bb6d6bb9bd380a11",
+      "0e_ebc999c0b4ef8bb6d6bb9bd380a11",
+    ])
+      expect(decide(zeros, "deny", { record_id }), record_id).toBe("deny");
+    expect(decide(id, "deny", { record_id: "-{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}-" })).toBe("allow");
     expect(decide(id, "deny", { record_id: "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" })).toBe("allow");
     const loopback = '{ path: args.host, op: in, value: ["::1", "127.0.0.1"] }';
-    for (const host of ["0:0:0:0:0:0:0:1", "0000::1", "::ffff:127.0.0.1", "::ffff:7f00:1"]) {
+    // A zone index (Python's IPv6Address takes "::1%lo" since 3.9) names an interface, not another address.
+    for (const host of [
+      "0:0:0:0:0:0:0:1",
+      "0000::1",
+      "::ffff:127.0.0.1",
+      "::ffff:7f00:1",
+      "::1%lo",
+      "0:0::1%eth0",
+      "::ffff:127.0.0.1%1",
+    ]) {
       expect(decide(loopback, "deny", { host }), host).toBe("deny");
     }
     expect(decide(loopback, "deny", { host: "::2" })).toBe("allow");
+    expect(decide(loopback, "deny", { host: "::2%lo" })).toBe("allow");
+    const scoped = '{ path: args.host, op: eq, value: "fe80::1%eth0" }';
+    expect(decide(scoped, "deny", { host: "FE80:0::1%eth0" })).toBe("deny");
   });
 
   it("compares a decimal exactly where no double holds it, as a Decimal field does", () => {
@@ -192,5 +220,19 @@ describe("the spellings a server's own types read as the same string", () => {
     expect(decide(over, "deny", { amount: " +1000.0000000000000001 " })).toBe("deny");
     expect(decide(over, "deny", { amount: "1000.000" })).toBe("allow");
     expect(decide(over, "deny", { amount: "999.99999999999999999" })).toBe("allow");
+    // Decimal() takes underscores, any decimal digits and any length: each of these is above 1000.
+    for (const amount of [
+      "1000.0000000000000000_1",
+      "１０００.０００００００００００００００００１",
+      ` 1${"0".repeat(6000)}_0`,
+      `５${"0".repeat(6000)}`,
+      `${"0".repeat(6000)}1000.0000000000000000001`,
+      `1000.${"0".repeat(6000)}1`,
+      `1000${"0".repeat(100_000)}1.5`,
+    ])
+      expect(decide(over, "deny", { amount }), amount.slice(0, 40)).toBe("deny");
+    expect(decide(over, "deny", { amount: `1000.${"0".repeat(6000)}` })).toBe("allow");
+    expect(decide(over, "deny", { amount: `999.${"9".repeat(6000)}` })).toBe("allow");
+    expect(decide(over, "deny", { amount: `${"0".repeat(6000)}1000` })).toBe("allow");
   });
 });
