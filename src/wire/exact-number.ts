@@ -73,8 +73,12 @@ function decimalOf(value: number | ExactNumber): Decimal | "inf" | "-inf" {
   if (match === null) throw new TypeError(`not a comparable number: ${String(value)}`);
   const [, sign = "", whole = "", fraction = "", exponentText = "0"] = match;
   const all = whole + fraction;
-  const leading = all.length - all.replace(/^0+/, "").length;
-  const digits = all.slice(leading).replace(/0+$/, "");
+  // Loops, not /0+$/: a regex tried from every zero of a long run that a digit ends is quadratic.
+  let leading = 0;
+  while (leading < all.length && all.charCodeAt(leading) === 48) leading++;
+  let end = all.length;
+  while (end > leading && all.charCodeAt(end - 1) === 48) end--;
+  const digits = all.slice(leading, end);
   return {
     negative: sign === "-" && digits.length > 0,
     digits,

@@ -170,6 +170,18 @@ describe("parseJson and parseJsonString on text that is not JSON", () => {
     );
   });
 
+  it("compares a number with a long run of zeros ended by another digit in time linear in its length", () => {
+    // /0+$/ tried from every zero of the run: quadratic, 35 s for 100,000 zeros inside one decision.
+    const long = new ExactNumber(`1${"0".repeat(100_000)}1.5`);
+    const startedMs = performance.now();
+    expect(compareNumbers(long, 1000)).toBe(1);
+    expect(isIntegral(long)).toBe(false);
+    const zeros = "0".repeat(100_000);
+    expect(compareNumbers(new ExactNumber(`1${zeros}.000`), new ExactNumber(`1${zeros}`))).toBe(0);
+    const elapsedMs = performance.now() - startedMs;
+    expect(elapsedMs, "milliseconds to compare three numbers of 100,000 digits").toBeLessThan(2000);
+  });
+
   it("reads JSON text held as a string with its numbers exact, strings untouched", () => {
     const value = parseJsonString('[12345678901234567890, "12345678901234567890", -0.0, 5, "\\"1e400"]');
     expect(stringifyJson(value)).toBe('[12345678901234567890,"12345678901234567890",-0.0,5,"\\"1e400"]');
