@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { stringForms } from "../arguments/string-forms.js";
 import { approximateNumber, compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
-import { ABSENT, compilePathCondition } from "./condition.js";
+import { ABSENT, compilePathCondition, sameInteger } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
@@ -219,8 +219,17 @@ function countedAmount(value: unknown): number | null {
   return nearest > 0 ? nearest * (1 + Number.EPSILON) : Number.MIN_VALUE;
 }
 
-/** The rule's rate_limit and budget as limits ready to count. */
-/** A reader for a budget's `sum` path (`args.amount`, `args.a.0.b`); own properties only, so `args.constructor` is absent. */
+/** What a budget's path reached where an object holds several keys that a `dict[int, ...]` field reads as one. */
+class SeveralKeys {
+  constructor(readonly keys: string[]) {}
+}
+
+/**
+ * A reader for a budget's `sum` path (`args.amount`, `args.a.0.b`); own properties only, so
+ * `args.constructor` is absent. An integer step (`args.limits.1`) that meets other keys a
+ * `dict[int, ...]` field reads as the same integer (`"01"`, `" 1"`) answers SeveralKeys: the server
+ * keeps the last of them, whatever the condition read.
+ */
 function pathReader(path: string): (call: ToolCall) => unknown {
   const segments = path.split(".").slice(1);
   return (call) => {
@@ -230,6 +239,10 @@ function pathReader(path: string): (call: ToolCall) => unknown {
         if (!/^\d+$/.test(segment) || Number(segment) >= value.length) return ABSENT;
         value = value[Number(segment)];
       } else if (typeof value === "object" && value !== null && Object.hasOwn(value, segment)) {
+        if (/^-?\d+$/.test(segment)) {
+          const keys = Object.keys(value).filter((key) => key === segment || sameInteger(key, segment));
+          if (keys.length > 1) return new SeveralKeys(keys);
+        }
         value = Reflect.get(value, segment);
       } else {
         return ABSENT;
@@ -238,6 +251,8 @@ function pathReader(path: string): (call: ToolCall) => unknown {
     return value;
   };
 }
+
+/** The rule's rate_limit and budget as limits ready to count. */
 
 function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
   const limits: CompiledLimit[] = [];
@@ -267,6 +282,8 @@ function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
       amountOf(call) {
         const value = read(call);
         if (value === ABSENT) return `the call has no ${budget.sum} to count against the budget`;
+        if (value instanceof SeveralKeys)
+          return `${budget.sum} is given under several keys that a server reads as one (${value.keys.map((key) => JSON.stringify(key)).join(", ")}), so which amount it uses cannot be told; send it once`;
         const amount = countedAmount(value);
         if (amount === null || !Number.isFinite(amount) || amount < 0 || amount > MAX_AMOUNT)
           return `${budget.sum} must be a number from 0 to 1e15 to count against the budget, got ${describeAmount(value)}`;

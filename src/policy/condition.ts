@@ -183,7 +183,7 @@ function visit(
 const INTEGER_SEGMENT = /^-?\d+$/;
 
 /** Whether an object's key reads, to a pydantic integer field, as the integer `segment` spells. */
-function sameInteger(key: string, segment: string): boolean {
+export function sameInteger(key: string, segment: string): boolean {
   const reading = readIntegerText(key);
   return !isLaxFailure(reading) && compareNumbers(reading, numberFromText(segment)) === 0;
 }

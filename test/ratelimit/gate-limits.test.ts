@@ -231,6 +231,32 @@ rules:
   });
 });
 
+describe("a budget's amount under an integer key", () => {
+  const budget = policyFrom(`version: 1
+default: deny
+rules:
+  - tool: set_limits
+    action: allow
+    budget: { sum: args.limits.1, max: 100, window: 86400, scope: global }
+`);
+
+  it("refuses a call that gives it under several keys a dict[int, ...] field reads as one, and counts it given once", () => {
+    const gate = gateOn(machine(), budget);
+    // A server on the Python SDK reads "1" and "01" both as the key 1, and keeps the last: 5000.
+    const twice = decideNow(gate, "set_limits", { limits: { "1": 1, "01": 5000 } });
+    expect(twice.forward).toBe(false);
+    expect(reasonOf(twice)).toContain(
+      'args.limits.1 is given under several keys that a server reads as one ("1", "01")',
+    );
+    const once = decideNow(gate, "set_limits", { limits: { "1": 60, "2": 5000 } });
+    expect(once.forward).toBe(true);
+    if (once.forward) once.finish("result");
+    const over = decideNow(gate, "set_limits", { limits: { "1": 41 } });
+    expect(over.forward).toBe(false);
+    expect(reasonOf(over)).toContain("40 is left");
+  });
+});
+
 describe("limits and approvals", () => {
   const approvalBudget = policyFrom(`version: 1
 default: deny
