@@ -394,7 +394,11 @@ export class RedisLimitStore implements SharedLimitStore {
             "name a database this Redis has in state.url (or $POLICYLAYER_REDIS_URL): 0 to 15 unless its `databases` setting allows more",
           );
         const unfit = await store.unfitBecause();
-        if (unfit === null) return null;
+        if (unfit === null) {
+          const eviction = await store.evictionRisk();
+          if (eviction !== null) store.report(eviction);
+          return null;
+        }
         return new RedisConnectError(
           `redis ${redactedUrl(url)}: ${unfit}`,
           "point state.url (or $POLICYLAYER_REDIS_URL) at a single Redis, or the primary of one",
@@ -483,6 +487,25 @@ export class RedisLimitStore implements SharedLimitStore {
     return served === CLUSTER_SLOTS
       ? null
       : `a node of a Redis Cluster that serves ${served} of its ${CLUSTER_SLOTS} slots; policylayer does not follow a cluster's redirects: it counts in a single Redis, a primary, or a one-node cluster`;
+  }
+
+  /**
+   * A warning when Redis may evict the counters (every key has a time to live, so any eviction
+   * policy but noeviction may take them once memory is full, and limits then count too little);
+   * null when it cannot (no maxmemory, or noeviction) or Redis does not say (INFO not allowed).
+   */
+  private async evictionRisk(): Promise<string | null> {
+    let memory: string;
+    try {
+      memory = await this.deadlines.within(this.redis.info("memory"));
+    } catch {
+      return null;
+    }
+    const maxmemory = /^maxmemory:(\d+)/m.exec(memory)?.[1];
+    const policy = /^maxmemory_policy:(\S+)/m.exec(memory)?.[1];
+    if (maxmemory === undefined || policy === undefined || maxmemory === "0" || policy === "noeviction")
+      return null;
+    return `maxmemory-policy is ${policy} with maxmemory ${maxmemory}: once its memory is full, Redis may evict the counters (they expire, so it may take them first) and limits would count too little; give policylayer a Redis with maxmemory-policy noeviction, or one with room to spare`;
   }
 
   /** One PING: the benchmark's measure of a bare round trip beside a limited call. */

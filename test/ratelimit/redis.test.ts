@@ -374,6 +374,33 @@ describe("limits shared through a real Redis", () => {
     expect(connected.stderr()).toContain("WRONGPASS");
   });
 
+  it("warns at start when Redis may evict the counters once its memory is full", async () => {
+    const { Redis } = await import("ioredis");
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config("SET", "maxmemory", "100mb");
+      await admin.config("SET", "maxmemory-policy", "volatile-lru");
+      const { dir, policy } = machine(redisPolicy());
+      const connected = await wrapOnMachine(policy, dir);
+      opened.push(connected);
+      expect(await callOutcome(connected.client, "echo", { message: "counted" })).toBe("pass");
+      await expect
+        .poll(() => connected.stderr(), { timeout: 5000, message: "wrap's warning about eviction on stderr" })
+        .toContain("maxmemory-policy is volatile-lru with maxmemory 104857600");
+      expect(connected.stderr()).toContain("may evict the counters");
+      await admin.config("SET", "maxmemory-policy", "noeviction");
+      const quiet = machine(redisPolicy());
+      const second = await wrapOnMachine(quiet.policy, quiet.dir);
+      opened.push(second);
+      expect(await callOutcome(second.client, "echo", { message: "counted" })).toBe("pass");
+      expect(second.stderr()).not.toContain("maxmemory-policy");
+    } finally {
+      await admin.config("SET", "maxmemory", "0");
+      await admin.config("SET", "maxmemory-policy", "noeviction");
+      admin.disconnect();
+    }
+  });
+
   it("counts through an ACL user that may not run INFO or CLUSTER", async () => {
     const { Redis } = await import("ioredis");
     const admin = new Redis(redis.url);
