@@ -19,7 +19,7 @@ export interface PendingView {
   arguments: ArgumentEntry[];
   /** The inbox holds only the first 64 KiB of the arguments (the wrap process holds them whole). */
   argumentsIncomplete: boolean;
-  /** Whether some value in `arguments` was shortened. */
+  /** Whether some key or value in `arguments` was shortened. */
   shortened: boolean;
 }
 
@@ -36,7 +36,7 @@ export function pendingView(entry: PendingRecord, maxValueChars: number | null):
     rule: entry.rule === null ? null : visibleField(entry.rule),
     arguments: view.entries,
     argumentsIncomplete: entry.argumentsTruncated || view.incomplete,
-    shortened: view.entries.some((argument) => argument.omittedChars > 0),
+    shortened: view.entries.some((argument) => argument.omittedChars > 0 || argument.keyOmittedChars > 0),
   };
 }
 

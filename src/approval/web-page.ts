@@ -81,7 +81,11 @@ function argumentList(entries) {
   if (entries.length === 0) list.append(node("li", "", "no arguments"));
   for (const entry of entries) {
     const item = node("li");
-    if (entry.key) item.append(jsonNode("key", entry.key), document.createTextNode(": "));
+    if (entry.key) {
+      item.append(jsonNode("key", entry.key));
+      if (entry.keyOmittedChars > 0) item.append(node("span", "cut", "…⟨" + entry.keyOmittedChars + " more characters⟩"));
+      item.append(document.createTextNode(": "));
+    }
     item.append(jsonNode("value", entry.value));
     if (entry.omittedChars > 0) item.append(node("span", "cut", "…⟨" + entry.omittedChars + " more characters⟩"));
     list.append(item);
@@ -94,7 +98,7 @@ function argumentsBlock(entry) {
   const parts = [argumentList(view.arguments)];
   if (view.shortened) {
     const whole = node("details", "whole");
-    whole.append(node("summary", "", "Show every value whole (values marked …⟨N more characters⟩ are shortened above)"),
+    whole.append(node("summary", "", "Show every key and value whole (those marked …⟨N more characters⟩ are shortened above)"),
       argumentList(entry.wholeArguments));
     parts.push(whole);
   }

@@ -152,6 +152,20 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
     inbox.close();
   });
 
+  it("shortens a key of thousands of spaces with a marker, so the keys after it stay in view", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ arguments: { [" ".repeat(20_000)]: "", target: "prod", force: true } }));
+    const listed = await policylayer("approvals");
+    const lines = listed.stdout.split("\n");
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(400);
+    expect(listed.stdout).toContain(`    "${" ".repeat(199)}…⟨19802 more characters⟩: ""\n`);
+    expect(listed.stdout).toContain('    "target": "prod"\n');
+    expect(listed.stdout).toContain("policylayer approvals --full shows them whole");
+    const full = await policylayer("approvals", "--full");
+    expect(full.stdout).toContain(`    ${JSON.stringify(" ".repeat(20_000))}: ""\n`);
+    inbox.close();
+  });
+
   it("lists forty padding keys and the one after them, each on its own line", async () => {
     const inbox = ApprovalInbox.open(stateFolder());
     const args: Record<string, string> = {};

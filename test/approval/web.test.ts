@@ -438,6 +438,40 @@ describe("the approval page in Chromium", () => {
     }
   });
 
+  it("shortens a key of thousands of spaces with a marker, so the keys after it stay in view", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const longKey = inbox.submit(
+      pendingInput({ arguments: { [" ".repeat(20_000)]: "", target: "prod", force: true } }),
+    );
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      await page.goto(web.url);
+      const row = page.locator(`li.pending[data-id="${longKey.id}"]`);
+      await row.waitFor();
+      const items = row.locator("ul.args").first().locator("li");
+      expect(await items.allTextContents()).toEqual([
+        `"${" ".repeat(199)}…⟨19802 more characters⟩: ""`,
+        '"target": "prod"',
+        '"force": true',
+      ]);
+      // The key after the long one is on the first screen, without scrolling.
+      const target = await items.nth(1).boundingBox();
+      expect(target?.y ?? Number.POSITIVE_INFINITY).toBeLessThan(700);
+      const whole = row.locator("details.whole");
+      await whole.locator("summary").click();
+      expect(await whole.locator("ul.args li").first().textContent()).toBe(
+        `${JSON.stringify(" ".repeat(20_000))}: ""`,
+      );
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
+  });
+
   it("lays every value out in the order it was sent: right-to-left text reorders nothing around it", async () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open(dir);
