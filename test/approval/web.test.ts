@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
 import { listPending, localUserName } from "../../src/approval/inbox-answer.js";
-import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
+import { ApprovalInbox, type SubmittedApproval } from "../../src/approval/inbox-wait.js";
 import { type ApprovalServer, runningApprovalPage, startApprovalServer } from "../../src/approval/web.js";
 import { ExactNumber } from "../../src/wire/exact-number.js";
 import {
@@ -25,6 +25,7 @@ import {
   RTL_OVERRIDE,
   ZERO_WIDTH,
 } from "../helpers/attack-strings.js";
+import { within } from "../helpers/deadline.js";
 import { policylayerBin } from "../helpers/paths.js";
 import { launchChromium, pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
@@ -292,6 +293,8 @@ describe("the approval page in Chromium", () => {
         note: "hosts stay as they are",
       });
 
+      // Decided calls keep their places while the pointer is over the list; it leaves.
+      await page.mouse.move(1, 1);
       await expect
         .poll(() => page.locator("li.pending").count(), {
           timeout: 15_000,
@@ -523,6 +526,69 @@ describe("the approval page in Chromium", () => {
       expect(await items.nth(2).textContent()).toBe(
         `"note": "ok${"\u030d".repeat(4)}${"⟨U+030D⟩".repeat(186)}"`,
       );
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
+  });
+});
+
+describe("the approval page binds each button to the call shown beside it", () => {
+  it("keeps a withdrawn call's place while the pointer is over the list, so a click meant for one call never lands on the next", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const [first, meant, next] = ["list_a", "list_b", "drop_c"].map((tool) =>
+      inbox.submit(pendingInput({ tool, arguments: { stack: "prod" } })),
+    ) as [SubmittedApproval, SubmittedApproval, SubmittedApproval];
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+      await page.goto(web.url);
+      for (const call of [first, meant, next])
+        await page.locator(`li.pending[data-id="${call.id}"]`).waitFor();
+      const approveMeant = page.locator(`li.pending[data-id="${meant.id}"] button.approve`);
+      const box = await approveMeant.boundingBox();
+      if (box === null) throw new Error("the Approve button of the meant call has no box");
+      const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      // The person aims at the meant call's Approve; the agent withdraws the call above it.
+      await page.mouse.move(x, y);
+      first.withdraw("the client cancelled the call");
+      await expect
+        .poll(() => page.locator(`li.pending[data-id="${first.id}"] button:enabled`).count(), {
+          timeout: 15_000,
+          message: "the page to see the first call withdrawn",
+        })
+        .toBe(0);
+      await page.mouse.click(x, y);
+      await expect
+        .poll(() => listPending(dir).length, { timeout: 15_000, message: "the click to decide one call" })
+        .toBe(1);
+      // The call left waiting is the one below: the click approved the call it was aimed at.
+      expect(listPending(dir).map((entry) => entry.id)).toEqual([next.id]);
+      await expect(
+        within(meant.decision, 15_000, "the meant call's decision in its wrap"),
+      ).resolves.toMatchObject({ approved: true });
+      // A second click on the same spot (a double click) lands on the decided call's place, not the next call.
+      await expect
+        .poll(() => page.locator(`li.pending.gone[data-id="${meant.id}"]`).count(), {
+          timeout: 15_000,
+          message: "the page to see the meant call decided",
+        })
+        .toBe(1);
+      await page.mouse.click(x, y);
+      const nextRow = page.locator(`li.pending[data-id="${next.id}"]`);
+      expect(await nextRow.locator("button:disabled").count()).toBe(0);
+      expect(await nextRow.locator(".message").textContent()).toBe("");
+      // Once the pointer leaves the list, the places of calls that no longer wait are given up.
+      await page.mouse.move(1, 1);
+      await expect
+        .poll(() => page.locator("li.pending").count(), {
+          timeout: 15_000,
+          message: "only the waiting call left in the page",
+        })
+        .toBe(1);
     } finally {
       await browser.close();
       web.child.kill("SIGTERM");
