@@ -98,6 +98,25 @@ describe("policylayer approvals, approve, deny", () => {
     inbox.close();
   });
 
+  it("echoes an id it was given with hidden characters as marks, never raw", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const submitted = inbox.submit(pendingInput());
+    expect(await policylayer("deny", submitted.id, "--yes")).toMatchObject({ code: 0 });
+    // An id pasted from the agent's words: whitespace around it (a paragraph separator) still finds the call.
+    const again = await policylayer("approve", `\u2029${submitted.id}`, "--yes");
+    expect(again.code).toBe(1);
+    expect(again.stderr.trimEnd()).not.toMatch(RAW_HIDDEN);
+    expect(again.stderr).not.toContain("\u2029");
+    expect(again.stderr).toBe(
+      `policylayer: ${submitted.id} has already been decided; each call is decided once\n`,
+    );
+    const forged = await policylayer("approve", `${RTL_OVERRIDE}\u001b[2K`, "--yes");
+    expect(forged.code).toBe(1);
+    expect(forged.stderr.trimEnd()).not.toMatch(RAW_HIDDEN);
+    expect(forged.stderr).toContain('with id "⟨U+202E⟩dorp-tset\\u001b[2K"');
+    inbox.close();
+  });
+
   it("exits 1 and says expired for a call whose time is up", async () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open(dir, { now: () => Date.now() - 60_000 });

@@ -1,11 +1,15 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decide, listPending, recentDecisions } from "../../src/approval/inbox-answer.js";
+import { createApprovalCoordinator } from "../../src/approval/approver.js";
+import { decide, listPending, localUserName, recentDecisions } from "../../src/approval/inbox-answer.js";
+import { inboxChannel } from "../../src/approval/inbox-channel.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
+import type { ApprovalRequest } from "../../src/approval/request.js";
 import { inboxPaths } from "../../src/state/paths.js";
-import { repoRoot } from "../helpers/paths.js";
+import { within } from "../helpers/deadline.js";
+import { policylayerBin, repoRoot } from "../helpers/paths.js";
 import { pendingInput, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
@@ -253,6 +257,62 @@ process.stdout.write(decide(process.env.POLICYLAYER_STATE_DIR, ${JSON.stringify(
     expect(stored.argumentsTruncated).toBe(true);
     expect(stored.argumentsJson).toHaveLength(64 * 1024);
     expect(stored.argumentsSha256).toMatch(/^[0-9a-f]{64}$/);
+    inbox.close();
+  });
+});
+
+/** A require_approval call of delete_stack that waits at most `timeoutSeconds`. */
+function question(timeoutSeconds: number): ApprovalRequest {
+  return {
+    requestId: 1,
+    call: { name: "delete_stack", arguments: { stack: "prod" } },
+    classification: { category: "destructive", risk: "critical", signals: [] },
+    decision: { action: "require_approval", rule: null, reason: "deleting", hidden: false },
+    timeoutSeconds,
+    progressToken: null,
+    era: "legacy",
+  };
+}
+
+/** Keeps this process's event loop busy until `deadlineMs` (a wrap in a long synchronous step). */
+function stallUntil(deadlineMs: number): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < deadlineMs) Atomics.wait(cell, 0, 0, deadlineMs - Date.now());
+}
+
+describe("an answer given in time and read after the timeout", () => {
+  it("runs the call the person was told is approved, not a timeout denial", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const coordinator = createApprovalCoordinator({
+      channels: () => [
+        inboxChannel(
+          () => inbox,
+          { session: "s", server: "recording" },
+          () => {},
+        ),
+      ],
+      maxPending: 4,
+      sendProgress: () => {},
+      progressIntervalMs: 60_000,
+      announce: () => {},
+    });
+    const asked = coordinator.approver(question(3));
+    if (asked === null) throw new Error("the inbox channel did not ask");
+    const [waiting] = listPending(dir);
+    if (waiting === undefined) throw new Error("no call waits in the inbox");
+    // The real CLI answers while this wrap is busy; the wrap reads the answer once its timeout is due.
+    const cli = spawnSync(process.execPath, [policylayerBin, "approve", waiting.id, "--yes"], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+      encoding: "utf8",
+    });
+    expect(cli.stdout).toBe(`approved ${waiting.id}\n`);
+    stallUntil(waiting.expiresAt + 100);
+    await expect(within(asked.answer, 10_000, "the approval's answer")).resolves.toMatchObject({
+      approved: true,
+      decidedBy: `cli:${localUserName()}`,
+    });
+    expect(recentDecisions(dir).map((decision) => decision.outcome)).toEqual(["approved"]);
     inbox.close();
   });
 });
