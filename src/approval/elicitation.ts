@@ -101,7 +101,14 @@ export function elicitationChannel(requester: ClientRequester, serverLabel: stri
         "elicitation/create",
         approvalElicitation(request, serverLabel),
       );
-      return { answer: response.then(interpretElicitation), withdraw: cancel };
+      return {
+        answer: response.then(interpretElicitation),
+        // A client's answer comes only as the response, which a cancelled request never gets.
+        withdraw: (reason) => {
+          cancel(reason);
+          return null;
+        },
+      };
     },
   };
 }

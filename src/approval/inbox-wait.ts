@@ -61,8 +61,11 @@ export interface SubmittedApproval {
   entry: PendingRecord;
   /** Resolves once, with the first decision. Never resolves after withdraw() or close(). */
   decision: Promise<InboxDecision>;
-  /** Takes the question back (timeout, cancellation, another channel answered); a later answer has no effect. */
-  withdraw(reason: string): void;
+  /**
+   * Takes the question back (timeout, cancellation, another channel answered); a later answer has
+   * no effect. Returns the answer a person wrote before the withdrawal (not read yet), or null.
+   */
+  withdraw(reason: string): InboxDecision | null;
 }
 
 interface Waiting {
@@ -183,9 +186,9 @@ export class ApprovalInbox {
     }
   }
 
-  private withdraw(id: string, reason: string): void {
+  private withdraw(id: string, reason: string): InboxDecision | null {
     const waiting = this.waiting.get(id);
-    if (!waiting) return;
+    if (!waiting) return null;
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.stopWatching();
     const record: DecisionRecord = {
@@ -198,35 +201,44 @@ export class ApprovalInbox {
     };
     try {
       // The withdrawal takes the id's one decision slot, so no answer can land after it.
-      if (writeNewFile(this.decisionPath(id), `${JSON.stringify(record)}\n`, this.paths.tmp)) {
-        appendRecent(this.paths, recentLine(waiting.entry, record));
-      }
+      const withdrawn = writeNewFile(this.decisionPath(id), `${JSON.stringify(record)}\n`, this.paths.tmp);
+      if (withdrawn) appendRecent(this.paths, recentLine(waiting.entry, record));
       rmSync(this.pendingPath(id), { force: true });
+      // The slot was taken: a person answered first (in time: an answer after expiry is refused).
+      return withdrawn ? null : this.answerIn(id);
     } catch {
       // The folder went away or became unwritable; the entry is stale once this process exits.
+      return null;
     }
   }
 
   private checkDecision(id: string): void {
     const waiting = this.waiting.get(id);
     if (!waiting) return;
+    const answer = this.answerIn(id);
+    if (answer === null) return;
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.stopWatching();
+    rmSync(this.pendingPath(id), { force: true });
+    waiting.resolve(answer);
+  }
+
+  /** The answer in approval `id`'s decision slot; null when the slot is empty or cannot be read now. */
+  private answerIn(id: string): InboxDecision | null {
     let raw: unknown;
     let untrusted: string | null = null;
     try {
       raw = readJsonFile(this.decisionPath(id));
     } catch (error) {
       // A passing read error (the folder busy, a network home) is retried at the next poll.
-      if (!(error instanceof UntrustedFileError)) return;
+      if (!(error instanceof UntrustedFileError)) return null;
       untrusted = error.message;
     }
-    if (raw === null && untrusted === null) return;
+    if (raw === null && untrusted === null) return null;
     const record = untrusted === null ? parseDecisionRecord(raw) : null;
-    this.waiting.delete(id);
-    if (this.waiting.size === 0) this.stopWatching();
-    rmSync(this.pendingPath(id), { force: true });
     // Decision files are written whole (hard link), so one that does not parse was not written by us: fail closed.
     if (record === null || record.id !== id || record.outcome === "withdrawn") {
-      waiting.resolve({
+      return {
         approved: false,
         decidedBy: "policylayer",
         reason:
@@ -235,18 +247,17 @@ export class ApprovalInbox {
             : `the approval inbox's answer for ${id} cannot be trusted (${untrusted}), so the call was denied`,
         note: null,
         decidedAt: this.now(),
-      });
-      return;
+      };
     }
     const approved = record.outcome === "approved";
     const note = record.reason.length > 0 ? record.reason : null;
-    waiting.resolve({
+    return {
       approved,
       decidedBy: record.decidedBy,
       reason: `${approved ? "approved" : "denied"} by ${record.decidedBy} in the approval inbox${note ? `: ${note}` : ""}`,
       note,
       decidedAt: record.decidedAt,
-    });
+    };
   }
 
   private startWatching(): void {

@@ -280,6 +280,27 @@ function stallUntil(deadlineMs: number): void {
   while (Date.now() < deadlineMs) Atomics.wait(cell, 0, 0, deadlineMs - Date.now());
 }
 
+describe("withdrawing a call a person has just answered", () => {
+  it("gives back the answer that took the decision slot first, so the wrap can honour what the person was told", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const submitted = inbox.submit(pendingInput());
+    // The real CLI answers; the wrap withdraws (its timeout) before it has read the answer.
+    const cli = spawnSync(process.execPath, [policylayerBin, "approve", submitted.id, "--yes"], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+      encoding: "utf8",
+    });
+    expect(cli.stdout).toBe(`approved ${submitted.id}\n`);
+    expect(submitted.withdraw("no answer within 120 s")).toMatchObject({
+      approved: true,
+      decidedBy: `cli:${localUserName()}`,
+    });
+    expect(recentDecisions(dir).map((decision) => decision.outcome)).toEqual(["approved"]);
+    expect(listPending(dir)).toEqual([]);
+    inbox.close();
+  });
+});
+
 describe("an answer given in time and read after the timeout", () => {
   it("runs the call the person was told is approved, not a timeout denial", async () => {
     const dir = stateFolder();
