@@ -19,7 +19,7 @@ li.pending { border: 1px solid GrayText; border-radius: 6px; padding: 0.75rem; m
 .title { font-weight: 600; }
 .meta { color: GrayText; font-size: 0.9rem; }
 ul.args { background: color-mix(in srgb, GrayText 12%, transparent); padding: 0.5rem; margin: 0.5rem 0; font: 0.9rem/1.4 ui-monospace, monospace; }
-ul.args li { white-space: pre-wrap; overflow-wrap: anywhere; overflow: hidden; }
+ul.args li, .title, .whole-tool { white-space: pre-wrap; overflow-wrap: anywhere; overflow: hidden; }
 .cut { color: #b60; font-weight: 600; }
 details.whole summary { cursor: pointer; color: #b60; }
 .actions { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
@@ -100,8 +100,13 @@ function argumentsBlock(entry) {
   const parts = [argumentList(view.arguments)];
   if (view.shortened) {
     const whole = node("details", "whole");
-    whole.append(node("summary", "", "Show every key and value whole (those marked …⟨N more characters⟩ are shortened above)"),
-      argumentList(entry.wholeArguments));
+    whole.append(node("summary", "", "Show the tool name, every key and value whole (those marked …⟨N more characters⟩ are shortened above)"));
+    if (entry.wholeTool !== view.tool) {
+      const tool = node("div", "whole-tool", "tool: ");
+      tool.append(node("bdi", "tool", entry.wholeTool));
+      whole.append(tool);
+    }
+    whole.append(argumentList(entry.wholeArguments));
     parts.push(whole);
   }
   if (view.argumentsIncomplete)

@@ -49,13 +49,13 @@ function describePending(entry: PendingApproval, view: PendingView): string {
   ].join("\n");
 }
 
-/** The waiting calls for a person: every argument key, long keys and values shortened (whole with `full`) with a marker. */
+/** The waiting calls for a person: every argument key, long tool names, keys and values shortened (whole with `full`) with a marker. */
 function describeAllPending(pending: PendingApproval[], full: boolean): string {
   const views = pending.map((entry) => pendingView(entry, full ? null : LISTED_VALUE_CHARS));
   let text = `${pending.map((entry, index) => describePending(entry, views[index] as PendingView)).join("\n\n")}\n\n`;
   if (views.some((view) => view.shortened)) {
     text +=
-      "keys and values ending in …⟨N more characters⟩ are shortened: policylayer approvals --full shows them whole (--json for scripts)\n";
+      "tool names, keys and values ending in …⟨N more characters⟩ are shortened: policylayer approvals --full shows them whole (--json for scripts)\n";
   }
   return `${text}answer with: policylayer approve ID | policylayer deny ID [--reason TEXT]\n`;
 }

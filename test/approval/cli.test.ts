@@ -185,6 +185,19 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
     inbox.close();
   });
 
+  it("shortens a tool name of thousands of characters with a marker, and --full shows it whole", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ tool: `delete_stack${" ".repeat(20_000)}` }));
+    const listed = await policylayer("approvals");
+    const [title = ""] = listed.stdout.split("\n");
+    expect(title.length).toBeLessThan(2500);
+    expect(title).toContain(` › delete_stack${"⟨U+0020⟩".repeat(188)}…⟨19812 more characters⟩  (destructive`);
+    expect(listed.stdout).toContain("policylayer approvals --full shows them whole");
+    const full = await policylayer("approvals", "--full");
+    expect(full.stdout).toContain(` › delete_stack${"⟨U+0020⟩".repeat(20_000)}  (destructive`);
+    inbox.close();
+  });
+
   it("lists forty padding keys and the one after them, each on its own line", async () => {
     const inbox = ApprovalInbox.open(stateFolder());
     const args: Record<string, string> = {};

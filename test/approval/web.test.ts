@@ -475,6 +475,35 @@ describe("the approval page in Chromium", () => {
     }
   });
 
+  it("shortens a tool name of thousands of characters with a marker, and the expander shows it whole", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const longName = inbox.submit(pendingInput({ tool: `delete_stack${" ".repeat(20_000)}` }));
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      await page.goto(web.url);
+      const row = page.locator(`li.pending[data-id="${longName.id}"]`);
+      await row.waitFor();
+      expect(await row.locator(".title").textContent()).toBe(
+        `recording › delete_stack${"⟨U+0020⟩".repeat(188)}…⟨19812 more characters⟩`,
+      );
+      // The arguments below the name are on the first screen.
+      const firstArgument = await row.locator("ul.args li").first().boundingBox();
+      expect(firstArgument?.y ?? Number.POSITIVE_INFINITY).toBeLessThan(700);
+      const whole = row.locator("details.whole");
+      await whole.locator("summary").click();
+      expect(await whole.locator(".whole-tool").textContent()).toBe(
+        `tool: delete_stack${"⟨U+0020⟩".repeat(20_000)}`,
+      );
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
+  });
+
   it("lays every value out in the order it was sent: right-to-left text reorders nothing around it", async () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open(dir);
