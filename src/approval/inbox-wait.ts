@@ -17,6 +17,7 @@ import {
 import {
   type DecisionRecord,
   MAX_STORED_ARGUMENT_CHARS,
+  MAX_STORED_LATER_KEY_CHARS,
   newApprovalId,
   type PendingRecord,
   parseDecisionRecord,
@@ -71,6 +72,29 @@ export interface SubmittedApproval {
 interface Waiting {
   entry: PendingRecord;
   resolve(decision: InboxDecision): void;
+}
+
+/**
+ * The keys (as JSON strings) of the members that start past the first MAX_STORED_ARGUMENT_CHARS
+ * of the arguments' JSON, up to MAX_STORED_LATER_KEY_CHARS of them and then a count of the rest.
+ */
+function keysAfterCut(args: Record<string, unknown>): string[] {
+  const later: string[] = [];
+  let offset = 1;
+  let keptChars = 0;
+  let omitted = 0;
+  for (const [key, value] of Object.entries(args)) {
+    const keyJson = JSON.stringify(key);
+    if (offset >= MAX_STORED_ARGUMENT_CHARS) {
+      if (keptChars + keyJson.length <= MAX_STORED_LATER_KEY_CHARS) {
+        later.push(keyJson);
+        keptChars += keyJson.length;
+      } else omitted += 1;
+    }
+    offset += keyJson.length + 1 + stringifyJson(value).length + 1;
+  }
+  if (omitted > 0) later.push(`…⟨${omitted} more keys⟩`);
+  return later;
 }
 
 /** The inbox entry for an approval request of the gate, with the rule described in words. */
@@ -140,6 +164,7 @@ export class ApprovalInbox {
       tool: input.tool,
       argumentsJson: truncated ? fullJson.slice(0, MAX_STORED_ARGUMENT_CHARS) : fullJson,
       argumentsTruncated: truncated,
+      keysAfterCut: truncated ? keysAfterCut(input.arguments) : [],
       argumentsSha256: argumentsHash(input.arguments),
       classification: { category: input.classification.category, risk: input.classification.risk },
       reason: input.reason,

@@ -1,7 +1,7 @@
 // How a waiting call and a past decision are shown to a person (CLI, stderr, notification, page):
 // every field from the agent or the server through the one sanitizer, every argument key shown.
 import { type ArgumentEntry, argumentView, formatArgumentEntry } from "../display/arguments.js";
-import { cutText, visibleField, visibleToolName } from "../display/visible.js";
+import { cutText, visibleField, visibleText, visibleToolName } from "../display/visible.js";
 import type { PendingRecord, RecentDecision } from "./records.js";
 
 /** Longest tool name, argument key or value in the CLI list and on the page before it is shortened with a marker. */
@@ -26,6 +26,12 @@ export interface PendingView {
 /** A waiting call ready to show: the tool name, keys and values cut to `maxValueChars` (null: whole). */
 export function pendingView(entry: PendingRecord, maxValueChars: number | null): PendingView {
   const view = argumentView(entry.argumentsJson, maxValueChars);
+  const later = entry.keysAfterCut.map((key) => ({
+    key: visibleText(key),
+    keyOmittedChars: 0,
+    value: NOT_KEPT_VALUE,
+    omittedChars: 0,
+  }));
   return {
     id: visibleField(entry.id),
     server: visibleField(entry.server),
@@ -34,7 +40,7 @@ export function pendingView(entry: PendingRecord, maxValueChars: number | null):
     risk: visibleField(entry.classification.risk),
     reason: visibleField(entry.reason),
     rule: entry.rule === null ? null : visibleField(entry.rule),
-    arguments: view.entries,
+    arguments: [...view.entries, ...later],
     argumentsIncomplete: entry.argumentsTruncated || view.incomplete,
     shortened:
       cutText(entry.tool, maxValueChars).omittedChars > 0 ||
@@ -56,6 +62,9 @@ export function recentView(decision: RecentDecision): Record<keyof RecentDecisio
     waitedMs: decision.waitedMs,
   };
 }
+
+/** The value shown for a key past the inbox's cut: the key is kept, the value is not. */
+const NOT_KEPT_VALUE = "…⟨not kept in the inbox: the wrap process holds it⟩";
 
 /** Where the inbox cut the arguments, said where they end. */
 export const INCOMPLETE_ARGUMENTS_NOTE =

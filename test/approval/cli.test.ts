@@ -198,6 +198,17 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
     inbox.close();
   });
 
+  it("names the keys that come after the 64 KiB the inbox keeps, so none is approved unseen", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ arguments: { pad: "x".repeat(70_000), command: "rm -rf /", force: true } }));
+    const listed = await policylayer("approvals");
+    expect(listed.stdout).toContain('    "pad": "xxx');
+    expect(listed.stdout).toContain('    "command": …⟨not kept in the inbox: the wrap process holds it⟩\n');
+    expect(listed.stdout).toContain('    "force": …⟨not kept in the inbox: the wrap process holds it⟩\n');
+    expect(listed.stdout).toContain("the inbox keeps the first 64 KiB of the arguments");
+    inbox.close();
+  });
+
   it("lists forty padding keys and the one after them, each on its own line", async () => {
     const inbox = ApprovalInbox.open(stateFolder());
     const args: Record<string, string> = {};

@@ -280,6 +280,24 @@ function stallUntil(deadlineMs: number): void {
   while (Date.now() < deadlineMs) Atomics.wait(cell, 0, 0, deadlineMs - Date.now());
 }
 
+describe("arguments past the 64 KiB the inbox keeps", () => {
+  it("keeps the keys after the cut up to 16 KiB of them, and counts the rest", () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const args: Record<string, string> = { pad: "x".repeat(70_000) };
+    for (let index = 0; index < 3000; index += 1) args[`key${String(index).padStart(5, "0")}`] = "";
+    const submitted = inbox.submit(pendingInput({ arguments: args }));
+    const [waiting] = listPending(stateFolder());
+    expect(waiting?.argumentsTruncated).toBe(true);
+    const kept = 16 * 1024;
+    const perKey = '"key00000"'.length;
+    expect(waiting?.keysAfterCut.slice(0, 2)).toEqual(['"key00000"', '"key00001"']);
+    expect(waiting?.keysAfterCut.at(-1)).toBe(`…⟨${3000 - Math.floor(kept / perKey)} more keys⟩`);
+    expect(waiting?.keysAfterCut).toHaveLength(Math.floor(kept / perKey) + 1);
+    submitted.withdraw("done");
+    inbox.close();
+  });
+});
+
 describe("withdrawing a call a person has just answered", () => {
   it("gives back the answer that took the decision slot first, so the wrap can honour what the person was told", async () => {
     const dir = stateFolder();
