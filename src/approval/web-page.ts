@@ -172,7 +172,7 @@ function retire(row) {
   row.gone = true;
   row.item.classList.add("gone");
   for (const button of row.buttons) button.disabled = true;
-  row.meta.textContent = "no longer waiting (answered elsewhere, withdrawn, or timed out)";
+  row.meta.textContent = "no longer waiting";
 }
 
 function revive(row) {

@@ -716,10 +716,15 @@ describe("the approval page's one-time addresses", () => {
         stdio: ["ignore", "pipe", "pipe"],
       });
       try {
+        // Polled until the file holds its whole JSON: existsSync alone can see it created but still empty.
+        const written = () => (existsSync(received) ? readFileSync(received, "utf8") : "");
         await expect
-          .poll(() => existsSync(received), { timeout: 15_000, message: "the stand-in xdg-open to run" })
+          .poll(() => written().endsWith("]"), {
+            timeout: 15_000,
+            message: "the stand-in xdg-open to write its arguments",
+          })
           .toBe(true);
-        const argv: string[] = JSON.parse(readFileSync(received, "utf8"));
+        const argv: string[] = JSON.parse(written());
         const token = readFileSync(join(dir, "approvals", "web-token"), "utf8").trim();
         expect(argv).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/\?nonce=[0-9a-f]{64}$/)]);
         expect(argv.join(" ")).not.toContain(token);
