@@ -13,8 +13,14 @@ export interface ChannelAnswer {
 /** One way of asking a person (the client's elicitation, the local inbox). */
 export interface ApprovalChannel {
   readonly name: string;
-  /** Asks; `withdraw` takes the question back (timeout, cancellation, session end). */
-  ask(request: ApprovalRequest): { answer: Promise<ChannelAnswer>; withdraw(reason: string): void };
+  /**
+   * Asks; `withdraw` takes the question back (timeout, cancellation, session end) and returns the
+   * answer a person had already given, if the withdrawal found one it came too late to prevent.
+   */
+  ask(request: ApprovalRequest): {
+    answer: Promise<ChannelAnswer>;
+    withdraw(reason: string): ChannelAnswer | null;
+  };
 }
 
 export interface ApproverOptions {
@@ -43,7 +49,7 @@ export interface ApprovalCoordinator {
 
 interface Waiting {
   settle(answer: ApprovalAnswer): void;
-  withdraw(reason: string): void;
+  withdraw(reason: string): ChannelAnswer | null;
 }
 
 /**
@@ -110,13 +116,19 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
               );
             }, options.progressIntervalMs);
       const timer = setTimeout(() => {
-        entry.withdraw(`no answer within ${request.timeoutSeconds} s`);
-        entry.settle({
-          approved: false,
-          channel: channel.name,
-          decidedBy: "timeout",
-          reason: `nobody approved the call within ${request.timeoutSeconds} seconds (approval timeout), so it was denied`,
-        });
+        // An answer given in time but not read yet (the wrap was busy, the folder polled) stands:
+        // the person was told it was recorded.
+        const given = entry.withdraw(`no answer within ${request.timeoutSeconds} s`);
+        entry.settle(
+          given !== null
+            ? { ...given, channel: channel.name }
+            : {
+                approved: false,
+                channel: channel.name,
+                decidedBy: "timeout",
+                reason: `nobody approved the call within ${request.timeoutSeconds} seconds (approval timeout), so it was denied`,
+              },
+        );
       }, request.timeoutSeconds * 1000);
       let settled = false;
       const entry: Waiting = {
@@ -129,7 +141,7 @@ export function createApprovalCoordinator(options: ApproverOptions): ApprovalCoo
           resolve(answer);
         },
         withdraw(reason) {
-          asked.withdraw(reason);
+          return asked.withdraw(reason);
         },
       };
       waiting.set(key, entry);

@@ -14,7 +14,7 @@ export interface ClientRequester {
   ): { response: Promise<unknown>; cancel(reason: string): void };
 }
 
-/** An argument value longer than this is cut in the question (with a marker), so a huge call stays readable. */
+/** A tool name, argument key or value longer than this is cut in the question (with a marker), so a huge call stays readable. */
 const MAX_VALUE_CHARS = 1000;
 
 /** The question a person reads in the client: one field per line, every argument key, hidden characters as marks. */
@@ -24,7 +24,7 @@ export function approvalMessage(request: ApprovalRequest, serverLabel: string): 
     `policylayer: approve this tool call?`,
     ``,
     `Server: ${visibleField(serverLabel)}`,
-    `Tool: ${visibleToolName(request.call.name)}`,
+    `Tool: ${visibleToolName(request.call.name, MAX_VALUE_CHARS)}`,
     `Classification: ${visibleField(describeClassification(request.classification))}`,
     `Why approval is needed: ${visibleField(request.decision.reason)}`,
     args.length === 0 ? "Arguments: none" : "Arguments:",
@@ -101,7 +101,14 @@ export function elicitationChannel(requester: ClientRequester, serverLabel: stri
         "elicitation/create",
         approvalElicitation(request, serverLabel),
       );
-      return { answer: response.then(interpretElicitation), withdraw: cancel };
+      return {
+        answer: response.then(interpretElicitation),
+        // A client's answer comes only as the response, which a cancelled request never gets.
+        withdraw: (reason) => {
+          cancel(reason);
+          return null;
+        },
+      };
     },
   };
 }

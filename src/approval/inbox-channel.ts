@@ -1,5 +1,5 @@
 import type { ApprovalChannel } from "./approver.js";
-import { type ApprovalInbox, pendingInputFor } from "./inbox-wait.js";
+import { type ApprovalInbox, type InboxDecision, pendingInputFor } from "./inbox-wait.js";
 import { NotificationThrottle } from "./notice-throttle.js";
 import { describeForPerson, notificationFor, notifyDesktop } from "./notify.js";
 
@@ -22,13 +22,17 @@ export function inboxChannel(
       warn(describeForPerson(submitted.entry));
       const notification = notificationFor(submitted.entry);
       desktopNotices.notify(notification.title, notification.body);
+      const asChannelAnswer = (decision: InboxDecision) => ({
+        approved: decision.approved,
+        decidedBy: decision.decidedBy,
+        reason: decision.reason,
+      });
       return {
-        answer: submitted.decision.then((decision) => ({
-          approved: decision.approved,
-          decidedBy: decision.decidedBy,
-          reason: decision.reason,
-        })),
-        withdraw: submitted.withdraw,
+        answer: submitted.decision.then(asChannelAnswer),
+        withdraw: (reason) => {
+          const given = submitted.withdraw(reason);
+          return given === null ? null : asChannelAnswer(given);
+        },
       };
     },
   };

@@ -17,6 +17,7 @@ import {
 import {
   type DecisionRecord,
   MAX_STORED_ARGUMENT_CHARS,
+  MAX_STORED_LATER_KEY_CHARS,
   newApprovalId,
   type PendingRecord,
   parseDecisionRecord,
@@ -61,13 +62,39 @@ export interface SubmittedApproval {
   entry: PendingRecord;
   /** Resolves once, with the first decision. Never resolves after withdraw() or close(). */
   decision: Promise<InboxDecision>;
-  /** Takes the question back (timeout, cancellation, another channel answered); a later answer has no effect. */
-  withdraw(reason: string): void;
+  /**
+   * Takes the question back (timeout, cancellation, another channel answered); a later answer has
+   * no effect. Returns the answer a person wrote before the withdrawal (not read yet), or null.
+   */
+  withdraw(reason: string): InboxDecision | null;
 }
 
 interface Waiting {
   entry: PendingRecord;
   resolve(decision: InboxDecision): void;
+}
+
+/**
+ * The keys (as JSON strings) of the members that start past the first MAX_STORED_ARGUMENT_CHARS
+ * of the arguments' JSON, up to MAX_STORED_LATER_KEY_CHARS of them and then a count of the rest.
+ */
+function keysAfterCut(args: Record<string, unknown>): string[] {
+  const later: string[] = [];
+  let offset = 1;
+  let keptChars = 0;
+  let omitted = 0;
+  for (const [key, value] of Object.entries(args)) {
+    const keyJson = JSON.stringify(key);
+    if (offset >= MAX_STORED_ARGUMENT_CHARS) {
+      if (keptChars + keyJson.length <= MAX_STORED_LATER_KEY_CHARS) {
+        later.push(keyJson);
+        keptChars += keyJson.length;
+      } else omitted += 1;
+    }
+    offset += keyJson.length + 1 + stringifyJson(value).length + 1;
+  }
+  if (omitted > 0) later.push(`…⟨${omitted} more keys⟩`);
+  return later;
 }
 
 /** The inbox entry for an approval request of the gate, with the rule described in words. */
@@ -137,6 +164,7 @@ export class ApprovalInbox {
       tool: input.tool,
       argumentsJson: truncated ? fullJson.slice(0, MAX_STORED_ARGUMENT_CHARS) : fullJson,
       argumentsTruncated: truncated,
+      keysAfterCut: truncated ? keysAfterCut(input.arguments) : [],
       argumentsSha256: argumentsHash(input.arguments),
       classification: { category: input.classification.category, risk: input.classification.risk },
       reason: input.reason,
@@ -183,9 +211,9 @@ export class ApprovalInbox {
     }
   }
 
-  private withdraw(id: string, reason: string): void {
+  private withdraw(id: string, reason: string): InboxDecision | null {
     const waiting = this.waiting.get(id);
-    if (!waiting) return;
+    if (!waiting) return null;
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.stopWatching();
     const record: DecisionRecord = {
@@ -198,35 +226,44 @@ export class ApprovalInbox {
     };
     try {
       // The withdrawal takes the id's one decision slot, so no answer can land after it.
-      if (writeNewFile(this.decisionPath(id), `${JSON.stringify(record)}\n`, this.paths.tmp)) {
-        appendRecent(this.paths, recentLine(waiting.entry, record));
-      }
+      const withdrawn = writeNewFile(this.decisionPath(id), `${JSON.stringify(record)}\n`, this.paths.tmp);
+      if (withdrawn) appendRecent(this.paths, recentLine(waiting.entry, record));
       rmSync(this.pendingPath(id), { force: true });
+      // The slot was taken: a person answered first (in time: an answer after expiry is refused).
+      return withdrawn ? null : this.answerIn(id);
     } catch {
       // The folder went away or became unwritable; the entry is stale once this process exits.
+      return null;
     }
   }
 
   private checkDecision(id: string): void {
     const waiting = this.waiting.get(id);
     if (!waiting) return;
+    const answer = this.answerIn(id);
+    if (answer === null) return;
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.stopWatching();
+    rmSync(this.pendingPath(id), { force: true });
+    waiting.resolve(answer);
+  }
+
+  /** The answer in approval `id`'s decision slot; null when the slot is empty or cannot be read now. */
+  private answerIn(id: string): InboxDecision | null {
     let raw: unknown;
     let untrusted: string | null = null;
     try {
       raw = readJsonFile(this.decisionPath(id));
     } catch (error) {
       // A passing read error (the folder busy, a network home) is retried at the next poll.
-      if (!(error instanceof UntrustedFileError)) return;
+      if (!(error instanceof UntrustedFileError)) return null;
       untrusted = error.message;
     }
-    if (raw === null && untrusted === null) return;
+    if (raw === null && untrusted === null) return null;
     const record = untrusted === null ? parseDecisionRecord(raw) : null;
-    this.waiting.delete(id);
-    if (this.waiting.size === 0) this.stopWatching();
-    rmSync(this.pendingPath(id), { force: true });
     // Decision files are written whole (hard link), so one that does not parse was not written by us: fail closed.
     if (record === null || record.id !== id || record.outcome === "withdrawn") {
-      waiting.resolve({
+      return {
         approved: false,
         decidedBy: "policylayer",
         reason:
@@ -235,18 +272,17 @@ export class ApprovalInbox {
             : `the approval inbox's answer for ${id} cannot be trusted (${untrusted}), so the call was denied`,
         note: null,
         decidedAt: this.now(),
-      });
-      return;
+      };
     }
     const approved = record.outcome === "approved";
     const note = record.reason.length > 0 ? record.reason : null;
-    waiting.resolve({
+    return {
       approved,
       decidedBy: record.decidedBy,
       reason: `${approved ? "approved" : "denied"} by ${record.decidedBy} in the approval inbox${note ? `: ${note}` : ""}`,
       note,
       decidedAt: record.decidedAt,
-    });
+    };
   }
 
   private startWatching(): void {

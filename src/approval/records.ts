@@ -32,6 +32,8 @@ export interface PendingRecord {
   /** Compact JSON of the arguments, cut after MAX_STORED_ARGUMENT_CHARS (then argumentsTruncated). */
   argumentsJson: string;
   argumentsTruncated: boolean;
+  /** The keys (as JSON strings) of the members wholly past the cut, so every key is shown; [] when none. */
+  keysAfterCut: string[];
   argumentsSha256: string;
   classification: { category: string; risk: string };
   reason: string;
@@ -69,6 +71,12 @@ export interface RecentDecision {
 
 /** Longest arguments JSON kept in a pending file; the wrap process keeps the whole call. */
 export const MAX_STORED_ARGUMENT_CHARS = 64 * 1024;
+/** Most characters of keys past the cut kept in a pending file (their values are not kept). */
+export const MAX_STORED_LATER_KEY_CHARS = 16 * 1024;
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
 
 function outcomeOf(value: unknown): DecisionRecord["outcome"] | null {
   return value === "approved" || value === "denied" || value === "withdrawn" ? value : null;
@@ -87,6 +95,8 @@ export function parsePendingRecord(value: unknown): PendingRecord | null {
   if (!isJsonObject(value)) return null;
   const { id, session, server, pid, host, tool, argumentsJson, argumentsTruncated, argumentsSha256 } = value;
   const { classification, reason, rule, createdAt, expiresAt } = value;
+  // Absent in files of earlier versions: no keys past the cut were kept then.
+  const keysAfterCut = value.keysAfterCut ?? [];
   if (
     typeof id !== "string" ||
     normalizeApprovalId(id) !== id ||
@@ -99,6 +109,7 @@ export function parsePendingRecord(value: unknown): PendingRecord | null {
     typeof tool !== "string" ||
     typeof argumentsJson !== "string" ||
     typeof argumentsTruncated !== "boolean" ||
+    !isStringList(keysAfterCut) ||
     typeof argumentsSha256 !== "string" ||
     !isClassification(classification) ||
     typeof reason !== "string" ||
@@ -117,6 +128,7 @@ export function parsePendingRecord(value: unknown): PendingRecord | null {
     tool,
     argumentsJson,
     argumentsTruncated,
+    keysAfterCut,
     argumentsSha256,
     classification: { category: classification.category, risk: classification.risk },
     reason,

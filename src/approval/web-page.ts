@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 // arguments, reasons) reaches the page already made visible by src/display (the `display` fields
 // of /api/state), only through textContent (never innerHTML), each field in a <bdi dir="ltr"> of
 // its own and each JSON string in a value in one more: right-to-left text isolates itself, it never
-// reorders the brackets, commas, keys and other strings around it.
+// reorders the brackets, commas, keys and other strings around it. A row never moves under the
+// pointer: a call that stops waiting keeps its place (buttons disabled) until the pointer leaves the list.
 
 const STYLE = `
 :root { color-scheme: light dark; font: 15px/1.4 system-ui, sans-serif; }
@@ -18,7 +19,7 @@ li.pending { border: 1px solid GrayText; border-radius: 6px; padding: 0.75rem; m
 .title { font-weight: 600; }
 .meta { color: GrayText; font-size: 0.9rem; }
 ul.args { background: color-mix(in srgb, GrayText 12%, transparent); padding: 0.5rem; margin: 0.5rem 0; font: 0.9rem/1.4 ui-monospace, monospace; }
-ul.args li { white-space: pre-wrap; overflow-wrap: anywhere; overflow: hidden; }
+ul.args li, .title, .whole-tool { white-space: pre-wrap; overflow-wrap: anywhere; overflow: hidden; }
 .cut { color: #b60; font-weight: 600; }
 details.whole summary { cursor: pointer; color: #b60; }
 .actions { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
@@ -26,6 +27,7 @@ details.whole summary { cursor: pointer; color: #b60; }
 button { padding: 0.3rem 1rem; cursor: pointer; }
 button.approve { font-weight: 600; }
 .message { font-size: 0.9rem; }
+li.pending.gone { opacity: 0.5; }
 li.recent { padding: 0.25rem 0; border-bottom: 1px solid color-mix(in srgb, GrayText 30%, transparent); }
 .approved { color: #080; } .denied { color: #c00; } .withdrawn { color: GrayText; }
 `;
@@ -81,7 +83,11 @@ function argumentList(entries) {
   if (entries.length === 0) list.append(node("li", "", "no arguments"));
   for (const entry of entries) {
     const item = node("li");
-    if (entry.key) item.append(jsonNode("key", entry.key), document.createTextNode(": "));
+    if (entry.key) {
+      item.append(jsonNode("key", entry.key));
+      if (entry.keyOmittedChars > 0) item.append(node("span", "cut", "…⟨" + entry.keyOmittedChars + " more characters⟩"));
+      item.append(document.createTextNode(": "));
+    }
     item.append(jsonNode("value", entry.value));
     if (entry.omittedChars > 0) item.append(node("span", "cut", "…⟨" + entry.omittedChars + " more characters⟩"));
     list.append(item);
@@ -94,8 +100,13 @@ function argumentsBlock(entry) {
   const parts = [argumentList(view.arguments)];
   if (view.shortened) {
     const whole = node("details", "whole");
-    whole.append(node("summary", "", "Show every value whole (values marked …⟨N more characters⟩ are shortened above)"),
-      argumentList(entry.wholeArguments));
+    whole.append(node("summary", "", "Show the tool name, every key and value whole (those marked …⟨N more characters⟩ are shortened above)"));
+    if (entry.wholeTool !== view.tool) {
+      const tool = node("div", "whole-tool", "tool: ");
+      tool.append(node("bdi", "tool", entry.wholeTool));
+      whole.append(tool);
+    }
+    whole.append(argumentList(entry.wholeArguments));
     parts.push(whole);
   }
   if (view.argumentsIncomplete)
@@ -121,10 +132,10 @@ async function answer(id, approved, row) {
       body: JSON.stringify({ id, approved, reason: row.reasonInput.value }),
     });
     row.message.textContent = body.message || body.result;
-    if (body.result !== "decided") for (const button of row.buttons) button.disabled = false;
+    if (body.result !== "decided" && !row.gone) for (const button of row.buttons) button.disabled = false;
   } catch (error) {
     row.message.textContent = "failed: " + error.message;
-    for (const button of row.buttons) button.disabled = false;
+    if (!row.gone) for (const button of row.buttons) button.disabled = false;
   }
   refresh();
 }
@@ -151,11 +162,30 @@ function pendingRow(entry) {
   const message = node("span", "message");
   actions.append(approve, reasonInput, deny, message);
   item.append(title, facts, why, ...argumentsBlock(entry), meta, actions);
-  const row = { item, meta, message, reasonInput, buttons: [approve, deny] };
+  const row = { item, meta, message, reasonInput, buttons: [approve, deny], gone: false };
   approve.addEventListener("click", () => answer(entry.id, true, row));
   deny.addEventListener("click", () => answer(entry.id, false, row));
   return row;
 }
+
+function retire(row) {
+  row.gone = true;
+  row.item.classList.add("gone");
+  for (const button of row.buttons) button.disabled = true;
+  row.meta.textContent = "no longer waiting";
+}
+
+function revive(row) {
+  row.gone = false;
+  row.item.classList.remove("gone");
+  for (const button of row.buttons) button.disabled = false;
+}
+
+function collapseRetired() {
+  for (const [id, row] of rows) if (row.gone) { row.item.remove(); rows.delete(id); }
+  emptyNote.hidden = rows.size > 0;
+}
+pendingList.addEventListener("pointerleave", collapseRetired);
 
 function render(state) {
   const seen = new Set();
@@ -169,10 +199,20 @@ function render(state) {
     }
     row.meta.textContent = "waiting " + duration(entry.ageMs) + " · " + duration(entry.timeLeftMs) + " left";
   }
+  // A call that no longer waits keeps its place, its buttons disabled, while the pointer is over the
+  // list: removing it then would move the next call's buttons under a click aimed at this one's.
+  const holdPlaces = pendingList.matches(":hover");
   for (const [id, row] of rows) {
-    if (!seen.has(id)) { row.item.remove(); rows.delete(id); }
+    if (seen.has(id)) {
+      if (row.gone) revive(row);
+    } else if (holdPlaces) {
+      if (!row.gone) retire(row);
+    } else {
+      row.item.remove();
+      rows.delete(id);
+    }
   }
-  emptyNote.hidden = state.pending.length > 0;
+  emptyNote.hidden = rows.size > 0;
   recentList.replaceChildren(...state.recent.map((decision) => {
     const view = decision.display;
     const item = node("li", "recent");

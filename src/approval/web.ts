@@ -250,8 +250,13 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
         now,
         pending: listPending(dir, now).map((entry) => {
           const display = pendingView(entry, LISTED_VALUE_CHARS);
-          const wholeArguments = display.shortened ? pendingView(entry, null).arguments : null;
-          return { ...entry, display, wholeArguments };
+          const whole = display.shortened ? pendingView(entry, null) : null;
+          return {
+            ...entry,
+            display,
+            wholeTool: whole?.tool ?? null,
+            wholeArguments: whole?.arguments ?? null,
+          };
         }),
         recent: recentDecisions(dir, RECENT_SHOWN).map((decision) => ({
           ...decision,

@@ -7,6 +7,7 @@ import {
   localUserName,
   type PendingApproval,
 } from "../approval/inbox-answer.js";
+import { normalizeApprovalId } from "../approval/records.js";
 import {
   argumentLines,
   argumentsInline,
@@ -16,7 +17,7 @@ import {
 } from "../approval/view.js";
 import { startApprovalServer } from "../approval/web.js";
 import { OPENED_ADDRESS_MS, PRINTED_ADDRESS_MS } from "../approval/web-session.js";
-import { terminalSafeJson } from "../display/visible.js";
+import { terminalSafeJson, visibleField } from "../display/visible.js";
 import { stateDir } from "../state/paths.js";
 
 /** "42 s", "3 min 05 s", "1 h 02 min". */
@@ -48,13 +49,13 @@ function describePending(entry: PendingApproval, view: PendingView): string {
   ].join("\n");
 }
 
-/** The waiting calls for a person: every argument key, long values shortened (whole with `full`) with a marker. */
+/** The waiting calls for a person: every argument key, long tool names, keys and values shortened (whole with `full`) with a marker. */
 function describeAllPending(pending: PendingApproval[], full: boolean): string {
   const views = pending.map((entry) => pendingView(entry, full ? null : LISTED_VALUE_CHARS));
   let text = `${pending.map((entry, index) => describePending(entry, views[index] as PendingView)).join("\n\n")}\n\n`;
   if (views.some((view) => view.shortened)) {
     text +=
-      "values ending in …⟨N more characters⟩ are shortened: policylayer approvals --full shows them whole (--json for scripts)\n";
+      "tool names, keys and values ending in …⟨N more characters⟩ are shortened: policylayer approvals --full shows them whole (--json for scripts)\n";
   }
   return `${text}answer with: policylayer approve ID | policylayer deny ID [--reason TEXT]\n`;
 }
@@ -86,15 +87,19 @@ export async function approvalsCommand(flags: {
   return 0;
 }
 
-/** Why an answer had no effect, and what to do instead. */
-function refusal(id: string, result: Exclude<DecideResult, "decided">): string {
+/**
+ * Why an answer had no effect, and what to do instead. The id as typed may have been copied from
+ * the agent's words: it is echoed as stored, or quoted with its hidden characters as marks.
+ */
+function refusal(idText: string, result: Exclude<DecideResult, "decided">): string {
+  const id = normalizeApprovalId(idText) ?? idText;
   switch (result) {
     case "unknown":
-      return `no call is waiting for approval with id ${JSON.stringify(id)} (it may have been answered elsewhere, cancelled, or its wrap process ended); run \`policylayer approvals\` to list the waiting calls`;
+      return `no call is waiting for approval with id ${visibleField(JSON.stringify(id), 200)} (it may have been answered elsewhere, cancelled, or its wrap process ended); run \`policylayer approvals\` to list the waiting calls`;
     case "already-decided":
-      return `${id} has already been decided; each call is decided once`;
+      return `${visibleField(id, 200)} has already been decided; each call is decided once`;
     case "expired":
-      return `${id} expired: its approval timeout passed and the call was denied; the agent can retry the call`;
+      return `${visibleField(id, 200)} expired: its approval timeout passed and the call was denied; the agent can retry the call`;
   }
 }
 
@@ -126,7 +131,7 @@ function answer(id: string, approved: boolean, flags: { reason?: string; yes?: b
     process.stderr.write(`policylayer: ${refusal(id, result)}\n`);
     return 1;
   }
-  process.stdout.write(`${approved ? "approved" : "denied"} ${id.trim().toLowerCase()}\n`);
+  process.stdout.write(`${approved ? "approved" : "denied"} ${normalizeApprovalId(id) ?? ""}\n`);
   return 0;
 }
 

@@ -1,11 +1,13 @@
-// A call's arguments as a person reads them: one entry per argument, every key shown, each value
+// A call's arguments as a person reads them: one entry per argument, every key shown, each key and value
 // shortened on its own with an explicit marker. Works on the JSON text that was decided on, so
 // numbers show to the last digit, and on a text the inbox cut short.
 import { cutMarker, cutText, visibleText } from "./visible.js";
 
-/** One argument as displayed: its key as a JSON string and its value as JSON, both visible, the value perhaps cut. */
+/** One argument as displayed: its key as a JSON string and its value as JSON, both visible, each perhaps cut. */
 export interface ArgumentEntry {
   key: string;
+  /** Characters of the key left out of `key` (0: shown whole): a long key is cut like a long value. */
+  keyOmittedChars: number;
   value: string;
   /** Characters of the value left out of `value` (0: shown whole). */
   omittedChars: number;
@@ -95,23 +97,33 @@ export function argumentView(argumentsJson: string, maxValueChars: number | null
   if (members.length === 0 && !complete) {
     const cut = cutText(argumentsJson, maxValueChars);
     return {
-      entries: [{ key: "", value: visibleText(cut.text), omittedChars: cut.omittedChars }],
+      entries: [
+        { key: "", keyOmittedChars: 0, value: visibleText(cut.text), omittedChars: cut.omittedChars },
+      ],
       incomplete: true,
     };
   }
   return {
     entries: members.map(([key, value]) => {
+      const keyCut = cutText(key, maxValueChars);
       const cut = cutText(value, maxValueChars);
-      return { key: visibleText(key), value: visibleText(cut.text), omittedChars: cut.omittedChars };
+      return {
+        key: visibleText(keyCut.text),
+        keyOmittedChars: keyCut.omittedChars,
+        value: visibleText(cut.text),
+        omittedChars: cut.omittedChars,
+      };
     }),
     incomplete: !complete,
   };
 }
 
-/** One entry as `"key": value` (`separator` between them), with the cut marker where the value was shortened. */
+/** One entry as `"key": value` (`separator` between them), with the cut marker where the key or the value was shortened. */
 export function formatArgumentEntry(entry: ArgumentEntry, separator = ": "): string {
   const value = entry.omittedChars === 0 ? entry.value : `${entry.value}${cutMarker(entry.omittedChars)}`;
-  return entry.key.length === 0 ? value : `${entry.key}${separator}${value}`;
+  if (entry.key.length === 0) return value;
+  const key = entry.keyOmittedChars === 0 ? entry.key : `${entry.key}${cutMarker(entry.keyOmittedChars)}`;
+  return `${key}${separator}${value}`;
 }
 
 /** First-strong isolate and pop directional isolate: what a GUI lays out inside them cannot move what is outside. */

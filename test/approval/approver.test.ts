@@ -22,7 +22,7 @@ function question(timeoutSeconds: number): ApprovalRequest {
 function unansweredCoordinator(progressIntervalMs: number) {
   const progress: number[] = [];
   const coordinator = createApprovalCoordinator({
-    channels: () => [{ name: "inbox", ask: () => ({ answer: new Promise(() => {}), withdraw: () => {} }) }],
+    channels: () => [{ name: "inbox", ask: () => ({ answer: new Promise(() => {}), withdraw: () => null }) }],
     maxPending: 4,
     sendProgress: (_token, value) => progress.push(value),
     progressIntervalMs,
@@ -66,6 +66,40 @@ describe("the session's end", () => {
   });
 });
 
+describe("an answer the timeout's withdrawal finds already given", () => {
+  it("settles with the person's answer, not a timeout denial: they were told it was approved", async () => {
+    vi.useFakeTimers();
+    const withdrawals: string[] = [];
+    const coordinator = createApprovalCoordinator({
+      channels: () => [
+        {
+          name: "inbox",
+          ask: () => ({
+            answer: new Promise(() => {}),
+            withdraw: (reason) => {
+              withdrawals.push(reason);
+              return { approved: true, decidedBy: "cli:alice", reason: "approved by cli:alice" };
+            },
+          }),
+        },
+      ],
+      maxPending: 4,
+      sendProgress: () => {},
+      progressIntervalMs: 1000,
+      announce: () => {},
+    });
+    const asked = coordinator.approver(question(5));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(await asked?.answer).toEqual({
+      approved: true,
+      channel: "inbox",
+      decidedBy: "cli:alice",
+      reason: "approved by cli:alice",
+    });
+    expect(withdrawals).toEqual(["no answer within 5 s"]);
+  });
+});
+
 describe("the session's approval request rate", () => {
   it("denies a request past the burst at once, without asking or announcing, and allows one again as the bucket refills", async () => {
     let now = 0;
@@ -77,7 +111,7 @@ describe("the session's approval request rate", () => {
           name: "inbox",
           ask: () => {
             asked += 1;
-            return { answer: new Promise(() => {}), withdraw: () => {} };
+            return { answer: new Promise(() => {}), withdraw: () => null };
           },
         },
       ],

@@ -98,6 +98,25 @@ describe("policylayer approvals, approve, deny", () => {
     inbox.close();
   });
 
+  it("echoes an id it was given with hidden characters as marks, never raw", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const submitted = inbox.submit(pendingInput());
+    expect(await policylayer("deny", submitted.id, "--yes")).toMatchObject({ code: 0 });
+    // An id pasted from the agent's words: whitespace around it (a paragraph separator) still finds the call.
+    const again = await policylayer("approve", `\u2029${submitted.id}`, "--yes");
+    expect(again.code).toBe(1);
+    expect(again.stderr.trimEnd()).not.toMatch(RAW_HIDDEN);
+    expect(again.stderr).not.toContain("\u2029");
+    expect(again.stderr).toBe(
+      `policylayer: ${submitted.id} has already been decided; each call is decided once\n`,
+    );
+    const forged = await policylayer("approve", `${RTL_OVERRIDE}\u001b[2K`, "--yes");
+    expect(forged.code).toBe(1);
+    expect(forged.stderr.trimEnd()).not.toMatch(RAW_HIDDEN);
+    expect(forged.stderr).toContain('with id "⟨U+202E⟩dorp-tset\\u001b[2K"');
+    inbox.close();
+  });
+
   it("exits 1 and says expired for a call whose time is up", async () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open(dir, { now: () => Date.now() - 60_000 });
@@ -149,6 +168,44 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
     const full = await policylayer("approvals", "--full");
     expect(full.stdout).toContain(`    "note": ${JSON.stringify(padded)}\n`);
     expect(full.stdout).not.toContain("more characters⟩");
+    inbox.close();
+  });
+
+  it("shortens a key of thousands of spaces with a marker, so the keys after it stay in view", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ arguments: { [" ".repeat(20_000)]: "", target: "prod", force: true } }));
+    const listed = await policylayer("approvals");
+    const lines = listed.stdout.split("\n");
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(400);
+    expect(listed.stdout).toContain(`    "${" ".repeat(199)}…⟨19802 more characters⟩: ""\n`);
+    expect(listed.stdout).toContain('    "target": "prod"\n');
+    expect(listed.stdout).toContain("policylayer approvals --full shows them whole");
+    const full = await policylayer("approvals", "--full");
+    expect(full.stdout).toContain(`    ${JSON.stringify(" ".repeat(20_000))}: ""\n`);
+    inbox.close();
+  });
+
+  it("shortens a tool name of thousands of characters with a marker, and --full shows it whole", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ tool: `delete_stack${" ".repeat(20_000)}` }));
+    const listed = await policylayer("approvals");
+    const [title = ""] = listed.stdout.split("\n");
+    expect(title.length).toBeLessThan(2500);
+    expect(title).toContain(` › delete_stack${"⟨U+0020⟩".repeat(188)}…⟨19812 more characters⟩  (destructive`);
+    expect(listed.stdout).toContain("policylayer approvals --full shows them whole");
+    const full = await policylayer("approvals", "--full");
+    expect(full.stdout).toContain(` › delete_stack${"⟨U+0020⟩".repeat(20_000)}  (destructive`);
+    inbox.close();
+  });
+
+  it("names the keys that come after the 64 KiB the inbox keeps, so none is approved unseen", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ arguments: { pad: "x".repeat(70_000), command: "rm -rf /", force: true } }));
+    const listed = await policylayer("approvals");
+    expect(listed.stdout).toContain('    "pad": "xxx');
+    expect(listed.stdout).toContain('    "command": …⟨not kept in the inbox: the wrap process holds it⟩\n');
+    expect(listed.stdout).toContain('    "force": …⟨not kept in the inbox: the wrap process holds it⟩\n');
+    expect(listed.stdout).toContain("the inbox keeps the first 64 KiB of the arguments");
     inbox.close();
   });
 

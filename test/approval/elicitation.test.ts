@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { approvalMessage } from "../../src/approval/elicitation.js";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { within } from "../helpers/deadline.js";
 import { recordingServer } from "../helpers/paths.js";
@@ -216,5 +217,24 @@ describe("require_approval through MCP elicitation in the client", () => {
     expect(result.content[0]?.text).toMatch(/did not declare the elicitation capability/);
     expect(result.content[0]?.text).toMatch(/policylayer approvals --web/);
     expect(callsReceived()).toEqual([]);
+  });
+});
+
+describe("the question asked in the client", () => {
+  it("shortens a tool name of thousands of characters with a marker, so the fields after it stay in view", () => {
+    const message = approvalMessage(
+      {
+        requestId: 1,
+        call: { name: `delete_stack${" ".repeat(20_000)}`, arguments: { stack: "prod" } },
+        classification: { category: "destructive", risk: "critical", signals: [] },
+        decision: { action: "require_approval", rule: null, reason: "deleting", hidden: false },
+        timeoutSeconds: 60,
+        progressToken: null,
+        era: "legacy",
+      },
+      "recording",
+    );
+    expect(message.length).toBeLessThan(12_000);
+    expect(message).toContain(`Tool: delete_stack${"⟨U+0020⟩".repeat(988)}…⟨19012 more characters⟩\n`);
   });
 });

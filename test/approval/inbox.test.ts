@@ -1,11 +1,15 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decide, listPending, recentDecisions } from "../../src/approval/inbox-answer.js";
+import { createApprovalCoordinator } from "../../src/approval/approver.js";
+import { decide, listPending, localUserName, recentDecisions } from "../../src/approval/inbox-answer.js";
+import { inboxChannel } from "../../src/approval/inbox-channel.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
+import type { ApprovalRequest } from "../../src/approval/request.js";
 import { inboxPaths } from "../../src/state/paths.js";
-import { repoRoot } from "../helpers/paths.js";
+import { within } from "../helpers/deadline.js";
+import { policylayerBin, repoRoot } from "../helpers/paths.js";
 import { pendingInput, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
@@ -253,6 +257,101 @@ process.stdout.write(decide(process.env.POLICYLAYER_STATE_DIR, ${JSON.stringify(
     expect(stored.argumentsTruncated).toBe(true);
     expect(stored.argumentsJson).toHaveLength(64 * 1024);
     expect(stored.argumentsSha256).toMatch(/^[0-9a-f]{64}$/);
+    inbox.close();
+  });
+});
+
+/** A require_approval call of delete_stack that waits at most `timeoutSeconds`. */
+function question(timeoutSeconds: number): ApprovalRequest {
+  return {
+    requestId: 1,
+    call: { name: "delete_stack", arguments: { stack: "prod" } },
+    classification: { category: "destructive", risk: "critical", signals: [] },
+    decision: { action: "require_approval", rule: null, reason: "deleting", hidden: false },
+    timeoutSeconds,
+    progressToken: null,
+    era: "legacy",
+  };
+}
+
+/** Keeps this process's event loop busy until `deadlineMs` (a wrap in a long synchronous step). */
+function stallUntil(deadlineMs: number): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < deadlineMs) Atomics.wait(cell, 0, 0, deadlineMs - Date.now());
+}
+
+describe("arguments past the 64 KiB the inbox keeps", () => {
+  it("keeps the keys after the cut up to 16 KiB of them, and counts the rest", () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const args: Record<string, string> = { pad: "x".repeat(70_000) };
+    for (let index = 0; index < 3000; index += 1) args[`key${String(index).padStart(5, "0")}`] = "";
+    const submitted = inbox.submit(pendingInput({ arguments: args }));
+    const [waiting] = listPending(stateFolder());
+    expect(waiting?.argumentsTruncated).toBe(true);
+    const kept = 16 * 1024;
+    const perKey = '"key00000"'.length;
+    expect(waiting?.keysAfterCut.slice(0, 2)).toEqual(['"key00000"', '"key00001"']);
+    expect(waiting?.keysAfterCut.at(-1)).toBe(`…⟨${3000 - Math.floor(kept / perKey)} more keys⟩`);
+    expect(waiting?.keysAfterCut).toHaveLength(Math.floor(kept / perKey) + 1);
+    submitted.withdraw("done");
+    inbox.close();
+  });
+});
+
+describe("withdrawing a call a person has just answered", () => {
+  it("gives back the answer that took the decision slot first, so the wrap can honour what the person was told", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const submitted = inbox.submit(pendingInput());
+    // The real CLI answers; the wrap withdraws (its timeout) before it has read the answer.
+    const cli = spawnSync(process.execPath, [policylayerBin, "approve", submitted.id, "--yes"], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+      encoding: "utf8",
+    });
+    expect(cli.stdout).toBe(`approved ${submitted.id}\n`);
+    expect(submitted.withdraw("no answer within 120 s")).toMatchObject({
+      approved: true,
+      decidedBy: `cli:${localUserName()}`,
+    });
+    expect(recentDecisions(dir).map((decision) => decision.outcome)).toEqual(["approved"]);
+    expect(listPending(dir)).toEqual([]);
+    inbox.close();
+  });
+});
+
+describe("an answer given in time and read after the timeout", () => {
+  it("runs the call the person was told is approved, not a timeout denial", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const coordinator = createApprovalCoordinator({
+      channels: () => [
+        inboxChannel(
+          () => inbox,
+          { session: "s", server: "recording" },
+          () => {},
+        ),
+      ],
+      maxPending: 4,
+      sendProgress: () => {},
+      progressIntervalMs: 60_000,
+      announce: () => {},
+    });
+    const asked = coordinator.approver(question(3));
+    if (asked === null) throw new Error("the inbox channel did not ask");
+    const [waiting] = listPending(dir);
+    if (waiting === undefined) throw new Error("no call waits in the inbox");
+    // The real CLI answers while this wrap is busy; the wrap reads the answer once its timeout is due.
+    const cli = spawnSync(process.execPath, [policylayerBin, "approve", waiting.id, "--yes"], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+      encoding: "utf8",
+    });
+    expect(cli.stdout).toBe(`approved ${waiting.id}\n`);
+    stallUntil(waiting.expiresAt + 100);
+    await expect(within(asked.answer, 10_000, "the approval's answer")).resolves.toMatchObject({
+      approved: true,
+      decidedBy: `cli:${localUserName()}`,
+    });
+    expect(recentDecisions(dir).map((decision) => decision.outcome)).toEqual(["approved"]);
     inbox.close();
   });
 });

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
 import { listPending, localUserName } from "../../src/approval/inbox-answer.js";
-import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
+import { ApprovalInbox, type SubmittedApproval } from "../../src/approval/inbox-wait.js";
 import { type ApprovalServer, runningApprovalPage, startApprovalServer } from "../../src/approval/web.js";
 import { ExactNumber } from "../../src/wire/exact-number.js";
 import {
@@ -25,6 +25,7 @@ import {
   RTL_OVERRIDE,
   ZERO_WIDTH,
 } from "../helpers/attack-strings.js";
+import { within } from "../helpers/deadline.js";
 import { policylayerBin } from "../helpers/paths.js";
 import { launchChromium, pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
@@ -292,6 +293,8 @@ describe("the approval page in Chromium", () => {
         note: "hosts stay as they are",
       });
 
+      // Decided calls keep their places while the pointer is over the list; it leaves.
+      await page.mouse.move(1, 1);
       await expect
         .poll(() => page.locator("li.pending").count(), {
           timeout: 15_000,
@@ -438,6 +441,69 @@ describe("the approval page in Chromium", () => {
     }
   });
 
+  it("shortens a key of thousands of spaces with a marker, so the keys after it stay in view", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const longKey = inbox.submit(
+      pendingInput({ arguments: { [" ".repeat(20_000)]: "", target: "prod", force: true } }),
+    );
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      await page.goto(web.url);
+      const row = page.locator(`li.pending[data-id="${longKey.id}"]`);
+      await row.waitFor();
+      const items = row.locator("ul.args").first().locator("li");
+      expect(await items.allTextContents()).toEqual([
+        `"${" ".repeat(199)}…⟨19802 more characters⟩: ""`,
+        '"target": "prod"',
+        '"force": true',
+      ]);
+      // The key after the long one is on the first screen, without scrolling.
+      const target = await items.nth(1).boundingBox();
+      expect(target?.y ?? Number.POSITIVE_INFINITY).toBeLessThan(700);
+      const whole = row.locator("details.whole");
+      await whole.locator("summary").click();
+      expect(await whole.locator("ul.args li").first().textContent()).toBe(
+        `${JSON.stringify(" ".repeat(20_000))}: ""`,
+      );
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
+  });
+
+  it("shortens a tool name of thousands of characters with a marker, and the expander shows it whole", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const longName = inbox.submit(pendingInput({ tool: `delete_stack${" ".repeat(20_000)}` }));
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      await page.goto(web.url);
+      const row = page.locator(`li.pending[data-id="${longName.id}"]`);
+      await row.waitFor();
+      expect(await row.locator(".title").textContent()).toBe(
+        `recording › delete_stack${"⟨U+0020⟩".repeat(188)}…⟨19812 more characters⟩`,
+      );
+      // The arguments below the name are on the first screen.
+      const firstArgument = await row.locator("ul.args li").first().boundingBox();
+      expect(firstArgument?.y ?? Number.POSITIVE_INFINITY).toBeLessThan(700);
+      const whole = row.locator("details.whole");
+      await whole.locator("summary").click();
+      expect(await whole.locator(".whole-tool").textContent()).toBe(
+        `tool: delete_stack${"⟨U+0020⟩".repeat(20_000)}`,
+      );
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
+  });
+
   it("lays every value out in the order it was sent: right-to-left text reorders nothing around it", async () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open(dir);
@@ -489,6 +555,69 @@ describe("the approval page in Chromium", () => {
       expect(await items.nth(2).textContent()).toBe(
         `"note": "ok${"\u030d".repeat(4)}${"⟨U+030D⟩".repeat(186)}"`,
       );
+    } finally {
+      await browser.close();
+      web.child.kill("SIGTERM");
+      inbox.close();
+    }
+  });
+});
+
+describe("the approval page binds each button to the call shown beside it", () => {
+  it("keeps a withdrawn call's place while the pointer is over the list, so a click meant for one call never lands on the next", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const [first, meant, next] = ["list_a", "list_b", "drop_c"].map((tool) =>
+      inbox.submit(pendingInput({ tool, arguments: { stack: "prod" } })),
+    ) as [SubmittedApproval, SubmittedApproval, SubmittedApproval];
+    const web = await startWebCommand(dir);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+      await page.goto(web.url);
+      for (const call of [first, meant, next])
+        await page.locator(`li.pending[data-id="${call.id}"]`).waitFor();
+      const approveMeant = page.locator(`li.pending[data-id="${meant.id}"] button.approve`);
+      const box = await approveMeant.boundingBox();
+      if (box === null) throw new Error("the Approve button of the meant call has no box");
+      const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      // The person aims at the meant call's Approve; the agent withdraws the call above it.
+      await page.mouse.move(x, y);
+      first.withdraw("the client cancelled the call");
+      await expect
+        .poll(() => page.locator(`li.pending[data-id="${first.id}"] button:enabled`).count(), {
+          timeout: 15_000,
+          message: "the page to see the first call withdrawn",
+        })
+        .toBe(0);
+      await page.mouse.click(x, y);
+      await expect
+        .poll(() => listPending(dir).length, { timeout: 15_000, message: "the click to decide one call" })
+        .toBe(1);
+      // The call left waiting is the one below: the click approved the call it was aimed at.
+      expect(listPending(dir).map((entry) => entry.id)).toEqual([next.id]);
+      await expect(
+        within(meant.decision, 15_000, "the meant call's decision in its wrap"),
+      ).resolves.toMatchObject({ approved: true });
+      // A second click on the same spot (a double click) lands on the decided call's place, not the next call.
+      await expect
+        .poll(() => page.locator(`li.pending.gone[data-id="${meant.id}"]`).count(), {
+          timeout: 15_000,
+          message: "the page to see the meant call decided",
+        })
+        .toBe(1);
+      await page.mouse.click(x, y);
+      const nextRow = page.locator(`li.pending[data-id="${next.id}"]`);
+      expect(await nextRow.locator("button:disabled").count()).toBe(0);
+      expect(await nextRow.locator(".message").textContent()).toBe("");
+      // Once the pointer leaves the list, the places of calls that no longer wait are given up.
+      await page.mouse.move(1, 1);
+      await expect
+        .poll(() => page.locator("li.pending").count(), {
+          timeout: 15_000,
+          message: "only the waiting call left in the page",
+        })
+        .toBe(1);
     } finally {
       await browser.close();
       web.child.kill("SIGTERM");
@@ -587,10 +716,15 @@ describe("the approval page's one-time addresses", () => {
         stdio: ["ignore", "pipe", "pipe"],
       });
       try {
+        // Polled until the file holds its whole JSON: existsSync alone can see it created but still empty.
+        const written = () => (existsSync(received) ? readFileSync(received, "utf8") : "");
         await expect
-          .poll(() => existsSync(received), { timeout: 15_000, message: "the stand-in xdg-open to run" })
+          .poll(() => written().endsWith("]"), {
+            timeout: 15_000,
+            message: "the stand-in xdg-open to write its arguments",
+          })
           .toBe(true);
-        const argv: string[] = JSON.parse(readFileSync(received, "utf8"));
+        const argv: string[] = JSON.parse(written());
         const token = readFileSync(join(dir, "approvals", "web-token"), "utf8").trim();
         expect(argv).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/\?nonce=[0-9a-f]{64}$/)]);
         expect(argv.join(" ")).not.toContain(token);

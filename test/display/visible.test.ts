@@ -107,13 +107,28 @@ describe("argumentView", () => {
     expect(view.incomplete).toBe(false);
   });
 
+  it("shortens a long key like a long value, with a marker, so it cannot push the keys after it out of view", () => {
+    const json = JSON.stringify({ [`${" ".repeat(5000)}x`]: 1, force: true });
+    const view = argumentView(json, 20);
+    expect(view.entries.map((entry) => formatArgumentEntry(entry))).toEqual([
+      `"${" ".repeat(19)}…⟨4983 more characters⟩: 1`,
+      '"force": true',
+    ]);
+    expect(argumentView(json, null).entries[0]?.key).toBe(JSON.stringify(`${" ".repeat(5000)}x`));
+  });
+
   it("shows all forty padding keys and the key after them", () => {
     const args: Record<string, string> = {};
     for (let index = 0; index < 40; index += 1) args[`pad${index}`] = "";
     args.target = "prod";
     const view = argumentView(JSON.stringify(args), 20);
     expect(view.entries).toHaveLength(41);
-    expect(view.entries.at(-1)).toEqual({ key: '"target"', value: '"prod"', omittedChars: 0 });
+    expect(view.entries.at(-1)).toEqual({
+      key: '"target"',
+      keyOmittedChars: 0,
+      value: '"prod"',
+      omittedChars: 0,
+    });
   });
 
   it("shows numbers to the last digit, as the text that was decided on has them", () => {
@@ -136,8 +151,8 @@ describe("argumentView", () => {
   it("shows the members of a text the inbox cut short and says it is incomplete", () => {
     const view = argumentView('{"a":"whole","b":"cut he', null);
     expect(view.entries).toEqual([
-      { key: '"a"', value: '"whole"', omittedChars: 0 },
-      { key: '"b"', value: '"cut he', omittedChars: 0 },
+      { key: '"a"', keyOmittedChars: 0, value: '"whole"', omittedChars: 0 },
+      { key: '"b"', keyOmittedChars: 0, value: '"cut he', omittedChars: 0 },
     ]);
     expect(view.incomplete).toBe(true);
     expect(argumentView("{}", 10)).toEqual({ entries: [], incomplete: false });
