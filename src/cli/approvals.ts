@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { errorMessage } from "../approval/files.js";
 import {
   type DecideResult,
@@ -103,17 +104,60 @@ function refusal(idText: string, result: Exclude<DecideResult, "decided">): stri
   }
 }
 
+/** The waiting call an ID names, or null (unknown, answered, expired: decide says which). */
+function waitingCall(idText: string): PendingApproval | null {
+  const id = normalizeApprovalId(idText);
+  if (id === null) return null;
+  try {
+    return listPending(stateDir()).find((entry) => entry.id === id) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** One line from the terminal, "" at its end. */
+function askTerminal(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+    process.stderr.write(question);
+    let answered = false;
+    lines.once("line", (line) => {
+      answered = true;
+      lines.close();
+      resolve(line);
+    });
+    lines.once("close", () => {
+      if (!answered) resolve("");
+    });
+  });
+}
+
 /**
  * Writes one answer to the inbox and reports it; exit 0 when it was recorded. Without a terminal
- * it takes `--yes`: a program (an agent with a shell tool) should not answer by accident.
+ * it takes `--yes`: a program (an agent with a shell tool) should not answer by accident. On a
+ * terminal without `--yes`, the call is shown and the person confirms it: an ID can come from the
+ * agent itself ("run policylayer approve …"), and may name another call than the one it describes.
  */
-function answer(id: string, approved: boolean, flags: { reason?: string; yes?: boolean }): number {
+async function answer(
+  id: string,
+  approved: boolean,
+  flags: { reason?: string; yes?: boolean },
+): Promise<number> {
+  const command = approved ? "approve" : "deny";
   if (!process.stdin.isTTY && flags.yes !== true) {
-    const command = approved ? "approve" : "deny";
     process.stderr.write(
       `policylayer: ${command} was run without a terminal, so it may be a program rather than you; nothing was answered. Run it in a terminal, or add --yes: policylayer ${command} ${id} --yes\n`,
     );
     return 1;
+  }
+  const waiting = waitingCall(id);
+  if (waiting !== null && flags.yes !== true) {
+    const view = pendingView(waiting, LISTED_VALUE_CHARS);
+    const reply = await askTerminal(`${describePending(waiting, view)}\n\n${command} this call? [y/N] `);
+    if (!/^\s*y(es)?\s*$/i.test(reply)) {
+      process.stderr.write("policylayer: nothing was answered\n");
+      return 1;
+    }
   }
   const reason = flags.reason;
   let result: DecideResult;
@@ -131,7 +175,14 @@ function answer(id: string, approved: boolean, flags: { reason?: string; yes?: b
     process.stderr.write(`policylayer: ${refusal(id, result)}\n`);
     return 1;
   }
-  process.stdout.write(`${approved ? "approved" : "denied"} ${normalizeApprovalId(id) ?? ""}\n`);
+  const what =
+    waiting === null
+      ? ""
+      : (() => {
+          const view = pendingView(waiting, LISTED_VALUE_CHARS);
+          return `  ${view.server} › ${view.tool}`;
+        })();
+  process.stdout.write(`${approved ? "approved" : "denied"} ${normalizeApprovalId(id) ?? ""}${what}\n`);
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { listPending, localUserName } from "../../src/approval/inbox-answer.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
@@ -9,6 +10,7 @@ import {
   RTL_OVERRIDE,
   ZERO_WIDTH,
 } from "../helpers/attack-strings.js";
+import { policylayerBin } from "../helpers/paths.js";
 import { pendingInput, runPolicylayer, spawnSubmitter, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
@@ -58,7 +60,7 @@ describe("policylayer approvals, approve, deny", () => {
 
     expect(await policylayer("approve", here.id, "--yes")).toEqual({
       code: 0,
-      stdout: `approved ${here.id}\n`,
+      stdout: `approved ${here.id}  sagemaker › manage_hyperpod_stacks\n`,
       stderr: "",
     });
     await expect(here.decision).resolves.toMatchObject({
@@ -249,6 +251,78 @@ describe("policylayer approve and deny without a terminal", () => {
       });
     }
     expect(listPending(stateFolder()).map((entry) => entry.id)).toEqual([submitted.id]);
+    inbox.close();
+  });
+});
+
+/**
+ * Runs the built CLI on a terminal of its own (util-linux's `script` gives it a pseudo-terminal),
+ * types `reply` once it asks [y/N], and returns what the terminal showed and the exit code.
+ */
+function onTerminal(
+  dir: string,
+  reply: string,
+  ...args: string[]
+): Promise<{ code: number | null; shown: string }> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, policylayerBin, ...args].map(quote).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let shown = "";
+    let typed = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`no [y/N] question within 10 s; the terminal showed:\n${shown}`));
+    }, 10_000);
+    child.stdout.on("data", (chunk: Buffer) => {
+      shown += chunk.toString("utf8");
+      if (!typed && shown.includes("[y/N]")) {
+        typed = true;
+        child.stdin.write(`${reply}\r`);
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, shown });
+    });
+  });
+}
+
+describe("policylayer approve and deny on a terminal", () => {
+  it("shows the call it would answer and answers nothing unless the person says yes", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const submitted = inbox.submit(pendingInput({ tool: "delete_stack", arguments: { stack: "prod" } }));
+    const declined = await onTerminal(stateFolder(), "n", "approve", submitted.id);
+    expect(declined.shown).toContain(
+      `${submitted.id}  recording › delete_stack  (destructive, critical risk)`,
+    );
+    expect(declined.shown).toContain('arguments: {"stack":"prod"}');
+    expect(declined.shown).toContain("approve this call? [y/N]");
+    expect(declined.shown).toContain("nothing was answered");
+    expect(declined.code).toBe(1);
+    expect(listPending(stateFolder()).map((entry) => entry.id)).toEqual([submitted.id]);
+
+    const confirmed = await onTerminal(stateFolder(), "y", "approve", submitted.id);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.shown).toContain(`approved ${submitted.id}  recording › delete_stack`);
+    await expect(submitted.decision).resolves.toMatchObject({ approved: true });
+    inbox.close();
+  });
+
+  it("asks before a denial too, and a bare Enter is no", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const submitted = inbox.submit(pendingInput());
+    const bare = await onTerminal(stateFolder(), "", "deny", submitted.id);
+    expect(bare.shown).toContain("deny this call? [y/N]");
+    expect(bare.code).toBe(1);
+    expect(listPending(stateFolder()).map((entry) => entry.id)).toEqual([submitted.id]);
+    const yes = await onTerminal(stateFolder(), "yes", "deny", submitted.id);
+    expect(yes.code).toBe(0);
+    await expect(submitted.decision).resolves.toMatchObject({ approved: false });
     inbox.close();
   });
 });

@@ -308,7 +308,7 @@ describe("withdrawing a call a person has just answered", () => {
       env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
       encoding: "utf8",
     });
-    expect(cli.stdout).toBe(`approved ${submitted.id}\n`);
+    expect(cli.stdout).toBe(`approved ${submitted.id}  recording › delete_stack\n`);
     expect(submitted.withdraw("no answer within 120 s")).toMatchObject({
       approved: true,
       decidedBy: `cli:${localUserName()}`,
@@ -345,7 +345,7 @@ describe("an answer given in time and read after the timeout", () => {
       env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
       encoding: "utf8",
     });
-    expect(cli.stdout).toBe(`approved ${waiting.id}\n`);
+    expect(cli.stdout).toBe(`approved ${waiting.id}  recording › delete_stack\n`);
     stallUntil(waiting.expiresAt + 100);
     await expect(within(asked.answer, 10_000, "the approval's answer")).resolves.toMatchObject({
       approved: true,
