@@ -33,6 +33,17 @@ async function wrapped(): Promise<{ connected: Connected; audit: string }> {
 const linesOf = (audit: string, event: string) =>
   readJsonLines(audit).filter((line) => line.event === event && line.tool === LONG_TOOL);
 
+/** Waits, within a deadline, until the running call's tools/call_forwarded line is in the log. */
+async function forwardedLineWritten(audit: string): Promise<void> {
+  await expect
+    .poll(() => linesOf(audit, "tools/call_forwarded").length, {
+      timeout: OPEN_CALL_LINE_MS + 10_000,
+      interval: 100,
+      message: "a tools/call_forwarded line for the running call",
+    })
+    .toBe(1);
+}
+
 describe("a forwarded call that takes long (server-everything's long-running operation)", () => {
   it("is in the audit log as forwarded while it runs, and gets its usual line when it ends", async () => {
     const { connected, audit } = await wrapped();
@@ -45,13 +56,7 @@ describe("a forwarded call that takes long (server-everything's long-running ope
       .finally(() => {
         ended = true;
       });
-    await expect
-      .poll(() => linesOf(audit, "tools/call_forwarded").length, {
-        timeout: OPEN_CALL_LINE_MS + 10_000,
-        interval: 100,
-        message: "a tools/call_forwarded line for the running call",
-      })
-      .toBe(1);
+    await forwardedLineWritten(audit);
     expect(ended, "the forwarded line was written while the call ran").toBe(false);
     expect(linesOf(audit, "tools/call"), "no line of how it ended yet").toEqual([]);
     const [open] = linesOf(audit, "tools/call_forwarded");
@@ -93,13 +98,7 @@ describe("a forwarded call that takes long (server-everything's long-running ope
       },
     );
     call.catch(() => {});
-    await expect
-      .poll(() => linesOf(audit, "tools/call_forwarded").length, {
-        timeout: OPEN_CALL_LINE_MS + 10_000,
-        interval: 100,
-        message: "a tools/call_forwarded line for the running call",
-      })
-      .toBe(1);
+    await forwardedLineWritten(audit);
     const pid = connected.transport.pid;
     expect(pid, "wrap's process id").toBeTypeOf("number");
     process.kill(pid as number, "SIGKILL");
