@@ -1,6 +1,5 @@
 import type { Readable, Writable } from "node:stream";
 import { META_SUBSCRIPTION_ID } from "../wire/era.js";
-import { parseJson } from "../wire/json.js";
 import {
   type ClientMessage,
   ErrorCode,
@@ -8,7 +7,6 @@ import {
   isJsonObject,
   type JsonObject,
   parseClientLine,
-  type RequestId,
   toLine,
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
@@ -21,6 +19,7 @@ import { asksForToolChanges, isBlank, isNearMiss } from "./client-lines.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { OwnRequests } from "./own-requests.js";
 import { ServerAnswers } from "./server-answers.js";
+import { cancelledRequestId, filteredToolsList, ownAnswer } from "./server-bodies.js";
 import { ToolCalls } from "./tool-calls.js";
 import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
@@ -415,7 +414,8 @@ export class ProxySession {
       return;
     }
     if (this.serverRequests.owns(id)) {
-      this.answerOwnRequest(id, content);
+      // A response to a request of ours: read here, never passed to the client (a late one is dropped).
+      this.serverRequests.answer(id, ownAnswer(content));
       return;
     }
     const entry = this.pending.get(id);
@@ -435,7 +435,9 @@ export class ProxySession {
     this.pending.remove(entry);
     if (entry.method === "tools/list") {
       // An error answer has no tools to hide: it passes as it came.
-      const filtered = this.responses.hasResult ? this.filteredToolsList(entry, content) : null;
+      const filtered = this.responses.hasResult
+        ? filteredToolsList(entry.id, content, this.options.gate, this.options.warn, entry.listed)
+        : null;
       entry.listed?.(null);
       if (filtered === null) this.passToClient(content, framedBytes);
       else this.sendToClient(filtered);
@@ -457,55 +459,8 @@ export class ProxySession {
    * so nothing more is announced on it and its id is free again.
    */
   private serverCancelled(content: Buffer): void {
-    let message: unknown;
-    try {
-      message = parseJson(content);
-    } catch {
-      return;
-    }
-    const params = isJsonObject(message) ? message.params : undefined;
-    const entry = isJsonObject(params) ? this.pending.get(params.requestId) : undefined;
+    const entry = this.pending.get(cancelledRequestId(content));
     if (entry?.method === "subscriptions/listen") this.pending.remove(entry);
-  }
-
-  /** A server response to a request of ours: read here, never passed to the client (a late one is dropped). */
-  private answerOwnRequest(id: RequestId, content: Buffer): void {
-    let message: unknown;
-    try {
-      // Read as the client's own lists are (filteredToolsList), so both teach the same definitions.
-      message = parseJson(content);
-    } catch {
-      message = { error: { message: "the server's answer is not JSON" } };
-    }
-    this.serverRequests.answer(id, isJsonObject(message) ? message : { error: { message: "not an object" } });
-  }
-
-  /** The client's tools/list answer without the hidden tools (its tools learnt), or an error in its place. */
-  private filteredToolsList(entry: PendingRequest, content: Buffer): string {
-    let message: unknown;
-    try {
-      message = parseJson(content);
-    } catch {
-      message = null;
-    }
-    if (!isJsonObject(message) || !isJsonObject(message.result)) {
-      // Fail closed: a list we cannot read is not shown, since a lenient parser might read tools in it.
-      this.options.warn("dropped a tools/list answer from the server that is not JSON policylayer can read");
-      return errorLine(
-        entry.id,
-        ErrorCode.InternalError,
-        "policylayer could not read the server's tools/list answer",
-      );
-    }
-    try {
-      const visible = this.options.gate.listedTools(message.result);
-      entry.listed?.(message.result);
-      return toLine({ ...message, result: visible });
-    } catch (error) {
-      // Fail closed: a list we could not filter is not shown at all.
-      this.options.warn(`internal error while filtering tools/list: ${(error as Error).stack ?? error}`);
-      return errorLine(entry.id, ErrorCode.InternalError, "policylayer could not filter tools/list");
-    }
   }
 
   /** `text`: what is known of the text of the line the message came from (see LineText). */
