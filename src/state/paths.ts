@@ -1,11 +1,14 @@
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 
 /** Where policylayer keeps per-user state: $POLICYLAYER_STATE_DIR, else $XDG_STATE_HOME/policylayer, else ~/.local/state/policylayer. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   // Absolute, so that a wrap started elsewhere (Claude Desktop's working directory) and the CLI agree.
   if (env.POLICYLAYER_STATE_DIR) return resolve(env.POLICYLAYER_STATE_DIR);
-  const stateHome = env.XDG_STATE_HOME ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  // The XDG Base Directory spec: a relative path there is invalid and is ignored (the CLI and a wrap
+  // started in other folders would otherwise each find their own inbox).
+  const xdg = env.XDG_STATE_HOME;
+  const stateHome = xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".local", "state");
   return join(stateHome, "policylayer");
 }
 

@@ -10,6 +10,10 @@ describe("stateDir", () => {
     expect(stateDir({ XDG_STATE_HOME: "/b" })).toBe("/b/policylayer");
     expect(stateDir({})).toBe(join(homedir(), ".local", "state", "policylayer"));
   });
+
+  it("ignores a relative $XDG_STATE_HOME, as the XDG Base Directory spec says", () => {
+    expect(stateDir({ XDG_STATE_HOME: "state" })).toBe(join(homedir(), ".local", "state", "policylayer"));
+  });
 });
 
 describe("defaultAuditPath", () => {
