@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { errorMessage } from "../approval/files.js";
 import {
   type DecideResult,
@@ -20,6 +19,7 @@ import { startApprovalServer } from "../approval/web.js";
 import { OPENED_ADDRESS_MS, PRINTED_ADDRESS_MS } from "../approval/web-session.js";
 import { terminalSafeJson, visibleField } from "../display/visible.js";
 import { stateDir } from "../state/paths.js";
+import { confirmOnTerminal } from "./confirm.js";
 
 /** "42 s", "3 min 05 s", "1 h 02 min". */
 function formatDuration(ms: number): string {
@@ -115,23 +115,6 @@ function waitingCall(idText: string): PendingApproval | null {
   }
 }
 
-/** One line from the terminal, "" at its end. */
-function askTerminal(question: string): Promise<string> {
-  return new Promise((resolve) => {
-    const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
-    process.stderr.write(question);
-    let answered = false;
-    lines.once("line", (line) => {
-      answered = true;
-      lines.close();
-      resolve(line);
-    });
-    lines.once("close", () => {
-      if (!answered) resolve("");
-    });
-  });
-}
-
 /**
  * Writes one answer to the inbox and reports it; exit 0 when it was recorded. Without a terminal
  * it takes `--yes`: a program (an agent with a shell tool) should not answer by accident. On a
@@ -151,10 +134,10 @@ async function answer(
     return 1;
   }
   const waiting = waitingCall(id);
-  if (waiting !== null && flags.yes !== true) {
-    const view = pendingView(waiting, LISTED_VALUE_CHARS);
-    const reply = await askTerminal(`${describePending(waiting, view)}\n\n${command} this call? [y/N] `);
-    if (!/^\s*y(es)?\s*$/i.test(reply)) {
+  const view = waiting === null ? null : pendingView(waiting, LISTED_VALUE_CHARS);
+  if (waiting !== null && view !== null && flags.yes !== true) {
+    const question = `${describePending(waiting, view)}\n\n${command} this call? [y/N] `;
+    if (!(await confirmOnTerminal(question))) {
       process.stderr.write("policylayer: nothing was answered\n");
       return 1;
     }
@@ -175,13 +158,7 @@ async function answer(
     process.stderr.write(`policylayer: ${refusal(id, result)}\n`);
     return 1;
   }
-  const what =
-    waiting === null
-      ? ""
-      : (() => {
-          const view = pendingView(waiting, LISTED_VALUE_CHARS);
-          return `  ${view.server} › ${view.tool}`;
-        })();
+  const what = view === null ? "" : `  ${view.server} › ${view.tool}`;
   process.stdout.write(`${approved ? "approved" : "denied"} ${normalizeApprovalId(id) ?? ""}${what}\n`);
   return 0;
 }

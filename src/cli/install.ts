@@ -2,7 +2,6 @@
 // config file, and take them out again exactly. The plan is shown first; a terminal user confirms it,
 // and without a terminal nothing is written unless --yes is given.
 import { resolve } from "node:path";
-import { createInterface } from "node:readline/promises";
 import { visibleText } from "../display/visible.js";
 import { thisMachine } from "../install/clients.js";
 import {
@@ -27,6 +26,7 @@ import { type FileState, readFileState, UnreadableState, writeFileState } from "
 import { checkServerNames, chooseConfigs, entryLabel, UsageError } from "../install/targets.js";
 import { formatPolicyError, loadPolicyFile } from "../policy/load.js";
 import { shellWord } from "./common.js";
+import { confirmOnTerminal } from "./confirm.js";
 import { warn } from "./policy-choice.js";
 
 export interface InstallFlags {
@@ -98,16 +98,6 @@ function printPlan(plan: FilePlan): void {
     say(`  ${entryLabel(report)}: ${visibleText(report.detail)}`);
     if (report.warning !== null)
       warn(`${visibleText(plan.config.file)}: ${entryLabel(report)}: ${visibleText(report.warning)}`);
-  }
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const terminal = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await terminal.question(question);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    terminal.close();
   }
 }
 
@@ -297,7 +287,7 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
         : toStart.length > 0
           ? `Start ${servers} named above, then wrap`
           : "Wrap";
-    if (!(await confirm(`${verb} the servers above and write ${files}? [y/N] `))) {
+    if (!(await confirmOnTerminal(`${verb} the servers above and write ${files}? [y/N] `, process.stdout))) {
       say(`nothing was ${toStart.length > 0 ? "started or " : ""}written`);
       return refused ? 1 : 0;
     }

@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline/promises";
 import { terminalSafeJson, visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from "../policy/types.js";
 import { amountText, RELATIVE_TOLERANCE } from "../ratelimit/arithmetic.js";
@@ -8,6 +7,7 @@ import { LimitStoreConfigError, openSharedStore } from "../ratelimit/open-store.
 import { RedisLimitStore } from "../ratelimit/redis-store.js";
 import type { SharedLimitStore } from "../ratelimit/store.js";
 import { choosePolicy, warn } from "./common.js";
+import { confirmOnTerminal } from "./confirm.js";
 
 /** One row of `policylayer limits --json`: a limit and scope the store has counts for. */
 export interface LimitRow {
@@ -173,10 +173,7 @@ export async function limitsResetCommand(
       warn(`limits reset clears ${what}; without a terminal to ask on, pass --yes`);
       return 2;
     }
-    const prompt = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await prompt.question(`Clear ${what} in the ${policy.state.store} limit store? [y/N] `);
-    prompt.close();
-    if (!/^y(es)?$/i.test(answer.trim())) {
+    if (!(await confirmOnTerminal(`Clear ${what} in the ${policy.state.store} limit store? [y/N] `))) {
       warn("nothing was cleared");
       return 1;
     }
