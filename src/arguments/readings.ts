@@ -5,7 +5,7 @@
 // these cover arguments no schema types (no tools/list yet, an empty schema, `{}` items) and a server
 // whose own code converts what its schema calls a string.
 
-import { compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
+import { compareNumbers, ExactNumber, isJsonNumber, significantDigits } from "../wire/exact-number.js";
 import { parsePythonJsonText } from "./exact.js";
 import {
   isLaxFailure,
@@ -153,20 +153,13 @@ const KEPT_DIGITS = 40;
  * after KEPT_DIGITS with a 5 for a nonzero rest, which no number of 17 digits lies between.
  */
 function shortDecimal(sign: string, whole: string, fraction: string, exponent: string): string {
-  const digits = whole + fraction;
-  let first = 0;
-  while (first < digits.length && digits.charCodeAt(first) === ZERO) first++;
-  if (first === digits.length) return "0";
-  let last = digits.length - 1;
-  while (digits.charCodeAt(last) === ZERO) last--;
-  let significant = digits.slice(first, last + 1);
-  if (significant.length > KEPT_DIGITS) significant = `${significant.slice(0, KEPT_DIGITS)}5`;
+  const { leading: first, digits } = significantDigits(whole + fraction);
+  if (digits === "") return "0";
+  const significant = digits.length > KEPT_DIGITS ? `${digits.slice(0, KEPT_DIGITS)}5` : digits;
   // The value is 0.significant × 10^scale.
   const scale = BigInt(exponent === "" ? "0" : exponent) + BigInt(whole.length - first);
   return `${sign}0.${significant}e${scale}`;
 }
-
-const ZERO = 0x30;
 
 /**
  * A decimal's exact value, where no double holds it: `1000.0000000000000001` (or `1000.` and 6,000

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { stringForms } from "../arguments/string-forms.js";
 import { approximateNumber, compareNumbers, ExactNumber, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
-import { ABSENT, compilePathCondition, sameInteger } from "./condition.js";
+import { ABSENT, compilePathCondition, INTEGER_SEGMENT, keysReadAsInteger } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
 import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
@@ -232,15 +232,16 @@ class SeveralKeys {
  */
 function pathReader(path: string): (call: ToolCall) => unknown {
   const segments = path.split(".").slice(1);
+  const integer = segments.map((segment) => INTEGER_SEGMENT.test(segment));
   return (call) => {
     let value: unknown = call.arguments;
-    for (const segment of segments) {
+    for (const [index, segment] of segments.entries()) {
       if (Array.isArray(value)) {
         if (!/^\d+$/.test(segment) || Number(segment) >= value.length) return ABSENT;
         value = value[Number(segment)];
       } else if (typeof value === "object" && value !== null && Object.hasOwn(value, segment)) {
-        if (/^-?\d+$/.test(segment)) {
-          const keys = Object.keys(value).filter((key) => key === segment || sameInteger(key, segment));
+        if (integer[index]) {
+          const keys = keysReadAsInteger(value, segment);
           if (keys.length > 1) return new SeveralKeys(keys);
         }
         value = Reflect.get(value, segment);
@@ -253,7 +254,6 @@ function pathReader(path: string): (call: ToolCall) => unknown {
 }
 
 /** The rule's rate_limit and budget as limits ready to count. */
-
 function compileLimits(rule: RuleDocument, ruleId: string): CompiledLimit[] {
   const limits: CompiledLimit[] = [];
   const scopes = limitScopes(rule);

@@ -168,11 +168,7 @@ function visit(
     // `args.limits.1` also reads " 1", "01", "+1": a dict[int, ...] field takes each of them as the
     // key 1 (the last one given wins there). A deny rule holds when one of them does; an allow rule
     // needs the key as spelled, and every one of them to hold.
-    const keys = INTEGER_SEGMENT.test(segment)
-      ? Object.keys(value).filter((key) => key === segment || sameInteger(key, segment))
-      : own
-        ? [segment]
-        : [];
+    const keys = INTEGER_SEGMENT.test(segment) ? keysReadAsInteger(value, segment) : own ? [segment] : [];
     const take = (key: string) => step(key, Reflect.get(value, key));
     if (lookInsideText && keys.length > 0) return keys.some(take);
     if (!lookInsideText && own) return keys.every(take);
@@ -180,10 +176,16 @@ function visit(
   return at(ABSENT, trail, index);
 }
 
-const INTEGER_SEGMENT = /^-?\d+$/;
+/** A path step that is an integer (`1` in `args.limits.1`), which a `dict[int, ...]` field may hold under other keys. */
+export const INTEGER_SEGMENT = /^-?\d+$/;
+
+/** The keys of `value` that a pydantic `dict[int, ...]` field reads as the integer `segment` spells (`"1"`, `" 1"`, `"01"`), in order. */
+export function keysReadAsInteger(value: object, segment: string): string[] {
+  return Object.keys(value).filter((key) => key === segment || sameInteger(key, segment));
+}
 
 /** Whether an object's key reads, to a pydantic integer field, as the integer `segment` spells. */
-export function sameInteger(key: string, segment: string): boolean {
+function sameInteger(key: string, segment: string): boolean {
   const reading = readIntegerText(key);
   return !isLaxFailure(reading) && compareNumbers(reading, numberFromText(segment)) === 0;
 }

@@ -97,8 +97,13 @@ export class ForwardedCall implements ForwardVerdict {
     if (this.finished) return;
     const { record, end } = this;
     argsSha256(record);
-    if (!end.audit.append({ ...record, event: "tools/call_forwarded" }) && end.audit.failed)
-      end.warn(`${end.audit.failed}; further calls will be denied`);
+    this.written(end.audit.append({ ...record, event: "tools/call_forwarded" }));
+  }
+
+  /** Says on stderr when an audit line could not be written (from then on every call is denied). */
+  private written(appended: boolean): void {
+    if (!appended && this.end.audit.failed)
+      this.end.warn(`${this.end.audit.failed}; further calls will be denied`);
   }
 
   /** Writes the audit line ahead up to how the call ends (the record does not change until then). */
@@ -131,7 +136,6 @@ export class ForwardedCall implements ForwardVerdict {
       };
       end.continuations.remember(requestState, continuation);
     }
-    if (!end.audit.appendCall(record, this.head ?? undefined) && end.audit.failed)
-      end.warn(`${end.audit.failed}; further calls will be denied`);
+    this.written(end.audit.appendCall(record, this.head ?? undefined));
   }
 }

@@ -14,26 +14,26 @@ import {
 } from "../wire/jsonrpc.js";
 import type { CallGate } from "./call-gate.js";
 
+/** The line's JSON value, or undefined where it is not JSON. */
+function parsed(content: Buffer): unknown {
+  try {
+    return parseJson(content);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A server answer to a request of ours, as an object; one that is not JSON (or not an object) reads as an error. */
 export function ownAnswer(content: Buffer): JsonObject {
-  let message: unknown;
-  try {
-    // Read as the client's own lists are (filteredToolsList), so both teach the same definitions.
-    message = parseJson(content);
-  } catch {
-    return { error: { message: "the server's answer is not JSON" } };
-  }
+  // Read as the client's own lists are (filteredToolsList), so both teach the same definitions.
+  const message = parsed(content);
+  if (message === undefined) return { error: { message: "the server's answer is not JSON" } };
   return isJsonObject(message) ? message : { error: { message: "not an object" } };
 }
 
 /** The request id a server's notifications/cancelled names, or undefined. */
 export function cancelledRequestId(content: Buffer): unknown {
-  let message: unknown;
-  try {
-    message = parseJson(content);
-  } catch {
-    return undefined;
-  }
+  const message = parsed(content);
   const params = isJsonObject(message) ? message.params : undefined;
   return isJsonObject(params) ? params.requestId : undefined;
 }
@@ -49,12 +49,7 @@ export function filteredToolsList(
   warn: (message: string) => void,
   listed: ((result: JsonObject) => void) | undefined,
 ): string {
-  let message: unknown;
-  try {
-    message = parseJson(content);
-  } catch {
-    message = null;
-  }
+  const message = parsed(content);
   if (!isJsonObject(message) || !isJsonObject(message.result)) {
     // Fail closed: a list we cannot read is not shown, since a lenient parser might read tools in it.
     warn("dropped a tools/list answer from the server that is not JSON policylayer can read");

@@ -257,12 +257,12 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A command's error as a limited call's denial says it: Redis's own words, and what they mean here. */
 /** Whether a command's error is Redis's own answer (the connection carried it), not the client's. */
 function isReplyError(error: unknown): boolean {
   return error instanceof Error && error.name === "ReplyError";
 }
 
+/** A command's error as a limited call's denial says it: Redis's own words, and what they mean here. */
 function commandErrorText(error: unknown): string {
   const text = errorText(error);
   if (/^(MOVED|ASK) /.test(text))

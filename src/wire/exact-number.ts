@@ -61,6 +61,21 @@ interface Decimal {
   exponent: bigint;
 }
 
+/**
+ * A run of decimal digits without its leading and trailing zeros (`""` when all are zeros), and how
+ * many zeros led. Loops, not /0+$/: a regex tried from every zero of a long run that a digit ends
+ * is quadratic.
+ */
+export function significantDigits(all: string): { leading: number; digits: string } {
+  let leading = 0;
+  while (leading < all.length && all.charCodeAt(leading) === ZERO) leading++;
+  let end = all.length;
+  while (end > leading && all.charCodeAt(end - 1) === ZERO) end--;
+  return { leading, digits: all.slice(leading, end) };
+}
+
+const ZERO = 0x30;
+
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 function decimalOf(value: number | ExactNumber): Decimal | "inf" | "-inf" {
@@ -72,13 +87,7 @@ function decimalOf(value: number | ExactNumber): Decimal | "inf" | "-inf" {
   const match = DECIMAL.exec(typeof value === "number" ? String(value) : value.text);
   if (match === null) throw new TypeError(`not a comparable number: ${String(value)}`);
   const [, sign = "", whole = "", fraction = "", exponentText = "0"] = match;
-  const all = whole + fraction;
-  // Loops, not /0+$/: a regex tried from every zero of a long run that a digit ends is quadratic.
-  let leading = 0;
-  while (leading < all.length && all.charCodeAt(leading) === 48) leading++;
-  let end = all.length;
-  while (end > leading && all.charCodeAt(end - 1) === 48) end--;
-  const digits = all.slice(leading, end);
+  const { leading, digits } = significantDigits(whole + fraction);
   return {
     negative: sign === "-" && digits.length > 0,
     digits,
