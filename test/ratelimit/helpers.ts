@@ -2,8 +2,10 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { execa } from "execa";
 import { afterEach } from "vitest";
+import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { npmServer, policylayerBin } from "../helpers/paths.js";
+import { tempDir } from "../helpers/tmp.js";
 
 /** The wraps and folders a test opens, closed and removed after each test of the file that calls this. */
 export function closedAfterEach(): { opened: Connected[]; dirs: { cleanup: () => void }[] } {
@@ -73,4 +75,16 @@ export function nth<T>(items: readonly T[], index: number): T {
   const item = items[index];
   if (item === undefined) throw new Error(`expected an item at index ${index} of ${items.length}`);
   return item;
+}
+
+/** A local store on a fresh file whose clock the test sets; `cleanups` gets what closes and removes it. */
+export function localStoreAt(
+  clock: { ms: number },
+  cleanups: (() => void | Promise<void>)[],
+): LocalLimitStore {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const store = LocalLimitStore.open(join(dir.path, "limits.db"), () => clock.ms);
+  cleanups.push(() => store.close());
+  return store;
 }

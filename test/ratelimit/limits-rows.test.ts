@@ -1,11 +1,9 @@
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { limitRows } from "../../src/cli/limits.js";
 import { parsePolicy } from "../../src/policy/load.js";
 import { bucketTimeMs } from "../../src/ratelimit/arithmetic.js";
 import { sharedCounterKey } from "../../src/ratelimit/keys.js";
-import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
-import { tempDir } from "../helpers/tmp.js";
+import { localStoreAt } from "./helpers.js";
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -25,14 +23,7 @@ function oneLimit(id: string, limitYaml: string) {
   return { policy, key: sharedCounterKey(policy.state.keyPrefix, limit, "unused for global scope") };
 }
 
-/** A local store on a fresh file whose clock the test sets. */
-function storeAt(clock: { ms: number }): LocalLimitStore {
-  const dir = tempDir();
-  cleanups.push(dir.cleanup);
-  const store = LocalLimitStore.open(join(dir.path, "limits.db"), () => clock.ms);
-  cleanups.push(() => store.close());
-  return store;
-}
+const storeAt = (clock: { ms: number }) => localStoreAt(clock, cleanups);
 
 describe("policylayer limits --json rows", () => {
   it("never say the next unit frees up later than a window from now, though its time bucket was rounded up", async () => {

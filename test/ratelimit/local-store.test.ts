@@ -4,20 +4,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
 import type { CounterRequest } from "../../src/ratelimit/store.js";
 import { tempDir } from "../helpers/tmp.js";
+import { localStoreAt } from "./helpers.js";
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A store on a fresh file whose clock the test sets. */
-function storeAt(clock: { ms: number }): LocalLimitStore {
-  const dir = tempDir();
-  cleanups.push(dir.cleanup);
-  const store = LocalLimitStore.open(join(dir.path, "limits.db"), () => clock.ms);
-  cleanups.push(() => store.close());
-  return store;
-}
+const storeAt = (clock: { ms: number }) => localStoreAt(clock, cleanups);
 
 function attempt(store: LocalLimitStore, request: CounterRequest) {
   const answer = store.reserve([request]);
