@@ -10,7 +10,7 @@ import {
   toLine,
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
-import { BatchedOutput } from "../wire/output.js";
+import { BatchedOutput, PausableInput } from "../wire/output.js";
 import { idOfHead, NOT_A_MESSAGE, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import type { LineText } from "../wire/serialize.js";
 import type { CallGate } from "./call-gate.js";
@@ -68,8 +68,14 @@ export class ProxySession {
 
   constructor(options: ProxyOptions) {
     this.options = options;
-    this.toServer = new BatchedOutput(options.serverInput, options.clientInput);
-    this.toClient = new BatchedOutput(options.clientOutput, options.serverOutput);
+    const clientInput = new PausableInput(options.clientInput);
+    this.toServer = new BatchedOutput(options.serverInput, [clientInput]);
+    // Our answers to the client's lines (denials, errors) go to the client too: a client that sends
+    // without reading is paused like a server that does, or those answers would pile up here.
+    this.toClient = new BatchedOutput(options.clientOutput, [
+      new PausableInput(options.serverOutput),
+      clientInput,
+    ]);
     this.definitions = new ToolListFetcher({
       listTools: (params) => this.listToolsOurselves(params),
       learn: (result) => options.gate.listedTools(result),

@@ -1,10 +1,29 @@
 import type { Readable, Writable } from "node:stream";
 
 /**
+ * An input that more than one output may pause (the client's input feeds the server's input and,
+ * with the answers we give in the server's place, the client's output): it runs again only once
+ * every output that paused it has drained.
+ */
+export class PausableInput {
+  private pausedBy = 0;
+
+  constructor(private readonly input: Readable) {}
+
+  pause(): void {
+    if (this.pausedBy++ === 0) this.input.pause();
+  }
+
+  resume(): void {
+    if (--this.pausedBy === 0) this.input.resume();
+  }
+}
+
+/**
  * One direction's output. Inside `hold`, everything written is gathered and leaves in as few
  * writes as possible: lines passed through from one input chunk stay one slice of that chunk (no
  * copy), our own lines are joined. Outside `hold`, writes go straight out. When the stream's
- * buffer is full, the source that feeds it is paused until it drains.
+ * buffer is full, the inputs that feed it are paused until it drains.
  */
 export class BatchedOutput {
   private parts: Array<string | Buffer> = [];
@@ -27,7 +46,8 @@ export class BatchedOutput {
 
   constructor(
     private readonly stream: Writable,
-    private readonly source: Readable,
+    /** What writes to it: each is paused while its buffer is full, so that memory stays bounded. */
+    private readonly sources: readonly PausableInput[],
     /** Milliseconds, monotonic, for how long writes were held back (see heldBackWhileReadingMs). */
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -177,11 +197,11 @@ export class BatchedOutput {
     // One drain listener at a time: every write into a full buffer returns false.
     this.waitingForDrain = true;
     this.drainWaitStartedMs = this.now();
-    this.source.pause();
+    for (const source of this.sources) source.pause();
     this.stream.once("drain", () => {
       this.drainWaitMs += this.now() - this.drainWaitStartedMs;
       this.waitingForDrain = false;
-      this.source.resume();
+      for (const source of this.sources) source.resume();
     });
   }
 }
