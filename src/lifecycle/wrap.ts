@@ -117,8 +117,6 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
 
   // Hiding changed: the client's copy of tools/list is stale, so it is told to fetch it again.
   const stopWatching = startReloading(options, gate, () => session.toolsListChanged());
-  // A server that stops reading (or exits) must not crash us with EPIPE.
-  server.stdin.on("error", (error) => warn(`writing to the server failed: ${error.message}`));
 
   let shuttingDown = false;
   /** Ends the server once, however many reasons to stop arrive. */
@@ -141,6 +139,12 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   process.stdin.on("error", clientInputEnded);
   // A server that closed its output cannot answer, though it may still run: it is ended.
   server.stdout.once("end", () => shutDown(null));
+  // One that closed its input (EPIPE) reads nothing more, so what was sent it is never answered: it
+  // is ended too, and its exit answers what is pending. The handler also keeps EPIPE from crashing us.
+  server.stdin.on("error", (error) => {
+    warn(`writing to the server failed: ${error.message}; stopping the server`);
+    shutDown(null);
+  });
   process.stdout.on("error", () => {
     session.clientClosed();
     shutDown(null);

@@ -1,0 +1,76 @@
+// A server that closes its input but keeps running reads nothing more: policylayer ends it, and
+// what the client is waiting for gets an answer, rather than none ever.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RawSession, waitForExit } from "../helpers/raw-session.js";
+import { tempDir, writePolicy } from "../helpers/tmp.js";
+
+/** A server that answers initialize and tools/list, and closes its stdin (still running, stdout open) on any tools/call. */
+const SERVER = `
+import { closeSync, writeFileSync } from "node:fs";
+writeFileSync(process.env.STARTED_FILE, String(process.pid));
+const send = (message) => process.stdout.write(JSON.stringify(message) + "\\n");
+let buffered = "";
+process.stdin.on("data", (chunk) => {
+  buffered += chunk;
+  let newline;
+  while ((newline = buffered.indexOf("\\n")) !== -1) {
+    const message = JSON.parse(buffered.slice(0, newline));
+    buffered = buffered.slice(newline + 1);
+    if (message.method === "initialize")
+      send({ jsonrpc: "2.0", id: message.id, result: { protocolVersion: "2025-06-18", capabilities: { tools: {} }, serverInfo: { name: "closes-input", version: "1" } } });
+    else if (message.method === "tools/list")
+      send({ jsonrpc: "2.0", id: message.id, result: { tools: [{ name: "close_input", inputSchema: { type: "object" } }] } });
+    else if (message.method === "tools/call") {
+      process.stdin.destroy();
+      closeSync(0);
+      process.stderr.write("closes-input: stdin closed\\n");
+    }
+  }
+});
+setInterval(() => {}, 1000);
+`;
+
+let dir: { path: string; cleanup: () => void };
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => dir.cleanup());
+
+describe("a server that closes its input", () => {
+  it("is ended once a write to it fails, and the requests sent to it get an error instead of no answer", async () => {
+    const server = join(dir.path, "closes-input.mjs");
+    writeFileSync(server, SERVER);
+    const startedFile = join(dir.path, "started");
+    const session = new RawSession(
+      [
+        "--policy",
+        writePolicy(dir.path, "version: 1\ndefault: allow\n"),
+        "--audit",
+        join(dir.path, "audit.jsonl"),
+        "--grace-ms",
+        "500",
+        "--",
+        process.execPath,
+        server,
+      ],
+      { STARTED_FILE: startedFile },
+    );
+    await session.initialize();
+    await session.request("list", "tools/list", {});
+    const serverPid = Number(readFileSync(startedFile, "utf8"));
+    session.send({ jsonrpc: "2.0", id: "closes", method: "tools/call", params: { name: "close_input" } });
+    await session.waitForStderr(/closes-input: stdin closed/);
+    // Written after the server closed its input: the write fails.
+    session.send({ jsonrpc: "2.0", id: "after", method: "tools/call", params: { name: "close_input" } });
+    await session.waitForStderr(/writing to the server failed/);
+    const closes = await session.responseTo("closes");
+    expect((closes.error as { code: number }).code).toBe(-32000);
+    const after = await session.responseTo("after");
+    expect((after.error as { code: number }).code).toBe(-32000);
+    await waitForExit(serverPid, 5000);
+    session.closeInput();
+    await session.exited;
+  });
+});
