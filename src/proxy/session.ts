@@ -38,6 +38,9 @@ export interface ProxyOptions {
   warn: (message: string) => void;
 }
 
+/** How much may wait unread in the client's output before its input is paused (see the constructor). */
+export const UNREAD_ANSWERS_BYTES = 1024 * 1024;
+
 /** The server's notice that its tool list changed, as a JSON string literal. */
 const LIST_CHANGED = '"notifications/tools/list_changed"';
 /** The server's notice that it gave up a request (a listen stream it tore down), as a JSON string literal. */
@@ -69,12 +72,13 @@ export class ProxySession {
   constructor(options: ProxyOptions) {
     this.options = options;
     const clientInput = new PausableInput(options.clientInput);
-    this.toServer = new BatchedOutput(options.serverInput, [clientInput]);
-    // Our answers to the client's lines (denials, errors) go to the client too: a client that sends
-    // without reading is paused like a server that does, or those answers would pile up here.
+    this.toServer = new BatchedOutput(options.serverInput, [{ input: clientInput, fromBytes: 0 }]);
     this.toClient = new BatchedOutput(options.clientOutput, [
-      new PausableInput(options.serverOutput),
-      clientInput,
+      { input: new PausableInput(options.serverOutput), fromBytes: 0 },
+      // Our answers to the client's lines (denials, refusals) go to the client: one that sends without
+      // reading is paused too, or they would pile up here; only once they are many, so that a
+      // client that writes a long request before it reads what came meanwhile is not held up.
+      { input: clientInput, fromBytes: UNREAD_ANSWERS_BYTES },
     ]);
     this.definitions = new ToolListFetcher({
       listTools: (params) => this.listToolsOurselves(params),

@@ -19,11 +19,17 @@ export class PausableInput {
   }
 }
 
+/** An input that feeds an output, paused once that many bytes wait in the output's buffer (0: once it is full). */
+export interface OutputSource {
+  input: PausableInput;
+  fromBytes: number;
+}
+
 /**
  * One direction's output. Inside `hold`, everything written is gathered and leaves in as few
  * writes as possible: lines passed through from one input chunk stay one slice of that chunk (no
  * copy), our own lines are joined. Outside `hold`, writes go straight out. When the stream's
- * buffer is full, the inputs that feed it are paused until it drains.
+ * buffer is full, the inputs that feed it are paused until it drains (each once as much waits as it says).
  */
 export class BatchedOutput {
   private parts: Array<string | Buffer> = [];
@@ -33,6 +39,8 @@ export class BatchedOutput {
   /** While a line is open (openLine): the other writes waiting for its end, as piece, ascii, piece, ascii... */
   private heldBack: Array<string | Buffer | boolean> | null = null;
   private waitingForDrain = false;
+  /** Which of the sources this output has paused until its next drain. */
+  private readonly pausedSources: boolean[] = [];
   /** The first of the adjacent slices being gathered, and how many bytes they cover together. */
   private slice: Buffer | null = null;
   private sliceBytes = 0;
@@ -46,8 +54,8 @@ export class BatchedOutput {
 
   constructor(
     private readonly stream: Writable,
-    /** What writes to it: each is paused while its buffer is full, so that memory stays bounded. */
-    private readonly sources: readonly PausableInput[],
+    /** What writes to it: each is paused while its buffer holds too much, so that memory stays bounded. */
+    private readonly sources: readonly OutputSource[],
     /** Milliseconds, monotonic, for how long writes were held back (see heldBackWhileReadingMs). */
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -193,15 +201,31 @@ export class BatchedOutput {
   }
 
   private emit(piece: string | Buffer, ascii: boolean): void {
-    if (this.stream.write(piece, ascii ? "latin1" : "utf8") || this.waitingForDrain) return;
+    if (!this.stream.write(piece, ascii ? "latin1" : "utf8")) this.pauseSources();
+  }
+
+  /** The stream's buffer is full: each source is paused once as much waits as it says, until the next drain. */
+  private pauseSources(): void {
+    const buffered = this.stream.writableLength;
+    const { sources, pausedSources } = this;
+    for (let index = 0; index < sources.length; index++) {
+      const source = sources[index] as OutputSource;
+      if (pausedSources[index] === true || buffered < source.fromBytes) continue;
+      pausedSources[index] = true;
+      source.input.pause();
+    }
+    if (this.waitingForDrain) return;
     // One drain listener at a time: every write into a full buffer returns false.
     this.waitingForDrain = true;
     this.drainWaitStartedMs = this.now();
-    for (const source of this.sources) source.pause();
     this.stream.once("drain", () => {
       this.drainWaitMs += this.now() - this.drainWaitStartedMs;
       this.waitingForDrain = false;
-      for (const source of this.sources) source.resume();
+      for (let index = 0; index < sources.length; index++) {
+        if (pausedSources[index] !== true) continue;
+        pausedSources[index] = false;
+        (sources[index] as OutputSource).input.resume();
+      }
     });
   }
 }

@@ -4,7 +4,7 @@ import { PassThrough, Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/log.js";
 import { Gate } from "../../src/proxy/gate.js";
-import { ProxySession } from "../../src/proxy/session.js";
+import { ProxySession, UNREAD_ANSWERS_BYTES } from "../../src/proxy/session.js";
 import { BatchedOutput, PausableInput } from "../../src/wire/output.js";
 import { within } from "../helpers/deadline.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -65,10 +65,14 @@ describe("a peer that does not read", () => {
     session.start();
     // Lines that never reach the server: each is answered by policylayer alone.
     const unreadable = '{"jsonrpc":"2.0","id":1,"method":\n';
-    for (let line = 0; line < 100 && !clientInput.isPaused(); line++)
+    let lines = 0;
+    for (; lines < 100_000 && !clientInput.isPaused(); lines++)
       clientInput.emit("data", Buffer.from(unreadable));
     expect(clientInput.isPaused()).toBe(true);
     expect(serverOutput.isPaused()).toBe(true);
+    // Paused once the unread answers reach UNREAD_ANSWERS_BYTES, not before.
+    expect(clientOutput.writableLength).toBeGreaterThanOrEqual(UNREAD_ANSWERS_BYTES);
+    expect(clientOutput.writableLength).toBeLessThan(UNREAD_ANSWERS_BYTES + 1024);
     const both = Promise.all([
       resumed(clientInput, "the client's input"),
       resumed(serverOutput, "the server's output"),
@@ -80,7 +84,7 @@ describe("a peer that does not read", () => {
 
   it("resumes an input two outputs paused only once both have drained", async () => {
     const input = new PassThrough();
-    const shared = new PausableInput(input);
+    const shared = { input: new PausableInput(input), fromBytes: 0 };
     const first = new StalledReader();
     const second = new StalledReader();
     const toFirst = new BatchedOutput(first, [shared]);
