@@ -96,6 +96,8 @@ export class ClientRequests {
       this.table.delete(requestId);
       return true;
     }
+    // Cancelled again: it is waited for already (one timer, not one per cancellation), or withdrawn.
+    if (entry.cancelled === true) return entry.approval === undefined;
     entry.cancelled = true;
     if (!entry.approval) {
       const forwarded = entry.forwarded;
