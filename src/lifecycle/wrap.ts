@@ -119,6 +119,8 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   const stopWatching = startReloading(options, gate, () => session.toolsListChanged());
 
   let shuttingDown = false;
+  /** The server closed its output or its input before we began to stop it: its exit is news. */
+  let serverWentFirst = false;
   /** Ends the server once, however many reasons to stop arrive. */
   const shutDown = (firstSignal: NodeJS.Signals | null): void => {
     if (shuttingDown) return;
@@ -138,12 +140,16 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   process.stdin.on("end", clientInputEnded);
   process.stdin.on("error", clientInputEnded);
   // A server that closed its output cannot answer, though it may still run: it is ended.
-  server.stdout.once("end", () => shutDown(null));
+  const serverWentAway = () => {
+    if (!shuttingDown) serverWentFirst = true;
+    shutDown(null);
+  };
+  server.stdout.once("end", serverWentAway);
   // One that closed its input (EPIPE) reads nothing more, so what was sent it is never answered: it
   // is ended too, and its exit answers what is pending. The handler also keeps EPIPE from crashing us.
   server.stdin.on("error", (error) => {
     warn(`writing to the server failed: ${error.message}; stopping the server`);
-    shutDown(null);
+    serverWentAway();
   });
   process.stdout.on("error", () => {
     session.clientClosed();
@@ -166,7 +172,8 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   session.start();
   const result = await server.exited;
   const description = describeExit(result);
-  if (!shuttingDown) warn(`the MCP server ${description}`);
+  // A crash closes the server's output first: its exit is said all the same.
+  if (!shuttingDown || serverWentFirst) warn(`the MCP server ${description}`);
   approvals.withdrawAll(`the MCP server ${description}`);
   closeInbox();
   session.serverExited(description);

@@ -1,8 +1,9 @@
-// A server that closes its input but keeps running reads nothing more: policylayer ends it, and
-// what the client is waiting for gets an answer, rather than none ever.
+// A server that goes away on its own, by closing its input or by exiting: policylayer ends the
+// rest of it, says so on stderr, and what the client is waiting for gets an answer.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordingServer } from "../helpers/paths.js";
 import { RawSession, waitForExit } from "../helpers/raw-session.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
 
@@ -72,5 +73,28 @@ describe("a server that closes its input", () => {
     await waitForExit(serverPid, 5000);
     session.closeInput();
     await session.exited;
+  });
+
+  it("says on stderr that a server which crashed exited, with its code", async () => {
+    const session = new RawSession([
+      "--policy",
+      writePolicy(dir.path, "version: 1\ndefault: allow\n"),
+      "--audit",
+      join(dir.path, "audit.jsonl"),
+      "--",
+      process.execPath,
+      recordingServer,
+    ]);
+    await session.initialize();
+    session.send({
+      jsonrpc: "2.0",
+      id: "crash",
+      method: "tools/call",
+      params: { name: "crash", arguments: { code: 3 } },
+    });
+    const crash = await session.responseTo("crash");
+    expect((crash.error as { code: number }).code).toBe(-32000);
+    expect((await session.exited).code).toBe(3);
+    expect(session.stderr).toContain("policylayer: the MCP server exited with code 3");
   });
 });
