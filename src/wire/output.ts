@@ -218,7 +218,10 @@ export class BatchedOutput {
     // One drain listener at a time: every write into a full buffer returns false.
     this.waitingForDrain = true;
     this.drainWaitStartedMs = this.now();
-    this.stream.once("drain", () => {
+    const { stream } = this;
+    const drained = () => {
+      stream.off("drain", drained);
+      stream.off("close", drained);
       this.drainWaitMs += this.now() - this.drainWaitStartedMs;
       this.waitingForDrain = false;
       for (let index = 0; index < sources.length; index++) {
@@ -226,7 +229,10 @@ export class BatchedOutput {
         pausedSources[index] = false;
         (sources[index] as OutputSource).input.resume();
       }
-    });
+    };
+    stream.on("drain", drained);
+    // A stream that fails (EPIPE: its reader went away) never drains: what it paused runs again.
+    stream.on("close", drained);
   }
 }
 

@@ -66,10 +66,14 @@ describe("a server that closes its input", () => {
     // Written after the server closed its input: the write fails.
     session.send({ jsonrpc: "2.0", id: "after", method: "tools/call", params: { name: "close_input" } });
     await session.waitForStderr(/writing to the server failed/);
+    // Read although the write before it never drained: its answer is the server's exit.
+    session.send({ jsonrpc: "2.0", id: "ping", method: "ping" });
     const closes = await session.responseTo("closes");
     expect((closes.error as { code: number }).code).toBe(-32000);
     const after = await session.responseTo("after");
     expect((after.error as { code: number }).code).toBe(-32000);
+    const ping = await session.responseTo("ping");
+    expect((ping.error as { code: number }).code).toBe(-32000);
     await waitForExit(serverPid, 5000);
     session.closeInput();
     await session.exited;

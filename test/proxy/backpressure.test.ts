@@ -107,4 +107,16 @@ describe("a peer that does not read", () => {
     await again;
     expect(resumes).toBe(1);
   });
+
+  it("resumes what an output paused when the output fails, since it never drains then", async () => {
+    const input = new PassThrough();
+    const stalled = new StalledReader();
+    const output = new BatchedOutput(stalled, [{ input: new PausableInput(input), fromBytes: 0 }]);
+    output.write("x".repeat(2048));
+    expect(input.isPaused()).toBe(true);
+    const again = resumed(input, "the input after its output failed");
+    stalled.on("error", () => {});
+    stalled.destroy(new Error("EPIPE"));
+    await again;
+  });
 });
