@@ -253,6 +253,13 @@ const JSON_VALUES = [
   '{"items": "[{\\"Count\\": 7}]"}',
   '{"items": [], "limits": {"a": "1"}}',
   '{"a": [1, "2"]}',
+  '{"a": "5", "b": "yes"}',
+  '{"a": 5, "b": 1}',
+  '{"a": 5.0}',
+  '[[1, 1], ["2", "no"]]',
+  "[[1.0, 1.0]]",
+  '{"a": null, "b": "3"}',
+  `[${"9".repeat(5000)}]`,
 ];
 
 /** A number spelled at random from the pieces pydantic's readers treat specially. */
@@ -315,7 +322,22 @@ const BEYOND_JSON = /inf|nan|e\+?0*[4-9]\d\d|e\+?\d{4}/i;
 function knownRefusal(c: Case): boolean {
   if (BEYOND_JSON.test(c.value) || UNMODELED.has(c.type)) return true;
   if (c.problem?.includes("is not declared by the tool's inputSchema")) return true;
+  // A union of models: a key one model does not declare (b, label) is refused there too, where pydantic drops it.
+  if (c.type.includes("Small") && objectKeys(c.value).some((key) => key !== "a")) return true;
   return c.type.startsWith("Literal[") && c.value === "1.0000000000000001";
+}
+
+/** The keys of the object `json` is, or is JSON text of; none where it is no object. */
+function objectKeys(json: string): string[] {
+  let value: unknown = JSON.parse(json);
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return [];
+    }
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
 }
 
 interface Case {
@@ -403,7 +425,7 @@ for (const major of [1, 2] as const) {
 
     it("reads what the tool refuses only for an enum or a Literal, whose schema an IntEnum or a str Enum shares", () => {
       const invented = picked((c, v) => c.ours !== null && v.sent === null && v.forwarded !== null);
-      expect(invented.filter((c) => !c.type.startsWith("Literal[") && c.type !== "Decimal")).toEqual([]);
+      expect(invented.filter((c) => !c.type.includes("Literal[") && c.type !== "Decimal")).toEqual([]);
       // Decimal takes no boolean; its schema (a number or a string) is that of float | str, which does.
       expect(invented.filter((c) => c.type === "Decimal").map((c) => c.value)).toEqual(["true", "false"]);
     });

@@ -60,6 +60,15 @@ class Inner(BaseModel):
     label: str = "x"
 
 
+class Small(BaseModel):
+    a: int
+
+
+class Wide(BaseModel):
+    a: str
+    b: bool = False
+
+
 class Outer(BaseModel):
     items: list[Inner]
     limits: dict[str, int] = {}
@@ -108,6 +117,14 @@ TYPES = {
     "Union[str, Inner]": ("Union[str, Inner]", None),
     "Union[int, Inner]": ("Union[int, Inner]", None),
     "Union[Decimal, int]": ("Union[Decimal, int]", None),
+    "Union[Small, Wide]": ("Union[Small, Wide]", None),
+    "Union[Wide, Small]": ("Union[Wide, Small]", None),
+    "Optional[Inner]": ("Optional[Inner]", None),
+    "list[tuple[int, bool]]": ("list[tuple[int, bool]]", None),
+    "dict[str, Optional[int]]": ("dict[str, Optional[int]]", None),
+    "Union[Level, str]": ("Union[Level, str]", None),
+    "Union[Color, int]": ("Union[Color, int]", None),
+    "Optional[Literal[1]]": ("Optional[Literal[1]]", None),
     "Literal[1, 2]": ("Literal[1, 2]", None),
     "Literal['a', 'b']": ("Literal['a', 'b']", None),
     "Literal[True]": ("Literal[True]", None),
