@@ -24,6 +24,8 @@ interface Verdict {
   forwarded: string | null;
   agrees: boolean | null;
   same: boolean | null;
+  /** The tool's value from what was sent is one of the readings of what was sent. */
+  unschemed: boolean | null;
 }
 
 type Tagged = [string, ...unknown[]];
@@ -44,10 +46,13 @@ function tagged(value: unknown): Tagged {
   if (Array.isArray(value)) return ["l", value.map(tagged)];
   if (typeof value === "object" && value !== null && !(value instanceof ExactNumber))
     return ["d", Object.entries(value).map(([key, item]) => [key, tagged(item)])];
-  const others = otherReadings(value, ALL_TYPES).filter(
-    (other) => typeof other !== "object" || other === null || other instanceof ExactNumber,
+  // A reading that is a list or an object (JSON text) has its own items' readings, as a path walks into it.
+  const others = otherReadings(value, ALL_TYPES).map((other) =>
+    typeof other === "object" && other !== null && !(other instanceof ExactNumber)
+      ? tagged(other)
+      : scalarTag(other),
   );
-  return [...scalarTag(value), others.map(scalarTag)];
+  return [...scalarTag(value), others];
 }
 
 function scalarTag(value: unknown): Tagged {
@@ -347,6 +352,8 @@ interface Case {
   forwarded: string | null;
   ours: Tagged | null;
   problem: string | null;
+  /** The value as sent, with the readings conditions match where no schema types it. */
+  sent: Tagged;
 }
 
 function ourCases(schemas: Record<string, unknown>): Case[] {
@@ -357,6 +364,7 @@ function ourCases(schemas: Record<string, unknown>): Case[] {
     for (const value of valueTexts()) {
       const args = parseJsonString(`{"v": ${value}}`) as Record<string, unknown>;
       const reading = readArguments(compiled, args, { allowUndeclared: false });
+      const sent = tagged(args.v);
       cases.push(
         reading.ok
           ? {
@@ -365,8 +373,9 @@ function ourCases(schemas: Record<string, unknown>): Case[] {
               forwarded: stringifyJson(reading.arguments),
               ours: "v" in reading.arguments ? tagged(reading.arguments.v) : ["missing"],
               problem: null,
+              sent,
             }
-          : { type, value, forwarded: null, ours: null, problem: reading.problem.problem },
+          : { type, value, forwarded: null, ours: null, problem: reading.problem.problem, sent },
       );
     }
   }
@@ -383,7 +392,7 @@ for (const major of [1, 2] as const) {
       const schemas = await runHarness<Record<string, unknown>>(python, { schemas: true });
       cases = ourCases(schemas);
       verdicts = await runHarness<Verdict[]>(python, {
-        cases: cases.map((c) => [c.type, `{"v": ${c.value}}`, c.forwarded, c.ours]),
+        cases: cases.map((c) => [c.type, `{"v": ${c.value}}`, c.forwarded, c.ours, c.sent]),
       });
     }, 240_000);
 
@@ -409,6 +418,15 @@ for (const major of [1, 2] as const) {
 
     it("decides on the value the tool receives from what is forwarded (or on readings that include it)", () => {
       expect(picked((c, v) => c.ours !== null && v.agrees === false && !UNMODELED.has(c.type))).toEqual([]);
+    });
+
+    it("without a schema, matches conditions on every reading, the tool's value among them", async () => {
+      // A model's field given by its own name (count for Count) is a reading only its schema tells.
+      const found = picked(
+        (c, v) => v.unschemed === false && !UNMODELED.has(c.type) && !objectKeys(c.value).includes("count"),
+      );
+      (await import("node:fs")).writeFileSync(`/tmp/argfuzz-u${major}.json`, JSON.stringify(found, null, 1));
+      expect(found).toEqual([]);
     });
 
     it("forwards what the tool reads as it would have read the arguments as sent", () => {

@@ -170,15 +170,27 @@ def received(name, text):
 
 
 def number(value):
-    """A number as an exact fraction, or its name where it is none (inf, nan). A float is the decimal
-    it is written as (repr: its shortest digits), as policylayer compares a double (src/wire/exact-number.ts)."""
+    """A number as an exact fraction, or its name where it is none (inf, nan); a float marked as one ("fl")."""
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return ("n", repr(value))
     if isinstance(value, Decimal) and not value.is_finite():
         return ("n", str(value))
     if isinstance(value, float):
-        return ("n", Fraction(Decimal(repr(value))))
+        return ("fl", value)
     return ("n", Fraction(value))
+
+
+def exact(value):
+    """A canonical value with its floats as the exact numbers they are, for comparing two of the tool's values."""
+    if value[0] == "fl":
+        return ("n", Fraction(value[1]))
+    if value[0] == "l":
+        return ("l", tuple(exact(item) for item in value[1]))
+    if value[0] == "set":
+        return ("set", tuple(sorted((exact(item) for item in value[1]), key=repr)))
+    if value[0] == "d":
+        return ("d", tuple((key, exact(item)) for key, item in value[1]))
+    return value
 
 
 def canonical(value):
@@ -228,10 +240,10 @@ def ours_scalar(tagged):
     """One of policylayer's scalar readings, tagged by the test: ["f", text] a double, ["x", text] an
     exact decimal, ["s", text], ["b", bool], ["null"]."""
     tag = tagged[0]
-    if tag == "f":
-        return number(float(tagged[1]))
-    if tag == "x":
-        return number(Decimal(tagged[1]))
+    if tag in ("f", "x"):
+        # A reading is the decimal it is written as: policylayer compares a double as its shortest digits.
+        decimal = Decimal(tagged[1])
+        return ("n", Fraction(decimal)) if decimal.is_finite() else ("n", repr(float(decimal)))
     if tag == "s":
         return ("s", tagged[1])
     if tag == "b":
@@ -247,23 +259,30 @@ def integer_key(key):
         return key
 
 
-def agrees(theirs, ours):
+def agrees(theirs, ours, loose=False):
     """Whether the value the server has is one policylayer's conditions see. `ours` is tagged as by the
     test: a scalar ["f" | "x" | "s" | "b" | "null", value, [its other readings]] (the readings
     conditions also match, src/arguments/readings.ts), ["l", [items]] or ["d", [[key, value], ...]].
     A list read for a set holds the set's elements; a dict[int, ...] key is the integer its text
-    reads as, the last such key standing for it, as pydantic keeps the last."""
+    reads as, the last such key standing for it, as pydantic keeps the last. `loose`: keys the tool
+    drops (undeclared ones) may stand beside the ones it keeps, and a reading of a scalar may be a
+    list or an object (JSON text)."""
     tag = ours[0]
+    if tag in ("f", "x", "s", "b", "null"):
+        if same_scalar(theirs, ours_scalar(ours)):
+            return True
+        others = ours[2] if tag != "null" and len(ours) > 2 else []
+        return any(agrees(theirs, other, loose) for other in others)
     if tag == "l":
         items = ours[1]
         if theirs[0] == "set":
-            return all(any(agrees(t, o) for t in theirs[1]) for o in items) and all(
-                any(agrees(t, o) for o in items) for t in theirs[1]
+            return all(any(agrees(t, o, loose) for t in theirs[1]) for o in items) and all(
+                any(agrees(t, o, loose) for o in items) for t in theirs[1]
             )
         return (
             theirs[0] == "l"
             and len(theirs[1]) == len(items)
-            and all(agrees(t, o) for t, o in zip(theirs[1], items))
+            and all(agrees(t, o, loose) for t, o in zip(theirs[1], items))
         )
     if tag == "d":
         if theirs[0] != "d":
@@ -273,18 +292,20 @@ def agrees(theirs, ours):
             mine[key] = item
             mine[("int", integer_key(key))] = item
         keys = {key for key, _ in theirs[1]}
-        if any(key not in keys and ("int", integer_key(key)) not in keys for key, _ in ours[1]):
+        if not loose and any(key not in keys and ("int", integer_key(key)) not in keys for key, _ in ours[1]):
             return False
-        return all(key in mine and agrees(item, mine[key]) for key, item in theirs[1])
-    readings = [ours_scalar(ours)] + [ours_scalar(other) for other in (ours[2] if len(ours) > 2 else [])]
-    return any(same_scalar(theirs, reading) for reading in readings)
+        return all(key in mine and agrees(item, mine[key], loose) for key, item in theirs[1])
+    return False
 
 
 def same_scalar(theirs, reading):
-    """Equal; or an infinity reading for a number beyond a double's range (conditions compare it as
-    one: above every policy number)."""
-    if theirs == reading:
+    """Equal; a float is any reading that is the same double; an infinity reading stands for a number
+    beyond a double's range (conditions compare it as one: above every policy number); NaN, for which
+    no comparison holds in Python either, for any reading."""
+    if theirs == reading or theirs == ("n", "nan"):
         return True
+    if theirs[0] == "fl":
+        return reading[0] == "n" and isinstance(reading[1], Fraction) and float(reading[1]) == theirs[1]
     if theirs[0] != "n" or reading[0] != "n":
         return False
     if isinstance(reading[1], str) and isinstance(theirs[1], Fraction):
@@ -298,11 +319,11 @@ def shown(value):
         return None
     if value[0] == "missing":
         return "missing"
-    return repr(canonical(value[1]))
+    return repr(exact(canonical(value[1])))
 
 
 def check(case):
-    name, sent, forwarded, ours = case
+    name, sent, forwarded, ours, unschemed = case
     theirs_sent = received(name, sent)
     theirs_forwarded = None if forwarded is None else received(name, forwarded)
     agreement = None
@@ -314,11 +335,16 @@ def check(case):
     same = None
     if theirs_sent is not None and theirs_forwarded is not None:
         same = shown(theirs_sent) == shown(theirs_forwarded)
+    # Without a schema the call goes on as sent: the tool's value must be one of the readings of what was sent.
+    unschemed_agreement = None
+    if theirs_sent is not None and theirs_sent[0] == "ok":
+        unschemed_agreement = agrees(canonical(theirs_sent[1]), unschemed, loose=True)
     return {
         "sent": shown(theirs_sent),
         "forwarded": shown(theirs_forwarded),
         "agrees": agreement,
         "same": same,
+        "unschemed": unschemed_agreement,
     }
 
 
