@@ -314,12 +314,19 @@ def same_scalar(theirs, reading):
     return False
 
 
+def compared(value):
+    """A received value as two of the tool's values are compared."""
+    return value if value is None or value[0] == "missing" else exact(canonical(value[1]))
+
+
 def shown(value):
+    """A received value for a person; a number too long for Python to write (4300 digits) by its size."""
     if value is None:
         return None
-    if value[0] == "missing":
-        return "missing"
-    return repr(exact(canonical(value[1])))
+    try:
+        return repr(compared(value))
+    except ValueError:
+        return "a number of over 4300 digits"
 
 
 def check(case):
@@ -334,7 +341,7 @@ def check(case):
             agreement = ours != ["missing"] and agrees(canonical(theirs_forwarded[1]), ours)
     same = None
     if theirs_sent is not None and theirs_forwarded is not None:
-        same = shown(theirs_sent) == shown(theirs_forwarded)
+        same = compared(theirs_sent) == compared(theirs_forwarded)
     # Without a schema the call goes on as sent: the tool's value must be one of the readings of what was sent.
     unschemed_agreement = None
     if theirs_sent is not None and theirs_sent[0] == "ok":
