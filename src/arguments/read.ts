@@ -257,7 +257,8 @@ function readObject(
     const original = object[key];
     let read: Read;
     if (declared !== undefined) {
-      read = readValue(declared, top ? preParsed(declared, original) : original, strict, context);
+      const value = top ? preParsed(declared, original, context) : original;
+      read = value === FAILED ? FAILED : readValue(declared, value, strict, context);
     } else if (node.properties === null || (top && context.options.allowUndeclared)) {
       read = readValue(node.additionalProperties, original, strict, context);
     } else {
@@ -279,14 +280,33 @@ function readObject(
 /**
  * The Python MCP SDK's pre_parse_json: a string given for a top-level argument not declared as a plain
  * string is parsed as JSON, and replaced where that gives a list, an object or null (numbers, booleans
- * and strings it leaves as text, for the validator to read).
+ * and strings it leaves as text, for the validator to read). FAILED where the reading cannot be passed on.
  */
-function preParsed(node: SchemaNode, value: unknown): unknown {
+function preParsed(node: SchemaNode, value: unknown, context: Context): unknown {
   if (typeof value !== "string" || admitsOnly(node) === Type.string) return value;
   const parsed = parseJsonText(value);
   if (parsed === null) return value;
   const type = jsonType(parsed.value);
-  return type & (Type.array | Type.object | Type.null) ? parsed.value : value;
+  if (!(type & (Type.array | Type.object | Type.null))) return value;
+  // Python's json.loads takes "\ud800"; the server's own JSON parser (pydantic-core) refuses a message that carries it.
+  if (ESCAPED_SURROGATE.test(value) && hasLoneSurrogate(parsed.value)) {
+    return fail(
+      context,
+      "holds JSON text with a lone surrogate escape (\\ud800 to \\udfff), which policylayer cannot pass on: the server's JSON parser refuses it",
+    );
+  }
+  return parsed.value;
+}
+
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a parsed value holds a string (or a key) with half a surrogate pair. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === "string") return LONE_SURROGATE.test(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(item));
 }
 
 /** The JSON types a node admits at its own level (all of them where it does not say). */

@@ -248,6 +248,21 @@ describe("reading arguments against a tool's inputSchema", () => {
     });
   });
 
+  it("refuses JSON text with a lone surrogate escape, which the server's JSON parser would refuse once passed on", () => {
+    const labels = {
+      type: "object",
+      properties: { labels: { type: "object", additionalProperties: { type: "string" } } },
+    };
+    const reading = read(labels, { labels: '{"a": "\\ud800"}' });
+    expect(reading).toMatchObject({ ok: false, problem: { path: ["labels"] } });
+    expect(!reading.ok && reading.problem.problem).toContain("lone surrogate");
+    // A pair is one character, which JSON carries as it is.
+    expect(read(labels, { labels: '{"a": "\\ud83d\\ude00"}' })).toMatchObject({
+      ok: true,
+      arguments: { labels: { a: "\u{1f600}" } },
+    });
+  });
+
   it("checks enum values after reading them", () => {
     const schema = {
       type: "object",
