@@ -126,7 +126,24 @@ export function readNumberText(text: string): number | ExactNumber | LaxFailure 
   }
   if (value === null) return UNREADABLE;
   if (Object.is(value, -0)) return NEGATIVE_ZERO;
-  return Number.isFinite(value) ? value : { fails: "inexact", reading: String(value) };
+  return Number.isFinite(value) ? exactDouble(value, true) : { fails: "inexact", reading: String(value) };
+}
+
+/** 2^53: from here on an integral double is written rounded, as its shortest digits (up to 10^21) or with an exponent. */
+const ROUNDED_DIGITS_FROM = 2 ** 53;
+const EXPONENT_FROM = 1e21;
+
+/**
+ * A double as a number written as its exact value, for the server to read as it: JavaScript writes
+ * 12345678901234567168 as 12345678901234567000, which a server's JSON parser keeps as that other
+ * integer (an int field, or a `float | int` one, takes it as it is). `asFloat`: the double for a float
+ * (`12345678901234567168.0`; with an exponent, 1e+21, it is a float already); otherwise the integer a
+ * server makes of it (int(1e300) is every digit of that double). Smaller ones are written exactly already.
+ */
+export function exactDouble(value: number, asFloat: boolean): number | ExactNumber {
+  const magnitude = Math.abs(value);
+  if (magnitude < ROUNDED_DIGITS_FROM || (asFloat && magnitude >= EXPONENT_FROM)) return value;
+  return new ExactNumber(`${BigInt(value)}${asFloat ? ".0" : ""}`);
 }
 
 const NEGATIVE_ZERO = new ExactNumber("-0.0");

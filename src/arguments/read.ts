@@ -9,6 +9,7 @@ import { ExactNumber, isIntegral, isJsonNumber } from "../wire/exact-number.js";
 import { stringifyJson } from "../wire/json.js";
 import { parseJsonText } from "./exact.js";
 import {
+  exactDouble,
   isLaxFailure,
   type LaxFailure,
   readBooleanNumber,
@@ -133,15 +134,24 @@ function readUnion(
 }
 
 function readTyped(node: TypedNode, value: unknown, strict: boolean, context: Context, top: boolean): Read {
-  const fits = jsonType(value) & node.types;
+  const fits = strictType(value, strict) & node.types;
+  let inexact: string | null = null;
   if (fits !== 0) {
     if (fits & Type.array) return readList(node, value as unknown[], strict, context);
     if (fits & Type.object) return readObject(node, value as Record<string, unknown>, strict, context, top);
-    if (isAllowed(node, value)) return value;
+    if (value instanceof ExactNumber) {
+      const nearest = Number(value.text);
+      // 1e400 is an infinity to the server's JSON parser (and null to the 1.x SDK, which dumps the request as JSON again).
+      if (!Number.isFinite(nearest)) inexact = String(nearest);
+      else {
+        const read =
+          fits & Type.number || !FLOAT_LITERAL.test(value.text) ? value : floatAsInteger(nearest, value);
+        if (read !== FAILED && isAllowed(node, read)) return read;
+      }
+    } else if (isAllowed(node, value)) return value;
     if (strict) return FAILED;
   }
   if (strict) return FAILED;
-  let inexact: string | null = null;
   for (const type of node.order) {
     const converted = convert(value, type);
     if (converted === FAILED) continue;
@@ -163,6 +173,34 @@ function readTyped(node: TypedNode, value: unknown, strict: boolean, context: Co
   return fail(context, `must be ${describe(node)}; got ${shown(value)}${readsAsNothing(value)}`);
 }
 
+/** Python floats: a literal with a point or an exponent, which Python's JSON parser makes a float of. */
+const FLOAT_LITERAL = /[.eE]/;
+
+/**
+ * The value's JSON types; in a union's strict pass, a float literal (`1.0`, `1e21`) is not an
+ * integer, as a strict int refuses the float the server's parser makes of it: `bool | int` reads 1.0 as True.
+ */
+function strictType(value: unknown, strict: boolean): number {
+  const types = jsonType(value);
+  if (!strict || !(types & Type.integer)) return types;
+  const isFloat =
+    value instanceof ExactNumber ? FLOAT_LITERAL.test(value.text) : Math.abs(value as number) >= 1e21;
+  return isFloat ? types & ~Type.integer : types;
+}
+
+/** 2^63: pydantic refuses a float this large or larger for an int. */
+const FLOAT_INTEGER_LIMIT = 2 ** 63;
+
+/**
+ * The int pydantic makes of a float (the double the server's JSON parser made of a literal): every
+ * digit of the double (9007199254740993.0 is 9007199254740992 there), and none from 2^63 on. Below
+ * 2^53 the double is the literal's value, and `literal` is passed on as sent.
+ */
+function floatAsInteger(nearest: number, literal: unknown): unknown {
+  if (!Number.isInteger(nearest) || Math.abs(nearest) >= FLOAT_INTEGER_LIMIT) return FAILED;
+  return Math.abs(nearest) < 2 ** 53 ? literal : exactDouble(nearest, false);
+}
+
 /** A scalar `value` read as one JSON type, where a lax validator reads it so; FAILED where it does not convert at all. */
 function convert(value: unknown, type: number): unknown | LaxFailure | typeof FAILED {
   if (typeof value === "string") {
@@ -179,7 +217,7 @@ function convert(value: unknown, type: number): unknown | LaxFailure | typeof FA
     // A literal no double holds (5000.0000000000001, 1e-400) is a float to the server's JSON parser,
     // rounded (5000.0, 0.0), and that float is what pydantic reads for an int or a bool.
     const nearest = Number(value.text);
-    if (type === Type.integer) return Number.isInteger(nearest) ? nearest : FAILED;
+    if (type === Type.integer) return floatAsInteger(nearest, nearest);
     if (type === Type.boolean) return readBooleanNumber(nearest);
   }
   if (type === Type.boolean && isJsonNumber(value)) return readBooleanNumber(value);
@@ -219,7 +257,8 @@ function readObject(
     const original = object[key];
     let read: Read;
     if (declared !== undefined) {
-      read = readValue(declared, top ? preParsed(declared, original) : original, strict, context);
+      const value = top ? preParsed(declared, original, context) : original;
+      read = value === FAILED ? FAILED : readValue(declared, value, strict, context);
     } else if (node.properties === null || (top && context.options.allowUndeclared)) {
       read = readValue(node.additionalProperties, original, strict, context);
     } else {
@@ -241,14 +280,33 @@ function readObject(
 /**
  * The Python MCP SDK's pre_parse_json: a string given for a top-level argument not declared as a plain
  * string is parsed as JSON, and replaced where that gives a list, an object or null (numbers, booleans
- * and strings it leaves as text, for the validator to read).
+ * and strings it leaves as text, for the validator to read). FAILED where the reading cannot be passed on.
  */
-function preParsed(node: SchemaNode, value: unknown): unknown {
+function preParsed(node: SchemaNode, value: unknown, context: Context): unknown {
   if (typeof value !== "string" || admitsOnly(node) === Type.string) return value;
   const parsed = parseJsonText(value);
   if (parsed === null) return value;
   const type = jsonType(parsed.value);
-  return type & (Type.array | Type.object | Type.null) ? parsed.value : value;
+  if (!(type & (Type.array | Type.object | Type.null))) return value;
+  // Python's json.loads takes "\ud800"; the server's own JSON parser (pydantic-core) refuses a message that carries it.
+  if (ESCAPED_SURROGATE.test(value) && hasLoneSurrogate(parsed.value)) {
+    return fail(
+      context,
+      "holds JSON text with a lone surrogate escape (\\ud800 to \\udfff), which policylayer cannot pass on: the server's JSON parser refuses it",
+    );
+  }
+  return parsed.value;
+}
+
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a parsed value holds a string (or a key) with half a surrogate pair. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === "string") return LONE_SURROGATE.test(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(item));
 }
 
 /** The JSON types a node admits at its own level (all of them where it does not say). */

@@ -8,6 +8,7 @@
 import { compareNumbers, ExactNumber, isJsonNumber, significantDigits } from "../wire/exact-number.js";
 import { parsePythonJsonText } from "./exact.js";
 import {
+  exactDouble,
   isLaxFailure,
   type LaxFailure,
   readBooleanNumber,
@@ -59,12 +60,20 @@ function numberReadings(value: number | ExactNumber, wanted: number): unknown[] 
   const readings: unknown[] = [];
   // A number kept exact (999.99999999999999999, 9007199254740993.0) is the nearest double to a server
   // whose JSON parser makes floats of it (Python's json.loads, then a float or an int field).
-  if (wanted & Type.number && value instanceof ExactNumber) {
-    const nearest = Number(value.text);
-    if (!Number.isNaN(nearest) && compareNumbers(value, nearest) !== 0) readings.push(nearest);
+  const nearest = value instanceof ExactNumber ? Number(value.text) : null;
+  if (nearest !== null && compareNumbers(value, nearest) !== 0) {
+    if (wanted & Type.number) {
+      readings.push(nearest);
+      // Beyond 2^53 the int an int field makes of that double is every digit of it (1234567890123456768), not its shortest form.
+      const integer = Number.isInteger(nearest) ? exactDouble(nearest, false) : nearest;
+      if (integer !== nearest && compareNumbers(value, integer) !== 0) readings.push(integer);
+    }
+    // 1e400 is null to the 1.x SDK, which dumps the request as JSON again (an infinity as null).
+    if (wanted & Type.null && !Number.isFinite(nearest)) readings.push(null);
   }
   if (wanted & Type.boolean) {
-    const reading = readBooleanNumber(value);
+    // A bool field reads the double: 1e-400 is False there, 1.0000000000000001 True.
+    const reading = readBooleanNumber(nearest ?? value);
     if (!isLaxFailure(reading)) readings.push(reading);
   }
   return readings;

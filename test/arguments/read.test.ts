@@ -111,6 +111,57 @@ describe("reading arguments against a tool's inputSchema", () => {
     expect(read(amount, { amount: new ExactNumber("1.25e1") })).toMatchObject({ ok: false });
   });
 
+  it("writes a double read from text beyond 2^53 with every digit, so a float | int field reads that double", () => {
+    // JavaScript writes the double 12345678901234567168 as 12345678901234567000, which the server would keep as that int.
+    const floatOrInt = {
+      type: "object",
+      properties: { v: { anyOf: [{ type: "number" }, { type: "integer" }] } },
+    };
+    const reading = read(floatOrInt, { v: "12345678901234567890" });
+    expect(stringifyJson(reading.ok ? reading.arguments : null)).toBe('{"v":12345678901234567168.0}');
+    expect(read(floatOrInt, { v: "5000" })).toMatchObject({ arguments: { v: 5000 } });
+  });
+
+  it("passes a float literal beyond 2^53 on for an integer as the int the server makes of its double", () => {
+    const exact = (v: string) => {
+      const reading = read(amount, { amount: new ExactNumber(v) });
+      return reading.ok ? stringifyJson(reading.arguments) : reading.problem.problem;
+    };
+    expect(exact("9007199254740993.0")).toBe('{"amount":9007199254740992}');
+    expect(exact("1234567890123456789.5")).toBe('{"amount":1234567890123456768}');
+    expect(exact("12345678901234567890")).toBe('{"amount":12345678901234567890}');
+    // pydantic refuses a float of 2^63 or more for an int.
+    expect(exact("1e21")).toMatch(/^must be an integer; got 1e21/);
+    expect(exact("9.3e18")).toMatch(/^must be an integer/);
+    expect(exact("9.2e18")).toBe('{"amount":9200000000000000000}');
+  });
+
+  it("reads 1.0 for bool | int as True, as pydantic's strict pass leaves a float to bool's lax reading first", () => {
+    const union = (first: string, second: string) => ({
+      type: "object",
+      properties: { v: { anyOf: [{ type: first }, { type: second }] } },
+    });
+    expect(read(union("boolean", "integer"), { v: new ExactNumber("1.0") })).toMatchObject({
+      arguments: { v: true },
+    });
+    expect(read(union("boolean", "integer"), { v: new ExactNumber("0.0") })).toMatchObject({
+      arguments: { v: false },
+    });
+    expect(read(union("boolean", "integer"), { v: 1 })).toMatchObject({ arguments: { v: 1 } });
+    const intFirst = read(union("integer", "boolean"), { v: new ExactNumber("1.0") });
+    expect(intFirst.ok && intFirst.arguments.v).toEqual(new ExactNumber("1.0"));
+  });
+
+  it("refuses a number literal beyond a double for a number: an infinity to the server, null to the 1.x SDK", () => {
+    const optional = { type: "object", properties: { v: { anyOf: [{ type: "number" }, { type: "null" }] } } };
+    for (const schema of [{ type: "object", properties: { v: { type: "number" } } }, optional]) {
+      const reading = read(schema, { v: new ExactNumber("1e400") });
+      expect(reading).toMatchObject({ ok: false, problem: { path: ["v"] } });
+      expect(!reading.ok && reading.problem.problem).toContain("reads as Infinity");
+    }
+    expect(read(optional, { v: new ExactNumber("1e300") })).toMatchObject({ ok: true });
+  });
+
   it("refuses an infinity it cannot pass on, naming the argument", () => {
     const price = { type: "object", properties: { price: { type: "number" } } };
     const reading = read(price, { price: "1e400" });
@@ -194,6 +245,21 @@ describe("reading arguments against a tool's inputSchema", () => {
     expect(read({ type: "object", properties: { s: { type: "string" } } }, { s: "null" })).toMatchObject({
       arguments: { s: "null" },
       changed: false,
+    });
+  });
+
+  it("refuses JSON text with a lone surrogate escape, which the server's JSON parser would refuse once passed on", () => {
+    const labels = {
+      type: "object",
+      properties: { labels: { type: "object", additionalProperties: { type: "string" } } },
+    };
+    const reading = read(labels, { labels: '{"a": "\\ud800"}' });
+    expect(reading).toMatchObject({ ok: false, problem: { path: ["labels"] } });
+    expect(!reading.ok && reading.problem.problem).toContain("lone surrogate");
+    // A pair is one character, which JSON carries as it is.
+    expect(read(labels, { labels: '{"a": "\\ud83d\\ude00"}' })).toMatchObject({
+      ok: true,
+      arguments: { labels: { a: "\u{1f600}" } },
     });
   });
 

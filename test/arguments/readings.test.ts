@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { otherReadings, wantedTypes } from "../../src/arguments/readings.js";
+import { ExactNumber } from "../../src/wire/exact-number.js";
 
 // otherReadings remembers the last string's readings (rules test the same argument one after
 // another): what it answers must still be the readings of the string and the types asked now.
@@ -31,5 +32,20 @@ describe("otherReadings", () => {
     expect(first.length).toBeGreaterThan(0);
     expect(otherReadings(long, numbers)).toEqual(first);
     expect(otherReadings("8", numbers)).toEqual([8]);
+  });
+
+  it("reads a literal no double holds as the double a bool, an int and the 1.x SDK make of it", () => {
+    const nulls = wantedTypes([null]);
+    // A bool field reads the double the server's JSON parser made: 1e-400 is False, 1.0000000000000001 True.
+    expect(otherReadings(new ExactNumber("1e-400"), booleans)).toEqual([false]);
+    expect(otherReadings(new ExactNumber("1.0000000000000001"), booleans)).toEqual([true]);
+    // An int field takes every digit of the double beyond 2^53, not its shortest form (1234567890123456800).
+    expect(otherReadings(new ExactNumber("1234567890123456789.5"), numbers).map(String)).toEqual([
+      "1234567890123456800",
+      "1234567890123456768",
+    ]);
+    // The 1.x SDK dumps the request as JSON again, and an infinity becomes null.
+    expect(otherReadings(new ExactNumber("1e400"), nulls)).toEqual([null]);
+    expect(otherReadings(new ExactNumber("1e300"), nulls)).toEqual([]);
   });
 });
