@@ -139,18 +139,19 @@ function toolMatch(name: string): { pattern: string; pin: string | null } {
 function entryLabel(entry: Entry): string {
   const name = visibleToolName(entry.profile.name);
   if (entry.selector === null) return name;
-  return `${name}(${entry.selector.argument}=${entry.selector.values.join("|")})`;
+  const values = entry.selector.values.map((value) => visibleField(value)).join("|");
+  return `${name}(${visibleField(entry.selector.argument)}=${values})`;
 }
 
 /** One rule, with the comment that says what the tool is and why it is in this section. */
 function ruleText(entry: Entry, policyFile: string): string[] {
   const lines: string[] = [];
   const [first = "(no description)", ...more] = entry.description;
-  // Names and signals come from the server: a comment stays one visible line, whatever they hold.
-  lines.push(`  # ${visibleText(`${entryLabel(entry)}: ${first}`)}`);
+  // Names and signals come from the server, each made visible: a comment stays one line, whatever they hold.
+  lines.push(`  # ${entryLabel(entry)}: ${first}`);
   for (const line of more) lines.push(`  #   | ${line}`);
   lines.push(
-    `  #   ${visibleText(`${entry.category} because ${entry.signals.join("; ") || "nothing else classified it"}`)}`,
+    `  #   ${entry.category} because ${visibleText(entry.signals.join("; ")) || "nothing else classified it"}`,
   );
   const { pattern, pin } = toolMatch(entry.profile.name);
   lines.push(`  - tool: ${pattern}`);

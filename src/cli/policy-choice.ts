@@ -1,6 +1,6 @@
 // What every command that decides shares: which policy, and how its problems reach the user.
 import { resolve } from "node:path";
-import { visibleText } from "../display/visible.js";
+import { terminalLine } from "../display/visible.js";
 import { builtInDefaultReading } from "../policy/default.js";
 import { formatPolicyError, formatPolicyWarning, readPolicyFile } from "../policy/load.js";
 import type { PolicyHeader } from "../policy/settings.js";
@@ -8,11 +8,12 @@ import type { CompiledPolicy, PolicyDocument } from "../policy/types.js";
 
 /**
  * Writes one diagnostic line to stderr, prefixed so it stands apart from the server's own stderr.
- * Names and arguments from the agent or the server may be in it: line breaks, controls and
- * invisible characters show as marks, so nothing can forge another line or rewrite the screen.
+ * A name or text from the agent or the server in it was made visible on its own (visibleField,
+ * visibleToolName); the line pass still shows any line break, control or invisible character as a
+ * mark, so nothing can forge another line or rewrite the screen, and right-to-left text as marks.
  */
 export function warn(message: string): void {
-  process.stderr.write(`policylayer: ${visibleText(message)}\n`);
+  process.stderr.write(`policylayer: ${terminalLine(message)}\n`);
 }
 
 /** The policy file from --policy, else $POLICYLAYER_POLICY, as an absolute path; null means the built-in default. */

@@ -121,7 +121,8 @@ function printHuman(configs: ConfigStatus[]): void {
       const parts: string[] = [];
       if (server.remote) parts.push(`remote (${server.transport}): not wrapped`);
       else if (server.launcher_found === false) parts.push(`not wrapped: ${visibleText(server.note ?? "")}`);
-      else if (server.note !== null) parts.push(`not a stdio entry install can wrap: ${server.note}`);
+      else if (server.note !== null)
+        parts.push(`not a stdio entry install can wrap: ${visibleText(server.note)}`);
       else if (server.wrapped) {
         parts.push(
           `wrapped, policy ${visibleText(server.policy ?? "")}${yesNo(server.policy_valid, "", " (does not validate!)")}`,
