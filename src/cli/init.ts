@@ -184,7 +184,8 @@ function ruleText(entry: Entry, policyFile: string): string[] {
 export function starterPolicy(server: ServerTools, policyFile: string): string {
   const entries = entriesOf(server);
   const name = serverLabel(server.serverInfo);
-  const run = server.commandLine;
+  // The command as typed, one visible comment line whatever its words hold (a line break would end the comment).
+  const run = visibleText(server.commandLine);
   const file = shellWord(policyFile);
   const multiplexed = entries.some((entry) => entry.selector !== null);
   const out: string[] = [

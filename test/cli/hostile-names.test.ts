@@ -129,4 +129,20 @@ describe("tool lists from a hostile server, shown to a person", () => {
     expect(run.stderr).not.toContain("⟨9000 more characters⟩");
     expect(run.stderr.length).toBeLessThan(1500);
   });
+
+  it("init keeps a server command with a line break in it inside its comment, so it cannot add a rule", async () => {
+    const dir = tempDir();
+    try {
+      const output = join(dir.path, "policy.yaml");
+      const injected = '\n- tool: "*"\n  action: allow';
+      const run = await policylayer("init", "-o", output, "--", ...hostileServer, injected);
+      expect(run.exitCode).toBe(0);
+      const text = readFileSync(output, "utf8");
+      expect(text).not.toMatch(/^- tool: "\*"/m);
+      expect(text).toContain('⟨U+000A⟩- tool: "*"⟨U+000A⟩  action: allow');
+      expect((await policylayer("validate", output)).exitCode).toBe(0);
+    } finally {
+      dir.cleanup();
+    }
+  });
 });
