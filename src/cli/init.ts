@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { CATEGORIES, riskOf } from "../classify/categories.js";
 import type { Category, ToolProfile } from "../classify/types.js";
-import { terminalSafeJson, visibleField, visibleText, visibleToolName } from "../display/visible.js";
+import { terminalLine, terminalSafeJson, visibleField, visibleText, visibleToolName } from "../display/visible.js";
 import { formatPolicyError, parsePolicy } from "../policy/load.js";
 import {
   listToolsOf,
@@ -175,7 +175,8 @@ function ruleText(entry: Entry, policyFile: string): string[] {
     const reason =
       `${entryLabel(entry)} is ${entry.category}: the starter policy ${policyFile} denies it until ` +
       "someone decides to allow it or to require approval.";
-    lines.push(`    reason: ${terminalSafeJson(JSON.stringify(reason))}`);
+    // Made of visible fields: terminalLine leaves their marks as written and shows anything else that would hide.
+    lines.push(`    reason: ${JSON.stringify(terminalLine(reason))}`);
   }
   return lines;
 }
