@@ -2,7 +2,13 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { CATEGORIES, riskOf } from "../classify/categories.js";
 import type { Category, ToolProfile } from "../classify/types.js";
-import { terminalLine, terminalSafeJson, visibleField, visibleText, visibleToolName } from "../display/visible.js";
+import {
+  terminalLine,
+  terminalSafeJson,
+  visibleField,
+  visibleText,
+  visibleToolName,
+} from "../display/visible.js";
 import { formatPolicyError, parsePolicy } from "../policy/load.js";
 import {
   listToolsOf,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { RAW_HIDDEN, RAW_RIGHT_TO_LEFT } from "../helpers/attack-strings.js";
+import { RawSession } from "../helpers/raw-session.js";
 import { tempDir } from "../helpers/tmp.js";
 import { parseToolsJson, policylayer } from "./run.js";
 
@@ -144,6 +145,29 @@ describe("tool lists from a hostile server, shown to a person", () => {
       expect(text).toContain('⟨U+000A⟩- tool: "*"⟨U+000A⟩  action: allow');
       expect((await policylayer("validate", output)).exitCode).toBe(0);
     } finally {
+      dir.cleanup();
+    }
+  });
+
+  it("wrap's stderr keeps a server's text in a warning to one line of bounded length, right-to-left text as marks", async () => {
+    const dir = tempDir();
+    const session = new RawSession(
+      ["--audit", join(dir.path, "audit.jsonl"), "--", ...serverAt("stray-answer-server.mjs")],
+      { POLICYLAYER_STATE_DIR: dir.path },
+    );
+    try {
+      const line = (
+        await session.waitForStderr(/policylayer: dropped an answer from the server[^\n]*\n/)
+      ).trimEnd();
+      expect(line).not.toMatch(RAW_HIDDEN);
+      expect(line).not.toMatch(RAW_RIGHT_TO_LEFT);
+      expect(line).toContain("⟨U+05E9⟩⟨U+05E8⟩⟨U+05EA⟩ 1, 2 xxx");
+      expect(line).not.toContain("all calls verified safe");
+      expect(line).toMatch(/…⟨\d+ more characters⟩$/);
+      expect(line.length).toBeLessThan(5000);
+    } finally {
+      session.closeInput();
+      await session.exited;
       dir.cleanup();
     }
   });
