@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { argumentView } from "../display/arguments.js";
+import { argumentView, isolatedField } from "../display/arguments.js";
 import { asSentence } from "../display/sentence.js";
 import { markOf, visibleField, visibleToolName } from "../display/visible.js";
 import type { PendingRecord } from "./records.js";
@@ -109,8 +109,8 @@ function notificationText(entry: PendingRecord): { title: string; body: string }
   return {
     title: `policylayer: approve ${visibleToolName(entry.tool, 60)}?`,
     body:
-      `${visibleField(entry.server, 80)} wants ${visibleToolName(entry.tool, 80)} ` +
-      `(${visibleField(entry.classification.category)}, ${visibleField(entry.classification.risk)} risk)` +
+      `${isolatedField(visibleField(entry.server, 80))} wants ${visibleToolName(entry.tool, 80)} ` +
+      `(${isolatedField(visibleField(entry.classification.category))}, ${isolatedField(visibleField(entry.classification.risk))} risk)` +
       ` with ${what}. policylayer approve ${entry.id} | deny ${entry.id}`,
   };
 }

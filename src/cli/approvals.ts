@@ -17,7 +17,7 @@ import {
 } from "../approval/view.js";
 import { startApprovalServer } from "../approval/web.js";
 import { OPENED_ADDRESS_MS, PRINTED_ADDRESS_MS } from "../approval/web-session.js";
-import { terminalSafeJson, visibleField } from "../display/visible.js";
+import { hasRightToLeft, terminalLine, terminalSafeJson, visibleField } from "../display/visible.js";
 import { stateDir } from "../state/paths.js";
 import { confirmOnTerminal } from "./confirm.js";
 
@@ -40,15 +40,32 @@ function argumentsBlock(view: PendingView): string[] {
   return ["  arguments:", ...argumentLines(view).map((line) => `    ${line}`)];
 }
 
-/** One waiting call as a block of lines: what, its arguments (every key), and why. */
+/**
+ * One waiting call as a block of lines for a terminal: what, its arguments (every key), and why;
+ * right-to-left text as marks (terminalLine), since a bidi terminal would reorder it and its neighbours.
+ */
 function describePending(entry: PendingApproval, view: PendingView): string {
-  return [
+  const lines = [
     `${view.id}  ${view.server} › ${view.tool}  (${view.category}, ${view.risk} risk)  waiting ${formatDuration(entry.ageMs)}, ${formatDuration(entry.timeLeftMs)} left`,
     ...argumentsBlock(view),
     // "— rule 3 (tool ...)", not "(rule 3 (tool ...))": the rule's own words carry parentheses.
     `  why: ${view.reason}${view.rule ? ` — ${view.rule}` : ""}`,
-  ].join("\n");
+  ];
+  return lines.map(terminalLine).join("\n");
 }
+
+/** Whether a waiting call's view holds right-to-left text, which the terminal shows as marks. */
+function viewHasRightToLeft(view: PendingView): boolean {
+  return (
+    [view.id, view.server, view.tool, view.category, view.risk, view.reason, view.rule ?? ""].some(
+      hasRightToLeft,
+    ) || view.arguments.some((entry) => hasRightToLeft(entry.key) || hasRightToLeft(entry.value))
+  );
+}
+
+/** Said under a list or a question that shows right-to-left text as marks. */
+const RIGHT_TO_LEFT_NOTE =
+  "right-to-left letters are shown as marks (⟨U+05D0⟩) on a terminal, which could reorder them and the text beside them: policylayer approvals --web shows them as written, --json as \\u escapes\n";
 
 /** The waiting calls for a person: every argument key, long tool names, keys and values shortened (whole with `full`) with a marker. */
 function describeAllPending(pending: PendingApproval[], full: boolean): string {
@@ -58,6 +75,7 @@ function describeAllPending(pending: PendingApproval[], full: boolean): string {
     text +=
       "tool names, keys and values ending in …⟨N more characters⟩ are shortened: policylayer approvals --full shows them whole (--json for scripts)\n";
   }
+  if (views.some(viewHasRightToLeft)) text += RIGHT_TO_LEFT_NOTE;
   return `${text}answer with: policylayer approve ID | policylayer deny ID [--reason TEXT]\n`;
 }
 
@@ -136,7 +154,8 @@ async function answer(
   const waiting = waitingCall(id);
   const view = waiting === null ? null : pendingView(waiting, LISTED_VALUE_CHARS);
   if (waiting !== null && view !== null && flags.yes !== true) {
-    const question = `${describePending(waiting, view)}\n\n${command} this call? [y/N] `;
+    const note = viewHasRightToLeft(view) ? `\n${RIGHT_TO_LEFT_NOTE}` : "\n";
+    const question = `${describePending(waiting, view)}\n${note}${command} this call? [y/N] `;
     if (!(await confirmOnTerminal(question))) {
       process.stderr.write("policylayer: nothing was answered\n");
       return 1;
@@ -155,10 +174,10 @@ async function answer(
     return 1;
   }
   if (result !== "decided") {
-    process.stderr.write(`policylayer: ${refusal(id, result)}\n`);
+    process.stderr.write(`policylayer: ${terminalLine(refusal(id, result))}\n`);
     return 1;
   }
-  const what = view === null ? "" : `  ${view.server} › ${view.tool}`;
+  const what = view === null ? "" : terminalLine(`  ${view.server} › ${view.tool}`);
   process.stdout.write(`${approved ? "approved" : "denied"} ${normalizeApprovalId(id) ?? ""}${what}\n`);
   return 0;
 }

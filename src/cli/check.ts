@@ -1,6 +1,12 @@
 import { describeClassification } from "../classify/describe.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
-import { terminalSafeJson, visibleText, visibleToolName } from "../display/visible.js";
+import {
+  terminalLine,
+  terminalSafeJson,
+  visibleField,
+  visibleText,
+  visibleToolName,
+} from "../display/visible.js";
 import {
   classifyForPolicy,
   type PolicyClassification,
@@ -23,6 +29,14 @@ export interface CheckFlags {
   json?: boolean;
 }
 
+/** Longest --args text (perhaps pasted from the agent's words) quoted in its error before it is cut with a marker. */
+const QUOTED_ARGS_CHARS = 500;
+
+/** The --args text quoted in an error: one visible field, cut. */
+function quotedArgs(text: string): string {
+  return visibleField(JSON.stringify(text), QUOTED_ARGS_CHARS);
+}
+
 /** Parses --args: a JSON object, or a message that names the flag and the bad value. */
 export function parseArgsFlag(text: string): Record<string, unknown> | string {
   let value: unknown;
@@ -30,11 +44,11 @@ export function parseArgsFlag(text: string): Record<string, unknown> | string {
     value = JSON.parse(text);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return `--args must be a JSON object such as '{"operation":"delete"}', got ${JSON.stringify(text)} (not JSON: ${why})`;
+    return `--args must be a JSON object such as '{"operation":"delete"}', got ${quotedArgs(text)} (not JSON: ${visibleField(why, QUOTED_ARGS_CHARS)})`;
   }
   if (!isJsonObject(value)) {
     const kind = Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value}`;
-    return `--args must be a JSON object such as '{"operation":"delete"}', got ${JSON.stringify(text)} (${kind})`;
+    return `--args must be a JSON object such as '{"operation":"delete"}', got ${quotedArgs(text)} (${kind})`;
   }
   return value;
 }
@@ -79,10 +93,12 @@ const yesNo = (matches: boolean) => (matches ? "matches" : "does not match");
 /** The lines that say why one rule matched or not, part by part. */
 function ruleLines(check: RuleCheck, call: ToolCall, classification: Classification): string[] {
   const { rule } = check;
-  const lines = [`${describeRule(rule)}: ${check.verdict === "matches" ? "MATCHES" : "no match"}`];
+  const lines = [
+    `${visibleText(describeRule(rule))}: ${check.verdict === "matches" ? "MATCHES" : "no match"}`,
+  ];
   if (rule.toolPatterns !== null) {
     lines.push(
-      `    tool ${rule.toolPatterns.map((p) => JSON.stringify(p)).join(" or ")}: ${yesNo(check.nameMatches)} ${visibleToolName(call.name)}`,
+      `    tool ${rule.toolPatterns.map((p) => visibleText(JSON.stringify(p))).join(" or ")}: ${yesNo(check.nameMatches)} ${visibleToolName(call.name)}`,
     );
   }
   if (rule.categories !== null) {
@@ -97,7 +113,7 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
   }
   for (const { condition, outcome } of check.conditions) {
     lines.push(
-      `    when ${conditionText(condition)}: ${outcome === "holds" ? "holds" : "fails"} (${seenText(condition.explain(call))})`,
+      `    when ${visibleText(conditionText(condition))}: ${outcome === "holds" ? "holds" : "fails"} (${seenText(condition.explain(call))})`,
     );
   }
   if (
@@ -113,9 +129,11 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
 
 /** What a condition saw, for people: `args.instance_groups.1.InstanceCount is 50`, `args.amount is "5_000", read as 5000`. */
 function seenText(finding: ConditionFinding): string {
-  if (finding.value === ABSENT) return `${finding.path} is absent`;
-  const reading = "reading" in finding ? `, read as ${JSON.stringify(finding.reading)}` : "";
-  return `${finding.path} is ${JSON.stringify(finding.value)}${reading}`;
+  const path = visibleText(finding.path);
+  if (finding.value === ABSENT) return `${path} is absent`;
+  const reading =
+    "reading" in finding ? `, read as ${terminalSafeJson(JSON.stringify(finding.reading))}` : "";
+  return `${path} is ${terminalSafeJson(JSON.stringify(finding.value))}${reading}`;
 }
 
 /** What the decision means in practice: the rate limit, the approval wait, monitor mode. */
@@ -246,22 +264,26 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
   }
 
   const out: string[] = [
-    `policy: ${policy.source} (${summarizePolicy(policy)})`,
-    `call: ${visibleToolName(sent.name)} ${JSON.stringify(sent.arguments)}`,
-    ...(changed ? [`read as the server will read it: ${JSON.stringify(call.arguments)}`] : []),
-    `classification: ${classification.category} (${classification.risk} risk); ${note}`,
-    ...classification.signals.map((signal) => `  - ${signal}`),
+    `policy: ${visibleText(policy.source)} (${summarizePolicy(policy)})`,
+    `call: ${visibleToolName(sent.name)} ${terminalSafeJson(JSON.stringify(sent.arguments))}`,
+    ...(changed
+      ? [`read as the server will read it: ${terminalSafeJson(JSON.stringify(call.arguments))}`]
+      : []),
+    `classification: ${classification.category} (${classification.risk} risk); ${visibleText(note)}`,
+    ...classification.signals.map((signal) => `  - ${visibleText(signal)}`),
   ];
   if (profile?.selector !== undefined || toolClass.category !== classification.category) {
-    out.push(`the tool as a whole: ${describeClassification(toolClass)}`);
+    out.push(`the tool as a whole: ${visibleText(describeClassification(toolClass))}`);
   }
   out.push("", "rules, in order (the first that matches decides):");
   if (hider !== null) {
     out.push(
-      `  hiding is checked first: ${describeRule(hider)} hides ${visibleToolName(call.name)}, whose own classification is ${toolClass.category} (${toolClass.risk})`,
+      `  hiding is checked first: ${visibleText(describeRule(hider))} hides ${visibleToolName(call.name)}, whose own classification is ${toolClass.category} (${toolClass.risk})`,
     );
   } else if (refusal !== null) {
-    out.push(`  none: the arguments do not read as the tool's inputSchema declares them: ${refusal}`);
+    out.push(
+      `  none: the arguments do not read as the tool's inputSchema declares them: ${visibleText(refusal)}`,
+    );
   } else if (policy.rules.length === 0) {
     out.push("  the policy has no rules");
   }
@@ -275,14 +297,16 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     out.push(`  no rule matched: the policy's default is ${policy.defaultAction}`);
   const phrase =
     refusal === null || decision.hidden
-      ? decisionPhrase(decision)
+      ? visibleText(decisionPhrase(decision))
       : "refused: its arguments do not read as declared";
   out.push("", `result: ${resultWord(decision)}: ${visibleToolName(call.name)} is ${phrase}`);
-  if (refusal !== null && !decision.hidden) out.push(`reason the agent is told: ${decision.reason}`);
+  if (refusal !== null && !decision.hidden)
+    out.push(`reason the agent is told: ${visibleText(decision.reason)}`);
   if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
-    out.push(`reason the agent is told: ${decision.reason}`);
+    out.push(`reason the agent is told: ${visibleText(decision.reason)}`);
   out.push(...consequences(policy, decision));
-  // Names, arguments and signals may come from the server: each line is shown as one visible line.
-  process.stdout.write(`${out.map(visibleText).join("\n")}\n`);
+  // Each field from the agent, the server or the policy was made visible on its own above; the
+  // line pass shows right-to-left text as marks, so no terminal reorders a field or its neighbours.
+  process.stdout.write(`${out.map(terminalLine).join("\n")}\n`);
   return 0;
 }

@@ -1,6 +1,7 @@
 // What the tools, init and check commands share: choosing the policy, and listing the server's tools.
 import { profileToolList } from "../classify/profile.js";
 import type { ToolProfile } from "../classify/types.js";
+import { visibleField, visibleText } from "../display/visible.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { type ListedServer, ListToolsError, listServerTools } from "../upstream/list-tools.js";
 import type { SpawnPlace } from "../upstream/server-process.js";
@@ -11,6 +12,9 @@ export { warn };
 
 /** How long a server may take to start and list its tools; uvx downloads on its first run. */
 const LIST_TIMEOUT_MS = 120_000;
+
+/** Longest text from the server (an error it answered with) quoted in a message before it is cut with a marker. */
+const SERVER_TEXT_CHARS = 500;
 
 /**
  * The policy a command decides with: --policy, else $POLICYLAYER_POLICY, else the built-in default.
@@ -39,7 +43,10 @@ export async function listToolsOf(
     return { ...listed, profiles: profileToolList({ tools: listed.tools }), commandLine };
   } catch (error) {
     if (!(error instanceof ListToolsError)) throw error;
-    warn(`cannot list the tools of ${commandLine}: ${error.message}`);
+    // The message may quote the server (its error's code and text, a cursor): one field, cut.
+    warn(
+      `cannot list the tools of ${visibleText(commandLine)}: ${visibleField(error.message, SERVER_TEXT_CHARS)}`,
+    );
     return null;
   }
 }

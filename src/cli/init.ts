@@ -2,7 +2,13 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { CATEGORIES, riskOf } from "../classify/categories.js";
 import type { Category, ToolProfile } from "../classify/types.js";
-import { terminalSafeJson, visibleField, visibleText, visibleToolName } from "../display/visible.js";
+import {
+  terminalLine,
+  terminalSafeJson,
+  visibleField,
+  visibleText,
+  visibleToolName,
+} from "../display/visible.js";
 import { formatPolicyError, parsePolicy } from "../policy/load.js";
 import {
   listToolsOf,
@@ -139,18 +145,19 @@ function toolMatch(name: string): { pattern: string; pin: string | null } {
 function entryLabel(entry: Entry): string {
   const name = visibleToolName(entry.profile.name);
   if (entry.selector === null) return name;
-  return `${name}(${entry.selector.argument}=${entry.selector.values.join("|")})`;
+  const values = entry.selector.values.map((value) => visibleField(value)).join("|");
+  return `${name}(${visibleField(entry.selector.argument)}=${values})`;
 }
 
 /** One rule, with the comment that says what the tool is and why it is in this section. */
 function ruleText(entry: Entry, policyFile: string): string[] {
   const lines: string[] = [];
   const [first = "(no description)", ...more] = entry.description;
-  // Names and signals come from the server: a comment stays one visible line, whatever they hold.
-  lines.push(`  # ${visibleText(`${entryLabel(entry)}: ${first}`)}`);
+  // Names and signals come from the server, each made visible: a comment stays one line, whatever they hold.
+  lines.push(`  # ${entryLabel(entry)}: ${first}`);
   for (const line of more) lines.push(`  #   | ${line}`);
   lines.push(
-    `  #   ${visibleText(`${entry.category} because ${entry.signals.join("; ") || "nothing else classified it"}`)}`,
+    `  #   ${entry.category} because ${visibleText(entry.signals.join("; ")) || "nothing else classified it"}`,
   );
   const { pattern, pin } = toolMatch(entry.profile.name);
   lines.push(`  - tool: ${pattern}`);
@@ -174,7 +181,8 @@ function ruleText(entry: Entry, policyFile: string): string[] {
     const reason =
       `${entryLabel(entry)} is ${entry.category}: the starter policy ${policyFile} denies it until ` +
       "someone decides to allow it or to require approval.";
-    lines.push(`    reason: ${terminalSafeJson(JSON.stringify(reason))}`);
+    // Made of visible fields: terminalLine leaves their marks as written and shows anything else that would hide.
+    lines.push(`    reason: ${JSON.stringify(terminalLine(reason))}`);
   }
   return lines;
 }
@@ -183,7 +191,8 @@ function ruleText(entry: Entry, policyFile: string): string[] {
 export function starterPolicy(server: ServerTools, policyFile: string): string {
   const entries = entriesOf(server);
   const name = serverLabel(server.serverInfo);
-  const run = server.commandLine;
+  // The command as typed, one visible comment line whatever its words hold (a line break would end the comment).
+  const run = visibleText(server.commandLine);
   const file = shellWord(policyFile);
   const multiplexed = entries.some((entry) => entry.selector !== null);
   const out: string[] = [

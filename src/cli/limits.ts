@@ -1,4 +1,4 @@
-import { terminalSafeJson, visibleField, visibleToolName } from "../display/visible.js";
+import { terminalLine, terminalSafeJson, visibleField, visibleToolName } from "../display/visible.js";
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from "../policy/types.js";
 import { amountText, RELATIVE_TOLERANCE } from "../ratelimit/arithmetic.js";
 import { counterKeyStart, parseCounterKey, ruleKeyStart } from "../ratelimit/keys.js";
@@ -101,6 +101,9 @@ export async function limitRows(policy: CompiledPolicy, store: SharedLimitStore)
   return rows;
 }
 
+/** Longest server label in a row before it is cut with a marker. */
+const SERVER_LABEL_CHARS = 200;
+
 /** `policylayer limits`: every shared limit of the policy and scope the store has counts for. */
 export async function limitsCommand(flags: { policy?: string; json?: boolean }): Promise<number> {
   const policy = await choosePolicy(flags.policy);
@@ -128,18 +131,18 @@ export async function limitsCommand(flags: { policy?: string; json?: boolean }):
     if (rows.length === 0)
       process.stdout.write(`No counts in the ${store.name} limit store for ${policy.source}.\n`);
     for (const row of rows) {
-      const server = row.server === null ? "" : ` server ${visibleField(row.server)}`;
+      // The server's label is read back from the store's key, which any client of the store can write.
+      const server = row.server === null ? "" : ` server ${visibleField(row.server, SERVER_LABEL_CHARS)}`;
       const frees = row.used > 0 ? `, the next unit frees up in ${row.frees_in_seconds} s` : "";
-      process.stdout.write(
-        `${row.id} (${row.kind}, ${row.scope}${server}, tool ${
-          row.tool === null
-            ? "any"
-            : row.tool
-                .split(", ")
-                .map((name) => visibleToolName(name))
-                .join(", ")
-        }): ${amountText(row.used, row.max)} of ${amountText(row.max)} used in ${row.window_seconds} s, ${amountText(row.remaining, row.max)} left${frees}\n`,
-      );
+      const line = `${row.id} (${row.kind}, ${row.scope}${server}, tool ${
+        row.tool === null
+          ? "any"
+          : row.tool
+              .split(", ")
+              .map((name) => visibleToolName(name))
+              .join(", ")
+      }): ${amountText(row.used, row.max)} of ${amountText(row.max)} used in ${row.window_seconds} s, ${amountText(row.remaining, row.max)} left${frees}`;
+      process.stdout.write(`${terminalLine(line)}\n`);
     }
     for (const rule of sessionOnly)
       process.stdout.write(`${rule.id}: session scope only, counted inside each wrap process (not shown).\n`);

@@ -1,18 +1,27 @@
 // What every command that decides shares: which policy, and how its problems reach the user.
 import { resolve } from "node:path";
-import { visibleText } from "../display/visible.js";
+import { cutMarker, cutText, terminalLine } from "../display/visible.js";
 import { builtInDefaultReading } from "../policy/default.js";
 import { formatPolicyError, formatPolicyWarning, readPolicyFile } from "../policy/load.js";
 import type { PolicyHeader } from "../policy/settings.js";
 import type { CompiledPolicy, PolicyDocument } from "../policy/types.js";
 
+/** Longest diagnostic line, in characters, before warn cuts it (a stack trace of an internal error fits). */
+const WARNING_CHARS = 4000;
+
 /**
  * Writes one diagnostic line to stderr, prefixed so it stands apart from the server's own stderr.
- * Names and arguments from the agent or the server may be in it: line breaks, controls and
- * invisible characters show as marks, so nothing can forge another line or rewrite the screen.
+ * A name or text from the agent or the server in it was made visible on its own (visibleField,
+ * visibleToolName); the line pass still shows any line break, control or invisible character as a
+ * mark, so nothing can forge another line or rewrite the screen, and right-to-left text as marks.
+ * A line past WARNING_CHARS is cut with a marker: some messages quote the agent or the server whole
+ * (an unknown id the server answered, a tool name in an internal error), and one such line could
+ * scroll everything before it off the screen.
  */
 export function warn(message: string): void {
-  process.stderr.write(`policylayer: ${visibleText(message)}\n`);
+  const cut = cutText(message, WARNING_CHARS);
+  const end = cut.omittedChars === 0 ? "" : cutMarker(cut.omittedChars);
+  process.stderr.write(`policylayer: ${terminalLine(cut.text)}${end}\n`);
 }
 
 /** The policy file from --policy, else $POLICYLAYER_POLICY, as an absolute path; null means the built-in default. */

@@ -119,9 +119,10 @@ function printHuman(configs: ConfigStatus[]): void {
     if (config.servers.length === 0) process.stdout.write("  no servers\n");
     for (const server of config.servers) {
       const parts: string[] = [];
-      if (server.remote) parts.push(`remote (${server.transport}): not wrapped`);
+      if (server.remote) parts.push(`remote (${visibleText(server.transport)}): not wrapped`);
       else if (server.launcher_found === false) parts.push(`not wrapped: ${visibleText(server.note ?? "")}`);
-      else if (server.note !== null) parts.push(`not a stdio entry install can wrap: ${server.note}`);
+      else if (server.note !== null)
+        parts.push(`not a stdio entry install can wrap: ${visibleText(server.note)}`);
       else if (server.wrapped) {
         parts.push(
           `wrapped, policy ${visibleText(server.policy ?? "")}${yesNo(server.policy_valid, "", " (does not validate!)")}`,

@@ -1,5 +1,11 @@
 import type { Classification, ToolProfile } from "../classify/types.js";
-import { terminalSafeJson, visibleText, visibleToolName } from "../display/visible.js";
+import {
+  terminalLine,
+  terminalSafeJson,
+  visibleField,
+  visibleText,
+  visibleToolName,
+} from "../display/visible.js";
 import { classifyForPolicy, toolClassForPolicy } from "../policy/classification.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { choosePolicy, listToolsOf, requireServerCommand, type ServerTools, serverLabel } from "./common.js";
@@ -61,7 +67,12 @@ export function toolRows(policy: CompiledPolicy, profiles: Iterable<ToolProfile>
 
 function label(row: ToolRow): string {
   const tool = visibleToolName(row.tool);
-  return row.value === null ? tool : `${tool}(${row.argument}=${row.value})`;
+  return row.value === null ? tool : `${tool}(${selectorText(row)})`;
+}
+
+/** `operation=delete`: the selector argument and value from the server, each made visible. */
+function selectorText(row: ToolRow): string {
+  return `${visibleField(row.argument ?? "")}=${visibleField(row.value ?? "")}`;
 }
 
 function article(word: string): string {
@@ -73,9 +84,10 @@ export function rowSentence(row: ToolRow): string {
   const { category, risk } = row.classification;
   const what = `${label(row)} is ${article(category)} ${category} tool with ${risk} risk`;
   if (row.argument !== null && row.value === null) {
-    return `${what} (its most severe ${row.argument}); a call without ${row.argument} is ${forecastPhrase(row.forecast)}`;
+    const argument = visibleField(row.argument);
+    return `${what} (its most severe ${argument}); a call without ${argument} is ${visibleText(forecastPhrase(row.forecast))}`;
   }
-  return `${what}: ${forecastPhrase(row.forecast)}`;
+  return `${what}: ${visibleText(forecastPhrase(row.forecast))}`;
 }
 
 /** A row for scripts: the fields `--json` promises. */
@@ -114,15 +126,16 @@ function shortDecision(forecast: Forecast): string {
 
 /** An aligned table for people at a terminal. */
 function renderTable(rows: ToolRow[]): string {
-  // Tool names, argument values and signals come from the server: every cell is shown visibly.
+  // Tool names, argument values and signals come from the server: every cell is shown visibly,
+  // right-to-left text as marks too (a bidi terminal would move it across the columns).
   const cells = rows.map((row) =>
     [
-      row.value === null ? visibleToolName(row.tool) : `  ${row.argument}=${row.value}`,
+      row.value === null ? visibleToolName(row.tool) : `  ${selectorText(row)}`,
       row.classification.category,
       row.classification.risk,
       shortDecision(row.forecast),
-      row.classification.signals.join("; "),
-    ].map(visibleText),
+      visibleText(row.classification.signals.join("; ")),
+    ].map(terminalLine),
   );
   const header = ["TOOL", "CATEGORY", "RISK", "POLICY", "SIGNALS"];
   const widths = header.map((title, column) =>
@@ -139,7 +152,8 @@ function renderTable(rows: ToolRow[]): string {
 function headerLine(server: ServerTools, policy: CompiledPolicy): string {
   const name = serverLabel(server.serverInfo);
   const tools = `${server.tools.length} ${server.tools.length === 1 ? "tool" : "tools"}`;
-  return `${server.commandLine}: ${name === null ? "" : `${name}, `}${tools}; policy: ${policy.source} (${summarizePolicy(policy)})`;
+  const named = name === null ? "" : `${visibleField(name)}, `;
+  return `${visibleText(server.commandLine)}: ${named}${tools}; policy: ${visibleText(policy.source)} (${summarizePolicy(policy)})`;
 }
 
 /** `policylayer tools`: lists a server's tools with their classification and what the policy would do. */
@@ -157,13 +171,13 @@ export async function toolsCommand(serverCommand: string[] | null, flags: ToolsF
   if (flags.json === true) {
     process.stdout.write(`${terminalSafeJson(JSON.stringify(rows.map(rowJson), null, 2))}\n`);
   } else if (process.stdout.isTTY) {
-    process.stdout.write(`${visibleText(headerLine(server, policy))}\n\n${renderTable(rows)}\n`);
+    process.stdout.write(`${terminalLine(headerLine(server, policy))}\n\n${renderTable(rows)}\n`);
   } else {
     const lines = rows.map(
       (row) =>
-        `${visibleText(rowSentence(row))}\n  signals: ${visibleText(row.classification.signals.join("; ")) || "none"}`,
+        `${terminalLine(rowSentence(row))}\n  signals: ${terminalLine(visibleText(row.classification.signals.join("; "))) || "none"}`,
     );
-    process.stdout.write(`# ${visibleText(headerLine(server, policy))}\n${lines.join("\n")}\n`);
+    process.stdout.write(`# ${terminalLine(headerLine(server, policy))}\n${lines.join("\n")}\n`);
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-import { cutMarker, cutText, visibleText, visibleToolName } from "../display/visible.js";
+import { cutMarker, cutText, terminalLine, visibleText, visibleToolName } from "../display/visible.js";
 import { formatPolicyError, formatPolicyWarning, parsePolicy, placed, policyText } from "../policy/load.js";
 import { namesAPath } from "../policy/path-rules.js";
 import { type PathSignal, schemaPathSignal } from "../policy/schema-paths.js";
@@ -105,7 +105,8 @@ export async function validateCommand(
     }
     const warnings =
       server === null ? result.warnings : warningsOf(file, text, result.policy, result.warnings, server);
-    for (const warning of warnings) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
+    // A warning may quote the server's tools (made visible): the line pass marks right-to-left text too.
+    for (const warning of warnings) process.stderr.write(`${terminalLine(formatPolicyWarning(warning))}\n`);
     process.stdout.write(`${file}: valid (${summarizePolicy(result.policy)})${visibleText(against)}\n`);
   }
   return exitCode;

@@ -1,7 +1,7 @@
 // A call's arguments as a person reads them: one entry per argument, every key shown, each key and value
 // shortened on its own with an explicit marker. Works on the JSON text that was decided on, so
 // numbers show to the last digit, and on a text the inbox cut short.
-import { cutMarker, cutText, visibleText } from "./visible.js";
+import { cutMarker, cutText, hasRightToLeft, visibleText } from "./visible.js";
 
 /** One argument as displayed: its key as a JSON string and its value as JSON, both visible, each perhaps cut. */
 export interface ArgumentEntry {
@@ -151,4 +151,13 @@ export function isolatedJsonStrings(text: string): string {
     at = end;
   }
   return out;
+}
+
+/**
+ * One visible field for a surface that lays text out with the bidi algorithm (a desktop
+ * notification), isolated when it holds right-to-left text: such a field at the start would
+ * otherwise make the whole text right to left, and our words and the commands around it reorder.
+ */
+export function isolatedField(text: string): string {
+  return hasRightToLeft(text) ? `${ISOLATE}${text}${END_ISOLATE}` : text;
 }

@@ -5,8 +5,12 @@ import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import {
   C1_CSI,
   CURSOR_UP_ERASE,
+  FORGED_CUT,
   FORGED_LINES,
+  FORGED_MARK,
   RAW_HIDDEN,
+  RAW_RIGHT_TO_LEFT,
+  RTL_KEYS,
   RTL_OVERRIDE,
   ZERO_WIDTH,
 } from "../helpers/attack-strings.js";
@@ -224,6 +228,40 @@ describe("policylayer approvals shows what waits, and nothing can forge or hide 
     inbox.close();
   });
 
+  it("shows a mark or a cut marker written into a value as text, so neither reads as one of ours", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ arguments: { path: FORGED_CUT, command: FORGED_MARK } }));
+    const listed = await policylayer("approvals");
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(
+      '\n    "path": "/tmp/ok…⟨U+27E8⟩9000 more characters⟨U+27E9⟩"\n    "command": "rm -rf /tmp/cache⟨U+27E8⟩U+202E⟨U+27E9⟩"\n',
+    );
+    expect(listed.stdout).not.toContain("⟨9000 more characters⟩");
+    expect(listed.stdout).not.toContain("⟨U+202E⟩");
+    // Nothing was cut, so no note about shortened values.
+    expect(listed.stdout).not.toContain("are shortened");
+    inbox.close();
+  });
+
+  it("shows right-to-left keys and values as marks, so a bidi terminal cannot put a key beside another's value", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    inbox.submit(pendingInput({ server: "שרת", arguments: RTL_KEYS, reason: "סיבה 1, 2" }));
+    const listed = await policylayer("approvals");
+    expect(listed.code).toBe(0);
+    for (const line of listed.stdout.split("\n")) expect(line).not.toMatch(RAW_RIGHT_TO_LEFT);
+    expect(listed.stdout).toContain('  arguments: {"⟨U+05D0⟩":"1","⟨U+05D1⟩":"2"}');
+    expect(listed.stdout).toContain("  ⟨U+05E9⟩⟨U+05E8⟩⟨U+05EA⟩ › delete_stack");
+    expect(listed.stdout).toContain("  why: ⟨U+05E1⟩⟨U+05D9⟩⟨U+05D1⟩⟨U+05D4⟩ 1, 2");
+    expect(listed.stdout).toContain("policylayer approvals --web shows them as written");
+    // --json keeps the values, as escapes.
+    const json = await policylayer("approvals", "--json");
+    expect(json.stdout).not.toMatch(RAW_RIGHT_TO_LEFT);
+    const [entry] = JSON.parse(json.stdout) as { server: string; argumentsJson: string }[];
+    expect(entry?.server).toBe("שרת");
+    expect(JSON.parse(entry?.argumentsJson ?? "")).toEqual(RTL_KEYS);
+    inbox.close();
+  });
+
   it("--json gives every value whole, with hidden characters as \\u escapes", async () => {
     const inbox = ApprovalInbox.open(stateFolder());
     const args = { stack: RTL_OVERRIDE, env: ZERO_WIDTH, mode: C1_CSI, note: " ".repeat(5000) };
@@ -310,6 +348,19 @@ describe("policylayer approve and deny on a terminal", () => {
     expect(confirmed.code).toBe(0);
     expect(confirmed.shown).toContain(`approved ${submitted.id}  recording › delete_stack`);
     await expect(submitted.decision).resolves.toMatchObject({ approved: true });
+    inbox.close();
+  });
+
+  it("shows right-to-left text in the question as marks, and says where it shows as written", async () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const submitted = inbox.submit(pendingInput({ server: "שרת", arguments: RTL_KEYS }));
+    const declined = await onTerminal(stateFolder(), "n", "approve", submitted.id);
+    expect(declined.shown).not.toMatch(RAW_RIGHT_TO_LEFT);
+    expect(declined.shown).toContain('arguments: {"⟨U+05D0⟩":"1","⟨U+05D1⟩":"2"}');
+    expect(declined.shown).toContain("policylayer approvals --web shows them as written");
+    const confirmed = await onTerminal(stateFolder(), "y", "approve", submitted.id);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.shown).toContain(`approved ${submitted.id}  ⟨U+05E9⟩⟨U+05E8⟩⟨U+05EA⟩ › delete_stack`);
     inbox.close();
   });
 

@@ -3,6 +3,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { approvalMessage } from "../../src/approval/elicitation.js";
+import { FORGED_CUT, FORGED_MARK } from "../helpers/attack-strings.js";
 import { type Connected, connectThroughProxy } from "../helpers/clients.js";
 import { within } from "../helpers/deadline.js";
 import { recordingServer } from "../helpers/paths.js";
@@ -220,21 +221,37 @@ describe("require_approval through MCP elicitation in the client", () => {
   });
 });
 
+/** The question asked in the client about one call that needs approval, from the server "recording". */
+function questionFor(call: { name: string; arguments: Record<string, unknown> }): string {
+  return approvalMessage(
+    {
+      requestId: 1,
+      call,
+      classification: { category: "destructive", risk: "critical", signals: [] },
+      decision: { action: "require_approval", rule: null, reason: "deleting", hidden: false },
+      timeoutSeconds: 60,
+      progressToken: null,
+      era: "legacy",
+    },
+    "recording",
+  );
+}
+
 describe("the question asked in the client", () => {
   it("shortens a tool name of thousands of characters with a marker, so the fields after it stay in view", () => {
-    const message = approvalMessage(
-      {
-        requestId: 1,
-        call: { name: `delete_stack${" ".repeat(20_000)}`, arguments: { stack: "prod" } },
-        classification: { category: "destructive", risk: "critical", signals: [] },
-        decision: { action: "require_approval", rule: null, reason: "deleting", hidden: false },
-        timeoutSeconds: 60,
-        progressToken: null,
-        era: "legacy",
-      },
-      "recording",
-    );
+    const message = questionFor({ name: `delete_stack${" ".repeat(20_000)}`, arguments: { stack: "prod" } });
     expect(message.length).toBeLessThan(12_000);
     expect(message).toContain(`Tool: delete_stack${"⟨U+0020⟩".repeat(988)}…⟨19012 more characters⟩\n`);
+  });
+
+  it("shows a cut marker or a mark written into an argument as text, so it never reads as one of ours", () => {
+    const message = questionFor({
+      name: "delete_stack",
+      arguments: { path: FORGED_CUT, command: FORGED_MARK },
+    });
+    const [i, e] = ["\u2068", "\u2069"];
+    expect(message).toContain(`  ${i}"path"${e}: ${i}"/tmp/ok…⟨U+27E8⟩9000 more characters⟨U+27E9⟩"${e}\n`);
+    expect(message).toContain(`  ${i}"command"${e}: ${i}"rm -rf /tmp/cache⟨U+27E8⟩U+202E⟨U+27E9⟩"${e}\n`);
+    expect(message).not.toContain("⟨9000 more characters⟩");
   });
 });

@@ -41,6 +41,16 @@ describe("telling a person that a call waits", () => {
     inbox.close();
   });
 
+  it("isolates a right-to-left server name in a notification, so the body stays left to right around it", () => {
+    const inbox = ApprovalInbox.open(stateFolder());
+    const { entry } = inbox.submit(pendingInput({ server: "שרת 1", arguments: {} }));
+    const { body } = notificationFor(entry);
+    expect(body).toBe(
+      `\u2068שרת 1\u2069 wants delete_stack (destructive, critical risk) with no arguments. policylayer approve ${entry.id} | deny ${entry.id}`,
+    );
+    inbox.close();
+  });
+
   it.runIf(process.platform === "linux")(
     "runs notify-send with the title and body as separate arguments",
     async () => {

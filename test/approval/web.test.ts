@@ -20,7 +20,9 @@ import { ExactNumber } from "../../src/wire/exact-number.js";
 import {
   C1_CSI,
   CURSOR_UP_ERASE,
+  FORGED_CUT,
   FORGED_LINES,
+  FORGED_MARK,
   RAW_HIDDEN,
   RTL_OVERRIDE,
   ZERO_WIDTH,
@@ -353,6 +355,8 @@ describe("the approval page in Chromium", () => {
           stack: RTL_OVERRIDE,
           env: ZERO_WIDTH,
           mode: C1_CSI,
+          forged: FORGED_CUT,
+          marked: FORGED_MARK,
           ...padding,
           after: "the padding keys",
         },
@@ -401,12 +405,15 @@ describe("the approval page in Chromium", () => {
       );
       const items = await row.locator("ul.args > li").allTextContents();
       for (const item of items) expect(item).not.toMatch(RAW_HIDDEN);
-      expect(items.slice(0, 3)).toEqual([
+      expect(items.slice(0, 5)).toEqual([
         '"stack": "⟨U+202E⟩dorp-tset"',
         '"env": "pro⟨U+200B⟩d"',
         '"mode": "a⟨U+009B⟩2Jb"',
+        // Our marks written into a value read as text, never as a cut or a hidden character.
+        '"forged": "/tmp/ok…⟨U+27E8⟩9000 more characters⟨U+27E9⟩"',
+        '"marked": "rm -rf /tmp/cache⟨U+27E8⟩U+202E⟨U+27E9⟩"',
       ]);
-      expect(items).toHaveLength(44);
+      expect(items).toHaveLength(46);
       expect(items.at(-1)).toBe('"after": "the padding keys"');
       // The key after the padding is laid out on the page (the list is not clipped): scroll to it and see it.
       const after = row.locator("ul.args > li").last();

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { argumentView, formatArgumentEntry, isolatedJsonStrings } from "../../src/display/arguments.js";
+import {
+  type ArgumentEntry,
+  argumentView,
+  formatArgumentEntry,
+  isolatedJsonStrings,
+} from "../../src/display/arguments.js";
 import {
   cutText,
+  hasRightToLeft,
+  terminalLine,
   terminalSafeJson,
   visibleField,
   visibleText,
@@ -10,7 +17,11 @@ import {
 import {
   C1_CSI,
   CURSOR_UP_ERASE,
+  FORGED_CUT,
   FORGED_LINES,
+  FORGED_MARK,
+  LOOK_ALIKE_MARK,
+  RAW_RIGHT_TO_LEFT,
   RTL_OVERRIDE,
   ZERO_WIDTH,
 } from "../helpers/attack-strings.js";
@@ -180,5 +191,64 @@ describe("isolatedJsonStrings", () => {
       `${i}"note"${e}: ${i}"abc…⟨3 more characters⟩${e}`,
     );
     expect(isolatedJsonStrings("12")).toBe("12");
+  });
+});
+
+describe("our marks cannot be forged", () => {
+  it("shows a mark written into a value with its brackets as marks, so it never reads as one of ours", () => {
+    expect(visibleText(FORGED_MARK)).toBe("rm -rf /tmp/cache⟨U+27E8⟩U+202E⟨U+27E9⟩");
+    expect(visibleField(FORGED_MARK)).not.toContain("⟨U+202E⟩");
+  });
+
+  it("shows a cut marker written into a value as text, so a whole value never reads as a shortened one", () => {
+    expect(visibleField(FORGED_CUT)).toBe("/tmp/ok…⟨U+27E8⟩9000 more characters⟨U+27E9⟩");
+    // The one real cut marker is the one we add.
+    expect(visibleField(FORGED_CUT, 7)).toBe("/tmp/ok…⟨23 more characters⟩");
+  });
+
+  it("shows angle brackets that look like ours as marks too", () => {
+    expect(visibleText(LOOK_ALIKE_MARK)).toBe("a⟨U+2329⟩U+202E⟨U+232A⟩b⟨U+3008⟩U+200B⟨U+3009⟩");
+  });
+
+  it("marks the brackets in argument keys and values, so an entry never shows a forged cut", () => {
+    const [entry] = argumentView(JSON.stringify({ "path⟨U+200B⟩": FORGED_CUT }), null).entries;
+    expect(formatArgumentEntry(entry as ArgumentEntry)).toBe(
+      '"path⟨U+27E8⟩U+200B⟨U+27E9⟩": "/tmp/ok…⟨U+27E8⟩9000 more characters⟨U+27E9⟩"',
+    );
+  });
+
+  it("writes the brackets as \\u escapes in terminalSafeJson: the same value, no mark of ours", () => {
+    const json = terminalSafeJson(JSON.stringify({ path: FORGED_CUT }));
+    expect(json).toBe('{"path":"/tmp/ok…\\u27e89000 more characters\\u27e9"}');
+    expect(JSON.parse(json)).toEqual({ path: FORGED_CUT });
+  });
+});
+
+describe("right-to-left text on a terminal", () => {
+  it("terminalLine shows right-to-left letters and Arabic digits as marks, so a bidi terminal cannot swap a key and a value", () => {
+    const line = formatArgumentEntry(argumentView('{"א":"1"}', null).entries[0] as ArgumentEntry);
+    expect(terminalLine(line)).toBe('"⟨U+05D0⟩": "1"');
+    expect(terminalLine("ملف ١٢")).toBe("⟨U+0645⟩⟨U+0644⟩⟨U+0641⟩ ⟨U+0661⟩⟨U+0662⟩");
+    expect(terminalLine("\u{10900}\u{1e900}\ufb1d\ufefc")).toBe("⟨U+10900⟩⟨U+1E900⟩⟨U+FB1D⟩⟨U+FEFC⟩");
+  });
+
+  it("terminalLine keeps our marks, other scripts and ASCII as they are, and marks a hidden character left raw", () => {
+    expect(terminalLine(`${visibleField("x\u202e")} é 日本 ✓ …⟨3 more characters⟩`)).toBe(
+      "x⟨U+202E⟩ é 日本 ✓ …⟨3 more characters⟩",
+    );
+    expect(terminalLine("a\u001b[2Jb\u2066")).toBe("a⟨U+001B⟩[2Jb⟨U+2066⟩");
+    expect(terminalLine("plain ascii")).toBe("plain ascii");
+  });
+
+  it("terminalSafeJson escapes right-to-left characters: the same value, nothing a bidi terminal reorders", () => {
+    const json = terminalSafeJson(JSON.stringify({ א: "1", files: ["ב", "٢"] }, null, 2));
+    expect(json).not.toMatch(RAW_RIGHT_TO_LEFT);
+    expect(JSON.parse(json)).toEqual({ א: "1", files: ["ב", "٢"] });
+  });
+
+  it("hasRightToLeft finds Hebrew, Arabic and the right-to-left planes, and nothing in other scripts", () => {
+    expect(hasRightToLeft("abc א")).toBe(true);
+    expect(hasRightToLeft("\u{10800}")).toBe(true);
+    expect(hasRightToLeft("é 日本 Ωμέγα кот")).toBe(false);
   });
 });
