@@ -3,6 +3,7 @@ import type { Approver } from "../approval/request.js";
 import { type AuditLog, type AuditRecord, argsSha256, hashLater } from "../audit/log.js";
 import { noLongerListed, profileToolList } from "../classify/index.js";
 import type { Classification, ToolProfile } from "../classify/types.js";
+import { visibleToolName } from "../display/visible.js";
 import {
   classifyForPolicy,
   readForPolicy,
@@ -160,7 +161,9 @@ export class Gate implements CallGate {
       return this.decideCallUnguarded(request);
     } catch (error) {
       const tool = request.call.name;
-      this.options.warn(`internal error while deciding ${tool}: ${(error as Error).stack ?? error}`);
+      this.options.warn(
+        `internal error while deciding ${visibleToolName(tool, 200)}: ${(error as Error).stack ?? error}`,
+      );
       return {
         forward: false,
         denial: {

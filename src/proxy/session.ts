@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { visibleField } from "../display/visible.js";
 import { META_SUBSCRIPTION_ID } from "../wire/era.js";
 import {
   type ClientMessage,
@@ -22,6 +23,9 @@ import { ServerAnswers } from "./server-answers.js";
 import { cancelledRequestId, filteredToolsList, ownAnswer } from "./server-bodies.js";
 import { ToolCalls } from "./tool-calls.js";
 import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
+
+/** How much of a server's id or a client's method a warning quotes. */
+const SHOWN_CHARS = 200;
 
 export { MAX_PENDING_REQUESTS } from "./client-requests.js";
 
@@ -329,7 +333,7 @@ export class ProxySession {
     if (notification.method === "tools/call" || isNearMiss(notification.method)) {
       // A call without an id cannot be answered, so it cannot be denied visibly: drop it.
       this.options.warn(
-        `refused a ${JSON.stringify(notification.method)} notification: a tool call needs an id`,
+        `refused a ${visibleField(JSON.stringify(notification.method), SHOWN_CHARS)} notification: a tool call needs an id`,
       );
       return;
     }
@@ -438,7 +442,7 @@ export class ProxySession {
       // An answer to nothing the server was asked (a second answer to a tools/list would show
       // hidden tools; one for a call still waiting for a person was never sent to the server).
       this.options.warn(
-        `dropped an answer from the server to id ${JSON.stringify(id)}: no request with that id is waiting for the server`,
+        `dropped an answer from the server to id ${visibleField(JSON.stringify(id), SHOWN_CHARS)}: no request with that id is waiting for the server`,
       );
       return;
     }

@@ -163,8 +163,10 @@ describe("tool lists from a hostile server, shown to a person", () => {
       expect(line).not.toMatch(RAW_RIGHT_TO_LEFT);
       expect(line).toContain("⟨U+05E9⟩⟨U+05E8⟩⟨U+05EA⟩ 1, 2 xxx");
       expect(line).not.toContain("all calls verified safe");
-      expect(line).toMatch(/…⟨\d+ more characters⟩$/);
-      expect(line.length).toBeLessThan(5000);
+      expect(line).toMatch(/…⟨\d+ more characters⟩: no request with that id is waiting for the server$/);
+      // The server's id is one field of its own: its forged cut marker shows as text, and it is cut short.
+      expect(line).toContain("7…⟨U+27E8⟩0 more characters⟨U+27E9⟩");
+      expect(line.length).toBeLessThan(1000);
     } finally {
       session.closeInput();
       await session.exited;
