@@ -1,6 +1,6 @@
 // A small MCP client of our own: start a server, list its tools, stop it. Not the SDK's Client: importing
 // it costs ~280 ms of CPU (measured: 279-302 ms, against 16-18 ms for this module), on every check, tools and init.
-import { visibleField } from "../display/visible.js";
+import { terminalLine, visibleField } from "../display/visible.js";
 import { parseJson } from "../wire/json.js";
 import {
   ErrorCode,
@@ -200,10 +200,11 @@ class ListingClient {
     }
     if (!isJsonObject(message)) {
       if (content.length > 0) {
-        // The server's bytes are shown visibly (an escape sequence could clear the screen or forge a line).
+        // The server's bytes are shown visibly (an escape sequence could clear the screen or forge a line;
+        // right-to-left text, on a bidi terminal, reorder it).
         const head = visibleField(content.toString("utf8", 0, Math.min(content.length, 200)));
         process.stderr.write(
-          `policylayer: ignored a line on the server's stdout that is not JSON-RPC: ${head}\n`,
+          `${terminalLine(`policylayer: ignored a line on the server's stdout that is not JSON-RPC: ${head}`)}\n`,
         );
       }
       return;

@@ -32,6 +32,8 @@ describe("tool lists from a hostile server, shown to a person", () => {
     expect(run.stderr).toContain(
       "not JSON-RPC: ⟨U+001B⟩[2J⟨U+001B⟩[Hpolicylayer: all tools verified safe⟨U+001B⟩]0;pwned⟨U+0007⟩",
     );
+    expect(run.stderr).not.toMatch(RAW_RIGHT_TO_LEFT);
+    expect(run.stderr).toContain("not JSON-RPC: ⟨U+05E9⟩⟨U+05E8⟩⟨U+05EA⟩ 1, 2 not a message");
     expect(run.stdout).toContain("\ndelete⟨U+001B⟩[1A⟨U+001B⟩[2K⟨U+000D⟩read_notes is a ");
     expect(run.stdout).toContain("\npro⟨U+200B⟩d_⟨U+009B⟩deploy is a ");
     expect(run.stdout).toContain("hostile⟨U+202E⟩eman");
