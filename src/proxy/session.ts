@@ -78,10 +78,12 @@ export class ProxySession {
     const clientInput = new PausableInput(options.clientInput);
     this.toServer = new BatchedOutput(options.serverInput, [{ input: clientInput, fromBytes: 0 }]);
     this.toClient = new BatchedOutput(options.clientOutput, [
-      { input: new PausableInput(options.serverOutput), fromBytes: 0 },
+      // The answers passed on as they come are the server's: what waits behind one waits for it.
+      { input: new PausableInput(options.serverOutput), fromBytes: 0, feedsOpenLines: true },
       // Our answers to the client's lines (denials, refusals) go to the client: one that sends without
       // reading is paused too, or they would pile up here; only once they are many, so that a
-      // client that writes a long request before it reads what came meanwhile is not held up.
+      // client that writes a long request before it reads what came meanwhile is not held up. Those
+      // held back behind an answer passed on as it comes count too.
       { input: clientInput, fromBytes: UNREAD_ANSWERS_BYTES },
     ]);
     this.definitions = new ToolListFetcher({

@@ -19,17 +19,23 @@ export class PausableInput {
   }
 }
 
-/** An input that feeds an output, paused once that many bytes wait in the output's buffer (0: once it is full). */
+/**
+ * An input that feeds an output, paused once that many bytes wait unread (0: once the output's
+ * buffer is full): in the output's buffer and, unless it feeds the open lines, held back behind one.
+ */
 export interface OutputSource {
   input: PausableInput;
   fromBytes: number;
+  /** The open lines (openLine) come from it: what is held back behind one waits for it, so never pauses it. */
+  feedsOpenLines?: boolean;
 }
 
 /**
  * One direction's output. Inside `hold`, everything written is gathered and leaves in as few
  * writes as possible: lines passed through from one input chunk stay one slice of that chunk (no
  * copy), our own lines are joined. Outside `hold`, writes go straight out. When the stream's
- * buffer is full, the inputs that feed it are paused until it drains (each once as much waits as it says).
+ * buffer is full, the inputs that feed it are paused until it drains (each once as much waits as it
+ * says); writes held back behind an open line count as waiting, until they are written and drained.
  */
 export class BatchedOutput {
   private parts: Array<string | Buffer> = [];
@@ -38,6 +44,12 @@ export class BatchedOutput {
   private holding = 0;
   /** While a line is open (openLine): the other writes waiting for its end, as piece, ascii, piece, ascii... */
   private heldBack: Array<string | Buffer | boolean> | null = null;
+  /** How many bytes the writes held back come to. */
+  private heldBackBytes = 0;
+  /** Which of the sources the writes held back have paused, until they are written and drained. */
+  private readonly pausedByHeldBack: boolean[] = [];
+  /** Whether a source is paused by writes held back (then a close resumes it: they are never written). */
+  private heldBackPauses = false;
   private waitingForDrain = false;
   /** Which of the sources this output has paused until its next drain. */
   private readonly pausedSources: boolean[] = [];
@@ -78,7 +90,45 @@ export class BatchedOutput {
       this.drainWaitBeforeHoldMs = this.drainWaitedMs(this.heldBackSinceMs);
     }
     heldBack.push(piece, ascii);
+    // Counted as if written, so that a peer that sends without reading is paused here too.
+    this.heldBackBytes += typeof piece === "string" && !ascii ? Buffer.byteLength(piece) : piece.length;
+    this.pauseForHeldBack();
   }
+
+  /** Pauses each source that writes held back may pause once as much waits unread as it says. */
+  private pauseForHeldBack(): void {
+    const { stream, sources, pausedByHeldBack } = this;
+    if (stream.destroyed) return;
+    const unread = stream.writableLength + this.heldBackBytes;
+    for (let index = 0; index < sources.length; index++) {
+      const source = sources[index] as OutputSource;
+      if (source.feedsOpenLines === true || pausedByHeldBack[index] === true || unread < source.fromBytes)
+        continue;
+      pausedByHeldBack[index] = true;
+      source.input.pause();
+      if (this.heldBackPauses) continue;
+      this.heldBackPauses = true;
+      stream.on("close", this.releaseHeldBackPauses);
+    }
+  }
+
+  /**
+   * The writes held back have been written (or the stream closed): what they paused waits for the
+   * drain the stream waits for, if any, else runs again now.
+   */
+  private readonly releaseHeldBackPauses = (): void => {
+    if (!this.heldBackPauses) return;
+    this.heldBackPauses = false;
+    this.stream.off("close", this.releaseHeldBackPauses);
+    const { sources, pausedByHeldBack, pausedSources } = this;
+    const drainPending = this.waitingForDrain && !this.stream.destroyed;
+    for (let index = 0; index < sources.length; index++) {
+      if (pausedByHeldBack[index] !== true) continue;
+      pausedByHeldBack[index] = false;
+      if (drainPending && pausedSources[index] !== true) pausedSources[index] = true;
+      else (sources[index] as OutputSource).input.resume();
+    }
+  };
 
   /** Runs `work`; what it writes leaves together when it ends. */
   hold(work: () => void): void {
@@ -134,9 +184,14 @@ export class BatchedOutput {
   closeLine(last: string | Buffer): void {
     const heldBack = this.heldBack ?? [];
     this.heldBack = null;
+    this.heldBackBytes = 0;
     this.gather(last, false);
     for (let index = 0; index < heldBack.length; index += 2)
       this.gather(heldBack[index] as string | Buffer, heldBack[index + 1] === true);
+    if (!this.heldBackPauses) return;
+    // Whether the stream is full is known once they are in it: inside hold, they leave now (in order).
+    if (this.holding > 0) this.flush();
+    this.releaseHeldBackPauses();
   }
 
   private gather(piece: string | Buffer, ascii: boolean): void {
