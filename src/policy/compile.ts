@@ -5,7 +5,7 @@ import { stringifyJson } from "../wire/json.js";
 import { ABSENT, compilePathCondition, INTEGER_SEGMENT, keysReadAsInteger } from "./condition.js";
 import { globMatcher, isGlob } from "./glob.js";
 import { compileLinearRegex, isRegexProblem } from "./linear-regex.js";
-import { machinePathContext, type PathContext, pathWithinPredicate } from "./path-rules.js";
+import { machinePathContext, type PathContext, pathRulePredicate } from "./path-rules.js";
 import { limitScopes, type PolicyPlace, policyHeader } from "./settings.js";
 import type {
   Category,
@@ -116,14 +116,18 @@ function inPredicate(options: readonly unknown[]): (actual: unknown) => boolean 
 }
 
 /** The predicate on a present value for one operator; the schema has checked `value`'s type. */
-function valuePredicate(condition: ConditionDocument, origin: PolicyOrigin): (actual: unknown) => boolean {
+function valuePredicate(
+  condition: ConditionDocument,
+  origin: PolicyOrigin,
+  action: RuleAction,
+): (actual: unknown) => boolean {
   const expected = condition.value;
   switch (condition.op) {
     case "path_within":
     case "path_outside": {
       const folders = Array.isArray(expected) ? expected.map(String) : [String(expected)];
-      const within = pathWithinPredicate(folders, origin.baseDir, origin.paths ?? machinePathContext());
-      return condition.op === "path_within" ? within : (actual) => !within(actual);
+      const context = origin.paths ?? machinePathContext();
+      return pathRulePredicate(condition.op, folders, origin.baseDir, context, action !== "allow");
     }
     case "eq":
     case "neq": {
@@ -176,7 +180,7 @@ function compileCondition(
   action: RuleAction,
   origin: PolicyOrigin,
 ): CompiledCondition {
-  return compilePathCondition(condition, valuePredicate(condition, origin), action);
+  return compilePathCondition(condition, valuePredicate(condition, origin, action), action);
 }
 
 /** The rule's tool-name test: exact names by set lookup, globs by anchored regex. */

@@ -23,8 +23,24 @@ beforeAll(() => {
   mkdirSync(join(root.path, "outside"));
   symlinkSync(join(root.path, "outside"), join(allowed, "out"));
   symlinkSync(join(allowed, "loop"), join(allowed, "loop"));
+  // Names server-filesystem matches by their NFC form when the path as written does not exist.
+  symlinkSync(join(root.path, "outside"), join(allowed, "caf\u00e9"));
+  symlinkSync(join(root.path, "outside"), join(allowed, "nfd-cafe\u0301"));
+  symlinkSync(join(root.path, "outside"), join(allowed, "\u212Aeys"));
+  mkdirSync(join(allowed, "twice-\u00e9"));
+  mkdirSync(join(allowed, "twice-e\u0301"));
+  // Dangling symlinks: open(O_CREAT) creates the file at the target.
+  symlinkSync(join(root.path, "outside", "later.txt"), join(allowed, "dangling"));
+  symlinkSync("../outside/new-dir", join(allowed, "dangling-dir"));
+  symlinkSync("dangling", join(allowed, "to-dangling"));
 });
 afterAll(() => root.cleanup());
+
+/** Whether a policy of `rule` (default `fallback`) lets a read of `path` through. */
+function passes(rule: string, fallback: "allow" | "deny", path: unknown): boolean {
+  const policy = policyFrom(`version: 1\ndefault: ${fallback}\nrules:\n  - ${rule}\n`);
+  return decideToolCall(policy, { name: "read", arguments: { path } }, readLow).action === "allow";
+}
 
 /** Whether an allow-within policy (default deny) lets the path through. */
 function allowedPath(path: unknown): boolean {
@@ -76,6 +92,75 @@ describe("path_within", () => {
 
   it("throws (the gate denies the call) for a loop of symlinks", () => {
     expect(() => allowedPath(`${allowed}/loop/x`)).toThrow(/cannot resolve/);
+  });
+});
+
+describe("names a server reads another way", () => {
+  it("fails for a missing name whose NFC form is that of a symlink out, either way round and through K (U+212A)", () => {
+    for (const path of [
+      `${allowed}/cafe\u0301/canary.txt`,
+      `${allowed}/cafe\u0301`,
+      `${allowed}/nfd-caf\u00e9/canary.txt`,
+      `${allowed}/Keys/id_rsa`,
+      `${allowed}/sub/../cafe\u0301/x`,
+    ])
+      expect(allowedPath(path), JSON.stringify(path)).toBe(false);
+  });
+
+  it("holds for new names with accents, and for a name of the same NFC form as a folder inside", () => {
+    for (const path of [
+      `${allowed}/r\u00e9sum\u00e9.txt`,
+      `${allowed}/sub/na\u0308ive`,
+      `${allowed}/Kelvin.txt`,
+    ])
+      expect(allowedPath(path), JSON.stringify(path)).toBe(true);
+  });
+
+  it("throws (the gate denies the call) where several names share the NFC form, as server-filesystem refuses it", () => {
+    // e + U+0341 is neither twice-\u00e9 nor twice-e\u0301, and NFC makes all three one name.
+    expect(() => allowedPath(`${allowed}/twice-e\u0341/x`)).toThrow(/same Unicode NFC form/);
+    expect(allowedPath(`${allowed}/twice-\u00e9/x`)).toBe(true);
+  });
+
+  it("fails for a dangling symlink out, where a write would create the file", () => {
+    for (const path of [
+      `${allowed}/dangling`,
+      `${allowed}/dangling-dir/x.txt`,
+      `${allowed}/to-dangling`,
+      `${allowed}/./dangling`,
+    ])
+      expect(allowedPath(path), path).toBe(false);
+    expect(realLocations(`${allowed}/dangling`, machinePathContext())).toContain(
+      join(root.path, "outside", "later.txt"),
+    );
+  });
+
+  it("reads a relative path, or one with blanks or quotes around it, as leading anywhere", () => {
+    const within = `{ path: args.path, op: path_within, value: [${JSON.stringify(allowed)}] }`;
+    const outside = `{ path: args.path, op: path_outside, value: [${JSON.stringify(allowed)}] }`;
+    for (const path of [
+      "notes.txt",
+      "",
+      "./x",
+      "outside/canary.txt",
+      "file:///etc/passwd",
+      ` ${allowed}/x`,
+      `${allowed}/.. `,
+      `${allowed}/..\n`,
+      `${allowed}/..\u001f`,
+      `'${allowed}/x'`,
+      `"${allowed}/.."`,
+    ]) {
+      const name = JSON.stringify(path);
+      // An allow rule's condition does not hold: the default decides.
+      expect(passes(`{ when: [${within}], action: allow }`, "deny", path), name).toBe(false);
+      expect(passes(`{ when: [${outside}], action: allow }`, "deny", path), name).toBe(false);
+      // A deny rule's holds, whichever of the two it is.
+      expect(passes(`{ when: [${within}], action: deny }`, "allow", path), name).toBe(false);
+      expect(passes(`{ when: [${outside}], action: deny }`, "allow", path), name).toBe(false);
+      expect(passes(`{ when: [${outside}], action: require_approval }`, "allow", path), name).toBe(false);
+    }
+    expect(passes(`{ when: [${outside}], action: deny }`, "allow", `${allowed}/sub/x`)).toBe(true);
   });
 });
 
