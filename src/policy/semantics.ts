@@ -202,6 +202,17 @@ export function semanticWarnings(document: PolicyDocument): SemanticProblem[] {
           message: `${condition.op} on ${condition.path}, an argument whose name says it is a path, is walked around by spellings such as /tmp/../etc/passwd and by symlinks; use op path_within or path_outside with a list of folders`,
         });
       }
+      if (
+        rule.action === "allow" &&
+        condition.op === "path_within" &&
+        condition.path.split(".").includes("*")
+      ) {
+        warnings.push({
+          path: [...at, "path"],
+          atKey: false,
+          message: `path_within on ${condition.path} in an allow rule holds when one element is within, so a list with one path inside and others outside is allowed; for every element, deny op path_outside on ${condition.path}`,
+        });
+      }
       if (condition.op !== "regex") return;
       const warning = slashedPatternWarning(String(condition.value));
       if (warning !== null) warnings.push({ path: [...at, "value"], atKey: false, message: warning });

@@ -196,6 +196,39 @@ describe("validate on path conditions", () => {
     expect(result.warnings[0]?.message).toContain("use op path_within or path_outside");
   });
 
+  it("warns where an allow rule's path_within runs over the elements of a list, which holds for one element within", () => {
+    const folder = JSON.stringify(allowed);
+    const yaml = (rule: string) => `version: 1\ndefault: deny\nrules:\n  - ${rule}\n`;
+    const allowAny = yaml(
+      `{ action: allow, when: [{ path: args.paths.*, op: path_within, value: [${folder}] }] }`,
+    );
+    const result = parsePolicy(allowAny, "p.yaml");
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        line: 4,
+        path: "rules[0].when[0].path",
+        message: expect.stringContaining("for every element, deny op path_outside on args.paths.*"),
+      }),
+    ]);
+    // What the warning is about: one element inside lets the whole list through.
+    const paths = [join(allowed, "sub", "x"), "/etc/passwd"];
+    const call = { name: "read_multiple_files", arguments: { paths } };
+    expect(decideToolCall(result.policy, call, readLow).action).toBe("allow");
+    const denyOutside = policyFrom(
+      `version: 1\ndefault: allow\nrules:\n  - { action: deny, when: [{ path: args.paths.*, op: path_outside, value: [${folder}] }] }\n`,
+    );
+    expect(decideToolCall(denyOutside, call, readLow).action).toBe("deny");
+    for (const rule of [
+      `{ action: deny, when: [{ path: args.paths.*, op: path_outside, value: [${folder}] }] }`,
+      `{ action: allow, when: [{ path: args.path, op: path_within, value: [${folder}] }] }`,
+    ]) {
+      const quiet = parsePolicy(yaml(rule), "p.yaml");
+      expect(quiet.ok && quiet.warnings, rule).toEqual([]);
+    }
+  });
+
   it("tells path-like names from others", () => {
     for (const name of [
       "args.path",
