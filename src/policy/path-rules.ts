@@ -130,7 +130,11 @@ function missingName(real: string, rest: string[], context: PathContext, hops: n
     throw new PathResolutionError(`cannot read ${real}: ${(error as Error).message}`);
   }
   const form = name.normalize("NFC");
-  const equivalents = entries.filter((other) => other !== name && other.normalize("NFC") === form);
+  // An ASCII name is its own NFC form: only the others need normalizing (most of a folder, mostly).
+  const equivalents = entries.filter(
+    (other) =>
+      other !== name && (/\P{ASCII}/u.test(other) ? other.normalize("NFC") === form : other === form),
+  );
   if (equivalents.length === 0) return [];
   if (equivalents.length > 1)
     throw new PathResolutionError(`${entry} has ${equivalents.length} names of the same Unicode NFC form`);
