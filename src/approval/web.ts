@@ -323,8 +323,17 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   cookieName = `policylayer_${port}`;
   const presence = presencePath(dir);
-  const presenceTmp = join(dir, "approvals", "tmp", `web.${process.pid}.json`);
-  writeFileSync(presenceTmp, JSON.stringify({ pid: process.pid, host: hostname(), port }), { mode: 0o600 });
+  // A fresh name, created exclusively: a link planted under a guessable name is never written through.
+  const presenceTmp = join(
+    dir,
+    "approvals",
+    "tmp",
+    `web.${process.pid}.${randomBytes(6).toString("hex")}.json`,
+  );
+  writeFileSync(presenceTmp, JSON.stringify({ pid: process.pid, host: hostname(), port }), {
+    mode: 0o600,
+    flag: "wx",
+  });
   renameSync(presenceTmp, presence);
   return {
     pageAddress: (validMs) => `http://127.0.0.1:${port}/?nonce=${sessions.mintNonce(validMs)}`,
