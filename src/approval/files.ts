@@ -104,6 +104,8 @@ function openTrusted(path: string, flags: number): number | null {
   } catch (error) {
     if (errorCode(error) === "ENOENT") return null;
     if (errorCode(error) === "ELOOP") throw new UntrustedFileError(`${path} is a link, not a file`);
+    // Files of yours are 0600: one you cannot read was put there by someone else.
+    if (errorCode(error) === "EACCES") throw new UntrustedFileError(`${path} cannot be opened by you`);
     // A FIFO opened for writing with no reader: not a file of ours either.
     if (errorCode(error) === "ENXIO") throw new UntrustedFileError(`${path} is not a regular file`);
     throw error;

@@ -16,7 +16,7 @@ import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import { inboxPaths } from "../../src/state/paths.js";
 import { within } from "../helpers/deadline.js";
 import { policylayerBin } from "../helpers/paths.js";
-import { pendingInput, useStateDir } from "./helpers.js";
+import { pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
 const asRoot = process.getuid?.() === 0;
@@ -208,5 +208,42 @@ describe("recent.jsonl, the page's history, is believed and written only as a fi
     await expect(submitted.decision).resolves.toMatchObject({ approved: true });
     expect(lstatSync(inboxPaths(dir).recent).isFile()).toBe(true);
     inbox.close();
+  });
+});
+
+describe("an entry in the inbox that you cannot read", () => {
+  // Planted by another user while approvals/ was open to others: root owns it here, 0600.
+  it.skipIf(!asRoot)("is skipped: the call waiting beside it is still listed", async () => {
+    // The test's own folder (root's) is opened for entering only, as a home folder is.
+    chmodSync(stateFolder(), 0o755);
+    const dir = join(stateFolder(), "theirs");
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, OTHER_UID, OTHER_UID);
+    const waiting = await spawnSubmitter(dir, pendingInput(), { uid: OTHER_UID });
+    writeFileSync(join(inboxPaths(dir).pending, "zzzzzzzzzz.json"), "{}\n", { mode: 0o600 });
+
+    const child = spawn(process.execPath, [policylayerBin, "approvals", "--json"], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+      uid: OTHER_UID,
+      gid: OTHER_UID,
+      cwd: "/",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const code = await within(
+      new Promise<number | null>((resolve) => child.once("close", resolve)),
+      15_000,
+      "policylayer approvals --json run as the inbox's owner",
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(JSON.parse(stdout).map((entry: { id: string }) => entry.id)).toEqual([waiting.id]);
+    waiting.child.kill("SIGKILL");
   });
 });
