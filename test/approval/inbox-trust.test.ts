@@ -211,39 +211,75 @@ describe("recent.jsonl, the page's history, is believed and written only as a fi
   });
 });
 
-describe("an entry in the inbox that you cannot read", () => {
-  // Planted by another user while approvals/ was open to others: root owns it here, 0600.
-  it.skipIf(!asRoot)("is skipped: the call waiting beside it is still listed", async () => {
-    // The test's own folder (root's) is opened for entering only, as a home folder is.
-    chmodSync(stateFolder(), 0o755);
-    const dir = join(stateFolder(), "theirs");
-    mkdirSync(dir, { mode: 0o700 });
-    chownSync(dir, OTHER_UID, OTHER_UID);
-    const waiting = await spawnSubmitter(dir, pendingInput(), { uid: OTHER_UID });
-    writeFileSync(join(inboxPaths(dir).pending, "zzzzzzzzzz.json"), "{}\n", { mode: 0o600 });
-
-    const child = spawn(process.execPath, [policylayerBin, "approvals", "--json"], {
-      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
-      uid: OTHER_UID,
-      gid: OTHER_UID,
-      cwd: "/",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
+/** Runs the built CLI as user OTHER_UID on the inbox of `dir` (`terminal`: under script(1), with `n` typed at its question). */
+async function asInboxOwner(
+  dir: string,
+  args: string[],
+  terminal = false,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const [command, argv] = terminal
+    ? ["script", ["-qec", [process.execPath, policylayerBin, ...args].map(quote).join(" "), "/dev/null"]]
+    : [process.execPath, [policylayerBin, ...args]];
+  const child = spawn(command, argv, {
+    env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+    uid: OTHER_UID,
+    gid: OTHER_UID,
+    cwd: "/",
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+    if (terminal && stdout.includes("[y/N]")) child.stdin.end("n\r");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  if (!terminal) child.stdin.end();
+  try {
     const code = await within(
       new Promise<number | null>((resolve) => child.once("close", resolve)),
       15_000,
-      "policylayer approvals --json run as the inbox's owner",
+      `policylayer ${args.join(" ")} run as the inbox's owner`,
     );
-    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
-    expect(JSON.parse(stdout).map((entry: { id: string }) => entry.id)).toEqual([waiting.id]);
-    waiting.child.kill("SIGKILL");
-  });
+    return { code, stdout, stderr };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+describe("an entry in the inbox that you cannot read", () => {
+  // Planted by another user while approvals/ was open to others: root owns it here, 0600.
+  it.skipIf(!asRoot)(
+    "is skipped: the call waiting beside it is still listed, and approve on a terminal still asks about it",
+    async () => {
+      // The test's own folder (root's) is opened for entering only, as a home folder is.
+      chmodSync(stateFolder(), 0o755);
+      const dir = join(stateFolder(), "theirs");
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, OTHER_UID, OTHER_UID);
+      const waiting = await spawnSubmitter(dir, pendingInput(), { uid: OTHER_UID });
+      try {
+        writeFileSync(join(inboxPaths(dir).pending, "zzzzzzzzzz.json"), "{}\n", { mode: 0o600 });
+
+        const listed = await asInboxOwner(dir, ["approvals", "--json"]);
+        expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: "" });
+        expect(JSON.parse(listed.stdout).map((entry: { id: string }) => entry.id)).toEqual([waiting.id]);
+
+        // Its preview read a failed listing as "not waiting" and answered the id without asking.
+        const asked = await asInboxOwner(dir, ["approve", waiting.id], true);
+        expect(asked.stdout).toContain("delete_stack");
+        expect(asked.stdout).toContain("approve this call? [y/N]");
+        expect(asked.code).toBe(1);
+        const after = await asInboxOwner(dir, ["approvals", "--json"]);
+        expect(JSON.parse(after.stdout).map((entry: { id: string }) => entry.id)).toEqual([waiting.id]);
+      } finally {
+        // Its call is never answered: the submitter is stopped, and its missing decision expected.
+        waiting.decision.catch(() => {});
+        waiting.child.kill("SIGKILL");
+      }
+    },
+  );
 });
