@@ -60,28 +60,62 @@ export class UntrustedFileError extends Error {}
  * anyone who could have written it could have forged it.
  */
 export function readJsonFile(path: string): unknown {
-  let fd: number;
-  try {
-    // O_NOFOLLOW: a link is refused, not followed; O_NONBLOCK: a FIFO in its place cannot stall us.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return null;
-    if (errorCode(error) === "ELOOP") throw new UntrustedFileError(`${path} is a link, not a file`);
-    throw error;
-  }
-  let text: string;
-  try {
-    const why = untrustedReason(fstatSync(fd));
-    if (why !== null) throw new UntrustedFileError(`${path} ${why}`);
-    text = readFileSync(fd, "utf8");
-  } finally {
-    closeSync(fd);
-  }
+  const text = readTrustedText(path);
+  if (text === null) return null;
   try {
     return JSON.parse(text);
   } catch {
     return null;
   }
+}
+
+/** The text of a file of yours, null when it does not exist; throws UntrustedFileError as readJsonFile does. */
+export function readTrustedText(path: string): string | null {
+  const fd = openTrusted(path, constants.O_RDONLY);
+  if (fd === null) return null;
+  try {
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Appends `text` to a file of yours, creating it (0600) when it does not exist. Throws
+ * UntrustedFileError, having written nothing, when the name is a link (which would carry the
+ * write to wherever it points), a FIFO or other non-regular file, not yours, or writable by others.
+ */
+export function appendTrusted(path: string, text: string): void {
+  const fd = openTrusted(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
+  if (fd === null) return;
+  try {
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** An open descriptor of `path` once it is known to be a regular file of yours; null when it does not exist. */
+function openTrusted(path: string, flags: number): number | null {
+  let fd: number;
+  try {
+    // O_NOFOLLOW: a link is refused, not followed; O_NONBLOCK: a FIFO in its place cannot stall us.
+    fd = openSync(path, flags | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0), 0o600);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return null;
+    if (errorCode(error) === "ELOOP") throw new UntrustedFileError(`${path} is a link, not a file`);
+    // Files of yours are 0600: one you cannot read was put there by someone else.
+    if (errorCode(error) === "EACCES") throw new UntrustedFileError(`${path} cannot be opened by you`);
+    // A FIFO opened for writing with no reader: not a file of ours either.
+    if (errorCode(error) === "ENXIO") throw new UntrustedFileError(`${path} is not a regular file`);
+    throw error;
+  }
+  const why = untrustedReason(fstatSync(fd));
+  if (why !== null) {
+    closeSync(fd);
+    throw new UntrustedFileError(`${path} ${why}`);
+  }
+  return fd;
 }
 
 /** Why an open file's content cannot be believed, or null when it is a regular file of yours that only you can write. */

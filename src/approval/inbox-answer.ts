@@ -1,8 +1,15 @@
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { inboxPaths, stateDir } from "../state/paths.js";
-import { errorCode, listNames, readJsonFile, UntrustedFileError, writeNewFile } from "./files.js";
+import {
+  errorCode,
+  listNames,
+  readJsonFile,
+  readTrustedText,
+  UntrustedFileError,
+  writeNewFile,
+} from "./files.js";
 import {
   appendRecent,
   decisionFile,
@@ -149,13 +156,15 @@ function answeredAlready(raw: unknown, now: number): DecideResult {
 
 /** The latest decisions and withdrawals, newest first. */
 export function recentDecisions(dir: string = stateDir(), limit = 50): RecentDecision[] {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(inboxPaths(dir).recent, "utf8");
+    text = readTrustedText(inboxPaths(dir).recent);
   } catch (error) {
-    if (errorCode(error) === "ENOENT") return [];
+    // A history someone else could have written (or a FIFO that would stall the page) is not shown.
+    if (error instanceof UntrustedFileError) return [];
     throw error;
   }
+  if (text === null) return [];
   const decisions: RecentDecision[] = [];
   for (const line of text.split("\n")) {
     if (line.length === 0) continue;

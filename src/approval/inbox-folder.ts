@@ -1,15 +1,16 @@
-import {
-  appendFileSync,
-  lstatSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { randomBytes } from "node:crypto";
+import { lstatSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type InboxPaths, inboxPaths } from "../state/paths.js";
-import { ensurePrivateDir, errorMessage, listNames, readJsonFile } from "./files.js";
+import {
+  appendTrusted,
+  ensurePrivateDir,
+  errorMessage,
+  listNames,
+  readJsonFile,
+  readTrustedText,
+  UntrustedFileError,
+} from "./files.js";
 import { assertNoOtherWriter } from "./folder-trust.js";
 import {
   type DecisionRecord,
@@ -102,14 +103,25 @@ export function recentLine(entry: PendingRecord, record: DecisionRecord): Recent
   };
 }
 
-/** Appends to recent.jsonl and trims it once it grows past its bound; the log is for display, so errors are ignored. */
+/**
+ * Appends to recent.jsonl and trims it once it grows past its bound; the log is for display, so
+ * errors are ignored. A name there that is not a file of ours (a link planted while the folder
+ * was open to others would carry the line into any file of yours) is removed, never written through.
+ */
 export function appendRecent(paths: InboxPaths, line: RecentDecision): void {
+  const text = `${JSON.stringify(line)}\n`;
   try {
-    appendFileSync(paths.recent, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    try {
+      appendTrusted(paths.recent, text);
+    } catch (error) {
+      if (!(error instanceof UntrustedFileError)) throw error;
+      rmSync(paths.recent, { force: true });
+      appendTrusted(paths.recent, text);
+    }
     if (statSync(paths.recent).size <= RECENT_MAX_BYTES) return;
-    const kept = readFileSync(paths.recent, "utf8").split("\n").filter(Boolean).slice(-RECENT_KEEP_LINES);
-    const tmp = join(paths.tmp, `recent.${process.pid}.jsonl`);
-    writeFileSync(tmp, `${kept.join("\n")}\n`, { mode: 0o600 });
+    const kept = (readTrustedText(paths.recent) ?? "").split("\n").filter(Boolean).slice(-RECENT_KEEP_LINES);
+    const tmp = join(paths.tmp, `recent.${process.pid}.${randomBytes(6).toString("hex")}.jsonl`);
+    writeFileSync(tmp, `${kept.join("\n")}\n`, { mode: 0o600, flag: "wx" });
     renameSync(tmp, paths.recent);
   } catch {
     // The decision itself is in its decision file; only the page's history misses a line.

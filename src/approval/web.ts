@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { lstatSync, renameSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { stateDir } from "../state/paths.js";
@@ -15,6 +16,7 @@ import {
   writerGone,
 } from "./inbox-answer.js";
 import { prepareInbox } from "./inbox-folder.js";
+import { peerIsThisUser } from "./peer-user.js";
 import { LISTED_VALUE_CHARS, pendingView, recentView } from "./view.js";
 import { APPROVAL_PAGE_CSP, APPROVAL_PAGE_HTML } from "./web-page.js";
 import { cookieValue, PageSessions, type Redeemed, secretMatches } from "./web-session.js";
@@ -213,8 +215,27 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
   let allowedHosts = new Set<string>();
   // Cookies are kept per host, not per port: the name keeps two pages on different ports apart.
   let cookieName = "policylayer";
+  let port = 0;
+
+  // Per connection: whether the program at its other end runs as this user (told on its first request).
+  const ownConnections = new WeakMap<Socket, boolean>();
+  const fromThisUser = (socket: Socket): boolean => {
+    let own = ownConnections.get(socket);
+    if (own === undefined) {
+      own = peerIsThisUser(socket, port);
+      ownConnections.set(socket, own);
+    }
+    return own;
+  };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    // Before anything else: another local user learns nothing, and cannot spend a one-time address.
+    if (!fromThisUser(request.socket)) {
+      sendJson(response, 403, {
+        message: `this page answers only to programs of user id ${process.getuid?.()}`,
+      });
+      return;
+    }
     const host = (request.headers.host ?? "").toLowerCase();
     if (!allowedHosts.has(host)) {
       sendJson(response, 421, { message: `this page answers only to ${[...allowedHosts].join(" and ")}` });
@@ -319,12 +340,21 @@ export async function startApprovalServer(options: ApprovalServerOptions = {}): 
   const address = server.address();
   if (address === null || typeof address === "string")
     throw new Error("approval page: the server has no TCP address");
-  const port = address.port;
+  port = address.port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   cookieName = `policylayer_${port}`;
   const presence = presencePath(dir);
-  const presenceTmp = join(dir, "approvals", "tmp", `web.${process.pid}.json`);
-  writeFileSync(presenceTmp, JSON.stringify({ pid: process.pid, host: hostname(), port }), { mode: 0o600 });
+  // A fresh name, created exclusively: a link planted under a guessable name is never written through.
+  const presenceTmp = join(
+    dir,
+    "approvals",
+    "tmp",
+    `web.${process.pid}.${randomBytes(6).toString("hex")}.json`,
+  );
+  writeFileSync(presenceTmp, JSON.stringify({ pid: process.pid, host: hostname(), port }), {
+    mode: 0o600,
+    flag: "wx",
+  });
   renameSync(presenceTmp, presence);
   return {
     pageAddress: (validMs) => `http://127.0.0.1:${port}/?nonce=${sessions.mintNonce(validMs)}`,

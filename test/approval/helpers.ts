@@ -51,10 +51,15 @@ export interface ChildSubmitter {
   child: ChildProcess;
 }
 
-/** Starts test/approval/submitter.mjs (built code) and waits until its call is in the inbox. */
-export async function spawnSubmitter(dir: string, input: PendingApprovalInput): Promise<ChildSubmitter> {
+/** Starts test/approval/submitter.mjs (built code), as user `as.uid` when given, and waits until its call is in the inbox. */
+export async function spawnSubmitter(
+  dir: string,
+  input: PendingApprovalInput,
+  as: { uid?: number } = {},
+): Promise<ChildSubmitter> {
   const child = spawn(process.execPath, [submitterScript, JSON.stringify(input)], {
     env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+    ...(as.uid === undefined ? {} : { uid: as.uid, gid: as.uid }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.stdout === null) throw new Error("spawn gave the submitter no stdout pipe");

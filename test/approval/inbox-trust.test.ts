@@ -1,10 +1,22 @@
-import { chmodSync, chownSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decide, listPending } from "../../src/approval/inbox-answer.js";
+import { decide, listPending, recentDecisions } from "../../src/approval/inbox-answer.js";
 import { ApprovalInbox } from "../../src/approval/inbox-wait.js";
 import { inboxPaths } from "../../src/state/paths.js";
-import { pendingInput, useStateDir } from "./helpers.js";
+import { within } from "../helpers/deadline.js";
+import { policylayerBin } from "../helpers/paths.js";
+import { pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
 const asRoot = process.getuid?.() === 0;
@@ -131,4 +143,143 @@ describe("the waiting wrap believes only decision files of its own user", () => 
     expect(listPending(dir)).toEqual([]);
     inbox.close();
   });
+});
+
+describe("recent.jsonl, the page's history, is believed and written only as a file of your own", () => {
+  // A name planted while approvals/ was open to others stays after the folder is tightened to 0700.
+  it("never writes through a link planted as recent.jsonl, whose target stays unchanged", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const target = join(dir, "bashrc");
+    writeFileSync(target, "# your shell's start-up file\n", { mode: 0o600 });
+    symlinkSync(target, inboxPaths(dir).recent);
+    const submitted = inbox.submit(pendingInput({ tool: "$(touch /tmp/owned)" }));
+
+    expect(decide(dir, submitted.id, { approved: false, decidedBy: "cli:alice" })).toBe("decided");
+    await expect(submitted.decision).resolves.toMatchObject({ approved: false });
+    expect(readFileSync(target, "utf8")).toBe("# your shell's start-up file\n");
+    // The link was replaced by a history file of ours, which holds the decision.
+    expect(lstatSync(inboxPaths(dir).recent).isFile()).toBe(true);
+    expect(recentDecisions(dir)).toMatchObject([{ id: submitted.id, outcome: "denied" }]);
+    inbox.close();
+  });
+
+  it("shows no history read through a link, or from a file others could have written", () => {
+    const dir = stateFolder();
+    ApprovalInbox.open(dir).close();
+    const forged = {
+      id: "0123456789",
+      server: "bank",
+      tool: "transfer",
+      classification: { category: "write", risk: "high" },
+      outcome: "approved",
+      decidedBy: "web:alice",
+      reason: "",
+      decidedAt: 1,
+      waitedMs: 1,
+    };
+    const elsewhere = join(dir, "forged.jsonl");
+    writeFileSync(elsewhere, `${JSON.stringify(forged)}\n`, { mode: 0o600 });
+    symlinkSync(elsewhere, inboxPaths(dir).recent);
+    expect(recentDecisions(dir)).toEqual([]);
+
+    renameSync(elsewhere, inboxPaths(dir).recent);
+    chmodSync(inboxPaths(dir).recent, 0o666);
+    expect(recentDecisions(dir)).toEqual([]);
+  });
+
+  it("answers at once when recent.jsonl is a FIFO nobody reads, instead of hanging", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const submitted = inbox.submit(pendingInput());
+    const made = spawnSync("mkfifo", [inboxPaths(dir).recent]);
+    expect(made.status).toBe(0);
+    // In another process: a write that blocks on the FIFO would block this test's own thread.
+    const child = spawn(process.execPath, [policylayerBin, "approve", submitted.id, "--yes"], {
+      env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+      stdio: "ignore",
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      expect(await within(exited, 15_000, "policylayer approve to exit with a FIFO as recent.jsonl")).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    await expect(submitted.decision).resolves.toMatchObject({ approved: true });
+    expect(lstatSync(inboxPaths(dir).recent).isFile()).toBe(true);
+    inbox.close();
+  });
+});
+
+/** Runs the built CLI as user OTHER_UID on the inbox of `dir` (`terminal`: under script(1), with `n` typed at its question). */
+async function asInboxOwner(
+  dir: string,
+  args: string[],
+  terminal = false,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const [command, argv] = terminal
+    ? ["script", ["-qec", [process.execPath, policylayerBin, ...args].map(quote).join(" "), "/dev/null"]]
+    : [process.execPath, [policylayerBin, ...args]];
+  const child = spawn(command, argv, {
+    env: { ...process.env, POLICYLAYER_STATE_DIR: dir },
+    uid: OTHER_UID,
+    gid: OTHER_UID,
+    cwd: "/",
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+    if (terminal && stdout.includes("[y/N]")) child.stdin.end("n\r");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  if (!terminal) child.stdin.end();
+  try {
+    const code = await within(
+      new Promise<number | null>((resolve) => child.once("close", resolve)),
+      15_000,
+      `policylayer ${args.join(" ")} run as the inbox's owner`,
+    );
+    return { code, stdout, stderr };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+describe("an entry in the inbox that you cannot read", () => {
+  // Planted by another user while approvals/ was open to others: root owns it here, 0600.
+  it.skipIf(!asRoot)(
+    "is skipped: the call waiting beside it is still listed, and approve on a terminal still asks about it",
+    async () => {
+      // The test's own folder (root's) is opened for entering only, as a home folder is.
+      chmodSync(stateFolder(), 0o755);
+      const dir = join(stateFolder(), "theirs");
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, OTHER_UID, OTHER_UID);
+      const waiting = await spawnSubmitter(dir, pendingInput(), { uid: OTHER_UID });
+      try {
+        writeFileSync(join(inboxPaths(dir).pending, "zzzzzzzzzz.json"), "{}\n", { mode: 0o600 });
+
+        const listed = await asInboxOwner(dir, ["approvals", "--json"]);
+        expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: "" });
+        expect(JSON.parse(listed.stdout).map((entry: { id: string }) => entry.id)).toEqual([waiting.id]);
+
+        // Its preview read a failed listing as "not waiting" and answered the id without asking.
+        const asked = await asInboxOwner(dir, ["approve", waiting.id], true);
+        expect(asked.stdout).toContain("delete_stack");
+        expect(asked.stdout).toContain("approve this call? [y/N]");
+        expect(asked.code).toBe(1);
+        const after = await asInboxOwner(dir, ["approvals", "--json"]);
+        expect(JSON.parse(after.stdout).map((entry: { id: string }) => entry.id)).toEqual([waiting.id]);
+      } finally {
+        // Its call is never answered: the submitter is stopped, and its missing decision expected.
+        waiting.decision.catch(() => {});
+        waiting.child.kill("SIGKILL");
+      }
+    },
+  );
 });

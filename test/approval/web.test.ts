@@ -32,6 +32,60 @@ import { policylayerBin } from "../helpers/paths.js";
 import { launchChromium, pendingInput, spawnSubmitter, useStateDir } from "./helpers.js";
 
 const stateFolder = useStateDir();
+const asRoot = process.getuid?.() === 0;
+/** A user id nobody on the test machine has. */
+const OTHER_UID = 54_321;
+
+/**
+ * As user OTHER_UID, opens `address` (a one-time address read off a browser's command line) and,
+ * given a session, posts an approval of `id` as the page would; prints each status it got.
+ */
+async function asOtherUser(address: string, id: string): Promise<{ opened: number; posted: number | null }> {
+  const script = `
+    const http = require("node:http");
+    const [address, id] = process.argv.slice(1);
+    const url = new URL(address);
+    const send = (options, body) => new Promise((resolve, reject) => {
+      const outgoing = http.request({ host: "127.0.0.1", port: url.port, ...options }, (response) => {
+        response.resume();
+        response.on("end", () => resolve(response));
+      });
+      outgoing.on("error", reject);
+      outgoing.end(body);
+    });
+    (async () => {
+      const opened = await send({ path: url.pathname + url.search });
+      const cookie = (opened.headers["set-cookie"] ?? [""])[0].split(";")[0];
+      let posted = null;
+      if (cookie !== "") {
+        const answer = await send({
+          method: "POST",
+          path: "/api/decisions",
+          headers: { Origin: url.origin, Cookie: cookie, "Content-Type": "application/json" },
+        }, JSON.stringify({ id, approved: true }));
+        posted = answer.statusCode;
+      }
+      process.stdout.write(JSON.stringify({ opened: opened.statusCode, posted }));
+    })();
+  `;
+  const child = spawn(process.execPath, ["-e", script, address, id], {
+    uid: OTHER_UID,
+    gid: OTHER_UID,
+    cwd: "/",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+  });
+  const code = await within(
+    new Promise<number | null>((resolve) => child.once("exit", resolve)),
+    15_000,
+    "the other user's process to open the address and post an approval",
+  );
+  expect(code).toBe(0);
+  return JSON.parse(out);
+}
 
 /** Sends one raw HTTP request to the page, with exactly the headers given (Host included). */
 function rawRequest(
@@ -743,6 +797,36 @@ describe("the approval page's one-time addresses", () => {
         child.kill("SIGTERM");
         await new Promise((resolve) => child.once("exit", resolve));
       }
+    },
+  );
+
+  it.skipIf(!asRoot || process.platform !== "linux")(
+    "serves no other local user, who could read an opened address off the browser's command line: they can neither approve nor spend it",
+    async () => {
+      const dir = stateFolder();
+      server = await startApprovalServer({ dir });
+      const inbox = ApprovalInbox.open(dir);
+      const submitted = inbox.submit(pendingInput());
+      const address = server.pageAddress(60_000);
+
+      expect(await asOtherUser(address, submitted.id)).toEqual({ opened: 403, posted: null });
+      expect(listPending(dir).map((entry) => entry.id)).toEqual([submitted.id]);
+
+      // The person's own browser still opens the address (it was not spent) and sees the call.
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(address);
+        await expect
+          .poll(() => page.locator(`li.pending[data-id="${submitted.id}"]`).count(), {
+            timeout: 15_000,
+            message: "the waiting call in the person's own browser",
+          })
+          .toBe(1);
+      } finally {
+        await browser.close();
+      }
+      inbox.close();
     },
   );
 });
