@@ -90,7 +90,8 @@ function readTrustedOrNull(path: string, untrusted: true | null = null): unknown
 }
 
 /** The outcome of a person's answer. */
-export type DecideResult = "decided" | "unknown" | "already-decided" | "expired";
+/** `not-shown`: the call waits, but the answer was to be given only to a call the person was shown. */
+export type DecideResult = "decided" | "unknown" | "already-decided" | "expired" | "not-shown";
 
 /** What a person answers about one waiting call. */
 export interface DecideInput {
@@ -99,6 +100,11 @@ export interface DecideInput {
   decidedBy: string;
   /** Optional words for the agent; cut after 2000 characters. */
   reason?: string;
+  /**
+   * The person was shown no call for this id (its entry could not be listed): tell why it is not
+   * waiting, but never answer it (`not-shown`), since they would answer a call they have not seen.
+   */
+  unseen?: boolean;
 }
 
 /**
@@ -131,6 +137,7 @@ export function decide(
     return "unknown";
   }
   if (entry.expiresAt <= now) return "expired";
+  if (input.unseen === true) return "not-shown";
   const record: DecisionRecord = {
     id,
     outcome: input.approved ? "approved" : "denied",

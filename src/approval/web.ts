@@ -180,6 +180,7 @@ const RESULT_MESSAGES: Record<DecideResult, string> = {
   unknown: "this call no longer waits (answered elsewhere, cancelled, or its wrap process ended)",
   "already-decided": "this call was already decided",
   expired: "too late: the approval timed out and the call was denied",
+  "not-shown": "this call could not be shown, so it was not answered",
 };
 
 /** A decision request's body, checked: `{ id: string, approved: boolean, reason?: string }`. */

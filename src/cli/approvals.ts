@@ -117,6 +117,8 @@ function refusal(idText: string, result: Exclude<DecideResult, "decided">): stri
       return `no call is waiting for approval with id ${visibleField(JSON.stringify(id), 200)} (it may have been answered elsewhere, cancelled, or its wrap process ended); run \`policylayer approvals\` to list the waiting calls`;
     case "already-decided":
       return `${visibleField(id, 200)} has already been decided; each call is decided once`;
+    case "not-shown":
+      return `${visibleField(id, 200)} waits for approval, but its call could not be read to show it to you here, so nothing was answered (unanswered, it is denied when its approval time runs out)`;
     case "expired":
       return `${visibleField(id, 200)} expired: its approval timeout passed and the call was denied; the agent can retry the call`;
   }
@@ -162,12 +164,15 @@ async function answer(
     }
   }
   const reason = flags.reason;
+  // On a terminal without --yes, only a call the person was just shown is answered.
+  const unseen = flags.yes !== true && view === null;
   let result: DecideResult;
   try {
     result = decide(stateDir(), id, {
       approved,
       decidedBy: `cli:${localUserName()}`,
       ...(reason ? { reason } : {}),
+      ...(unseen ? { unseen } : {}),
     });
   } catch (error) {
     process.stderr.write(`policylayer: ${errorMessage(error)}\n`);

@@ -60,6 +60,24 @@ describe("the approval inbox", () => {
     inbox.close();
   });
 
+  it("never answers a waiting call for a person who was shown none (unseen), and leaves it answerable", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open();
+    const submitted = inbox.submit(pendingInput());
+    expect(decide(dir, submitted.id, { approved: true, decidedBy: "cli:alice", unseen: true })).toBe(
+      "not-shown",
+    );
+    expect(listPending(dir).map((entry) => entry.id)).toEqual([submitted.id]);
+    expect(decide(dir, submitted.id, { approved: false, decidedBy: "cli:alice" })).toBe("decided");
+    await expect(submitted.decision).resolves.toMatchObject({ approved: false, decidedBy: "cli:alice" });
+    // An id that waits for nothing is still told apart, unseen or not.
+    expect(decide(dir, submitted.id, { approved: true, decidedBy: "cli:bob", unseen: true })).toBe(
+      "already-decided",
+    );
+    expect(decide(dir, "zzzzzzzzzz", { approved: true, decidedBy: "cli:bob", unseen: true })).toBe("unknown");
+    inbox.close();
+  });
+
   it("answers already-decided to a second answer, which changes nothing", async () => {
     const dir = stateFolder();
     const inbox = ApprovalInbox.open();
