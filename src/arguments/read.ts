@@ -39,6 +39,8 @@ export interface ReadOptions {
    * condition on the alias would not see it.
    */
   allowUndeclared: boolean;
+  /** Where the read adds how many schema nodes it read values against (for tests of its growth). */
+  work?: { steps: number };
 }
 
 const FAILED = Symbol("failed");
@@ -48,7 +50,25 @@ type Read = unknown | typeof FAILED;
 interface Context {
   options: ReadOptions;
   problem: ArgumentProblem | null;
+  /** readValue calls made so far, and how many of them are open now. */
+  steps: number;
+  depth: number;
+  /** Reads made once steps passed MEMO_AFTER, by strictness (lax, strict), node and value: see readValue. */
+  memo: [Map<SchemaNode, Map<unknown, Memo>>, Map<SchemaNode, Map<unknown, Memo>>] | null;
 }
+
+/** A read made: its result, and the problem it left (path from the value read) when it failed. */
+type Memo = { read: Read; problem: ArgumentProblem | null } | typeof IN_PROGRESS;
+const IN_PROGRESS = Symbol("in progress");
+
+/**
+ * After this many readValue calls a read remembers what it has read. A schema's shared parts (two
+ * members of a union, or of an allOf, holding the same $ref) would otherwise read the same value
+ * again on every path to it: 2^depth reads of one short nested list. Small calls never get here.
+ */
+const MEMO_AFTER = 256;
+/** readValue calls open at once: deeper is refused (a value nested so deep, or a schema that refers to itself in a loop). */
+export const MAX_READ_DEPTH = 1000;
 
 const TYPE_WORDS: [number, string][] = [
   [Type.string, "a string"],
@@ -66,8 +86,9 @@ export function readArguments(
   args: Record<string, unknown>,
   options: ReadOptions,
 ): ArgumentReading {
-  const context: Context = { options, problem: null };
+  const context: Context = { options, problem: null, steps: 0, depth: 0, memo: null };
   const read = readValue(schema, args, false, context, true);
+  if (options.work !== undefined) options.work.steps += context.steps;
   if (read === FAILED || typeof read !== "object" || read === null || Array.isArray(read)) {
     return { ok: false, problem: context.problem ?? { path: [], problem: `must be ${describe(schema)}` } };
   }
@@ -79,8 +100,58 @@ function fail(context: Context, problem: string): typeof FAILED {
   return FAILED;
 }
 
-/** `strict`: no conversion anywhere below (a union's first pass); `top`: the arguments object itself. */
+/**
+ * `strict`: no conversion anywhere below (a union's first pass); `top`: the arguments object itself.
+ * A node reads a value the same way wherever it meets it, so once a read is large, each (node, value,
+ * strictness) is read once and remembered: the work is bounded by the schema's nodes times the values.
+ */
 function readValue(node: SchemaNode, value: unknown, strict: boolean, context: Context, top = false): Read {
+  if (context.depth >= MAX_READ_DEPTH) {
+    return fail(
+      context,
+      `nests deeper than policylayer reads (${MAX_READ_DEPTH} levels of the tool's inputSchema, or a schema that refers to itself without end)`,
+    );
+  }
+  context.steps++;
+  const known = context.steps > MEMO_AFTER && !top ? memoOf(context, node, strict) : null;
+  if (known !== null) {
+    const memo = known.get(value);
+    if (memo === IN_PROGRESS) {
+      return fail(context, "is read by a part of the tool's inputSchema that refers to itself without end");
+    }
+    if (memo !== undefined) {
+      if (memo.problem !== null)
+        context.problem ??= { path: [...memo.problem.path], problem: memo.problem.problem };
+      return memo.read;
+    }
+    known.set(value, IN_PROGRESS);
+  }
+  context.depth++;
+  const read = readNode(node, value, strict, context, top);
+  context.depth--;
+  if (known !== null) {
+    const problem = read === FAILED ? context.problem : null;
+    known.set(value, {
+      read,
+      problem: problem === null ? null : { path: [...problem.path], problem: problem.problem },
+    });
+  }
+  return read;
+}
+
+/** The reads remembered for `node` at this strictness. */
+function memoOf(context: Context, node: SchemaNode, strict: boolean): Map<unknown, Memo> {
+  context.memo ??= [new Map(), new Map()];
+  const byNode = context.memo[strict ? 1 : 0];
+  let known = byNode.get(node);
+  if (known === undefined) {
+    known = new Map();
+    byNode.set(node, known);
+  }
+  return known;
+}
+
+function readNode(node: SchemaNode, value: unknown, strict: boolean, context: Context, top: boolean): Read {
   switch (node.kind) {
     case "any":
       return value;
@@ -130,7 +201,7 @@ function readUnion(
     }
   }
   context.problem = inside;
-  return fail(context, `must be ${members.map(describe).join(" or ")}; got ${shown(value)}`);
+  return fail(context, `must be ${describeAll(members, " or ")}; got ${shown(value)}`);
 }
 
 function readTyped(node: TypedNode, value: unknown, strict: boolean, context: Context, top: boolean): Read {
@@ -309,21 +380,33 @@ function hasLoneSurrogate(value: unknown): boolean {
   return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(item));
 }
 
-/** The JSON types a node admits at its own level (all of them where it does not say). */
+/** admitsOnly's answers: a schema's shared parts are met on many paths, and may refer to themselves. */
+const admitted = new WeakMap<SchemaNode, number>();
+
+/** The JSON types a node admits at its own level (all of them where it does not say, or where it refers to itself). */
 function admitsOnly(node: SchemaNode): number {
   switch (node.kind) {
     case "any":
       return 127;
     case "never":
       return 0;
-    case "ref":
-      return node.target === null ? 127 : admitsOnly(node.target);
     case "typed":
       return node.types;
-    case "anyOf":
-      return node.members.reduce((bits, member) => bits | admitsOnly(member), 0);
-    case "allOf":
-      return node.members.reduce((bits, member) => bits & admitsOnly(member), 127);
+    default: {
+      const known = admitted.get(node);
+      if (known !== undefined) return known;
+      admitted.set(node, 127);
+      const bits =
+        node.kind === "ref"
+          ? node.target === null
+            ? 127
+            : admitsOnly(node.target)
+          : node.kind === "anyOf"
+            ? node.members.reduce((sum, member) => sum | admitsOnly(member), 0)
+            : node.members.reduce((sum, member) => sum & admitsOnly(member), 127);
+      admitted.set(node, bits);
+      return bits;
+    }
   }
 }
 
@@ -332,25 +415,53 @@ function isAllowed(node: TypedNode, value: unknown): boolean {
   return typeof value === "object" && node.allowed.some((option) => jsonEqual(option, value));
 }
 
+/** describe's longest answer: a schema's shared or recursive parts would make it as long as they have paths. */
+const DESCRIBED_CHARS = 200;
+
 /** What a node admits, for a person: `an integer`, `a list or null`, `one of "a", "b"`. */
 export function describe(node: SchemaNode): string {
+  return cut(describeUpTo(node, DESCRIBED_CHARS + 1, 0));
+}
+
+/** What several nodes admit, joined by `separator`, cut as describe cuts. */
+function describeAll(members: readonly SchemaNode[], separator: string): string {
+  return cut(joinedUpTo(members, separator, DESCRIBED_CHARS + 1, 0));
+}
+
+function cut(text: string): string {
+  return text.length > DESCRIBED_CHARS ? `${text.slice(0, DESCRIBED_CHARS - 3)}...` : text;
+}
+
+/** describe, stopped once it has `room` characters (or at a depth no real schema reaches). */
+function describeUpTo(node: SchemaNode, room: number, depth: number): string {
+  if (room <= 0 || depth > 64) return "...";
   switch (node.kind) {
     case "any":
       return "any value";
     case "never":
       return "nothing";
     case "ref":
-      return node.target === null ? "any value" : describe(node.target);
+      return node.target === null ? "any value" : describeUpTo(node.target, room, depth + 1);
     case "anyOf":
-      return node.members.map(describe).join(" or ");
+      return joinedUpTo(node.members, " or ", room, depth + 1);
     case "allOf":
-      return node.members.map(describe).join(" and ");
+      return joinedUpTo(node.members, " and ", room, depth + 1);
     case "typed": {
       if (node.allowed !== null) return `one of ${node.allowed.map(shown).join(", ")}`;
       const words = TYPE_WORDS.filter(([bit]) => node.types & bit).map(([, word]) => word);
       return words.join(" or ");
     }
   }
+}
+
+function joinedUpTo(members: readonly SchemaNode[], separator: string, room: number, depth: number): string {
+  let text = "";
+  for (const member of members) {
+    const described = describeUpTo(member, room - text.length, depth);
+    text += `${text === "" ? "" : separator}${described}`;
+    if (text.length >= room || described.endsWith("...")) break;
+  }
+  return text;
 }
 
 /** A value as the agent sent it, cut to a readable length. */

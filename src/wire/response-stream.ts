@@ -413,10 +413,20 @@ const MALFORMED_KEY = -2;
 
 /** The index in `names` of the name a key (its bytes, quotes included) spells, decoded as JSON.parse would; -1 if none. */
 function memberIndex(key: number[], names: readonly string[]): number {
-  const bytes = Buffer.from(key);
-  if (!bytes.includes(BACKSLASH)) return names.indexOf(bytes.toString("latin1", 1, bytes.length - 1));
+  // Compared byte by byte, as latin1 text: no buffer or string is made for the keys of every object.
+  if (!key.includes(BACKSLASH)) {
+    const length = key.length - 2;
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index] as string;
+      if (name.length !== length) continue;
+      let at = 0;
+      while (at < length && key[at + 1] === name.charCodeAt(at)) at++;
+      if (at === length) return index;
+    }
+    return -1;
+  }
   try {
-    return names.indexOf(String(JSON.parse(bytes.toString("utf8"))));
+    return names.indexOf(String(JSON.parse(Buffer.from(key).toString("utf8"))));
   } catch {
     return MALFORMED_KEY;
   }

@@ -317,3 +317,111 @@ describe("reading arguments against a tool's inputSchema", () => {
     }
   });
 });
+
+describe("schemas whose parts are met on many paths", () => {
+  /** A chain of `depth` definitions, each a `kind` of two references to the next, ending in `leaf`. */
+  function chain(kind: "anyOf" | "allOf", depth: number, leaf: unknown) {
+    const defs: Record<string, unknown> = {};
+    for (let i = 0; i < depth; i++)
+      defs[`d${i}`] = { [kind]: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
+    defs[`d${depth}`] = leaf;
+    return { type: "object", properties: { a: { $ref: "#/$defs/d0" } }, $defs: defs };
+  }
+
+  function steps(schema: unknown, args: Record<string, unknown>) {
+    const compiled = compileInputSchema(schema);
+    if (compiled === null) throw new Error("schema did not compile");
+    const work = { steps: 0 };
+    const reading = readArguments(compiled, args, { allowUndeclared: false, work });
+    return { reading, steps: work.steps };
+  }
+
+  it("reads a value through a chain of shared unions in work that grows with the chain, not 2^depth", () => {
+    const short = steps(chain("anyOf", 20, { type: "integer" }), { a: "x" });
+    const long = steps(chain("anyOf", 40, { type: "integer" }), { a: "x" });
+    expect(short.reading.ok).toBe(false);
+    expect(long.reading.ok).toBe(false);
+    expect(long.steps).toBeLessThan(3 * short.steps);
+    expect(long.steps).toBeLessThan(10_000);
+  });
+
+  it("still reads through the chain what its leaf reads", () => {
+    expect(steps(chain("anyOf", 30, { type: "integer" }), { a: "5" }).reading).toEqual({
+      ok: true,
+      arguments: { a: 5 },
+      changed: true,
+    });
+    expect(steps(chain("allOf", 30, { type: "integer" }), { a: "5" }).reading).toEqual({
+      ok: true,
+      arguments: { a: 5 },
+      changed: true,
+    });
+  });
+
+  it("reads through a chain of shared allOf in work that grows with the chain", () => {
+    const short = steps(chain("allOf", 20, { type: "integer" }), { a: 5 });
+    const long = steps(chain("allOf", 40, { type: "integer" }), { a: 5 });
+    expect(long.reading.ok).toBe(true);
+    expect(long.steps).toBeLessThan(3 * short.steps);
+  });
+
+  it("reads a nested list through a union of two recursive lists in work that grows with its depth", () => {
+    const schema = {
+      type: "object",
+      properties: { a: { $ref: "#/$defs/n" } },
+      $defs: {
+        n: {
+          anyOf: [
+            { type: "array", items: { $ref: "#/$defs/n" } },
+            { type: "array", items: { $ref: "#/$defs/n" } },
+            { type: "integer" },
+          ],
+        },
+      },
+    };
+    const nested = (depth: number) => {
+      let value: unknown = "x";
+      for (let i = 0; i < depth; i++) value = [value];
+      return value;
+    };
+    const short = steps(schema, { a: nested(20) });
+    const long = steps(schema, { a: nested(40) });
+    expect(long.reading.ok).toBe(false);
+    expect(long.steps).toBeLessThan(3 * short.steps);
+    expect(steps(schema, { a: [[["7"]]] }).reading).toEqual({
+      ok: true,
+      arguments: { a: [[[7]]] },
+      changed: true,
+    });
+  });
+
+  it("refuses, naming the loop, a value read by a schema that refers to itself without end", () => {
+    const schema = {
+      type: "object",
+      properties: { a: { $ref: "#/$defs/n" } },
+      $defs: { n: { anyOf: [{ $ref: "#/$defs/n" }, { type: "integer" }] } },
+    };
+    const { reading } = steps(schema, { a: "x" });
+    expect(reading.ok).toBe(false);
+    if (!reading.ok) expect(reading.problem.problem).toMatch(/refers to itself without end/);
+  });
+
+  it("refuses a value nested deeper than it reads, rather than running out of stack", () => {
+    const schema = {
+      type: "object",
+      properties: { a: { $ref: "#/$defs/n" } },
+      $defs: { n: { type: "array", items: { $ref: "#/$defs/n" } } },
+    };
+    let value: unknown = [];
+    for (let i = 0; i < 5000; i++) value = [value];
+    const { reading } = steps(schema, { a: value });
+    expect(reading.ok).toBe(false);
+    if (!reading.ok) expect(reading.problem.problem).toMatch(/nests deeper than policylayer reads/);
+  });
+
+  it("keeps the message about a union of shared parts short", () => {
+    const { reading } = steps(chain("anyOf", 30, { type: "integer" }), { a: "x" });
+    expect(reading.ok).toBe(false);
+    if (!reading.ok) expect(reading.problem.problem.length).toBeLessThan(400);
+  });
+});
