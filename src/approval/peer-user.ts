@@ -20,8 +20,10 @@ export function peerIsThisUser(socket: Socket, serverPort: number): boolean {
   // Closed already: nothing to answer.
   if (peerPort === undefined) return false;
   const peerUid = loopbackPeerUid(peerPort, serverPort);
-  // undefined: no connection tables (not Linux), the owner cannot be told; null: not listed, not believed.
-  return peerUid === undefined || peerUid === uid;
+  // undefined: no connection tables, the owner cannot be told (believed off Linux only: on Linux the
+  // tables are missing only where /proc is not mounted); null: not listed, not believed.
+  if (peerUid === undefined) return process.platform !== "linux";
+  return peerUid === uid;
 }
 
 /**
@@ -40,15 +42,28 @@ function loopbackPeerUid(peerPort: number, serverPort: number): number | null | 
       throw error;
     }
     found = true;
-    for (const line of text.split("\n").slice(1)) {
-      // sl local_address rem_address st queues tr:when retrnsmt uid ...
-      const fields = line.trim().split(/\s+/);
-      const [local, remote, uid] = [fields[1], fields[2], fields[7]];
-      if (local === undefined || remote === undefined || uid === undefined) continue;
-      if (isLoopback(local, peerPort) && isLoopback(remote, serverPort)) return Number(uid);
-    }
+    const owner = peerUidInTable(text, peerPort, serverPort);
+    if (owner !== null) return owner;
   }
   return found ? null : undefined;
+}
+
+/**
+ * The owner of the client end in one connection table's text, or null. A row whose socket has no
+ * inode is a socket its program has closed (TIME_WAIT, FIN_WAIT2, orphaned): the kernel lists it
+ * as root's, so it is not believed. Otherwise another user could connect, send the one-time
+ * address and close at once, and a page run by root would take them for its own user.
+ */
+export function peerUidInTable(text: string, peerPort: number, serverPort: number): number | null {
+  for (const line of text.split("\n").slice(1)) {
+    // sl local_address rem_address st queues tr:when retrnsmt uid timeout inode ...
+    const fields = line.trim().split(/\s+/);
+    const [local, remote, uid, inode] = [fields[1], fields[2], fields[7], fields[9]];
+    if (local === undefined || remote === undefined || uid === undefined || inode === undefined) continue;
+    if (isLoopback(local, peerPort) && isLoopback(remote, serverPort))
+      return inode === "0" ? null : Number(uid);
+  }
+  return null;
 }
 
 /** Whether a table's `ADDRESS:PORT` (hex) is 127.0.0.1 (bare or IPv4-mapped) at `port`. */
