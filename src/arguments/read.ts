@@ -120,8 +120,7 @@ function readValue(node: SchemaNode, value: unknown, strict: boolean, context: C
       return fail(context, "is read by a part of the tool's inputSchema that refers to itself without end");
     }
     if (memo !== undefined) {
-      if (memo.problem !== null)
-        context.problem ??= { path: [...memo.problem.path], problem: memo.problem.problem };
+      if (memo.problem !== null) context.problem ??= copyOf(memo.problem);
       return memo.read;
     }
     known.set(value, IN_PROGRESS);
@@ -131,12 +130,14 @@ function readValue(node: SchemaNode, value: unknown, strict: boolean, context: C
   context.depth--;
   if (known !== null) {
     const problem = read === FAILED ? context.problem : null;
-    known.set(value, {
-      read,
-      problem: problem === null ? null : { path: [...problem.path], problem: problem.problem },
-    });
+    known.set(value, { read, problem: problem === null ? null : copyOf(problem) });
   }
   return read;
+}
+
+/** A problem with a path of its own: a remembered one is shared by every later read of its value. */
+function copyOf(problem: ArgumentProblem): ArgumentProblem {
+  return { path: [...problem.path], problem: problem.problem };
 }
 
 /** The reads remembered for `node` at this strictness. */
@@ -395,18 +396,24 @@ function admitsOnly(node: SchemaNode): number {
     default: {
       const known = admitted.get(node);
       if (known !== undefined) return known;
+      // Met again while it is worked out: the node refers to itself, and says nothing more there.
       admitted.set(node, 127);
-      const bits =
-        node.kind === "ref"
-          ? node.target === null
-            ? 127
-            : admitsOnly(node.target)
-          : node.kind === "anyOf"
-            ? node.members.reduce((sum, member) => sum | admitsOnly(member), 0)
-            : node.members.reduce((sum, member) => sum & admitsOnly(member), 127);
+      const bits = admittedBy(node);
       admitted.set(node, bits);
       return bits;
     }
+  }
+}
+
+/** admitsOnly for a node made of others. */
+function admittedBy(node: Extract<SchemaNode, { kind: "ref" | "anyOf" | "allOf" }>): number {
+  switch (node.kind) {
+    case "ref":
+      return node.target === null ? 127 : admitsOnly(node.target);
+    case "anyOf":
+      return node.members.reduce((bits, member) => bits | admitsOnly(member), 0);
+    case "allOf":
+      return node.members.reduce((bits, member) => bits & admitsOnly(member), 127);
   }
 }
 
