@@ -266,3 +266,25 @@ for (const n of [5_000, 10_000, 20_000]) {
   });
   report("tools/list: many tools, filtered and classified", n, bytes, ms);
 }
+
+// 5. A list of paths, each a different missing name with an accent (NFD) in one folder of 2000 names:
+// each is looked up by its NFC form among the folder's names (server-filesystem matches names so).
+{
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const folder = mkdtempSync(join(tmpdir(), "policylayer-worst-case-"));
+  try {
+    for (let i = 0; i < 2000; i++) writeFileSync(join(folder, `entr\u00e9e-${i}`), "");
+    const s = session(deny("args.paths.*", "path_outside", [folder]), [echo]);
+    for (const n of [250, 500, 1000]) {
+      const paths = Array.from({ length: n }, (_, i) => `${folder}/nouveau-${i}-e\u0301.txt`);
+      let bytes = 0;
+      const ms = time(() => {
+        bytes = s.call({ paths });
+      });
+      report("call: missing accented names in a folder of 2000", n, bytes, ms);
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

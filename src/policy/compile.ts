@@ -329,10 +329,12 @@ export interface PolicyOrigin extends PolicyPlace {
 export function compilePolicy(document: PolicyDocument, origin: PolicyOrigin): CompiledPolicy {
   const overrides = new Map<string, Category>(Object.entries(document.classify ?? {}));
   const header = policyHeader(document, origin);
+  // One view of the machine for all the path rules, so that a decision reads each folder once for all of them.
+  const rulesOrigin = { ...origin, paths: origin.paths ?? machinePathContext() };
   return {
     mode: header.mode,
     defaultAction: document.default,
-    rules: (document.rules ?? []).map((rule, index) => compileRule(rule, index, origin)),
+    rules: (document.rules ?? []).map((rule, index) => compileRule(rule, index, rulesOrigin)),
     categoryOverrides: overrides,
     allowsUndeclaredArguments: nameMatcher(asList(document.allow_undeclared_arguments) ?? []),
     audit: {

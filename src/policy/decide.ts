@@ -1,4 +1,5 @@
 import { describeRule } from "./describe.js";
+import { withPathLookups } from "./path-rules.js";
 import type {
   Category,
   Classification,
@@ -141,10 +142,12 @@ export function decideToolCall(
   if (hider !== null) {
     return { action: "deny", rule: hider, reason: hiddenReasons[hider.index] ?? "", hidden: true };
   }
-  for (const rule of rulesForClass(policy, call.name, classification)) {
-    if (!allConditionsHold(rule, call)) continue;
+  // One set of file-system lookups for all the call's path rules: each folder read once, all bounded.
+  const rule = withPathLookups(() =>
+    rulesForClass(policy, call.name, classification).find((candidate) => allConditionsHold(candidate, call)),
+  );
+  if (rule !== undefined)
     return { action: rule.action, rule, reason: rule.reason ?? ruleReasons[rule.index] ?? "", hidden: false };
-  }
   return {
     action: policy.defaultAction,
     rule: null,

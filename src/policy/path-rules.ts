@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { opendirSync, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { posix } from "node:path";
 
@@ -16,6 +16,8 @@ import { posix } from "node:path";
  * A relative path, or one with surrounding blanks or quotes, is read differently by different
  * servers (server-filesystem reads a relative path against its allowed folders): where it leads
  * is unknown, so a deny rule's path condition holds for it and an allow rule's does not.
+ * One decision reads each folder at most once, and its lookups are bounded (DecisionLookups): a
+ * call whose paths need more is refused, so that no list of paths can stall its decision.
  */
 
 /** What a relative path or `~` means, and how symlinks are resolved: the server's view of the machine. */
@@ -27,8 +29,8 @@ export interface PathContext {
   realpath(path: string): string;
   /** readlink(2): throws with `code` EINVAL for a path that is not a symlink, ENOENT for none. */
   readlink(path: string): string;
-  /** The names in a folder (readdir(3)). */
-  readdir(path: string): string[];
+  /** The names in a folder (readdir(3)), at most `limit` of them: the reading stops there. */
+  readdir(path: string, limit: number): string[];
 }
 
 /** The machine as the wrapped server sees it: it runs in our working directory, as our user. */
@@ -38,7 +40,20 @@ export function machinePathContext(): PathContext {
     home: homedir(),
     realpath: (path) => realpathSync.native(path),
     readlink: (path) => readlinkSync(path),
-    readdir: (path) => readdirSync(path),
+    readdir: (path, limit) => {
+      const folder = opendirSync(path, { bufferSize: 256 });
+      try {
+        const names: string[] = [];
+        while (names.length < limit) {
+          const entry = folder.readSync();
+          if (entry === null) break;
+          names.push(entry.name);
+        }
+        return names;
+      } finally {
+        folder.closeSync();
+      }
+    },
   };
 }
 
@@ -70,11 +85,135 @@ function isMissing(error: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
+/** Beyond these, one decision's path rules stop looking at the file system and refuse the path. */
+const MAX_LOOKUPS_PER_DECISION = 4096;
+const MAX_FOLDER_ENTRIES_PER_DECISION = 50_000;
+
+/** A folder's names by their Unicode NFC form. */
+type NamesByForm = Map<string, string[]>;
+
+/**
+ * The file-system lookups of one decision's path rules, and their bounds: no call (thousands of
+ * paths, symlinks 40 deep, folders of many names) can make its decision stall. It lives for one
+ * decision only (see withPathLookups): folders may change between calls.
+ */
+class DecisionLookups {
+  private lookups = 0;
+  private entries = 0;
+  private readonly views = new Map<PathContext, PathLookups>();
+
+  /** The lookups of this decision through `context`. */
+  through(context: PathContext): PathLookups {
+    let view = this.views.get(context);
+    if (view === undefined) {
+      view = new PathLookups(context, this);
+      this.views.set(context, view);
+    }
+    return view;
+  }
+
+  /** Counts one lookup (realpath, readlink or readdir); refuses it beyond the decision's bound. */
+  spendLookup(): void {
+    if (++this.lookups > MAX_LOOKUPS_PER_DECISION)
+      throw new PathResolutionError(
+        `the path rules of one call may make at most ${MAX_LOOKUPS_PER_DECISION} file-system lookups, and this call's paths need more: send fewer paths per call`,
+      );
+  }
+
+  /** How many more folder entries this decision may read. */
+  entriesLeft(): number {
+    return MAX_FOLDER_ENTRIES_PER_DECISION - this.entries;
+  }
+
+  spendEntries(count: number): void {
+    this.entries += count;
+  }
+}
+
+/** What one decision has looked up through one PathContext: each folder is read at most once. */
+class PathLookups {
+  private readonly folders = new Map<string, NamesByForm>();
+
+  constructor(
+    private readonly context: PathContext,
+    private readonly decision: DecisionLookups,
+  ) {}
+
+  realpath(path: string): string {
+    this.decision.spendLookup();
+    return this.context.realpath(path);
+  }
+
+  readlink(path: string): string {
+    this.decision.spendLookup();
+    return this.context.readlink(path);
+  }
+
+  /** The names in `folder` whose NFC form is `form`; none where the folder does not exist. */
+  namesOfForm(folder: string, form: string): readonly string[] {
+    let names = this.folders.get(folder);
+    if (names === undefined) {
+      names = this.readFolder(folder);
+      this.folders.set(folder, names);
+    }
+    return names.get(form) ?? [];
+  }
+
+  private readFolder(folder: string): NamesByForm {
+    this.decision.spendLookup();
+    const left = this.decision.entriesLeft();
+    let entries: string[];
+    try {
+      entries = this.context.readdir(folder, left + 1);
+    } catch (error) {
+      if (isMissing(error)) return new Map();
+      throw new PathResolutionError(`cannot read ${folder}: ${(error as Error).message}`);
+    }
+    if (entries.length > left)
+      throw new PathResolutionError(
+        `cannot read ${folder}: the path rules of one call may read at most ${MAX_FOLDER_ENTRIES_PER_DECISION} folder entries, and this folder has more than the ${left} left: send fewer paths per call, or paths that exist or are ASCII`,
+      );
+    this.decision.spendEntries(entries.length);
+    const byForm: NamesByForm = new Map();
+    for (const entry of entries) {
+      // An ASCII name is its own NFC form: only the others need normalizing (most of a folder, mostly).
+      const form = /\P{ASCII}/u.test(entry) ? entry.normalize("NFC") : entry;
+      const same = byForm.get(form);
+      if (same === undefined) byForm.set(form, [entry]);
+      else same.push(entry);
+    }
+    return byForm;
+  }
+}
+
+/** The lookups of the decision under way; null between decisions. */
+let decision: DecisionLookups | null = null;
+
+/** Runs `run` with the lookups of the decision under way, or, outside any, of a new one for `run` alone. */
+function inDecision<T>(run: (lookups: DecisionLookups) => T): T {
+  if (decision !== null) return run(decision);
+  const lookups = new DecisionLookups();
+  decision = lookups;
+  try {
+    return run(lookups);
+  } finally {
+    decision = null;
+  }
+}
+
+/**
+ * Runs one decision (synchronous) with one set of file-system lookups for all its path rules:
+ * each folder read once, all of them bounded, and nothing kept once it returns.
+ */
+export function withPathLookups<T>(decide: () => T): T {
+  return inDecision(decide);
+}
+
 /**
  * Resolves the longest leading part of `path` that exists, keeping the rest as written, then
  * normalizes; and, where a name is missing, also where a server may take it to lead (missingName).
  */
-function resolveExisting(path: string, context: PathContext, hops = 0): string[] {
+function resolveExisting(path: string, lookups: PathLookups, hops = 0): string[] {
   const parts = path.split("/");
   if (parts.length > MAX_COMPONENTS)
     throw new PathResolutionError(`a path of ${parts.length} components is deeper than ${MAX_COMPONENTS}`);
@@ -82,15 +221,16 @@ function resolveExisting(path: string, context: PathContext, hops = 0): string[]
     const head = keep === 1 ? "/" : parts.slice(0, keep).join("/");
     let real: string;
     try {
-      real = context.realpath(head);
+      real = lookups.realpath(head);
     } catch (error) {
+      if (error instanceof PathResolutionError) throw error;
       if (isMissing(error)) continue;
       throw new PathResolutionError(`cannot resolve ${head}: ${(error as Error).message}`);
     }
     const rest = parts.slice(keep);
     const asWritten = posix.normalize([real, ...rest].join("/"));
     if (rest.length === 0) return [asWritten];
-    return [asWritten, ...missingName(real, rest, context, hops)];
+    return [asWritten, ...missingName(real, rest, lookups, hops)];
   }
   return [posix.normalize(path)];
 }
@@ -101,14 +241,15 @@ function resolveExisting(path: string, context: PathContext, hops = 0): string[]
  * NFC form is the name's (server-filesystem's resolveUnicodeEquivalentPath takes it for a path
  * that does not exist). Several such entries: the server refuses the path, and so do we.
  */
-function missingName(real: string, rest: string[], context: PathContext, hops: number): string[] {
+function missingName(real: string, rest: string[], lookups: PathLookups, hops: number): string[] {
   const name = rest[0] as string;
   if (name === "" || name === "." || name === "..") return [];
   const entry = real === "/" ? `/${name}` : `${real}/${name}`;
   let target: string | undefined;
   try {
-    target = context.readlink(entry);
+    target = lookups.readlink(entry);
   } catch (error) {
+    if (error instanceof PathResolutionError) throw error;
     // EINVAL: the name is there, not a symlink (a file where a folder is expected): nothing else to read.
     if ((error as NodeJS.ErrnoException).code === "EINVAL") return [];
     if (!isMissing(error))
@@ -118,27 +259,15 @@ function missingName(real: string, rest: string[], context: PathContext, hops: n
     if (hops >= MAX_LINK_HOPS)
       throw new PathResolutionError(`cannot resolve ${entry}: more than ${MAX_LINK_HOPS} symlinks`);
     const linked = target.startsWith("/") ? target : `${real}/${target}`;
-    return resolveExisting([linked, ...rest.slice(1)].join("/"), context, hops + 1);
+    return resolveExisting([linked, ...rest.slice(1)].join("/"), lookups, hops + 1);
   }
   // Only these names can have another NFC spelling: the three singletons NFC maps to ASCII are K ; `.
   if (!/\P{ASCII}|[K;`]/u.test(name)) return [];
-  let entries: string[];
-  try {
-    entries = context.readdir(real);
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw new PathResolutionError(`cannot read ${real}: ${(error as Error).message}`);
-  }
-  const form = name.normalize("NFC");
-  // An ASCII name is its own NFC form: only the others need normalizing (most of a folder, mostly).
-  const equivalents = entries.filter(
-    (other) =>
-      other !== name && (/\P{ASCII}/u.test(other) ? other.normalize("NFC") === form : other === form),
-  );
+  const equivalents = lookups.namesOfForm(real, name.normalize("NFC")).filter((other) => other !== name);
   if (equivalents.length === 0) return [];
   if (equivalents.length > 1)
     throw new PathResolutionError(`${entry} has ${equivalents.length} names of the same Unicode NFC form`);
-  return resolveExisting([real, equivalents[0], ...rest.slice(1)].join("/"), context, hops);
+  return resolveExisting([real, equivalents[0], ...rest.slice(1)].join("/"), lookups, hops);
 }
 
 /**
@@ -153,19 +282,22 @@ function absoluteReadings(raw: string, context: PathContext): string[] {
 
 /** The places a path argument may lead to: each reading normalized then resolved, and resolved as the kernel does. */
 export function realLocations(raw: string, context: PathContext): string[] {
-  const locations = new Set<string>();
-  for (const written of absoluteReadings(raw, context))
-    for (const location of locationsOf(written, context)) locations.add(location);
-  return [...locations];
+  return inDecision((decision) => {
+    const lookups = decision.through(context);
+    const locations = new Set<string>();
+    for (const written of absoluteReadings(raw, context))
+      for (const location of locationsOf(written, lookups)) locations.add(location);
+    return [...locations];
+  });
 }
 
 /** Where one absolute path as written leads: normalized then resolved, and resolved as the kernel does. */
-function locationsOf(written: string, context: PathContext): string[] {
+function locationsOf(written: string, lookups: PathLookups): string[] {
   const normalized = posix.normalize(written);
-  const first = resolveExisting(normalized, context);
+  const first = resolveExisting(normalized, lookups);
   // Without . or .. (or repeated slashes) the two readings are the same path.
   if (normalized === written) return first;
-  return [...first, ...resolveExisting(written, context)];
+  return [...first, ...resolveExisting(written, lookups)];
 }
 
 /** True when `location` is `folder` or inside it (both absolute, normalized and resolved). */
@@ -179,7 +311,8 @@ function isInside(location: string, folder: string): boolean {
  * the policy's folder. Throws PathResolutionError for one that cannot be (the policy is refused).
  */
 export function resolvedFolder(folder: string, policyDir: string, context: PathContext): string {
-  return resolveExisting(absoluteAsWritten(folder, { ...context, cwd: policyDir }), context)[0] as string;
+  const written = absoluteAsWritten(folder, { ...context, cwd: policyDir });
+  return inDecision((decision) => resolveExisting(written, decision.through(context))[0] as string);
 }
 
 /** The predicate of path_within (or, negated, path_outside) over folders as written in the policy. */
