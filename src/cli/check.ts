@@ -112,9 +112,12 @@ function ruleLines(check: RuleCheck, call: ToolCall, classification: Classificat
     );
   }
   for (const { condition, outcome } of check.conditions) {
-    lines.push(
-      `    when ${visibleText(conditionText(condition))}: ${outcome === "holds" ? "holds" : "fails"} (${seenText(condition.explain(call))})`,
-    );
+    // In check every argument is known: `unknown` is a path whose place cannot be told (checkRule).
+    const seen =
+      outcome === "unknown"
+        ? "cannot tell where a path argument leads: the call is denied"
+        : `${outcome === "holds" ? "holds" : "fails"} (${seenText(condition.explain(call))})`;
+    lines.push(`    when ${visibleText(conditionText(condition))}: ${seen}`);
   }
   if (
     rule.toolPatterns === null &&
@@ -225,7 +228,7 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
       mode: policy.mode,
       call: sent,
       read_as: changed ? call.arguments : null,
-      refused: refusal,
+      refused: refusal ?? (decision.pathRefused === true ? decision.reason : null),
       classification,
       tool_classification: toolClass,
       classified_with: note,
@@ -237,6 +240,9 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
         category: check.categoryMatches,
         risk: check.riskMatches,
         when: check.conditions.map(({ condition, outcome }) => {
+          // `unknown`: where a path argument leads cannot be told (the call is denied; result.reason says why).
+          if (outcome === "unknown")
+            return { path: condition.path, op: condition.op, value: condition.value, outcome };
           const finding = condition.explain(call);
           return {
             path: condition.path,
@@ -293,14 +299,16 @@ export async function checkCommand(serverCommand: string[] | null, flags: CheckF
     const rest = policy.rules.length - decidedAt - 1;
     out.push(`  (${rest} later ${rest === 1 ? "rule was" : "rules were"} not reached)`);
   }
-  if (decision.rule === null && refusal === null)
+  if (decision.rule === null && refusal === null && decision.pathRefused !== true)
     out.push(`  no rule matched: the policy's default is ${policy.defaultAction}`);
   const phrase =
-    refusal === null || decision.hidden
-      ? visibleText(decisionPhrase(decision))
-      : "refused: its arguments do not read as declared";
+    decision.pathRefused === true
+      ? "refused: where a path argument leads cannot be told"
+      : refusal === null || decision.hidden
+        ? visibleText(decisionPhrase(decision))
+        : "refused: its arguments do not read as declared";
   out.push("", `result: ${resultWord(decision)}: ${visibleToolName(call.name)} is ${phrase}`);
-  if (refusal !== null && !decision.hidden)
+  if ((refusal !== null && !decision.hidden) || decision.pathRefused === true)
     out.push(`reason the agent is told: ${visibleText(decision.reason)}`);
   if (decision.hidden || (decision.rule !== null && decision.rule.reason !== null))
     out.push(`reason the agent is told: ${visibleText(decision.reason)}`);

@@ -2,6 +2,7 @@
 import type { Classification } from "../classify/types.js";
 import { categoryMatches, decideToolCall, hidingRule, riskMatches } from "../policy/decide.js";
 import { conditionsText, ruleName } from "../policy/describe.js";
+import { PathResolutionError } from "../policy/path-rules.js";
 import type {
   CompiledCondition,
   CompiledPolicy,
@@ -29,6 +30,19 @@ export interface RuleCheck {
 }
 
 /**
+ * Whether a condition holds for the call; `unknown` where a path argument's place cannot be told
+ * (decideToolCall denies such a call, with the reason: pathRefusal).
+ */
+function testOutcome(condition: CompiledCondition, call: ToolCall): ConditionCheck["outcome"] {
+  try {
+    return condition.test(call) ? "holds" : "fails";
+  } catch (error) {
+    if (error instanceof PathResolutionError) return "unknown";
+    throw error;
+  }
+}
+
+/**
  * Checks one rule against a call part by part, as decideToolCall does, without stopping at the
  * first part that fails; conditions on paths `isKnownPath` rejects come out `unknown`.
  */
@@ -44,7 +58,7 @@ export function checkRule(
   const conditions = rule.conditions.map(
     (condition): ConditionCheck => ({
       condition,
-      outcome: !isKnownPath(condition.path) ? "unknown" : condition.test(call) ? "holds" : "fails",
+      outcome: !isKnownPath(condition.path) ? "unknown" : testOutcome(condition, call),
     }),
   );
   const ruledOut =

@@ -1,5 +1,5 @@
 import { describeRule } from "./describe.js";
-import { withPathLookups } from "./path-rules.js";
+import { PathResolutionError, withPathLookups } from "./path-rules.js";
 import type {
   Category,
   Classification,
@@ -126,6 +126,11 @@ function rulesForClass(
   return candidateRules(policy, toolName, classification.category, classification.risk);
 }
 
+/** The reason of a call denied because a path argument's place cannot be told (fail closed). */
+export function pathRefusal(error: PathResolutionError): string {
+  return `policylayer cannot tell where a path argument of this call leads (${error.message}), so it was denied (fail closed)`;
+}
+
 /**
  * Decides one tools/call: a tool hidden by a `hide` rule is denied first, then the first matching rule
  * decides, else the policy's default. The classifications are the call's and its tool's as the policy
@@ -143,9 +148,17 @@ export function decideToolCall(
     return { action: "deny", rule: hider, reason: hiddenReasons[hider.index] ?? "", hidden: true };
   }
   // One set of file-system lookups for all the call's path rules: each folder read once, all bounded.
-  const rule = withPathLookups(() =>
-    rulesForClass(policy, call.name, classification).find((candidate) => allConditionsHold(candidate, call)),
-  );
+  let rule: CompiledRule | undefined;
+  try {
+    rule = withPathLookups(() =>
+      rulesForClass(policy, call.name, classification).find((candidate) =>
+        allConditionsHold(candidate, call),
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof PathResolutionError)) throw error;
+    return { action: "deny", rule: null, reason: pathRefusal(error), hidden: false, pathRefused: true };
+  }
   if (rule !== undefined)
     return { action: rule.action, rule, reason: rule.reason ?? ruleReasons[rule.index] ?? "", hidden: false };
   return {

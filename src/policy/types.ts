@@ -129,6 +129,8 @@ export interface Decision {
   reason: string;
   /** True when the call was denied because a `hide: true` rule hides the tool. */
   hidden: boolean;
+  /** True when the call was denied before a rule could decide: where a path argument leads cannot be told (pathRefusal). */
+  pathRefused?: true;
 }
 
 /** One problem in a policy file, at the 1-based line and column of the offending node (0 where the file as a whole is at fault). */

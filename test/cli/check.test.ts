@@ -1,3 +1,5 @@
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { npmServer } from "../helpers/paths.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
@@ -32,6 +34,41 @@ const policy = writePolicy(
 );
 
 describe("policylayer check", () => {
+  it("explains a call denied because where its path leads cannot be told, as wrap denies it", async () => {
+    const folder = join(dir.path, "work");
+    mkdirSync(folder);
+    symlinkSync("loop", join(folder, "loop"));
+    const paths = writePolicy(
+      dir.path,
+      `version: 1\ndefault: allow\nrules:\n  - when: [{ path: args.path, op: path_outside, value: [${JSON.stringify(folder)}] }]\n    action: deny\n`,
+      "paths.yaml",
+    );
+    const args = JSON.stringify({ path: `${folder}/loop/x` });
+    const run = await policylayer("check", "--policy", paths, "--tool", "read_file", "--args", args);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(": cannot tell where a path argument leads: the call is denied");
+    expect(run.stdout).toContain(
+      "result: DENY: read_file is refused: where a path argument leads cannot be told",
+    );
+    expect(run.stdout).toMatch(
+      /reason the agent is told: policylayer cannot tell where a path argument of this call leads \(cannot resolve .*ELOOP.*\), so it was denied \(fail closed\)/,
+    );
+    const json = await policylayer(
+      "check",
+      "--json",
+      "--policy",
+      paths,
+      "--tool",
+      "read_file",
+      "--args",
+      args,
+    );
+    const report = JSON.parse(json.stdout);
+    expect(report.result).toMatchObject({ action: "deny", rule: null });
+    expect(report.refused).toBe(report.result.reason);
+    expect(report.rules[0].when[0].outcome).toBe("unknown");
+  });
+
   it("explains a deny: the classification, the rules that did not match, the one that did", async () => {
     const run = await policylayer("check", "--policy", policy, "--tool", "delete_stack");
     expect(run.exitCode).toBe(0);

@@ -54,6 +54,8 @@ beforeAll(async () => {
   writeFileSync(canaryPath, `${canary}\n`);
   symlinkSync(canaryPath, join(allowed, "escape.txt"));
   symlinkSync(join(root.path, "outside"), join(allowed, "outdir"));
+  // A symlink to itself: where a path through it leads cannot be told.
+  symlinkSync("loop", join(allowed, "loop"));
   // server-filesystem takes a missing name for the entry of the same NFC form: this one leads out.
   symlinkSync(join(root.path, "outside"), join(allowed, "caf\u00e9"));
   const policy = writePolicy(
@@ -71,7 +73,10 @@ rules:
   );
   policyPath = policy;
   // The server may read the whole machine: only the policy stands between the agent and the canary.
-  proxied = await connectThroughProxy(["--policy", policy], npmServer("filesystem", "/"));
+  proxied = await connectThroughProxy(
+    ["--policy", policy, "--audit", join(root.path, "audit.jsonl")],
+    npmServer("filesystem", "/"),
+  );
 });
 
 afterAll(async () => {
@@ -100,6 +105,25 @@ describe("path_within / path_outside with the real server-filesystem", () => {
       expect(result.isError, path).toBeFalsy();
       expect(result.content[0]?.text, path).toBe("inside contents\n");
     }
+  });
+
+  it("denies a path whose place cannot be told, telling the agent why, and audits the denial", async () => {
+    const path = `${allowed}/loop/inside.txt`;
+    const result = await read(path);
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(
+      /policylayer cannot tell where a path argument of this call leads \(cannot resolve .*loop.*\), so it was denied \(fail closed\)/,
+    );
+    const lines = readFileSync(join(root.path, "audit.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const denied = lines.filter(
+      (line) =>
+        line.event === "tools/call" && line.decision === "deny" && line.reason.includes("cannot tell where"),
+    );
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ tool: "read_text_file", rule: null });
   });
 
   it("denies every traversal spelling of /etc/passwd", async () => {

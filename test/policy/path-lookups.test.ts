@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/policy/compile.js";
 import { decideToolCall } from "../../src/policy/decide.js";
-import { machinePathContext, type PathContext, PathResolutionError } from "../../src/policy/path-rules.js";
+import { machinePathContext, type PathContext } from "../../src/policy/path-rules.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/policy/types.js";
 import { tempDir } from "../helpers/tmp.js";
 import { readLow } from "./helpers.js";
@@ -123,10 +123,12 @@ describe("the file-system lookups of one decision", () => {
     const policy = denyOutside("/big", context);
     // Each missing ASCII name costs three lookups: realpath of the path, of its folder, and readlink.
     const many = Array.from({ length: 1500 }, (_, i) => `/big/new-${i}.txt`);
-    expect(() => decide(policy, many)).toThrow(PathResolutionError);
-    expect(() => decide(policy, many)).toThrow(
-      /^the path rules of one call may make at most 4096 file-system lookups, and this call's paths need more/,
+    const refused = decide(policy, many);
+    expect(refused).toMatchObject({ action: "deny", rule: null, hidden: false });
+    expect(refused.reason).toMatch(
+      /^policylayer cannot tell where a path argument of this call leads \(the path rules of one call may make at most 4096 file-system lookups, and this call's paths need more.*\), so it was denied \(fail closed\)$/,
     );
+    expect(decide(policy, many).action).toBe("deny");
     expect(counts.realpath + counts.readlink + counts.readdir).toBeLessThanOrEqual(2 * 4097);
     expect(decide(policy, many.slice(0, 1300)).action).toBe("allow");
   });
@@ -135,9 +137,12 @@ describe("the file-system lookups of one decision", () => {
     const huge = Array.from({ length: 60_000 }, (_, i) => `f${i}`);
     const { context, counts } = countingMachine(huge);
     const policy = denyOutside("/big", context);
-    expect(() => decide(policy, ["/big/caf\u00e9.txt"])).toThrow(
-      /^cannot read \/big: the path rules of one call may read at most 50000 folder entries/,
-    );
+    expect(decide(policy, ["/big/caf\u00e9.txt"])).toMatchObject({
+      action: "deny",
+      reason: expect.stringMatching(
+        /^policylayer cannot tell where a path argument of this call leads \(cannot read \/big: the path rules of one call may read at most 50000 folder entries/,
+      ),
+    });
     expect(counts.readdirLimits).toEqual([50_001]);
     // An ASCII name has no other NFC spelling: the folder is not read.
     expect(decide(policy, ["/big/cafe.txt"]).action).toBe("allow");
