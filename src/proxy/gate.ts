@@ -258,7 +258,8 @@ export class Gate implements CallGate {
     const limited = this.limiter.reserve(policy, rule, call, count);
     const next = (verdict: LimitVerdict): Verdict | PendingVerdict => {
       if (!verdict.pass) return this.limitRefused(policy, record, startedMs, verdict);
-      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
+      // A check counts nothing: an approved call's line says what its own reservation met.
+      if (count && verdict.uncounted !== null) record.uncounted = verdict.uncounted;
       const limits = count ? verdict.reservation : { policy, rule };
       return this.act(context, limits);
     };
