@@ -203,6 +203,33 @@ describe("a shared store that could not be opened", () => {
     expect(passes()).toBe(true);
     expect(opened).toBe(2);
   });
+
+  it("is tried again 5 s later though the clock stepped back after it failed", () => {
+    const dir = machine();
+    const clock = { ms: 10_000_000 };
+    let usable = false;
+    const limiter = new Limiter({
+      serverLabel: "test-server",
+      now: () => clock.ms,
+      sharedStore: () => {
+        if (!usable) return { store: null, unavailableBecause: "the state folder cannot be written" };
+        const store = LocalLimitStore.open(join(dir, "limits.db"), () => clock.ms);
+        cleanups.push(() => store.close());
+        return { store, unavailableBecause: "" };
+      },
+    });
+    const rule = oneGlobalCall.rules[0] as CompiledPolicy["rules"][number];
+    const passes = () => {
+      const verdict = limiter.reserve(oneGlobalCall, rule, { name: "act", arguments: {} }, true);
+      if (verdict instanceof Promise) throw new Error("the local store answers at once");
+      return verdict.pass;
+    };
+    expect(passes()).toBe(false);
+    usable = true;
+    clock.ms -= 3_600_000;
+    clock.ms += 5_000;
+    expect(passes()).toBe(true);
+  });
 });
 
 describe("budget amounts a JavaScript number would change", () => {
