@@ -111,7 +111,7 @@ describe("reserve, then settle", () => {
     const gate = gateOn(machine(), oneGlobalCall);
     const first = decideNow(gate, "act");
     if (first.forward) {
-      first.cancelledByClient();
+      first.reachedServer();
       first.finish("protocol_error");
     }
     expect(reasonOf(decideNow(gate, "act"))).toContain("rate limit of rule 1 (global scope)");
