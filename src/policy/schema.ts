@@ -344,11 +344,13 @@ export const policySchema = {
           type: "string",
           minLength: 1,
           maxLength: 100,
-          // Redis Cluster hashes the text between a key's first { and the } after it: an unclosed { here would split one call's keys across slots.
-          pattern: "^[^{]*(\\{[^}]*\\}[\\s\\S]*)?$",
+          // Redis Cluster hashes the text between a key's first { and the } after it, or the whole key when that
+          // text is empty: an unclosed { or an empty {} here would split one call's keys across slots.
+          pattern: "^[^{]*(\\{[^}]+\\}[\\s\\S]*)?$",
           description:
-            'Every key policylayer writes starts with this, so several teams or environments can share one Redis. Default "policylayer:". A { in it must be closed by a } (Redis Cluster hash tags).',
-          "x-expected": "a non-empty string of at most 100 characters, with no { left unclosed",
+            'Every key policylayer writes starts with this, so several teams or environments can share one Redis. Default "policylayer:". A { in it must be closed by a }, with something between them (Redis Cluster hash tags).',
+          "x-expected":
+            "a non-empty string of at most 100 characters, with no { left unclosed and no empty {}",
         },
         on_unavailable: {
           enum: ["deny", "allow"],

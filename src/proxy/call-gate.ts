@@ -30,11 +30,12 @@ export interface ForwardVerdict {
   /** `requestState`: the state of a server's input_required answer (the call may continue). */
   finish(summary: ResponseSummary, requestState?: string): void;
   /**
-   * The client cancelled the call after it was forwarded: the server may have acted on it before
-   * it saw the cancellation, so what the call reserved of its limits counts, whatever the server
-   * answers afterwards (the Python SDK answers a cancelled request with an error).
+   * The server may have acted on the call, whatever its end is reported as, so what the call
+   * reserved of its limits counts: the client cancelled it after it was forwarded (the Python SDK
+   * then answers with an error), or the server's answer could not be passed on (over the line
+   * ceiling, unreadable) and the client gets an error in its place.
    */
-  cancelledByClient(): void;
+  reachedServer(): void;
   /** Set when the call goes with other round-trip members than it came with (our own stripped). */
   roundTrip?: RoundTrip;
   /**

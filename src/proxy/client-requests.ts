@@ -18,7 +18,7 @@ export interface PendingRequest {
   id: RequestId;
   method: string;
   /** For a forwarded tools/call: told how the call ended. */
-  forwarded?: Pick<ForwardVerdict, "finish" | "cancelledByClient">;
+  forwarded?: Pick<ForwardVerdict, "finish" | "reachedServer">;
   /** A tools/call still waiting for a person: not yet sent to the server. */
   approval?: PendingVerdict;
   cancelled?: boolean;
@@ -101,7 +101,7 @@ export class ClientRequests {
     entry.cancelled = true;
     if (!entry.approval) {
       const forwarded = entry.forwarded;
-      forwarded?.cancelledByClient();
+      forwarded?.reachedServer();
       setTimeout(() => {
         if (this.table.get(requestId) !== entry) return;
         this.table.delete(requestId);

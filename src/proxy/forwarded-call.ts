@@ -60,8 +60,9 @@ export class OpenCalls {
 /**
  * Ends that give back what the call reserved of its limits: it never reached the server, or the
  * server refused it with a JSON-RPC error. A result (isError included, input_required too: the
- * logical call goes on) and a server that exited after the call reached it keep the count, as does
- * a call the client cancelled after it was forwarded (cancelledByClient settles it first).
+ * logical call goes on) and a server that exited after the call reached it keep the count, as do
+ * a call the client cancelled after it was forwarded and one whose answer could not be passed on
+ * (reachedServer settles them first).
  */
 const RELEASING_ENDS: ReadonlySet<ResponseSummary> = new Set([
   "protocol_error",
@@ -111,7 +112,7 @@ export class ForwardedCall implements ForwardVerdict {
     if (!this.finished && this.head === null) this.head = this.end.audit.callHead(this.record);
   }
 
-  cancelledByClient(): void {
+  reachedServer(): void {
     this.reservation?.settle();
   }
 

@@ -258,12 +258,17 @@ export class Gate implements CallGate {
     const limited = this.limiter.reserve(policy, rule, call, count);
     const next = (verdict: LimitVerdict): Verdict | PendingVerdict => {
       if (!verdict.pass) return this.limitRefused(policy, record, startedMs, verdict);
-      if (verdict.uncounted !== null) record.uncounted = verdict.uncounted;
+      // A check counts nothing: an approved call's line says what its own reservation met.
+      if (count && verdict.uncounted !== null) record.uncounted = verdict.uncounted;
       const limits = count ? verdict.reservation : { policy, rule };
       return this.act(context, limits);
     };
     if (!(limited instanceof Promise)) return next(limited);
-    return pendingOn(limited.then(next));
+    // Withdrawn while the store was asked (the client cancelled, the server exited): a call that
+    // would wait for a person asks nobody; it holds nothing (a counted one ends as cancelled).
+    return pendingOn(limited, (verdict, withdrawn) =>
+      withdrawn !== null && !count ? this.deny(record, { reason: withdrawn }) : next(verdict),
+    );
   }
 
   /**
@@ -297,7 +302,7 @@ export class Gate implements CallGate {
         onApproved,
         context,
       );
-      return settled instanceof Promise ? pendingOn(settled) : settled;
+      return settled instanceof Promise ? pendingOn(settled, (verdict) => verdict) : settled;
     }
     if (context.approvedEarlierBy !== null) {
       record.reason = `${record.reason} (approved earlier in this call by ${context.approvedEarlierBy})`;
@@ -396,15 +401,30 @@ export class Gate implements CallGate {
   }
 }
 
-/** A verdict the proxy waits for (the limit store answers over the network); nothing to withdraw meanwhile. */
-function pendingOn(verdict: Promise<Verdict | PendingVerdict>): PendingVerdict {
+/**
+ * A verdict the proxy waits for (the limit store answers over the network): `then` makes it from
+ * the store's answer, told why the call was withdrawn meanwhile (null: it was not); a person's
+ * question it asks can be withdrawn after.
+ */
+function pendingOn<T>(
+  waited: Promise<T>,
+  then: (value: T, withdrawn: string | null) => Verdict | PendingVerdict,
+): PendingVerdict {
+  let withdrawn: string | null = null;
   let withdrawStage: ((reason: string) => void) | null = null;
-  const settled = verdict.then((outcome) => {
+  const settled = waited.then((value) => {
+    const outcome = then(value, withdrawn);
     if ("forward" in outcome) return outcome;
     withdrawStage = outcome.withdraw;
     return outcome.verdict;
   });
-  return { verdict: settled, withdraw: (reason) => withdrawStage?.(reason) };
+  return {
+    verdict: settled,
+    withdraw: (reason) => {
+      withdrawn ??= reason;
+      withdrawStage?.(reason);
+    },
+  };
 }
 
 /** A verdict (now or after approval) that forwards the read arguments, `argumentsJson`, if it forwards. */

@@ -90,10 +90,14 @@ export class ServerAnswers {
   }
 }
 
-/** Answers a request that waits for the server with an error in its place, and audits it so. */
+/**
+ * Answers a request that waits for the server with an error in its place, and audits it so. The
+ * server answered it (with what could not be passed on): a call counts against its limits.
+ */
 function failRequest(host: ServerAnswersHost, entry: PendingRequest, code: number, message: string): void {
   host.pending.remove(entry);
   entry.listed?.(null);
+  entry.forwarded?.reachedServer();
   entry.forwarded?.finish("protocol_error");
   host.sendToClient(errorLine(entry.id, code, message));
 }

@@ -9,6 +9,9 @@ interface Watched {
   fail: () => void;
 }
 
+/** Milliseconds on a clock that never steps (the wall clock may, and a wait would last as long as the step). */
+const monotonicMs = (): number => performance.now();
+
 /**
  * Fails promises that take longer than a time limit, with one timer for all of them (armed while
  * any is waiting, at most once per limit) instead of a timer per promise: what a limit store pays
@@ -31,7 +34,7 @@ export class Deadlines {
   within<T>(promise: Promise<T>, late?: (value: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const watched: Watched = {
-        startedMs: Date.now(),
+        startedMs: monotonicMs(),
         over: false,
         fail: () => reject(new DeadlineExceeded(this.timeoutMessage)),
       };
@@ -60,7 +63,7 @@ export class Deadlines {
   }
 
   private failOverdue(): void {
-    const now = Date.now();
+    const now = monotonicMs();
     let oldest = this.waiting[0];
     while (oldest !== undefined && oldest.startedMs + this.limitMs <= now) {
       this.waiting.shift();

@@ -225,13 +225,14 @@ export class Limiter {
   private storeFor(policy: CompiledPolicy): SharedStoreHandle {
     const state = policy.state;
     const previous = this.handlePolicy?.state;
+    const sinceOpenedMs = this.now() - this.handleOpenedMs;
     if (
       this.handle === null ||
       previous === undefined ||
       !sameSharedStore(previous, state) ||
       // A store that could not be opened (an unwritable state folder) is tried again, so that
-      // counting resumes once it can be, without a restart.
-      (this.handle.store === null && this.now() - this.handleOpenedMs >= STORE_RETRY_MS)
+      // counting resumes once it can be, without a restart (at once if the clock stepped back since).
+      (this.handle.store === null && (sinceOpenedMs >= STORE_RETRY_MS || sinceOpenedMs < 0))
     ) {
       void this.handle?.store?.close();
       this.handle = this.options.sharedStore(policy);

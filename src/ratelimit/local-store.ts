@@ -15,6 +15,11 @@ const SWEEP_EVERY = 4096;
 const SCHEMA_VERSION = 3;
 /** The `t_ms` of a counter's sum row: after every bucket, so a new bucket and the sum share a page. */
 const SUM_ROW = Number.MAX_SAFE_INTEGER;
+/**
+ * SQL for "key starts with the text bound twice": its length taken by SQLite, which counts a
+ * character beyond the BMP as one where JavaScript's length counts two.
+ */
+const STARTS_WITH = "substr(key, 1, length(?)) = ?";
 /** The error a reservation that does not fit aborts with (then the slow path says by how much). */
 const OVER = "policylayer: over the limit";
 
@@ -245,11 +250,9 @@ export class LocalLimitStore implements SharedLimitStore {
     const usages: CounterUsage[] = [];
     this.transaction(() => {
       const rows = this.db
-        .prepare(
-          `SELECT key, window_ms FROM counts WHERE t_ms = ${SUM_ROW} AND substr(key, 1, ?) = ? ORDER BY key`,
-        )
+        .prepare(`SELECT key, window_ms FROM counts WHERE t_ms = ${SUM_ROW} AND ${STARTS_WITH} ORDER BY key`)
         .raw(true)
-        .all(keyPrefix.length, keyPrefix);
+        .all(keyPrefix, keyPrefix);
       for (const row of rows) {
         const key = Array.isArray(row) ? String(row[0]) : "";
         const windowMs = numberAt(row, 1);
@@ -269,9 +272,9 @@ export class LocalLimitStore implements SharedLimitStore {
     let removed = 0;
     this.transaction(() => {
       const keys = this.db
-        .prepare(`SELECT key FROM counts WHERE t_ms = ${SUM_ROW} AND substr(key, 1, ?) = ?`)
+        .prepare(`SELECT key FROM counts WHERE t_ms = ${SUM_ROW} AND ${STARTS_WITH}`)
         .raw(true)
-        .all(keyStart.length, keyStart)
+        .all(keyStart, keyStart)
         .map((row) => (Array.isArray(row) ? String(row[0]) : ""))
         .filter((key) => parseCounterKey(keyPrefix, key) !== null);
       const remove = this.db.prepare("DELETE FROM counts WHERE key = ?");

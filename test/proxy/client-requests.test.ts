@@ -11,11 +11,11 @@ describe("ClientRequests.cancel", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const requests = new ClientRequests();
     const finish = vi.fn();
-    const cancelledByClient = vi.fn();
-    requests.track({ id: 1, method: "tools/call", forwarded: { finish, cancelledByClient } });
+    const reachedServer = vi.fn();
+    requests.track({ id: 1, method: "tools/call", forwarded: { finish, reachedServer } });
     for (let cancellation = 0; cancellation < 1000; cancellation++) expect(requests.cancel(1)).toBe(true);
     expect(vi.getTimerCount()).toBe(1);
-    expect(cancelledByClient).toHaveBeenCalledTimes(1);
+    expect(reachedServer).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(CANCELLED_ANSWER_WAIT_MS);
     expect(finish).toHaveBeenCalledTimes(1);
     expect(finish).toHaveBeenCalledWith("cancelled");

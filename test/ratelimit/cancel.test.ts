@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { listPending } from "../../src/approval/inbox-answer.js";
+import { connectThroughProxy } from "../helpers/clients.js";
 import { recordingServer } from "../helpers/paths.js";
 import { pythonWithMcp } from "../helpers/python-sdk.js";
 import { readJsonLines, tempDir, writePolicy } from "../helpers/tmp.js";
@@ -10,6 +11,7 @@ import { callOutcome, cliOn, closedAfterEach, limitsJson, wrapOnMachine } from "
 // What a client's notifications/cancelled does to a call's reservation: a call the server has
 // received counts (it may have acted), one that never reached the server holds nothing.
 const slowServer = fileURLToPath(new URL("../servers/slow_server.py", import.meta.url));
+const largeAnswerServer = fileURLToPath(new URL("../servers/large_answer_server.py", import.meta.url));
 
 const { opened, dirs } = closedAfterEach();
 
@@ -97,5 +99,28 @@ describe("a call the client cancels", () => {
     const received = readJsonLines(recordFile).filter((line) => line.method === "tools/call");
     expect(received.map((line) => line.params)).toEqual([{ name: "echo", arguments: { n: 2 } }]);
     expect(await limitsJson(dir, policy)).toEqual([expect.objectContaining({ id: "asked", used: 1 })]);
+  });
+});
+
+describe("a call whose answer policylayer cannot pass on", () => {
+  it("counts: the server acted on it, though the client gets an error in its answer's place (over --max-line-bytes)", async () => {
+    const dir = machine();
+    const policy = writePolicy(
+      dir,
+      "version: 1\ndefault: deny\nrules:\n  - { id: blobs, tool: blob, action: allow, rate_limit: { max: 1, window: 600, scope: global } }\n",
+    );
+    const connected = await connectThroughProxy(
+      ["--policy", policy, "--audit", join(dir, "audit.jsonl"), "--max-line-bytes", "1000000"],
+      [await pythonWithMcp(1), largeAnswerServer],
+      { POLICYLAYER_STATE_DIR: dir, POLICYLAYER_REDIS_URL: "" },
+    );
+    opened.push(connected);
+    await expect(
+      connected.client.callTool({ name: "blob", arguments: { size: 2_000_000 } }),
+    ).rejects.toMatchObject({ code: -32001 });
+    expect(await limitsJson(dir, policy)).toEqual([expect.objectContaining({ id: "blobs", used: 1 })]);
+    expect(await callOutcome(connected.client, "blob", { size: 5 })).toContain(
+      "rate limit of rule 1 (global scope)",
+    );
   });
 });

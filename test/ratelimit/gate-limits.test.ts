@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApprovalAnswer, Approver } from "../../src/approval/request.js";
@@ -110,7 +111,7 @@ describe("reserve, then settle", () => {
     const gate = gateOn(machine(), oneGlobalCall);
     const first = decideNow(gate, "act");
     if (first.forward) {
-      first.cancelledByClient();
+      first.reachedServer();
       first.finish("protocol_error");
     }
     expect(reasonOf(decideNow(gate, "act"))).toContain("rate limit of rule 1 (global scope)");
@@ -201,6 +202,33 @@ describe("a shared store that could not be opened", () => {
     clock.ms += 1;
     expect(passes()).toBe(true);
     expect(opened).toBe(2);
+  });
+
+  it("is tried again 5 s later though the clock stepped back after it failed", () => {
+    const dir = machine();
+    const clock = { ms: 10_000_000 };
+    let usable = false;
+    const limiter = new Limiter({
+      serverLabel: "test-server",
+      now: () => clock.ms,
+      sharedStore: () => {
+        if (!usable) return { store: null, unavailableBecause: "the state folder cannot be written" };
+        const store = LocalLimitStore.open(join(dir, "limits.db"), () => clock.ms);
+        cleanups.push(() => store.close());
+        return { store, unavailableBecause: "" };
+      },
+    });
+    const rule = oneGlobalCall.rules[0] as CompiledPolicy["rules"][number];
+    const passes = () => {
+      const verdict = limiter.reserve(oneGlobalCall, rule, { name: "act", arguments: {} }, true);
+      if (verdict instanceof Promise) throw new Error("the local store answers at once");
+      return verdict.pass;
+    };
+    expect(passes()).toBe(false);
+    usable = true;
+    clock.ms -= 3_600_000;
+    clock.ms += 5_000;
+    expect(passes()).toBe(true);
   });
 });
 
@@ -311,6 +339,65 @@ rules:
     const first = await (waiting as PendingVerdict).verdict;
     expect(reasonOf(first)).toContain("approved, but meanwhile the limit was reached");
     expect(reasonOf(first)).toContain("200 is left");
+  });
+
+  it("audits an approved call as counted when the store it could not reach while the call was asked about counts it at approval", async () => {
+    const dir = machine();
+    const clock = { ms: 1_000_000 };
+    let reachable = false;
+    const limiter = new Limiter({
+      serverLabel: "test-server",
+      now: () => clock.ms,
+      sharedStore: () => {
+        if (!reachable) return { store: null, unavailableBecause: "the state folder cannot be written" };
+        const store = LocalLimitStore.open(join(dir, "limits.db"), () => clock.ms);
+        cleanups.push(() => store.close());
+        return { store, unavailableBecause: "" };
+      },
+    });
+    const auditPath = join(dir, "audit.jsonl");
+    const audit = AuditLog.open(auditPath, { event: "session_start" });
+    cleanups.push(() => audit.close());
+    const { approver, asked } = manualApprover();
+    const allowWhenDown = policyFrom(`version: 1
+default: deny
+state: { on_unavailable: allow }
+rules:
+  - { id: transfers, tool: transfer, action: require_approval, budget: { sum: args.amount, max: 500, window: 86400, scope: global } }
+`);
+    const gate = new Gate({
+      policy: allowWhenDown,
+      audit,
+      sessionId: "s",
+      serverLabel: "test-server",
+      approver,
+      limiter,
+      warn: () => {},
+    });
+    const waiting = decide(gate, "transfer", { amount: 300 });
+    expect(asked).toHaveLength(1);
+    // The store can be used again by the time the person approves: the approved call is counted.
+    reachable = true;
+    clock.ms += 5_000;
+    asked[0]?.answer(true);
+    const verdict = await (waiting as PendingVerdict).verdict;
+    expect(verdict.forward).toBe(true);
+    if (verdict.forward) verdict.finish("result");
+    const rule = allowWhenDown.rules[0] as CompiledPolicy["rules"][number];
+    const next = limiter.reserve(
+      allowWhenDown,
+      rule,
+      { name: "transfer", arguments: { amount: 201 } },
+      false,
+    );
+    expect(next instanceof Promise ? null : next.pass).toBe(false);
+    const line = readFileSync(auditPath, "utf8")
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((entry) => entry.event === "tools/call");
+    expect(line?.decision).toBe("allow");
+    expect(line?.uncounted).toBeUndefined();
   });
 });
 

@@ -71,6 +71,15 @@ describe("the local store's windows", () => {
     expect(await store.usage("p:")).toEqual([]);
   });
 
+  it("reports and resets the counters of a key_prefix with a character beyond the BMP (JavaScript counts it as two, SQLite as one)", async () => {
+    const store = storeAt({ ms: 1_000 });
+    const request = { key: "🔒team:rate_limit:{r}:global", max: 5, windowMs: 60_000, amount: 1 };
+    expect(store.reserve([request]).kind).toBe("counted");
+    expect(await store.usage("🔒team:")).toEqual([{ key: request.key, used: 1, freesInMs: 60_000 }]);
+    expect(await store.reset("🔒team:", "🔒team:rate_limit:{r}:")).toBe(1);
+    expect(await store.usage("🔒team:")).toEqual([]);
+  });
+
   it("resets the counters of its key_prefix only, not those of a longer key_prefix that starts with it (as Redis does)", async () => {
     const store = storeAt({ ms: 1_000 });
     const mine = { key: "team:rate_limit:{r}:global", max: 5, windowMs: 60_000, amount: 1 };

@@ -1,12 +1,18 @@
 // The Redis store's scripts on a real Redis, below the wrap: counters of many buckets, and what
 // `policylayer limits` reads from them.
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Approver } from "../../src/approval/request.js";
+import { AuditLog } from "../../src/audit/log.js";
 import { parsePolicy } from "../../src/policy/load.js";
 import type { CompiledRule } from "../../src/policy/types.js";
+import { Gate } from "../../src/proxy/gate.js";
 import { Limiter } from "../../src/ratelimit/limiter.js";
 import { RedisLimitStore } from "../../src/ratelimit/redis-store.js";
+import { requestEraOf } from "../../src/wire/era.js";
 import { type RunningRedis, startRedis } from "../helpers/redis.js";
+import { tempDir } from "../helpers/tmp.js";
 
 let redis: RunningRedis;
 let admin: Redis;
@@ -169,5 +175,62 @@ describe("the expiry of a Redis counter's keys", () => {
       expect(Number(await admin.call("PEXPIRETIME", counterKey))).toBeGreaterThanOrEqual(
         dayBucketMs + 60_000,
       );
+  });
+});
+
+describe("a call withdrawn while the Redis store is asked about it", () => {
+  it("asks nobody when it would have waited for approval (the client cancelled it, or the server exited)", async () => {
+    const { store, prefix } = await storeUnderOwnPrefix();
+    const parsed = parsePolicy(
+      `version: 1
+default: deny
+state: { store: redis, key_prefix: "${prefix}" }
+rules:
+  - { id: asked, tool: act, action: require_approval, rate_limit: { max: 5, window: 600, scope: global } }
+`,
+      "withdrawn.yaml",
+    );
+    if (!parsed.ok) throw new Error(`test policy does not validate: ${parsed.errors[0]?.message}`);
+    const dir = tempDir();
+    const audit = AuditLog.open(join(dir.path, "audit.jsonl"), { event: "session_start" });
+    const asked: string[] = [];
+    // Refuses at once, so that a question asked for the withdrawn call ends the verdict too.
+    const approver: Approver = (question) => {
+      asked.push(question.call.name);
+      return {
+        answer: Promise.resolve({ approved: false, channel: "test", decidedBy: "tester", reason: "asked" }),
+        withdraw: () => {},
+      };
+    };
+    const gate = new Gate({
+      policy: parsed.policy,
+      audit,
+      sessionId: "s",
+      serverLabel: "test",
+      approver,
+      limiter: new Limiter({ serverLabel: "test", sharedStore: () => ({ store, unavailableBecause: "" }) }),
+      warn: () => {},
+    });
+    try {
+      const pending = gate.decideCall({
+        id: 1,
+        call: { name: "act", arguments: {} },
+        progressToken: null,
+        argumentsJson: "{}",
+        era: requestEraOf(undefined),
+        roundTrip: {},
+      });
+      if (!("verdict" in pending)) throw new Error("expected the call to wait for the Redis store");
+      pending.withdraw("the client cancelled the request");
+      const verdict = await pending.verdict;
+      expect(verdict.forward).toBe(false);
+      expect(!verdict.forward && "denial" in verdict ? verdict.denial.reason : "").toBe(
+        "the client cancelled the request",
+      );
+      expect(asked).toEqual([]);
+    } finally {
+      audit.close();
+      dir.cleanup();
+    }
   });
 });
