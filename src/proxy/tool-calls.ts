@@ -150,8 +150,14 @@ export class ToolCalls {
           }
         },
         (error: unknown) => {
-          this.host.warn(`approval failed: ${String(error)}`);
+          this.host.warn(`internal error while deciding a call: ${(error as Error)?.stack ?? error}`);
+          // Still ours to answer (not cleared by a server exit, not cancelled): denied, never left waiting.
+          if (this.host.pending.get(id) !== entry) return;
           this.host.pending.remove(entry);
+          if (entry.cancelled) return;
+          const tool = typeof forwarded.params.name === "string" ? forwarded.params.name : "";
+          const reason = "policylayer hit an internal error while deciding this call, so it was denied (fail closed)";
+          this.applyVerdict(forwarded, { forward: false, denial: { tool, reason, rule: null } });
         },
       )
       .finally(() => this.decidedOne());

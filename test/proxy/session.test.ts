@@ -661,6 +661,33 @@ describe("a long answer from the server, in process", () => {
     }
   });
 
+  it("answers a call whose pending decision fails with a denial, instead of leaving the client waiting", async () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    let fail: (error: Error) => void = () => {};
+    const failing = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    vi.spyOn(session.gate, "decideCall").mockReturnValueOnce({ verdict: failing, withdraw: () => {} });
+    session.fromClient({
+      jsonrpc: "2.0",
+      id: 77,
+      method: "tools/call",
+      params: { name: "echo", arguments: {} },
+    });
+    expect(session.clientReceived()).toEqual([]);
+    fail(new Error("a bug in deciding"));
+    await failing.catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(session.serverReceived()).toEqual([]);
+    const [answer, ...more] = session.clientReceived();
+    expect(more).toEqual([]);
+    expect(answer).toMatchObject({ id: 77, result: { isError: true } });
+    expect(JSON.stringify(answer)).toContain(
+      "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
+    );
+    expect(session.warnings.join("\n")).toContain("a bug in deciding");
+  });
+
   it("cuts off an answer the server exits in the middle of, then answers its request with the exit", () => {
     const { session, id } = callInFlight();
     const line = `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${"u".repeat(400 * 1024)}"}]}}`;
