@@ -9,7 +9,13 @@ import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
 import { Limiter, type SharedStoreHandle, sameSharedStore } from "../ratelimit/limiter.js";
 import { openSharedStore } from "../ratelimit/open-store.js";
-import { describeExit, endGroup, exitCodeOf, stopServer } from "../upstream/server-process.js";
+import {
+  describeExit,
+  endGroup,
+  exitCodeOf,
+  outputReadWithin,
+  stopServer,
+} from "../upstream/server-process.js";
 import { type ReloadOptions, startReloading } from "./reload.js";
 import type { StartedWrap } from "./start.js";
 
@@ -174,11 +180,15 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   const description = describeExit(result);
   // A crash closes the server's output first: its exit is said all the same.
   if (!shuttingDown || serverWentFirst) warn(`the MCP server ${description}`);
+  // What it wrote before it exited may still be unread: its answers reach the client rather than
+  // errors in their place. The rest of its group is ended meanwhile (one of them may hold its output open).
+  const groupEnded = endGroup(server, options.graceMs);
+  await outputReadWithin(server, options.graceMs);
   approvals.withdrawAll(`the MCP server ${description}`);
   closeInbox();
   session.serverExited(description);
   stopWatching();
-  await endGroup(server, options.graceMs);
+  await groupEnded;
   audit.append({
     time: new Date().toISOString(),
     event: "session_end",

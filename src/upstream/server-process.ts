@@ -145,6 +145,26 @@ export async function endGroup(server: ServerProcess, graceMs: number): Promise<
   if (server.groupAlive()) server.signalGroup("SIGKILL");
 }
 
+/**
+ * After the server itself exited: resolves once all it wrote to its stdout has been read (the reading
+ * waits while the client reads slowly), or after `ms` (a process outside its group holds it open).
+ */
+export function outputReadWithin(server: ServerProcess, ms: number): Promise<void> {
+  const { stdout } = server;
+  if (stdout.readableEnded || stdout.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stdout.off("end", done);
+      stdout.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stdout.once("end", done);
+    stdout.once("close", done);
+  });
+}
+
 function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
