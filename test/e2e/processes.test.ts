@@ -103,6 +103,22 @@ describe("no process outlives the session", () => {
     await waitForExit(grandchildPid, 5000);
   });
 
+  it("a grandchild the server started in a process group of its own ends too", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild();
+    const response = await session.request("d", "tools/call", { name: "spawn_detached", arguments: {} });
+    const detachedPid = Number((response.result as { content: Array<{ text: string }> }).content[0]?.text);
+    expect(isAlive(detachedPid)).toBe(true);
+    session.closeInput();
+    expect((await session.exited).code).toBe(0);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+    try {
+      await waitForExit(detachedPid, 5000);
+    } finally {
+      if (isAlive(detachedPid)) process.kill(detachedPid, "SIGKILL");
+    }
+  });
+
   it.each(["SIGTERM", "SIGINT"] as const)(
     "%s to policylayer reaches the server's process group",
     async (signal) => {
