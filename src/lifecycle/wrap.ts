@@ -17,7 +17,7 @@ import {
   stopServer,
 } from "../upstream/server-process.js";
 import { type ReloadOptions, startReloading } from "./reload.js";
-import type { StartedWrap } from "./start.js";
+import { STOP_SIGNALS, type StartedWrap } from "./start.js";
 
 export interface WrapOptions extends ReloadOptions {
   policy: CompiledPolicy;
@@ -165,9 +165,9 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     warn(`received ${signal}; stopping the server`);
     shutDown(signal);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  const earlySignal = started.takeEarlySignal();
+  if (earlySignal !== null) onSignal(earlySignal);
 
   // V8 optimizes a function once it has run a budget of bytecode. A session is seldom long, so from
   // here on (the start is done: a smaller budget there only costs compile time) the budget is a

@@ -41,6 +41,17 @@ async function startWithGrandchild(env: NodeJS.ProcessEnv = {}, flags: string[] 
   return { session, serverPid, grandchildPid, wrapPid: session.child.pid as number };
 }
 
+/** The pid in `file` once it is written there; rejects after `timeoutMs`, naming the file. */
+async function pidWritten(file: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = Number(readFileSync(file, { encoding: "utf8", flag: "a+" }));
+    if (pid > 0) return pid;
+    if (Date.now() > deadline) throw new Error(`no pid in ${file} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe("no process outlives the session", () => {
   it("client closes stdin: server and grandchild end, policylayer exits with the server's code", async () => {
     const { session, serverPid, grandchildPid } = await startWithGrandchild();
@@ -119,7 +130,7 @@ describe("no process outlives the session", () => {
     }
   });
 
-  it.each(["SIGTERM", "SIGINT"] as const)(
+  it.each(["SIGTERM", "SIGINT", "SIGHUP"] as const)(
     "%s to policylayer reaches the server's process group",
     async (signal) => {
       const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
@@ -127,11 +138,40 @@ describe("no process outlives the session", () => {
       process.kill(wrapPid, signal);
       const exit = await session.exited;
       process.stderr.write(`shutdown after ${signal}: ${Date.now() - started} ms\n`);
-      expect(exit.code).toBe(128 + (signal === "SIGTERM" ? 15 : 2));
+      expect(exit.code).toBe(128 + { SIGTERM: 15, SIGINT: 2, SIGHUP: 1 }[signal]);
       await waitForExit(serverPid, 5000);
       await waitForExit(grandchildPid, 5000);
     },
   );
+
+  it("SIGTERM to policylayer while it is still starting reaches the server", async () => {
+    // A shell that writes its pid and then becomes the server: the pid is there at once, before
+    // policylayer has finished starting.
+    const startedFile = join(dir.path, "started");
+    const session = new RawSession(
+      [
+        "--policy",
+        writePolicy(dir.path, "version: 1\ndefault: allow\n"),
+        "--audit",
+        join(dir.path, "audit.jsonl"),
+        "--grace-ms",
+        "500",
+        "--",
+        "sh",
+        "-c",
+        `echo $$ > '${startedFile}'; exec '${process.execPath}' '${recordingServer}'`,
+      ],
+      { IGNORE_EOF: "1", XDG_STATE_HOME: dir.path },
+    );
+    const serverPid = await pidWritten(startedFile, 10_000);
+    process.kill(session.child.pid as number, "SIGTERM");
+    try {
+      expect(await session.exited).toEqual({ code: 143, signal: null });
+      await waitForExit(serverPid, 5000);
+    } finally {
+      if (isAlive(serverPid)) process.kill(serverPid, "SIGKILL");
+    }
+  });
 
   it("SIGKILL to policylayer is the one case it cannot handle; its stdin closing still ends a well-behaved server", async () => {
     const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
