@@ -78,6 +78,8 @@ export async function startWrap(
     if (server.groupAlive()) server.signalGroup("SIGKILL");
   };
   process.on("exit", killGroupOnExit);
+  // stderr carries only our warnings: a client that closed its end (EPIPE) ends them, not the session.
+  process.stderr.on("error", () => {});
   return {
     sessionId,
     serverLabel,

@@ -144,6 +144,24 @@ describe("no process outlives the session", () => {
     },
   );
 
+  it("a client that closes policylayer's stderr: the session goes on without its warnings", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild();
+    session.child.stderr.destroy();
+    // A line policylayer refuses, with a warning on the closed stderr.
+    session.write("not json\n");
+    expect(await session.responseTo(null)).toMatchObject({ error: { code: -32700 } });
+    const echo = session.request("echo", "tools/call", {
+      name: "echo",
+      arguments: { after: "stderr closed" },
+    });
+    const outcome = await Promise.race([echo, session.exited.then((exit) => ({ exitedFirst: exit }))]);
+    expect(outcome).toMatchObject({ id: "echo", result: { isError: false } });
+    session.closeInput();
+    expect((await session.exited).code).toBe(0);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+  });
+
   it("SIGTERM to policylayer while it is still starting reaches the server", async () => {
     // A shell that writes its pid and then becomes the server: the pid is there at once, before
     // policylayer has finished starting.
