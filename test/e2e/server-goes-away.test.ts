@@ -113,6 +113,9 @@ describe("a server that answers and exits at once", () => {
       writePolicy(dir.path, "version: 1\ndefault: allow\n"),
       "--audit",
       join(dir.path, "audit.jsonl"),
+      // The rest of the answer is read for up to this long after the exit: ample on a loaded machine.
+      "--grace-ms",
+      "10000",
       "--",
       await pythonWithMcp(1),
       join(repoRoot, "test", "servers", "answer_then_exit.py"),
