@@ -49,7 +49,7 @@ function spawnFailure(command: string, error: unknown): SpawnError {
  * server's tree, one that left its process group too (setsid, a detached spawn), and is found by it
  * in /proc. Where there is no /proc (macOS), only the group is reached.
  */
-export const TREE_MARK = "POLICYLAYER_SERVER_TREE";
+const TREE_MARK = "POLICYLAYER_SERVER_TREE";
 
 /** The processes (not ours) whose environment holds `mark`; none where /proc cannot be read. */
 function markedProcesses(mark: Buffer): number[] {
@@ -194,7 +194,8 @@ export async function endGroup(server: ServerProcess, graceMs: number): Promise<
 
 /**
  * After the server itself exited: resolves once all it wrote to its stdout has been read (the reading
- * waits while the client reads slowly), or after `ms` (a process outside its group holds it open).
+ * waits while the client reads slowly), or after `ms` (the client reads nothing, or a process the
+ * server left behind holds its stdout open).
  */
 export function outputReadWithin(server: ServerProcess, ms: number): Promise<void> {
   const { stdout } = server;
