@@ -22,7 +22,12 @@ export interface StartedWrap {
   server: ServerProcess;
   /** Stops killing the server's group at our exit (the session ended it in order). */
   release(): void;
+  /** Stops keeping the signals that came while wrap was starting; the first of them, or null. */
+  takeEarlySignal(): NodeJS.Signals | null;
 }
+
+/** The signals that stop wrap, each passed on to the server as the first step of ending it. */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
  * The first phase of wrap, kept lean because it is on the critical path of every start: open the
@@ -50,10 +55,21 @@ export async function startWrap(
   } catch (error) {
     throw new WrapStartError(`cannot write the audit log ${auditPath}: ${(error as Error).message}`, 1);
   }
+  // From before the spawn until the session handles them: a signal would end us by default (no exit
+  // event), and a server that does not stop at the end of its input would outlive us. It is kept for the session.
+  let earlySignal: NodeJS.Signals | null = null;
+  const keepSignal = (signal: NodeJS.Signals) => {
+    earlySignal ??= signal;
+  };
+  const stopKeeping = () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, keepSignal);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, keepSignal);
   let server: ServerProcess;
   try {
     server = await startServer(command, args);
   } catch (error) {
+    stopKeeping();
     audit.close();
     throw new WrapStartError((error as Error).message, 127);
   }
@@ -62,5 +78,17 @@ export async function startWrap(
     if (server.groupAlive()) server.signalGroup("SIGKILL");
   };
   process.on("exit", killGroupOnExit);
-  return { sessionId, serverLabel, audit, server, release: () => process.off("exit", killGroupOnExit) };
+  // stderr carries only our warnings: a client that closed its end (EPIPE) ends them, not the session.
+  process.stderr.on("error", () => {});
+  return {
+    sessionId,
+    serverLabel,
+    audit,
+    server,
+    release: () => process.off("exit", killGroupOnExit),
+    takeEarlySignal: () => {
+      stopKeeping();
+      return earlySignal;
+    },
+  };
 }

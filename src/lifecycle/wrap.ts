@@ -9,9 +9,15 @@ import { Gate } from "../proxy/gate.js";
 import { ProxySession } from "../proxy/session.js";
 import { Limiter, type SharedStoreHandle, sameSharedStore } from "../ratelimit/limiter.js";
 import { openSharedStore } from "../ratelimit/open-store.js";
-import { describeExit, endGroup, exitCodeOf, stopServer } from "../upstream/server-process.js";
+import {
+  describeExit,
+  endGroup,
+  exitCodeOf,
+  outputReadWithin,
+  stopServer,
+} from "../upstream/server-process.js";
 import { type ReloadOptions, startReloading } from "./reload.js";
-import type { StartedWrap } from "./start.js";
+import { STOP_SIGNALS, type StartedWrap } from "./start.js";
 
 export interface WrapOptions extends ReloadOptions {
   policy: CompiledPolicy;
@@ -159,9 +165,9 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     warn(`received ${signal}; stopping the server`);
     shutDown(signal);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  const earlySignal = started.takeEarlySignal();
+  if (earlySignal !== null) onSignal(earlySignal);
 
   // V8 optimizes a function once it has run a budget of bytecode. A session is seldom long, so from
   // here on (the start is done: a smaller budget there only costs compile time) the budget is a
@@ -174,11 +180,15 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   const description = describeExit(result);
   // A crash closes the server's output first: its exit is said all the same.
   if (!shuttingDown || serverWentFirst) warn(`the MCP server ${description}`);
+  // What it wrote before it exited may still be unread: its answers reach the client rather than
+  // errors in their place. The rest of its group is ended meanwhile (one of them may hold its output open).
+  const groupEnded = endGroup(server, options.graceMs);
+  await outputReadWithin(server, options.graceMs);
   approvals.withdrawAll(`the MCP server ${description}`);
   closeInbox();
   session.serverExited(description);
   stopWatching();
-  await endGroup(server, options.graceMs);
+  await groupEnded;
   audit.append({
     time: new Date().toISOString(),
     event: "session_end",

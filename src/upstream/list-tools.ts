@@ -71,8 +71,8 @@ export async function listServerTools(
   const killGroup = () => {
     if (server.groupAlive()) server.signalGroup("SIGKILL");
   };
-  // Ctrl-C reaches only our process group, not the server's: end it, then let the signal end us
-  // as it would have without this handler (the caller's own handlers still run; no exit from here).
+  // Ctrl-C (a closed terminal: SIGHUP) reaches only our process group, not the server's: end it, then
+  // let the signal end us as it would have without this handler (the caller's own handlers still run; no exit from here).
   const onSignal = (signal: NodeJS.Signals) => {
     killGroup();
     removeHandlers();
@@ -82,10 +82,12 @@ export async function listServerTools(
     process.off("exit", killGroup);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
   };
   process.on("exit", killGroup);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
   const client = new ListingClient(server, options.maxLineBytes ?? 64 * 1024 * 1024);
   const deadline = setTimeout(
     () =>

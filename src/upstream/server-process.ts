@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 
@@ -15,9 +17,12 @@ export interface ServerProcess {
   stdout: Readable;
   /** Resolves once the server process has exited (its group may still have members). */
   exited: Promise<ServerExit>;
-  /** Sends a signal to the server's whole process group (uvx and npx start grandchildren). */
+  /**
+   * Sends a signal to the server's whole process group (uvx and npx start grandchildren), and to the
+   * processes of its tree that left the group (see TREE_MARK).
+   */
   signalGroup(signal: NodeJS.Signals): void;
-  /** True while any process of the server's group is still alive. */
+  /** True while any process of the server's group, or of its tree outside the group, is still alive. */
   groupAlive(): boolean;
 }
 
@@ -39,6 +44,38 @@ function spawnFailure(command: string, error: unknown): SpawnError {
   return new SpawnError(`cannot start ${command}: ${(error as Error).message}`);
 }
 
+/**
+ * Set in the server's environment to a value of its own: every process that inherits it is of the
+ * server's tree, one that left its process group too (setsid, a detached spawn), and is found by it
+ * in /proc. Where there is no /proc (macOS), only the group is reached.
+ */
+const TREE_MARK = "POLICYLAYER_SERVER_TREE";
+
+/** The processes (not ours) whose environment holds `mark`; none where /proc cannot be read. */
+function markedProcesses(mark: Buffer): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isSafeInteger(pid) || pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`);
+    } catch {
+      // Another user's process, or one that has just gone.
+      continue;
+    }
+    // A zombie's environment reads empty: it has ended already.
+    if (environ.includes(mark)) pids.push(pid);
+  }
+  return pids;
+}
+
 /** Where and with which environment a server starts: our own unless given. */
 export interface SpawnPlace {
   env?: NodeJS.ProcessEnv;
@@ -46,7 +83,7 @@ export interface SpawnPlace {
 }
 
 /**
- * Starts COMMAND with ARGS in a new process group, with our environment, stdin and stdout piped
+ * Starts COMMAND with ARGS in a new process group, with our environment (and TREE_MARK), stdin and stdout piped
  * and stderr passed straight through to ours (Claude Desktop shows it in the server's log).
  * node:child_process rather than execa: execa's import alone costs ~55 ms of every start.
  */
@@ -55,12 +92,14 @@ export function startServer(
   args: readonly string[],
   place: SpawnPlace = {},
 ): Promise<ServerProcess> {
+  const markValue = randomBytes(12).toString("base64url");
+  const mark = Buffer.from(`${TREE_MARK}=${markValue}\0`);
   let child: ChildProcess;
   try {
     child = spawn(command, args, {
       stdio: ["pipe", "pipe", "inherit"],
       detached: true,
-      env: place.env ?? process.env,
+      env: { ...(place.env ?? process.env), [TREE_MARK]: markValue },
       cwd: place.cwd,
     });
   } catch (error) {
@@ -89,14 +128,22 @@ export function startServer(
           } catch {
             // ESRCH: the group is already gone.
           }
+          for (const stray of markedProcesses(mark)) {
+            try {
+              process.kill(stray, signal);
+            } catch {
+              // ESRCH: it ended meanwhile.
+            }
+          }
         },
         groupAlive() {
           try {
             process.kill(-pid, 0);
             return true;
           } catch (error) {
-            return (error as NodeJS.ErrnoException).code === "EPERM";
+            if ((error as NodeJS.ErrnoException).code === "EPERM") return true;
           }
+          return markedProcesses(mark).length > 0;
         },
       });
     });
@@ -135,7 +182,7 @@ export async function stopServer(
   await server.exited;
 }
 
-/** After the server itself exited: what is left of its group (uvx's, npx's grandchildren) gets SIGTERM, then SIGKILL. */
+/** After the server itself exited: what is left of its group (uvx's, npx's grandchildren) and tree gets SIGTERM, then SIGKILL. */
 export async function endGroup(server: ServerProcess, graceMs: number): Promise<void> {
   if (!server.groupAlive()) return;
   server.signalGroup("SIGTERM");
@@ -143,6 +190,27 @@ export async function endGroup(server: ServerProcess, graceMs: number): Promise<
   // Grandchildren are not our children, so no event tells us they are gone: poll briefly.
   while (server.groupAlive() && Date.now() < deadline) await delay(20);
   if (server.groupAlive()) server.signalGroup("SIGKILL");
+}
+
+/**
+ * After the server itself exited: resolves once all it wrote to its stdout has been read (the reading
+ * waits while the client reads slowly), or after `ms` (the client reads nothing, or a process the
+ * server left behind holds its stdout open).
+ */
+export function outputReadWithin(server: ServerProcess, ms: number): Promise<void> {
+  const { stdout } = server;
+  if (stdout.readableEnded || stdout.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stdout.off("end", done);
+      stdout.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stdout.once("end", done);
+    stdout.once("close", done);
+  });
 }
 
 function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {

@@ -42,30 +42,37 @@ describe("listServerTools", () => {
 });
 
 describe("policylayer tools interrupted while listing", () => {
-  it("ends the server's process group on Ctrl-C, then ends by the signal itself", async () => {
-    const dir = tempDir();
-    try {
-      const pidFile = join(dir.path, "server.pid");
-      // A server that never answers initialize, and says its pid once it runs.
-      const server = `require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
-      const child = spawn(process.execPath, [policylayerBin, "tools", "--", process.execPath, "-e", server], {
-        stdio: "ignore",
-        env: { ...process.env, POLICYLAYER_POLICY: "" },
-      });
-      const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-        child.once("exit", (code, signal) => resolve(signal ?? code)),
-      );
-      await expect
-        .poll(() => existsSync(pidFile), { timeout: 20_000, message: "the server's pid file" })
-        .toBe(true);
-      const serverPid = Number(readFileSync(pidFile, "utf8"));
-      child.kill("SIGINT");
-      expect(await exited).toBe("SIGINT");
-      await expect
-        .poll(() => isAlive(serverPid), { timeout: 10_000, message: "the server to be gone" })
-        .toBe(false);
-    } finally {
-      dir.cleanup();
-    }
-  });
+  it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)(
+    "ends the server's process group on %s, then ends by the signal itself",
+    async (signal) => {
+      const dir = tempDir();
+      try {
+        const pidFile = join(dir.path, "server.pid");
+        // A server that never answers initialize, and says its pid once it runs.
+        const server = `require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+        const child = spawn(
+          process.execPath,
+          [policylayerBin, "tools", "--", process.execPath, "-e", server],
+          {
+            stdio: "ignore",
+            env: { ...process.env, POLICYLAYER_POLICY: "" },
+          },
+        );
+        const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+          child.once("exit", (code, signal) => resolve(signal ?? code)),
+        );
+        await expect
+          .poll(() => existsSync(pidFile), { timeout: 20_000, message: "the server's pid file" })
+          .toBe(true);
+        const serverPid = Number(readFileSync(pidFile, "utf8"));
+        child.kill(signal);
+        expect(await exited).toBe(signal);
+        await expect
+          .poll(() => isAlive(serverPid), { timeout: 10_000, message: "the server to be gone" })
+          .toBe(false);
+      } finally {
+        dir.cleanup();
+      }
+    },
+  );
 });

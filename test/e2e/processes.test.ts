@@ -41,6 +41,17 @@ async function startWithGrandchild(env: NodeJS.ProcessEnv = {}, flags: string[] 
   return { session, serverPid, grandchildPid, wrapPid: session.child.pid as number };
 }
 
+/** The pid in `file` once it is written there; rejects after `timeoutMs`, naming the file. */
+async function pidWritten(file: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = Number(readFileSync(file, { encoding: "utf8", flag: "a+" }));
+    if (pid > 0) return pid;
+    if (Date.now() > deadline) throw new Error(`no pid in ${file} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe("no process outlives the session", () => {
   it("client closes stdin: server and grandchild end, policylayer exits with the server's code", async () => {
     const { session, serverPid, grandchildPid } = await startWithGrandchild();
@@ -103,7 +114,23 @@ describe("no process outlives the session", () => {
     await waitForExit(grandchildPid, 5000);
   });
 
-  it.each(["SIGTERM", "SIGINT"] as const)(
+  it("a grandchild the server started in a process group of its own ends too", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild();
+    const response = await session.request("d", "tools/call", { name: "spawn_detached", arguments: {} });
+    const detachedPid = Number((response.result as { content: Array<{ text: string }> }).content[0]?.text);
+    expect(isAlive(detachedPid)).toBe(true);
+    session.closeInput();
+    expect((await session.exited).code).toBe(0);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+    try {
+      await waitForExit(detachedPid, 5000);
+    } finally {
+      if (isAlive(detachedPid)) process.kill(detachedPid, "SIGKILL");
+    }
+  });
+
+  it.each(["SIGTERM", "SIGINT", "SIGHUP"] as const)(
     "%s to policylayer reaches the server's process group",
     async (signal) => {
       const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();
@@ -111,11 +138,58 @@ describe("no process outlives the session", () => {
       process.kill(wrapPid, signal);
       const exit = await session.exited;
       process.stderr.write(`shutdown after ${signal}: ${Date.now() - started} ms\n`);
-      expect(exit.code).toBe(128 + (signal === "SIGTERM" ? 15 : 2));
+      expect(exit.code).toBe(128 + { SIGTERM: 15, SIGINT: 2, SIGHUP: 1 }[signal]);
       await waitForExit(serverPid, 5000);
       await waitForExit(grandchildPid, 5000);
     },
   );
+
+  it("a client that closes policylayer's stderr: the session goes on without its warnings", async () => {
+    const { session, serverPid, grandchildPid } = await startWithGrandchild();
+    session.child.stderr.destroy();
+    // A line policylayer refuses, with a warning on the closed stderr.
+    session.write("not json\n");
+    expect(await session.responseTo(null)).toMatchObject({ error: { code: -32700 } });
+    const echo = session.request("echo", "tools/call", {
+      name: "echo",
+      arguments: { after: "stderr closed" },
+    });
+    const outcome = await Promise.race([echo, session.exited.then((exit) => ({ exitedFirst: exit }))]);
+    expect(outcome).toMatchObject({ id: "echo", result: { isError: false } });
+    session.closeInput();
+    expect((await session.exited).code).toBe(0);
+    await waitForExit(serverPid, 5000);
+    await waitForExit(grandchildPid, 5000);
+  });
+
+  it("SIGTERM to policylayer while it is still starting reaches the server", async () => {
+    // A shell that writes its pid and then becomes the server: the pid is there at once, before
+    // policylayer has finished starting.
+    const startedFile = join(dir.path, "started");
+    const session = new RawSession(
+      [
+        "--policy",
+        writePolicy(dir.path, "version: 1\ndefault: allow\n"),
+        "--audit",
+        join(dir.path, "audit.jsonl"),
+        "--grace-ms",
+        "500",
+        "--",
+        "sh",
+        "-c",
+        `echo $$ > '${startedFile}'; exec '${process.execPath}' '${recordingServer}'`,
+      ],
+      { IGNORE_EOF: "1", XDG_STATE_HOME: dir.path },
+    );
+    const serverPid = await pidWritten(startedFile, 10_000);
+    process.kill(session.child.pid as number, "SIGTERM");
+    try {
+      expect(await session.exited).toEqual({ code: 143, signal: null });
+      await waitForExit(serverPid, 5000);
+    } finally {
+      if (isAlive(serverPid)) process.kill(serverPid, "SIGKILL");
+    }
+  });
 
   it("SIGKILL to policylayer is the one case it cannot handle; its stdin closing still ends a well-behaved server", async () => {
     const { session, serverPid, grandchildPid, wrapPid } = await startWithGrandchild();

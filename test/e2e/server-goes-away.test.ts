@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { recordingServer } from "../helpers/paths.js";
+import { recordingServer, repoRoot } from "../helpers/paths.js";
+import { pythonWithMcp } from "../helpers/python-sdk.js";
 import { RawSession, waitForExit } from "../helpers/raw-session.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
 
@@ -100,5 +101,39 @@ describe("a server that closes its input", () => {
     expect((crash.error as { code: number }).code).toBe(-32000);
     expect((await session.exited).code).toBe(3);
     expect(session.stderr).toContain("policylayer: the MCP server exited with code 3");
+  });
+});
+
+describe("a server that answers and exits at once", () => {
+  // Shown where the server's socket may hold more than the client's side takes in before policylayer
+  // pauses (net.core.wmem_max above Linux's default of 212992: the server then holds megabytes).
+  it("passes on the whole answer it wrote before exiting, though the client had not read it yet", async () => {
+    const session = new RawSession([
+      "--policy",
+      writePolicy(dir.path, "version: 1\ndefault: allow\n"),
+      "--audit",
+      join(dir.path, "audit.jsonl"),
+      // The rest of the answer is read for up to this long after the exit: ample on a loaded machine.
+      "--grace-ms",
+      "10000",
+      "--",
+      await pythonWithMcp(1),
+      join(repoRoot, "test", "servers", "answer_then_exit.py"),
+    ]);
+    await session.initialize();
+    await session.request("list", "tools/list", {});
+    // The client reads nothing while the server answers and exits: what the client's side does not
+    // take in is still in the server's socket (its reading paused) when policylayer hears of the exit.
+    session.child.stdout.pause();
+    session.send({ jsonrpc: "2.0", id: "call", method: "tools/call", params: { name: "answer_and_exit" } });
+    const answered = await session.waitForStderr(/answered with \d+ characters/);
+    await session.waitForStderr(/policylayer: the MCP server exited with code 0/);
+    session.child.stdout.resume();
+    const answer = await session.responseTo("call");
+    expect(answer.error).toBeUndefined();
+    const text = (answer.result as { content: Array<{ text: string }> }).content[0]?.text;
+    expect(text?.length).toBe(Number(answered.match(/\d+/)?.[0]));
+    expect((await session.exited).code).toBe(0);
+    expect(session.unread()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A small MCP server of our own, for what real servers cannot do on demand: record every line
-// that reaches it (RECORD_FILE), crash, hang, close its stdout, ignore SIGTERM, start a grandchild, and answer
+// that reaches it (RECORD_FILE), crash, hang, close its stdout, ignore SIGTERM, start a grandchild (in its process group or in one of its own), and answer
 // with huge or malformed output. Plain JavaScript so tests need no build step for it.
 import { spawn } from "node:child_process";
 import { appendFileSync, closeSync, writeFileSync } from "node:fs";
@@ -121,6 +121,17 @@ function handle(message) {
             stdio: "ignore",
           },
         );
+        send({ jsonrpc: "2.0", id, result: textResult(String(child.pid)) });
+        return;
+      }
+      case "spawn_detached": {
+        // Unlisted: a grandchild in a process group (and session) of its own, that ignores SIGTERM.
+        const child = spawn(
+          process.execPath,
+          ["-e", "process.on('SIGTERM',()=>{}); setInterval(()=>{}, 1000)"],
+          { stdio: "ignore", detached: true },
+        );
+        child.unref();
         send({ jsonrpc: "2.0", id, result: textResult(String(child.pid)) });
         return;
       }
