@@ -11,6 +11,10 @@ export interface Denial {
   rule: { index: number; tool: string[] | null } | null;
 }
 
+/** Why a call is denied when deciding it failed (a bug of ours): fail closed. */
+export const INTERNAL_ERROR_REASON =
+  "policylayer hit an internal error while deciding this call, so it was denied (fail closed)";
+
 /** The text a model reads: names the tool, gives the reason, and for a rate limit when to retry. */
 export function denialText(denial: Denial): string {
   const retry =

@@ -19,6 +19,7 @@ import { serializeParsed } from "../wire/serialize.js";
 import { ApprovalStage, type ApprovedLimits, type CallContext } from "./approval-stage.js";
 import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import { type Continuation, ServerContinuations } from "./continuations.js";
+import { INTERNAL_ERROR_REASON } from "./denial.js";
 import { type CallEnd, ForwardedCall, OpenCalls } from "./forwarded-call.js";
 
 export interface GateOptions {
@@ -164,15 +165,30 @@ export class Gate implements CallGate {
       this.options.warn(
         `internal error while deciding ${visibleToolName(tool, 200)}: ${(error as Error).stack ?? error}`,
       );
-      return {
-        forward: false,
-        denial: {
-          tool,
-          reason:
-            "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
-          rule: null,
-        },
-      };
+      const reason =
+        "policylayer hit an internal error while deciding this call, so it was denied (fail closed)";
+      this.auditInternalError(request, reason);
+      return { forward: false, denial: { tool, reason, rule: null } };
+    }
+  }
+
+  /** Every decision is audited, one that failed too: classified as the call would be, else at its most severe. */
+  private auditInternalError(request: CallRequest, reason: string): void {
+    const { id, call, argumentsJson } = request;
+    const policy = this.policy;
+    let classification: Classification;
+    try {
+      classification = classifyForPolicy(policy, this.profiles.get(call.name), call).call;
+    } catch {
+      classification = { category: "destructive", risk: "critical", signals: [] };
+    }
+    const decision: Decision = { action: "deny", rule: null, reason, hidden: false };
+    try {
+      const record = this.baseRecord(id, call, classification, decision, policy, argumentsJson, this.now());
+      if (!this.options.audit.appendCall(record) && this.options.audit.failed)
+        this.options.warn(this.options.audit.failed);
+    } catch (error) {
+      this.options.warn(`the audit line of that denial could not be written: ${(error as Error).message}`);
     }
   }
 

@@ -11,7 +11,7 @@ import type { BatchedOutput } from "../wire/output.js";
 import { type LineText, serializeParsed } from "../wire/serialize.js";
 import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate.js";
 import type { ClientRequests, PendingRequest } from "./client-requests.js";
-import { denialResultLine } from "./denial.js";
+import { denialResultLine, INTERNAL_ERROR_REASON } from "./denial.js";
 import { readToolCallParams } from "./tool-call-params.js";
 import type { ToolListFetcher } from "./tool-list-fetch.js";
 
@@ -156,8 +156,8 @@ export class ToolCalls {
           this.host.pending.remove(entry);
           if (entry.cancelled) return;
           const tool = typeof forwarded.params.name === "string" ? forwarded.params.name : "";
-          const reason = "policylayer hit an internal error while deciding this call, so it was denied (fail closed)";
-          this.applyVerdict(forwarded, { forward: false, denial: { tool, reason, rule: null } });
+          const denial = { tool, reason: INTERNAL_ERROR_REASON, rule: null };
+          this.applyVerdict(forwarded, { forward: false, denial });
         },
       )
       .finally(() => this.decidedOne());

@@ -661,6 +661,31 @@ describe("a long answer from the server, in process", () => {
     }
   });
 
+  it("denies a call whose decision throws, tells the agent so, and audits the denial", () => {
+    const session = proxyWith("version: 1\ndefault: allow\n");
+    const gate = session.gate as unknown as { decideCallUnguarded(request: unknown): unknown };
+    vi.spyOn(gate, "decideCallUnguarded").mockImplementationOnce(() => {
+      throw new Error("a bug in deciding");
+    });
+    const { forwarded, result } = call(session, "delete_everything", { all: true });
+    expect(forwarded).toEqual([]);
+    expect(result).toMatchObject({ isError: true });
+    expect(JSON.stringify(result)).toContain("policylayer hit an internal error while deciding this call");
+    const [line, ...more] = callLines(session);
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({
+      tool: "delete_everything",
+      decision: "deny",
+      policy_action: "deny",
+      rule: null,
+      reason: "policylayer hit an internal error while deciding this call, so it was denied (fail closed)",
+      category: "destructive",
+    });
+    expect(line?.args_sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The next call is decided as usual (the policy allows everything).
+    expect(call(session, "delete_everything").forwarded).toHaveLength(1);
+  });
+
   it("answers a call whose pending decision fails with a denial, instead of leaving the client waiting", async () => {
     const session = proxyWith("version: 1\ndefault: allow\n");
     let fail: (error: Error) => void = () => {};
