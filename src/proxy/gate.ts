@@ -165,8 +165,7 @@ export class Gate implements CallGate {
       this.options.warn(
         `internal error while deciding ${visibleToolName(tool, 200)}: ${(error as Error).stack ?? error}`,
       );
-      const reason =
-        "policylayer hit an internal error while deciding this call, so it was denied (fail closed)";
+      const reason = INTERNAL_ERROR_REASON;
       this.auditInternalError(request, reason);
       return { forward: false, denial: { tool, reason, rule: null } };
     }
