@@ -58,6 +58,8 @@ interface Listing {
   done: Promise<void>;
   /** The list's generation it reads (see ToolListFetcher.generation). */
   generation: number;
+  /** The envelope its requests carry (see envelopeText): only calls with the same one join it. */
+  envelope: string | null;
   /** Calls still waiting for it: when the last gives up, the listing is cancelled. */
   waiters: number;
   settled: boolean;
@@ -216,11 +218,14 @@ export class ToolListFetcher {
     await listing.done;
   }
 
-  /** The listing of the current generation in flight, or a new one; counted as awaited once more. */
+  /** The listing of the current generation in flight under `era`'s envelope, or a new one; counted as awaited once more. */
   private joinListing(era: RequestEra): Listing {
     const current = this.listing;
     const listing =
-      current !== null && current.generation === this.generation && !current.settled
+      current !== null &&
+      current.generation === this.generation &&
+      !current.settled &&
+      current.envelope === envelopeText(era)
         ? current
         : this.listAll(era);
     listing.waiters++;
@@ -267,6 +272,7 @@ export class ToolListFetcher {
     const listing: Listing = {
       done: Promise.resolve(),
       generation,
+      envelope: envelopeText(era),
       waiters: 0,
       settled: false,
       cancel: (reason: string) => {
