@@ -46,13 +46,15 @@ export interface ForwardVerdict {
 }
 
 /**
- * What the proxy does with a tools/call: forward it, answer with a denial, or answer with our own
- * input_required result (a 2026-07-28 approval asked in the client; `result` is that result).
+ * What the proxy does with a tools/call: forward it, answer with a denial, answer with our own
+ * input_required result (a 2026-07-28 approval asked in the client; `result` is that result), or
+ * answer with the JSON-RPC error the server gave the call's envelope on our own request (see EnvelopeRefused).
  */
 export type Verdict =
   | ForwardVerdict
   | { forward: false; denial: Denial }
-  | { forward: false; inputRequired: JsonObject };
+  | { forward: false; inputRequired: JsonObject }
+  | { forward: false; error: JsonObject };
 
 /** A verdict that waits for a person. */
 export interface PendingVerdict {

@@ -29,6 +29,8 @@ export interface PendingRequest {
   listed?: (result: JsonObject | null) => void;
   /** A 2026-07-28 subscriptions/listen stream that asked for tools/list changes. */
   toolsListChanged?: boolean;
+  /** The server acknowledged this listen stream: nothing may go on it before (spec 2026-07-28, subscriptions). */
+  acknowledged?: boolean;
 }
 
 /** The client's requests in flight, by id (1 and "1" apart: see IdTable for why not a Map). */
@@ -70,9 +72,11 @@ export class ClientRequests {
     this.table.delete(id);
   }
 
-  /** The open listen streams that asked for tools/list changes. */
+  /** The open listen streams that asked for tools/list changes and that the server acknowledged. */
   toolListeners(): PendingRequest[] {
-    return this.table.values().filter((entry) => entry.toolsListChanged === true);
+    return this.table
+      .values()
+      .filter((entry) => entry.toolsListChanged === true && entry.acknowledged === true);
   }
 
   /** Every unanswered request, no longer tracked (the server is gone). */

@@ -9,6 +9,16 @@ import { type AnswerId, isJsonObject, type JsonObject, type RequestId } from "..
  */
 const MAX_ABANDONED = 1024;
 
+/** A peer's error answer to a request of ours, with the JSON-RPC error object as it came. */
+export class PeerError extends Error {
+  constructor(
+    message: string,
+    readonly error: JsonObject,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The ids of requests policylayer itself sends to one side (elicitation to the client, tools/list to
  * the server), and who waits for each answer. The ids carry a random prefix, so they never collide
@@ -77,8 +87,9 @@ export class OwnRequests {
     this.waiting.delete(id);
     if (isJsonObject(message.error)) {
       waiter.reject(
-        new Error(
+        new PeerError(
           `the ${this.peer} answered with error ${stringifyJson(message.error.message ?? message.error.code)}`,
+          message.error,
         ),
       );
     } else {

@@ -3,6 +3,7 @@
 // Each is parsed as the client's lines are (parseJson: exact numbers), and one that cannot be read
 // fails closed.
 
+import { META_SUBSCRIPTION_ID } from "../wire/era.js";
 import { parseJson } from "../wire/json.js";
 import {
   ErrorCode,
@@ -29,6 +30,14 @@ export function ownAnswer(content: Buffer): JsonObject {
   const message = parsed(content);
   if (message === undefined) return { error: { message: "the server's answer is not JSON" } };
   return isJsonObject(message) ? message : { error: { message: "not an object" } };
+}
+
+/** The subscription a server's notification names in `_meta` (the id of a listen stream), or undefined. */
+export function subscriptionIdOf(content: Buffer): unknown {
+  const message = parsed(content);
+  const params = isJsonObject(message) ? message.params : undefined;
+  const meta = isJsonObject(params) ? params._meta : undefined;
+  return isJsonObject(meta) ? meta[META_SUBSCRIPTION_ID] : undefined;
 }
 
 /** The request id a server's notifications/cancelled names, or undefined. */

@@ -20,7 +20,7 @@ import { asksForToolChanges, isBlank, isNearMiss } from "./client-lines.js";
 import { ClientRequests, MAX_PENDING_REQUESTS, type PendingRequest } from "./client-requests.js";
 import { OwnRequests } from "./own-requests.js";
 import { ServerAnswers } from "./server-answers.js";
-import { cancelledRequestId, filteredToolsList, ownAnswer } from "./server-bodies.js";
+import { cancelledRequestId, filteredToolsList, ownAnswer, subscriptionIdOf } from "./server-bodies.js";
 import { ToolCalls } from "./tool-calls.js";
 import { type OwnListRequest, ToolListFetcher } from "./tool-list-fetch.js";
 
@@ -49,6 +49,8 @@ export const UNREAD_ANSWERS_BYTES = 1024 * 1024;
 const LIST_CHANGED = '"notifications/tools/list_changed"';
 /** The server's notice that it gave up a request (a listen stream it tore down), as a JSON string literal. */
 const CANCELLED = '"notifications/cancelled"';
+/** The server's acknowledgment that opens a listen stream, as a JSON string literal. */
+const ACKNOWLEDGED = '"notifications/subscriptions/acknowledged"';
 
 export class ProxySession {
   private readonly pending = new ClientRequests();
@@ -296,7 +298,8 @@ export class ProxySession {
 
   /**
    * The tools the client may see changed (a reload changed hiding): announced on every open
-   * listen stream that asked for tools/list changes (2026-07-28), and unsolicited to a client that
+   * listen stream that asked for tools/list changes and that the server acknowledged (2026-07-28:
+   * nothing goes on a stream before its acknowledgment), and unsolicited to a client that
    * opened with initialize or has not shown its era yet (in 2026-07-28 nothing comes unsolicited).
    */
   toolsListChanged(): void {
@@ -426,6 +429,7 @@ export class ProxySession {
       // What the client holds may be out of date: the next tool we do not know is looked up again.
       if (this.responses.isMethod(content, LIST_CHANGED)) this.definitions.listChanged();
       else if (this.responses.isMethod(content, CANCELLED)) this.serverCancelled(content);
+      else if (this.responses.isMethod(content, ACKNOWLEDGED)) this.listenAcknowledged(content);
       this.passToClient(content, framedBytes);
       return;
     }
@@ -477,6 +481,12 @@ export class ProxySession {
   private serverCancelled(content: Buffer): void {
     const entry = this.pending.get(cancelledRequestId(content));
     if (entry?.method === "subscriptions/listen") this.pending.remove(entry);
+  }
+
+  /** The server acknowledged a listen stream: from now on our own announcements may go on it. */
+  private listenAcknowledged(content: Buffer): void {
+    const entry = this.pending.get(subscriptionIdOf(content));
+    if (entry?.method === "subscriptions/listen") entry.acknowledged = true;
   }
 
   /** `text`: what is known of the text of the line the message came from (see LineText). */

@@ -5,6 +5,7 @@ import {
   type JsonObject,
   type RequestId,
   resultLine,
+  toLine,
   toolCallLine,
 } from "../wire/jsonrpc.js";
 import type { BatchedOutput } from "../wire/output.js";
@@ -13,7 +14,7 @@ import type { CallGate, CallRequest, PendingVerdict, Verdict } from "./call-gate
 import type { ClientRequests, PendingRequest } from "./client-requests.js";
 import { denialResultLine, INTERNAL_ERROR_REASON } from "./denial.js";
 import { readToolCallParams } from "./tool-call-params.js";
-import type { ToolListFetcher } from "./tool-list-fetch.js";
+import { EnvelopeRefused, envelopeText, type ToolListFetcher } from "./tool-list-fetch.js";
 
 /** What the session lends the tool-call path: the gate, its bookkeeping, and its two outputs. */
 export interface ToolCallHost {
@@ -79,11 +80,16 @@ export class ToolCalls {
     let withdrawn: string | null = null;
     let approval: PendingVerdict | null = null;
     let defined = false;
+    let refused: EnvelopeRefused | null = null;
     const verdict = this.host.definitions
       .definitionOf(call.name, request.era)
       .then(
         () => undefined,
-        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+        (error: unknown) => {
+          if (error instanceof EnvelopeRefused && error.envelope === envelopeText(request.era))
+            refused = error;
+          return error instanceof Error ? error.message : String(error);
+        },
       )
       .then((unavailable): Verdict | Promise<Verdict> => {
         defined = true;
@@ -92,6 +98,8 @@ export class ToolCalls {
         const decided = this.host.gate.decideCall(
           unavailable === undefined ? request : { ...request, definitionUnavailable: unavailable },
         );
+        // Denied (and audited) for want of a definition; the client hears the server's own refusal of its envelope.
+        if (refused !== null && "denial" in decided) return { forward: false, error: refused.error };
         if ("forward" in decided) return decided;
         approval = decided;
         return decided.verdict;
@@ -173,6 +181,8 @@ export class ToolCalls {
     const { id, params, argumentsJson } = forwarded;
     if (!verdict.forward) {
       if ("denial" in verdict) this.host.sendToClient(denialResultLine(id, verdict.denial, forwarded.era));
+      else if ("error" in verdict)
+        this.host.sendToClient(toLine({ jsonrpc: "2.0", id, error: verdict.error }));
       else this.host.sendToClient(resultLine(id, verdict.inputRequired));
       return;
     }

@@ -2,12 +2,38 @@
 // so that no decision depends on whether the client happened to list the tools first.
 import { paramsInEra, type RequestEra } from "../wire/era.js";
 import { approximateNumber, isJsonNumber } from "../wire/exact-number.js";
-import { isJsonObject, type JsonObject } from "../wire/jsonrpc.js";
+import { stringifyJson } from "../wire/json.js";
+import { ErrorCode, isJsonObject, type JsonObject } from "../wire/jsonrpc.js";
+import { PeerError } from "./own-requests.js";
 
 /** How long a call may wait for the server's list before it is denied (a cold uvx start takes seconds). */
 export const DEFINITION_TIMEOUT_MS = 30_000;
 /** Pages one listing may take; a server that pages without end is not followed further. */
 export const MAX_LIST_PAGES = 100;
+
+/** UnsupportedProtocolVersionError (spec 2026-07-28, basic/versioning.mdx). */
+const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+/**
+ * The server refused the 2026-07-28 envelope our first tools/list carried, which is a waiting call's
+ * own: an unsupported protocol version (-32022), or required fields missing (-32602; the first page
+ * has no other params). The server would answer the call with the same error, and a client that
+ * negotiates its version inline needs that error (spec 2026-07-28, basic/versioning.mdx), not a denial.
+ */
+export class EnvelopeRefused extends PeerError {
+  constructor(
+    refused: PeerError,
+    /** The envelope refused, as JSON text (a call with another envelope is not answered with it). */
+    readonly envelope: string,
+  ) {
+    super(refused.message, refused.error);
+  }
+}
+
+/** The envelope of a modern request as JSON text, for comparing envelopes; null for a legacy one. */
+export function envelopeText(era: RequestEra): string | null {
+  return era.envelope === null ? null : stringifyJson(era.envelope);
+}
 
 /** A tools/list request of ours in flight: its result, and a way to stop waiting for it. */
 export interface OwnListRequest {
@@ -32,6 +58,8 @@ interface Listing {
   done: Promise<void>;
   /** The list's generation it reads (see ToolListFetcher.generation). */
   generation: number;
+  /** The envelope its requests carry (see envelopeText): only calls with the same one join it. */
+  envelope: string | null;
   /** Calls still waiting for it: when the last gives up, the listing is cancelled. */
   waiters: number;
   settled: boolean;
@@ -190,11 +218,14 @@ export class ToolListFetcher {
     await listing.done;
   }
 
-  /** The listing of the current generation in flight, or a new one; counted as awaited once more. */
+  /** The listing of the current generation in flight under `era`'s envelope, or a new one; counted as awaited once more. */
   private joinListing(era: RequestEra): Listing {
     const current = this.listing;
     const listing =
-      current !== null && current.generation === this.generation && !current.settled
+      current !== null &&
+      current.generation === this.generation &&
+      !current.settled &&
+      current.envelope === envelopeText(era)
         ? current
         : this.listAll(era);
     listing.waiters++;
@@ -217,7 +248,9 @@ export class ToolListFetcher {
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         current = this.options.listTools(paramsInEra(era, cursor === undefined ? {} : { cursor }));
-        const result = await Promise.race([current.result, stopped]);
+        const result = await Promise.race([current.result, stopped]).catch((error: unknown) => {
+          throw page === 0 ? envelopeRefusal(error, era) : error;
+        });
         this.options.learn(result);
         const onPage = namesOn(result);
         if (generation === this.generation) this.readDefinitions(onPage);
@@ -239,6 +272,7 @@ export class ToolListFetcher {
     const listing: Listing = {
       done: Promise.resolve(),
       generation,
+      envelope: envelopeText(era),
       waiters: 0,
       settled: false,
       cancel: (reason: string) => {
@@ -255,6 +289,15 @@ export class ToolListFetcher {
     this.listing = listing;
     return listing;
   }
+}
+
+/** `error` as an EnvelopeRefused when it is the server's refusal of `era`'s envelope on the first page. */
+function envelopeRefusal(error: unknown, era: RequestEra): unknown {
+  const envelope = envelopeText(era);
+  if (envelope === null || !(error instanceof PeerError)) return error;
+  const code = error.error.code;
+  const refused = code === UNSUPPORTED_PROTOCOL_VERSION || code === ErrorCode.InvalidParams;
+  return refused ? new EnvelopeRefused(error, envelope) : error;
 }
 
 /** The names of the tools on one tools/list page. */

@@ -16,6 +16,8 @@ const MODERN_META = {
   "io.modelcontextprotocol/clientCapabilities": {},
 };
 
+const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
+
 /** A session whose server listed no tools, so calls are decided at once. */
 function modernSession(): InProcessProxy {
   proxy = new InProcessProxy({
@@ -62,6 +64,30 @@ describe("list changes for a 2026-07-28 client, in process", () => {
     session.clientReceived();
     session.session.toolsListChanged();
     expect(session.clientReceived()).toEqual([]);
+  });
+
+  it("announces nothing on a listen stream before the server acknowledged it, and on it once acknowledged", () => {
+    const session = modernSession();
+    listen(session, "L1");
+    session.serverReceived();
+    // A reload between the client's listen and the server's acknowledgment.
+    session.session.toolsListChanged();
+    expect(session.clientReceived()).toEqual([]);
+    const acknowledged = {
+      jsonrpc: "2.0",
+      method: "notifications/subscriptions/acknowledged",
+      params: { notifications: { toolsListChanged: true }, _meta: { [SUBSCRIPTION_ID]: "L1" } },
+    };
+    session.fromServer(acknowledged);
+    expect(session.clientReceived()).toEqual([acknowledged]);
+    session.session.toolsListChanged();
+    expect(session.clientReceived()).toEqual([
+      {
+        jsonrpc: "2.0",
+        method: "notifications/tools/list_changed",
+        params: { _meta: { [SUBSCRIPTION_ID]: "L1" } },
+      },
+    ]);
   });
 
   it("closes a listen stream the server cancels: nothing more is sent on it, and its id may open another", () => {

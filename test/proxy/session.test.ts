@@ -814,3 +814,44 @@ describe("whatever the client writes, in process", () => {
     }
   });
 });
+
+describe("our own tools/list for 2026-07-28 calls with different envelopes, in process", () => {
+  const envelope = (protocolVersion: string) => ({
+    "io.modelcontextprotocol/protocolVersion": protocolVersion,
+    "io.modelcontextprotocol/clientCapabilities": {},
+  });
+
+  it("reads the list under each call's own envelope: one the server refuses does not decide the other", async () => {
+    const session = proxyBeforeAnyList("version: 1\ndefault: allow\n");
+    const call = (id: number, protocolVersion: string) =>
+      session.fromClient({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "echo", arguments: {}, _meta: envelope(protocolVersion) },
+      });
+    call(1, "2099-01-01");
+    call(2, "2026-07-28");
+    const lists = session.serverReceived();
+    expect(lists.map((list) => (list.params as { _meta: unknown })._meta)).toEqual([
+      envelope("2099-01-01"),
+      envelope("2026-07-28"),
+    ]);
+    const [refused, accepted] = lists;
+    const unsupported = {
+      code: -32022,
+      message: "Unsupported protocol version: 2099-01-01",
+      data: { supported: ["2026-07-28"], requested: "2099-01-01" },
+    };
+    session.fromServer({ jsonrpc: "2.0", id: refused?.id as string, error: unsupported });
+    session.fromServer({
+      jsonrpc: "2.0",
+      id: accepted?.id as string,
+      result: { tools: [{ name: "echo", inputSchema: { type: "object" } }], resultType: "complete" },
+    });
+    // The verdicts settle on promises: one turn of the event loop lets them.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(session.clientReceived()).toEqual([{ jsonrpc: "2.0", id: 1, error: unsupported }]);
+    expect(session.serverReceived()).toMatchObject([{ id: 2, method: "tools/call" }]);
+  });
+});
