@@ -2,7 +2,7 @@
 // and under which keys its servers are. Checked against each client's documentation (README).
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, parse, resolve } from "node:path";
 import { claudeProjectKey } from "./claude-project.js";
 
 export const CLIENT_NAMES = [
@@ -73,6 +73,18 @@ function geminiHome(machine: Machine): string {
   return join(machine.env.GEMINI_CLI_HOME || machine.home, ".gemini");
 }
 
+/**
+ * Claude Code's project scope: the .mcp.json of the current folder and of every folder above it but
+ * the file system's root, the nearest first (Claude Code 2.1.197 merges them, the nearest winning).
+ */
+function claudeProjectFiles(cwd: string): string[] {
+  const files: string[] = [];
+  const { root } = parse(resolve(cwd));
+  for (let folder = resolve(cwd); folder !== root; folder = dirname(folder))
+    files.push(join(folder, ".mcp.json"));
+  return files;
+}
+
 /** The keys of a format's server entries in a file of `client` at `file` (Claude Code's two files differ). */
 function containersOf(client: ClientName, file: string, machine: Machine): ContainerPath[] {
   if (client === "vscode") return [["servers"]];
@@ -109,8 +121,8 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
     case "claude-desktop":
       return [claudeDesktopFile(machine)];
     case "claude-code":
-      // Claude Code merges them all: the user and local scopes in ~/.claude.json, the project scope in ./.mcp.json.
-      return [claudeUserFile(machine), join(cwd, ".mcp.json")];
+      // Claude Code merges them all: the user and local scopes in ~/.claude.json, the project scope in .mcp.json files.
+      return [claudeUserFile(machine), ...claudeProjectFiles(cwd)];
     case "cursor":
       return [join(home, ".cursor", "mcp.json"), join(cwd, ".cursor", "mcp.json")];
     case "vscode":
