@@ -3,7 +3,7 @@
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join, parse, resolve } from "node:path";
-import { claudeProjectKey } from "./claude-project.js";
+import { claudeProjectKey, gitRoot } from "./claude-project.js";
 
 export const CLIENT_NAMES = [
   "claude-desktop",
@@ -85,6 +85,20 @@ function claudeProjectFiles(cwd: string): string[] {
   return files;
 }
 
+/**
+ * Codex's project layers: the .codex/config.toml of the current folder and of every folder above it
+ * up to the project's root (the nearest folder with a .git, Codex's default project_root_markers;
+ * the current folder outside a repository), the nearest first.
+ */
+function codexProjectFiles(cwd: string): string[] {
+  const top = gitRoot(cwd) ?? resolve(cwd);
+  const files: string[] = [];
+  for (let folder = resolve(cwd); ; folder = dirname(folder)) {
+    files.push(join(folder, ".codex", "config.toml"));
+    if (folder === top || folder === dirname(folder)) return files;
+  }
+}
+
 /** The keys of a format's server entries in a file of `client` at `file` (Claude Code's two files differ). */
 function containersOf(client: ClientName, file: string, machine: Machine): ContainerPath[] {
   if (client === "vscode") return [["servers"]];
@@ -130,11 +144,8 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
     case "windsurf":
       return [join(home, ".codeium", "windsurf", "mcp_config.json")];
     case "codex":
-      // The user's file, and a (trusted) project's .codex/config.toml.
-      return [
-        join(machine.env.CODEX_HOME || join(home, ".codex"), "config.toml"),
-        join(cwd, ".codex", "config.toml"),
-      ];
+      // The user's file, and a (trusted) project's .codex/config.toml files.
+      return [join(machine.env.CODEX_HOME || join(home, ".codex"), "config.toml"), ...codexProjectFiles(cwd)];
     case "gemini":
       return [join(geminiHome(machine), "settings.json"), join(cwd, ".gemini", "settings.json")];
   }

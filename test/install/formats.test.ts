@@ -1,5 +1,6 @@
 // Format details beyond the round trips: Codex's TOML forms, and Claude Code's ~/.claude.json scopes.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixture, type Sandbox, sandbox } from "./sandbox.js";
@@ -163,6 +164,19 @@ describe("where the clients' documentation puts more files", () => {
     expect(parseToml(readFileSync(project, "utf8"))).toMatchObject({
       mcp_servers: { p: { args: expect.arrayContaining(["wrap", "--", "uvx"]) } },
     });
+  });
+
+  it("finds the .codex/config.toml of every folder from a subfolder up to the project's root, and none above it", async () => {
+    mkdirSync(join(box.cwd, ".git"));
+    const root = box.write("project/.codex/config.toml", '[mcp_servers.r]\ncommand = "uvx"\n');
+    const middle = box.write("project/sub/.codex/config.toml", '[mcp_servers.m]\ncommand = "uvx"\n');
+    const above = box.write(".codex/config.toml", '[mcp_servers.a]\ncommand = "uvx"\n');
+    const sub = join(box.cwd, "sub", "deeper");
+    mkdirSync(sub);
+    const run = await box.runWith({ cwd: sub }, "install", "--client", "codex", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    for (const file of [root, middle]) expect(readFileSync(file, "utf8")).toContain('"wrap", "--", "uvx"');
+    expect(readFileSync(above, "utf8")).toBe('[mcp_servers.a]\ncommand = "uvx"\n');
   });
 
   it("edits Claude Code's user file in $CLAUDE_CONFIG_DIR when that is set", async () => {
