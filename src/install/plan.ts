@@ -17,10 +17,12 @@ import {
   classifyEntry,
   type EntryKind,
   entryEnv,
+  parseWrapped,
   sameLine,
   sandboxNote,
   type WrappedCommand,
   withPolicy,
+  wrappedCommandLine,
   wrappedLine,
 } from "./entry.js";
 import { parseDocument } from "./formats.js";
@@ -177,6 +179,21 @@ function rebasedOriginal(
   }
 }
 
+/**
+ * The parts of an entry's line when install wrote it exactly so (its record says) and its launcher
+ * is no policylayer install any more (the node it named was removed by an upgrade); else null.
+ */
+function ownStaleWrap(
+  document: ConfigDocument,
+  entry: ConfigEntry,
+  kind: EntryKind,
+  record: InstalledEntry | undefined,
+): WrappedCommand | null {
+  if (kind.kind !== "stdio" || kind.unknownLauncher === null || record === undefined) return null;
+  if (document.text.slice(entry.start, entry.end) !== record.installed) return null;
+  return parseWrapped(kind.line);
+}
+
 /** Plans `install` for one parsed file: wraps the chosen stdio entries, updates policies of wrapped ones. */
 export function planInstall(
   config: ClientConfig,
@@ -192,8 +209,11 @@ export function planInstall(
   const edits: TextEdit[] = [];
   const expected = new Map<string, CommandLine | "restore">();
   const entries = { ...state.entries };
-  /** The entries to record, and whether the text before install is theirs now (a fresh wrap) or in an older record. */
-  const toRecord = new Map<string, { entry: ConfigEntry; fresh: boolean }>();
+  /**
+   * The entries to record, whether the text before install is theirs now (a fresh wrap) or in an
+   * older record, and the wrapped line that older record is checked against.
+   */
+  const toRecord = new Map<string, { entry: ConfigEntry; fresh: boolean; wrapped: WrappedCommand | null }>();
   for (const entry of document.entries(config.containers)) {
     if (!selected(selection, entry)) continue;
     const base = { name: entry.name, scope: entry.scope, warning: null };
@@ -215,7 +235,15 @@ export function planInstall(
     let line: CommandLine;
     let outcome: EntryReport["outcome"];
     let server: CommandLine;
-    if (kind.wrapped === null) {
+    const stale = ownStaleWrap(document, entry, kind, entries[entry.key]);
+    if (stale !== null) {
+      // Install wrote this line, and its launcher is gone since (node upgraded): the same line, run by this policylayer.
+      const relaunched = { ...stale, launcher: [...launcher, "wrap"] };
+      server = stale.server;
+      line =
+        choice.given && policy !== null ? withPolicy(relaunched, policy) : wrappedCommandLine(relaunched);
+      outcome = "wrap";
+    } else if (kind.wrapped === null) {
       server = kind.line;
       line = wrappedLine(launcher, policy, server);
       outcome = "wrap";
@@ -242,7 +270,11 @@ export function planInstall(
     // A policy change of an entry wrapped by hand keeps no record: uninstall takes the words after --.
     // A record left from before (the entry was unwrapped by hand since) is not the original of a fresh wrap.
     if (outcome === "wrap" || entries[entry.key] !== undefined)
-      toRecord.set(entry.key, { entry, fresh: outcome === "wrap" });
+      toRecord.set(entry.key, {
+        entry,
+        fresh: outcome === "wrap" && stale === null,
+        wrapped: stale ?? kind.wrapped,
+      });
     const uses = policy === null ? "the built-in default policy" : policy;
     const warnings = [
       checks.commandFound(entry, server)
@@ -257,21 +289,23 @@ export function planInstall(
       detail:
         outcome === "update-policy"
           ? `policy changes to ${policy}`
-          : kind.unknownLauncher === null
-            ? `wrap with ${uses}`
-            : `wrap with ${uses} (it runs ${kind.unknownLauncher.join(" ")} wrap, which is not a policylayer install: not protected until now)`,
+          : stale !== null
+            ? `run by this policylayer again (it ran ${stale.launcher.join(" ")}, which is no policylayer install any more)`
+            : kind.unknownLauncher === null
+              ? `wrap with ${uses}`
+              : `wrap with ${uses} (it runs ${kind.unknownLauncher.join(" ")} wrap, which is not a policylayer install: not protected until now)`,
       warning: warnings.length === 0 ? null : warnings.join("; "),
     });
   }
   const { text, after } = checkedText(config, document, edits, expected, entries);
   const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
-  for (const [key, { entry, fresh }] of toRecord) {
+  for (const [key, { entry, fresh, wrapped }] of toRecord) {
     const written = afterEntries.get(key);
     const kind = classifyOnMachine(entry, config, checks);
     if (written === undefined || kind.kind !== "stdio") continue;
     const original = fresh
       ? { original: document.text.slice(entry.start, entry.end), originalLine: kind.line }
-      : rebasedOriginal(document, entry, kind.wrapped, entries[key]);
+      : rebasedOriginal(document, entry, wrapped, entries[key]);
     if (original === null) {
       delete entries[key]; // uninstall then takes the words after `--`, as for an entry wrapped by hand
       continue;
