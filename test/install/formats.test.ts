@@ -39,6 +39,19 @@ describe("Codex config.toml", () => {
     expect(readFileSync(file, "utf8")).toBe(text);
   });
 
+  it("wraps the servers of a file that starts with a byte-order mark, and keeps the mark", async () => {
+    const text = '\uFEFF[mcp_servers.srv]\ncommand = "npx"\n';
+    const file = box.write(CODEX, text);
+    const run = await box.run("install", "--client", "codex", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("srv: wrap with the built-in default policy");
+    expect(readFileSync(file, "utf8")).toMatch(
+      /^\uFEFF\[mcp_servers\.srv\]\ncommand = ".*"\nargs = \[.*"wrap", "--", "npx"\]\n$/,
+    );
+    expect((await box.run("uninstall", "--client", "codex", "--yes")).exitCode).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(text);
+  });
+
   it("restores the command and args of a server edited by hand after install, keeping the edit", async () => {
     const original = fixture("codex.config.toml");
     const file = box.write(CODEX, original);
