@@ -201,8 +201,9 @@ function planFiles(
       continue;
     }
     printPlan(entry.plan);
-    // A server asked for by name that cannot be changed is a refusal.
-    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
+    // A server asked for by name that cannot be changed (or, for install, wrapped: a remote one) is a refusal.
+    const refusals = mode === "install" ? ["unsupported", "remote"] : ["unsupported"];
+    if (flags.server !== undefined && entry.plan.reports.some((report) => refusals.includes(report.outcome)))
       ok = false;
   }
   return ok;

@@ -119,6 +119,24 @@ describe("exit codes", () => {
     expect(run.stdout).toContain("no MCP client config file found");
   });
 
+  it("exits 1 when a server named with --server is remote, which install cannot wrap", async () => {
+    const text = '{"mcpServers":{"linear":{"url":"https://mcp.linear.app/mcp"}}}\n';
+    const file = box.write("project/c.json", text);
+    const run = await box.run(
+      "install",
+      "--client",
+      "cursor",
+      "--config",
+      file,
+      "--server",
+      "linear",
+      "--yes",
+    );
+    expect(run.stdout).toContain("linear: remote (url): not wrapped");
+    expect(run.exitCode).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe(text);
+  });
+
   it("refuses a policy that does not validate, says why, writes nothing and exits 1", async () => {
     const file = box.write(DESKTOP, fixture("claude_desktop_config.json"));
     const policy = box.write("policy.yaml", "version: 1\ndefault: maybe\n");
