@@ -113,7 +113,14 @@ function applyPlan(mode: Mode, loaded: Loaded, plan: FilePlan): string {
     }
   }
   const backup = replaceConfig(loaded.read, plan.newText);
-  writeFileState(plan.state);
+  try {
+    writeFileState(plan.state);
+  } catch (error) {
+    // The file is restored: the records left of its entries are taken for hand edits by the next install or uninstall.
+    warn(
+      `${visibleText(loaded.read.path)} was restored, but policylayer's record of it could not be updated: ${visibleText((error as Error).message)}`,
+    );
+  }
   return backup;
 }
 
