@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConcurrentChange, readConfig, replaceConfig } from "../../src/install/config-file.js";
@@ -13,17 +22,20 @@ afterEach(() => box.cleanup());
 
 const DESKTOP = "config/Claude/claude_desktop_config.json";
 
-/** Mounts a 16 KiB tmpfs at `folder`; false where this process may not mount (not root, not Linux). */
+/** Mounts a tmpfs of four 4 KiB pages at `folder`; false where this process may not mount one (not root, not Linux). */
 function mountSmallDisk(folder: string): boolean {
   if (process.platform !== "linux" || process.getuid?.() !== 0) return false;
   mkdirSync(folder, { recursive: true });
   try {
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", folder], { stdio: "ignore" });
-    return true;
   } catch {
     return false;
   }
+  if (statfsSync(folder).bsize === 4096) return true;
+  execFileSync("umount", [folder]);
+  return false;
 }
+
 const VALID_POLICY = "version: 1\ndefault: allow\nrules: []\n";
 
 describe("a config file that does not parse", () => {
