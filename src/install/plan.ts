@@ -42,7 +42,8 @@ export interface EntryReport {
     | "restore"
     | "restore-edited"
     | "unwrap"
-    | "not-wrapped";
+    | "not-wrapped"
+    | "elsewhere";
   detail: string;
   /** A warning the user should see (a command not found on this machine). */
   warning: string | null;
@@ -67,7 +68,7 @@ export type PolicyChoice = { policy: string | null; given: boolean } | { refusal
 /** Which entries a command acts on: named ones, or all. */
 export type Selection = { names: ReadonlySet<string> } | "all";
 
-function selected(selection: Selection, entry: ConfigEntry): boolean {
+function selected(selection: Selection, entry: { name: string }): boolean {
   return selection === "all" || selection.names.has(entry.name);
 }
 
@@ -120,6 +121,16 @@ function checkedText(
       `the edit of ${config.file} would change more than the planned entries (a bug in policylayer install); nothing was written`,
     );
   return { text, after };
+}
+
+/** The value at a path of object keys, or undefined. */
+function valueAt(data: unknown, path: readonly string[]): unknown {
+  let node: unknown = data;
+  for (const segment of path) {
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, segment)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
 }
 
 function removeAt(data: unknown, path: readonly string[]): void {
@@ -403,8 +414,39 @@ export function planUninstall(
       });
     }
   }
+  reports.push(...wrappedElsewhere(config, document, state, selection));
   const { text } = checkedText(config, document, edits, expected, state.entries);
   return { config, oldText: document.text, newText: text, reports, state: { ...state, entries } };
+}
+
+/**
+ * The entries install wrapped that are still wrapped where this run does not look (the local scope
+ * of another project in Claude Code's ~/.claude.json), so that uninstall never leaves one wrapped unsaid.
+ */
+function wrappedElsewhere(
+  config: ClientConfig,
+  document: ConfigDocument,
+  state: FileState,
+  selection: Selection,
+): EntryReport[] {
+  const considered = new Set(document.entries(config.containers).map((entry) => entry.key));
+  const reports: EntryReport[] = [];
+  for (const [key, record] of Object.entries(state.entries)) {
+    const path = JSON.parse(key) as string[];
+    const [top, project] = path;
+    if (considered.has(key) || !selected(selection, record) || top !== "projects" || project === undefined)
+      continue;
+    const kind = classifyEntry(valueAt(document.data, path), config.client, () => true);
+    if (kind.kind !== "stdio" || kind.wrapped === null) continue;
+    reports.push({
+      name: record.name,
+      scope: path.slice(0, -2).join(" "),
+      outcome: "elsewhere",
+      detail: `still wrapped: it is in the local scope of the project ${project}; run uninstall in that folder to restore it`,
+      warning: null,
+    });
+  }
+  return reports;
 }
 
 /** Whether a plan changes the file. */

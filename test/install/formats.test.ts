@@ -90,6 +90,20 @@ describe("Claude Code's ~/.claude.json", () => {
     expect(readFileSync(file, "utf8")).toBe(text);
   });
 
+  it("names, on uninstall from another folder, the wrapped entries of the project's local scope it does not restore", async () => {
+    const { file } = userFile();
+    expect((await box.run("install", "--client", "claude-code", "--yes")).exitCode).toBe(0);
+    const run = await box.runWith({ cwd: box.home }, "uninstall", "--client", "claude-code", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("context7: restored exactly as it was before install");
+    expect(run.stdout).toContain(
+      `postgres (projects ${box.cwd}): still wrapped: it is in the local scope of the project ${box.cwd}; run uninstall in that folder to restore it`,
+    );
+    expect(JSON.parse(readFileSync(file, "utf8")).projects[box.cwd].mcpServers.postgres.args).toContain(
+      "wrap",
+    );
+  });
+
   it("restores the entries after Claude Code rewrote the whole file, without calling that a hand edit", async () => {
     const { file, text } = userFile();
     expect((await box.run("install", "--client", "claude-code", "--yes")).exitCode).toBe(0);
