@@ -113,7 +113,14 @@ function applyPlan(mode: Mode, loaded: Loaded, plan: FilePlan): string {
     }
   }
   const backup = replaceConfig(loaded.read, plan.newText);
-  writeFileState(plan.state);
+  try {
+    writeFileState(plan.state);
+  } catch (error) {
+    // The file is restored: the records left of its entries are taken for hand edits by the next install or uninstall.
+    warn(
+      `${visibleText(loaded.read.path)} was restored, but policylayer's record of it could not be updated: ${visibleText((error as Error).message)}`,
+    );
+  }
   return backup;
 }
 
@@ -201,8 +208,9 @@ function planFiles(
       continue;
     }
     printPlan(entry.plan);
-    // A server asked for by name that cannot be changed is a refusal.
-    if (flags.server !== undefined && entry.plan.reports.some((report) => report.outcome === "unsupported"))
+    // A server asked for by name that cannot be changed (or, for install, wrapped: a remote one) is a refusal.
+    const refusals = mode === "install" ? ["unsupported", "remote"] : ["unsupported"];
+    if (flags.server !== undefined && entry.plan.reports.some((report) => refusals.includes(report.outcome)))
       ok = false;
   }
   return ok;

@@ -7,7 +7,7 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, normalize, parse, resolve } from "node:path";
 
 /** The nearest folder from `start` upwards that holds a `.git` folder or file; null outside a repository. */
-function gitRoot(start: string): string | null {
+export function gitRoot(start: string): string | null {
   let folder = resolve(start);
   const { root } = parse(folder);
   for (;;) {

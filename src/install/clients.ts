@@ -2,8 +2,8 @@
 // and under which keys its servers are. Checked against each client's documentation (README).
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, join, resolve } from "node:path";
-import { claudeProjectKey } from "./claude-project.js";
+import { basename, dirname, join, parse, resolve } from "node:path";
+import { claudeProjectKey, gitRoot } from "./claude-project.js";
 
 export const CLIENT_NAMES = [
   "claude-desktop",
@@ -73,6 +73,32 @@ function geminiHome(machine: Machine): string {
   return join(machine.env.GEMINI_CLI_HOME || machine.home, ".gemini");
 }
 
+/**
+ * Claude Code's project scope: the .mcp.json of the current folder and of every folder above it but
+ * the file system's root, the nearest first (Claude Code 2.1.197 merges them, the nearest winning).
+ */
+function claudeProjectFiles(cwd: string): string[] {
+  const files: string[] = [];
+  const { root } = parse(resolve(cwd));
+  for (let folder = resolve(cwd); folder !== root; folder = dirname(folder))
+    files.push(join(folder, ".mcp.json"));
+  return files;
+}
+
+/**
+ * Codex's project layers: the .codex/config.toml of the current folder and of every folder above it
+ * up to the project's root (the nearest folder with a .git, Codex's default project_root_markers;
+ * the current folder outside a repository), the nearest first.
+ */
+function codexProjectFiles(cwd: string): string[] {
+  const top = gitRoot(cwd) ?? resolve(cwd);
+  const files: string[] = [];
+  for (let folder = resolve(cwd); ; folder = dirname(folder)) {
+    files.push(join(folder, ".codex", "config.toml"));
+    if (folder === top || folder === dirname(folder)) return files;
+  }
+}
+
 /** The keys of a format's server entries in a file of `client` at `file` (Claude Code's two files differ). */
 function containersOf(client: ClientName, file: string, machine: Machine): ContainerPath[] {
   if (client === "vscode") return [["servers"]];
@@ -109,8 +135,8 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
     case "claude-desktop":
       return [claudeDesktopFile(machine)];
     case "claude-code":
-      // Claude Code merges them all: the user and local scopes in ~/.claude.json, the project scope in ./.mcp.json.
-      return [claudeUserFile(machine), join(cwd, ".mcp.json")];
+      // Claude Code merges them all: the user and local scopes in ~/.claude.json, the project scope in .mcp.json files.
+      return [claudeUserFile(machine), ...claudeProjectFiles(cwd)];
     case "cursor":
       return [join(home, ".cursor", "mcp.json"), join(cwd, ".cursor", "mcp.json")];
     case "vscode":
@@ -118,11 +144,8 @@ export function defaultFiles(client: ClientName, machine: Machine): string[] {
     case "windsurf":
       return [join(home, ".codeium", "windsurf", "mcp_config.json")];
     case "codex":
-      // The user's file, and a (trusted) project's .codex/config.toml.
-      return [
-        join(machine.env.CODEX_HOME || join(home, ".codex"), "config.toml"),
-        join(cwd, ".codex", "config.toml"),
-      ];
+      // The user's file, and a (trusted) project's .codex/config.toml files.
+      return [join(machine.env.CODEX_HOME || join(home, ".codex"), "config.toml"), ...codexProjectFiles(cwd)];
     case "gemini":
       return [join(geminiHome(machine), "settings.json"), join(cwd, ".gemini", "settings.json")];
   }

@@ -16,7 +16,7 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeSync,
+  writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
@@ -104,7 +104,7 @@ export function replaceConfig(read: ReadConfig, text: string, now = new Date()):
     const fd = openSync(tmp, "wx", read.mode);
     try {
       if (asRoot) fchownSync(fd, read.uid, read.gid);
-      writeSync(fd, text);
+      writeFileSync(fd, text); // every byte or an error: one write(2) may write only part (a full disk)
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -208,13 +208,18 @@ export function withPolicy(wrapped: WrappedCommand, policy: string): CommandLine
     }
   }
   if (!replaced) options.unshift("--policy", policy);
+  return wrappedCommandLine({ ...wrapped, options });
+}
+
+/** The command line of a wrapped line's parts. */
+export function wrappedCommandLine(wrapped: WrappedCommand): CommandLine {
   const [command, ...launcherArgs] = wrapped.launcher;
   if (command === undefined) throw new Error("the policylayer launcher is empty");
   return {
     command,
     args: [
       ...launcherArgs,
-      ...options,
+      ...wrapped.options,
       ...(wrapped.separated ? ["--"] : []),
       wrapped.server.command,
       ...wrapped.server.args,

@@ -17,10 +17,12 @@ import {
   classifyEntry,
   type EntryKind,
   entryEnv,
+  parseWrapped,
   sameLine,
   sandboxNote,
   type WrappedCommand,
   withPolicy,
+  wrappedCommandLine,
   wrappedLine,
 } from "./entry.js";
 import { parseDocument } from "./formats.js";
@@ -40,7 +42,8 @@ export interface EntryReport {
     | "restore"
     | "restore-edited"
     | "unwrap"
-    | "not-wrapped";
+    | "not-wrapped"
+    | "elsewhere";
   detail: string;
   /** A warning the user should see (a command not found on this machine). */
   warning: string | null;
@@ -65,7 +68,7 @@ export type PolicyChoice = { policy: string | null; given: boolean } | { refusal
 /** Which entries a command acts on: named ones, or all. */
 export type Selection = { names: ReadonlySet<string> } | "all";
 
-function selected(selection: Selection, entry: ConfigEntry): boolean {
+function selected(selection: Selection, entry: { name: string }): boolean {
   return selection === "all" || selection.names.has(entry.name);
 }
 
@@ -118,6 +121,16 @@ function checkedText(
       `the edit of ${config.file} would change more than the planned entries (a bug in policylayer install); nothing was written`,
     );
   return { text, after };
+}
+
+/** The value at a path of object keys, or undefined. */
+function valueAt(data: unknown, path: readonly string[]): unknown {
+  let node: unknown = data;
+  for (const segment of path) {
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, segment)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
 }
 
 function removeAt(data: unknown, path: readonly string[]): void {
@@ -177,6 +190,21 @@ function rebasedOriginal(
   }
 }
 
+/**
+ * The parts of an entry's line when install wrote it exactly so (its record says) and its launcher
+ * is no policylayer install any more (the node it named was removed by an upgrade); else null.
+ */
+function ownStaleWrap(
+  document: ConfigDocument,
+  entry: ConfigEntry,
+  kind: EntryKind,
+  record: InstalledEntry | undefined,
+): WrappedCommand | null {
+  if (kind.kind !== "stdio" || kind.unknownLauncher === null || record === undefined) return null;
+  if (document.text.slice(entry.start, entry.end) !== record.installed) return null;
+  return parseWrapped(kind.line);
+}
+
 /** Plans `install` for one parsed file: wraps the chosen stdio entries, updates policies of wrapped ones. */
 export function planInstall(
   config: ClientConfig,
@@ -192,8 +220,11 @@ export function planInstall(
   const edits: TextEdit[] = [];
   const expected = new Map<string, CommandLine | "restore">();
   const entries = { ...state.entries };
-  /** The entries to record, and whether the text before install is theirs now (a fresh wrap) or in an older record. */
-  const toRecord = new Map<string, { entry: ConfigEntry; fresh: boolean }>();
+  /**
+   * The entries to record, whether the text before install is theirs now (a fresh wrap) or in an
+   * older record, and the wrapped line that older record is checked against.
+   */
+  const toRecord = new Map<string, { entry: ConfigEntry; fresh: boolean; wrapped: WrappedCommand | null }>();
   for (const entry of document.entries(config.containers)) {
     if (!selected(selection, entry)) continue;
     const base = { name: entry.name, scope: entry.scope, warning: null };
@@ -215,7 +246,15 @@ export function planInstall(
     let line: CommandLine;
     let outcome: EntryReport["outcome"];
     let server: CommandLine;
-    if (kind.wrapped === null) {
+    const stale = ownStaleWrap(document, entry, kind, entries[entry.key]);
+    if (stale !== null) {
+      // Install wrote this line, and its launcher is gone since (node upgraded): the same line, run by this policylayer.
+      const relaunched = { ...stale, launcher: [...launcher, "wrap"] };
+      server = stale.server;
+      line =
+        choice.given && policy !== null ? withPolicy(relaunched, policy) : wrappedCommandLine(relaunched);
+      outcome = "wrap";
+    } else if (kind.wrapped === null) {
       server = kind.line;
       line = wrappedLine(launcher, policy, server);
       outcome = "wrap";
@@ -242,7 +281,11 @@ export function planInstall(
     // A policy change of an entry wrapped by hand keeps no record: uninstall takes the words after --.
     // A record left from before (the entry was unwrapped by hand since) is not the original of a fresh wrap.
     if (outcome === "wrap" || entries[entry.key] !== undefined)
-      toRecord.set(entry.key, { entry, fresh: outcome === "wrap" });
+      toRecord.set(entry.key, {
+        entry,
+        fresh: outcome === "wrap" && stale === null,
+        wrapped: stale ?? kind.wrapped,
+      });
     const uses = policy === null ? "the built-in default policy" : policy;
     const warnings = [
       checks.commandFound(entry, server)
@@ -257,21 +300,23 @@ export function planInstall(
       detail:
         outcome === "update-policy"
           ? `policy changes to ${policy}`
-          : kind.unknownLauncher === null
-            ? `wrap with ${uses}`
-            : `wrap with ${uses} (it runs ${kind.unknownLauncher.join(" ")} wrap, which is not a policylayer install: not protected until now)`,
+          : stale !== null
+            ? `run by this policylayer again (it ran ${stale.launcher.join(" ")}, which is no policylayer install any more)`
+            : kind.unknownLauncher === null
+              ? `wrap with ${uses}`
+              : `wrap with ${uses} (it runs ${kind.unknownLauncher.join(" ")} wrap, which is not a policylayer install: not protected until now)`,
       warning: warnings.length === 0 ? null : warnings.join("; "),
     });
   }
   const { text, after } = checkedText(config, document, edits, expected, entries);
   const afterEntries = new Map(after.entries(config.containers).map((entry) => [entry.key, entry]));
-  for (const [key, { entry, fresh }] of toRecord) {
+  for (const [key, { entry, fresh, wrapped }] of toRecord) {
     const written = afterEntries.get(key);
     const kind = classifyOnMachine(entry, config, checks);
     if (written === undefined || kind.kind !== "stdio") continue;
     const original = fresh
       ? { original: document.text.slice(entry.start, entry.end), originalLine: kind.line }
-      : rebasedOriginal(document, entry, kind.wrapped, entries[key]);
+      : rebasedOriginal(document, entry, wrapped, entries[key]);
     if (original === null) {
       delete entries[key]; // uninstall then takes the words after `--`, as for an entry wrapped by hand
       continue;
@@ -369,8 +414,39 @@ export function planUninstall(
       });
     }
   }
+  reports.push(...wrappedElsewhere(config, document, state, selection));
   const { text } = checkedText(config, document, edits, expected, state.entries);
   return { config, oldText: document.text, newText: text, reports, state: { ...state, entries } };
+}
+
+/**
+ * The entries install wrapped that are still wrapped where this run does not look (the local scope
+ * of another project in Claude Code's ~/.claude.json), so that uninstall never leaves one wrapped unsaid.
+ */
+function wrappedElsewhere(
+  config: ClientConfig,
+  document: ConfigDocument,
+  state: FileState,
+  selection: Selection,
+): EntryReport[] {
+  const considered = new Set(document.entries(config.containers).map((entry) => entry.key));
+  const reports: EntryReport[] = [];
+  for (const [key, record] of Object.entries(state.entries)) {
+    const path = JSON.parse(key) as string[];
+    const [top, project] = path;
+    if (considered.has(key) || !selected(selection, record) || top !== "projects" || project === undefined)
+      continue;
+    const kind = classifyEntry(valueAt(document.data, path), config.client, () => true);
+    if (kind.kind !== "stdio" || kind.wrapped === null) continue;
+    reports.push({
+      name: record.name,
+      scope: path.slice(0, -2).join(" "),
+      outcome: "elsewhere",
+      detail: `still wrapped: it is in the local scope of the project ${project}; run uninstall in that folder to restore it`,
+      warning: null,
+    });
+  }
+  return reports;
 }
 
 /** Whether a plan changes the file. */

@@ -188,6 +188,7 @@ class Scanner {
 
   /** Every table of the file, the root table (key []) first. */
   tables(): Table[] {
+    if (this.startsWith("\uFEFF")) this.at = 1; // a byte-order mark, which smol-toml reads past too
     const root: Table = { key: [], array: false, start: 0, end: 0, values: [] };
     const tables = [root];
     let current = root;

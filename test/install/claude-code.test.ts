@@ -80,6 +80,25 @@ describe("Claude Code with a project's .mcp.json", () => {
   }, 300_000);
 });
 
+describe("Claude Code in a subfolder of a project", () => {
+  it("runs the servers of every .mcp.json above the current folder, so install wraps them from there", async () => {
+    const file = box.write("project/.mcp.json", memoryJson("memory"));
+    const sub = join(box.cwd, "sub", "deeper");
+    mkdirSync(sub, { recursive: true });
+    expect(lineOf(await mcpList(sub), "memory")).toBe(`memory: ${node} ${memoryIndex} - ✔ Connected`);
+
+    const install = await box.runWith({ cwd: sub }, "install", "--client", "claude-code", "--yes");
+    expect(install.exitCode, install.stderr).toBe(0);
+    expect(install.stdout).toContain(`${file} (claude-code):`);
+    expect(lineOf(await mcpList(sub), "memory")).toBe(
+      `memory: ${node} ${policylayerBin} wrap -- ${node} ${memoryIndex} - ✔ Connected`,
+    );
+    const uninstall = await box.runWith({ cwd: sub }, "uninstall", "--client", "claude-code", "--yes");
+    expect(uninstall.exitCode, uninstall.stderr).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(memoryJson("memory"));
+  }, 300_000);
+});
+
 describe("Claude Code with the user's ~/.claude.json", () => {
   it("keeps working while Claude Code rewrites the file on every start", async () => {
     const file = box.write("home/.claude.json", memoryJson("notes"));

@@ -28,6 +28,23 @@ describe("after a write that was refused", () => {
   });
 });
 
+describe("uninstall when its records cannot be updated", () => {
+  it("says the file was restored (it was), and that the records were not updated", async () => {
+    const original = '{"mcpServers":{"x":{"command":"npx"},"y":{"command":"uvx"}}}\n';
+    const file = box.write("project/.cursor/mcp.json", original);
+    expect((await box.run("install", "--client", "cursor", "--yes")).exitCode).toBe(0);
+    const records = join(box.stateDir, "install");
+    if (process.getuid?.() === 0) chownSync(records, 1234, 1234);
+    else chmodSync(records, 0o500);
+    const run = await box.run("uninstall", "--client", "cursor", "--server", "x", "--yes");
+    expect(JSON.parse(readFileSync(file, "utf8")).mcpServers.x).toEqual({ command: "npx" });
+    expect(run.stderr).not.toContain("it is left as it was");
+    expect(run.stderr).toContain(`${file} was restored, but policylayer's record of it could not be updated`);
+    expect(run.stdout).toContain(`wrote ${file}`);
+    expect(run.stdout).toContain("restart cursor");
+  });
+});
+
 describe("an unexpected error", () => {
   it("is printed for install, uninstall and status, with the record file that cannot be read", async () => {
     const file = box.write("home/.cursor/mcp.json", CURSOR);

@@ -1,5 +1,6 @@
 // Format details beyond the round trips: Codex's TOML forms, and Claude Code's ~/.claude.json scopes.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixture, type Sandbox, sandbox } from "./sandbox.js";
@@ -35,6 +36,19 @@ describe("Codex config.toml", () => {
     expect(run.stdout).toContain(
       "inline: not wrapped: inline is not written as a [mcp_servers.inline] table",
     );
+    expect(readFileSync(file, "utf8")).toBe(text);
+  });
+
+  it("wraps the servers of a file that starts with a byte-order mark, and keeps the mark", async () => {
+    const text = '\uFEFF[mcp_servers.srv]\ncommand = "npx"\n';
+    const file = box.write(CODEX, text);
+    const run = await box.run("install", "--client", "codex", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("srv: wrap with the built-in default policy");
+    expect(readFileSync(file, "utf8")).toMatch(
+      /^\uFEFF\[mcp_servers\.srv\]\ncommand = ".*"\nargs = \[.*"wrap", "--", "npx"\]\n$/,
+    );
+    expect((await box.run("uninstall", "--client", "codex", "--yes")).exitCode).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(text);
   });
 
@@ -74,6 +88,20 @@ describe("Claude Code's ~/.claude.json", () => {
     expect(data.projects[box.cwd].mcpServers.postgres.args).toContain("wrap");
     expect((await box.run("uninstall", "--client", "claude-code", "--yes")).exitCode).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(text);
+  });
+
+  it("names, on uninstall from another folder, the wrapped entries of the project's local scope it does not restore", async () => {
+    const { file } = userFile();
+    expect((await box.run("install", "--client", "claude-code", "--yes")).exitCode).toBe(0);
+    const run = await box.runWith({ cwd: box.home }, "uninstall", "--client", "claude-code", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("context7: restored exactly as it was before install");
+    expect(run.stdout).toContain(
+      `postgres (projects ${box.cwd}): still wrapped: it is in the local scope of the project ${box.cwd}; run uninstall in that folder to restore it`,
+    );
+    expect(JSON.parse(readFileSync(file, "utf8")).projects[box.cwd].mcpServers.postgres.args).toContain(
+      "wrap",
+    );
   });
 
   it("restores the entries after Claude Code rewrote the whole file, without calling that a hand edit", async () => {
@@ -163,6 +191,19 @@ describe("where the clients' documentation puts more files", () => {
     expect(parseToml(readFileSync(project, "utf8"))).toMatchObject({
       mcp_servers: { p: { args: expect.arrayContaining(["wrap", "--", "uvx"]) } },
     });
+  });
+
+  it("finds the .codex/config.toml of every folder from a subfolder up to the project's root, and none above it", async () => {
+    mkdirSync(join(box.cwd, ".git"));
+    const root = box.write("project/.codex/config.toml", '[mcp_servers.r]\ncommand = "uvx"\n');
+    const middle = box.write("project/sub/.codex/config.toml", '[mcp_servers.m]\ncommand = "uvx"\n');
+    const above = box.write(".codex/config.toml", '[mcp_servers.a]\ncommand = "uvx"\n');
+    const sub = join(box.cwd, "sub", "deeper");
+    mkdirSync(sub);
+    const run = await box.runWith({ cwd: sub }, "install", "--client", "codex", "--yes");
+    expect(run.exitCode, run.stderr).toBe(0);
+    for (const file of [root, middle]) expect(readFileSync(file, "utf8")).toContain('"wrap", "--", "uvx"');
+    expect(readFileSync(above, "utf8")).toBe('[mcp_servers.a]\ncommand = "uvx"\n');
   });
 
   it("edits Claude Code's user file in $CLAUDE_CONFIG_DIR when that is set", async () => {

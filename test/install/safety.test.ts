@@ -1,4 +1,14 @@
-import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConcurrentChange, readConfig, replaceConfig } from "../../src/install/config-file.js";
@@ -11,6 +21,21 @@ beforeEach(() => {
 afterEach(() => box.cleanup());
 
 const DESKTOP = "config/Claude/claude_desktop_config.json";
+
+/** Mounts a tmpfs of four 4 KiB pages at `folder`; false where this process may not mount one (not root, not Linux). */
+function mountSmallDisk(folder: string): boolean {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) return false;
+  mkdirSync(folder, { recursive: true });
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", folder], { stdio: "ignore" });
+  } catch {
+    return false;
+  }
+  if (statfsSync(folder).bsize === 4096) return true;
+  execFileSync("umount", [folder]);
+  return false;
+}
+
 const VALID_POLICY = "version: 1\ndefault: allow\nrules: []\n";
 
 describe("a config file that does not parse", () => {
@@ -104,6 +129,24 @@ describe("exit codes", () => {
     const run = await box.run("install", "--yes");
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain("no MCP client config file found");
+  });
+
+  it("exits 1 when a server named with --server is remote, which install cannot wrap", async () => {
+    const text = '{"mcpServers":{"linear":{"url":"https://mcp.linear.app/mcp"}}}\n';
+    const file = box.write("project/c.json", text);
+    const run = await box.run(
+      "install",
+      "--client",
+      "cursor",
+      "--config",
+      file,
+      "--server",
+      "linear",
+      "--yes",
+    );
+    expect(run.stdout).toContain("linear: remote (url): not wrapped");
+    expect(run.exitCode).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe(text);
   });
 
   it("refuses a policy that does not validate, says why, writes nothing and exits 1", async () => {
@@ -211,6 +254,27 @@ describe("writing", () => {
     expect(readFileSync(target, "utf8")).toContain('"wrap", "--"');
     expect((await box.run("uninstall", "--client", "claude-desktop", "--yes")).exitCode).toBe(0);
     expect(readFileSync(target, "utf8")).toBe(fixture("claude_desktop_config.json"));
+  });
+
+  it("on a disk that fills up while writing, leaves the file whole and says it was not written", async (context) => {
+    const disk = join(box.root, "small-disk");
+    if (!mountSmallDisk(disk)) context.skip();
+    try {
+      // One page of config, one of another file: the backup takes the third, and the wrapped text
+      // needs two more pages where one is left, so the kernel writes only part of it.
+      const original = `{\n  "pad": "${"x".repeat(3960)}",\n  "mcpServers": {\n    "a": { "command": "npx", "args": ["-y", "srv"] }\n  }\n}\n`;
+      const file = join(disk, "mcp.json");
+      writeFileSync(file, original);
+      writeFileSync(join(disk, "other"), Buffer.alloc(4096));
+      const run = await box.run("install", "--client", "cursor", "--config", file, "--yes");
+      expect(run.stderr).toContain("no space left on device");
+      expect(run.exitCode).toBe(1);
+      expect(readFileSync(file, "utf8")).toBe(original);
+      expect(run.stdout).not.toContain("restart cursor");
+      expect(box.backupsOf(file)).toEqual([]);
+    } finally {
+      execFileSync("umount", [disk]);
+    }
   });
 
   it("keeps the previous version in a timestamped backup beside the file", async () => {

@@ -1,6 +1,7 @@
 // Entries that already say `... wrap`: wrapped only when a real policylayer runs them.
-import { chmodSync, readFileSync, symlinkSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { policylayerBin } from "../helpers/paths.js";
 import { type Sandbox, sandbox } from "./sandbox.js";
@@ -45,6 +46,43 @@ describe("a look-alike ./policylayer in the project", () => {
     expect((await box.run("status", "--client", "claude-code")).stdout).toContain(
       "evil: wrapped, policy built-in default",
     );
+
+    const uninstall = await box.run("uninstall", "--client", "claude-code", "--yes");
+    expect(uninstall.exitCode, uninstall.stderr).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(original);
+  });
+});
+
+describe("an entry install wrapped with a node that is gone since (an upgrade removed it)", () => {
+  it("is run by this policylayer again, not wrapped twice, and uninstall still gives back the original", async () => {
+    const oldNode = join(box.root, "old-node", "node");
+    mkdirSync(join(oldNode, ".."));
+    linkSync(realpathSync(process.execPath), oldNode);
+    const original = '{"mcpServers": {"srv": {"command": "npx", "args": ["-y", "srv"]}}}\n';
+    const file = box.write("project/.mcp.json", original);
+    const first = await execa(oldNode, [policylayerBin, "install", "--client", "claude-code", "--yes"], {
+      cwd: box.cwd,
+      env: box.env,
+      reject: false,
+    });
+    expect(first.exitCode, String(first.stderr)).toBe(0);
+    rmSync(oldNode);
+
+    const again = await box.run("install", "--client", "claude-code", "--yes");
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain(
+      `srv: run by this policylayer again (it ran ${oldNode} ${policylayerBin} wrap`,
+    );
+    const { command, args } = JSON.parse(readFileSync(file, "utf8")).mcpServers.srv;
+    expect([command, ...args]).toEqual([
+      realpathSync(process.execPath),
+      policylayerBin,
+      "wrap",
+      "--",
+      "npx",
+      "-y",
+      "srv",
+    ]);
 
     const uninstall = await box.run("uninstall", "--client", "claude-code", "--yes");
     expect(uninstall.exitCode, uninstall.stderr).toBe(0);
