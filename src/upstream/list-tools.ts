@@ -1,6 +1,7 @@
 // A small MCP client of our own: start a server, list its tools, stop it. Not the SDK's Client: importing
 // it costs ~280 ms of CPU (measured: 279-302 ms, against 16-18 ms for this module), on every check, tools and init.
 import { terminalLine, visibleField } from "../display/visible.js";
+import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION } from "../wire/era.js";
 import { parseJson } from "../wire/json.js";
 import {
   ErrorCode,
@@ -39,10 +40,37 @@ export interface ListToolsOptions extends SpawnPlace {
 }
 
 /** Why the tools could not be listed, in words that name the problem; the CLI prints it as is. */
-export class ListToolsError extends Error {}
+export class ListToolsError extends Error {
+  constructor(
+    message: string,
+    /** The server's JSON-RPC error code and data, where it answered with an error. */
+    readonly code?: unknown,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
 
 /** The protocol version we ask for: the last one with the initialize handshake that servers widely speak. */
 const PROTOCOL_VERSION = "2025-06-18";
+/** The version without a handshake we ask a server that refuses the handshake in its favour. */
+const MODERN_PROTOCOL_VERSION = "2026-07-28";
+/** Where a 2026-07-28 server/discover result names the server (spec 2026-07-28, server/discover). */
+const META_SERVER_INFO = "io.modelcontextprotocol/serverInfo";
+const CLIENT_INFO = { name: "policylayer", version: "0.1.0" };
+
+/**
+ * True for the refusal of our initialize by a server of the 2026-07-28 era: -32022 (unsupported
+ * protocol version) with MODERN_PROTOCOL_VERSION among its `supported` versions.
+ */
+function supportsModern(error: unknown): boolean {
+  if (!(error instanceof ListToolsError) || error.code !== UNSUPPORTED_PROTOCOL_VERSION) return false;
+  const supported = isJsonObject(error.data) ? error.data.supported : undefined;
+  return Array.isArray(supported) && supported.includes(MODERN_PROTOCOL_VERSION);
+}
+
+/** The JSON-RPC error code of a refused protocol version (spec 2026-07-28, basic/versioning). */
+const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 /** A server that hands out cursors forever is cut off here. */
 const MAX_PAGES = 1000;
 
@@ -99,19 +127,37 @@ export async function listServerTools(
     options.timeoutMs,
   );
   try {
-    const initialized = await client.request("initialize", {
-      protocolVersion: PROTOCOL_VERSION,
-      capabilities: {},
-      clientInfo: { name: "policylayer", version: "0.1.0" },
-    });
-    client.notify("notifications/initialized");
-    const serverInfo =
-      isJsonObject(initialized) && isJsonObject(initialized.serverInfo) ? initialized.serverInfo : null;
+    // The handshake first (servers widely speak it); a server of the 2026-07-28 era only refuses it
+    // with its supported versions, and is then asked as that era asks: every request with its envelope.
+    let serverInfo: JsonObject | null;
+    let envelope: JsonObject | null = null;
+    try {
+      const initialized = await client.request("initialize", {
+        protocolVersion: PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: CLIENT_INFO,
+      });
+      client.notify("notifications/initialized");
+      serverInfo =
+        isJsonObject(initialized) && isJsonObject(initialized.serverInfo) ? initialized.serverInfo : null;
+    } catch (error) {
+      if (!supportsModern(error)) throw error;
+      envelope = {
+        [META_PROTOCOL_VERSION]: MODERN_PROTOCOL_VERSION,
+        [META_CLIENT_INFO]: CLIENT_INFO,
+        [META_CLIENT_CAPABILITIES]: {},
+      };
+      const discovered = await client.request("server/discover", { _meta: envelope });
+      const meta = isJsonObject(discovered) ? discovered._meta : undefined;
+      serverInfo = isJsonObject(meta) && isJsonObject(meta[META_SERVER_INFO]) ? meta[META_SERVER_INFO] : null;
+    }
     const tools: JsonObject[] = [];
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await client.request("tools/list", cursor === undefined ? {} : { cursor });
+      const params: JsonObject = cursor === undefined ? {} : { cursor };
+      if (envelope !== null) params._meta = envelope;
+      const result = await client.request("tools/list", params);
       if (!isJsonObject(result) || !Array.isArray(result.tools)) {
         throw new ListToolsError(
           "the server's tools/list result has no tools list; it is not a valid MCP answer",
@@ -229,10 +275,12 @@ class ListingClient {
     if (pending === undefined) return;
     this.pending.delete(id);
     if (isJsonObject(message.error)) {
-      const { code, message: text } = message.error;
+      const { code, message: text, data } = message.error;
       pending.reject(
         new ListToolsError(
           `the server answered ${pending.method} with error ${String(code)}: ${typeof text === "string" ? text : "(no message)"}`,
+          code,
+          data,
         ),
       );
     } else if ("result" in message) {

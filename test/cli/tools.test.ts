@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { npmServer } from "../helpers/paths.js";
+import { modernServer, npmServer } from "../helpers/paths.js";
 import { SAGEMAKER_OPERATIONS, SAGEMAKER_SINGLE_TOOLS } from "../helpers/sagemaker.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
 import { type CliRun, parseToolsJson, policylayer, rowOf, SAGEMAKER, type ToolsJsonRow } from "./run.js";
@@ -186,5 +186,28 @@ describe("policylayer tools, when it cannot", () => {
     } finally {
       dir.cleanup();
     }
+  });
+});
+
+describe("policylayer tools and check against a server of the 2026-07-28 era only (the real SDK 2.x)", () => {
+  const modernOnly = ["env", "MODERN_ONLY=1", process.execPath, modernServer];
+
+  it("lists its tools without a handshake (it refuses initialize), with its name from server/discover", async () => {
+    const run = await policylayer("tools", "--json", "--", ...modernOnly);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const rows = parseToolsJson(run.stdout);
+    expect(rowOf(rows, "delete_stack")).toMatchObject({ category: "destructive", action: "deny" });
+    expect(rowOf(rows, "echo")).toMatchObject({ category: "read", action: "allow" });
+    const plain = await policylayer("tools", "--", ...modernOnly);
+    expect(plain.stdout).toContain("modern-recording-server 1.0.0, 4 tools");
+  });
+
+  it("check classifies a call with that server's tools/list, as wrap decides it", async () => {
+    const run = await policylayer("check", "--tool", "greet", "--", ...modernOnly);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      "classification: execute (high risk); classified with the tools/list of env",
+    );
+    expect(run.stdout).toContain("result: DENY");
   });
 });
