@@ -330,6 +330,7 @@ export function planInstall(
       installedAt: now.toISOString(),
     };
   }
+  reports.push(...unwrappedElsewhere(config, document, selection));
   return { config, oldText: document.text, newText: text, reports, state: { ...state, entries } };
 }
 
@@ -417,6 +418,37 @@ export function planUninstall(
   reports.push(...wrappedElsewhere(config, document, state, selection));
   const { text } = checkedText(config, document, edits, expected, state.entries);
   return { config, oldText: document.text, newText: text, reports, state: { ...state, entries } };
+}
+
+/**
+ * The stdio entries install does not wrap because this run does not look there (the local scope of
+ * another project in Claude Code's ~/.claude.json, which Claude Code runs in that project), so that
+ * install never leaves a server unwrapped unsaid.
+ */
+function unwrappedElsewhere(
+  config: ClientConfig,
+  document: ConfigDocument,
+  selection: Selection,
+): EntryReport[] {
+  const considered = new Set(document.entries(config.containers).map((entry) => entry.key));
+  const projects = valueAt(document.data, ["projects"]);
+  if (config.client !== "claude-code" || typeof projects !== "object" || projects === null) return [];
+  const reports: EntryReport[] = [];
+  for (const project of Object.keys(projects)) {
+    for (const entry of document.entries([["projects", project, "mcpServers"]])) {
+      if (considered.has(entry.key) || !selected(selection, entry)) continue;
+      const kind = classifyEntry(entry.value, config.client, () => true);
+      if (kind.kind !== "stdio" || kind.wrapped !== null) continue;
+      reports.push({
+        name: entry.name,
+        scope: entry.scope,
+        outcome: "elsewhere",
+        detail: `not wrapped: it is in the local scope of the project ${project}; run install in that folder to wrap it`,
+        warning: null,
+      });
+    }
+  }
+  return reports;
 }
 
 /**

@@ -75,14 +75,17 @@ describe("Claude Code's ~/.claude.json", () => {
     return { file: box.write("home/.claude.json", text), text };
   }
 
-  it("wraps the user scope's servers and the current project's, not other projects'", async () => {
+  it("wraps the user scope's servers and the current project's, not other projects', and names those it leaves", async () => {
     const { file, text } = userFile();
     const run = await box.run("install", "--client", "claude-code", "--yes");
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toContain("context7: wrap with");
     expect(run.stdout).toContain(`postgres (projects ${box.cwd}): wrap with`);
     expect(run.stdout).toContain("notion: remote (http): not wrapped");
-    expect(run.stdout).not.toContain("other");
+    expect(run.stdout).toContain(
+      "other (projects /some/other/project): not wrapped: it is in the local scope of the project /some/other/project; run install in that folder to wrap it",
+    );
+    expect(run.stdout).not.toContain("other (projects /some/other/project): wrap with");
     const data = JSON.parse(readFileSync(file, "utf8"));
     expect(data.projects["/some/other/project"]).toEqual(JSON.parse(text).projects["/some/other/project"]);
     expect(data.projects[box.cwd].mcpServers.postgres.args).toContain("wrap");
