@@ -11,6 +11,7 @@ import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
 import { type PolicyHeader, policyHeader } from "./settings.js";
 import type { CompiledPolicy, PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
+import { yaml11BooleanProblems } from "./yaml-booleans.js";
 import { inexactNumberProblems, POLICY_YAML_SCHEMA } from "./yaml-numbers.js";
 
 type Segment = string | number;
@@ -284,7 +285,7 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
     return refused(parsePolicyWithPositions(text, fileName), fileName, error);
   }
   if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
-  const inexact = inexactNumberProblems(data);
+  const inexact = [...inexactNumberProblems(data), ...yaml11BooleanProblems(data)];
   if (inexact.length > 0)
     return {
       ok: false,

@@ -1,6 +1,7 @@
 import { CORE_SCHEMA, Type } from "js-yaml";
 import { compareNumbers, ExactNumber } from "../wire/exact-number.js";
 import type { SemanticProblem } from "./semantics.js";
+import { yaml11BooleanType } from "./yaml-booleans.js";
 
 /**
  * Numbers in a policy are read as doubles (the schema, limits and compiled conditions take plain
@@ -82,8 +83,13 @@ const floatType = new Type("tag:yaml.org,2002:float", {
   construct: floatValue,
 });
 
-/** The YAML 1.2 core schema with numbers a double cannot hold kept apart as InexactNumber. */
-export const POLICY_YAML_SCHEMA = CORE_SCHEMA.extend({ implicit: [integerType, floatType] });
+/**
+ * The YAML 1.2 core schema with numbers a double cannot hold kept apart as InexactNumber, and
+ * YAML 1.1's boolean words as Yaml11Boolean (yaml-booleans.ts).
+ */
+export const POLICY_YAML_SCHEMA = CORE_SCHEMA.extend({
+  implicit: [integerType, floatType, yaml11BooleanType],
+});
 
 /** Every InexactNumber in a parsed policy, as a problem at its place. */
 export function inexactNumberProblems(data: unknown): SemanticProblem[] {
