@@ -279,7 +279,7 @@ export async function initCommand(serverCommand: string[] | null, flags: InitFla
   if (!check.ok) {
     // The generator's own output must validate: anything else is a bug in policylayer.
     warn("the starter policy does not validate; this is a bug in policylayer init, please report it:");
-    for (const error of check.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+    for (const error of check.errors) process.stderr.write(`${terminalLine(formatPolicyError(error))}\n`);
     return 1;
   }
   if (output === undefined) {

@@ -2,7 +2,7 @@
 // config file, and take them out again exactly. The plan is shown first; a terminal user confirms it,
 // and without a terminal nothing is written unless --yes is given.
 import { resolve } from "node:path";
-import { visibleText } from "../display/visible.js";
+import { terminalLine, visibleText } from "../display/visible.js";
 import { thisMachine } from "../install/clients.js";
 import {
   ConcurrentChange,
@@ -160,7 +160,7 @@ async function checkedPolicy(flag: string): Promise<string | null> {
   const loaded = await loadPolicyFile(path);
   if (loaded.ok) return path;
   warn(`the policy ${path} does not validate, so no server is wrapped with it:`);
-  for (const error of loaded.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+  for (const error of loaded.errors) process.stderr.write(`${terminalLine(formatPolicyError(error))}\n`);
   return null;
 }
 

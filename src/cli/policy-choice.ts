@@ -63,11 +63,12 @@ export async function readChosenPolicy(path: string | null, consequence = ""): P
   const read = path === null ? builtInDefaultReading() : await readPolicyFile(path);
   if (read.ok) {
     const printWarnings = () => {
-      for (const warning of read.warnings()) process.stderr.write(`${formatPolicyWarning(warning)}\n`);
+      for (const warning of read.warnings())
+        process.stderr.write(`${terminalLine(formatPolicyWarning(warning))}\n`);
     };
     return { document: read.document, header: read.header, compile: read.compile, printWarnings };
   }
   warn(`the policy ${path} does not validate${consequence}:`);
-  for (const error of read.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+  for (const error of read.errors) process.stderr.write(`${terminalLine(formatPolicyError(error))}\n`);
   return null;
 }

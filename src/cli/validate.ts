@@ -88,7 +88,7 @@ export async function validateCommand(
       : `; checked against the tools/list of ${server.commandLine} (${server.tools.length} tools)`;
   let exitCode = 0;
   const refuse = (errors: readonly PolicyError[]) => {
-    for (const error of errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+    for (const error of errors) process.stderr.write(`${terminalLine(formatPolicyError(error))}\n`);
     exitCode = 1;
   };
   for (const file of files) {

@@ -10,7 +10,7 @@ import { errorCode } from "../approval/files.js";
 import { listToolsOf } from "../cli/common.js";
 import { starterPolicy } from "../cli/init.js";
 import { warn } from "../cli/policy-choice.js";
-import { visibleText } from "../display/visible.js";
+import { terminalLine, visibleText } from "../display/visible.js";
 import { formatPolicyError, loadPolicyFile, parsePolicy } from "../policy/load.js";
 import type { ClientConfig } from "./clients.js";
 import type { ConfigEntry } from "./document.js";
@@ -90,7 +90,8 @@ export async function planStarterPolicies(
       const existing = existsSync(path) ? await loadPolicyFile(path) : null;
       if (existing !== null && !existing.ok) {
         warn(`the starter policy ${path} for ${entryLabel(entry)} does not validate; fix it or remove it:`);
-        for (const error of existing.errors) process.stderr.write(`${formatPolicyError(error)}\n`);
+        for (const error of existing.errors)
+          process.stderr.write(`${terminalLine(formatPolicyError(error))}\n`);
         choices.set(key, { refusal: `its policy ${path} does not validate` });
         refused = true;
         continue;

@@ -45,7 +45,8 @@ function hidingDiffers(target: ReloadTarget, before: CompiledPolicy, after: Comp
 /**
  * Puts every edit of the policy file that validates in force, one after another. One that does not
  * validate, or whose loading throws, is reported and the last good policy stays; the next edit is
- * loaded all the same. `hidingChanged` is called when the reload changed which tools are hidden.
+ * loaded all the same. Changes while a reload waits to begin are read by it: a storm of them costs
+ * two reloads, not one each. `hidingChanged` is called when the reload changed which tools are hidden.
  * Returns what stops watching.
  */
 export function startReloading(
@@ -75,9 +76,17 @@ export function startReloading(
     if (hidingDiffers(target, before, policy)) hidingChanged();
   };
   let reloading = Promise.resolve();
+  // A reload queued and not yet begun reads the file as it is then: further changes need no other.
+  let queued = false;
   return watchPolicy(() => {
+    if (queued) return;
+    queued = true;
     // Whatever one reload does, the chain goes on: the next edit is always loaded.
-    reloading = reloading.then(reloadOnce).catch((error: unknown) => {
+    const next = () => {
+      queued = false;
+      return reloadOnce();
+    };
+    reloading = reloading.then(next).catch((error: unknown) => {
       warn(
         `reloading the policy failed (${error instanceof Error ? error.message : String(error)}); the policy in force before stays`,
       );

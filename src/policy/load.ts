@@ -11,6 +11,7 @@ import { policySchema } from "./schema.js";
 import { type SemanticProblem, semanticProblems, semanticWarnings } from "./semantics.js";
 import { type PolicyHeader, policyHeader } from "./settings.js";
 import type { CompiledPolicy, PolicyDocument, PolicyError, PolicyLoadResult } from "./types.js";
+import { yaml11BooleanProblems } from "./yaml-booleans.js";
 import { inexactNumberProblems, POLICY_YAML_SCHEMA } from "./yaml-numbers.js";
 
 type Segment = string | number;
@@ -222,6 +223,12 @@ function offsetOf<N>(placer: Placer<N>, finding: Finding): number {
   return offset;
 }
 
+/** A position as an editor shows it: a byte-order mark, which editors hide, takes no column of line 1. */
+function shownPosition(text: string, position: { line: number; col: number }): { line: number; col: number } {
+  const markFirst = position.line === 1 && position.col > 1 && text.charCodeAt(0) === 0xfeff;
+  return markFirst ? { line: 1, col: position.col - 1 } : position;
+}
+
 /** 1-based line and column of a source offset, as the `yaml` library's LineCounter counts them. */
 function linePosition(text: string, offset: number): { line: number; col: number } {
   let line = 1;
@@ -284,7 +291,7 @@ export function readPolicy(text: string, fileName: string, options: { warningsNo
     return refused(parsePolicyWithPositions(text, fileName), fileName, error);
   }
   if (!withinValueBudget(data)) return refused(parsePolicyWithPositions(text, fileName), fileName, null);
-  const inexact = inexactNumberProblems(data);
+  const inexact = [...inexactNumberProblems(data), ...yaml11BooleanProblems(data)];
   if (inexact.length > 0)
     return {
       ok: false,
@@ -335,7 +342,7 @@ export function placedByYaml(text: string, fileName: string, problems: SemanticP
   const placer = yamlPlacer(yamlLib().parseDocument(text, { lineCounter, prettyErrors: false }));
   return problems.map((problem) => {
     const finding = findingOf(problem);
-    const { line, col } = lineCounter.linePos(offsetOf(placer, finding));
+    const { line, col } = shownPosition(text, lineCounter.linePos(offsetOf(placer, finding)));
     return { file: fileName, line, col, path: fieldName(problem.path), message: finding.message };
   });
 }
@@ -386,7 +393,7 @@ function parsePolicyWithPositions(text: string, fileName: string): PolicyLoadRes
   const lineCounter = new (yamlLib().LineCounter)();
   const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const place = (offset: number, path: Segment[], message: string): PolicyError => {
-    const { line, col } = lineCounter.linePos(offset);
+    const { line, col } = shownPosition(text, lineCounter.linePos(offset));
     return { file: fileName, line, col, path: fieldName(path), message };
   };
   if (doc.errors.length > 0) {
@@ -469,7 +476,7 @@ function utf8Text(bytes: Uint8Array): string | { line: number; col: number; byte
     offset += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
     index += char.length;
   }
-  const { line, col } = linePosition(lenient, index);
+  const { line, col } = shownPosition(lenient, linePosition(lenient, index));
   return { line, col, byte: bytes[offset] ?? 0 };
 }
 

@@ -1,18 +1,22 @@
 import { CORE_SCHEMA, Type } from "js-yaml";
 import { compareNumbers, ExactNumber } from "../wire/exact-number.js";
 import type { SemanticProblem } from "./semantics.js";
+import { yaml11BooleanType } from "./yaml-booleans.js";
 
 /**
  * Numbers in a policy are read as doubles (the schema, limits and compiled conditions take plain
  * numbers); one whose text denotes another number than its double does (9007199254740993,
  * 0.30000000000000001, 1e400, .inf) would be compared as a number nobody wrote, so the policy is
- * refused at it instead. This is what such a number reads as until then.
+ * refused at it instead; so is one YAML 1.1 reads as another number (010). This is what such a
+ * number reads as until then.
  */
 export class InexactNumber {
   constructor(
     readonly text: string,
     /** The double js-yaml would have made of it. */
     readonly nearest: number,
+    /** Why it is refused, when it is not for its digits: what to write instead. */
+    readonly why: string | null = null,
   ) {}
 
   /** Makes js-yaml take a mapping key that is such a number as its text, not "[object Object]". */
@@ -31,7 +35,18 @@ const INTEGER = /^[-+]?(?:[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+|0b[01]+)$/;
 const FLOAT = /^(?:([-+]?)([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([-+]?[0-9]+))?$/;
 const SPECIAL_FLOAT = /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
+/** 010 and the like: octal in YAML 1.1 (PyYAML, Kubernetes), decimal in YAML 1.2 and js-yaml; 007 is 7 in both. */
+const LEADING_ZERO_OCTAL = /^[-+]?0+([1-7][0-7]+)$/;
+
 function integerValue(text: string): number | InexactNumber {
+  const octal = LEADING_ZERO_OCTAL.exec(text)?.[1];
+  if (octal !== undefined) {
+    const sign = text.startsWith("-") ? "-" : "";
+    const decimal = Number(`${sign}${octal}`);
+    const asOctal = Number.parseInt(`${sign}${octal}`, 8);
+    const why = `which YAML 1.1 reads as the octal ${asOctal} and YAML 1.2 (policylayer) as ${decimal}; write ${decimal}, or ${sign}0o${octal} for ${asOctal}`;
+    return new InexactNumber(text, decimal, why);
+  }
   const negative = text.startsWith("-");
   // BigInt reads 0x, 0o and 0b itself, and a leading 0 as decimal, as js-yaml does.
   const magnitude = BigInt(/^[-+]/.test(text) ? text.slice(1) : text);
@@ -82,17 +97,24 @@ const floatType = new Type("tag:yaml.org,2002:float", {
   construct: floatValue,
 });
 
-/** The YAML 1.2 core schema with numbers a double cannot hold kept apart as InexactNumber. */
-export const POLICY_YAML_SCHEMA = CORE_SCHEMA.extend({ implicit: [integerType, floatType] });
+/**
+ * The YAML 1.2 core schema with numbers a double cannot hold kept apart as InexactNumber, and
+ * YAML 1.1's boolean words as Yaml11Boolean (yaml-booleans.ts).
+ */
+export const POLICY_YAML_SCHEMA = CORE_SCHEMA.extend({
+  implicit: [integerType, floatType, yaml11BooleanType],
+});
 
 /** Every InexactNumber in a parsed policy, as a problem at its place. */
 export function inexactNumberProblems(data: unknown): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const visit = (value: unknown, path: (string | number)[]) => {
     if (value instanceof InexactNumber) {
-      const message = Number.isFinite(value.nearest)
-        ? `is ${value.text}, a number policylayer cannot hold exactly (as a double it would be ${value.nearest}, another number); write one with fewer digits, an integer within ±2^53`
-        : `is ${value.text}, not a finite number; write a finite number`;
+      const message = value.why
+        ? `is ${value.text}, ${value.why}`
+        : Number.isFinite(value.nearest)
+          ? `is ${value.text}, a number policylayer cannot hold exactly (as a double it would be ${value.nearest}, another number); write one with fewer digits, an integer within ±2^53`
+          : `is ${value.text}, not a finite number; write a finite number`;
       problems.push({ path, atKey: false, message });
     } else if (Array.isArray(value)) {
       for (const [i, item] of value.entries()) visit(item, [...path, i]);

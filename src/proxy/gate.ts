@@ -298,7 +298,8 @@ export class Gate implements CallGate {
     const onApproved = limits !== null && "rule" in limits ? limits : null;
     // Forwarded after our approval: the round-trip members the call came with before we asked.
     const roundTrip = inClient?.held.roundTrip;
-    if (this.policy.mode === "monitor") {
+    // The policy the call was decided by: a reload while the store answered applies from the next call.
+    if (context.policy.mode === "monitor") {
       record.decision = "allow";
       if (action !== "allow")
         record.reason = `monitor mode: would ${action === "deny" ? "deny" : "require approval"}: ${record.reason}`;

@@ -138,4 +138,18 @@ describe("a policy's warnings at start", () => {
     expect(session.lines).toEqual([]);
     expect(existsSync(started)).toBe(false);
   });
+
+  it("shows an escape sequence or a bidi override in a refused key as marks, never raw on the terminal", async () => {
+    const started = join(dir.path, "started");
+    const policy = writePolicy(dir.path, 'version: 1\ndefault: deny\n"\\e[2J\\u202eyfissalc": {}\n');
+    const session = new RawSession(["--policy", policy, "--", process.execPath, recordingServer], {
+      STARTED_FILE: started,
+    });
+    expect((await session.exited).code).toBe(1);
+    expect(session.stderr).toContain(
+      `${policy}:3:1: the policy has an unknown key "⟨U+001B⟩[2J⟨U+202E⟩yfissalc"`,
+    );
+    expect(session.stderr).not.toMatch(/[\u001b\u202e]/);
+    expect(existsSync(started)).toBe(false);
+  });
 });

@@ -64,3 +64,53 @@ describe("reloading the policy", () => {
     expect(said.at(-1)).toMatch(/^policy reloaded from test\.yaml/);
   });
 });
+
+describe("a storm of edits", () => {
+  it("reads the file once more after the reload under way, however many edits came meanwhile", async () => {
+    const target = {
+      currentPolicy: ALLOW,
+      setPolicy: (policy: CompiledPolicy) => (target.currentPolicy = policy),
+      hiddenToolNames: () => null,
+    };
+    const reloadsBegun: Array<() => void> = [];
+    let onChange = () => {};
+    let reported = 0;
+    let reportedTwice: () => void = () => {};
+    startReloading(
+      {
+        reloadPolicy: () =>
+          new Promise<ReloadedPolicy>((resolve) => {
+            reloadsBegun.push(() => resolve({ policy: DENY, warnings: [] }));
+          }),
+        watchPolicy: (change) => {
+          onChange = change;
+          return () => {};
+        },
+        warn: (message) => {
+          if (/^policy reloaded/.test(message) && ++reported === 2) reportedTwice();
+        },
+      },
+      target,
+      () => {},
+    );
+    const twice = new Promise<void>((resolve) => {
+      reportedTwice = resolve;
+    });
+    onChange();
+    await expect
+      .poll(() => reloadsBegun.length, { timeout: 2000, message: "the first reload to begin" })
+      .toBe(1);
+    // The file keeps changing while the first reload reads it: one more read sees the last of these edits.
+    for (let i = 0; i < 50; i++) onChange();
+    reloadsBegun[0]?.();
+    await expect
+      .poll(() => reloadsBegun.length, { timeout: 2000, message: "the second reload to begin" })
+      .toBe(2);
+    reloadsBegun[1]?.();
+    await twice;
+    // Every edit is in force; the watcher firing again and again queues no reload behind the one waiting.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(reloadsBegun).toHaveLength(2);
+    expect(target.currentPolicy).toBe(DENY);
+  });
+});

@@ -51,6 +51,18 @@ describe("policylayer validate", () => {
     );
   });
 
+  it("shows an escape sequence or a bidi override in an error as marks, never raw on the terminal", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policylayer-validate-"));
+    const file = join(dir, "policy.yaml");
+    writeFileSync(file, 'version: 1\ndefault: deny\n"\\e]0;pwned\\a\\u202e": 1\n');
+    const result = await captured(() => validateCommand([file]));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${file}:3:1: the policy has an unknown key "⟨U+001B⟩]0;pwned⟨U+0007⟩⟨U+202E⟩"`,
+    );
+    expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+  });
+
   it("says a missing file does not exist and exits 1", async () => {
     const result = await captured(() => validateCommand(["/nonexistent/policy.yaml"]));
     expect(result.code).toBe(1);

@@ -50,6 +50,21 @@ describe("a policy file's encoding", () => {
     }
   });
 
+  it("places errors on the first line of a file with a byte-order mark where an editor shows them: the mark takes no column", async () => {
+    const where = async (text: string | Uint8Array) => {
+      const { result } = await loaded(typeof text === "string" ? Buffer.from(text, "utf8") : text);
+      return result.ok ? [] : result.errors.map((error) => `${error.line}:${error.col}`);
+    };
+    for (const text of [
+      "version: 2\ndefault: allow\n",
+      "x: 1\nversion: 1\ndefault: allow\n",
+      'version: "1\n',
+    ])
+      expect(await where(`\ufeff${text}`), JSON.stringify(text)).toEqual(await where(text));
+    const notUtf8 = (bom: string) => Buffer.concat([Buffer.from(`${bom}version: 1 # `), Buffer.from([0xff])]);
+    expect(await where(notUtf8("\ufeff"))).toEqual(await where(notUtf8("")));
+  });
+
   it("reads a U+FFFD written as UTF-8, and a byte-order mark, as before", async () => {
     const { result } = await loaded(Buffer.from("\ufeffversion: 1\ndefault: allow\n# \ufffd\n", "utf8"));
     expect(result.ok).toBe(true);

@@ -47,3 +47,19 @@ describe("numbers in a policy", () => {
     expect(action(0.2)).toBe("allow");
   });
 });
+
+describe("integers with a leading zero", () => {
+  it("refuses 010, which YAML 1.1 reads as octal 8 and YAML 1.2 as 10, and takes 007 and 0o10", () => {
+    const limited = (max: string) =>
+      `version: 1\ndefault: deny\nrules:\n  - tool: t\n    action: allow\n    rate_limit: { max: ${max}, window: 60 }\n`;
+    expect(errorsOf(limited("010"))).toEqual([
+      "6:24: rules[0].rate_limit.max is 010, which YAML 1.1 reads as the octal 8 and YAML 1.2 (policylayer) as 10; write 10, or 0o10 for 8",
+    ]);
+    for (const [max, read] of [
+      ["007", 7],
+      ["0o10", 8],
+      ["10", 10],
+    ] as const)
+      expect(policyFrom(limited(max)).rules[0]?.rateLimit?.max, max).toBe(read);
+  });
+});

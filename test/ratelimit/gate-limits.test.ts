@@ -9,6 +9,7 @@ import type { PendingVerdict, Verdict } from "../../src/proxy/call-gate.js";
 import { Gate } from "../../src/proxy/gate.js";
 import { Limiter } from "../../src/ratelimit/limiter.js";
 import { LocalLimitStore } from "../../src/ratelimit/local-store.js";
+import type { SharedLimitStore, StoreAnswer } from "../../src/ratelimit/store.js";
 import { requestEraOf } from "../../src/wire/era.js";
 import { ExactNumber } from "../../src/wire/exact-number.js";
 import { stringifyJson } from "../../src/wire/json.js";
@@ -543,5 +544,66 @@ rules:
     expect(parsed.ok ? [] : parsed.errors.map((error) => error.message)).toEqual([
       'rules[1].id "a" is already the id of rules[0]; give each rule its own id',
     ]);
+  });
+});
+
+describe("a reload while the store answers", () => {
+  const approvalIn = (mode: string) =>
+    policyFrom(`version: 1
+mode: ${mode}
+default: deny
+rules:
+  - { id: deploys, tool: deploy, action: require_approval, rate_limit: { max: 5, window: 60, scope: global } }
+`);
+
+  it("decides the call by the policy it came under: a reload to monitor mode meanwhile does not let it past the person", async () => {
+    const dir = machine();
+    const local = LocalLimitStore.open(join(dir, "limits.db"));
+    cleanups.push(() => local.close());
+    // A store that answers when the test says so, as Redis answers after a round trip.
+    let answer: () => void = () => {};
+    const store: SharedLimitStore = {
+      name: "later",
+      reserve: (requests) => local.reserve(requests),
+      check: (requests) =>
+        new Promise<StoreAnswer>((resolve) => {
+          answer = () => resolve(local.check(requests) as StoreAnswer);
+        }),
+      release: (entries) => local.release(entries),
+      usage: (prefix) => local.usage(prefix),
+      reset: (prefix, start) => local.reset(prefix, start),
+      close: async () => {},
+    };
+    const asked: string[] = [];
+    const approver: Approver = (request) => {
+      asked.push(request.call.name);
+      return {
+        answer: Promise.resolve({ approved: false, channel: "test", decidedBy: "tester", reason: "no" }),
+        withdraw: () => {},
+      };
+    };
+    const audit = AuditLog.open(join(dir, "audit.jsonl"), { event: "session_start" });
+    cleanups.push(() => audit.close());
+    const gate = new Gate({
+      policy: approvalIn("enforce"),
+      audit,
+      sessionId: "s",
+      serverLabel: "test-server",
+      approver,
+      limiter: new Limiter({
+        serverLabel: "test-server",
+        sharedStore: () => ({ store, unavailableBecause: "" }),
+      }),
+      warn: () => {},
+    });
+    const waiting = decide(gate, "deploy");
+    expect("verdict" in waiting).toBe(true);
+    gate.setPolicy(approvalIn("monitor"));
+    answer();
+    const verdict = await (waiting as PendingVerdict).verdict;
+    expect(asked).toEqual(["deploy"]);
+    expect(verdict.forward).toBe(false);
+    const line = JSON.parse(readFileSync(join(dir, "audit.jsonl"), "utf8").trim().split("\n").at(-1) ?? "{}");
+    expect([line.mode, line.decision]).toEqual(["enforce", "deny"]);
   });
 });
