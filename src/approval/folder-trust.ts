@@ -27,22 +27,30 @@ function withAncestors(path: string): string[] {
 }
 
 /**
- * Throws when another user can write the folder `dir` or any folder above it, as written and as
- * resolved (links followed): such a user could rename the inbox away and answer in its place.
- * Does nothing where there are no user ids (Windows).
+ * The first of the folder `dir` and the folders above it, as written and as resolved (links
+ * followed), that another user can write, and why; null when none, or where there are no user ids (Windows).
  */
-export function assertNoOtherWriter(dir: string): void {
+export function otherWriterOf(dir: string): { path: string; reason: string } | null {
   const uid = process.getuid?.();
-  if (uid === undefined) return;
+  if (uid === undefined) return null;
   const checked = new Set<string>();
   for (const path of [...withAncestors(dir), ...withAncestors(realpathSync(dir))]) {
     if (checked.has(path)) continue;
     checked.add(path);
     const reason = otherWriterReason(lstatSync(path), uid);
-    if (reason !== null) {
-      throw new Error(
-        `${path} is not safe for approvals: ${reason}, so another user could put their own answers in your inbox`,
-      );
-    }
+    if (reason !== null) return { path, reason };
   }
+  return null;
+}
+
+/**
+ * Throws when another user can write the folder `dir` or any folder above it (see otherWriterOf):
+ * such a user could rename the inbox away and answer in its place.
+ */
+export function assertNoOtherWriter(dir: string): void {
+  const found = otherWriterOf(dir);
+  if (found === null) return;
+  throw new Error(
+    `${found.path} is not safe for approvals: ${found.reason}, so another user could put their own answers in your inbox`,
+  );
 }
