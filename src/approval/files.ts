@@ -124,7 +124,7 @@ export function openTrusted(path: string, flags: number, devices = false): numbe
 }
 
 /** Why an open file's content cannot be believed, or null when it is a regular file of yours that only you can write. */
-function untrustedReason(stats: Stats): string | null {
+export function untrustedReason(stats: Stats): string | null {
   if (!stats.isFile()) return "is not a regular file";
   const uid = process.getuid?.();
   if (uid === undefined) return null;
