@@ -244,7 +244,7 @@ export class AuditLog {
     if (fd === null) throw new Error(`${folder} is gone`);
     const log = new AuditLog(path, fd);
     try {
-      writeSync(fd, `${terminalSafeJson(JSON.stringify(sessionStart))}\n`);
+      writeWhole(fd, `${terminalSafeJson(JSON.stringify(sessionStart))}\n`, false);
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -322,8 +322,7 @@ export class AuditLog {
 
   private write(text: string, ascii: boolean): boolean {
     try {
-      // ASCII's UTF-8 bytes are its latin1 bytes, which are copied rather than encoded.
-      writeSync(this.fd, text, null, ascii ? "latin1" : "utf8");
+      writeWhole(this.fd, text, ascii);
       return true;
     } catch (error) {
       this.failure = `cannot write the audit log ${this.path}: ${(error as Error).message}`;
@@ -339,6 +338,18 @@ export class AuditLog {
       // Already closed.
     }
   }
+}
+
+/**
+ * Writes `text` in one write, and throws when only part of it was written (a full disk, a file
+ * size limit): the rest is not written after it, where another wrap's line may already follow.
+ */
+function writeWhole(fd: number, text: string, ascii: boolean): void {
+  // ASCII's UTF-8 bytes are its latin1 bytes, which are copied rather than encoded.
+  const written = writeSync(fd, text, null, ascii ? "latin1" : "utf8");
+  const length = ascii ? text.length : Buffer.byteLength(text, "utf8");
+  if (written < length)
+    throw new Error(`only ${written} of ${length} bytes were written (is the disk full?)`);
 }
 
 /**

@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/log.js";
+import { repoRoot } from "../helpers/paths.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const asRoot = process.getuid?.() === 0;
@@ -79,5 +81,34 @@ describe("the audit log's file", () => {
     AuditLog.open(path, start).close();
     expect(readFileSync(path, "utf8")).toBe('{"event":"earlier"}\n{"event":"session_start"}\n');
     AuditLog.open("/dev/null", start).close();
+  });
+});
+
+describe("the audit log on a full disk", () => {
+  it("counts a line cut short (only part of it written) as a failed write, and writes nothing after it", () => {
+    const dir = folder();
+    const path = join(dir, "audit.jsonl");
+    // A file size limit of 1024 bytes: the write that crosses it writes only part of its line, as a full disk does.
+    const script = `
+      const { AuditLog } = await import(${JSON.stringify(`${repoRoot}dist/audit/log.js`)});
+      const log = AuditLog.open(${JSON.stringify(path)}, { event: "session_start" });
+      const results = [];
+      for (let i = 0; i < 6; i += 1) results.push(log.append({ event: "note", text: "x".repeat(300) }));
+      console.log(JSON.stringify({ results, failed: log.failed }));`;
+    const run = spawnSync(
+      "bash",
+      ["-c", 'ulimit -f 1 && exec "$0" --input-type=module -e "$1"', process.execPath, script],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(run.stderr).toBe("");
+    const { results, failed } = JSON.parse(run.stdout);
+    expect(results).toEqual([true, true, true, false, false, false]);
+    expect(failed).toMatch(
+      /^cannot write the audit log .*: only \d+ of 327 bytes were written \(is the disk full\?\)$/,
+    );
+    const lines = readFileSync(path, "utf8").split("\n");
+    expect(lines.slice(0, 4).every((line) => JSON.parse(line))).toBe(true);
   });
 });
