@@ -64,6 +64,12 @@ describe("the audit log's file", () => {
     );
   });
 
+  it("is refused, at once, when it is a FIFO (opening one for writing would wait for a reader for ever)", () => {
+    const path = join(folder(), "audit.jsonl");
+    expect(spawnSync("mkfifo", [path]).status).toBe(0);
+    expect(() => AuditLog.open(path, start)).toThrow(`${path} is not a regular file`);
+  });
+
   it("makes missing folders 0700 and the file 0600, whatever the umask", () => {
     const dir = folder();
     const path = join(dir, "state", "policylayer", "audit.jsonl");
