@@ -135,6 +135,16 @@ export function untrustedReason(stats: Stats): string | null {
   return null;
 }
 
+/**
+ * Why a file of yours that policylayer keeps writing must not be: it has other names (hard
+ * links), so every write would change another file too; null when it has one.
+ */
+export function otherNamesReason(stats: Stats): string | null {
+  return stats.isFile() && stats.nlink > 1
+    ? `has ${stats.nlink} names (hard links), so writing it would write another file too`
+    : null;
+}
+
 /** The names in a folder, [] when the folder does not exist. */
 export function listNames(path: string): string[] {
   try {

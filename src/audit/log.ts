@@ -1,7 +1,7 @@
 import { hash } from "node:crypto";
-import { closeSync, constants, mkdirSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { openTrusted } from "../approval/files.js";
+import { openTrusted, otherNamesReason } from "../approval/files.js";
 import { otherWriterOf } from "../approval/folder-trust.js";
 import { terminalSafeJson } from "../display/visible.js";
 import { canonicalJson } from "../policy/compile.js";
@@ -244,6 +244,8 @@ export class AuditLog {
     if (fd === null) throw new Error(`${folder} is gone`);
     const log = new AuditLog(path, fd);
     try {
+      const names = otherNamesReason(fstatSync(fd));
+      if (names !== null) throw new Error(`${path} ${names}`);
       writeWhole(fd, `${terminalSafeJson(JSON.stringify(sessionStart))}\n`, false);
     } catch (error) {
       closeSync(fd);

@@ -2,7 +2,7 @@ import { chmodSync, closeSync, constants, lstatSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type LibsqlDatabase from "libsql";
-import { errorCode, untrustedReason } from "../approval/files.js";
+import { errorCode, otherNamesReason, untrustedReason } from "../approval/files.js";
 import { otherWriterOf } from "../approval/folder-trust.js";
 import { bucketTimeMs, fitsWithin, millisecondsUntilFits, RELATIVE_TOLERANCE } from "./arithmetic.js";
 import { parseCounterKey } from "./keys.js";
@@ -177,7 +177,7 @@ function checkStoreFiles(path: string): void {
       if (errorCode(error) === "ENOENT") continue;
       throw error;
     }
-    const why = untrustedReason(stats);
+    const why = untrustedReason(stats) ?? otherNamesReason(stats);
     if (why !== null) throw new Error(`${file} ${why}; remove it and a new store is made`);
     if (process.getuid !== undefined && (stats.mode & 0o077) !== 0) chmodSync(file, 0o600);
   }

@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/log.js";
@@ -31,6 +40,17 @@ describe("the audit log's file", () => {
     symlinkSync(target, join(dir, "audit.jsonl"));
     expect(() => AuditLog.open(join(dir, "audit.jsonl"), start)).toThrow(
       `${dir}/audit.jsonl is a link, not a file`,
+    );
+    expect(readFileSync(target, "utf8")).toBe("echo hi\n");
+  });
+
+  it("is never written through a second name (a hard link) of another file, which stays unchanged", () => {
+    const dir = folder();
+    const target = join(dir, "bashrc");
+    writeFileSync(target, "echo hi\n", { mode: 0o600 });
+    linkSync(target, join(dir, "audit.jsonl"));
+    expect(() => AuditLog.open(join(dir, "audit.jsonl"), start)).toThrow(
+      `${dir}/audit.jsonl has 2 names (hard links), so writing it would write another file too`,
     );
     expect(readFileSync(target, "utf8")).toBe("echo hi\n");
   });

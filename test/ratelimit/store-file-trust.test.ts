@@ -2,6 +2,7 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   statSync,
@@ -58,6 +59,17 @@ describe("the local store's files", () => {
     symlinkSync(target, join(dir, "limits.db"));
     expect(() => open(join(dir, "limits.db"))).toThrow(`${dir}/limits.db is not a regular file`);
     expect(readFileSync(target, "utf8")).toBe("mine\n");
+  });
+
+  it("are never opened through a second name (a hard link) of another file, which stays unchanged", () => {
+    const dir = folder();
+    const target = join(dir, "notes.txt");
+    writeFileSync(target, "", { mode: 0o600 });
+    linkSync(target, join(dir, "limits.db"));
+    expect(() => open(join(dir, "limits.db"))).toThrow(
+      `${dir}/limits.db has 2 names (hard links), so writing it would write another file too`,
+    );
+    expect(readFileSync(target, "utf8")).toBe("");
   });
 
   it("are refused when others could have written them (mode 0666): they could reset the counts", () => {
