@@ -82,13 +82,16 @@ export function readTrustedText(path: string): string | null {
 
 /**
  * Appends `text` to a file of yours, creating it (0600) when it does not exist. Throws
- * UntrustedFileError, having written nothing, when the name is a link (which would carry the
- * write to wherever it points), a FIFO or other non-regular file, not yours, or writable by others.
+ * UntrustedFileError, having written nothing, when the name is a link or a second name (hard link)
+ * of another file (either would carry the write there), a FIFO or other non-regular file, not
+ * yours, or writable by others.
  */
 export function appendTrusted(path: string, text: string): void {
   const fd = openTrusted(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
   if (fd === null) return;
   try {
+    const names = otherNamesReason(fstatSync(fd));
+    if (names !== null) throw new UntrustedFileError(`${path} ${names}`);
     writeFileSync(fd, text);
   } finally {
     closeSync(fd);

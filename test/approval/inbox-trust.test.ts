@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -160,6 +161,21 @@ describe("recent.jsonl, the page's history, is believed and written only as a fi
     expect(readFileSync(target, "utf8")).toBe("# your shell's start-up file\n");
     // The link was replaced by a history file of ours, which holds the decision.
     expect(lstatSync(inboxPaths(dir).recent).isFile()).toBe(true);
+    expect(recentDecisions(dir)).toMatchObject([{ id: submitted.id, outcome: "denied" }]);
+    inbox.close();
+  });
+
+  it("never writes through a hard link planted as recent.jsonl, whose other file stays unchanged", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const target = join(dir, "bashrc");
+    writeFileSync(target, "# your shell's start-up file\n", { mode: 0o600 });
+    linkSync(target, inboxPaths(dir).recent);
+    const submitted = inbox.submit(pendingInput({ tool: "$(touch /tmp/owned)" }));
+
+    expect(decide(dir, submitted.id, { approved: false, decidedBy: "cli:alice" })).toBe("decided");
+    await expect(submitted.decision).resolves.toMatchObject({ approved: false });
+    expect(readFileSync(target, "utf8")).toBe("# your shell's start-up file\n");
     expect(recentDecisions(dir)).toMatchObject([{ id: submitted.id, outcome: "denied" }]);
     inbox.close();
   });
