@@ -49,13 +49,24 @@ describe("the approval inbox refuses folders another user can write", () => {
     expect(() => decide(dir, "0123456789", { approved: true, decidedBy: "cli:alice" })).toThrow(refusal);
   });
 
-  it("refuses a state directory its group can write", () => {
+  it("refuses a state directory a group of other users can write", () => {
     const dir = join(stateFolder(), "state");
     mkdirSync(dir);
     chmodSync(dir, 0o770);
+    // A group that is not yours alone (not your primary group: other users may be in it).
+    chownSync(dir, process.getuid?.() ?? 0, 4242);
     expect(() => ApprovalInbox.open(dir)).toThrow(
       `${dir} is not safe for approvals: its mode 0770 lets its group`,
     );
+  });
+
+  it("accepts a folder only its group can write when that group is yours alone (umask 002 makes such folders)", () => {
+    // Here the user is root, whose primary group root has no other member.
+    const dir = join(stateFolder(), "private-group");
+    mkdirSync(dir);
+    chmodSync(dir, 0o775);
+    chownSync(dir, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    ApprovalInbox.open(join(dir, "state")).close();
   });
 
   it("accepts a folder every user can write when it has the sticky bit, like /tmp", () => {
