@@ -82,21 +82,27 @@ export function readTrustedText(path: string): string | null {
 
 /**
  * Appends `text` to a file of yours, creating it (0600) when it does not exist. Throws
- * UntrustedFileError, having written nothing, when the name is a link (which would carry the
- * write to wherever it points), a FIFO or other non-regular file, not yours, or writable by others.
+ * UntrustedFileError, having written nothing, when the name is a link or a second name (hard link)
+ * of another file (either would carry the write there), a FIFO or other non-regular file, not
+ * yours, or writable by others.
  */
 export function appendTrusted(path: string, text: string): void {
   const fd = openTrusted(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
   if (fd === null) return;
   try {
+    const names = otherNamesReason(fstatSync(fd));
+    if (names !== null) throw new UntrustedFileError(`${path} ${names}`);
     writeFileSync(fd, text);
   } finally {
     closeSync(fd);
   }
 }
 
-/** An open descriptor of `path` once it is known to be a regular file of yours; null when it does not exist. */
-function openTrusted(path: string, flags: number): number | null {
+/**
+ * An open descriptor of `path` once it is known to be a regular file of yours (or, with
+ * `devices`, a character device such as /dev/null); null when it does not exist.
+ */
+export function openTrusted(path: string, flags: number, devices = false): number | null {
   let fd: number;
   try {
     // O_NOFOLLOW: a link is refused, not followed; O_NONBLOCK: a FIFO in its place cannot stall us.
@@ -110,7 +116,9 @@ function openTrusted(path: string, flags: number): number | null {
     if (errorCode(error) === "ENXIO") throw new UntrustedFileError(`${path} is not a regular file`);
     throw error;
   }
-  const why = untrustedReason(fstatSync(fd));
+  const stats = fstatSync(fd);
+  // A device node (/dev/null) is made by root only: no one else can have planted it.
+  const why = devices && stats.isCharacterDevice() ? null : untrustedReason(stats);
   if (why !== null) {
     closeSync(fd);
     throw new UntrustedFileError(`${path} ${why}`);
@@ -119,7 +127,7 @@ function openTrusted(path: string, flags: number): number | null {
 }
 
 /** Why an open file's content cannot be believed, or null when it is a regular file of yours that only you can write. */
-function untrustedReason(stats: Stats): string | null {
+export function untrustedReason(stats: Stats): string | null {
   if (!stats.isFile()) return "is not a regular file";
   const uid = process.getuid?.();
   if (uid === undefined) return null;
@@ -128,6 +136,16 @@ function untrustedReason(stats: Stats): string | null {
     return `has mode ${(stats.mode & 0o777).toString(8).padStart(4, "0")}, so others could have written it`;
   }
   return null;
+}
+
+/**
+ * Why a file of yours that policylayer keeps writing must not be: it has other names (hard
+ * links), so every write would change another file too; null when it has one.
+ */
+export function otherNamesReason(stats: Stats): string | null {
+  return stats.isFile() && stats.nlink > 1
+    ? `has ${stats.nlink} names (hard links), so writing it would write another file too`
+    : null;
 }
 
 /** The names in a folder, [] when the folder does not exist. */

@@ -1,6 +1,8 @@
 import { hash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { openTrusted, otherNamesReason } from "../approval/files.js";
+import { otherWriterOf } from "../approval/folder-trust.js";
 import { terminalSafeJson } from "../display/visible.js";
 import { canonicalJson } from "../policy/compile.js";
 import { stringifyJson } from "../wire/json.js";
@@ -222,13 +224,29 @@ export class AuditLog {
     private fd: number,
   ) {}
 
-  /** Opens the log for appending and writes the session's first line; throws when it cannot. */
+  /**
+   * Opens the log for appending and writes the session's first line; throws when it cannot, and
+   * when the log is a link, a file not yours or writable by others, or in a folder others can write:
+   * whoever could write it, or rename it away, could hide or forge lines, or read the arguments.
+   */
   static open(path: string, sessionStart: Record<string, unknown>): AuditLog {
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(path, "a", 0o600);
+    const folder = dirname(path);
+    // 0700: a folder made for the log (the state folder among them) lets no one else look in.
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const writer = otherWriterOf(folder);
+    if (writer !== null) {
+      throw new Error(
+        `${writer.path} is not safe for the audit log: ${writer.reason}, so another user could hide or forge its lines; name a file in a folder of your own`,
+      );
+    }
+    // O_APPEND: each line is one write at the end, so the lines of wraps sharing the log never mix.
+    const fd = openTrusted(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, true);
+    if (fd === null) throw new Error(`${folder} is gone`);
     const log = new AuditLog(path, fd);
     try {
-      writeSync(fd, `${terminalSafeJson(JSON.stringify(sessionStart))}\n`);
+      const names = otherNamesReason(fstatSync(fd));
+      if (names !== null) throw new Error(`${path} ${names}`);
+      writeWhole(fd, `${terminalSafeJson(JSON.stringify(sessionStart))}\n`, false);
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -306,8 +324,7 @@ export class AuditLog {
 
   private write(text: string, ascii: boolean): boolean {
     try {
-      // ASCII's UTF-8 bytes are its latin1 bytes, which are copied rather than encoded.
-      writeSync(this.fd, text, null, ascii ? "latin1" : "utf8");
+      writeWhole(this.fd, text, ascii);
       return true;
     } catch (error) {
       this.failure = `cannot write the audit log ${this.path}: ${(error as Error).message}`;
@@ -323,6 +340,18 @@ export class AuditLog {
       // Already closed.
     }
   }
+}
+
+/**
+ * Writes `text` in one write, and throws when only part of it was written (a full disk, a file
+ * size limit): the rest is not written after it, where another wrap's line may already follow.
+ */
+function writeWhole(fd: number, text: string, ascii: boolean): void {
+  // ASCII's UTF-8 bytes are its latin1 bytes, which are copied rather than encoded.
+  const written = writeSync(fd, text, null, ascii ? "latin1" : "utf8");
+  const length = ascii ? text.length : Buffer.byteLength(text, "utf8");
+  if (written < length)
+    throw new Error(`only ${written} of ${length} bytes were written (is the disk full?)`);
 }
 
 /**

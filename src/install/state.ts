@@ -1,9 +1,9 @@
 // The original text of every entry install wrapped, kept in policylayer's state folder (keyed by
 // file and entry), so that the entry itself carries no marker and uninstall can restore it exactly.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensurePrivateDir, errorCode } from "../approval/files.js";
+import { ensurePrivateDir, readTrustedText, UntrustedFileError } from "../approval/files.js";
 import { stateDir } from "../state/paths.js";
 import type { CommandLine } from "./entry.js";
 
@@ -58,18 +58,24 @@ function isInstalledEntry(value: unknown): value is InstalledEntry {
 /** A record file that cannot be read or does not hold records: names the file and what to do. */
 export class UnreadableState extends Error {}
 
-/** The records of a config file (none when install never wrapped anything in it); throws UnreadableState. */
+/**
+ * The records of a config file (none when install never wrapped anything in it); throws
+ * UnreadableState, also for a record that is a link, not yours or writable by others: uninstall
+ * writes its original entry back, so whoever could have written it would choose what the client runs.
+ */
 export function readFileState(file: string, env: NodeJS.ProcessEnv = process.env): FileState {
   const path = statePath(file, env);
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTrustedText(path);
   } catch (error) {
-    if (errorCode(error) === "ENOENT") return { version: 1, file, entries: {} };
+    if (error instanceof UntrustedFileError)
+      throw new UnreadableState(`${error.message}; move it away to continue`);
     throw new UnreadableState(
       `cannot read ${path} (policylayer's record of ${file}): ${(error as Error).message}`,
     );
   }
+  if (text === null) return { version: 1, file, entries: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,5 +1,9 @@
+import { chmodSync, closeSync, constants, lstatSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import type LibsqlDatabase from "libsql";
+import { errorCode, otherNamesReason, untrustedReason } from "../approval/files.js";
+import { otherWriterOf } from "../approval/folder-trust.js";
 import { bucketTimeMs, fitsWithin, millisecondsUntilFits, RELATIVE_TOLERANCE } from "./arithmetic.js";
 import { parseCounterKey } from "./keys.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
@@ -146,6 +150,39 @@ class Statements {
   }
 }
 
+/**
+ * Checks the store's folder and files before SQLite opens them, since it follows links and takes
+ * any file: throws when another user could write the folder, or when the database, its -wal or its
+ * -shm file is a link, not a regular file, not yours, or writable by others (whoever could write
+ * them could reset or fill the counts). Makes the database 0600 (SQLite gives its -wal and -shm
+ * files the database's mode), and tightens one of yours that is wider.
+ */
+function checkStoreFiles(path: string): void {
+  const writer = otherWriterOf(dirname(path));
+  if (writer !== null) {
+    throw new Error(
+      `${writer.path} is not safe for the limit store: ${writer.reason}, so another user could reset or fill the counts`,
+    );
+  }
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+  } catch (error) {
+    if (errorCode(error) !== "EEXIST") throw error;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    let stats: ReturnType<typeof lstatSync>;
+    try {
+      stats = lstatSync(file);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") continue;
+      throw error;
+    }
+    const why = untrustedReason(stats) ?? otherNamesReason(stats);
+    if (why !== null) throw new Error(`${file} ${why}; remove it and a new store is made`);
+    if (process.getuid !== undefined && (stats.mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
+}
+
 /** Whether the connection's database has this version's schema. */
 function hasSchema(db: Database): boolean {
   // (libSQL's pluck and pragma's simple option still answer objects: the raw row it is.)
@@ -180,6 +217,11 @@ export class LocalLimitStore implements SharedLimitStore {
     const require = createRequire(import.meta.url);
     // Loaded only by policies with shared limits: a native module other wraps need not pay for.
     const Libsql = require("libsql") as typeof LibsqlDatabase;
+    try {
+      checkStoreFiles(path);
+    } catch (error) {
+      throw new Error(`the limit store ${path} cannot be opened: ${(error as Error).message}`);
+    }
     // Wraps started together race to create the file and switch it to WAL, which does not wait
     // on SQLite's busy handler: such a first open is tried again for up to BUSY_TIMEOUT_MS.
     const deadline = Date.now() + BUSY_TIMEOUT_MS;

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -48,13 +49,24 @@ describe("the approval inbox refuses folders another user can write", () => {
     expect(() => decide(dir, "0123456789", { approved: true, decidedBy: "cli:alice" })).toThrow(refusal);
   });
 
-  it("refuses a state directory its group can write", () => {
+  it("refuses a state directory a group of other users can write", () => {
     const dir = join(stateFolder(), "state");
     mkdirSync(dir);
     chmodSync(dir, 0o770);
+    // A group that is not yours alone (not your primary group: other users may be in it).
+    chownSync(dir, process.getuid?.() ?? 0, 4242);
     expect(() => ApprovalInbox.open(dir)).toThrow(
       `${dir} is not safe for approvals: its mode 0770 lets its group`,
     );
+  });
+
+  it("accepts a folder only its group can write when that group is yours alone (umask 002 makes such folders)", () => {
+    // Here the user is root, whose primary group root has no other member.
+    const dir = join(stateFolder(), "private-group");
+    mkdirSync(dir);
+    chmodSync(dir, 0o775);
+    chownSync(dir, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    ApprovalInbox.open(join(dir, "state")).close();
   });
 
   it("accepts a folder every user can write when it has the sticky bit, like /tmp", () => {
@@ -160,6 +172,21 @@ describe("recent.jsonl, the page's history, is believed and written only as a fi
     expect(readFileSync(target, "utf8")).toBe("# your shell's start-up file\n");
     // The link was replaced by a history file of ours, which holds the decision.
     expect(lstatSync(inboxPaths(dir).recent).isFile()).toBe(true);
+    expect(recentDecisions(dir)).toMatchObject([{ id: submitted.id, outcome: "denied" }]);
+    inbox.close();
+  });
+
+  it("never writes through a hard link planted as recent.jsonl, whose other file stays unchanged", async () => {
+    const dir = stateFolder();
+    const inbox = ApprovalInbox.open(dir);
+    const target = join(dir, "bashrc");
+    writeFileSync(target, "# your shell's start-up file\n", { mode: 0o600 });
+    linkSync(target, inboxPaths(dir).recent);
+    const submitted = inbox.submit(pendingInput({ tool: "$(touch /tmp/owned)" }));
+
+    expect(decide(dir, submitted.id, { approved: false, decidedBy: "cli:alice" })).toBe("decided");
+    await expect(submitted.decision).resolves.toMatchObject({ approved: false });
+    expect(readFileSync(target, "utf8")).toBe("# your shell's start-up file\n");
     expect(recentDecisions(dir)).toMatchObject([{ id: submitted.id, outcome: "denied" }]);
     inbox.close();
   });
