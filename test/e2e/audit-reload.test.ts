@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, constants, existsSync, openSync, readSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingServer } from "../helpers/paths.js";
@@ -128,18 +127,25 @@ rules:
 
 describe("audit failures", () => {
   it("denies every call after a write to the audit log fails, and says why on stderr", async () => {
-    const fifo = join(dir.path, "audit.fifo");
-    execFileSync("mkfifo", [fifo]);
-    // Open the reading end first (non-blocking), so wrap's open for appending does not wait.
-    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
-    session = new RawSession(["--policy", policy, "--audit", fifo, "--", process.execPath, recordingServer]);
+    const audit = join(dir.path, "audit-full.jsonl");
+    // Each call's arguments go into its line, so the first call's line crosses the 1 KiB file size
+    // limit wrap runs under: that write is cut short, as on a full disk, and fails.
+    const policy = writePolicy(
+      dir.path,
+      "version: 1\ndefault: allow\naudit:\n  include_arguments: true\n",
+      "full-disk.yaml",
+    );
+    session = new RawSession(
+      ["--policy", policy, "--audit", audit, "--", process.execPath, recordingServer],
+      {},
+      1,
+    );
     await session.initialize();
-    const buffer = Buffer.alloc(4096);
-    expect(buffer.toString("utf8", 0, readSync(reader, buffer))).toContain("session_start");
-    // The reader goes away: every later write fails with EPIPE.
-    closeSync(reader);
-    expect(isError(await session.request(1, "tools/call", { name: "echo", arguments: {} }))).toBe(false);
+    expect(readFileSync(audit, "utf8")).toContain("session_start");
+    const text = "x".repeat(1200);
+    expect(isError(await session.request(1, "tools/call", { name: "echo", arguments: { text } }))).toBe(
+      false,
+    );
     await session.waitForStderr(/cannot write the audit log/);
     const denied = await session.request(2, "tools/call", { name: "echo", arguments: {} });
     expect(isError(denied)).toBe(true);

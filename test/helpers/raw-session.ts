@@ -24,8 +24,14 @@ export class RawSession {
   private readonly stderrWaiters: Array<{ pattern: RegExp; resolve: (text: string) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(wrapArgs: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [policylayerBin, "wrap", ...wrapArgs], {
+  /** `fileSizeLimitKiB`: wrap runs under that RLIMIT_FSIZE (`ulimit -f`): a write past it is cut short, as on a full disk. */
+  constructor(wrapArgs: string[], env: NodeJS.ProcessEnv = {}, fileSizeLimitKiB?: number) {
+    const command = [process.execPath, policylayerBin, "wrap", ...wrapArgs];
+    const [program, ...args] =
+      fileSizeLimitKiB === undefined
+        ? command
+        : ["bash", "-c", `ulimit -f ${fileSizeLimitKiB} && exec "$0" "$@"`, ...command];
+    this.child = spawn(program as string, args, {
       env: { ...process.env, ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
