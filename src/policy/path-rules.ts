@@ -186,27 +186,34 @@ class PathLookups {
   }
 }
 
-/** The lookups of the decision under way; null between decisions. */
+/** The lookups of the decision under way, made at its first lookup; null between decisions. */
 let decision: DecisionLookups | null = null;
+/** Whether a decision is under way (withPathLookups): its lookups, once made, last until it ends. */
+let deciding = false;
 
 /** Runs `run` with the lookups of the decision under way, or, outside any, of a new one for `run` alone. */
 function inDecision<T>(run: (lookups: DecisionLookups) => T): T {
-  if (decision !== null) return run(decision);
-  const lookups = new DecisionLookups();
-  decision = lookups;
-  try {
-    return run(lookups);
-  } finally {
-    decision = null;
+  if (deciding) {
+    decision ??= new DecisionLookups();
+    return run(decision);
   }
+  return withPathLookups(() => inDecision(run));
 }
 
 /**
  * Runs one decision (synchronous) with one set of file-system lookups for all its path rules:
- * each folder read once, all of them bounded, and nothing kept once it returns.
+ * each folder read once, all of them bounded, and nothing kept once it returns. A decision that
+ * meets no path rule makes none (nothing is allocated on its way).
  */
 export function withPathLookups<T>(decide: () => T): T {
-  return inDecision(decide);
+  if (deciding) return decide();
+  deciding = true;
+  try {
+    return decide();
+  } finally {
+    deciding = false;
+    decision = null;
+  }
 }
 
 /**
