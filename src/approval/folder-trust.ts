@@ -78,13 +78,16 @@ export function otherWriterOf(dir: string): { path: string; reason: string } | n
 }
 
 /**
- * Throws when another user can write the folder `dir` or any folder above it (see otherWriterOf):
- * such a user could rename the inbox away and answer in its place.
+ * Throws when another user can write the folder `dir` or any folder above it (see otherWriterOf),
+ * saying it is not safe for `use` and what such a user could do (`harm`): rename what policylayer
+ * keeps there away and put their own in its place. By default, of the approval inbox.
  */
-export function assertNoOtherWriter(dir: string): void {
+export function assertNoOtherWriter(
+  dir: string,
+  use = "approvals",
+  harm = "put their own answers in your inbox",
+): void {
   const found = otherWriterOf(dir);
   if (found === null) return;
-  throw new Error(
-    `${found.path} is not safe for approvals: ${found.reason}, so another user could put their own answers in your inbox`,
-  );
+  throw new Error(`${found.path} is not safe for ${use}: ${found.reason}, so another user could ${harm}`);
 }

@@ -2,7 +2,7 @@ import { hash } from "node:crypto";
 import { closeSync, constants, fstatSync, mkdirSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { openTrusted, otherNamesReason } from "../approval/files.js";
-import { otherWriterOf } from "../approval/folder-trust.js";
+import { assertNoOtherWriter } from "../approval/folder-trust.js";
 import { terminalSafeJson } from "../display/visible.js";
 import { canonicalJson } from "../policy/compile.js";
 import { stringifyJson } from "../wire/json.js";
@@ -233,12 +233,11 @@ export class AuditLog {
     const folder = dirname(path);
     // 0700: a folder made for the log (the state folder among them) lets no one else look in.
     mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const writer = otherWriterOf(folder);
-    if (writer !== null) {
-      throw new Error(
-        `${writer.path} is not safe for the audit log: ${writer.reason}, so another user could hide or forge its lines; name a file in a folder of your own`,
-      );
-    }
+    assertNoOtherWriter(
+      folder,
+      "the audit log",
+      "hide or forge its lines; name a file in a folder of your own",
+    );
     // O_APPEND: each line is one write at the end, so the lines of wraps sharing the log never mix.
     const fd = openTrusted(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, true);
     if (fd === null) throw new Error(`${folder} is gone`);

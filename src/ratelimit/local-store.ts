@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type LibsqlDatabase from "libsql";
 import { errorCode, otherNamesReason, untrustedReason } from "../approval/files.js";
-import { otherWriterOf } from "../approval/folder-trust.js";
+import { assertNoOtherWriter } from "../approval/folder-trust.js";
 import { bucketTimeMs, fitsWithin, millisecondsUntilFits, RELATIVE_TOLERANCE } from "./arithmetic.js";
 import { parseCounterKey } from "./keys.js";
 import type { CountedEntry, CounterRequest, CounterUsage, SharedLimitStore, StoreAnswer } from "./store.js";
@@ -158,12 +158,7 @@ class Statements {
  * files the database's mode), and tightens one of yours that is wider.
  */
 function checkStoreFiles(path: string): void {
-  const writer = otherWriterOf(dirname(path));
-  if (writer !== null) {
-    throw new Error(
-      `${writer.path} is not safe for the limit store: ${writer.reason}, so another user could reset or fill the counts`,
-    );
-  }
+  assertNoOtherWriter(dirname(path), "the limit store", "reset or fill the counts");
   try {
     closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
   } catch (error) {
