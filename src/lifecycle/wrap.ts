@@ -34,6 +34,27 @@ export interface WrapOptions extends ReloadOptions {
 
 /** Calls of one session that may wait for a person at once; more are denied at once. */
 const MAX_PENDING_APPROVALS = 16;
+/** How often, while the client's input is paused, wrap looks whether the process that started it is gone. */
+const PARENT_CHECK_MS = 500;
+
+/**
+ * While the client's input is paused (the server reads nothing, so what the client sent waits),
+ * its end cannot be read: a client that is gone then shows only in our being handed to another
+ * parent. Calls `gone` once when that happens; returns what stops the watch. Not on the message
+ * path: a timer twice a second, one getppid each. A parent of 1 at start (started by a process that
+ * had already left) tells nothing, so nothing is watched then.
+ */
+function watchParentWhilePaused(input: NodeJS.ReadStream, gone: () => void): () => void {
+  const parentAtStart = process.ppid;
+  if (parentAtStart <= 1) return () => {};
+  const timer = setInterval(() => {
+    if (!input.isPaused() || process.ppid === parentAtStart) return;
+    clearInterval(timer);
+    gone();
+  }, PARENT_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 /**
  * Runs one wrap session on a started server: relays until either side goes away, then shuts down
@@ -161,6 +182,11 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     session.clientClosed();
     shutDown(null);
   });
+  const stopParentWatch = watchParentWhilePaused(process.stdin, () => {
+    warn("the client's process ended while the server was not reading its input; stopping the server");
+    session.clientClosed();
+    shutDown(null);
+  });
   const onSignal = (signal: NodeJS.Signals) => {
     warn(`received ${signal}; stopping the server`);
     shutDown(signal);
@@ -177,6 +203,7 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
   setFlagsFromString("--interrupt-budget=4096");
   session.start();
   const result = await server.exited;
+  stopParentWatch();
   const description = describeExit(result);
   // A crash closes the server's output first: its exit is said all the same.
   if (!shuttingDown || serverWentFirst) warn(`the MCP server ${description}`);

@@ -1,7 +1,9 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { recordingServer } from "../helpers/paths.js";
+import { within } from "../helpers/deadline.js";
+import { policylayerBin, recordingServer } from "../helpers/paths.js";
 import { isAlive, RawSession, waitForExit } from "../helpers/raw-session.js";
 import { tempDir, writePolicy } from "../helpers/tmp.js";
 
@@ -199,6 +201,77 @@ describe("no process outlives the session", () => {
     await waitForExit(serverPid, 5000);
     // A grandchild that ignores EOF and SIGTERM does survive a SIGKILL of policylayer; clean it up here.
     process.kill(grandchildPid, "SIGKILL");
+  });
+});
+
+describe("a client that is gone while the server reads nothing", () => {
+  // A client that starts wrap, sends more than the pipes and wrap's buffers hold to a server that
+  // never reads, and says so (with wrap's pid) once its own output stops moving.
+  const CLIENT = `
+const { spawn } = require("node:child_process");
+const [bin, ...args] = process.argv.slice(1);
+const wrap = spawn(process.execPath, [bin, "wrap", ...args], { stdio: ["pipe", "pipe", "inherit"] });
+wrap.stdout.resume();
+const line = JSON.stringify({ jsonrpc: "2.0", method: "notifications/message", params: { pad: "x".repeat(60000) } }) + "\\n";
+for (let i = 0; i < 70; i++) wrap.stdin.write(line);
+let last = -1;
+const check = setInterval(() => {
+  const waiting = wrap.stdin.writableLength;
+  if (waiting > 1000000 && waiting === last) {
+    clearInterval(check);
+    process.stdout.write("stuck " + wrap.pid + "\\n");
+  }
+  last = waiting;
+}, 200);
+`;
+
+  it("is seen by wrap's being handed to another parent: the server is ended and wrap exits", async () => {
+    const startedFile = join(dir.path, "started");
+    const client = spawn(
+      process.execPath,
+      [
+        "-e",
+        CLIENT,
+        policylayerBin,
+        "--policy",
+        writePolicy(dir.path, "version: 1\ndefault: allow\n"),
+        "--audit",
+        join(dir.path, "audit.jsonl"),
+        "--grace-ms",
+        "500",
+        "--",
+        "sh",
+        "-c",
+        `echo $$ > '${startedFile}'; exec sleep 600`,
+      ],
+      { env: { ...process.env, XDG_STATE_HOME: dir.path }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    client.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    // wrap keeps the client's stderr (inherited) open until it exits.
+    const stderrEnded = new Promise<void>((resolve) => client.stderr.once("end", () => resolve()));
+    const stuck = new Promise<number>((resolve) => {
+      let out = "";
+      client.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8");
+        const match = /stuck (\d+)\n/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    const wrapPid = await within(stuck, 20_000, "the client's writes to wrap to stop moving");
+    const serverPid = await pidWritten(startedFile, 10_000);
+    try {
+      expect(isAlive(wrapPid)).toBe(true);
+      client.kill("SIGKILL");
+      await waitForExit(wrapPid, 10_000);
+      await waitForExit(serverPid, 10_000);
+      await within(stderrEnded, 10_000, "wrap's stderr to close");
+      expect(stderr).toContain("the client's process ended while the server was not reading its input");
+    } finally {
+      for (const pid of [wrapPid, serverPid]) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    }
   });
 });
 
