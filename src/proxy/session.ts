@@ -325,11 +325,14 @@ export class ProxySession {
         return result;
       }),
       cancel: (reason) => {
-        if (this.serverRequests.drop(id))
-          this.sendToServer(
-            { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } },
-            "escaped",
-          );
+        if (!this.serverRequests.drop(id)) return;
+        // In 2026-07-28 a cancellation carries the envelope of the request it cancels.
+        const cancelled: JsonObject = { requestId: id, reason };
+        if (params._meta !== undefined) cancelled._meta = params._meta;
+        this.sendToServer(
+          { jsonrpc: "2.0", method: "notifications/cancelled", params: cancelled },
+          "escaped",
+        );
       },
     };
   }

@@ -55,6 +55,8 @@ export interface InProcessOptions {
   auditPath: string;
   approver?: Approver | null;
   maxLineBytes?: number;
+  /** How long a call waits for the server's tool list (ProxyOptions.definitionTimeoutMs). */
+  definitionTimeoutMs?: number;
 }
 
 /** One wrap session without processes: what the client and the server were sent, and the audit log. */
@@ -89,6 +91,9 @@ export class InProcessProxy {
       serverOutput: this.serverOutput,
       gate: this.gate,
       maxLineBytes: options.maxLineBytes ?? 1024 * 1024,
+      ...(options.definitionTimeoutMs === undefined
+        ? {}
+        : { definitionTimeoutMs: options.definitionTimeoutMs }),
       warn,
     });
     this.session.start();

@@ -262,6 +262,42 @@ describe("ProxySession with the gate, in process", () => {
     expect(callLines(session)).toHaveLength(1);
   });
 
+  it("cancels its own tools/list of a 2026-07-28 call under that call's envelope when the list does not come in time", async () => {
+    const session = new InProcessProxy({
+      policy: policyFrom("version: 1\ndefault: allow\n"),
+      auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+      definitionTimeoutMs: 20,
+    });
+    proxy = session;
+    const envelope = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientInfo": { name: "test", version: "1" },
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+    session.fromClient({
+      jsonrpc: "2.0",
+      id: 9,
+      method: "tools/call",
+      params: { name: "wipe", arguments: {}, _meta: envelope },
+    });
+    const [list] = session.serverReceived();
+    expect(list).toMatchObject({ method: "tools/list", params: { _meta: envelope } });
+    const deadline = Date.now() + 5000;
+    let cancelled = session.serverReceived();
+    while (cancelled.length === 0) {
+      if (Date.now() > deadline) throw new Error("waited 5 s for policylayer to cancel its tools/list");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      cancelled = session.serverReceived();
+    }
+    expect(cancelled).toEqual([
+      {
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: list?.id, reason: expect.any(String), _meta: envelope },
+      },
+    ]);
+  });
+
   it("answers every pending request with an error when the server exits", () => {
     const session = proxyWith("version: 1\ndefault: allow\n");
     session.fromClient({ jsonrpc: "2.0", id: "a", method: "tools/call", params: { name: "echo" } });
