@@ -219,7 +219,7 @@ export class LocalLimitStore implements SharedLimitStore {
     }
     // Wraps started together race to create the file and switch it to WAL, which does not wait
     // on SQLite's busy handler: such a first open is tried again for up to BUSY_TIMEOUT_MS.
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
     for (;;) {
       let db: Database | undefined;
       try {
@@ -240,7 +240,7 @@ export class LocalLimitStore implements SharedLimitStore {
         if (db?.inTransaction) db.exec("ROLLBACK");
         db?.close();
         const message = (error as Error).message;
-        if (/locked|busy/i.test(message) && Date.now() < deadline) {
+        if (/locked|busy/i.test(message) && performance.now() < deadline) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
           continue;
         }

@@ -545,7 +545,7 @@ export class RedisLimitStore implements SharedLimitStore {
       const answer = scriptAnswer(reply, requests, mode);
       if (answer.kind === "counted" && answer.entries.length > 0) this.release(answer.entries);
     };
-    const sentMs = Date.now();
+    const sentMs = performance.now();
     return this.deadlines.within(this.run(RESERVE, keys, args), late).then(
       (reply) => scriptAnswer(reply, requests, mode),
       (error: unknown) => {
@@ -616,11 +616,11 @@ export class RedisLimitStore implements SharedLimitStore {
   /** One round trip: EVALSHA, and EVAL only the first time a server has not seen the script. */
   private run(code: Script, keys: string[], args: string[]): Promise<unknown> {
     const answered = (reply: unknown) => {
-      this.lastReplyMs = Date.now();
+      this.lastReplyMs = performance.now();
       return reply;
     };
     return this.redis.evalsha(code.sha1, keys.length, ...keys, ...args).then(answered, (error: unknown) => {
-      if (isReplyError(error)) this.lastReplyMs = Date.now();
+      if (isReplyError(error)) this.lastReplyMs = performance.now();
       if (!errorText(error).startsWith("NOSCRIPT")) throw error;
       return this.redis.eval(code.source, keys.length, ...keys, ...args).then(answered);
     });
