@@ -15,7 +15,14 @@ import { type ConfigDocument, type ConfigEntry, ConfigParseError, EditRefused } 
 import { parseDocument } from "../install/formats.js";
 import { selfLauncher } from "../install/launcher.js";
 import { type MachineChecks, machineChecks } from "../install/machine-checks.js";
-import { changesFile, type FilePlan, planInstall, planUninstall, type Selection } from "../install/plan.js";
+import {
+  changesFile,
+  type FilePlan,
+  otherProjectEntries,
+  planInstall,
+  planUninstall,
+  type Selection,
+} from "../install/plan.js";
 import {
   generateStarterPolicies,
   planStarterPolicies,
@@ -248,6 +255,10 @@ async function run(mode: Mode, flags: InstallFlags): Promise<number> {
       flags.server,
       [...loaded.values()].flatMap((file) => file.entries),
       configs.map((config) => config.file),
+      configs.flatMap((config) => {
+        const file = loaded.get(config.file);
+        return file === undefined ? [] : otherProjectEntries(config, file.document);
+      }),
     );
   const checks = machineChecks(machine);
   let starters: StarterPolicies | null = null;

@@ -430,25 +430,40 @@ function unwrappedElsewhere(
   document: ConfigDocument,
   selection: Selection,
 ): EntryReport[] {
-  const considered = new Set(document.entries(config.containers).map((entry) => entry.key));
-  const projects = valueAt(document.data, ["projects"]);
-  if (config.client !== "claude-code" || typeof projects !== "object" || projects === null) return [];
   const reports: EntryReport[] = [];
-  for (const project of Object.keys(projects)) {
-    for (const entry of document.entries([["projects", project, "mcpServers"]])) {
-      if (considered.has(entry.key) || !selected(selection, entry)) continue;
-      const kind = classifyEntry(entry.value, config.client, () => true);
-      if (kind.kind !== "stdio" || kind.wrapped !== null) continue;
-      reports.push({
-        name: entry.name,
-        scope: entry.scope,
-        outcome: "elsewhere",
-        detail: `not wrapped: it is in the local scope of the project ${project}; run install in that folder to wrap it`,
-        warning: null,
-      });
-    }
+  for (const { project, entry } of otherProjectEntries(config, document)) {
+    if (!selected(selection, entry)) continue;
+    const kind = classifyEntry(entry.value, config.client, () => true);
+    if (kind.kind !== "stdio" || kind.wrapped !== null) continue;
+    reports.push({
+      name: entry.name,
+      scope: entry.scope,
+      outcome: "elsewhere",
+      detail: `not wrapped: it is in the local scope of the project ${project}; run install in that folder to wrap it`,
+      warning: null,
+    });
   }
   return reports;
+}
+
+/**
+ * The entries of a config that this run does not consider because they belong to another project:
+ * in Claude Code's ~/.claude.json, the local scope of every project but the one install runs in.
+ */
+export function otherProjectEntries(
+  config: ClientConfig,
+  document: ConfigDocument,
+): Array<{ project: string; entry: ConfigEntry }> {
+  const projects = valueAt(document.data, ["projects"]);
+  if (config.client !== "claude-code" || typeof projects !== "object" || projects === null) return [];
+  const considered = new Set(document.entries(config.containers).map((entry) => entry.key));
+  const found: Array<{ project: string; entry: ConfigEntry }> = [];
+  for (const project of Object.keys(projects)) {
+    for (const entry of document.entries([["projects", project, "mcpServers"]])) {
+      if (!considered.has(entry.key)) found.push({ project, entry });
+    }
+  }
+  return found;
 }
 
 /**

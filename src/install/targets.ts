@@ -40,16 +40,28 @@ export function entryLabel(entry: { name: string; scope: string | null }): strin
     : `${visibleText(entry.name)} (${visibleText(entry.scope)})`;
 }
 
-/** The entries a --server list names, checked: every name must be in at least one of the files. */
+/**
+ * The entries a --server list names, checked: every name must be in at least one of the files.
+ * `elsewhere`: entries of those files this run does not consider (another project's local scope),
+ * so that a name found only there is said to be there, with the folder to run in, not to be missing.
+ */
 export function checkServerNames(
   names: readonly string[],
   entries: readonly ConfigEntry[],
   files: readonly string[],
+  elsewhere: ReadonlyArray<{ project: string; entry: ConfigEntry }> = [],
 ): void {
   const known = new Set(entries.map((entry) => entry.name));
   const missing = names.filter((name) => !known.has(name));
-  if (missing.length > 0)
-    throw new UsageError(
-      `no server named ${missing.map((name) => JSON.stringify(visibleText(name))).join(", ")} in ${files.join(", ") || "any client config"}`,
-    );
+  if (missing.length === 0) return;
+  const said = missing.map((name) => {
+    const projects = [
+      ...new Set(elsewhere.filter((other) => other.entry.name === name).map((other) => other.project)),
+    ];
+    const quoted = JSON.stringify(visibleText(name));
+    if (projects.length === 0)
+      return `no server named ${quoted} in ${files.join(", ") || "any client config"}`;
+    return `the server ${quoted} is only in the local scope of the project${projects.length === 1 ? "" : "s"} ${projects.map((project) => visibleText(project)).join(", ")}; run this in that folder`;
+  });
+  throw new UsageError(said.join("; "));
 }

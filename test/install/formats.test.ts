@@ -107,6 +107,33 @@ describe("Claude Code's ~/.claude.json", () => {
     );
   });
 
+  it("says where a server named with --server is when it is only in another project's local scope, and changes nothing", async () => {
+    const { file, text } = userFile();
+    const install = await box.run("install", "--client", "claude-code", "--server", "other", "--yes");
+    expect(install.exitCode).toBe(2);
+    expect(install.stderr).toContain(
+      'the server "other" is only in the local scope of the project /some/other/project; run this in that folder',
+    );
+    expect(install.stderr).not.toContain("no server named");
+    expect(readFileSync(file, "utf8")).toBe(text);
+    expect((await box.run("install", "--client", "claude-code", "--yes")).exitCode).toBe(0);
+    const wrapped = readFileSync(file, "utf8");
+    const uninstall = await box.runWith(
+      { cwd: box.home },
+      "uninstall",
+      "--client",
+      "claude-code",
+      "--server",
+      "postgres",
+      "--yes",
+    );
+    expect(uninstall.exitCode).toBe(2);
+    expect(uninstall.stderr).toContain(
+      `the server "postgres" is only in the local scope of the project ${box.cwd}; run this in that folder`,
+    );
+    expect(readFileSync(file, "utf8")).toBe(wrapped);
+  });
+
   it("restores the entries after Claude Code rewrote the whole file, without calling that a hand edit", async () => {
     const { file, text } = userFile();
     expect((await box.run("install", "--client", "claude-code", "--yes")).exitCode).toBe(0);
