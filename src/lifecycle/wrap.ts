@@ -178,14 +178,15 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     warn(`writing to the server failed: ${error.message}; stopping the server`);
     serverWentAway();
   });
-  process.stdout.on("error", () => {
+  // The client is gone (its output failed, or its process ended while its input was paused): nothing more goes to it.
+  const clientGone = () => {
     session.clientClosed();
     shutDown(null);
-  });
+  };
+  process.stdout.on("error", clientGone);
   const stopParentWatch = watchParentWhilePaused(process.stdin, () => {
     warn("the client's process ended while the server was not reading its input; stopping the server");
-    session.clientClosed();
-    shutDown(null);
+    clientGone();
   });
   const onSignal = (signal: NodeJS.Signals) => {
     warn(`received ${signal}; stopping the server`);

@@ -14,26 +14,29 @@ beforeEach(() => {
 });
 afterEach(() => dir.cleanup());
 
+/**
+ * wrap's flags in these tests: a policy that allows everything (the built-in default would deny
+ * spawn_grandchild, which runs code: these tests are about processes), an audit log, short grace.
+ */
+function allowAllFlags(): string[] {
+  return [
+    "--policy",
+    writePolicy(dir.path, "version: 1\ndefault: allow\n"),
+    "--audit",
+    join(dir.path, "audit.jsonl"),
+    "--grace-ms",
+    "500",
+  ];
+}
+
 /** Starts wrap around the recording server; returns the session, the server's pid and a grandchild's pid. */
 async function startWithGrandchild(env: NodeJS.ProcessEnv = {}, flags: string[] = []) {
   const startedFile = join(dir.path, "started");
-  // The built-in default would deny spawn_grandchild (it runs code): these tests are about processes.
-  const policy = writePolicy(dir.path, "version: 1\ndefault: allow\n");
-  const session = new RawSession(
-    [
-      "--policy",
-      policy,
-      "--audit",
-      join(dir.path, "audit.jsonl"),
-      "--grace-ms",
-      "500",
-      ...flags,
-      "--",
-      process.execPath,
-      recordingServer,
-    ],
-    { STARTED_FILE: startedFile, XDG_STATE_HOME: dir.path, ...env },
-  );
+  const session = new RawSession([...allowAllFlags(), ...flags, "--", process.execPath, recordingServer], {
+    STARTED_FILE: startedFile,
+    XDG_STATE_HOME: dir.path,
+    ...env,
+  });
   await session.initialize();
   const serverPid = Number(readFileSync(startedFile, "utf8"));
   const response = await session.request("g", "tools/call", { name: "spawn_grandchild", arguments: {} });
@@ -170,12 +173,7 @@ describe("no process outlives the session", () => {
     const startedFile = join(dir.path, "started");
     const session = new RawSession(
       [
-        "--policy",
-        writePolicy(dir.path, "version: 1\ndefault: allow\n"),
-        "--audit",
-        join(dir.path, "audit.jsonl"),
-        "--grace-ms",
-        "500",
+        ...allowAllFlags(),
         "--",
         "sh",
         "-c",
@@ -233,12 +231,7 @@ const check = setInterval(() => {
         "-e",
         CLIENT,
         policylayerBin,
-        "--policy",
-        writePolicy(dir.path, "version: 1\ndefault: allow\n"),
-        "--audit",
-        join(dir.path, "audit.jsonl"),
-        "--grace-ms",
-        "500",
+        ...allowAllFlags(),
         "--",
         "sh",
         "-c",

@@ -11,6 +11,13 @@ import { readJsonLines } from "./tmp.js";
 
 type Message = Record<string, unknown>;
 
+/** The `_meta` envelope a 2026-07-28 client puts on every request and cancellation. */
+export const MODERN_META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
 /** A Writable that keeps every complete line written to it, in order, and counts every byte. */
 class LineSink extends Writable {
   private readonly lines: string[] = [];

@@ -1,7 +1,7 @@
 // Telling a 2026-07-28 client that its tool list changed, in process: only on listen streams it opened.
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { InProcessProxy } from "../helpers/in-process.js";
+import { InProcessProxy, MODERN_META } from "../helpers/in-process.js";
 import { tempDir } from "../helpers/tmp.js";
 import { policyFrom } from "../policy/helpers.js";
 
@@ -9,12 +9,6 @@ const dir = tempDir();
 afterAll(() => dir.cleanup());
 let proxy: InProcessProxy | null = null;
 afterEach(() => proxy?.close());
-
-const MODERN_META = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
 
 const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 

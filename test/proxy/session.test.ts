@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { object, withOneCharacterChanged } from "../helpers/generated-json.js";
-import { InProcessProxy } from "../helpers/in-process.js";
+import { InProcessProxy, MODERN_META } from "../helpers/in-process.js";
 import { type Random, seededRandom } from "../helpers/random.js";
 import { tempDir } from "../helpers/tmp.js";
 import { policyFrom } from "../policy/helpers.js";
@@ -269,19 +269,14 @@ describe("ProxySession with the gate, in process", () => {
       definitionTimeoutMs: 20,
     });
     proxy = session;
-    const envelope = {
-      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-      "io.modelcontextprotocol/clientInfo": { name: "test", version: "1" },
-      "io.modelcontextprotocol/clientCapabilities": {},
-    };
     session.fromClient({
       jsonrpc: "2.0",
       id: 9,
       method: "tools/call",
-      params: { name: "wipe", arguments: {}, _meta: envelope },
+      params: { name: "wipe", arguments: {}, _meta: MODERN_META },
     });
     const [list] = session.serverReceived();
-    expect(list).toMatchObject({ method: "tools/list", params: { _meta: envelope } });
+    expect(list).toMatchObject({ method: "tools/list", params: { _meta: MODERN_META } });
     const deadline = Date.now() + 5000;
     let cancelled = session.serverReceived();
     while (cancelled.length === 0) {
@@ -293,7 +288,7 @@ describe("ProxySession with the gate, in process", () => {
       {
         jsonrpc: "2.0",
         method: "notifications/cancelled",
-        params: { requestId: list?.id, reason: expect.any(String), _meta: envelope },
+        params: { requestId: list?.id, reason: expect.any(String), _meta: MODERN_META },
       },
     ]);
   });
