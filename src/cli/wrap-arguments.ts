@@ -49,7 +49,7 @@ function isValueOption(flag: string): flag is keyof typeof VALUE_OPTIONS {
  */
 export function quickWrapArguments(argv: readonly string[]): { words: string[]; flags: WrapFlags } | null {
   if (argv[2] !== "wrap") return null;
-  const flags: WrapFlags = { ...WRAP_DEFAULTS, approvalInbox: true };
+  const flags: WrapFlags = { ...WRAP_DEFAULTS, approvalInbox: true, busyPoll: true };
   let at = 3;
   while (at < argv.length) {
     const word = argv[at] as string;
@@ -57,6 +57,11 @@ export function quickWrapArguments(argv: readonly string[]): { words: string[]; 
     if (!word.startsWith("-")) return { words: argv.slice(at), flags };
     if (word === "--no-approval-inbox") {
       flags.approvalInbox = false;
+      at += 1;
+      continue;
+    }
+    if (word === "--no-busy-poll") {
+      flags.busyPoll = false;
       at += 1;
       continue;
     }

@@ -15,6 +15,7 @@ export interface WrapFlags {
   graceMs: number;
   listTimeoutMs: number;
   approvalInbox: boolean;
+  busyPoll: boolean;
 }
 
 /** `policylayer wrap`: checks its inputs, refuses to start on any problem, then runs the session. */
@@ -85,6 +86,7 @@ export async function wrapCommand(serverCommand: string[] | null, flags: WrapFla
     graceMs: flags.graceMs,
     listTimeoutMs: flags.listTimeoutMs,
     approvalInbox: flags.approvalInbox,
+    busyPoll: flags.busyPoll,
     sharedStore,
     warn,
   });

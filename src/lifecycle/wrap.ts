@@ -28,6 +28,8 @@ export interface WrapOptions extends ReloadOptions {
   listTimeoutMs: number;
   /** Whether calls may wait in the local approval inbox when the client cannot ask. */
   approvalInbox: boolean;
+  /** Whether the inputs are read ahead of the event loop's sleep between messages (see ReadSpin). */
+  busyPoll: boolean;
   /** The shared limit store opened at start, or null when the policy had no server or global limits. */
   sharedStore: SharedStoreHandle | null;
 }
@@ -139,6 +141,7 @@ export async function runWrap(started: StartedWrap, options: WrapOptions): Promi
     gate,
     maxLineBytes: options.maxLineBytes,
     definitionTimeoutMs: options.listTimeoutMs,
+    busyPoll: options.busyPoll,
     warn,
   });
 

@@ -12,6 +12,7 @@ import {
 } from "../wire/jsonrpc.js";
 import { LineSplitter } from "../wire/lines.js";
 import { BatchedOutput, PausableInput } from "../wire/output.js";
+import { ReadSpin } from "../wire/read-spin.js";
 import { idOfHead, NOT_A_MESSAGE, NOT_A_RESPONSE, ResponseReader } from "../wire/response-scan.js";
 import type { LineText } from "../wire/serialize.js";
 import type { CallGate } from "./call-gate.js";
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   gate: CallGate;
   /** The ceiling on one message's size, in bytes, in both directions. */
   maxLineBytes: number;
+  /** Whether the inputs are read ahead of the event loop's sleep between messages (ReadSpin); default true. */
+  busyPoll?: boolean;
   /** How long a call may wait for the server's tool list (see ToolListFetcher); the default otherwise. */
   definitionTimeoutMs?: number;
   warn: (message: string) => void;
@@ -137,14 +140,24 @@ export class ProxySession {
     const { toServer, toClient } = this;
     // Whatever one chunk produces leaves in one write per direction, not one syscall per line.
     const gate = this.options.gate;
-    clientInput.on("data", (chunk: Buffer) => {
-      toServer.hold(() => toClient.hold(() => fromClient.push(chunk)));
-      // The calls are on their way: their bookkeeping overlaps the server's work on them.
-      gate.afterForwarding();
-    });
-    // Audit lines are written before the answers they describe leave (the flush at the end of hold).
-    serverOutput.on("data", (chunk: Buffer) =>
-      toClient.hold(() => gate.finishing(() => fromServer.push(chunk))),
+    // Between messages both inputs are read ahead of the event loop's sleep (see ReadSpin).
+    new ReadSpin(
+      [
+        {
+          stream: clientInput,
+          onData: (chunk) => {
+            toServer.hold(() => toClient.hold(() => fromClient.push(chunk)));
+            // The calls are on their way: their bookkeeping overlaps the server's work on them.
+            gate.afterForwarding();
+          },
+        },
+        {
+          stream: serverOutput,
+          // Audit lines are written before the answers they describe leave (the flush at the end of hold).
+          onData: (chunk) => toClient.hold(() => gate.finishing(() => fromServer.push(chunk))),
+        },
+      ],
+      this.options.busyPoll !== false,
     );
     // What is pending is answered when the process exits (wrap ends it now): its exit names itself.
     serverOutput.once("end", () => {

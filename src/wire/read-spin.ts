@@ -1,0 +1,186 @@
+import { fstatSync, readFileSync, readSync } from "node:fs";
+import type { Readable } from "node:stream";
+
+/**
+ * Busy polling of the proxy's two inputs, as the kernel's halt polling does for an idle CPU.
+ *
+ * A message through the proxy costs two wake-ups more than a direct connection: the server's
+ * answer wakes policylayer, and so does the client's next request. On a virtual machine whose idle
+ * vCPUs halt at once (cpuidle haltpoll with guest_halt_poll_ns 0, common in clouds), a wake-up of
+ * a halted vCPU costs tens of µs: more than all our work on a call. So after the proxy handled
+ * input, and before its event loop would sleep, it reads its inputs itself for a short window: an
+ * answer that comes within it is read at once, by a CPU that never halted.
+ *
+ * The window adapts as halt polling's does (drivers/cpuidle/governors/haltpoll.c): a wait that a
+ * longer window would have caught (at most MAX) doubles it, a wait longer than MAX halves it. A
+ * session of slow tools and an agent that thinks between calls soon spins not at all; one of fast
+ * round trips spins up to MAX µs between messages. It reads only where that is safe: a pipe or
+ * socket on Linux, non-blocking (checked in /proc), while its stream is flowing with nothing
+ * buffered (so a paused input stays paused, and no byte overtakes one Node holds), and it hands
+ * what it reads to the stream's one 'data' listener, in the stream's place.
+ */
+
+/** The longest window, in ms (the kernel's guest_halt_poll_ns default: 200 µs). */
+export const MAX_SPIN_MS = 0.2;
+/** The window a first short wait opens (guest_halt_poll_grow_start: 50 µs). */
+export const GROW_START_MS = 0.05;
+/** Below this a halved window is closed. */
+const MIN_SPIN_MS = 0.001;
+
+/** How long to spin before sleeping, learned from how long inputs kept us waiting. */
+export class SpinWindow {
+  /** The window now, in ms; 0: no spinning. */
+  ms = 0;
+
+  /** Input came `waitedMs` after the proxy was done with the last: while spinning or after. */
+  waited(waitedMs: number): void {
+    if (waitedMs > MAX_SPIN_MS) {
+      const halved = this.ms / 2;
+      this.ms = halved < MIN_SPIN_MS ? 0 : halved;
+    } else if (waitedMs > this.ms) {
+      this.ms = Math.min(MAX_SPIN_MS, Math.max(GROW_START_MS, this.ms * 2));
+    }
+  }
+}
+
+/** One input: its stream, and the handler of its data (registered here as its 'data' listener). */
+export interface SpinInput {
+  stream: Readable;
+  onData: (chunk: Buffer) => void;
+}
+
+/** O_NONBLOCK in a file's status flags (Linux, all architectures Node runs on but Alpha and SPARC, where no Node runs). */
+const O_NONBLOCK = 0o4000;
+
+/**
+ * The descriptor a stream's libuv handle reads, when it is a pipe or a socket in non-blocking
+ * mode on Linux: -1 otherwise (a file, a terminal, another platform, a stream of our own).
+ */
+export function spinnableFd(stream: Readable): number {
+  if (process.platform !== "linux") return -1;
+  const fd = handleFd(stream);
+  if (fd < 0) return -1;
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFIFO() && !stat.isSocket()) return -1;
+    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "latin1"))?.[1];
+    return flags !== undefined && (Number.parseInt(flags, 8) & O_NONBLOCK) !== 0 ? fd : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** The descriptor of the stream's libuv handle, while it has one; -1 once it is closed. */
+function handleFd(stream: Readable): number {
+  const fd = (stream as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  return typeof fd === "number" ? fd : -1;
+}
+
+/** What a read of an input gave: bytes, nothing yet, or a reason to leave the input to libuv. */
+const NOTHING_YET = -1;
+const LEAVE_TO_LIBUV = -2;
+
+export class ReadSpin {
+  private readonly window = new SpinWindow();
+  private readonly fds: number[];
+  private readonly buffer: Buffer;
+  private scheduled = false;
+  /** When the proxy was last done with its input (ms), while no input has come since; -1 otherwise. */
+  private idleSinceMs = -1;
+
+  constructor(
+    private readonly inputs: readonly SpinInput[],
+    /** False: the inputs are only registered, never read here. */
+    enabled = true,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.fds = inputs.map((input) => (enabled ? spinnableFd(input.stream) : -1));
+    this.buffer = Buffer.allocUnsafe(this.fds.some((fd) => fd >= 0) ? 64 * 1024 : 0);
+    for (const input of inputs) {
+      input.stream.on("data", (chunk: Buffer) => {
+        this.came();
+        input.onData(chunk);
+        this.done();
+      });
+    }
+  }
+
+  /** How many chunks the spin read itself (for tests). */
+  caught = 0;
+
+  /** The window now, in ms (for tests). */
+  get windowMs(): number {
+    return this.window.ms;
+  }
+
+  private came(): void {
+    const idleSince = this.idleSinceMs;
+    if (idleSince >= 0) {
+      this.idleSinceMs = -1;
+      this.window.waited(this.now() - idleSince);
+    }
+  }
+
+  /** The proxy is done with an input's data: it spins once nothing else is left to run. */
+  private done(): void {
+    this.idleSinceMs = this.now();
+    if (this.scheduled || this.window.ms === 0 || this.buffer.length === 0) return;
+    this.scheduled = true;
+    setImmediate(this.spin);
+  }
+
+  private readonly spin = (): void => {
+    this.scheduled = false;
+    const deadline = this.now() + this.window.ms;
+    const traceLimit = Error.stackTraceLimit;
+    // An EAGAIN of readSync is an exception: without a stack it costs a third as much.
+    Error.stackTraceLimit = 0;
+    let read = NOTHING_YET;
+    let index = 0;
+    try {
+      outer: for (;;) {
+        for (index = 0; index < this.inputs.length; index++) {
+          read = this.readInput(index);
+          if (read !== NOTHING_YET) break outer;
+        }
+        if (this.now() >= deadline) break;
+      }
+    } finally {
+      Error.stackTraceLimit = traceLimit;
+    }
+    if (read <= 0) return;
+    const chunk = Buffer.allocUnsafe(read);
+    this.buffer.copy(chunk, 0, 0, read);
+    this.caught++;
+    this.came();
+    (this.inputs[index] as SpinInput).onData(chunk);
+    this.done();
+  };
+
+  /** Reads input `index` when that is safe now: its byte count, NOTHING_YET, or LEAVE_TO_LIBUV. */
+  private readInput(index: number): number {
+    const fd = this.fds[index] as number;
+    if (fd < 0) return NOTHING_YET;
+    const stream = (this.inputs[index] as SpinInput).stream;
+    // Paused, holding data, ended, closed (its number may be another file's by now), or read elsewhere too.
+    if (
+      stream.readableFlowing !== true ||
+      stream.readableLength !== 0 ||
+      stream.readableEnded ||
+      handleFd(stream) !== fd ||
+      stream.listenerCount("data") !== 1
+    )
+      return NOTHING_YET;
+    let read: number;
+    try {
+      read = readSync(fd, this.buffer, 0, this.buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN" || code === "EINTR") return NOTHING_YET;
+      // An error is libuv's to see and report, as it would have.
+      return LEAVE_TO_LIBUV;
+    }
+    // The end of the input, likewise: libuv reads it again and ends the stream.
+    return read === 0 ? LEAVE_TO_LIBUV : read;
+  }
+}

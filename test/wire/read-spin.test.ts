@@ -1,0 +1,129 @@
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { GROW_START_MS, MAX_SPIN_MS, ReadSpin, SpinWindow, spinnableFd } from "../../src/wire/read-spin.js";
+import { within } from "../helpers/deadline.js";
+
+describe("the busy-poll window", () => {
+  it("opens on a wait a window would have caught, doubles up to its ceiling, and halves to closed on long waits", () => {
+    const window = new SpinWindow();
+    expect(window.ms).toBe(0);
+    window.waited(0.03);
+    expect(window.ms).toBe(GROW_START_MS);
+    // Caught within the window: nothing to learn.
+    window.waited(0.02);
+    expect(window.ms).toBe(GROW_START_MS);
+    window.waited(0.08);
+    expect(window.ms).toBe(2 * GROW_START_MS);
+    window.waited(0.15);
+    window.waited(0.19);
+    expect(window.ms).toBe(MAX_SPIN_MS);
+    // A wait no window would have caught (an agent thinking, a slow tool) halves it.
+    window.waited(5);
+    expect(window.ms).toBe(MAX_SPIN_MS / 2);
+    for (let i = 0; i < 10; i++) window.waited(1000);
+    expect(window.ms).toBe(0);
+  });
+});
+
+const children: ChildProcessByStdio<Writable, Readable, null>[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+
+/** A child that answers every line it reads at once with the same line (a peer that answers fast). */
+function echoChild(): ChildProcessByStdio<Writable, Readable, null> {
+  const child = spawn(process.execPath, ["-e", "process.stdin.pipe(process.stdout)"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  children.push(child);
+  return child;
+}
+
+describe.runIf(process.platform === "linux")("reading a pipe ahead of the event loop's sleep", () => {
+  it("reads only non-blocking pipes and sockets with a handle: not a stream of our own, not a file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policylayer-spin-"));
+    try {
+      writeFileSync(join(dir, "f"), "x");
+      const file = createReadStream(join(dir, "f"));
+      await within(once(file, "open"), 5000, "the file stream's open");
+      expect(spinnableFd(file)).toBe(-1);
+      file.destroy();
+      await within(once(file, "close"), 5000, "the file stream's close");
+      expect(spinnableFd(new PassThrough())).toBe(-1);
+      expect(spinnableFd(echoChild().stdout)).toBeGreaterThanOrEqual(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("passes every byte on in order, and reads some of them itself once the peer answers fast", async () => {
+    const child = echoChild();
+    const received = new Received();
+    const spin = new ReadSpin([{ stream: child.stdout, onData: (chunk) => received.add(chunk) }]);
+    let sent = "";
+    for (let i = 0; i < 2000; i++) {
+      const line = `${i} ${"x".repeat(i % 97)}\n`;
+      sent += line;
+      child.stdin.write(line);
+      await within(received.reach(sent.length), 5000, `the echo of line ${i}`);
+    }
+    expect(received.text).toBe(sent);
+    expect(spin.windowMs).toBeGreaterThan(0);
+    expect(spin.caught).toBeGreaterThan(0);
+  });
+
+  it("leaves a paused input alone, and what it holds comes after resume in order", async () => {
+    const child = echoChild();
+    const other = echoChild();
+    const received = new Received();
+    const pings = new Received();
+    const spin = new ReadSpin([
+      { stream: child.stdout, onData: (chunk) => received.add(chunk) },
+      { stream: other.stdout, onData: (chunk) => pings.add(chunk) },
+    ]);
+    const ping = async (what: string) => {
+      for (let i = 0; i < 50; i++) {
+        other.stdin.write("ping\n");
+        await within(pings.reach(pings.text.length + 5), 5000, what);
+      }
+    };
+    await ping("the other input's echo");
+    expect(spin.windowMs).toBeGreaterThan(0);
+    const caughtBefore = spin.caught;
+    child.stdout.pause();
+    child.stdin.write("held back\n");
+    // Spins go on meanwhile (the other input keeps coming), and must not read the paused one.
+    await ping("the other input's echo while one is paused");
+    expect(spin.caught).toBeGreaterThan(caughtBefore);
+    expect(received.text).toBe("");
+    child.stdout.resume();
+    child.stdin.write("after\n");
+    await within(received.reach(16), 5000, "the paused input's data after resume");
+    expect(received.text).toBe("held back\nafter\n");
+  });
+});
+
+/** The text an input gave so far, and promises of its reaching a length. */
+class Received {
+  text = "";
+  private waiting: Array<{ length: number; resolve: () => void }> = [];
+
+  add(chunk: Buffer): void {
+    this.text += chunk.toString("latin1");
+    this.waiting = this.waiting.filter((wait) => {
+      if (this.text.length < wait.length) return true;
+      wait.resolve();
+      return false;
+    });
+  }
+
+  reach(length: number): Promise<void> {
+    if (this.text.length >= length) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ length, resolve }));
+  }
+}
