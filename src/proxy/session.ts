@@ -157,6 +157,7 @@ export class ProxySession {
           onData: (chunk) => toClient.hold(() => gate.finishing(() => fromServer.push(chunk))),
         },
       ],
+      [this.options.serverInput, this.options.clientOutput],
       this.options.busyPoll !== false,
     );
     // What is pending is answered when the process exits (wrap ends it now): its exit names itself.

@@ -1,5 +1,6 @@
 import { fstatSync, readFileSync, readSync } from "node:fs";
-import type { Readable } from "node:stream";
+import { availableParallelism } from "node:os";
+import type { Readable, Writable } from "node:stream";
 
 /**
  * Busy polling of the proxy's two inputs, as the kernel's halt polling does for an idle CPU.
@@ -26,18 +27,28 @@ export const MAX_SPIN_MS = 0.2;
 export const GROW_START_MS = 0.05;
 /** Below this a halved window is closed. */
 const MIN_SPIN_MS = 0.001;
+/**
+ * A turn of the spin that took this long (a few µs is usual) means the CPU was taken from us: by
+ * the peer we wait for, perhaps, on a machine with fewer CPUs than busy processes. Spinning on
+ * would only keep it from answering, so the spin stops and its window halves.
+ */
+const PREEMPTED_MS = 0.05;
 
 /** How long to spin before sleeping, learned from how long inputs kept us waiting. */
 export class SpinWindow {
   /** The window now, in ms; 0: no spinning. */
   ms = 0;
 
+  /** The CPU was taken from a spin: spinning costs others time here. */
+  preempted(): void {
+    const halved = this.ms / 2;
+    this.ms = halved < MIN_SPIN_MS ? 0 : halved;
+  }
+
   /** Input came `waitedMs` after the proxy was done with the last: while spinning or after. */
   waited(waitedMs: number): void {
-    if (waitedMs > MAX_SPIN_MS) {
-      const halved = this.ms / 2;
-      this.ms = halved < MIN_SPIN_MS ? 0 : halved;
-    } else if (waitedMs > this.ms) {
+    if (waitedMs > MAX_SPIN_MS) this.preempted();
+    else if (waitedMs > this.ms) {
       this.ms = Math.min(MAX_SPIN_MS, Math.max(GROW_START_MS, this.ms * 2));
     }
   }
@@ -54,10 +65,11 @@ const O_NONBLOCK = 0o4000;
 
 /**
  * The descriptor a stream's libuv handle reads, when it is a pipe or a socket in non-blocking
- * mode on Linux: -1 otherwise (a file, a terminal, another platform, a stream of our own).
+ * mode on Linux and this process may run on more than one CPU: -1 otherwise (a file, a terminal,
+ * another platform, a stream of our own, one CPU, where a spin would only hold the peer up).
  */
 export function spinnableFd(stream: Readable): number {
-  if (process.platform !== "linux") return -1;
+  if (process.platform !== "linux" || availableParallelism() < 2) return -1;
   const fd = handleFd(stream);
   if (fd < 0) return -1;
   try {
@@ -76,6 +88,12 @@ function handleFd(stream: Readable): number {
   return typeof fd === "number" ? fd : -1;
 }
 
+/** The most one read of the spin takes: libuv's size, a chunk's size either way. */
+const SPIN_READ_BYTES = 64 * 1024;
+
+/** Up to this many bytes read are copied out of the read buffer, rather than taking it along. */
+const COPIED_BYTES = 8 * 1024;
+
 /** What a read of an input gave: bytes, nothing yet, or a reason to leave the input to libuv. */
 const NOTHING_YET = -1;
 const LEAVE_TO_LIBUV = -2;
@@ -83,24 +101,26 @@ const LEAVE_TO_LIBUV = -2;
 export class ReadSpin {
   private readonly window = new SpinWindow();
   private readonly fds: number[];
-  private readonly buffer: Buffer;
+  private buffer: Buffer;
   private scheduled = false;
   /** When the proxy was last done with its input (ms), while no input has come since; -1 otherwise. */
   private idleSinceMs = -1;
 
   constructor(
     private readonly inputs: readonly SpinInput[],
+    /** Where the inputs' data goes: while any holds bytes not yet written, the next event is its drain, not input. */
+    private readonly outputs: readonly Writable[],
     /** False: the inputs are only registered, never read here. */
     enabled = true,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.fds = inputs.map((input) => (enabled ? spinnableFd(input.stream) : -1));
-    this.buffer = Buffer.allocUnsafe(this.fds.some((fd) => fd >= 0) ? 64 * 1024 : 0);
+    this.buffer = Buffer.allocUnsafe(this.fds.some((fd) => fd >= 0) ? SPIN_READ_BYTES : 0);
     for (const input of inputs) {
       input.stream.on("data", (chunk: Buffer) => {
         this.came();
         input.onData(chunk);
-        this.done();
+        this.done(chunk.length);
       });
     }
   }
@@ -121,41 +141,65 @@ export class ReadSpin {
     }
   }
 
-  /** The proxy is done with an input's data: it spins once nothing else is left to run. */
-  private done(): void {
+  /**
+   * The proxy is done with `bytes` of an input: it spins once nothing else is left to run, unless
+   * they were a whole read's worth (a long message streams in: libuv reads the rest as well as we
+   * would) or an output still holds bytes (a peer that reads slowly: it needs the CPU, not us).
+   */
+  private done(bytes: number): void {
     this.idleSinceMs = this.now();
-    if (this.scheduled || this.window.ms === 0 || this.buffer.length === 0) return;
+    if (this.scheduled || this.window.ms === 0 || bytes >= SPIN_READ_BYTES || this.buffer.length === 0)
+      return;
+    for (const output of this.outputs) if (output.writableLength !== 0) return;
     this.scheduled = true;
     setImmediate(this.spin);
   }
 
   private readonly spin = (): void => {
     this.scheduled = false;
-    const deadline = this.now() + this.window.ms;
     const traceLimit = Error.stackTraceLimit;
     // An EAGAIN of readSync is an exception: without a stack it costs a third as much.
     Error.stackTraceLimit = 0;
     let read = NOTHING_YET;
     let index = 0;
     try {
+      let turn = this.now();
+      const deadline = turn + this.window.ms;
       outer: for (;;) {
         for (index = 0; index < this.inputs.length; index++) {
           read = this.readInput(index);
           if (read !== NOTHING_YET) break outer;
         }
-        if (this.now() >= deadline) break;
+        const last = turn;
+        turn = this.now();
+        if (turn - last > PREEMPTED_MS) {
+          this.window.preempted();
+          break;
+        }
+        if (turn >= deadline) break;
       }
     } finally {
       Error.stackTraceLimit = traceLimit;
     }
     if (read <= 0) return;
-    const chunk = Buffer.allocUnsafe(read);
-    this.buffer.copy(chunk, 0, 0, read);
     this.caught++;
     this.came();
-    (this.inputs[index] as SpinInput).onData(chunk);
-    this.done();
+    (this.inputs[index] as SpinInput).onData(this.takeChunk(read));
+    this.done(read);
   };
+
+  /** The first `read` bytes of the buffer, as a chunk of their own (the lines may keep it). */
+  private takeChunk(read: number): Buffer {
+    // A small one is copied; a large one takes the buffer with it, which is made anew.
+    if (read <= COPIED_BYTES) {
+      const chunk = Buffer.allocUnsafe(read);
+      this.buffer.copy(chunk, 0, 0, read);
+      return chunk;
+    }
+    const chunk = this.buffer.subarray(0, read);
+    this.buffer = Buffer.allocUnsafe(SPIN_READ_BYTES);
+    return chunk;
+  }
 
   /** Reads input `index` when that is safe now: its byte count, NOTHING_YET, or LEAVE_TO_LIBUV. */
   private readInput(index: number): number {

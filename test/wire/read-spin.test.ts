@@ -64,7 +64,7 @@ describe.runIf(process.platform === "linux")("reading a pipe ahead of the event 
   it("passes every byte on in order, and reads some of them itself once the peer answers fast", async () => {
     const child = echoChild();
     const received = new Received();
-    const spin = new ReadSpin([{ stream: child.stdout, onData: (chunk) => received.add(chunk) }]);
+    const spin = new ReadSpin([{ stream: child.stdout, onData: (chunk) => received.add(chunk) }], []);
     let sent = "";
     for (let i = 0; i < 2000; i++) {
       const line = `${i} ${"x".repeat(i % 97)}\n`;
@@ -82,10 +82,13 @@ describe.runIf(process.platform === "linux")("reading a pipe ahead of the event 
     const other = echoChild();
     const received = new Received();
     const pings = new Received();
-    const spin = new ReadSpin([
-      { stream: child.stdout, onData: (chunk) => received.add(chunk) },
-      { stream: other.stdout, onData: (chunk) => pings.add(chunk) },
-    ]);
+    const spin = new ReadSpin(
+      [
+        { stream: child.stdout, onData: (chunk) => received.add(chunk) },
+        { stream: other.stdout, onData: (chunk) => pings.add(chunk) },
+      ],
+      [],
+    );
     const ping = async (what: string) => {
       for (let i = 0; i < 50; i++) {
         other.stdin.write("ping\n");
