@@ -158,7 +158,7 @@ export class ProxySession {
         },
       ],
       [this.options.serverInput, this.options.clientOutput],
-      this.options.busyPoll !== false,
+      { enabled: this.options.busyPoll !== false },
     );
     // What is pending is answered when the process exits (wrap ends it now): its exit names itself.
     serverOutput.once("end", () => {

@@ -1,4 +1,4 @@
-import { fstatSync, readFileSync, readSync } from "node:fs";
+import { fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Readable, Writable } from "node:stream";
 
@@ -15,7 +15,9 @@ import type { Readable, Writable } from "node:stream";
  * The window adapts as halt polling's does (drivers/cpuidle/governors/haltpoll.c): a wait that a
  * longer window would have caught (at most MAX) doubles it, a wait longer than MAX halves it. A
  * session of slow tools and an agent that thinks between calls soon spins not at all; one of fast
- * round trips spins up to MAX µs between messages. It reads only where that is safe: a pipe or
+ * round trips spins up to MAX µs between messages. It spins only while every task the machine
+ * would run has a CPU (a peer that waits for one is only kept waiting by a spin), never on one
+ * CPU, never while an output holds unwritten bytes. It reads only where that is safe: a pipe or
  * socket on Linux, non-blocking (checked in /proc), while its stream is flowing with nothing
  * buffered (so a paused input stays paused, and no byte overtakes one Node holds), and it hands
  * what it reads to the stream's one 'data' listener, in the stream's place.
@@ -39,7 +41,7 @@ export class SpinWindow {
   /** The window now, in ms; 0: no spinning. */
   ms = 0;
 
-  /** The CPU was taken from a spin: spinning costs others time here. */
+  /** The CPU was taken from a spin, or a task waits for one: spinning costs others time here. */
   preempted(): void {
     const halved = this.ms / 2;
     this.ms = halved < MIN_SPIN_MS ? 0 : halved;
@@ -52,6 +54,15 @@ export class SpinWindow {
       this.ms = Math.min(MAX_SPIN_MS, Math.max(GROW_START_MS, this.ms * 2));
     }
   }
+}
+
+export interface SpinOptions {
+  /** False: the inputs are only registered, never read here. */
+  enabled?: boolean;
+  /** Milliseconds, monotonic. */
+  now?: () => number;
+  /** Whether a task waits for a CPU; default: from /proc/loadavg (RunnableTasks). */
+  machineBusy?: () => boolean;
 }
 
 /** One input: its stream, and the handler of its data (registered here as its 'data' listener). */
@@ -88,6 +99,40 @@ function handleFd(stream: Readable): number {
   return typeof fd === "number" ? fd : -1;
 }
 
+/**
+ * How many tasks the machine has running or ready to run (the fourth field of /proc/loadavg,
+ * this process among them), read from a file kept open; a spin runs only while each of them
+ * has a CPU: spinning while a peer waits for one only keeps it waiting.
+ */
+class RunnableTasks {
+  private readonly text = Buffer.allocUnsafe(128);
+
+  private constructor(private readonly fd: number) {}
+
+  static open(): RunnableTasks | null {
+    try {
+      return new RunnableTasks(openSync("/proc/loadavg", "r"));
+    } catch {
+      return null;
+    }
+  }
+
+  /** The count now; Infinity when it cannot be read. */
+  count(): number {
+    try {
+      const length = readSync(this.fd, this.text, 0, this.text.length, 0);
+      // "0.12 0.34 0.56 2/345 6789": the count is before the slash.
+      const slash = this.text.indexOf(47);
+      if (slash === -1 || slash >= length) return Number.POSITIVE_INFINITY;
+      const space = this.text.lastIndexOf(32, slash);
+      const count = Number(this.text.toString("latin1", space + 1, slash));
+      return Number.isInteger(count) ? count : Number.POSITIVE_INFINITY;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+}
+
 /** The most one read of the spin takes: libuv's size, a chunk's size either way. */
 const SPIN_READ_BYTES = 64 * 1024;
 
@@ -102,6 +147,9 @@ export class ReadSpin {
   private readonly window = new SpinWindow();
   private readonly fds: number[];
   private buffer: Buffer;
+  private readonly now: () => number;
+  /** Whether a task on the machine waits for a CPU (then the spin stops: see RunnableTasks). */
+  private readonly machineBusy: () => boolean;
   private scheduled = false;
   /** When the proxy was last done with its input (ms), while no input has come since; -1 otherwise. */
   private idleSinceMs = -1;
@@ -110,12 +158,18 @@ export class ReadSpin {
     private readonly inputs: readonly SpinInput[],
     /** Where the inputs' data goes: while any holds bytes not yet written, the next event is its drain, not input. */
     private readonly outputs: readonly Writable[],
-    /** False: the inputs are only registered, never read here. */
-    enabled = true,
-    private readonly now: () => number = () => performance.now(),
+    options: SpinOptions = {},
   ) {
-    this.fds = inputs.map((input) => (enabled ? spinnableFd(input.stream) : -1));
-    this.buffer = Buffer.allocUnsafe(this.fds.some((fd) => fd >= 0) ? SPIN_READ_BYTES : 0);
+    this.now = options.now ?? (() => performance.now());
+    this.fds = inputs.map((input) => (options.enabled === false ? -1 : spinnableFd(input.stream)));
+    let busy = options.machineBusy ?? null;
+    if (busy === null && this.fds.some((fd) => fd >= 0)) {
+      const tasks = RunnableTasks.open();
+      const cpus = availableParallelism();
+      if (tasks !== null) busy = () => tasks.count() > cpus;
+    }
+    this.machineBusy = busy ?? (() => true);
+    this.buffer = Buffer.allocUnsafe(busy === null ? 0 : SPIN_READ_BYTES);
     for (const input of inputs) {
       input.stream.on("data", (chunk: Buffer) => {
         this.came();
@@ -166,6 +220,13 @@ export class ReadSpin {
       let turn = this.now();
       const deadline = turn + this.window.ms;
       outer: for (;;) {
+        // A task waits for a CPU: the peer we wait for, perhaps. Sleeping frees ours, and while
+        // the machine stays busy the window closes. (A look costs about 2 µs, a turn without it
+        // 3: looking every turn reacts soonest.)
+        if (this.machineBusy()) {
+          this.window.preempted();
+          break;
+        }
         for (index = 0; index < this.inputs.length; index++) {
           read = this.readInput(index);
           if (read !== NOTHING_YET) break outer;
