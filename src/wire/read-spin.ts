@@ -151,6 +151,8 @@ export class ReadSpin {
   /** Whether a task on the machine waits for a CPU (then the spin stops: see RunnableTasks). */
   private readonly machineBusy: () => boolean;
   private scheduled = false;
+  /** How many chunks the spin read itself (for tests). */
+  caught = 0;
   /** When the proxy was last done with its input (ms), while no input has come since; -1 otherwise. */
   private idleSinceMs = -1;
 
@@ -178,9 +180,6 @@ export class ReadSpin {
       });
     }
   }
-
-  /** How many chunks the spin read itself (for tests). */
-  caught = 0;
 
   /** The window now, in ms (for tests). */
   get windowMs(): number {
