@@ -16,8 +16,9 @@ import type { Readable, Writable } from "node:stream";
  * longer window would have caught (at most MAX) doubles it, a wait longer than MAX halves it. A
  * session of slow tools and an agent that thinks between calls soon spins not at all; one of fast
  * round trips spins up to MAX µs between messages. It spins only while every task the machine
- * would run has a CPU (a peer that waits for one is only kept waiting by a spin), never on one
- * CPU, never while an output holds unwritten bytes. It reads only where that is safe: a pipe or
+ * would run has a CPU (a peer that waits for one is only kept waiting by a spin), and after a
+ * spin that found one waiting it skips the next ones (twice as many each time, up to 64); never
+ * on one CPU, never while an output holds unwritten bytes. It reads only where that is safe: a pipe or
  * socket on Linux, non-blocking (checked in /proc), while its stream is flowing with nothing
  * buffered (so a paused input stays paused, and no byte overtakes one Node holds), and it hands
  * what it reads to the stream's one 'data' listener, in the stream's place.
@@ -133,6 +134,9 @@ class RunnableTasks {
   }
 }
 
+/** The most spins skipped in a row after spins that found the machine busy. */
+const MAX_SKIPPED = 64;
+
 /** The most one read of the spin takes: libuv's size, a chunk's size either way. */
 const SPIN_READ_BYTES = 64 * 1024;
 
@@ -153,6 +157,9 @@ export class ReadSpin {
   private scheduled = false;
   /** How many chunks the spin read itself (for tests). */
   caught = 0;
+  /** How many spins are skipped after the last that found the machine busy, and how many are still to skip. */
+  private backoff = 0;
+  private skipped = 0;
   /** When the proxy was last done with its input (ms), while no input has come since; -1 otherwise. */
   private idleSinceMs = -1;
 
@@ -203,6 +210,10 @@ export class ReadSpin {
     this.idleSinceMs = this.now();
     if (this.scheduled || this.window.ms === 0 || bytes >= SPIN_READ_BYTES || this.buffer.length === 0)
       return;
+    if (this.skipped > 0) {
+      this.skipped--;
+      return;
+    }
     for (const output of this.outputs) if (output.writableLength !== 0) return;
     this.scheduled = true;
     setImmediate(this.spin);
@@ -219,11 +230,11 @@ export class ReadSpin {
       let turn = this.now();
       const deadline = turn + this.window.ms;
       outer: for (;;) {
-        // A task waits for a CPU: the peer we wait for, perhaps. Sleeping frees ours, and while
-        // the machine stays busy the window closes. (A look costs about 2 µs, a turn without it
-        // 3: looking every turn reacts soonest.)
+        // A task waits for a CPU: the peer we wait for, perhaps (woken by our write, it may be
+        // queued on this very CPU). Sleeping frees ours, and the next spins are skipped (see
+        // backOff). A look costs about 2 µs, a turn without it 3: looking every turn reacts soonest.
         if (this.machineBusy()) {
-          this.window.preempted();
+          this.backOff();
           break;
         }
         for (index = 0; index < this.inputs.length; index++) {
@@ -242,6 +253,7 @@ export class ReadSpin {
       Error.stackTraceLimit = traceLimit;
     }
     if (read <= 0) return;
+    this.backoff = 0;
     this.caught++;
     this.came();
     (this.inputs[index] as SpinInput).onData(this.takeChunk(read));
@@ -259,6 +271,17 @@ export class ReadSpin {
     const chunk = this.buffer.subarray(0, read);
     this.buffer = Buffer.allocUnsafe(SPIN_READ_BYTES);
     return chunk;
+  }
+
+  /**
+   * A spin found a task waiting for a CPU: the next ones are skipped, twice as many each time it
+   * happens again (up to MAX_SKIPPED), until a spin catches input. On a machine that is always
+   * busy even a spin that stops at its first look costs latency (any work after a write that woke
+   * a peer onto this CPU holds it up), so there one spin in MAX_SKIPPED is tried.
+   */
+  private backOff(): void {
+    this.backoff = Math.min(MAX_SKIPPED, Math.max(1, this.backoff * 2));
+    this.skipped = this.backoff;
   }
 
   /** Reads input `index` when that is safe now: its byte count, NOTHING_YET, or LEAVE_TO_LIBUV. */

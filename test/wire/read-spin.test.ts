@@ -95,9 +95,10 @@ describe.runIf(process.platform === "linux" && availableParallelism() > 1)(
       const held = echoChild();
       const busyEchoes = new Received();
       const heldEchoes = new Received();
+      let machineBusy = true;
       const onBusy = new ReadSpin([{ stream: busy.stdout, onData: (chunk) => busyEchoes.add(chunk) }], [], {
         ...quietMachine(),
-        machineBusy: () => true,
+        machineBusy: () => machineBusy,
       });
       // An output nobody reads: what was written to it waits there.
       const unread = new PassThrough({ highWaterMark: 1 });
@@ -120,6 +121,15 @@ describe.runIf(process.platform === "linux" && availableParallelism() > 1)(
       expect(heldEchoes.text).toBe(sent);
       expect(onBusy.caught).toBe(0);
       expect(behindOutput.caught).toBe(0);
+      // Once the machine is quiet again, spinning resumes (the spins skipped after busy ones are bounded).
+      machineBusy = false;
+      for (let i = 0; i < 300; i++) {
+        sent += `${i}\n`;
+        busy.stdin.write(`${i}\n`);
+        await within(busyEchoes.reach(sent.length), 5000, `the quiet machine's echo of line ${i}`);
+      }
+      expect(busyEchoes.text).toBe(sent);
+      expect(onBusy.caught).toBeGreaterThan(0);
     });
 
     it("leaves a paused input alone, and what it holds comes after resume in order", async () => {
