@@ -87,10 +87,47 @@ export function spinnableFd(stream: Readable): number {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFIFO() && !stat.isSocket()) return -1;
-    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "latin1"))?.[1];
-    return flags !== undefined && (Number.parseInt(flags, 8) & O_NONBLOCK) !== 0 ? fd : -1;
+    return isNonBlocking(readFileSync(`/proc/self/fdinfo/${fd}`, "latin1")) ? fd : -1;
   } catch {
     return -1;
+  }
+}
+
+/** Whether the text of /proc/self/fdinfo/N says its file is in non-blocking mode. */
+function isNonBlocking(fdinfo: string): boolean {
+  const flags = /^flags:\s*([0-7]+)$/m.exec(fdinfo)?.[1];
+  return flags !== undefined && (Number.parseInt(flags, 8) & O_NONBLOCK) !== 0;
+}
+
+/**
+ * The standard descriptors (0 to 2) came from whoever started us, who may share their open file
+ * with other processes, and any of those may make it blocking at any time (a Node process that
+ * exits on a signal resets its stdio so, and libuv does for the stdio of a child it starts): a
+ * read of it in the spin could then wait for ever. So before each spin their flag is read again
+ * (/proc/self/fdinfo, kept open, about 2 µs); the others are ours alone (the server's pipe is
+ * made by libuv and closed on exec).
+ */
+class InheritedFlags {
+  private readonly text = Buffer.allocUnsafe(512);
+
+  private constructor(private readonly fdinfo: number) {}
+
+  static open(fd: number): InheritedFlags | null {
+    try {
+      return new InheritedFlags(openSync(`/proc/self/fdinfo/${fd}`, "r"));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Whether the descriptor is still non-blocking; false when that cannot be read. */
+  nonBlocking(): boolean {
+    try {
+      const length = readSync(this.fdinfo, this.text, 0, this.text.length, 0);
+      return isNonBlocking(this.text.toString("latin1", 0, length));
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -126,8 +163,8 @@ class RunnableTasks {
       const slash = this.text.indexOf(47);
       if (slash === -1 || slash >= length) return Number.POSITIVE_INFINITY;
       const space = this.text.lastIndexOf(32, slash);
-      const count = Number(this.text.toString("latin1", space + 1, slash));
-      return Number.isInteger(count) ? count : Number.POSITIVE_INFINITY;
+      const digits = this.text.toString("latin1", space + 1, slash);
+      return /^\d+$/.test(digits) ? Number(digits) : Number.POSITIVE_INFINITY;
     } catch {
       return Number.POSITIVE_INFINITY;
     }
@@ -140,9 +177,6 @@ const MAX_SKIPPED = 64;
 /** The most one read of the spin takes: libuv's size, a chunk's size either way. */
 const SPIN_READ_BYTES = 64 * 1024;
 
-/** Up to this many bytes read are copied out of the read buffer, rather than taking it along. */
-const COPIED_BYTES = 8 * 1024;
-
 /** What a read of an input gave: bytes, nothing yet, or a reason to leave the input to libuv. */
 const NOTHING_YET = -1;
 const LEAVE_TO_LIBUV = -2;
@@ -150,11 +184,15 @@ const LEAVE_TO_LIBUV = -2;
 export class ReadSpin {
   private readonly window = new SpinWindow();
   private readonly fds: number[];
+  /** For each standard descriptor among the inputs, its flag read again before each spin (see InheritedFlags). */
+  private readonly inherited: (InheritedFlags | null)[];
   private buffer: Buffer;
   private readonly now: () => number;
   /** Whether a task on the machine waits for a CPU (then the spin stops: see RunnableTasks). */
   private readonly machineBusy: () => boolean;
   private scheduled = false;
+  /** A read of the spin that failed: its stream is destroyed with the error once the spin is over. */
+  private failed: { stream: Readable; error: Error } | null = null;
   /** How many chunks the spin read itself (for tests). */
   caught = 0;
   /** How many spins are skipped after the last that found the machine busy, and how many are still to skip. */
@@ -171,6 +209,13 @@ export class ReadSpin {
   ) {
     this.now = options.now ?? (() => performance.now());
     this.fds = inputs.map((input) => (options.enabled === false ? -1 : spinnableFd(input.stream)));
+    this.inherited = this.fds.map((fd, at) => {
+      if (fd < 0 || fd > 2) return null;
+      const flags = InheritedFlags.open(fd);
+      // Its flag cannot be read again: it is not read in the spin.
+      if (flags === null) this.fds[at] = -1;
+      return flags;
+    });
     let busy = options.machineBusy ?? null;
     if (busy === null && this.fds.some((fd) => fd >= 0)) {
       const tasks = RunnableTasks.open();
@@ -227,6 +272,10 @@ export class ReadSpin {
     let read = NOTHING_YET;
     let index = 0;
     try {
+      for (let at = 0; at < this.inherited.length; at++) {
+        // One that became blocking is never read here again.
+        if (this.inherited[at]?.nonBlocking() === false) this.fds[at] = -1;
+      }
       let turn = this.now();
       const deadline = turn + this.window.ms;
       outer: for (;;) {
@@ -252,6 +301,12 @@ export class ReadSpin {
     } finally {
       Error.stackTraceLimit = traceLimit;
     }
+    const failed = this.failed;
+    if (failed !== null) {
+      this.failed = null;
+      failed.stream.destroy(failed.error);
+      return;
+    }
     if (read <= 0) return;
     this.backoff = 0;
     this.caught++;
@@ -260,11 +315,14 @@ export class ReadSpin {
     this.done(read);
   };
 
-  /** The first `read` bytes of the buffer, as a chunk of their own (the lines may keep it). */
+  /**
+   * The first `read` bytes of the buffer, as a chunk of their own (the lines may keep it, and
+   * limits count its length): copied, unless they fill half of the buffer or more, which then goes
+   * with them and is made anew (so what is kept is at most twice what is counted).
+   */
   private takeChunk(read: number): Buffer {
-    // A small one is copied; a large one takes the buffer with it, which is made anew.
-    if (read <= COPIED_BYTES) {
-      const chunk = Buffer.allocUnsafe(read);
+    if (read < SPIN_READ_BYTES / 2) {
+      const chunk = read < 4096 ? Buffer.allocUnsafe(read) : Buffer.allocUnsafeSlow(read);
       this.buffer.copy(chunk, 0, 0, read);
       return chunk;
     }
@@ -304,7 +362,8 @@ export class ReadSpin {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EAGAIN" || code === "EINTR") return NOTHING_YET;
-      // An error is libuv's to see and report, as it would have.
+      // The error is reported as libuv would have (a socket's read gives its error once: libuv would then see an end).
+      this.failed = { stream, error: error as Error };
       return LEAVE_TO_LIBUV;
     }
     // The end of the input, likewise: libuv reads it again and ends the stream.

@@ -80,7 +80,14 @@ describe.runIf(process.platform === "linux" && availableParallelism() > 1)(
       );
       let sent = "";
       for (let i = 0; i < 2000; i++) {
-        const line = `${i} ${"x".repeat(i % 97)}\n`;
+        // Mostly one short line at a time; now and then three at once, or one of 40 KB (read in
+        // pieces, some large enough to be handed over with the spin's buffer).
+        const line =
+          i % 50 === 7
+            ? `${i} ${"y".repeat(40_000)}\n`
+            : i % 10 === 3
+              ? `${i}a\n${i}b\n${i}c\n`
+              : `${i} ${"x".repeat(i % 97)}\n`;
         sent += line;
         child.stdin.write(line);
         await within(received.reach(sent.length), 5000, `the echo of line ${i}`);
@@ -121,15 +128,62 @@ describe.runIf(process.platform === "linux" && availableParallelism() > 1)(
       expect(heldEchoes.text).toBe(sent);
       expect(onBusy.caught).toBe(0);
       expect(behindOutput.caught).toBe(0);
+      // Not because its window stayed shut: the waits opened it, the unwritten bytes kept it from spinning.
+      expect(behindOutput.windowMs).toBeGreaterThan(0);
       // Once the machine is quiet again, spinning resumes (the spins skipped after busy ones are bounded).
       machineBusy = false;
-      for (let i = 0; i < 300; i++) {
+      for (let i = 0; i < 300 || (onBusy.caught === 0 && i < 5000); i++) {
         sent += `${i}\n`;
         busy.stdin.write(`${i}\n`);
         await within(busyEchoes.reach(sent.length), 5000, `the quiet machine's echo of line ${i}`);
       }
       expect(busyEchoes.text).toBe(sent);
       expect(onBusy.caught).toBeGreaterThan(0);
+    });
+
+    it("stops reading its stdin in the spin once another process made that descriptor blocking, and so never hangs on it", async () => {
+      // A proxy of its own on the build's ReadSpin: it echoes what it reads, and after "flip" has a
+      // process it starts make its stdin blocking (the open file is shared), then says "tick" 50 ms later.
+      const script = `
+      import { spawnSync } from "node:child_process";
+      import { ReadSpin } from ${JSON.stringify(join(process.cwd(), "dist", "wire", "read-spin.js"))};
+      let ms = 0;
+      new ReadSpin([{ stream: process.stdin, onData: (chunk) => {
+        const text = chunk.toString("latin1");
+        if (text === "flip\\n") {
+          spawnSync("python3", ["-c", "import os; os.set_blocking(0, True)"], { stdio: ["inherit", "ignore", "inherit"] });
+          setTimeout(() => process.stdout.write("tick\\n"), 50);
+        }
+        process.stdout.write(text);
+      } }], [], { machineBusy: () => false, now: () => (ms += 0.001) });
+    `;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+      children.push(child);
+      const received = new Received();
+      child.stdout.on("data", (chunk: Buffer) => received.add(chunk));
+      let sent = "";
+      for (let i = 0; i < 100; i++) {
+        sent += "x\n";
+        child.stdin.write("x\n");
+        await within(received.reach(sent.length), 5000, `the echo of ping ${i}`);
+      }
+      child.stdin.write("flip\n");
+      // Idle now: a spin that read the blocking descriptor would wait for ever, and the timer never fire.
+      await within(
+        received.reach(sent.length + "flip\ntick\n".length),
+        5000,
+        "the tick 50 ms after the flip",
+      );
+      expect(received.text.slice(sent.length)).toBe("flip\ntick\n");
+      child.stdin.write("after\n");
+      await within(
+        received.reach(sent.length + "flip\ntick\nafter\n".length),
+        5000,
+        "the echo after the flip",
+      );
+      expect(received.text.slice(sent.length)).toBe("flip\ntick\nafter\n");
     });
 
     it("leaves a paused input alone, and what it holds comes after resume in order", async () => {
@@ -145,8 +199,10 @@ describe.runIf(process.platform === "linux" && availableParallelism() > 1)(
         [],
         quietMachine(),
       );
+      /** 50 round trips on the other input, and more until the spin caught one of them (at most 5,000). */
       const ping = async (what: string) => {
-        for (let i = 0; i < 50; i++) {
+        const caughtBefore = spin.caught;
+        for (let i = 0; i < 50 || (spin.caught === caughtBefore && i < 5000); i++) {
           other.stdin.write("ping\n");
           await within(pings.reach(pings.text.length + 5), 5000, what);
         }
