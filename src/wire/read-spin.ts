@@ -17,7 +17,7 @@ import type { Readable, Writable } from "node:stream";
  * session of slow tools and an agent that thinks between calls soon spins not at all; one of fast
  * round trips spins up to MAX µs between messages. It spins only while every task the machine
  * would run has a CPU (a peer that waits for one is only kept waiting by a spin), and after a
- * spin that found one waiting it skips the next ones (twice as many each time, up to 64); never
+ * spin that found one waiting it skips the next ones (twice as many each time, up to 8); never
  * on one CPU, never while an output holds unwritten bytes. It reads only where that is safe: a pipe or
  * socket on Linux, non-blocking (checked in /proc), while its stream is flowing with nothing
  * buffered (so a paused input stays paused, and no byte overtakes one Node holds), and it hands
@@ -172,7 +172,10 @@ class RunnableTasks {
 }
 
 /** The most spins skipped in a row after spins that found the machine busy. */
-const MAX_SKIPPED = 64;
+const MAX_SKIPPED = 8;
+
+/** The byte that ends a message (stdio MCP: one JSON-RPC message a line). */
+const NEWLINE = 0x0a;
 
 /** The most one read of the spin takes: libuv's size, a chunk's size either way. */
 const SPIN_READ_BYTES = 64 * 1024;
@@ -228,7 +231,7 @@ export class ReadSpin {
       input.stream.on("data", (chunk: Buffer) => {
         this.came();
         input.onData(chunk);
-        this.done(chunk.length);
+        this.done(chunk);
       });
     }
   }
@@ -247,13 +250,20 @@ export class ReadSpin {
   }
 
   /**
-   * The proxy is done with `bytes` of an input: it spins once nothing else is left to run, unless
-   * they were a whole read's worth (a long message streams in: libuv reads the rest as well as we
-   * would) or an output still holds bytes (a peer that reads slowly: it needs the CPU, not us).
+   * The proxy is done with a chunk of an input: it spins once nothing else is left to run, for the
+   * next message, unless the chunk ended inside a line (a long message streams in: its writer is
+   * busy writing the rest, and the CPU a spin takes is one it or its reader needs; libuv reads
+   * the rest as well as we would) or an output still holds bytes (a peer that reads slowly: it
+   * needs the CPU, not us).
    */
-  private done(bytes: number): void {
+  private done(chunk: Buffer): void {
     this.idleSinceMs = this.now();
-    if (this.scheduled || this.window.ms === 0 || bytes >= SPIN_READ_BYTES || this.buffer.length === 0)
+    if (
+      this.scheduled ||
+      this.window.ms === 0 ||
+      chunk[chunk.length - 1] !== NEWLINE ||
+      this.buffer.length === 0
+    )
       return;
     if (this.skipped > 0) {
       this.skipped--;
@@ -311,8 +321,9 @@ export class ReadSpin {
     this.backoff = 0;
     this.caught++;
     this.came();
-    (this.inputs[index] as SpinInput).onData(this.takeChunk(read));
-    this.done(read);
+    const chunk = this.takeChunk(read);
+    (this.inputs[index] as SpinInput).onData(chunk);
+    this.done(chunk);
   };
 
   /**
