@@ -226,7 +226,8 @@ export class ReadSpin {
       if (tasks !== null) busy = () => tasks.count() > cpus;
     }
     this.machineBusy = busy ?? (() => true);
-    this.buffer = Buffer.allocUnsafe(busy === null ? 0 : SPIN_READ_BYTES);
+    // No buffer: no spin (see done).
+    this.buffer = Buffer.allocUnsafe(busy === null || !this.fds.some((fd) => fd >= 0) ? 0 : SPIN_READ_BYTES);
     for (const input of inputs) {
       input.stream.on("data", (chunk: Buffer) => {
         this.came();
@@ -285,6 +286,11 @@ export class ReadSpin {
       for (let at = 0; at < this.inherited.length; at++) {
         // One that became blocking is never read here again.
         if (this.inherited[at]?.nonBlocking() === false) this.fds[at] = -1;
+      }
+      // Nothing left to read here: no spin from now on.
+      if (!this.fds.some((fd) => fd >= 0)) {
+        this.buffer = Buffer.alloc(0);
+        return;
       }
       let turn = this.now();
       const deadline = turn + this.window.ms;
