@@ -42,15 +42,15 @@ export class SpinWindow {
   /** The window now, in ms; 0: no spinning. */
   ms = 0;
 
-  /** The CPU was taken from a spin, or a task waits for one: spinning costs others time here. */
-  preempted(): void {
+  /** Halves the window (closed below MIN_SPIN_MS): a wait too long for it, or the CPU was taken from a spin. */
+  halve(): void {
     const halved = this.ms / 2;
     this.ms = halved < MIN_SPIN_MS ? 0 : halved;
   }
 
   /** Input came `waitedMs` after the proxy was done with the last: while spinning or after. */
   waited(waitedMs: number): void {
-    if (waitedMs > MAX_SPIN_MS) this.preempted();
+    if (waitedMs > MAX_SPIN_MS) this.halve();
     else if (waitedMs > this.ms) {
       this.ms = Math.min(MAX_SPIN_MS, Math.max(GROW_START_MS, this.ms * 2));
     }
@@ -62,7 +62,7 @@ export interface SpinOptions {
   enabled?: boolean;
   /** Milliseconds, monotonic. */
   now?: () => number;
-  /** Whether a task waits for a CPU; default: from /proc/loadavg (RunnableTasks). */
+  /** Whether a task waits for a CPU; default: from /proc/loadavg (runnableTasks). */
   machineBusy?: () => boolean;
 }
 
@@ -99,34 +99,26 @@ function isNonBlocking(fdinfo: string): boolean {
   return flags !== undefined && (Number.parseInt(flags, 8) & O_NONBLOCK) !== 0;
 }
 
-/**
- * The standard descriptors (0 to 2) came from whoever started us, who may share their open file
- * with other processes, and any of those may make it blocking at any time (a Node process that
- * exits on a signal resets its stdio so, and libuv does for the stdio of a child it starts): a
- * read of it in the spin could then wait for ever. So before each spin their flag is read again
- * (/proc/self/fdinfo, kept open, about 2 µs); the others are ours alone (the server's pipe is
- * made by libuv and closed on exec).
- */
-class InheritedFlags {
+/** A /proc file kept open and read again from its start (about 2 µs a read), for what it says now. */
+class ProcFile {
   private readonly text = Buffer.allocUnsafe(512);
 
-  private constructor(private readonly fdinfo: number) {}
+  private constructor(private readonly fd: number) {}
 
-  static open(fd: number): InheritedFlags | null {
+  static open(path: string): ProcFile | null {
     try {
-      return new InheritedFlags(openSync(`/proc/self/fdinfo/${fd}`, "r"));
+      return new ProcFile(openSync(path, "r"));
     } catch {
       return null;
     }
   }
 
-  /** Whether the descriptor is still non-blocking; false when that cannot be read. */
-  nonBlocking(): boolean {
+  /** Its text now; null when it cannot be read. */
+  read(): string | null {
     try {
-      const length = readSync(this.fdinfo, this.text, 0, this.text.length, 0);
-      return isNonBlocking(this.text.toString("latin1", 0, length));
+      return this.text.toString("latin1", 0, readSync(this.fd, this.text, 0, this.text.length, 0));
     } catch {
-      return false;
+      return null;
     }
   }
 }
@@ -138,37 +130,13 @@ function handleFd(stream: Readable): number {
 }
 
 /**
- * How many tasks the machine has running or ready to run (the fourth field of /proc/loadavg,
- * this process among them), read from a file kept open; a spin runs only while each of them
- * has a CPU: spinning while a peer waits for one only keeps it waiting.
+ * How many tasks the machine has running or ready to run, this process among them: the fourth
+ * field of /proc/loadavg's text ("0.12 0.34 0.56 2/345 6789"); Infinity when it cannot be read. A spin
+ * runs only while each of them has a CPU: spinning while a peer waits for one only keeps it waiting.
  */
-class RunnableTasks {
-  private readonly text = Buffer.allocUnsafe(128);
-
-  private constructor(private readonly fd: number) {}
-
-  static open(): RunnableTasks | null {
-    try {
-      return new RunnableTasks(openSync("/proc/loadavg", "r"));
-    } catch {
-      return null;
-    }
-  }
-
-  /** The count now; Infinity when it cannot be read. */
-  count(): number {
-    try {
-      const length = readSync(this.fd, this.text, 0, this.text.length, 0);
-      // "0.12 0.34 0.56 2/345 6789": the count is before the slash.
-      const slash = this.text.indexOf(47);
-      if (slash === -1 || slash >= length) return Number.POSITIVE_INFINITY;
-      const space = this.text.lastIndexOf(32, slash);
-      const digits = this.text.toString("latin1", space + 1, slash);
-      return /^\d+$/.test(digits) ? Number(digits) : Number.POSITIVE_INFINITY;
-    } catch {
-      return Number.POSITIVE_INFINITY;
-    }
-  }
+export function runnableTasks(loadavg: string): number {
+  const count = /^\S+ \S+ \S+ (\d+)\//.exec(loadavg)?.[1];
+  return count === undefined ? Number.POSITIVE_INFINITY : Number(count);
 }
 
 /** The most spins skipped in a row after spins that found the machine busy. */
@@ -187,15 +155,20 @@ const LEAVE_TO_LIBUV = -2;
 export class ReadSpin {
   private readonly window = new SpinWindow();
   private readonly fds: number[];
-  /** For each standard descriptor among the inputs, its flag read again before each spin (see InheritedFlags). */
-  private readonly inherited: (InheritedFlags | null)[];
+  /**
+   * For each standard descriptor (0 to 2) among the inputs, its /proc/self/fdinfo, read again
+   * before each spin. Those came from whoever started us, who may share their open file with other
+   * processes, and any of those may make it blocking at any time (a Node process that exits on a
+   * signal resets its stdio so, and libuv does for the stdio of a child it starts): a read of it in
+   * the spin could then wait for ever. The others are ours alone (the server's pipe is made by
+   * libuv and closed on exec).
+   */
+  private readonly inherited: (ProcFile | null)[];
   private buffer: Buffer;
   private readonly now: () => number;
-  /** Whether a task on the machine waits for a CPU (then the spin stops: see RunnableTasks). */
+  /** Whether a task on the machine waits for a CPU (then the spin stops: see runnableTasks). */
   private readonly machineBusy: () => boolean;
   private scheduled = false;
-  /** A read of the spin that failed: its stream is destroyed with the error once the spin is over. */
-  private failed: { stream: Readable; error: Error } | null = null;
   /** How many chunks the spin read itself (for tests). */
   caught = 0;
   /** How many spins are skipped after the last that found the machine busy, and how many are still to skip. */
@@ -214,16 +187,16 @@ export class ReadSpin {
     this.fds = inputs.map((input) => (options.enabled === false ? -1 : spinnableFd(input.stream)));
     this.inherited = this.fds.map((fd, at) => {
       if (fd < 0 || fd > 2) return null;
-      const flags = InheritedFlags.open(fd);
+      const fdinfo = ProcFile.open(`/proc/self/fdinfo/${fd}`);
       // Its flag cannot be read again: it is not read in the spin.
-      if (flags === null) this.fds[at] = -1;
-      return flags;
+      if (fdinfo === null) this.fds[at] = -1;
+      return fdinfo;
     });
     let busy = options.machineBusy ?? null;
     if (busy === null && this.fds.some((fd) => fd >= 0)) {
-      const tasks = RunnableTasks.open();
+      const loadavg = ProcFile.open("/proc/loadavg");
       const cpus = availableParallelism();
-      if (tasks !== null) busy = () => tasks.count() > cpus;
+      if (loadavg !== null) busy = () => runnableTasks(loadavg.read() ?? "") > cpus;
     }
     this.machineBusy = busy ?? (() => true);
     // No buffer: no spin (see done).
@@ -285,7 +258,8 @@ export class ReadSpin {
     try {
       for (let at = 0; at < this.inherited.length; at++) {
         // One that became blocking is never read here again.
-        if (this.inherited[at]?.nonBlocking() === false) this.fds[at] = -1;
+        const fdinfo = this.inherited[at];
+        if (fdinfo !== null && fdinfo !== undefined && !isNonBlocking(fdinfo.read() ?? "")) this.fds[at] = -1;
       }
       // Nothing left to read here: no spin from now on.
       if (!this.fds.some((fd) => fd >= 0)) {
@@ -309,19 +283,13 @@ export class ReadSpin {
         const last = turn;
         turn = this.now();
         if (turn - last > PREEMPTED_MS) {
-          this.window.preempted();
+          this.window.halve();
           break;
         }
         if (turn >= deadline) break;
       }
     } finally {
       Error.stackTraceLimit = traceLimit;
-    }
-    const failed = this.failed;
-    if (failed !== null) {
-      this.failed = null;
-      failed.stream.destroy(failed.error);
-      return;
     }
     if (read <= 0) return;
     this.backoff = 0;
@@ -379,8 +347,9 @@ export class ReadSpin {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EAGAIN" || code === "EINTR") return NOTHING_YET;
-      // The error is reported as libuv would have (a socket's read gives its error once: libuv would then see an end).
-      this.failed = { stream, error: error as Error };
+      // The error is reported as libuv would have (a socket's read gives its error once: libuv would
+      // then see an end). Its listeners run later (destroy emits on the next tick), not in the spin.
+      stream.destroy(error as Error);
       return LEAVE_TO_LIBUV;
     }
     // The end of the input, likewise: libuv reads it again and ends the stream.

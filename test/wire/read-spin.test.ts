@@ -1,6 +1,6 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, type Readable, type Writable } from "node:stream";
@@ -9,6 +9,7 @@ import {
   GROW_START_MS,
   MAX_SPIN_MS,
   ReadSpin,
+  runnableTasks,
   type SpinOptions,
   SpinWindow,
   spinnableFd,
@@ -34,6 +35,19 @@ describe("the busy-poll window", () => {
     expect(window.ms).toBe(MAX_SPIN_MS / 2);
     for (let i = 0; i < 10; i++) window.waited(1000);
     expect(window.ms).toBe(0);
+  });
+});
+
+describe("the machine's runnable tasks", () => {
+  it("are read from /proc/loadavg's fourth field, and a text that is not its shape counts as busy", () => {
+    expect(runnableTasks("0.12 0.34 0.56 2/345 6789\n")).toBe(2);
+    expect(runnableTasks("")).toBe(Number.POSITIVE_INFINITY);
+    expect(runnableTasks("0.12 0.34 0.56 /345 6789\n")).toBe(Number.POSITIVE_INFINITY);
+    if (process.platform === "linux") {
+      const count = runnableTasks(readFileSync("/proc/loadavg", "latin1"));
+      // This process is running while it reads it.
+      expect(Number.isInteger(count) && count >= 1).toBe(true);
+    }
   });
 });
 
