@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { within } from "../helpers/deadline.js";
 import { policylayerBin, recordingServer } from "../helpers/paths.js";
 import { isAlive, RawSession, waitForExit } from "../helpers/raw-session.js";
-import { tempDir, writePolicy } from "../helpers/tmp.js";
+import { allowAllWrapFlags, tempDir } from "../helpers/tmp.js";
 
 let dir: { path: string; cleanup: () => void };
 
@@ -19,14 +19,7 @@ afterEach(() => dir.cleanup());
  * spawn_grandchild, which runs code: these tests are about processes), an audit log, short grace.
  */
 function allowAllFlags(): string[] {
-  return [
-    "--policy",
-    writePolicy(dir.path, "version: 1\ndefault: allow\n"),
-    "--audit",
-    join(dir.path, "audit.jsonl"),
-    "--grace-ms",
-    "500",
-  ];
+  return allowAllWrapFlags(dir.path);
 }
 
 /** Starts wrap around the recording server; returns the session, the server's pid and a grandchild's pid. */

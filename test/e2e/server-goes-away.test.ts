@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingServer, repoRoot } from "../helpers/paths.js";
 import { pythonWithMcp } from "../helpers/python-sdk.js";
 import { RawSession, waitForExit } from "../helpers/raw-session.js";
-import { tempDir, writePolicy } from "../helpers/tmp.js";
+import { allowAllWrapFlags, tempDir, writePolicy } from "../helpers/tmp.js";
 
 /** A server that answers initialize and tools/list, and closes its stdin (still running, stdout open) on any tools/call. */
 const SERVER = `
@@ -45,20 +45,9 @@ describe("a server that closes its input", () => {
     const server = join(dir.path, "closes-input.mjs");
     writeFileSync(server, SERVER);
     const startedFile = join(dir.path, "started");
-    const session = new RawSession(
-      [
-        "--policy",
-        writePolicy(dir.path, "version: 1\ndefault: allow\n"),
-        "--audit",
-        join(dir.path, "audit.jsonl"),
-        "--grace-ms",
-        "500",
-        "--",
-        process.execPath,
-        server,
-      ],
-      { STARTED_FILE: startedFile },
-    );
+    const session = new RawSession([...allowAllWrapFlags(dir.path), "--", process.execPath, server], {
+      STARTED_FILE: startedFile,
+    });
     await session.initialize();
     await session.request("list", "tools/list", {});
     const serverPid = Number(readFileSync(startedFile, "utf8"));
@@ -109,13 +98,8 @@ describe("a server that answers and exits at once", () => {
   // pauses (net.core.wmem_max above Linux's default of 212992: the server then holds megabytes).
   it("passes on the whole answer it wrote before exiting, though the client had not read it yet", async () => {
     const session = new RawSession([
-      "--policy",
-      writePolicy(dir.path, "version: 1\ndefault: allow\n"),
-      "--audit",
-      join(dir.path, "audit.jsonl"),
       // The rest of the answer is read for up to this long after the exit: ample on a loaded machine.
-      "--grace-ms",
-      "10000",
+      ...allowAllWrapFlags(dir.path, 10_000),
       "--",
       await pythonWithMcp(1),
       join(repoRoot, "test", "servers", "answer_then_exit.py"),

@@ -146,6 +146,11 @@ export class InProcessProxy {
     this.toClient.observer = observer;
   }
 
+  /** Calls `observer` with every chunk written to the server, as it is written. */
+  observeServer(observer: (chunk: Buffer) => void): void {
+    this.toServer.observer = observer;
+  }
+
   /**
    * The client lists the tools and the server answers with `tools` on one page: the whole list is
    * then known, so calls are decided at once (by definition, or as tools the server does not list).

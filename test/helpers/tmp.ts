@@ -16,6 +16,21 @@ export function writePolicy(dir: string, yaml: string, name = "policy.yaml"): st
 }
 
 /**
+ * wrap's flags for a test that is not about the policy: a policy in `dir` that allows everything,
+ * an audit log there, and a shutdown grace of `graceMs`.
+ */
+export function allowAllWrapFlags(dir: string, graceMs = 500): string[] {
+  return [
+    "--policy",
+    writePolicy(dir, "version: 1\ndefault: allow\n"),
+    "--audit",
+    join(dir, "audit.jsonl"),
+    "--grace-ms",
+    String(graceMs),
+  ];
+}
+
+/**
  * The complete JSON lines of a file, parsed ([] when it does not exist). A last line without its
  * newline is still being written by another process (a test polling a record file): it is left out.
  */

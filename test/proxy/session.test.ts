@@ -1,8 +1,9 @@
 // The proxy session and its gate in this process, over streams, with a clock the test moves.
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { within } from "../helpers/deadline.js";
 import { object, withOneCharacterChanged } from "../helpers/generated-json.js";
-import { InProcessProxy, MODERN_META } from "../helpers/in-process.js";
+import { type InProcessOptions, InProcessProxy, MODERN_META } from "../helpers/in-process.js";
 import { type Random, seededRandom } from "../helpers/random.js";
 import { tempDir } from "../helpers/tmp.js";
 import { policyFrom } from "../policy/helpers.js";
@@ -20,10 +21,14 @@ function proxyWith(policyYaml: string): InProcessProxy {
 }
 
 /** A session that has seen no tools/list yet: a call's tool is looked up in the server's list first. */
-function proxyBeforeAnyList(policyYaml: string): InProcessProxy {
+function proxyBeforeAnyList(
+  policyYaml: string,
+  options: Pick<InProcessOptions, "definitionTimeoutMs"> = {},
+): InProcessProxy {
   proxy = new InProcessProxy({
     policy: policyFrom(policyYaml),
     auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
+    ...options,
   });
   return proxy;
 }
@@ -263,12 +268,7 @@ describe("ProxySession with the gate, in process", () => {
   });
 
   it("cancels its own tools/list of a 2026-07-28 call under that call's envelope when the list does not come in time", async () => {
-    const session = new InProcessProxy({
-      policy: policyFrom("version: 1\ndefault: allow\n"),
-      auditPath: join(dir.path, `audit-${Date.now()}-${Math.random()}.jsonl`),
-      definitionTimeoutMs: 20,
-    });
-    proxy = session;
+    const session = proxyBeforeAnyList("version: 1\ndefault: allow\n", { definitionTimeoutMs: 20 });
     session.fromClient({
       jsonrpc: "2.0",
       id: 9,
@@ -277,14 +277,9 @@ describe("ProxySession with the gate, in process", () => {
     });
     const [list] = session.serverReceived();
     expect(list).toMatchObject({ method: "tools/list", params: { _meta: MODERN_META } });
-    const deadline = Date.now() + 5000;
-    let cancelled = session.serverReceived();
-    while (cancelled.length === 0) {
-      if (Date.now() > deadline) throw new Error("waited 5 s for policylayer to cancel its tools/list");
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      cancelled = session.serverReceived();
-    }
-    expect(cancelled).toEqual([
+    const written = new Promise<void>((resolve) => session.observeServer(() => resolve()));
+    await within(written, 5000, "policylayer's cancellation of its tools/list");
+    expect(session.serverReceived()).toEqual([
       {
         jsonrpc: "2.0",
         method: "notifications/cancelled",

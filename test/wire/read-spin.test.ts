@@ -183,21 +183,16 @@ describe.runIf(process.platform === "linux" && availableParallelism() > 1)(
         child.stdin.write("x\n");
         await within(received.reach(sent.length), 5000, `the echo of ping ${i}`);
       }
-      child.stdin.write("flip\n");
-      // Idle now: a spin that read the blocking descriptor would wait for ever, and the timer never fire.
-      await within(
-        received.reach(sent.length + "flip\ntick\n".length),
-        5000,
-        "the tick 50 ms after the flip",
-      );
-      expect(received.text.slice(sent.length)).toBe("flip\ntick\n");
-      child.stdin.write("after\n");
-      await within(
-        received.reach(sent.length + "flip\ntick\nafter\n".length),
-        5000,
-        "the echo after the flip",
-      );
-      expect(received.text.slice(sent.length)).toBe("flip\ntick\nafter\n");
+      /** Sends `line`, and expects `answer` to be what comes next. */
+      const exchange = async (line: string, answer: string, what: string) => {
+        sent += answer;
+        child.stdin.write(line);
+        await within(received.reach(sent.length), 5000, what);
+        expect(received.text).toBe(sent);
+      };
+      // Idle after it: a spin that read the blocking descriptor would wait for ever, and the timer never fire.
+      await exchange("flip\n", "flip\ntick\n", "the tick 50 ms after the flip");
+      await exchange("after\n", "after\n", "the echo after the flip");
     });
 
     it("leaves a paused input alone, and what it holds comes after resume in order", async () => {
